@@ -1,0 +1,10 @@
+// Package roomcode works with 100ms room codes: the short codes, such as
+// "abc-defg-hij", that each stand for one (room, role) pair and that a SIP
+// address for a room carries as its user part.
+//
+// It checks the form of a code ([ValidateCode]), talks to the 100ms Room Code
+// API ([Client]: create, list, enable and disable codes) with management
+// tokens it can mint itself, and keeps the enabled code of each (room, role)
+// close at hand ([Cache]) so that a ringing phone never waits on the API.
+// The subpackage roomcodetest is an in-memory fake of the API for tests.
+package roomcode

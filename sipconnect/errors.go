@@ -1,0 +1,40 @@
+package sipconnect
+
+import (
+	"errors"
+
+	"github.com/hmssip/interconnect-go/headers"
+)
+
+// Reasons an address is refused, besides those of package headers (for header
+// names and values) and package roomcode (for the room code). An [*Error]
+// wraps one of them or one of those.
+var (
+	ErrHost      = errors.New("not a valid host name, IPv4 address or [IPv6] address with optional port")
+	ErrTransport = errors.New(`transport must be "udp", "tcp" or "tls"`)
+	ErrTooLong   = errors.New("too long for Twilio")
+	ErrScheme    = errors.New(`scheme must be "sip:"`)
+	ErrSyntax    = errors.New("malformed SIP address")
+)
+
+// Error reports an address part that cannot be used: which field and why.
+// Field is "room code", "host", "transport", "address", "headers" or the name
+// of the header at fault. Err is the reason: one of this package's Err*
+// values, a [*headers.Error], or an error of [roomcode.ValidateCode]; match it
+// with [errors.Is] or [errors.As]. Messages never quote header values, which
+// may hold personal data.
+type Error struct {
+	Field string
+	Err   error
+}
+
+func (e *Error) Error() string {
+	var he *headers.Error
+	if errors.As(e.Err, &he) {
+		return "sipconnect: invalid " + e.Field + ": " + he.Reason()
+	}
+	return "sipconnect: invalid " + e.Field + ": " + e.Err.Error()
+}
+
+// Unwrap returns the reason.
+func (e *Error) Unwrap() error { return e.Err }

@@ -1,0 +1,82 @@
+package sipconnect_test
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hmssip/interconnect-go/headers"
+	"github.com/hmssip/interconnect-go/roomcode"
+	"github.com/hmssip/interconnect-go/sipconnect"
+)
+
+func ExampleNewAddress() {
+	a, err := sipconnect.NewAddress("abc-defg-hij",
+		sipconnect.WithDisplayName("John Doe"),
+		sipconnect.WithUserID("xyz"),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(a)
+	// Output: sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&X-100ms-UserID=xyz
+}
+
+func ExampleNewAddress_customHeader() {
+	a, _ := sipconnect.NewAddress("abc-defg-hij",
+		sipconnect.WithUserID("+14155550100"),
+		sipconnect.WithHeader("X-Tenant", "acme & co"),
+		sipconnect.WithTransport(sipconnect.TransportTLS),
+	)
+	fmt.Println(a)
+	// Output: sip:abc-defg-hij@sip.100ms.live;transport=tls?X-100ms-UserID=%2B14155550100&X-Tenant=acme%20%26%20co
+}
+
+func ExampleNewAddress_errors() {
+	_, err := sipconnect.NewAddress("abc-defg-hij", sipconnect.WithDisplayName("Eve\r\nVia: evil"))
+	var se *sipconnect.Error
+	if errors.As(err, &se) {
+		fmt.Println(se.Field, errors.Is(err, headers.ErrControl))
+	}
+	_, err = sipconnect.NewAddress("63f4a1b2c3d4e5f6a7b8c9d0")
+	fmt.Println(errors.Is(err, roomcode.ErrRoomID))
+	fmt.Println(err)
+	// Output:
+	// X-100ms-Display-Name true
+	// true
+	// sipconnect: invalid room code: this is a room id, not a room code (room codes look like abc-defg-hij; get one with the Room Code API)
+}
+
+func ExampleParseAddress() {
+	a, err := sipconnect.ParseAddress("sip:abc-defg-hij@sip.100ms.live?x-100ms-display-name=John%20Doe&X-100ms-UserID=xyz")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(a.RoomCode())
+	fmt.Println(a.DisplayName())
+	fmt.Println(a.UserID())
+	fmt.Println(a)
+	// Output:
+	// abc-defg-hij
+	// John Doe
+	// xyz
+	// sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&X-100ms-UserID=xyz
+}
+
+func ExampleAddress_AppendTo() {
+	a, _ := sipconnect.NewAddress("abc-defg-hij", sipconnect.WithUserID("xyz"))
+	buf := make([]byte, 0, 128) // reuse across calls: no allocation
+	buf = a.AppendTo(buf)
+	fmt.Println(string(buf))
+	// Output: sip:abc-defg-hij@sip.100ms.live?X-100ms-UserID=xyz
+}
+
+func ExampleCredentials() {
+	c := sipconnect.Credentials{Username: "U", Password: "P"}
+	fmt.Println(c)
+	fmt.Printf("%#v\n", c)
+	// Output:
+	// U:[REDACTED]
+	// sipconnect.Credentials{Username:"U", Password:"[REDACTED]"}
+}

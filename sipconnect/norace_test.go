@@ -1,0 +1,5 @@
+//go:build !race
+
+package sipconnect_test
+
+const raceEnabled = false
