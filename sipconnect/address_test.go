@@ -164,8 +164,12 @@ var hostile = []struct {
 		strings.Repeat("c", 60) + "." + strings.Repeat("d", 60)), "address", sipconnect.ErrTooLong},
 }
 
-func dn(s string) []sipconnect.AddressOption  { return []sipconnect.AddressOption{sipconnect.WithDisplayName(s)} }
-func uid(s string) []sipconnect.AddressOption { return []sipconnect.AddressOption{sipconnect.WithUserID(s)} }
+func dn(s string) []sipconnect.AddressOption {
+	return []sipconnect.AddressOption{sipconnect.WithDisplayName(s)}
+}
+func uid(s string) []sipconnect.AddressOption {
+	return []sipconnect.AddressOption{sipconnect.WithUserID(s)}
+}
 func host(s string) []sipconnect.AddressOption {
 	return []sipconnect.AddressOption{sipconnect.WithHost(s)}
 }

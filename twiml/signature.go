@@ -1,0 +1,268 @@
+package twiml
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// SignatureHeader is the request header that carries Twilio's signature.
+const SignatureHeader = "X-Twilio-Signature"
+
+// DefaultMaxBodyBytes bounds the body a [Verifier] reads from a webhook.
+const DefaultMaxBodyBytes = 64 << 10
+
+// Reasons a webhook request fails verification.
+var (
+	ErrMissingSignature = errors.New("twiml: missing " + SignatureHeader + " header")
+	ErrInvalidSignature = errors.New("twiml: invalid " + SignatureHeader)
+	ErrBodyHash         = errors.New("twiml: body does not match bodySHA256")
+	ErrBodyTooLarge     = errors.New("twiml: request body too large")
+)
+
+// Signature returns the X-Twilio-Signature Twilio sends for a request to
+// fullURL (scheme, host, path and query, exactly as Twilio requested it) with
+// the form parameters params (nil for a GET or a JSON body): the base64 of
+// the HMAC-SHA1, keyed with authToken, of fullURL followed by every parameter
+// name and value, sorted by name and, for repeated names, by value.
+func Signature(authToken, fullURL string, params url.Values) string {
+	return signature([]byte(authToken), fullURL, params)
+}
+
+func signature(key []byte, fullURL string, params url.Values) string {
+	mac := hmac.New(sha1.New, key)
+	writeSigned(mac, fullURL, params)
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+func writeSigned(w io.Writer, fullURL string, params url.Values) {
+	_, _ = io.WriteString(w, fullURL)
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		vs := params[k]
+		if len(vs) > 1 {
+			vs = slices.Clone(vs)
+			slices.Sort(vs)
+		}
+		for _, v := range vs {
+			_, _ = io.WriteString(w, k)
+			_, _ = io.WriteString(w, v)
+		}
+	}
+}
+
+// ValidateSignature reports whether signature is Twilio's signature for a
+// request to fullURL with the form parameters params. Twilio has signed
+// HTTPS URLs both with and without the default port, so both forms of
+// fullURL are tried. The comparison takes constant time.
+func ValidateSignature(authToken, fullURL string, params url.Values, signature string) bool {
+	return validSignature([]byte(authToken), fullURL, params, signature)
+}
+
+func validSignature(key []byte, fullURL string, params url.Values, signature string) bool {
+	if signature == "" {
+		return false
+	}
+	want, err := base64.StdEncoding.DecodeString(signature)
+	if err != nil {
+		return false
+	}
+	ok := false
+	for _, u := range urlForms(fullURL) {
+		mac := hmac.New(sha1.New, key)
+		writeSigned(mac, u, params)
+		// Evaluate every form, so the time taken does not depend on which matched.
+		ok = subtle.ConstantTimeCompare(mac.Sum(nil), want) == 1 || ok
+	}
+	return ok
+}
+
+// ValidateJSONSignature reports whether signature is Twilio's signature for a
+// request with a JSON (or other non-form) body: Twilio signs fullURL alone,
+// which carries a bodySHA256 query parameter with the hex SHA-256 of body.
+// Both the signature and the hash must match.
+func ValidateJSONSignature(authToken, fullURL string, body []byte, signature string) bool {
+	if !ValidateSignature(authToken, fullURL, nil, signature) {
+		return false
+	}
+	return bodyHashMatches(fullURL, body)
+}
+
+func bodyHashMatches(fullURL string, body []byte) bool {
+	u, err := url.Parse(fullURL)
+	if err != nil {
+		return false
+	}
+	want, err := hex.DecodeString(u.Query().Get("bodySHA256"))
+	if err != nil || len(want) != sha256.Size {
+		return false
+	}
+	got := sha256.Sum256(body)
+	return subtle.ConstantTimeCompare(got[:], want) == 1
+}
+
+// urlForms returns fullURL as given and, for http and https URLs, the same
+// URL with the scheme's default port added when absent or removed when
+// present.
+func urlForms(fullURL string) []string {
+	u, err := url.Parse(fullURL)
+	if err != nil || u.Host == "" {
+		return []string{fullURL}
+	}
+	var port string
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		port = "443"
+	case "http":
+		port = "80"
+	default:
+		return []string{fullURL}
+	}
+	other := *u
+	if u.Port() == "" {
+		other.Host = u.Host + ":" + port
+	} else if u.Port() == port {
+		other.Host = strings.TrimSuffix(u.Host, ":"+port)
+	} else {
+		return []string{fullURL}
+	}
+	return []string{fullURL, other.String()}
+}
+
+// Verifier checks that webhook requests come from Twilio. It is safe for
+// concurrent use. It never shows the auth token: its fields print as
+// pointers, and it has no method that returns the token.
+type Verifier struct {
+	token *secret
+	base  string
+	max   int64
+}
+
+type secret struct{ b []byte }
+
+// VerifierOption configures a [Verifier].
+type VerifierOption func(*Verifier)
+
+// WithMaxBodyBytes bounds the body the Verifier reads, [DefaultMaxBodyBytes]
+// by default. A larger body fails with [ErrBodyTooLarge].
+func WithMaxBodyBytes(n int64) VerifierOption {
+	return func(v *Verifier) { v.max = n }
+}
+
+// NewVerifier returns a Verifier for the account whose auth token is
+// authToken. publicBaseURL is the scheme and host (and any path prefix a
+// proxy strips) under which Twilio reaches this server, such as
+// "https://voice.example.com": the URL Twilio signed is publicBaseURL followed
+// by the request's path and query as the server received them. It is taken
+// from configuration, never from the request's Host header, which a client
+// controls.
+func NewVerifier(authToken, publicBaseURL string, opts ...VerifierOption) (*Verifier, error) {
+	if authToken == "" {
+		return nil, errors.New("twiml: empty auth token")
+	}
+	u, err := url.Parse(publicBaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("twiml: public base URL %q: want http(s)://host[/prefix]", publicBaseURL)
+	}
+	v := &Verifier{
+		token: &secret{b: []byte(authToken)},
+		base:  strings.TrimSuffix(publicBaseURL, "/"),
+		max:   DefaultMaxBodyBytes,
+	}
+	for _, o := range opts {
+		o(v)
+	}
+	return v, nil
+}
+
+// URL returns the URL Twilio signed for r: the public base URL followed by
+// the request URI as received.
+func (v *Verifier) URL(r *http.Request) string {
+	uri := r.RequestURI
+	if uri == "" || !strings.HasPrefix(uri, "/") {
+		uri = r.URL.RequestURI()
+	}
+	return v.base + uri
+}
+
+// Verify checks r's signature. For a form POST it reads and parses the body
+// (bounded by the maximum body size) into r.PostForm and r.Form; for a
+// request whose URL carries bodySHA256 it reads the body, checks its hash and
+// puts it back in r.Body. It returns nil, [ErrMissingSignature],
+// [ErrInvalidSignature], [ErrBodyHash] or an error wrapping [ErrBodyTooLarge].
+func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
+	sig := r.Header.Get(SignatureHeader)
+	if sig == "" {
+		return ErrMissingSignature
+	}
+	full := v.URL(r)
+	if r.URL.Query().Has("bodySHA256") {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, v.max))
+		if err != nil {
+			return bodyError(err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if !validSignature(v.token.b, full, nil, sig) {
+			return ErrInvalidSignature
+		}
+		if !bodyHashMatches(full, body) {
+			return ErrBodyHash
+		}
+		return nil
+	}
+	var params url.Values
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, v.max)
+		if err := r.ParseForm(); err != nil {
+			return bodyError(err)
+		}
+		params = r.PostForm
+	}
+	if !validSignature(v.token.b, full, params, sig) {
+		return ErrInvalidSignature
+	}
+	return nil
+}
+
+func bodyError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, mbe.Limit)
+	}
+	return fmt.Errorf("twiml: reading webhook body: %w", err)
+}
+
+// Middleware returns a handler that answers 403 Forbidden to requests with a
+// missing or wrong signature, 413 to bodies over the limit and 400 to
+// unreadable ones, and passes verified requests to next with their form
+// already parsed.
+func (v *Verifier) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := v.Verify(w, r)
+		switch {
+		case err == nil:
+			next.ServeHTTP(w, r)
+		case errors.Is(err, ErrBodyTooLarge):
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrInvalidSignature), errors.Is(err, ErrBodyHash):
+			http.Error(w, "forbidden", http.StatusForbidden)
+		default:
+			http.Error(w, "bad request", http.StatusBadRequest)
+		}
+	})
+}

@@ -1,0 +1,225 @@
+package twiml_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/twiml"
+)
+
+// The test vector of REFERENCE.md §6.
+const (
+	vectorToken = "12345"
+	vectorURL   = "https://example.com/myapp.php?foo=1&bar=2"
+	vectorSig   = "L/OH5YylLD5NRKLltdqwSvS0BnU="
+)
+
+func vectorParams() url.Values {
+	return url.Values{
+		"CallSid": {"CA1234567890ABCDE"},
+		"Caller":  {"+14158675310"},
+		"Digits":  {"1234"},
+		"From":    {"+14158675310"},
+		"To":      {"+18005551212"},
+	}
+}
+
+func TestSignatureVector(t *testing.T) {
+	assert.Equal(t, vectorSig, twiml.Signature(vectorToken, vectorURL, vectorParams()))
+	assert.True(t, twiml.ValidateSignature(vectorToken, vectorURL, vectorParams(), vectorSig))
+}
+
+func TestSignatureRejectsChanges(t *testing.T) {
+	changedParam := vectorParams()
+	changedParam.Set("Digits", "1235")
+	extraParam := vectorParams()
+	extraParam.Set("Extra", "")
+	tests := []struct {
+		name   string
+		token  string
+		url    string
+		params url.Values
+		sig    string
+	}{
+		{"changed parameter", vectorToken, vectorURL, changedParam, vectorSig},
+		{"extra parameter", vectorToken, vectorURL, extraParam, vectorSig},
+		{"missing parameters", vectorToken, vectorURL, nil, vectorSig},
+		{"changed URL", vectorToken, "https://example.com/myapp.php?foo=1&bar=3", vectorParams(), vectorSig},
+		{"changed scheme", vectorToken, "http://example.com/myapp.php?foo=1&bar=2", vectorParams(), vectorSig},
+		{"other port", vectorToken, "https://example.com:8443/myapp.php?foo=1&bar=2", vectorParams(), vectorSig},
+		{"changed token", "12346", vectorURL, vectorParams(), vectorSig},
+		{"empty signature", vectorToken, vectorURL, vectorParams(), ""},
+		{"not base64", vectorToken, vectorURL, vectorParams(), "!!!"},
+		{"truncated", vectorToken, vectorURL, vectorParams(), vectorSig[:20]},
+	}
+	for _, tt := range tests {
+		assert.False(t, twiml.ValidateSignature(tt.token, tt.url, tt.params, tt.sig), tt.name)
+	}
+}
+
+func TestSignaturePortForms(t *testing.T) {
+	withPort := "https://example.com:443/myapp.php?foo=1&bar=2"
+	// Twilio may have signed either form; a validator given either accepts both.
+	assert.True(t, twiml.ValidateSignature(vectorToken, withPort, vectorParams(), vectorSig))
+	sigWithPort := twiml.Signature(vectorToken, withPort, vectorParams())
+	assert.NotEqual(t, vectorSig, sigWithPort)
+	assert.True(t, twiml.ValidateSignature(vectorToken, vectorURL, vectorParams(), sigWithPort))
+
+	plain := "http://example.com/voice"
+	sig := twiml.Signature(vectorToken, "http://example.com:80/voice", nil)
+	assert.True(t, twiml.ValidateSignature(vectorToken, plain, nil, sig))
+	// The default port of the other scheme is not a default port.
+	assert.False(t, twiml.ValidateSignature(vectorToken, plain, nil, twiml.Signature(vectorToken, "http://example.com:443/voice", nil)))
+}
+
+func TestSignatureRepeatedKeys(t *testing.T) {
+	p := url.Values{"B": {"2"}, "A": {"z", "y"}}
+	// Sorted by name, then each value of a repeated name sorted: A y A z B 2.
+	want := twiml.Signature(vectorToken, "https://x/", nil)
+	assert.NotEqual(t, want, twiml.Signature(vectorToken, "https://x/", p))
+	assert.Equal(t, twiml.Signature(vectorToken, "https://x/AyAzB2", nil), twiml.Signature(vectorToken, "https://x/", p))
+	assert.Equal(t, []string{"z", "y"}, p["A"], "the caller's values are not reordered")
+}
+
+func jsonURL(base string, body []byte) string {
+	sum := sha256.Sum256(body)
+	return base + "?bodySHA256=" + hex.EncodeToString(sum[:])
+}
+
+func TestJSONSignature(t *testing.T) {
+	body := []byte(`{"CallSid":"CA1"}`)
+	u := jsonURL("https://example.com/hook", body)
+	sig := twiml.Signature(vectorToken, u, nil)
+	assert.True(t, twiml.ValidateJSONSignature(vectorToken, u, body, sig))
+	assert.False(t, twiml.ValidateJSONSignature(vectorToken, u, []byte(`{"CallSid":"CA2"}`), sig), "wrong hash")
+	assert.False(t, twiml.ValidateJSONSignature("other", u, body, sig), "wrong token")
+	noHash := "https://example.com/hook"
+	assert.False(t, twiml.ValidateJSONSignature(vectorToken, noHash, body, twiml.Signature(vectorToken, noHash, nil)), "no bodySHA256")
+}
+
+// newSignedServer mounts the middleware under a path prefix, as a real
+// application would, and records what the wrapped handler saw.
+func newSignedServer(t *testing.T, opts ...twiml.VerifierOption) (*httptest.Server, *twiml.Verifier, *[]url.Values) {
+	t.Helper()
+	var seen []url.Values
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	v, err := twiml.NewVerifier(vectorToken, "https://voice.example.com", opts...)
+	require.NoError(t, err)
+	mux.Handle("/app/", v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, r.PostForm)
+		body, _ := io.ReadAll(r.Body)
+		_, _ = w.Write(body)
+	})))
+	return srv, v, &seen
+}
+
+func TestMiddleware(t *testing.T) {
+	srv, _, seen := newSignedServer(t)
+	form := url.Values{"CallSid": {"CA1"}, "From": {"+14155550100"}}
+	public := "https://voice.example.com/app/voice?tenant=a"
+	goodSig := twiml.Signature(vectorToken, public, form)
+
+	post := func(path, sig, body, ctype string) *http.Response {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", ctype)
+		if sig != "" {
+			req.Header.Set(twiml.SignatureHeader, sig)
+		}
+		req.Host = "attacker.example" // ignored: the public URL comes from configuration
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	const formType = "application/x-www-form-urlencoded"
+
+	resp := post("/app/voice?tenant=a", goodSig, form.Encode(), formType)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Len(t, *seen, 1)
+	assert.Equal(t, "CA1", (*seen)[0].Get("CallSid"), "the form reaches the handler parsed")
+
+	assert.Equal(t, http.StatusForbidden, post("/app/voice?tenant=a", "", form.Encode(), formType).StatusCode, "missing")
+	assert.Equal(t, http.StatusForbidden, post("/app/voice?tenant=b", goodSig, form.Encode(), formType).StatusCode, "other query")
+	tampered := url.Values{"CallSid": {"CA1"}, "From": {"+14155550199"}}
+	assert.Equal(t, http.StatusForbidden, post("/app/voice?tenant=a", goodSig, tampered.Encode(), formType).StatusCode, "tampered form")
+	assert.Equal(t, http.StatusForbidden, post("/app/voice?tenant=a", "bm9wZQ==", form.Encode(), formType).StatusCode, "wrong")
+
+	big := "CallSid=" + strings.Repeat("a", twiml.DefaultMaxBodyBytes)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, post("/app/voice?tenant=a", goodSig, big, formType).StatusCode)
+	assert.Len(t, *seen, 1, "no rejected request reached the handler")
+
+	// JSON body: the URL carries bodySHA256, Twilio signs the URL alone.
+	body := `{"CallSid":"CA9"}`
+	path := strings.TrimPrefix(jsonURL("https://voice.example.com/app/json", []byte(body)), "https://voice.example.com")
+	jsonSig := twiml.Signature(vectorToken, "https://voice.example.com"+path, nil)
+	resp = post(path, jsonSig, body, "application/json")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	echoed, _ := io.ReadAll(resp.Body)
+	assert.Equal(t, body, string(echoed), "the body is put back for the handler")
+	assert.Equal(t, http.StatusForbidden, post(path, jsonSig, `{"CallSid":"CA8"}`, "application/json").StatusCode, "wrong hash")
+
+	// GET: the URL alone is signed.
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/app/status?CallSid=CA1", nil)
+	req.Header.Set(twiml.SignatureHeader, twiml.Signature(vectorToken, "https://voice.example.com:443/app/status?CallSid=CA1", nil))
+	getResp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	getResp.Body.Close()
+	assert.Equal(t, http.StatusOK, getResp.StatusCode, "GET with the port form")
+}
+
+func TestVerifierConfiguration(t *testing.T) {
+	for _, base := range []string{"", "voice.example.com", "ftp://x", "https://", "https://x/?a=1"} {
+		_, err := twiml.NewVerifier("tok", base)
+		assert.Error(t, err, base)
+	}
+	_, err := twiml.NewVerifier("", "https://x")
+	assert.Error(t, err)
+
+	v, err := twiml.NewVerifier("super-secret-token", "https://x/")
+	require.NoError(t, err)
+	for _, s := range []string{fmt.Sprintf("%v", v), fmt.Sprintf("%+v", v), fmt.Sprintf("%#v", v), fmt.Sprintf("%+v", *v)} {
+		assert.NotContains(t, s, "super-secret-token")
+	}
+	r := httptest.NewRequest(http.MethodPost, "/voice?x=1", nil)
+	assert.Equal(t, "https://x/voice?x=1", v.URL(r))
+}
+
+func TestMaxBodyBytesOption(t *testing.T) {
+	srv, _, _ := newSignedServer(t, twiml.WithMaxBodyBytes(10))
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/app/v", strings.NewReader("CallSid=CA123456789"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(twiml.SignatureHeader, "x")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+}
+
+func FuzzValidateSignature(f *testing.F) {
+	f.Add(vectorToken, vectorURL, "CallSid", "CA1", vectorSig, []byte("{}"))
+	f.Add("", "", "", "", "", []byte(nil))
+	f.Add("t", "https://[::1]:443/x?bodySHA256=zz", "a", "b", "====", []byte("x"))
+	f.Add("t", "%zz://", "a", "b", "AAAA", []byte("x"))
+	f.Fuzz(func(t *testing.T, token, u, k, v, sig string, body []byte) {
+		params := url.Values{k: {v}}
+		_ = twiml.ValidateSignature(token, u, params, sig)
+		_ = twiml.ValidateJSONSignature(token, u, body, sig)
+		good := twiml.Signature(token, u, params)
+		if !twiml.ValidateSignature(token, u, params, good) {
+			t.Fatalf("own signature rejected for %q", u)
+		}
+	})
+}
