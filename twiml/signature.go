@@ -15,6 +15,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/hmssip/interconnect-go/internal/secret"
 )
 
 // SignatureHeader is the request header that carries Twilio's signature.
@@ -145,15 +147,13 @@ func urlForms(fullURL string) []string {
 }
 
 // Verifier checks that webhook requests come from Twilio. It is safe for
-// concurrent use. It never shows the auth token: its fields print as
-// pointers, and it has no method that returns the token.
+// concurrent use. It never shows the auth token, however it is printed, and
+// has no method that returns it.
 type Verifier struct {
-	token *secret
+	token secret.Secret
 	base  string
 	max   int64
 }
-
-type secret struct{ b []byte }
 
 // VerifierOption configures a [Verifier].
 type VerifierOption func(*Verifier)
@@ -180,7 +180,7 @@ func NewVerifier(authToken, publicBaseURL string, opts ...VerifierOption) (*Veri
 		return nil, fmt.Errorf("twiml: public base URL %q: want http(s)://host[/prefix]", publicBaseURL)
 	}
 	v := &Verifier{
-		token: &secret{b: []byte(authToken)},
+		token: secret.New(authToken),
 		base:  strings.TrimSuffix(publicBaseURL, "/"),
 		max:   DefaultMaxBodyBytes,
 	}
@@ -217,7 +217,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 			return bodyError(err)
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if !validSignature(v.token.b, full, nil, sig) {
+		if !validSignature([]byte(v.token.Value()), full, nil, sig) {
 			return ErrInvalidSignature
 		}
 		if !bodyHashMatches(full, body) {
@@ -233,7 +233,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		}
 		params = r.PostForm
 	}
-	if !validSignature(v.token.b, full, params, sig) {
+	if !validSignature([]byte(v.token.Value()), full, params, sig) {
 		return ErrInvalidSignature
 	}
 	return nil

@@ -193,6 +193,10 @@ func TestVerifierConfiguration(t *testing.T) {
 	for _, s := range []string{fmt.Sprintf("%v", v), fmt.Sprintf("%+v", v), fmt.Sprintf("%#v", v), fmt.Sprintf("%+v", *v)} {
 		assert.NotContains(t, s, "super-secret-token")
 	}
+	for _, verb := range []string{"%s", "%x", "%d"} {
+		// Wrong verbs print the value through reflection; still no token.
+		assert.NotContains(t, fmt.Sprintf(verb, any(v)), "super-secret-token")
+	}
 	r := httptest.NewRequest(http.MethodPost, "/voice?x=1", nil)
 	assert.Equal(t, "https://x/voice?x=1", v.URL(r))
 }

@@ -1,0 +1,65 @@
+// Command room-codes lists and creates room codes through the Room Code
+// API. With HMS_MANAGEMENT_TOKEN (or HMS_ACCESS_KEY and HMS_APP_SECRET) and
+// a room id as its argument it talks to 100ms (or to HMS_API_BASE_URL);
+// without credentials it runs against an in-memory fake of the API.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/hmssip/interconnect-go/roomcode"
+	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
+)
+
+func main() {
+	roomID := "demo-room"
+	if len(os.Args) > 1 {
+		roomID = os.Args[1]
+	}
+	if err := run(context.Background(), os.Stdout, os.Getenv, roomID); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, w io.Writer, getenv func(string) string, roomID string) error {
+	var opts []roomcode.Option
+	switch {
+	case getenv("HMS_MANAGEMENT_TOKEN") != "":
+		opts = append(opts, roomcode.WithManagementToken(getenv("HMS_MANAGEMENT_TOKEN")))
+	case getenv("HMS_ACCESS_KEY") != "":
+		opts = append(opts, roomcode.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET")))
+	default:
+		fake := roomcodetest.NewServer(roomcodetest.WithRoom(roomID, "host", "guest"))
+		defer fake.Close()
+		fmt.Fprintln(w, "no 100ms credentials: using the in-memory fake API")
+		opts = append(opts, roomcode.WithBaseURL(fake.URL), roomcode.WithAppCredentials(fake.AccessKey(), fake.AppSecret()))
+	}
+	if base := getenv("HMS_API_BASE_URL"); base != "" {
+		opts = append(opts, roomcode.WithBaseURL(base))
+	}
+	client, err := roomcode.NewClient(opts...)
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
+
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	created, err := client.Create(ctx, roomID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "created %d codes\n", len(created))
+	for code, err := range client.All(ctx, roomID, &roomcode.ListOptions{Enabled: roomcode.EnabledOnly}) {
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%-8s %s  sip:%s@sip.100ms.live\n", code.Role, code.Code, code.Code)
+	}
+	return nil
+}

@@ -1,0 +1,40 @@
+package secret_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/hmssip/interconnect-go/internal/secret"
+)
+
+func TestSecretNeverPrints(t *testing.T) {
+	s := secret.New("hunter2-credential")
+	type exported struct{ S secret.Secret }
+	type unexported struct{ s secret.Secret }
+	type pointer struct{ s *secret.Secret }
+	values := []any{s, &s, exported{s}, unexported{s}, &unexported{s}, pointer{&s}, []secret.Secret{s}, map[string]secret.Secret{"k": s}}
+	var outs []string
+	for _, v := range values {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d", "%T"} {
+			outs = append(outs, fmt.Sprintf(verb, v))
+		}
+		b, _ := json.Marshal(v)
+		outs = append(outs, string(b))
+		var buf bytes.Buffer
+		slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "v", v)
+		slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "v", v)
+		outs = append(outs, buf.String())
+	}
+	for _, o := range outs {
+		assert.NotContains(t, o, "hunter2")
+	}
+	assert.Equal(t, "hunter2-credential", s.Value())
+	assert.Equal(t, "[REDACTED]", s.String())
+	assert.True(t, secret.Secret{}.IsZero())
+	assert.Empty(t, secret.Secret{}.Value())
+}

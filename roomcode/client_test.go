@@ -1,0 +1,395 @@
+package roomcode_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/roomcode"
+)
+
+const (
+	testToken = "mgmt-token-abc123"
+	prefix    = "/prefix/v2"
+)
+
+// fastRetries keeps retry tests quick while going through the real backoff.
+var fastRetries = roomcode.RetryPolicy{MaxRetries: 3, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, MaxRetryAfter: 2 * time.Second}
+
+// setup returns a client whose base URL is a plain httptest server mounted
+// under a path prefix, so that a request built with an absolute path fails.
+func setup(t *testing.T, opts ...roomcode.Option) (*roomcode.Client, *http.ServeMux) {
+	t.Helper()
+	mux := http.NewServeMux()
+	outer := http.NewServeMux()
+	outer.Handle(prefix+"/", http.StripPrefix(prefix, mux))
+	outer.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("request outside the base URL: %s %s", r.Method, r.URL)
+		http.Error(w, "wrong path", http.StatusTeapot)
+	})
+	srv := httptest.NewServer(outer)
+	t.Cleanup(srv.Close)
+	all := append([]roomcode.Option{roomcode.WithBaseURL(srv.URL + prefix), roomcode.WithManagementToken(testToken),
+		roomcode.WithRetryPolicy(fastRetries)}, opts...)
+	c, err := roomcode.NewClient(all...)
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+	return c, mux
+}
+
+func testHeaders(t *testing.T, r *http.Request) {
+	t.Helper()
+	assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"))
+	assert.Equal(t, "application/json", r.Header.Get("Accept"))
+	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+}
+
+const codeJSON = `{"code":"wpi-srjb-wer","room_id":"r1","role":"host","enabled":true,"created_at":"2023-03-14T15:54:18Z","updated_at":"2023-03-14T15:54:20.082Z","extra":{"ignored":[1,2]}}`
+
+func wantCode() roomcode.RoomCode {
+	return roomcode.RoomCode{Code: "wpi-srjb-wer", RoomID: "r1", Role: "host", Enabled: true,
+		CreatedAt: time.Date(2023, 3, 14, 15, 54, 18, 0, time.UTC), UpdatedAt: time.Date(2023, 3, 14, 15, 54, 20, 82e6, time.UTC)}
+}
+
+func TestCreate(t *testing.T) {
+	c, mux := setup(t)
+	mux.HandleFunc("/room-codes/room/", func(w http.ResponseWriter, r *http.Request) {
+		testHeaders(t, r)
+		assert.Equal(t, http.MethodPost, r.Method)
+		assert.Equal(t, "/room-codes/room/room%2F1%20x%3F", r.URL.EscapedPath())
+		body, _ := io.ReadAll(r.Body)
+		assert.JSONEq(t, `{}`, string(body))
+		_, _ = io.WriteString(w, `{"data":[`+codeJSON+`,{"code":"abc-defg-hij","room_id":"r1","role":"guest","enabled":false,"created_at":"0001-01-01T00:00:00Z","updated_at":"0001-01-01T00:00:00Z"}]}`)
+	})
+	codes, err := c.Create(context.Background(), "room/1 x?")
+	require.NoError(t, err)
+	require.Len(t, codes, 2)
+	assert.Equal(t, wantCode(), codes[0])
+	assert.True(t, codes[1].CreatedAt.IsZero())
+	assert.False(t, codes[1].Enabled)
+}
+
+func TestCreateForRole(t *testing.T) {
+	c, mux := setup(t)
+	mux.HandleFunc("/room-codes/room/{room}/role/{role}", func(w http.ResponseWriter, r *http.Request) {
+		testHeaders(t, r)
+		assert.Equal(t, http.MethodPost, r.Method)
+		assert.Equal(t, "/room-codes/room/r1/role/co%2Fhost", r.URL.EscapedPath())
+		_, _ = io.WriteString(w, codeJSON)
+	})
+	rc, err := c.CreateForRole(context.Background(), "r1", "co/host")
+	require.NoError(t, err)
+	assert.Equal(t, wantCode(), rc)
+}
+
+func TestList(t *testing.T) {
+	c, mux := setup(t)
+	var queries []string
+	mux.HandleFunc("GET /room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
+		testHeaders(t, r)
+		queries = append(queries, r.URL.RawQuery)
+		_, _ = io.WriteString(w, `{"limit":10,"data":[`+codeJSON+`],"last":"wpi-srjb-wer"}`)
+	})
+	ctx := context.Background()
+	p, err := c.List(ctx, "r1", nil)
+	require.NoError(t, err)
+	assert.Equal(t, roomcode.Page{Limit: 10, Data: []roomcode.RoomCode{wantCode()}, Last: "wpi-srjb-wer"}, p)
+	_, err = c.List(ctx, "r1", &roomcode.ListOptions{})
+	require.NoError(t, err)
+	_, err = c.List(ctx, "r1", &roomcode.ListOptions{Role: "host", Enabled: roomcode.EnabledOnly, Limit: 50, Start: "x-y-z"})
+	require.NoError(t, err)
+	_, err = c.List(ctx, "r1", &roomcode.ListOptions{Enabled: roomcode.DisabledOnly})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"", "", "enabled=true&limit=50&role=host&start=x-y-z", "enabled=false"}, queries)
+
+	_, err = c.List(ctx, "r1", &roomcode.ListOptions{Limit: 5})
+	assert.ErrorContains(t, err, "limit 5")
+	_, err = c.List(ctx, "r1", &roomcode.ListOptions{Limit: 101})
+	assert.Error(t, err)
+	assert.Len(t, queries, 4, "invalid options are refused before any request")
+}
+
+func TestSetEnabled(t *testing.T) {
+	c, mux := setup(t)
+	var bodies []string
+	mux.HandleFunc("POST /room-codes/code", func(w http.ResponseWriter, r *http.Request) {
+		testHeaders(t, r)
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, string(b))
+		_, _ = io.WriteString(w, codeJSON)
+	})
+	ctx := context.Background()
+	_, err := c.Disable(ctx, "wpi-srjb-wer")
+	require.NoError(t, err)
+	rc, err := c.Enable(ctx, "wpi-srjb-wer")
+	require.NoError(t, err)
+	assert.Equal(t, wantCode(), rc)
+	require.Len(t, bodies, 2)
+	assert.JSONEq(t, `{"code":"wpi-srjb-wer","enabled":false}`, bodies[0])
+	assert.JSONEq(t, `{"code":"wpi-srjb-wer","enabled":true}`, bodies[1])
+}
+
+func TestInvalidArguments(t *testing.T) {
+	c, _ := setup(t)
+	ctx := context.Background()
+	_, err := c.Create(ctx, "")
+	assert.ErrorContains(t, err, "empty room id")
+	_, err = c.CreateForRole(ctx, "r1", "")
+	assert.ErrorContains(t, err, "empty role")
+	_, err = c.List(ctx, "r\n1", nil)
+	assert.ErrorContains(t, err, "control character")
+	_, err = c.SetEnabled(ctx, "", true)
+	assert.ErrorContains(t, err, "empty code")
+}
+
+func TestNewClientOptions(t *testing.T) {
+	_, err := roomcode.NewClient()
+	assert.ErrorContains(t, err, "no credentials")
+	_, err = roomcode.NewClient(roomcode.WithManagementToken("a"), roomcode.WithAppCredentials("k", "s"))
+	assert.ErrorContains(t, err, "more than one")
+	for _, o := range []roomcode.Option{
+		roomcode.WithBaseURL("ftp://x"), roomcode.WithBaseURL("api.100ms.live"), roomcode.WithManagementToken(""),
+		roomcode.WithAppCredentials("", "s"), roomcode.WithTokenSource(nil), roomcode.WithHTTPClient(nil),
+		roomcode.WithRetryPolicy(roomcode.RetryPolicy{MaxRetries: -1}), roomcode.WithTimeout(0), roomcode.WithMaxResponseBytes(0),
+	} {
+		_, err := roomcode.NewClient(roomcode.WithManagementToken("t"), o)
+		assert.Error(t, err)
+	}
+}
+
+func TestAllFollowsPages(t *testing.T) {
+	for _, lastField := range []string{`"last":""`, `"last":null`, ``} {
+		t.Run(lastField, func(t *testing.T) {
+			c, mux := setup(t)
+			var starts []string
+			mux.HandleFunc("GET /room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
+				start := r.URL.Query().Get("start")
+				starts = append(starts, start)
+				assert.Equal(t, "host", r.URL.Query().Get("role"))
+				switch start {
+				case "":
+					_, _ = io.WriteString(w, `{"limit":10,"data":[{"code":"a-a-a"},{"code":"b-b-b"}],"last":"b-b-b"}`)
+				case "b-b-b":
+					_, _ = io.WriteString(w, `{"limit":10,"data":[{"code":"c-c-c"}],"last":"c-c-c"}`)
+				default:
+					sep := ""
+					if lastField != "" {
+						sep = ","
+					}
+					_, _ = io.WriteString(w, `{"limit":10,"data":[{"code":"d-d-d"}]`+sep+lastField+`}`)
+				}
+			})
+			opts := &roomcode.ListOptions{Role: "host"}
+			var got []string
+			for rc, err := range c.All(context.Background(), "r1", opts) {
+				require.NoError(t, err)
+				got = append(got, rc.Code)
+			}
+			assert.Equal(t, []string{"a-a-a", "b-b-b", "c-c-c", "d-d-d"}, got)
+			assert.Equal(t, []string{"", "b-b-b", "c-c-c"}, starts)
+			assert.Equal(t, &roomcode.ListOptions{Role: "host"}, opts, "the caller's options are untouched")
+		})
+	}
+}
+
+func TestAllStopsEarlyAndOnError(t *testing.T) {
+	c, mux := setup(t, roomcode.WithRetryPolicy(roomcode.RetryPolicy{}))
+	var calls atomic.Int32
+	mux.HandleFunc("GET /room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if r.URL.Query().Get("start") == "" {
+			_, _ = io.WriteString(w, `{"data":[{"code":"a-a-a"},{"code":"b-b-b"}],"last":"b-b-b"}`)
+			return
+		}
+		http.Error(w, `{"code":404,"message":"room not found"}`, http.StatusNotFound)
+	})
+	for range c.All(context.Background(), "r1", nil) {
+		break
+	}
+	assert.Equal(t, int32(1), calls.Load(), "breaking out stops the paging")
+
+	var errs []error
+	n := 0
+	for _, err := range c.All(context.Background(), "r1", nil) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n++
+	}
+	assert.Equal(t, 2, n)
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], roomcode.ErrNotFound)
+}
+
+func TestErrorBodies(t *testing.T) {
+	tests := []struct {
+		name    string
+		status  int
+		body    string
+		header  map[string]string
+		is      error
+		message string
+		text    string
+	}{
+		{"json error", 401, `{"code":401,"message":"Token validation error","details":["not found"]}`, map[string]string{"X-Request-Id": "req-9"},
+			roomcode.ErrUnauthorized, "Token validation error",
+			"roomcode: GET /room-codes/room/r1: 401 Unauthorized: Token validation error (not found) [request id req-9]"},
+		{"no details", 404, `{"code":404,"message":"room not found"}`, nil, roomcode.ErrNotFound, "room not found",
+			"roomcode: GET /room-codes/room/r1: 404 Not Found: room not found"},
+		{"html page", 400, "<html><body><h1>400 Bad Request</h1></body></html>\n", nil, roomcode.ErrBadRequest, "",
+			`roomcode: GET /room-codes/room/r1: 400 Bad Request: "<html><body><h1>400 Bad Request</h1></body></html>"`},
+		{"empty body", 403, "", nil, roomcode.ErrForbidden, "", "roomcode: GET /room-codes/room/r1: 403 Forbidden"},
+		{"token echoed", 400, `{"code":400,"message":"bad token ` + testToken + `"}`, nil, roomcode.ErrBadRequest, "bad token [REDACTED]",
+			"roomcode: GET /room-codes/room/r1: 400 Bad Request: bad token [REDACTED]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, mux := setup(t)
+			mux.HandleFunc("GET /room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
+				for k, v := range tt.header {
+					w.Header().Set(k, v)
+				}
+				w.WriteHeader(tt.status)
+				_, _ = io.WriteString(w, tt.body)
+			})
+			_, err := c.List(context.Background(), "r1", nil)
+			var apiErr *roomcode.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.ErrorIs(t, err, tt.is)
+			assert.Equal(t, tt.status, apiErr.StatusCode)
+			assert.Equal(t, tt.message, apiErr.Message)
+			assert.Equal(t, tt.text, err.Error())
+			assert.NotContains(t, err.Error(), testToken)
+		})
+	}
+}
+
+func TestMalformedSuccessBody(t *testing.T) {
+	c, mux := setup(t)
+	mux.HandleFunc("GET /room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"data":[{"code":`)
+	})
+	_, err := c.List(context.Background(), "r1", nil)
+	assert.ErrorIs(t, err, roomcode.ErrResponse)
+}
+
+func TestHugeBody(t *testing.T) {
+	c, mux := setup(t)
+	var calls atomic.Int32
+	mux.HandleFunc("GET /room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		_, _ = io.WriteString(w, `{"data":[`+strings.Repeat(" ", 10<<20)+`]}`)
+	})
+	_, err := c.List(context.Background(), "r1", nil)
+	assert.ErrorIs(t, err, roomcode.ErrTooLarge)
+}
+
+func TestConnectionReuse(t *testing.T) {
+	var conns atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v2/room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"limit":10,"data":[`+codeJSON+`],"last":""}`)
+	})
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL+"/v2"), roomcode.WithManagementToken(testToken))
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+	for range 100 {
+		_, err := c.List(context.Background(), "r1", nil)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, int32(1), conns.Load(), "100 sequential calls share one TCP connection")
+}
+
+func TestContextDeadlineOnSlowServer(t *testing.T) {
+	c, mux := setup(t)
+	var calls atomic.Int32
+	mux.HandleFunc("GET /room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		select {
+		case <-time.After(2 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.List(ctx, "r1", nil)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), time.Second, "the call ends with its context")
+	assert.Equal(t, int32(1), calls.Load())
+}
+
+func TestPerAttemptTimeout(t *testing.T) {
+	c, mux := setup(t, roomcode.WithTimeout(50*time.Millisecond))
+	var calls atomic.Int32
+	mux.HandleFunc("GET /room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			select {
+			case <-time.After(2 * time.Second):
+			case <-r.Context().Done():
+			}
+			return
+		}
+		_, _ = io.WriteString(w, `{"data":[]}`)
+	})
+	_, err := c.List(context.Background(), "r1", nil)
+	require.NoError(t, err, "a slow attempt of a GET is retried")
+	assert.Equal(t, int32(2), calls.Load())
+}
+
+func TestContextCanceledDuringBackoff(t *testing.T) {
+	c, mux := setup(t, roomcode.WithRetryPolicy(roomcode.RetryPolicy{MaxRetries: 3, BaseDelay: time.Second, MaxDelay: time.Second}))
+	var calls atomic.Int32
+	mux.HandleFunc("GET /room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	_, err := c.List(ctx, "r1", nil)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, int32(1), calls.Load())
+}
+
+func TestRetryAfterBeyondDeadlineFailsFast(t *testing.T) {
+	c, mux := setup(t)
+	mux.HandleFunc("GET /room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.List(ctx, "r1", nil)
+	var apiErr *roomcode.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, time.Second, apiErr.RetryAfter)
+	assert.ErrorIs(t, err, roomcode.ErrRateLimited)
+	assert.Less(t, time.Since(start), 150*time.Millisecond)
+}
+
+func TestUnknownFieldsAndDecoding(t *testing.T) {
+	var rc roomcode.RoomCode
+	require.NoError(t, json.Unmarshal([]byte(codeJSON), &rc))
+	assert.Equal(t, wantCode(), rc)
+	assert.Error(t, json.Unmarshal([]byte(`{"created_at":"yesterday"}`), &rc))
+}

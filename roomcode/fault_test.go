@@ -1,0 +1,237 @@
+package roomcode_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/roomcode"
+	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
+)
+
+// fake starts a roomcodetest server with one room and a client that mints
+// management tokens for it.
+func fake(t *testing.T, opts ...roomcode.Option) (*roomcode.Client, *roomcodetest.Server) {
+	t.Helper()
+	srv := roomcodetest.NewServer(roomcodetest.WithRoom("room1", "host", "guest"), roomcodetest.WithSeed(7),
+		roomcodetest.WithCode("room1", "guest", "gst-code-abc", true))
+	t.Cleanup(srv.Close)
+	all := append([]roomcode.Option{roomcode.WithBaseURL(srv.URL), roomcode.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
+		roomcode.WithRetryPolicy(fastRetries)}, opts...)
+	c, err := roomcode.NewClient(all...)
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+	return c, srv
+}
+
+func TestAgainstFake(t *testing.T) {
+	c, srv := fake(t)
+	ctx := context.Background()
+	all, err := c.Create(ctx, "room1")
+	require.NoError(t, err)
+	require.Len(t, all, 2)
+	assert.Equal(t, "host", all[0].Role)
+	assert.NoError(t, roomcode.ValidateCode(all[0].Code))
+
+	one, err := c.CreateForRole(ctx, "room1", "host")
+	require.NoError(t, err)
+	assert.True(t, one.Enabled)
+
+	off, err := c.Disable(ctx, one.Code)
+	require.NoError(t, err)
+	assert.False(t, off.Enabled)
+
+	p, err := c.List(ctx, "room1", &roomcode.ListOptions{Role: "host", Enabled: roomcode.EnabledOnly})
+	require.NoError(t, err)
+	require.Len(t, p.Data, 1)
+	assert.Equal(t, all[0].Code, p.Data[0].Code)
+
+	_, err = c.CreateForRole(ctx, "room1", "admin")
+	assert.ErrorIs(t, err, roomcode.ErrNotFound)
+	_, err = c.List(ctx, "nope", nil)
+	assert.ErrorIs(t, err, roomcode.ErrNotFound)
+	_, err = c.Enable(ctx, "zzz-zzzz-zzz")
+	assert.ErrorIs(t, err, roomcode.ErrNotFound)
+
+	for _, r := range srv.Requests() {
+		assert.True(t, r.Authorization, "%s %s carried a valid token", r.Method, r.Path)
+	}
+}
+
+func TestFakePagination(t *testing.T) {
+	c, srv := fake(t)
+	ctx := context.Background()
+	for range 12 {
+		_, err := c.Create(ctx, "room1")
+		require.NoError(t, err)
+	}
+	seen := map[string]bool{}
+	for rc, err := range c.All(ctx, "room1", &roomcode.ListOptions{Limit: 10}) {
+		require.NoError(t, err)
+		assert.False(t, seen[rc.Code], "no code twice")
+		seen[rc.Code] = true
+	}
+	assert.Len(t, seen, 25, "12 × 2 created + 1 seeded")
+	var lists int
+	for _, r := range srv.Requests() {
+		if r.Method == "GET" {
+			lists++
+		}
+	}
+	assert.Equal(t, 3, lists, "pages of 10, 10 and 5")
+}
+
+func TestRetries(t *testing.T) {
+	tests := []struct {
+		name     string
+		faults   []roomcodetest.Fault
+		op       string // "list", "create", "enable"
+		ok       bool
+		is       error
+		requests int
+	}{
+		{"429 with Retry-After then success", []roomcodetest.Fault{{Count: 1, Status: 429, RetryAfter: "1"}}, "list", true, nil, 2},
+		{"429 without Retry-After then success", []roomcodetest.Fault{{Count: 2, Status: 429}}, "list", true, nil, 3},
+		{"500 502 503 then success", []roomcodetest.Fault{{Count: 1, Status: 500}, {Count: 1, Status: 502}, {Count: 1, Status: 503}}, "list", true, nil, 4},
+		{"504 then success on enable", []roomcodetest.Fault{{Count: 1, Status: 504}}, "enable", true, nil, 2},
+		{"503 forever", []roomcodetest.Fault{{Count: 10, Status: 503}}, "list", false, roomcode.ErrServer, 4},
+		{"501 is not retried", []roomcodetest.Fault{{Count: 1, Status: 501}}, "list", false, roomcode.ErrServer, 1},
+		{"connection reset then success", []roomcodetest.Fault{{Count: 1, Status: 0}}, "list", true, nil, 2},
+		{"HTML 502 page then success", []roomcodetest.Fault{{Count: 1, Status: 502, Body: "<html><body>Bad Gateway</body></html>"}}, "list", true, nil, 2},
+		{"403 is not retried", []roomcodetest.Fault{{Count: 1, Status: 403}}, "list", false, roomcode.ErrForbidden, 1},
+		{"400 is not retried", []roomcodetest.Fault{{Count: 1, Status: 400}}, "enable", false, roomcode.ErrBadRequest, 1},
+		{"create: 503 is not retried", []roomcodetest.Fault{{Count: 1, Status: 503}}, "create", false, roomcode.ErrServer, 1},
+		{"create: 429 is not retried", []roomcodetest.Fault{{Count: 1, Status: 429, RetryAfter: "1"}}, "create", false, roomcode.ErrRateLimited, 1},
+		{"create: reset is not retried", []roomcodetest.Fault{{Count: 1, Status: 0}}, "create", false, nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, srv := fake(t)
+			for _, f := range tt.faults {
+				srv.InjectFault(f)
+			}
+			ctx := context.Background()
+			var err error
+			switch tt.op {
+			case "list":
+				_, err = c.List(ctx, "room1", nil)
+			case "create":
+				_, err = c.CreateForRole(ctx, "room1", "host")
+			case "enable":
+				_, err = c.Enable(ctx, "gst-code-abc")
+			}
+			if tt.ok {
+				assert.NoError(t, err)
+			} else {
+				assert.Error(t, err)
+				if tt.is != nil {
+					assert.ErrorIs(t, err, tt.is)
+				}
+			}
+			assert.Equal(t, tt.requests, srv.RequestCount())
+		})
+	}
+}
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	c, srv := fake(t)
+	srv.InjectFault(roomcodetest.Fault{Count: 1, Status: 429, RetryAfter: "1"})
+	start := time.Now()
+	_, err := c.List(context.Background(), "room1", nil)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), time.Second)
+}
+
+func TestRetryAfterTooLong(t *testing.T) {
+	c, srv := fake(t)
+	srv.InjectFault(roomcodetest.Fault{Count: 1, Status: 429, RetryAfter: "3600"})
+	_, err := c.List(context.Background(), "room1", nil)
+	assert.ErrorIs(t, err, roomcode.ErrRateLimited)
+	assert.Equal(t, 1, srv.RequestCount(), "a wait over MaxRetryAfter is not taken")
+}
+
+func TestExpiredTokenRenewedOnce(t *testing.T) {
+	// The client's clock runs two days behind the server's: the token it
+	// mints first is already expired when the server checks it.
+	now := time.Now()
+	clock := now.Add(-48 * time.Hour)
+	srv := roomcodetest.NewServer(roomcodetest.WithRoom("room1", "host"))
+	t.Cleanup(srv.Close)
+	tokens, err := roomcode.NewManagementTokens(srv.AccessKey(), srv.AppSecret(), roomcode.WithTokenClock(func() time.Time { return clock }))
+	require.NoError(t, err)
+	c, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL), roomcode.WithTokenSource(renewWithClock{tokens, &clock, now}))
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+
+	_, err = c.List(context.Background(), "room1", nil)
+	require.NoError(t, err)
+	reqs := srv.Requests()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, 401, reqs[0].Status)
+	assert.Equal(t, 200, reqs[1].Status)
+}
+
+// renewWithClock corrects the clock when asked to renew, as a host would
+// after an NTP sync.
+type renewWithClock struct {
+	*roomcode.ManagementTokens
+	clock *time.Time
+	fixed time.Time
+}
+
+func (r renewWithClock) Renew(ctx context.Context, refused string) (string, error) {
+	*r.clock = r.fixed
+	return r.ManagementTokens.Renew(ctx, refused)
+}
+
+func TestUnauthorizedTwiceGivesUp(t *testing.T) {
+	srv := roomcodetest.NewServer(roomcodetest.WithRoom("room1", "host"))
+	t.Cleanup(srv.Close)
+	c, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL), roomcode.WithAppCredentials(srv.AccessKey(), "wrong-secret"))
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+	_, err = c.List(context.Background(), "room1", nil)
+	assert.ErrorIs(t, err, roomcode.ErrUnauthorized)
+	assert.Equal(t, 2, srv.RequestCount(), "one renewal, one retry, no more")
+}
+
+func TestStaticTokenNotRenewed(t *testing.T) {
+	srv := roomcodetest.NewServer(roomcodetest.WithRoom("room1", "host"), roomcodetest.WithStaticToken("good"))
+	t.Cleanup(srv.Close)
+	c, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL), roomcode.WithManagementToken("bad"))
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+	_, err = c.List(context.Background(), "room1", nil)
+	assert.ErrorIs(t, err, roomcode.ErrUnauthorized)
+	assert.Equal(t, 1, srv.RequestCount())
+
+	good, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL), roomcode.WithManagementToken("good"))
+	require.NoError(t, err)
+	t.Cleanup(good.CloseIdleConnections)
+	_, err = good.List(context.Background(), "room1", nil)
+	assert.NoError(t, err)
+}
+
+func TestConnectionRefusedRetriedForCreate(t *testing.T) {
+	// A port with nothing listening: the request never reaches a server, so
+	// even a create may be retried; every attempt fails the same way.
+	srv := roomcodetest.NewServer()
+	base := srv.URL
+	srv.Close()
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := roomcode.NewClient(roomcode.WithBaseURL(base), roomcode.WithManagementToken(testToken),
+		roomcode.WithRetryPolicy(fastRetries), roomcode.WithLogger(logger))
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+	_, err = c.CreateForRole(context.Background(), "room1", "host")
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "connection refused")
+	assert.Equal(t, 3, strings.Count(logs.String(), `reason="connection not established"`), logs.String())
+}

@@ -1,0 +1,111 @@
+package roomcode
+
+import (
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// RetryPolicy says how the client retries failed requests. Reads (GET) and
+// enabling or disabling a code, which are idempotent, are retried after a
+// connection error, a 429 or a 5xx other than 501. Creating codes is retried
+// only when the connection was never established, since repeating a create
+// that reached the server could mint extra codes.
+type RetryPolicy struct {
+	MaxRetries int           // retries after the first attempt; 0 disables retries
+	BaseDelay  time.Duration // the first backoff, doubled for each retry
+	MaxDelay   time.Duration // the cap on a backoff
+	// MaxRetryAfter is the longest Retry-After the client waits for; a
+	// longer one ends the retries and returns the error.
+	MaxRetryAfter time.Duration
+}
+
+// DefaultRetryPolicy returns the policy of a client made without
+// WithRetryPolicy: three retries, backoff from 200ms to 5s, Retry-After
+// honoured up to 30s.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxRetries: 3, BaseDelay: 200 * time.Millisecond, MaxDelay: 5 * time.Second, MaxRetryAfter: 30 * time.Second}
+}
+
+// requestKind says what a request may have done if repeated.
+type requestKind uint8
+
+const (
+	idempotent requestKind = iota // GET and the enable/disable POST
+	creating                      // the create POSTs
+)
+
+// shouldRetry decides whether to retry after attempt (0 for the first) ended
+// with status (0 when there was no response) or transport error err. It is a
+// pure function, so that the policy can be read, and tested, in one place.
+func shouldRetry(p RetryPolicy, kind requestKind, status int, err error, attempt int) (bool, string) {
+	if attempt >= p.MaxRetries {
+		return false, "retries exhausted"
+	}
+	if err != nil {
+		switch {
+		case kind == idempotent:
+			return true, "connection error"
+		case notSent(err):
+			return true, "connection not established"
+		default:
+			return false, "create may have reached the server"
+		}
+	}
+	retryable := status == http.StatusTooManyRequests || status >= 500 && status != http.StatusNotImplemented
+	switch {
+	case !retryable:
+		return false, "not retryable"
+	case kind == creating:
+		return false, "create may have reached the server"
+	case status == http.StatusTooManyRequests:
+		return true, "rate limited"
+	default:
+		return true, "server error"
+	}
+}
+
+// notSent reports whether err shows that the request never reached the
+// server: the connection could not be made.
+func notSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns) || errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// backoff returns the wait before retry number attempt+1: exponential from
+// BaseDelay, capped at MaxDelay, with jitter over its upper half.
+func backoff(p RetryPolicy, attempt int) time.Duration {
+	d := p.BaseDelay
+	for i := 0; i < attempt && d < p.MaxDelay; i++ {
+		d *= 2
+	}
+	d = min(d, p.MaxDelay)
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2)
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil {
+		return time.Duration(max(s, 0)) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}

@@ -1,0 +1,88 @@
+package roomcode
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestShouldRetry(t *testing.T) {
+	p := RetryPolicy{MaxRetries: 2}
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	tests := []struct {
+		kind    requestKind
+		status  int
+		err     error
+		attempt int
+		want    bool
+		reason  string
+	}{
+		{idempotent, 429, nil, 0, true, "rate limited"},
+		{idempotent, 500, nil, 1, true, "server error"},
+		{idempotent, 502, nil, 0, true, "server error"},
+		{idempotent, 503, nil, 0, true, "server error"},
+		{idempotent, 504, nil, 0, true, "server error"},
+		{idempotent, 501, nil, 0, false, "not retryable"},
+		{idempotent, 503, nil, 2, false, "retries exhausted"},
+		{idempotent, 400, nil, 0, false, "not retryable"},
+		{idempotent, 401, nil, 0, false, "not retryable"},
+		{idempotent, 403, nil, 0, false, "not retryable"},
+		{idempotent, 404, nil, 0, false, "not retryable"},
+		{idempotent, 0, reset, 0, true, "connection error"},
+		{idempotent, 0, dial, 0, true, "connection error"},
+		{creating, 0, dial, 0, true, "connection not established"},
+		{creating, 0, fmt.Errorf("post: %w", dial), 1, true, "connection not established"},
+		{creating, 0, &net.DNSError{Err: "no such host", Name: "x"}, 0, true, "connection not established"},
+		{creating, 0, reset, 0, false, "create may have reached the server"},
+		{creating, 0, errors.New("EOF"), 0, false, "create may have reached the server"},
+		{creating, 503, nil, 0, false, "create may have reached the server"},
+		{creating, 429, nil, 0, false, "create may have reached the server"},
+		{creating, 0, dial, 2, false, "retries exhausted"},
+	}
+	for _, tt := range tests {
+		got, reason := shouldRetry(p, tt.kind, tt.status, tt.err, tt.attempt)
+		assert.Equal(t, tt.want, got, "%v %d %v attempt %d", tt.kind, tt.status, tt.err, tt.attempt)
+		assert.Equal(t, tt.reason, reason)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	p := RetryPolicy{BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}
+	for attempt, upper := range []time.Duration{100, 200, 400, 800, 1000, 1000} {
+		upper *= time.Millisecond
+		for range 50 {
+			d := backoff(p, attempt)
+			assert.GreaterOrEqual(t, d, upper/2, "attempt %d", attempt)
+			assert.LessOrEqual(t, d, upper, "attempt %d", attempt)
+		}
+	}
+	assert.Zero(t, backoff(RetryPolicy{}, 3))
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 0, false},
+		{"3", 3 * time.Second, true},
+		{" 0 ", 0, true},
+		{"-5", 0, true},
+		{"Sat, 28 Nov 2026 12:00:30 GMT", 30 * time.Second, true},
+		{"Sat, 28 Nov 2026 11:00:00 GMT", 0, true},
+		{"soon", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := parseRetryAfter(tt.in, now)
+		assert.Equal(t, tt.ok, ok, tt.in)
+		assert.Equal(t, tt.want, got, tt.in)
+	}
+}
