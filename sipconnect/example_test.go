@@ -3,10 +3,16 @@ package sipconnect_test
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"time"
 
 	"github.com/hmssip/interconnect-go/headers"
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/twiml"
 )
 
 func ExampleNewAddress() {
@@ -79,4 +85,63 @@ func ExampleCredentials() {
 	// Output:
 	// U:[REDACTED]
 	// sipconnect.Credentials{Username:"U", Password:"[REDACTED]"}
+}
+
+func ExampleDialIn() {
+	addr, _ := sipconnect.NewAddress("abc-defg-hij", sipconnect.WithDisplayName("John Doe"), sipconnect.WithUserID("xyz"))
+	answer := sipconnect.DialIn{
+		Address:     addr,
+		Credentials: sipconnect.Credentials{Username: "U", Password: "P"},
+		Dial:        twiml.Dial{Timeout: 30 * time.Second},
+	}
+	doc, err := answer.AppendXML(nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(string(doc))
+	// Output: <?xml version="1.0" encoding="UTF-8"?><Response><Dial timeout="30" answerOnBridge="true"><Sip username="U" password="P">sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&amp;X-100ms-UserID=xyz</Sip></Dial></Response>
+}
+
+func ExampleNewHandler() {
+	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
+		AuthToken:   "twilio-auth-token",
+		PublicURL:   "https://voice.example.com", // what Twilio's webhook URL starts with
+		Room:        sipconnect.StaticRoom("abc-defg-hij"),
+		Credentials: sipconnect.Credentials{Username: "U", Password: "P"},
+		Dial:        twiml.Dial{Action: "/twilio/dial-status"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /twilio/voice", handler)
+	mux.Handle("POST /twilio/dial-status", handler.StatusHandler())
+
+	// Twilio's request, signed as Twilio signs it.
+	form := url.Values{"CallSid": {"CA123"}, "From": {"+14155550100"}, "To": {"+18005550100"}}
+	req := httptest.NewRequest(http.MethodPost, "/twilio/voice", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", twiml.Signature("twilio-auth-token", "https://voice.example.com/twilio/voice", form))
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	fmt.Println(rec.Code)
+	fmt.Println(rec.Body.String())
+	// Output:
+	// 200
+	// <?xml version="1.0" encoding="UTF-8"?><Response><Dial action="/twilio/dial-status" answerOnBridge="true"><Sip username="U" password="P">sip:abc-defg-hij@sip.100ms.live</Sip></Dial></Response>
+}
+
+func ExampleSanitizeDisplayName() {
+	fmt.Printf("%q\n", sipconnect.SanitizeDisplayName("  Alice\r\n  Smith "))
+	fmt.Printf("%q\n", sipconnect.SanitizeDisplayName("+1 415 555 0100"))
+	// Output:
+	// "Alice Smith"
+	// ""
+}
+
+func ExampleMaskNumber() {
+	fmt.Println(sipconnect.MaskNumber("+14155550100"))
+	// Output: +*******0100
 }

@@ -10,11 +10,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
 )
@@ -43,18 +45,27 @@ func Signature(authToken, fullURL string, params url.Values) string {
 }
 
 func signature(key []byte, fullURL string, params url.Values) string {
-	mac := hmac.New(sha1.New, key)
-	writeSigned(mac, fullURL, params)
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	var sum [sha1.Size]byte
+	return base64.StdEncoding.EncodeToString(mac(newMAC(key), fullURL, params, sum[:0]))
 }
 
-func writeSigned(w io.Writer, fullURL string, params url.Values) {
-	_, _ = io.WriteString(w, fullURL)
-	keys := make([]string, 0, len(params))
-	for k := range params {
+func newMAC(key []byte) hash.Hash { return hmac.New(sha1.New, key) }
+
+// mac appends to dst the HMAC, computed with h, of the signed string. The
+// string is built in one buffer and hashed with one Write.
+func mac(h hash.Hash, fullURL string, params url.Values, dst []byte) []byte {
+	var keysArr [32]string
+	keys := keysArr[:0]
+	n := len(fullURL)
+	for k, vs := range params {
 		keys = append(keys, k)
+		for _, v := range vs {
+			n += len(k) + len(v)
+		}
 	}
 	slices.Sort(keys)
+	buf := make([]byte, 0, n)
+	buf = append(buf, fullURL...)
 	for _, k := range keys {
 		vs := params[k]
 		if len(vs) > 1 {
@@ -62,36 +73,42 @@ func writeSigned(w io.Writer, fullURL string, params url.Values) {
 			slices.Sort(vs)
 		}
 		for _, v := range vs {
-			_, _ = io.WriteString(w, k)
-			_, _ = io.WriteString(w, v)
+			buf = append(buf, k...)
+			buf = append(buf, v...)
 		}
 	}
+	h.Reset()
+	h.Write(buf)
+	return h.Sum(dst)
 }
 
 // ValidateSignature reports whether signature is Twilio's signature for a
 // request to fullURL with the form parameters params. Twilio has signed
-// HTTPS URLs both with and without the default port, so both forms of
-// fullURL are tried. The comparison takes constant time.
+// HTTPS URLs both with and without the default port, so the other form of
+// fullURL is tried when the first does not match. Comparisons take constant
+// time.
 func ValidateSignature(authToken, fullURL string, params url.Values, signature string) bool {
-	return validSignature([]byte(authToken), fullURL, params, signature)
+	return validSignature(newMAC([]byte(authToken)), fullURL, params, signature)
 }
 
-func validSignature(key []byte, fullURL string, params url.Values, signature string) bool {
-	if signature == "" {
+func validSignature(h hash.Hash, fullURL string, params url.Values, signature string) bool {
+	var wantArr, gotArr [sha1.Size]byte
+	if base64.StdEncoding.DecodedLen(len(signature)) > len(wantArr)+2 {
 		return false
 	}
-	want, err := base64.StdEncoding.DecodeString(signature)
-	if err != nil {
+	var decoded [sha1.Size + 2]byte
+	n, err := base64.StdEncoding.Decode(decoded[:], []byte(signature))
+	if err != nil || n != sha1.Size {
 		return false
 	}
-	ok := false
-	for _, u := range urlForms(fullURL) {
-		mac := hmac.New(sha1.New, key)
-		writeSigned(mac, u, params)
-		// Evaluate every form, so the time taken does not depend on which matched.
-		ok = subtle.ConstantTimeCompare(mac.Sum(nil), want) == 1 || ok
+	want := append(wantArr[:0], decoded[:n]...)
+	if subtle.ConstantTimeCompare(mac(h, fullURL, params, gotArr[:0]), want) == 1 {
+		return true
 	}
-	return ok
+	if other, ok := otherPortForm(fullURL); ok {
+		return subtle.ConstantTimeCompare(mac(h, other, params, gotArr[:0]), want) == 1
+	}
+	return false
 }
 
 // ValidateJSONSignature reports whether signature is Twilio's signature for a
@@ -118,13 +135,12 @@ func bodyHashMatches(fullURL string, body []byte) bool {
 	return subtle.ConstantTimeCompare(got[:], want) == 1
 }
 
-// urlForms returns fullURL as given and, for http and https URLs, the same
-// URL with the scheme's default port added when absent or removed when
-// present.
-func urlForms(fullURL string) []string {
+// otherPortForm returns fullURL with the scheme's default port added when
+// absent or removed when present, for http and https URLs.
+func otherPortForm(fullURL string) (string, bool) {
 	u, err := url.Parse(fullURL)
 	if err != nil || u.Host == "" {
-		return []string{fullURL}
+		return "", false
 	}
 	var port string
 	switch strings.ToLower(u.Scheme) {
@@ -133,17 +149,17 @@ func urlForms(fullURL string) []string {
 	case "http":
 		port = "80"
 	default:
-		return []string{fullURL}
+		return "", false
 	}
-	other := *u
-	if u.Port() == "" {
-		other.Host = u.Host + ":" + port
-	} else if u.Port() == port {
-		other.Host = strings.TrimSuffix(u.Host, ":"+port)
-	} else {
-		return []string{fullURL}
+	switch u.Port() {
+	case "":
+		u.Host += ":" + port
+	case port:
+		u.Host = strings.TrimSuffix(u.Host, ":"+port)
+	default:
+		return "", false
 	}
-	return []string{fullURL, other.String()}
+	return u.String(), true
 }
 
 // Verifier checks that webhook requests come from Twilio. It is safe for
@@ -153,6 +169,7 @@ type Verifier struct {
 	token secret.Secret
 	base  string
 	max   int64
+	macs  sync.Pool // keyed HMAC-SHA1 states, reset and reused
 }
 
 // VerifierOption configures a [Verifier].
@@ -187,7 +204,15 @@ func NewVerifier(authToken, publicBaseURL string, opts ...VerifierOption) (*Veri
 	for _, o := range opts {
 		o(v)
 	}
+	v.macs.New = func() any { return newMAC([]byte(v.token.Value())) }
 	return v, nil
+}
+
+// check validates a signature with a pooled HMAC state.
+func (v *Verifier) check(fullURL string, params url.Values, signature string) bool {
+	h := v.macs.Get().(hash.Hash)
+	defer v.macs.Put(h)
+	return validSignature(h, fullURL, params, signature)
 }
 
 // URL returns the URL Twilio signed for r: the public base URL followed by
@@ -211,13 +236,13 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		return ErrMissingSignature
 	}
 	full := v.URL(r)
-	if r.URL.Query().Has("bodySHA256") {
+	if strings.Contains(r.URL.RawQuery, "bodySHA256=") && r.URL.Query().Has("bodySHA256") {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, v.max))
 		if err != nil {
 			return bodyError(err)
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if !validSignature([]byte(v.token.Value()), full, nil, sig) {
+		if !v.check(full, nil, sig) {
 			return ErrInvalidSignature
 		}
 		if !bodyHashMatches(full, body) {
@@ -226,17 +251,30 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	var params url.Values
-	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, v.max)
-		if err := r.ParseForm(); err != nil {
+	if r.Method == http.MethodPost && isForm(r.Header.Get("Content-Type")) {
+		// Parse the body once into r.PostForm, as r.ParseForm would, without
+		// also building r.Form: ParseForm builds that lazily when needed.
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, v.max))
+		if err != nil {
 			return bodyError(err)
 		}
-		params = r.PostForm
+		if params, err = url.ParseQuery(string(body)); err != nil {
+			return fmt.Errorf("twiml: parsing webhook form: %w", err)
+		}
+		r.PostForm = params
 	}
-	if !validSignature([]byte(v.token.Value()), full, params, sig) {
+	if !v.check(full, params, sig) {
 		return ErrInvalidSignature
 	}
 	return nil
+}
+
+// isForm reports whether a Content-Type is application/x-www-form-urlencoded.
+func isForm(contentType string) bool {
+	const form = "application/x-www-form-urlencoded"
+	ct := strings.TrimSpace(contentType)
+	return len(ct) >= len(form) && strings.EqualFold(ct[:len(form)], form) &&
+		(len(ct) == len(form) || ct[len(form)] == ';' || ct[len(form)] == ' ')
 }
 
 func bodyError(err error) error {

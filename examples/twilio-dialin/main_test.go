@@ -1,0 +1,71 @@
+package main
+
+import (
+	"encoding/xml"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
+	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/twiml"
+)
+
+func TestDialInServer(t *testing.T) {
+	api := roomcodetest.NewServer(roomcodetest.WithRoom("room-1", "guest"))
+	defer api.Close()
+
+	// The public URL must be known before the server is built: listen first.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	public := "http://" + ln.Addr().String()
+	env := map[string]string{"TWILIO_AUTH_TOKEN": "tw-token", "PUBLIC_URL": public, "HMS_ACCESS_KEY": api.AccessKey(),
+		"HMS_APP_SECRET": api.AppSecret(), "HMS_API_BASE_URL": api.URL, "SIP_USERNAME": "U", "SIP_PASSWORD": "P",
+		"ROOM_ID": "room-1", "ROLE": "guest"}
+	mux, err := newMux(func(k string) string { return env[k] }, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	defer srv.Close()
+
+	call := func(form url.Values) string {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/twilio/voice", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set(twiml.SignatureHeader, twiml.Signature("tw-token", srv.URL+"/twilio/voice", form))
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, 200, resp.StatusCode)
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	var first string
+	for i := range 3 {
+		body := call(url.Values{"CallSid": {"CA" + string(rune('1'+i))}, "From": {"+14155550100"}})
+		var doc struct {
+			Dial struct {
+				Action string `xml:"action,attr"`
+				Sip    string `xml:"Sip"`
+			}
+		}
+		require.NoError(t, xml.Unmarshal([]byte(body), &doc), body)
+		assert.Equal(t, srv.URL+"/twilio/dial-status", doc.Dial.Action)
+		addr, err := sipconnect.ParseAddress(doc.Dial.Sip)
+		require.NoError(t, err, body)
+		if first == "" {
+			first = addr.RoomCode()
+		}
+		assert.Equal(t, first, addr.RoomCode(), "every call joins the same room code")
+	}
+	assert.Equal(t, 2, api.RequestCount(), "one list and one create, then the cache answers")
+}

@@ -1,0 +1,121 @@
+package sipconnect
+
+import (
+	"net/url"
+	"strings"
+)
+
+// Call is the incoming-call webhook as Twilio sends it. Form holds every
+// parameter, including those without a field here.
+type Call struct {
+	CallSid       string
+	AccountSid    string
+	From          string // the caller's number, E.164; personal data: log it masked
+	To            string // the number called
+	CallStatus    string
+	Direction     string
+	CallerName    string // the caller-id name, only with Twilio's caller-name lookup
+	ForwardedFrom string
+	Digits        string // digits gathered by a <Gather> that posted here
+	FromCountry   string
+	Form          url.Values
+}
+
+// ParseCall reads a Call from the webhook's form parameters.
+func ParseCall(form url.Values) Call {
+	return Call{
+		CallSid:       form.Get("CallSid"),
+		AccountSid:    form.Get("AccountSid"),
+		From:          form.Get("From"),
+		To:            form.Get("To"),
+		CallStatus:    form.Get("CallStatus"),
+		Direction:     form.Get("Direction"),
+		CallerName:    form.Get("CallerName"),
+		ForwardedFrom: form.Get("ForwardedFrom"),
+		Digits:        form.Get("Digits"),
+		FromCountry:   form.Get("FromCountry"),
+		Form:          form,
+	}
+}
+
+// DialStatus is the callback Twilio sends to the <Dial> action URL when the
+// bridged call ends.
+type DialStatus struct {
+	CallSid             string
+	DialCallSid         string
+	DialCallStatus      string // completed, answered, busy, no-answer, failed or canceled
+	DialCallDuration    string // seconds, when the call connected
+	DialSipCallID       string
+	DialSipResponseCode string // the final SIP response code, such as 200, 404 or 486
+	Form                url.Values
+}
+
+// ParseDialStatus reads a DialStatus from the callback's form parameters.
+func ParseDialStatus(form url.Values) DialStatus {
+	return DialStatus{
+		CallSid:             form.Get("CallSid"),
+		DialCallSid:         form.Get("DialCallSid"),
+		DialCallStatus:      form.Get("DialCallStatus"),
+		DialCallDuration:    form.Get("DialCallDuration"),
+		DialSipCallID:       form.Get("DialSipCallId"),
+		DialSipResponseCode: form.Get("DialSipResponseCode"),
+		Form:                form,
+	}
+}
+
+// Failed reports whether the dial did not reach the room: busy, no answer
+// or failed. A canceled dial (the caller hung up) is not a failure.
+func (s DialStatus) Failed() bool {
+	switch s.DialCallStatus {
+	case "busy", "no-answer", "failed":
+		return true
+	}
+	return false
+}
+
+// MaskNumber hides all but the last four digits of a phone number, for logs:
+// "+14155550100" becomes "+*******0100". Anything that is not a phone
+// number of at least six digits is masked whole.
+func MaskNumber(s string) string {
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '+' && i == 0, c == ' ', c == '-', c == '(', c == ')', c == '.':
+		default:
+			return strings.Repeat("*", min(len(s), 8))
+		}
+	}
+	if digits < 6 {
+		return strings.Repeat("*", len(s))
+	}
+	b := []byte(s)
+	keep := 4
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] >= '0' && b[i] <= '9' {
+			if keep > 0 {
+				keep--
+			} else {
+				b[i] = '*'
+			}
+		}
+	}
+	return string(b)
+}
+
+// looksLikePhoneNumber reports whether s is mostly digits: at least five,
+// and nothing but digits and + - . ( ) and spaces.
+func looksLikePhoneNumber(s string) bool {
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '+', c == ' ', c == '-', c == '(', c == ')', c == '.':
+		default:
+			return false
+		}
+	}
+	return digits >= 5
+}

@@ -1,0 +1,375 @@
+package sipconnect
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hmssip/interconnect-go/internal/secret"
+	"github.com/hmssip/interconnect-go/twiml"
+)
+
+// HandlerConfig configures a Handler. Room is required; so is AuthToken
+// unless InsecureSkipSignature is set.
+type HandlerConfig struct {
+	// AuthToken is the Twilio account's auth token, used to check
+	// X-Twilio-Signature.
+	AuthToken string
+	// PublicURL is the scheme, host and any path prefix under which Twilio
+	// reaches this server, such as "https://voice.example.com": Twilio signs
+	// the URL it requested, which a server behind a proxy cannot see.
+	PublicURL string
+	// InsecureSkipSignature turns signature checking off, for local
+	// experiments only: anyone could then make the handler answer.
+	InsecureSkipSignature bool
+
+	// Room decides the room of each call: StaticRoom, CachedRoom or a
+	// function of your own.
+	Room RoomFunc
+	// Identity decides the caller's display name and user id. By default
+	// the caller gets none, and 100ms shows its masked number.
+	Identity IdentityFunc
+	// Credentials are the workspace's SIP username and password.
+	Credentials Credentials
+	// AddressOptions apply to every address, such as WithHost or
+	// WithTransport.
+	AddressOptions []AddressOption
+	// Dial carries <Dial> attributes (action, timeout, callerId, ...) and
+	// Sip the <Sip> ones; see DialIn. answerOnBridge is on.
+	Dial twiml.Dial
+	Sip  twiml.Sip
+
+	// Fallback is the answer when the call cannot be bridged (the room is
+	// unknown, its code disabled, the 100ms API down with nothing cached).
+	// By default: an apology (<Say>) and <Hangup/>. Use
+	// twiml.Response{&twiml.Reject{}} to decline the call unanswered.
+	Fallback twiml.Response
+	// DialFailed is what the dial-status handler answers when the dial to
+	// 100ms fails: by default an apology and <Hangup/>.
+	DialFailed twiml.Response
+	// OnDialStatus, if set, is told the outcome of every dial.
+	OnDialStatus func(ctx context.Context, status DialStatus)
+
+	// Timeout bounds deciding the room and identity, 5 seconds by default
+	// (Twilio gives a webhook 15 seconds).
+	Timeout time.Duration
+	// MaxBodyBytes bounds the webhook body, 64 KiB by default; larger
+	// requests get 413.
+	MaxBodyBytes int64
+	// Logger receives one line per call; nothing is logged by default.
+	// Lines carry the call SID, the room code and the outcome, never a
+	// credential or a full phone number.
+	Logger *slog.Logger
+}
+
+// DefaultFallback is the answer used when a call cannot be bridged and
+// HandlerConfig.Fallback is empty.
+func DefaultFallback() twiml.Response {
+	return twiml.Response{
+		&twiml.Say{Text: "Sorry, we cannot connect your call to the meeting right now. Please try again later."},
+		&twiml.Hangup{},
+	}
+}
+
+// DefaultDialFailed is the answer to a failed dial when
+// HandlerConfig.DialFailed is empty.
+func DefaultDialFailed() twiml.Response {
+	return twiml.Response{
+		&twiml.Say{Text: "Sorry, the meeting could not be reached. Please try again later."},
+		&twiml.Hangup{},
+	}
+}
+
+// Handler answers Twilio's incoming-call webhook with the TwiML that puts
+// the caller into a 100ms room, and never with a server error: when the
+// room cannot be decided it answers the fallback with status 200. It
+// answers 403 to a missing or wrong signature, 405 to a method other than
+// POST and 413 to a body over the limit. A Handler is safe for concurrent
+// use; make one with NewHandler.
+type Handler struct {
+	verifier   *twiml.Verifier
+	room       RoomFunc
+	identity   IdentityFunc
+	username   string
+	password   secret.Secret
+	addrOpts   []AddressOption
+	dial       twiml.Dial
+	sip        twiml.Sip
+	fallback   []byte
+	dialFailed []byte
+	docPrefix  []byte    // the dial-in document up to the SIP URI
+	docSuffix  []byte    // the dial-in document after the SIP URI
+	bufs       sync.Pool // *[]byte buffers for answers
+	hangup     []byte
+	onStatus   func(context.Context, DialStatus)
+	timeout    time.Duration
+	maxBody    int64
+	logger     *slog.Logger
+}
+
+// NewHandler checks cfg and returns a Handler.
+func NewHandler(cfg HandlerConfig) (*Handler, error) {
+	h := &Handler{
+		room:     cfg.Room,
+		identity: cfg.Identity,
+		username: cfg.Credentials.Username,
+		password: secret.New(cfg.Credentials.Password),
+		addrOpts: cfg.AddressOptions,
+		dial:     cfg.Dial,
+		sip:      cfg.Sip,
+		onStatus: cfg.OnDialStatus,
+		timeout:  cfg.Timeout,
+		maxBody:  cfg.MaxBodyBytes,
+		logger:   cfg.Logger,
+	}
+	if h.room == nil {
+		return nil, errors.New("sipconnect: HandlerConfig.Room is required (StaticRoom, CachedRoom or your own RoomFunc)")
+	}
+	if h.timeout <= 0 {
+		h.timeout = 5 * time.Second
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = twiml.DefaultMaxBodyBytes
+	}
+	if h.logger == nil {
+		h.logger = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case cfg.InsecureSkipSignature:
+	case cfg.AuthToken == "":
+		return nil, errors.New("sipconnect: HandlerConfig.AuthToken is required to check Twilio's signatures (or set InsecureSkipSignature)")
+	default:
+		v, err := twiml.NewVerifier(cfg.AuthToken, cfg.PublicURL, twiml.WithMaxBodyBytes(h.maxBody))
+		if err != nil {
+			return nil, fmt.Errorf("sipconnect: %w", err)
+		}
+		h.verifier = v
+	}
+	var err error
+	if h.fallback, err = render(cfg.Fallback, DefaultFallback()); err != nil {
+		return nil, fmt.Errorf("sipconnect: HandlerConfig.Fallback: %w", err)
+	}
+	if h.dialFailed, err = render(cfg.DialFailed, DefaultDialFailed()); err != nil {
+		return nil, fmt.Errorf("sipconnect: HandlerConfig.DialFailed: %w", err)
+	}
+	h.hangup, _ = render(twiml.Response{&twiml.Hangup{}}, nil)
+	h.bufs.New = func() any { b := make([]byte, 0, 1024); return &b }
+	if err := h.splitDocument(); err != nil {
+		return nil, fmt.Errorf("sipconnect: HandlerConfig.Dial or Sip: %w", err)
+	}
+	return h, nil
+}
+
+// splitDocument renders the dial-in once, checking the Dial and Sip
+// attributes now rather than on the first call, and keeps the bytes before
+// and after the SIP URI: only the URI changes from call to call. Two
+// renderings with different one-letter URIs locate it.
+func (h *Handler) splitDocument() error {
+	var docs [2][]byte
+	for i, uri := range []string{"sip:a", "sip:b"} {
+		var err error
+		if docs[i], err = h.dialIn(Address{}).response(uri).AppendXML(nil); err != nil {
+			return err
+		}
+	}
+	i := 0
+	for i < len(docs[0]) && docs[0][i] == docs[1][i] {
+		i++
+	}
+	const scheme = "sip:"
+	if i < len(scheme) || string(docs[0][i-len(scheme):i]) != scheme {
+		return errors.New("cannot locate the SIP URI in the dial-in document")
+	}
+	h.docPrefix = docs[0][:i-len(scheme)]
+	h.docSuffix = docs[0][i+1:]
+	return nil
+}
+
+// appendDialIn appends the dial-in document for addr. The address is
+// validated and escaped, so of the characters XML treats specially it can
+// hold only '&'.
+func (h *Handler) appendDialIn(dst []byte, addr Address) []byte {
+	dst = append(dst, h.docPrefix...)
+	start := len(dst)
+	dst = addr.AppendTo(dst)
+	if bytes.IndexByte(dst[start:], '&') >= 0 {
+		uri := string(dst[start:])
+		dst = dst[:start]
+		for i := 0; i < len(uri); i++ {
+			if uri[i] == '&' {
+				dst = append(dst, "&amp;"...)
+			} else {
+				dst = append(dst, uri[i])
+			}
+		}
+	}
+	return append(dst, h.docSuffix...)
+}
+
+func render(r, def twiml.Response) ([]byte, error) {
+	if len(r) == 0 {
+		r = def
+	}
+	return r.AppendXML(nil)
+}
+
+func (h *Handler) dialIn(a Address) DialIn {
+	return DialIn{Address: a, Credentials: Credentials{Username: h.username, Password: h.password.Value()}, Dial: h.dial, Sip: h.sip}
+}
+
+// ServeHTTP answers the incoming-call webhook.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.accept(w, r) {
+		return
+	}
+	call := ParseCall(r.PostForm)
+	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+	defer cancel()
+	start := time.Now()
+	addr, stage, err := h.address(ctx, call)
+	if err != nil {
+		h.logCall(ctx, slog.LevelWarn, "sipconnect: call not bridged, answering the fallback", call, start,
+			slog.String("outcome", "fallback"), slog.String("stage", stage), slog.String("error", err.Error()))
+		writeTwiML(w, h.fallback)
+		return
+	}
+	bp := h.bufs.Get().(*[]byte)
+	defer h.bufs.Put(bp)
+	buf := h.appendDialIn((*bp)[:0], addr)
+	*bp = buf
+	if h.logger.Enabled(ctx, slog.LevelInfo) {
+		h.logCall(ctx, slog.LevelInfo, "sipconnect: bridging call", call, start, slog.String("outcome", "dial"),
+			slog.String("room_code", addr.RoomCode()), slog.Bool("display_name", addr.DisplayName() != ""))
+	}
+	writeTwiML(w, buf)
+}
+
+// logCall logs one line about a call: its SID, the caller's number masked,
+// the time taken and attrs.
+func (h *Handler) logCall(ctx context.Context, level slog.Level, msg string, call Call, start time.Time, attrs ...slog.Attr) {
+	if !h.logger.Enabled(ctx, level) {
+		return
+	}
+	attrs = append(attrs, slog.String("call_sid", call.CallSid), slog.String("from", MaskNumber(call.From)),
+		slog.Duration("took", time.Since(start)))
+	h.logger.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// accept checks the method, the body size and the signature, answering
+// the request itself when it fails; on success r.PostForm is parsed.
+func (h *Handler) accept(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return false
+	}
+	var err error
+	if h.verifier != nil {
+		err = h.verifier.Verify(w, r)
+	} else {
+		r.Body = http.MaxBytesReader(w, r.Body, h.maxBody)
+		if perr := r.ParseForm(); perr != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(perr, &mbe) {
+				err = twiml.ErrBodyTooLarge
+			} else {
+				err = perr
+			}
+		}
+	}
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, twiml.ErrBodyTooLarge):
+		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+	case errors.Is(err, twiml.ErrMissingSignature), errors.Is(err, twiml.ErrInvalidSignature), errors.Is(err, twiml.ErrBodyHash):
+		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "sipconnect: rejected a request without a valid Twilio signature",
+			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		http.Error(w, "forbidden", http.StatusForbidden)
+	default:
+		http.Error(w, "bad request", http.StatusBadRequest)
+	}
+	return false
+}
+
+// address decides the call's address. On failure it names the stage that
+// failed. A panicking RoomFunc or IdentityFunc is turned into an error.
+func (h *Handler) address(ctx context.Context, call Call) (addr Address, stage string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	stage = "room"
+	code, err := h.room(ctx, call)
+	if err != nil {
+		return Address{}, stage, err
+	}
+	stage = "identity"
+	var id Identity
+	if h.identity != nil {
+		if id, err = h.identity(ctx, call); err != nil {
+			return Address{}, stage, err
+		}
+	}
+	stage = "address"
+	var optsArr [8]AddressOption
+	opts := append(optsArr[:0], h.addrOpts...)
+	base := len(opts)
+	opts = append(opts, WithDisplayName(id.DisplayName), WithUserID(id.UserID))
+	for _, f := range id.Headers {
+		opts = append(opts, WithHeader(f.Name, f.Value))
+	}
+	addr, err = NewAddress(code, opts...)
+	var se *Error
+	if err != nil && errors.As(err, &se) && se.Field != "room code" && se.Field != "host" && se.Field != "transport" {
+		// The identity cannot be sent as it is: bridge the caller without
+		// it rather than turn them away.
+		h.logger.LogAttrs(ctx, slog.LevelWarn, "sipconnect: caller identity rejected, bridging without it",
+			slog.String("call_sid", call.CallSid), slog.String("error", err.Error()))
+		addr, err = NewAddress(code, opts[:base]...)
+	}
+	return addr, stage, err
+}
+
+// StatusHandler returns the handler for the <Dial> action callback: it
+// reports the outcome to OnDialStatus and answers a failed dial with
+// DialFailed instead of silence, a finished one with <Hangup/>.
+func (h *Handler) StatusHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !h.accept(w, r) {
+			return
+		}
+		st := ParseDialStatus(r.PostForm)
+		h.logger.LogAttrs(r.Context(), slog.LevelInfo, "sipconnect: dial ended",
+			slog.String("call_sid", st.CallSid), slog.String("dial_status", st.DialCallStatus),
+			slog.String("sip_response", st.DialSipResponseCode), slog.String("duration", st.DialCallDuration))
+		if h.onStatus != nil {
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						h.logger.LogAttrs(r.Context(), slog.LevelError, "sipconnect: OnDialStatus panicked",
+							slog.String("call_sid", st.CallSid), slog.String("panic", fmt.Sprint(p)))
+					}
+				}()
+				h.onStatus(r.Context(), st)
+			}()
+		}
+		if st.Failed() {
+			writeTwiML(w, h.dialFailed)
+			return
+		}
+		writeTwiML(w, h.hangup)
+	})
+}
+
+func writeTwiML(w http.ResponseWriter, doc []byte) {
+	w.Header().Set("Content-Type", twiml.ContentType)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(doc)
+}

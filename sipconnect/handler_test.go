@@ -1,0 +1,532 @@
+package sipconnect_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/headers"
+	"github.com/hmssip/interconnect-go/roomcode"
+	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
+	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/twiml"
+)
+
+const (
+	authToken   = "twilio-auth-token-0123456789abcdef"
+	sipPassword = "sip-password-never-logged"
+	callerPhone = "+14155550123"
+)
+
+// refSign signs a Twilio request exactly as REFERENCE.md §6 describes,
+// independently of package twiml: HMAC-SHA1 keyed with the auth token over
+// the URL followed by each parameter's name and value, sorted by name.
+func refSign(token, u string, form url.Values) string {
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	s := u
+	for _, k := range keys {
+		vs := append([]string(nil), form[k]...)
+		sort.Strings(vs)
+		for _, v := range vs {
+			s += k + v
+		}
+	}
+	mac := hmac.New(sha1.New, []byte(token))
+	mac.Write([]byte(s))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+func TestRefSignVector(t *testing.T) {
+	form := url.Values{"CallSid": {"CA1234567890ABCDE"}, "Caller": {"+14158675310"}, "Digits": {"1234"},
+		"From": {"+14158675310"}, "To": {"+18005551212"}}
+	assert.Equal(t, "L/OH5YylLD5NRKLltdqwSvS0BnU=", refSign("12345", "https://example.com/myapp.php?foo=1&bar=2", form))
+}
+
+func callForm(extra ...string) url.Values {
+	f := url.Values{"CallSid": {"CA0123456789abcdef0123456789abcdef"}, "AccountSid": {"AC0123"}, "From": {callerPhone},
+		"To": {"+18005550100"}, "CallStatus": {"ringing"}, "Direction": {"inbound"}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		f.Set(extra[i], extra[i+1])
+	}
+	return f
+}
+
+type dialInServer struct {
+	srv  *httptest.Server
+	logs *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newDialIn mounts the handler under /hooks on a loopback server whose URL
+// is the public URL.
+func newDialIn(t *testing.T, cfg sipconnect.HandlerConfig) *dialInServer {
+	t.Helper()
+	d := &dialInServer{logs: &syncBuffer{}}
+	mux := http.NewServeMux()
+	d.srv = httptest.NewUnstartedServer(mux)
+	d.srv.Start()
+	t.Cleanup(d.srv.Close)
+	cfg.AuthToken = authToken
+	cfg.PublicURL = d.srv.URL
+	cfg.Credentials = sipconnect.Credentials{Username: "sip-user", Password: sipPassword}
+	cfg.Logger = slog.New(slog.NewJSONHandler(d.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h, err := sipconnect.NewHandler(cfg)
+	require.NoError(t, err)
+	mux.Handle("POST /hooks/voice", h)
+	mux.Handle("/hooks/voice-any", h)
+	mux.Handle("POST /hooks/dial-status", h.StatusHandler())
+	return d
+}
+
+func (d *dialInServer) post(t *testing.T, path string, form url.Values, sig string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, d.srv.URL+path, strings.NewReader(form.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if sig != "" {
+		req.Header.Set(twiml.SignatureHeader, sig)
+	}
+	resp, err := d.srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == 200 {
+		assert.Equal(t, "text/xml; charset=utf-8", resp.Header.Get("Content-Type"))
+	}
+	return resp.StatusCode, string(body)
+}
+
+func (d *dialInServer) signedPost(t *testing.T, path string, form url.Values) (int, string) {
+	t.Helper()
+	return d.post(t, path, form, refSign(authToken, d.srv.URL+path, form))
+}
+
+// answer is the dial-in document as encoding/xml reads it.
+type answer struct {
+	XMLName xml.Name `xml:"Response"`
+	Dial    *struct {
+		AnswerOnBridge string `xml:"answerOnBridge,attr"`
+		Action         string `xml:"action,attr"`
+		Sip            struct {
+			Username string `xml:"username,attr"`
+			Password string `xml:"password,attr"`
+			URI      string `xml:",chardata"`
+		}
+	}
+	Say    []string  `xml:"Say"`
+	Hangup *struct{} `xml:"Hangup"`
+	Reject *struct{} `xml:"Reject"`
+}
+
+func decode(t *testing.T, body string) answer {
+	t.Helper()
+	require.True(t, strings.HasPrefix(body, `<?xml version="1.0" encoding="UTF-8"?>`), body)
+	var a answer
+	require.NoError(t, xml.Unmarshal([]byte(body), &a), body)
+	return a
+}
+
+func TestHandlerStaticRoom(t *testing.T) {
+	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij"),
+		Dial: twiml.Dial{Action: "/hooks/dial-status", Timeout: 30 * time.Second}})
+	status, body := d.signedPost(t, "/hooks/voice", callForm())
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="/hooks/dial-status" timeout="30" answerOnBridge="true">`+
+		`<Sip username="sip-user" password="`+sipPassword+`">sip:abc-defg-hij@sip.100ms.live</Sip></Dial></Response>`, body)
+	a := decode(t, body)
+	require.NotNil(t, a.Dial)
+	addr, err := sipconnect.ParseAddress(a.Dial.Sip.URI)
+	require.NoError(t, err)
+	assert.Equal(t, "abc-defg-hij", addr.RoomCode())
+	assert.Empty(t, addr.DisplayName(), "no display name by default: 100ms shows the masked number")
+	assert.NotContains(t, body, callerPhone)
+}
+
+func TestHandlerRejectsBadRequests(t *testing.T) {
+	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij")})
+	form := callForm()
+	status, _ := d.post(t, "/hooks/voice", form, "")
+	assert.Equal(t, http.StatusForbidden, status, "unsigned")
+	status, _ = d.post(t, "/hooks/voice", form, refSign("other-token", d.srv.URL+"/hooks/voice", form))
+	assert.Equal(t, http.StatusForbidden, status, "signed with another token")
+	status, _ = d.post(t, "/hooks/voice", form, refSign(authToken, d.srv.URL+"/hooks/other", form))
+	assert.Equal(t, http.StatusForbidden, status, "signed for another URL")
+	tampered := callForm("From", "+19995550000")
+	status, _ = d.post(t, "/hooks/voice", tampered, refSign(authToken, d.srv.URL+"/hooks/voice", form))
+	assert.Equal(t, http.StatusForbidden, status, "parameters changed after signing")
+
+	resp, err := d.srv.Client().Get(d.srv.URL + "/hooks/voice-any")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	assert.Equal(t, "POST", resp.Header.Get("Allow"))
+
+	big := callForm("Junk", strings.Repeat("x", 1<<20))
+	status, _ = d.signedPost(t, "/hooks/voice", big)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+}
+
+// apiFixture is a fake Room Code API with one room, a client and a cache.
+func apiFixture(t *testing.T, opts roomcode.CacheOptions) (*roomcodetest.Server, *roomcode.Cache) {
+	t.Helper()
+	api := roomcodetest.NewServer(roomcodetest.WithRoom("room-1", "guest"), roomcodetest.WithCode("room-1", "guest", "gst-abcd-xyz", true))
+	t.Cleanup(api.Close)
+	client, err := roomcode.NewClient(roomcode.WithBaseURL(api.URL), roomcode.WithAppCredentials(api.AccessKey(), api.AppSecret()),
+		roomcode.WithRetryPolicy(roomcode.RetryPolicy{MaxRetries: 1, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}),
+		roomcode.WithTimeout(200*time.Millisecond))
+	require.NoError(t, err)
+	t.Cleanup(client.CloseIdleConnections)
+	return api, roomcode.NewCache(client, opts)
+}
+
+func TestHandlerCachedRoomAndFailures(t *testing.T) {
+	api, cache := apiFixture(t, roomcode.CacheOptions{TTL: time.Nanosecond, MaxStale: time.Hour})
+	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.CachedRoom(cache, "room-1", "guest"), Timeout: time.Second})
+
+	status, body := d.signedPost(t, "/hooks/voice", callForm())
+	require.Equal(t, 200, status)
+	a := decode(t, body)
+	require.NotNil(t, a.Dial, body)
+	assert.Equal(t, "sip:gst-abcd-xyz@sip.100ms.live", a.Dial.Sip.URI)
+
+	// The API goes down: the cached code is still served.
+	api.InjectFault(roomcodetest.Fault{Count: 1000, Status: 503})
+	status, body = d.signedPost(t, "/hooks/voice", callForm())
+	require.Equal(t, 200, status)
+	a = decode(t, body)
+	require.NotNil(t, a.Dial, "served from cache while the API is down: %s", body)
+	assert.Equal(t, "sip:gst-abcd-xyz@sip.100ms.live", a.Dial.Sip.URI)
+}
+
+func TestHandlerFallbacks(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(api *roomcodetest.Server)
+		room  string
+	}{
+		{"API 503, nothing cached", func(api *roomcodetest.Server) {
+			api.InjectFault(roomcodetest.Fault{Count: 100, Status: 503})
+		}, "room-1"},
+		{"API too slow", func(api *roomcodetest.Server) { api.SetLatency(2 * time.Second) }, "room-1"},
+		{"room not found", func(*roomcodetest.Server) {}, "no-such-room"},
+		{"connection reset", func(api *roomcodetest.Server) {
+			api.InjectFault(roomcodetest.Fault{Count: 100, Status: 0})
+		}, "room-1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api, cache := apiFixture(t, roomcode.CacheOptions{LookupTimeout: 500 * time.Millisecond})
+			tt.setup(api)
+			d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.CachedRoom(cache, tt.room, "guest"), Timeout: 300 * time.Millisecond})
+			start := time.Now()
+			status, body := d.signedPost(t, "/hooks/voice", callForm())
+			assert.Equal(t, http.StatusOK, status)
+			assert.Less(t, time.Since(start), 2*time.Second)
+			a := decode(t, body)
+			assert.Nil(t, a.Dial)
+			assert.Equal(t, []string{"Sorry, we cannot connect your call to the meeting right now. Please try again later."}, a.Say)
+			assert.NotNil(t, a.Hangup)
+			assert.Contains(t, d.logs.String(), `"outcome":"fallback"`)
+		})
+	}
+}
+
+func TestHandlerRejectFallbackAndPanics(t *testing.T) {
+	d := newDialIn(t, sipconnect.HandlerConfig{
+		Room:     func(context.Context, sipconnect.Call) (string, error) { panic("bug in user code") },
+		Fallback: twiml.Response{&twiml.Reject{Reason: twiml.ReasonBusy}},
+	})
+	status, body := d.signedPost(t, "/hooks/voice", callForm())
+	assert.Equal(t, 200, status)
+	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Reject reason="busy"/></Response>`, body)
+	assert.Contains(t, d.logs.String(), "bug in user code")
+
+	d = newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("63f4a1b2c3d4e5f6a7b8c9d0")})
+	_, body = d.signedPost(t, "/hooks/voice", callForm())
+	assert.Nil(t, decode(t, body).Dial, "a room id is not dialled")
+	assert.Contains(t, d.logs.String(), "room id, not a room code")
+}
+
+func TestHandlerRoomFromCall(t *testing.T) {
+	rooms := map[string]string{"+18005550100": "sal-esxx-xyz", "+18005550199": "sup-port-abc"}
+	d := newDialIn(t, sipconnect.HandlerConfig{
+		Room: func(_ context.Context, c sipconnect.Call) (string, error) {
+			if code, ok := rooms[c.To]; ok {
+				return code, nil
+			}
+			return "", errors.New("no room for this number")
+		},
+		Identity: func(_ context.Context, c sipconnect.Call) (sipconnect.Identity, error) {
+			return sipconnect.Identity{DisplayName: "Caller " + sipconnect.MaskNumber(c.From), UserID: "pstn-" + c.CallSid[:6],
+				Headers: headers.List{{Name: "X-Tenant", Value: "acme"}}}, nil
+		},
+	})
+	_, body := d.signedPost(t, "/hooks/voice", callForm("To", "+18005550199"))
+	a := decode(t, body)
+	require.NotNil(t, a.Dial, body)
+	addr, err := sipconnect.ParseAddress(a.Dial.Sip.URI)
+	require.NoError(t, err)
+	assert.Equal(t, "sup-port-abc", addr.RoomCode())
+	assert.Equal(t, "Caller +*******0123", addr.DisplayName())
+	assert.Equal(t, "pstn-CA0123", addr.UserID())
+	v, _ := addr.Header("X-Tenant")
+	assert.Equal(t, "acme", v)
+
+	_, body = d.signedPost(t, "/hooks/voice", callForm("To", "+18005550000"))
+	assert.Nil(t, decode(t, body).Dial)
+}
+
+func TestHandlerHostileCallerName(t *testing.T) {
+	hostile := []string{
+		"Eve\r\nX-100ms-UserID: admin",
+		"x&X-100ms-UserID=admin",
+		"x?X-100ms-UserID=admin",
+		strings.Repeat("A", 5<<10),
+		"Jos\xe9 \xff\xfe",
+		"</Sip><Sip>sip:evil@attacker.example</Sip>",
+		"\u0085\u009b\x7f\x00",
+		callerPhone,
+		"+1 (415) 555-0123",
+	}
+	for i, identity := range []sipconnect.IdentityFunc{
+		sipconnect.CallerNameIdentity,
+		// A careless function that passes the caller name through unchecked.
+		func(_ context.Context, c sipconnect.Call) (sipconnect.Identity, error) {
+			return sipconnect.Identity{DisplayName: c.CallerName}, nil
+		},
+	} {
+		sanitized := i == 0
+		d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij"), Identity: identity})
+		for _, name := range hostile {
+			status, body := d.signedPost(t, "/hooks/voice", callForm("CallerName", name))
+			require.Equal(t, 200, status)
+			a := decode(t, body)
+			require.NotNil(t, a.Dial, "the caller is still bridged: %q", name)
+			addr, err := sipconnect.ParseAddress(a.Dial.Sip.URI)
+			require.NoError(t, err, a.Dial.Sip.URI)
+			assert.Empty(t, addr.UserID(), "no header injected by %q", name)
+			assert.Empty(t, addr.Headers(), "no header injected by %q", name)
+			assert.Equal(t, "abc-defg-hij", addr.RoomCode())
+			assert.Equal(t, 1, strings.Count(body, "<Sip "), "one Sip noun for %q", name)
+			if sanitized {
+				assert.NotContains(t, addr.DisplayName(), "555", "a full phone number is never a display name by default")
+			}
+		}
+	}
+}
+
+func TestSanitizeDisplayName(t *testing.T) {
+	tests := map[string]string{
+		"  John   Doe  ":              "John Doe",
+		"John\r\nDoe":                 "John Doe",
+		"Jos\xe9":                     "Jos",
+		"\u0085José\x00":              "José",
+		callerPhone:                   "",
+		"(415) 555-0123":              "",
+		"WIRELESS CALLER":             "WIRELESS CALLER",
+		strings.Repeat("é", 100):      strings.Repeat("é", sipconnect.MaxDisplayNameRunes),
+		"Room 101":                    "Room 101",
+		"\uFFFEname\uFFFF":            "name",
+		"\t":                          "",
+		strings.Repeat("a b ", 40):    strings.TrimSpace(strings.Repeat("a b ", 16)),
+		"😀 " + strings.Repeat("x", 1): "😀 x",
+	}
+	for in, want := range tests {
+		got := sipconnect.SanitizeDisplayName(in)
+		assert.Equal(t, want, got, "%q", in)
+		assert.NoError(t, headers.ValidateValue(headers.DisplayName, got))
+	}
+}
+
+func TestDialStatusHandler(t *testing.T) {
+	var mu sync.Mutex
+	var seen []sipconnect.DialStatus
+	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij"),
+		OnDialStatus: func(_ context.Context, s sipconnect.DialStatus) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, s)
+			if s.DialCallStatus == "canceled" {
+				panic("hook bug")
+			}
+		}})
+	form := func(status, code string) url.Values {
+		return url.Values{"CallSid": {"CA1"}, "DialCallSid": {"CA2"}, "DialCallStatus": {status}, "DialSipResponseCode": {code}, "DialCallDuration": {"42"}}
+	}
+	for _, tt := range []struct {
+		status, code string
+		apology      bool
+	}{{"failed", "404", true}, {"busy", "486", true}, {"no-answer", "408", true}, {"completed", "200", false}, {"answered", "200", false}, {"canceled", "487", false}} {
+		status, body := d.signedPost(t, "/hooks/dial-status", form(tt.status, tt.code))
+		require.Equal(t, 200, status)
+		a := decode(t, body)
+		assert.NotNil(t, a.Hangup, tt.status)
+		if tt.apology {
+			assert.Equal(t, []string{"Sorry, the meeting could not be reached. Please try again later."}, a.Say, tt.status)
+		} else {
+			assert.Empty(t, a.Say, tt.status)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, seen, 6)
+	assert.Equal(t, "486", seen[1].DialSipResponseCode)
+	assert.True(t, seen[0].Failed())
+	assert.False(t, seen[3].Failed())
+
+	status, _ := d.post(t, "/hooks/dial-status", form("failed", "404"), "")
+	assert.Equal(t, http.StatusForbidden, status)
+}
+
+func TestNewHandlerConfigErrors(t *testing.T) {
+	room := sipconnect.StaticRoom("abc-defg-hij")
+	for name, cfg := range map[string]sipconnect.HandlerConfig{
+		"no room":            {AuthToken: "t", PublicURL: "https://x"},
+		"no auth token":      {Room: room, PublicURL: "https://x"},
+		"bad public URL":     {Room: room, AuthToken: "t", PublicURL: "x"},
+		"bad fallback":       {Room: room, AuthToken: "t", PublicURL: "https://x", Fallback: twiml.Response{&twiml.Say{}}},
+		"bad dial failed":    {Room: room, AuthToken: "t", PublicURL: "https://x", DialFailed: twiml.Response{&twiml.Hangup{}, &twiml.Reject{}}},
+		"bad dial attribute": {Room: room, AuthToken: "t", PublicURL: "https://x", Dial: twiml.Dial{Timeout: time.Hour}},
+	} {
+		_, err := sipconnect.NewHandler(cfg)
+		assert.Error(t, err, name)
+	}
+	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{Room: room, InsecureSkipSignature: true})
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/voice", strings.NewReader(callForm().Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	h.ServeHTTP(rec, req)
+	assert.Equal(t, 200, rec.Code)
+	assert.Contains(t, rec.Body.String(), "sip:abc-defg-hij@sip.100ms.live")
+}
+
+func TestHandlerLogsHoldNoSecrets(t *testing.T) {
+	api, cache := apiFixture(t, roomcode.CacheOptions{TTL: time.Nanosecond})
+	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.CachedRoom(cache, "room-1", "guest"),
+		Identity: sipconnect.CallerNameIdentity})
+	d.signedPost(t, "/hooks/voice", callForm("CallerName", "Alice"))
+	d.signedPost(t, "/hooks/voice", callForm("CallerName", "Bob\r\n"))
+	api.InjectFault(roomcodetest.Fault{Count: 100, Status: 500})
+	d.signedPost(t, "/hooks/voice", callForm())
+	d.post(t, "/hooks/voice", callForm(), "bad")
+	d.signedPost(t, "/hooks/dial-status", url.Values{"CallSid": {"CA1"}, "DialCallStatus": {"failed"}, "From": {callerPhone}})
+	logs := d.logs.String()
+	require.Contains(t, logs, `"outcome":"dial"`)
+	require.Contains(t, logs, "without a valid Twilio signature")
+	for _, s := range []string{sipPassword, authToken, api.AppSecret(), callerPhone, "4155550123"} {
+		assert.NotContains(t, logs, s)
+	}
+	assert.Contains(t, logs, "+*******0123", "numbers are logged masked")
+}
+
+func TestMaskNumber(t *testing.T) {
+	assert.Equal(t, "+*******0123", sipconnect.MaskNumber("+14155550123"))
+	assert.Equal(t, "+* (***) ***-0123", sipconnect.MaskNumber("+1 (415) 555-0123"))
+	assert.Equal(t, "*****", sipconnect.MaskNumber("12345"))
+	assert.Equal(t, "********", sipconnect.MaskNumber("client:alice-the-agent"))
+	assert.Equal(t, "", sipconnect.MaskNumber(""))
+}
+
+// BenchmarkHandler compares, in one run, the dial-in handler (signature
+// checked, room from a warm cache) with a bare net/http handler that writes
+// a constant TwiML body. Both are driven through httptest the same way.
+func BenchmarkHandler(b *testing.B) {
+	api := roomcodetest.NewServer(roomcodetest.WithRoom("room-1", "guest"), roomcodetest.WithCode("room-1", "guest", "gst-abcd-xyz", true))
+	defer api.Close()
+	client, err := roomcode.NewClient(roomcode.WithBaseURL(api.URL), roomcode.WithAppCredentials(api.AccessKey(), api.AppSecret()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer client.CloseIdleConnections()
+	cache := roomcode.NewCache(client, roomcode.CacheOptions{TTL: time.Hour})
+	const public = "https://voice.example.com"
+	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: authToken, PublicURL: public,
+		Room: sipconnect.CachedRoom(cache, "room-1", "guest"), Credentials: sipconnect.Credentials{Username: "U", Password: "P"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	form := callForm()
+	body := form.Encode()
+	sig := refSign(authToken, public+"/voice", form)
+	constant := []byte(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial answerOnBridge="true"><Sip username="U" password="P">sip:gst-abcd-xyz@sip.100ms.live</Sip></Dial></Response>`)
+	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		_, _ = w.Write(constant)
+	})
+	run := func(b *testing.B, handler http.Handler) {
+		b.ReportAllocs()
+		for b.Loop() {
+			req := httptest.NewRequest(http.MethodPost, "/voice", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set(twiml.SignatureHeader, sig)
+			rec := httptest.NewRecorder()
+			handler.ServeHTTP(rec, req)
+			if rec.Code != 200 || !bytes.Equal(rec.Body.Bytes(), constant) {
+				b.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+		}
+	}
+	b.Run("sipconnect", func(b *testing.B) { run(b, h) })
+	b.Run("bare-net-http", func(b *testing.B) { run(b, bare) })
+}
+
+func TestHandlerAnswerMatchesDialIn(t *testing.T) {
+	dial := twiml.Dial{Action: "https://x.example/status?a=1&b=2", Timeout: 20 * time.Second, CallerID: "+18005550100"}
+	sip := twiml.Sip{StatusCallback: "https://x.example/sip?x=<1>", StatusCallbackEvent: []twiml.CallEvent{twiml.CallAnswered}}
+	creds := sipconnect.Credentials{Username: `u&<">`, Password: `p&"'`}
+	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: sipconnect.StaticRoom("abc-defg-hij"),
+		Credentials: creds, Dial: dial, Sip: sip,
+		Identity: func(_ context.Context, c sipconnect.Call) (sipconnect.Identity, error) {
+			return sipconnect.Identity{DisplayName: c.CallerName, UserID: "u&1"}, nil
+		}})
+	require.NoError(t, err)
+	for _, name := range []string{"", "John Doe", "Tom&Jerry=1+1?%", "José"} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/voice", strings.NewReader(callForm("CallerName", name).Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		h.ServeHTTP(rec, req)
+		addr, err := sipconnect.NewAddress("abc-defg-hij", sipconnect.WithDisplayName(name), sipconnect.WithUserID("u&1"))
+		require.NoError(t, err)
+		want, err := sipconnect.DialIn{Address: addr, Credentials: creds, Dial: dial, Sip: sip}.AppendXML(nil)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), rec.Body.String())
+	}
+}

@@ -1,0 +1,94 @@
+package sipconnect
+
+import (
+	"context"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/hmssip/interconnect-go/headers"
+	"github.com/hmssip/interconnect-go/roomcode"
+)
+
+// RoomFunc decides which room a call joins, returning its room code.
+// It must be safe for concurrent use.
+type RoomFunc func(ctx context.Context, call Call) (roomCode string, err error)
+
+// StaticRoom sends every call to the room of one room code.
+func StaticRoom(roomCode string) RoomFunc {
+	return func(context.Context, Call) (string, error) { return roomCode, nil }
+}
+
+// CachedRoom sends every call to the enabled room code of a room's role,
+// looked up through cache, so that a ringing phone rarely waits on the API.
+func CachedRoom(cache *roomcode.Cache, roomID, role string) RoomFunc {
+	return func(ctx context.Context, _ Call) (string, error) {
+		rc, err := cache.Code(ctx, roomID, role)
+		return rc.Code, err
+	}
+}
+
+// Identity says who a caller is in the room.
+type Identity struct {
+	DisplayName string       // X-100ms-Display-Name; empty: 100ms shows the masked number
+	UserID      string       // X-100ms-UserID
+	Headers     headers.List // further custom X- headers
+}
+
+// IdentityFunc decides a caller's identity. It must be safe for concurrent
+// use. The default identity is empty: no display name, so 100ms shows its
+// masked form of the caller's number.
+type IdentityFunc func(ctx context.Context, call Call) (Identity, error)
+
+// MaxDisplayNameRunes bounds the display names CallerNameIdentity derives.
+const MaxDisplayNameRunes = 64
+
+// CallerNameIdentity uses Twilio's caller-id name (CallerName, present only
+// with caller-name lookup) as the display name, cleaned by
+// SanitizeDisplayName. A caller name that is a phone number is not used, so
+// no full number reaches the room.
+func CallerNameIdentity(_ context.Context, call Call) (Identity, error) {
+	return Identity{DisplayName: SanitizeDisplayName(call.CallerName)}, nil
+}
+
+// SanitizeDisplayName turns untrusted text into a display name that
+// NewAddress accepts: invalid UTF-8 and control characters are dropped,
+// runs of spaces collapsed, the result trimmed and cut to
+// MaxDisplayNameRunes runes. Text that looks like a phone number yields "".
+func SanitizeDisplayName(s string) string {
+	var b strings.Builder
+	space := false
+	runes := 0
+	for i := 0; i < len(s) && runes < MaxDisplayNameRunes; {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == utf8.RuneError && size <= 1, r == 0xFFFE, r == 0xFFFF:
+			continue
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		case unicode.IsControl(r):
+			continue
+		}
+		if space {
+			if runes+2 > MaxDisplayNameRunes {
+				break
+			}
+			b.WriteByte(' ')
+			runes++
+			space = false
+		}
+		b.WriteRune(r)
+		runes++
+	}
+	out := b.String()
+	for len(out) > headers.MaxValueLen {
+		_, size := utf8.DecodeLastRuneInString(out)
+		out = out[:len(out)-size]
+	}
+	if looksLikePhoneNumber(out) {
+		return ""
+	}
+	return out
+}

@@ -1,5 +1,0 @@
-//go:build !race
-
-package sipconnect_test
-
-const raceEnabled = false
