@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hmssip/interconnect-go/roomcode"
+)
+
+
+func (e env) codes(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("codes needs a subcommand: list, create, enable or disable")
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("codes "+sub, flag.ContinueOnError)
+	var roomID, role, code, enabled string
+	var asJSON bool
+	fs.BoolVar(&asJSON, "json", false, "print JSON with the API's field names")
+	var synopsis string
+	switch sub {
+	case "list":
+		synopsis = "codes list --room-id ID [--role ROLE] [--enabled true|false] [--json]"
+		fs.StringVar(&roomID, "room-id", "", "room `id` (required)")
+		fs.StringVar(&role, "role", "", "only codes of this `role`")
+		fs.StringVar(&enabled, "enabled", "", "only enabled (true) or disabled (false) codes")
+	case "create":
+		synopsis = "codes create --room-id ID [--role ROLE] [--json]"
+		fs.StringVar(&roomID, "room-id", "", "room `id` (required)")
+		fs.StringVar(&role, "role", "", "create for this `role` only (default: every role)")
+	case "enable", "disable":
+		synopsis = "codes " + sub + " --code CODE [--json]"
+		fs.StringVar(&code, "code", "", "room `code` (required)")
+	default:
+		return usagef("unknown codes subcommand %q (want list, create, enable or disable)", sub)
+	}
+	if err := e.parse(fs, synopsis, args); err != nil {
+		return err
+	}
+	var filter roomcode.EnabledFilter
+	switch enabled {
+	case "":
+	case "true":
+		filter = roomcode.EnabledOnly
+	case "false":
+		filter = roomcode.DisabledOnly
+	default:
+		return usagef("--enabled must be true or false, not %q", enabled)
+	}
+	if sub == "list" || sub == "create" {
+		if roomID == "" {
+			return usagef("--room-id is required")
+		}
+	} else if code == "" {
+		return usagef("--code is required")
+	}
+
+	client, err := e.roomCodeClient()
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+
+	var out []roomcode.RoomCode
+	single := false
+	switch sub {
+	case "list":
+		for rc, err := range client.All(ctx, roomID, &roomcode.ListOptions{Role: role, Enabled: filter, Limit: roomcode.MaxLimit}) {
+			if err != nil {
+				return err
+			}
+			out = append(out, rc)
+		}
+	case "create":
+		if role != "" {
+			rc, err := client.CreateForRole(ctx, roomID, role)
+			if err != nil {
+				return err
+			}
+			out, single = []roomcode.RoomCode{rc}, true
+		} else if out, err = client.Create(ctx, roomID); err != nil {
+			return err
+		}
+	case "enable", "disable":
+		rc, err := client.SetEnabled(ctx, code, sub == "enable")
+		if err != nil {
+			return err
+		}
+		out, single = []roomcode.RoomCode{rc}, true
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if single {
+			return enc.Encode(out[0])
+		}
+		if out == nil {
+			out = []roomcode.RoomCode{}
+		}
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CODE\tROLE\tENABLED\tROOM ID\tCREATED")
+	for _, rc := range out {
+		created := "-"
+		if !rc.CreatedAt.IsZero() {
+			created = rc.CreatedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%s\n", rc.Code, rc.Role, rc.Enabled, rc.RoomID, created)
+	}
+	return tw.Flush()
+}
+
+// roomCodeClient makes a client from the environment.
+func (e env) roomCodeClient() (*roomcode.Client, error) {
+	var opts []roomcode.Option
+	switch {
+	case e.getenv("HMS_MANAGEMENT_TOKEN") != "":
+		opts = append(opts, roomcode.WithManagementToken(e.getenv("HMS_MANAGEMENT_TOKEN")))
+	case e.getenv("HMS_ACCESS_KEY") != "" || e.getenv("HMS_APP_SECRET") != "":
+		opts = append(opts, roomcode.WithAppCredentials(e.getenv("HMS_ACCESS_KEY"), e.getenv("HMS_APP_SECRET")))
+	default:
+		return nil, fmt.Errorf("no 100ms credentials: set HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET")
+	}
+	if base := e.getenv("HMS_API_BASE_URL"); base != "" {
+		opts = append(opts, roomcode.WithBaseURL(base))
+	}
+	return roomcode.NewClient(opts...)
+}
+
+// hasAPICredentials reports whether the environment names 100ms credentials.
+func (e env) hasAPICredentials() bool {
+	return e.getenv("HMS_MANAGEMENT_TOKEN") != "" || e.getenv("HMS_ACCESS_KEY") != "" || e.getenv("HMS_APP_SECRET") != ""
+}

@@ -1,0 +1,118 @@
+// Command sipconnect builds 100ms SIP dial-in addresses and TwiML, manages
+// room codes, and serves a Twilio dial-in webhook.
+//
+// Usage:
+//
+//	sipconnect uri    --room-code CODE [--display-name NAME] [--user-id ID] [--header X-Name=value]... [--host HOST] [--transport udp|tcp|tls]
+//	sipconnect twiml  --room-code CODE [--display-name NAME] [--user-id ID] [--header X-Name=value]...
+//	                  [--username U] [--password P] [--caller-id ID] [--timeout SECONDS] [--answer-on-bridge] [--action URL]
+//	sipconnect codes list    --room-id ID [--role ROLE] [--enabled true|false] [--json]
+//	sipconnect codes create  --room-id ID [--role ROLE] [--json]
+//	sipconnect codes enable  --code CODE [--json]
+//	sipconnect codes disable --code CODE [--json]
+//	sipconnect serve  [--addr 127.0.0.1:8080] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE]
+//	                  [--display-name-from caller-name|none] [--insecure-skip-signature]
+//
+// Environment: HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET;
+// HMS_API_BASE_URL (default https://api.100ms.live/v2); SIP_USERNAME and
+// SIP_PASSWORD (flags win); TWILIO_AUTH_TOKEN for serve.
+//
+// With no 100ms credentials and no --room-code, serve runs in demo mode on
+// an embedded fake of the Room Code API and prints a signed curl command to
+// try it. Exit status: 0 on success, 2 on a usage error, 1 on any other
+// error.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// errUsage marks errors in how the command was called.
+var errUsage = errors.New("usage error")
+
+// usageError reports a usage problem; run prints it with the usage line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Unwrap() error { return errUsage }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+const usage = `usage: sipconnect <command> [flags]
+
+commands:
+  uri     print the SIP address of a room
+  twiml   print the TwiML that dials a room
+  codes   list, create, enable or disable room codes (list|create|enable|disable)
+  serve   serve a Twilio dial-in webhook (demo mode without 100ms credentials)
+
+Run 'sipconnect <command> -h' for the flags of a command.`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// env gives commands what they read from the process.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// run executes the command line args and returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	e := env{stdout: stdout, stderr: stderr, getenv: getenv}
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "uri":
+		err = e.uri(args[1:])
+	case "twiml":
+		err = e.twiml(args[1:])
+	case "codes":
+		err = e.codes(ctx, args[1:])
+	case "serve":
+		err = e.serve(ctx, args[1:])
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(stdout, usage)
+		return exitOK
+	default:
+		err = usagef("unknown command %q", args[0])
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errHelp):
+		return exitOK
+	case errors.Is(err, errUsage):
+		msg := err.Error()
+		if !strings.Contains(msg, "usage: ") {
+			msg += "\n" + usage
+		}
+		fmt.Fprintf(stderr, "sipconnect: %s\n", msg)
+		return exitUsage
+	default:
+		// Errors of package sipconnect already start with its name.
+		fmt.Fprintf(stderr, "sipconnect: %s\n", strings.TrimPrefix(err.Error(), "sipconnect: "))
+		return exitError
+	}
+}

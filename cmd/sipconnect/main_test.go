@@ -1,0 +1,412 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
+	"github.com/hmssip/interconnect-go/sipconnect"
+)
+
+// binary is the sipconnect command built once for the tests, which run it
+// as a user would.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "sipconnect-cli")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "sipconnect")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const (
+	secretSIPPassword = "sip-pass-5ecret-value"
+	secretToken       = "mgmt-token-5ecret-value"
+	secretAppSecret   = "app-5ecret-value-0123456789"
+	secretTwilioToken = "twilio-5ecret-auth-token"
+)
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// sipconnectCmd runs the binary with only the given environment.
+func sipconnectCmd(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return result{code, stdout.String(), stderr.String()}
+}
+
+func assertNoSecrets(t *testing.T, texts ...string) {
+	t.Helper()
+	for _, s := range texts {
+		for _, secret := range []string{secretSIPPassword, secretToken, secretAppSecret, secretTwilioToken} {
+			assert.NotContains(t, s, secret)
+		}
+	}
+}
+
+func TestURIAndTwiMLExamples(t *testing.T) {
+	r := sipconnectCmd(t, nil, "uri", "--room-code", "abc-defg-hij", "--display-name", "John Doe", "--user-id", "xyz")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&X-100ms-UserID=xyz\n", r.stdout)
+	assert.Empty(t, r.stderr)
+
+	r = sipconnectCmd(t, nil, "twiml", "--room-code", "abc-defg-hij", "--display-name", "John Doe", "--user-id", "xyz", "--username", "U", "--password", "P")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Sip username="U" password="P">sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&amp;X-100ms-UserID=xyz</Sip></Dial></Response>`+"\n", r.stdout)
+}
+
+func TestURIOptions(t *testing.T) {
+	r := sipconnectCmd(t, nil, "uri", "--room-code", "abc-defg-hij", "--header", "X-Tenant=a&b", "--header", "X-Empty=",
+		"--host", "sip.example.com:5061", "--transport", "tls")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "sip:abc-defg-hij@sip.example.com:5061;transport=tls?X-Tenant=a%26b\n", r.stdout)
+}
+
+func TestTwiMLOptionsAndEnvironment(t *testing.T) {
+	env := map[string]string{"SIP_USERNAME": "env-user", "SIP_PASSWORD": secretSIPPassword}
+	r := sipconnectCmd(t, env, "twiml", "--room-code", "abc-defg-hij", "--caller-id", "+18005550100", "--timeout", "45",
+		"--answer-on-bridge", "--action", "https://x.example/status?a=1&b=2")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="https://x.example/status?a=1&amp;b=2" timeout="45" callerId="+18005550100" answerOnBridge="true">`+
+		`<Sip username="env-user" password="`+secretSIPPassword+`">sip:abc-defg-hij@sip.100ms.live</Sip></Dial></Response>`+"\n", r.stdout)
+	assert.Equal(t, 1, strings.Count(r.stdout, secretSIPPassword), "the password appears only where the document carries it")
+	assertNoSecrets(t, r.stderr)
+
+	r = sipconnectCmd(t, env, "twiml", "--room-code", "abc-defg-hij", "--username", "flag-user", "--password", "flag-pass")
+	assert.Contains(t, r.stdout, `<Sip username="flag-user" password="flag-pass">`, "flags win over the environment")
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"nope"},
+		{"uri", "--bogus"},
+		{"uri"},
+		{"uri", "--room-code", "abc-defg-hij", "extra"},
+		{"twiml", "--timeout", "soon", "--room-code", "abc-defg-hij"},
+		{"codes"},
+		{"codes", "purge"},
+		{"codes", "list"},
+		{"codes", "list", "--room-id", "r", "--enabled", "maybe"},
+		{"codes", "enable"},
+		{"serve", "--display-name-from", "phone"},
+		{"serve", "--room-code", "abc-defg-hij", "--room-id", "r"},
+		{"uri", "--header", "no-equals", "--room-code", "abc-defg-hij"},
+	} {
+		r := sipconnectCmd(t, nil, args...)
+		assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
+		assert.Contains(t, r.stderr, "usage: sipconnect", "%v", args)
+		assert.Empty(t, r.stdout, "%v", args)
+	}
+	r := sipconnectCmd(t, nil, "uri", "-h")
+	assert.Equal(t, 0, r.code)
+	assert.Contains(t, r.stdout, "-room-code")
+}
+
+func TestValueErrors(t *testing.T) {
+	env := map[string]string{"SIP_PASSWORD": secretSIPPassword}
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"uri", "--room-code", "63f4a1b2c3d4e5f6a7b8c9d0"}, "sipconnect: invalid room code: this is a room id, not a room code"},
+		{[]string{"uri", "--room-code", "abc-defg-hij", "--display-name", "John\r\nVia: x"}, "sipconnect: invalid X-100ms-Display-Name: control character U+000D at byte 4"},
+		{[]string{"twiml", "--room-code", "abc-defg-hij", "--user-id", "a\nb"}, "sipconnect: invalid X-100ms-UserID: control character U+000A at byte 1"},
+		{[]string{"uri", "--room-code", "abc-defg-hij", "--header", "Via=x"}, `sipconnect: invalid Via: custom header name must start with "X-"`},
+		{[]string{"uri", "--room-code", "abc-defg-hij", "--transport", "sctp"}, "sipconnect: invalid transport"},
+		{[]string{"twiml", "--room-code", "abc-defg-hij", "--timeout", "1"}, "sipconnect: twiml: Response/Dial[1] attribute timeout: out of range: 1s, want 5s to 10m0s"},
+		{[]string{"twiml", "--room-code", "abc", "--password", secretSIPPassword}, "sipconnect: invalid room code"},
+	}
+	for _, tt := range tests {
+		r := sipconnectCmd(t, env, tt.args...)
+		assert.Equal(t, 1, r.code, "%v", tt.args)
+		assert.True(t, strings.HasPrefix(r.stderr, tt.msg), "%v: %q", tt.args, r.stderr)
+		assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line: %q", r.stderr)
+		assert.Empty(t, r.stdout)
+		assertNoSecrets(t, r.stderr)
+	}
+}
+
+func TestCodes(t *testing.T) {
+	api := roomcodetest.NewServer(roomcodetest.WithRoom("room-1", "host", "guest"), roomcodetest.WithStaticToken(secretToken),
+		roomcodetest.WithCode("room-1", "guest", "gst-abcd-xyz", true))
+	defer api.Close()
+	env := map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken, "HMS_API_BASE_URL": api.URL}
+
+	r := sipconnectCmd(t, env, "codes", "list", "--room-id", "room-1")
+	require.Equal(t, 0, r.code, r.stderr)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	require.Len(t, lines, 2)
+	assert.Regexp(t, `^CODE +ROLE +ENABLED +ROOM ID +CREATED$`, lines[0])
+	assert.Regexp(t, `^gst-abcd-xyz +guest +true +room-1 +\d{4}-\d\d-\d\dT`, lines[1])
+
+	r = sipconnectCmd(t, env, "codes", "create", "--room-id", "room-1", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var created []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &created), r.stdout)
+	require.Len(t, created, 2)
+	for _, c := range created {
+		for _, k := range []string{"code", "room_id", "role", "enabled", "created_at", "updated_at"} {
+			assert.Contains(t, c, k)
+		}
+	}
+
+	r = sipconnectCmd(t, env, "codes", "create", "--room-id", "room-1", "--role", "host", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var one map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &one), "one object for create --role: %s", r.stdout)
+	assert.Equal(t, "host", one["role"])
+	code := one["code"].(string)
+
+	r = sipconnectCmd(t, env, "codes", "disable", "--code", code, "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &one))
+	assert.Equal(t, false, one["enabled"])
+	r = sipconnectCmd(t, env, "codes", "enable", "--code", code)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Regexp(t, code+` +host +true`, r.stdout)
+
+	r = sipconnectCmd(t, env, "codes", "list", "--room-id", "room-1", "--role", "host", "--enabled", "true", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var listed []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &listed))
+	assert.Len(t, listed, 2)
+
+	r = sipconnectCmd(t, env, "codes", "list", "--room-id", "nope", "--json")
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, "sipconnect: roomcode: GET /room-codes/room/nope: 404 Not Found: room not found\n", r.stderr)
+	assert.Empty(t, r.stdout)
+
+	// 429 then success: retried.
+	before := api.RequestCount()
+	api.InjectFault(roomcodetest.Fault{Count: 1, Status: 429, RetryAfter: "1"})
+	r = sipconnectCmd(t, env, "codes", "list", "--room-id", "room-1", "--json")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, before+2, api.RequestCount())
+
+	bad := map[string]string{"HMS_MANAGEMENT_TOKEN": "wrong-token-value", "HMS_API_BASE_URL": api.URL}
+	r = sipconnectCmd(t, bad, "codes", "list", "--room-id", "room-1")
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, "sipconnect: roomcode: GET /room-codes/room/room-1: 401 Unauthorized: Token validation error (invalid or expired management token)\n", r.stderr)
+
+	r = sipconnectCmd(t, nil, "codes", "list", "--room-id", "room-1")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "no 100ms credentials")
+}
+
+func TestCodesWithAppCredentials(t *testing.T) {
+	api := roomcodetest.NewServer(roomcodetest.WithRoom("room-1", "host"), roomcodetest.WithAppCredentials("ak", secretAppSecret))
+	defer api.Close()
+	env := map[string]string{"HMS_ACCESS_KEY": "ak", "HMS_APP_SECRET": secretAppSecret, "HMS_API_BASE_URL": api.URL, "SIP_PASSWORD": secretSIPPassword}
+	var all []string
+	for _, args := range [][]string{
+		{"codes", "create", "--room-id", "room-1", "--json"},
+		{"codes", "list", "--room-id", "room-1", "--json"},
+		{"codes", "list", "--room-id", "room-x"},
+		{"codes", "enable", "--code", "zzz-zzzz-zzz", "--json"},
+	} {
+		r := sipconnectCmd(t, env, args...)
+		all = append(all, r.stdout, r.stderr)
+	}
+	assertNoSecrets(t, all...)
+	assert.Contains(t, all[0], `"role": "host"`)
+}
+
+// serving starts `sipconnect serve` and returns its curl line and base URL.
+type serving struct {
+	cmd    *exec.Cmd
+	stdout *bufio.Scanner
+	lines  chan string // stdout lines after the curl line
+	curl   string
+	base   string
+}
+
+func startServe(t *testing.T, env map[string]string, args ...string) *serving {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	s := &serving{cmd: cmd, stdout: bufio.NewScanner(out)}
+	deadline := time.After(10 * time.Second)
+	lines := make(chan string, 100)
+	s.lines = lines
+	go func() {
+		for s.stdout.Scan() {
+			lines <- s.stdout.Text()
+		}
+		close(lines)
+	}()
+	for s.curl == "" {
+		select {
+		case l, ok := <-lines:
+			require.True(t, ok, "serve exited: %s", stderr.String())
+			if strings.HasPrefix(l, "curl ") {
+				s.curl = l
+			}
+			if m := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+)/twilio/voice`).FindStringSubmatch(l); m != nil {
+				s.base = m[1]
+			}
+		case <-deadline:
+			t.Fatalf("no curl line; stderr: %s", stderr.String())
+		}
+	}
+	t.Cleanup(func() { assertNoSecrets(t, stderr.String()) })
+	return s
+}
+
+// lockedBuffer collects a process's stderr while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// doCurl performs the request a printed curl line describes:
+// curl -sS -X POST 'URL' [-H 'Name: value'] --data 'body'.
+func doCurl(t *testing.T, line string) (int, string) {
+	t.Helper()
+	m := regexp.MustCompile(`^curl -sS -X POST '([^']+)'(?: -H '([^:']+): ([^']+)')? --data '([^']*)'$`).FindStringSubmatch(line)
+	require.NotNil(t, m, "unexpected curl line %q", line)
+	req, err := http.NewRequest(http.MethodPost, m[1], strings.NewReader(m[4]))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded") // what curl --data sends
+	if m[2] != "" {
+		req.Header.Set(m[2], m[3])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServeDemo(t *testing.T) {
+	s := startServe(t, map[string]string{"SIP_USERNAME": "demo-user", "SIP_PASSWORD": secretSIPPassword})
+	status, body := doCurl(t, s.curl)
+	require.Equal(t, 200, status, body)
+	// Demo mode shows the answer to the sample call by itself.
+	for _, want := range []string{"Twilio gets this answer:", `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action=`} {
+		select {
+		case l := <-s.lines:
+			assert.True(t, strings.HasPrefix(l, want), "%q", l)
+		case <-time.After(5 * time.Second):
+			t.Fatal("no sample answer printed")
+		}
+	}
+	var doc struct {
+		XMLName xml.Name `xml:"Response"`
+		Dial    struct {
+			Action string `xml:"action,attr"`
+			Sip    struct {
+				Username string `xml:"username,attr"`
+				URI      string `xml:",chardata"`
+			}
+		}
+	}
+	require.NoError(t, xml.Unmarshal([]byte(body), &doc), body)
+	addr, err := sipconnect.ParseAddress(doc.Dial.Sip.URI)
+	require.NoError(t, err)
+	assert.NotEmpty(t, addr.RoomCode())
+	assert.Equal(t, "demo-user", doc.Dial.Sip.Username)
+	assert.Equal(t, s.base+"/twilio/dial-status", doc.Dial.Action)
+
+	resp, err := http.Get(s.base + "/healthz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+
+	// An unsigned request is refused.
+	resp, err = http.Post(s.base+"/twilio/voice", "application/x-www-form-urlencoded", strings.NewReader("CallSid=CA1"))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 403, resp.StatusCode)
+
+	// SIGTERM: a clean exit within a second.
+	start := time.Now()
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		assert.NoError(t, err, "exit status 0")
+		assert.Less(t, time.Since(start), time.Second)
+	case <-time.After(2 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+}
+
+func TestServeStaticRoomAndTokens(t *testing.T) {
+	s := startServe(t, map[string]string{"TWILIO_AUTH_TOKEN": secretTwilioToken, "SIP_USERNAME": "u", "SIP_PASSWORD": secretSIPPassword},
+		"--room-code", "abc-defg-hij", "--display-name-from", "caller-name")
+	status, body := doCurl(t, s.curl)
+	require.Equal(t, 200, status)
+	assert.Contains(t, body, ">sip:abc-defg-hij@sip.100ms.live</Sip>")
+	assert.NotContains(t, s.curl, secretTwilioToken)
+
+	// With 100ms credentials but no Twilio token, serve refuses to start.
+	r := sipconnectCmd(t, map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken}, "serve", "--addr", "127.0.0.1:0", "--room-id", "r", "--role", "guest")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "TWILIO_AUTH_TOKEN is not set")
+	assertNoSecrets(t, r.stderr, r.stdout)
+	r = sipconnectCmd(t, map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken}, "serve", "--addr", "127.0.0.1:0")
+	assert.Equal(t, 2, r.code, "a room is required outside demo mode")
+}

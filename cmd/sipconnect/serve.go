@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hmssip/interconnect-go/roomcode"
+	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
+	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/twiml"
+)
+
+// Demo mode's room on the embedded fake API.
+const (
+	demoRoomID = "demo-room"
+	demoRole   = "guest"
+)
+
+func (e env) serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var addr, publicURL, roomCode, roomID, role, nameFrom string
+	var insecure bool
+	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`address` to listen on")
+	fs.StringVar(&publicURL, "public-url", "", "base `URL` Twilio reaches this server at (default http://ADDR)")
+	fs.StringVar(&roomCode, "room-code", "", "send every call to this room `code`")
+	fs.StringVar(&roomID, "room-id", "", "send every call to this room `id`, through its enabled code for --role")
+	fs.StringVar(&role, "role", "", "`role` callers join with, with --room-id")
+	fs.StringVar(&nameFrom, "display-name-from", "none", "caller's display name: caller-name (Twilio's caller-id name) or none")
+	fs.BoolVar(&insecure, "insecure-skip-signature", false, "accept requests without a valid X-Twilio-Signature (testing only)")
+	if err := e.parse(fs, "serve [--addr ADDR] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE] [flags]", args); err != nil {
+		return err
+	}
+	var identity sipconnect.IdentityFunc
+	switch nameFrom {
+	case "none":
+	case "caller-name":
+		identity = sipconnect.CallerNameIdentity
+	default:
+		return usagef("--display-name-from must be caller-name or none, not %q", nameFrom)
+	}
+	if roomCode != "" && (roomID != "" || role != "") {
+		return usagef("give --room-code or --room-id with --role, not both")
+	}
+	demo := roomCode == "" && !e.hasAPICredentials()
+	if !demo && roomCode == "" && (roomID == "" || role == "") {
+		return usagef("--room-code, or --room-id with --role, is required")
+	}
+
+	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	authToken := e.getenv("TWILIO_AUTH_TOKEN")
+	switch {
+	case authToken != "":
+	case demo:
+		authToken = throwawayToken()
+	case !insecure:
+		return errors.New("TWILIO_AUTH_TOKEN is not set: without it Twilio's signatures cannot be checked (use --insecure-skip-signature only for testing)")
+	}
+
+	var room sipconnect.RoomFunc
+	var cleanup []func()
+	defer func() {
+		for _, f := range cleanup {
+			f()
+		}
+	}()
+	switch {
+	case roomCode != "":
+		room = sipconnect.StaticRoom(roomCode)
+	default:
+		var client *roomcode.Client
+		var err error
+		if demo {
+			if roomID == "" {
+				roomID = demoRoomID
+			}
+			if role == "" {
+				role = demoRole
+			}
+			fake := roomcodetest.NewServer(roomcodetest.WithRoom(roomID, role))
+			cleanup = append(cleanup, fake.Close)
+			client, err = roomcode.NewClient(roomcode.WithBaseURL(fake.URL), roomcode.WithAppCredentials(fake.AccessKey(), fake.AppSecret()))
+		} else {
+			client, err = e.roomCodeClient()
+		}
+		if err != nil {
+			return err
+		}
+		cleanup = append(cleanup, client.CloseIdleConnections)
+		cache := roomcode.NewCache(client, roomcode.CacheOptions{CreateIfMissing: true, Logger: logger})
+		room = sipconnect.CachedRoom(cache, roomID, role)
+	}
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if publicURL == "" {
+		publicURL = "http://" + ln.Addr().String()
+	}
+	publicURL = strings.TrimSuffix(publicURL, "/")
+	cfg := sipconnect.HandlerConfig{
+		AuthToken:             authToken,
+		PublicURL:             publicURL,
+		InsecureSkipSignature: insecure && authToken == "",
+		Room:                  room,
+		Identity:              identity,
+		Credentials:           sipconnect.Credentials{Username: e.getenv("SIP_USERNAME"), Password: e.getenv("SIP_PASSWORD")},
+		Dial:                  twiml.Dial{Action: publicURL + "/twilio/dial-status"},
+		Logger:                logger,
+	}
+	handler, err := sipconnect.NewHandler(cfg)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/twilio/voice", handler)
+	mux.Handle("/twilio/dial-status", handler.StatusHandler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 15 * time.Second}
+
+	if demo {
+		fmt.Fprintf(e.stderr, "*** DEMO MODE: no 100ms credentials, so calls go to room %q (role %q) on an embedded fake of the Room Code API. ***\n", roomID, role)
+		if e.getenv("TWILIO_AUTH_TOKEN") == "" {
+			fmt.Fprintln(e.stderr, "*** DEMO MODE: TWILIO_AUTH_TOKEN is not set; using a throwaway token, so only the request below is signed. ***")
+		}
+	}
+	if cfg.Credentials.Username == "" && !demo {
+		fmt.Fprintln(e.stderr, "sipconnect: SIP_USERNAME is not set: <Sip> will carry no credentials, and 100ms accepts only authenticated calls")
+	}
+	if cfg.InsecureSkipSignature {
+		fmt.Fprintln(e.stderr, "*** WARNING: signature checking is off; anyone can make this server answer. ***")
+	}
+	fmt.Fprintf(e.stdout, "sipconnect: serving the Twilio voice webhook at %s/twilio/voice (dial status at %s/twilio/dial-status)\n", publicURL, publicURL)
+	fmt.Fprintln(e.stdout, "try it:")
+	fmt.Fprintln(e.stdout, curlLine(publicURL+"/twilio/voice", authToken))
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if demo {
+		// Show what Twilio would be answered, by making that request once.
+		if answer, err := sampleCall("http://"+ln.Addr().String()+"/twilio/voice", publicURL+"/twilio/voice", authToken); err == nil {
+			fmt.Fprintf(e.stdout, "Twilio gets this answer:\n%s\n", answer)
+		} else {
+			fmt.Fprintf(e.stderr, "sipconnect: sample call failed: %v\n", err)
+		}
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(e.stderr, "sipconnect: shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// sampleForm is the incoming call the curl line and the demo's own sample
+// call send.
+func sampleForm() url.Values {
+	return url.Values{
+		"CallSid":    {"CA00000000000000000000000000000001"},
+		"AccountSid": {"AC00000000000000000000000000000001"},
+		"From":       {"+15005550006"},
+		"To":         {"+15005550001"},
+		"CallStatus": {"ringing"},
+		"Direction":  {"inbound"},
+	}
+}
+
+// curlLine returns a curl command that posts a sample incoming call to u,
+// signed as Twilio would sign it. Without a token it is unsigned.
+func curlLine(u, authToken string) string {
+	form := sampleForm()
+	line := "curl -sS -X POST '" + u + "'"
+	if authToken != "" {
+		line += " -H '" + twiml.SignatureHeader + ": " + twiml.Signature(authToken, u, form) + "'"
+	}
+	return line + " --data '" + form.Encode() + "'"
+}
+
+// sampleCall posts the sample call to target, signed for the public URL u,
+// and returns the answer.
+func sampleCall(target, u, authToken string) (string, error) {
+	form := sampleForm()
+	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(twiml.SignatureHeader, twiml.Signature(authToken, u, form))
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("status %d", resp.StatusCode)
+	}
+	client.CloseIdleConnections()
+	return string(body), nil
+}
+
+func throwawayToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

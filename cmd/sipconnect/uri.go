@@ -1,0 +1,67 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/twiml"
+)
+
+func (e env) uri(args []string) error {
+	fs := flag.NewFlagSet("uri", flag.ContinueOnError)
+	var a addressFlags
+	a.register(fs, true)
+	if err := e.parse(fs, "uri --room-code CODE [flags]", args); err != nil {
+		return err
+	}
+	addr, err := a.address()
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(e.stdout, addr)
+	return err
+}
+
+func (e env) twiml(args []string) error {
+	fs := flag.NewFlagSet("twiml", flag.ContinueOnError)
+	var a addressFlags
+	a.register(fs, false)
+	var (
+		username, password, callerID, action string
+		timeout                              int
+		answerOnBridge                       bool
+	)
+	fs.StringVar(&username, "username", "", "SIP `username` (default $SIP_USERNAME)")
+	fs.StringVar(&password, "password", "", "SIP `password` (default $SIP_PASSWORD)")
+	fs.StringVar(&callerID, "caller-id", "", "caller `id` presented to the room")
+	fs.IntVar(&timeout, "timeout", 0, "ring timeout in `seconds` (5-600)")
+	fs.BoolVar(&answerOnBridge, "answer-on-bridge", false, "keep the caller hearing ringing until the bridge is up")
+	fs.StringVar(&action, "action", "", "`URL` Twilio requests when the dial ends")
+	if err := e.parse(fs, "twiml --room-code CODE [flags]", args); err != nil {
+		return err
+	}
+	addr, err := a.address()
+	if err != nil {
+		return err
+	}
+	if username == "" {
+		username = e.getenv("SIP_USERNAME")
+	}
+	if password == "" {
+		password = e.getenv("SIP_PASSWORD")
+	}
+	d := sipconnect.DialIn{
+		Address:           addr,
+		Credentials:       sipconnect.Credentials{Username: username, Password: password},
+		Dial:              twiml.Dial{Action: action, CallerID: callerID, Timeout: time.Duration(timeout) * time.Second},
+		AnswerImmediately: !answerOnBridge,
+	}
+	doc, err := d.AppendXML(nil)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(e.stdout, string(doc))
+	return err
+}
