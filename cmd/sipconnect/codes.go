@@ -11,7 +11,6 @@ import (
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
-
 func (e env) codes(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return usagef("codes needs a subcommand: list, create, enable or disable")
