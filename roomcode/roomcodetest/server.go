@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/hmssip/interconnect-go/roomcode"
 )
 
 // Server is a fake Room Code API. It is safe for concurrent use.
@@ -46,14 +48,8 @@ type Server struct {
 	requests []Request
 }
 
-type code struct {
-	Code      string    `json:"code"`
-	RoomID    string    `json:"room_id"`
-	Role      string    `json:"role"`
-	Enabled   bool      `json:"enabled"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
+// code is a room code as the API returns it.
+type code = roomcode.RoomCode
 
 // Request records one request the server received.
 type Request struct {
