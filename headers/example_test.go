@@ -57,3 +57,14 @@ func ExampleList_Get() {
 	fmt.Println(v, ok)
 	// Output: acme true
 }
+
+func ExampleEqualFold() {
+	fmt.Println(headers.EqualFold("x-100ms-userid", headers.UserID))
+	// Output: true
+}
+
+func ExampleList_ValidateCustom() {
+	l := headers.List{{Name: "X-Tenant", Value: "acme"}, {Name: "x-tenant", Value: "other"}}
+	fmt.Println(l.ValidateCustom())
+	// Output: headers: header name "x-tenant": header given more than once (names are case-insensitive)
+}

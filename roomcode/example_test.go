@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
@@ -100,4 +103,33 @@ func ExampleCache() {
 	// Output:
 	// guest true true
 	// API requests: 2
+}
+
+func ExampleMintManagementToken() {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	tok, err := roomcode.MintManagementToken("my-access-key", "my-app-secret", now, 24*time.Hour)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	claims := jwt.MapClaims{}
+	_, err = jwt.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return []byte("my-app-secret"), nil },
+		jwt.WithTimeFunc(func() time.Time { return now }))
+	fmt.Println(err, claims["type"], claims["version"], claims["access_key"])
+	fmt.Println(time.Unix(int64(claims["exp"].(float64)), 0).UTC())
+	// Output:
+	// <nil> management 2 my-access-key
+	// 2026-11-29 12:00:00 +0000 UTC
+}
+
+func ExampleNewManagementTokens() {
+	tokens, _ := roomcode.NewManagementTokens("my-access-key", "my-app-secret")
+	first, _ := tokens.Token(context.Background())
+	again, _ := tokens.Token(context.Background())
+	fmt.Println(first == again) // reused until shortly before it expires
+	printed := fmt.Sprintf("%+v", tokens)
+	fmt.Println(strings.Contains(printed, "my-app-secret"), strings.Contains(printed, first))
+	// Output:
+	// true
+	// false false
 }

@@ -1,6 +1,7 @@
 package sipconnect_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/hmssip/interconnect-go/headers"
 	"github.com/hmssip/interconnect-go/roomcode"
+	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/twiml"
 )
@@ -144,4 +146,25 @@ func ExampleSanitizeDisplayName() {
 func ExampleMaskNumber() {
 	fmt.Println(sipconnect.MaskNumber("+14155550100"))
 	// Output: +*******0100
+}
+
+func ExampleParseCall() {
+	form := url.Values{"CallSid": {"CA123"}, "From": {"+14155550100"}, "To": {"+18005550100"}, "CallerName": {"ALICE SMITH"}}
+	call := sipconnect.ParseCall(form)
+	id, _ := sipconnect.CallerNameIdentity(context.Background(), call)
+	fmt.Println(call.CallSid, sipconnect.MaskNumber(call.From), id.DisplayName)
+	// Output: CA123 +*******0100 ALICE SMITH
+}
+
+func ExampleCachedRoom() {
+	api := roomcodetest.NewServer(roomcodetest.WithRoom("room-1", "guest"),
+		roomcodetest.WithCode("room-1", "guest", "gst-abcd-xyz", true))
+	defer api.Close()
+	client, _ := roomcode.NewClient(roomcode.WithBaseURL(api.URL), roomcode.WithAppCredentials(api.AccessKey(), api.AppSecret()))
+	defer client.CloseIdleConnections()
+
+	room := sipconnect.CachedRoom(roomcode.NewCache(client, roomcode.CacheOptions{}), "room-1", "guest")
+	code, err := room(context.Background(), sipconnect.Call{CallSid: "CA1"})
+	fmt.Println(code, err)
+	// Output: gst-abcd-xyz <nil>
 }

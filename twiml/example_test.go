@@ -1,6 +1,8 @@
 package twiml_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -111,4 +113,16 @@ func ExampleVerifier_Middleware() {
 	// Output:
 	// 200
 	// 403
+}
+
+func ExampleValidateJSONSignature() {
+	body := []byte(`{"CallSid":"CA1"}`)
+	sum := sha256.Sum256(body)
+	u := "https://voice.example.com/hook?bodySHA256=" + hex.EncodeToString(sum[:])
+	sig := twiml.Signature("auth-token", u, nil) // Twilio signs the URL alone
+	fmt.Println(twiml.ValidateJSONSignature("auth-token", u, body, sig))
+	fmt.Println(twiml.ValidateJSONSignature("auth-token", u, []byte(`{"CallSid":"CA2"}`), sig))
+	// Output:
+	// true
+	// false
 }
