@@ -293,6 +293,7 @@ func TestHugeBody(t *testing.T) {
 	})
 	_, err := c.List(context.Background(), "r1", nil)
 	assert.ErrorIs(t, err, roomcode.ErrTooLarge)
+	assert.Equal(t, int32(1), calls.Load(), "an oversized answer is not asked for again")
 }
 
 func TestConnectionReuse(t *testing.T) {

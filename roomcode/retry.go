@@ -49,6 +49,8 @@ func shouldRetry(p RetryPolicy, kind requestKind, status int, err error, attempt
 	}
 	if err != nil {
 		switch {
+		case errors.Is(err, ErrTooLarge):
+			return false, "response too large"
 		case kind == idempotent:
 			return true, "connection error"
 		case notSent(err):

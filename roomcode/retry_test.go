@@ -44,6 +44,7 @@ func TestShouldRetry(t *testing.T) {
 		{creating, 503, nil, 0, false, "create may have reached the server"},
 		{creating, 429, nil, 0, false, "create may have reached the server"},
 		{creating, 0, dial, 2, false, "retries exhausted"},
+		{idempotent, 0, fmt.Errorf("%w: more than 1 bytes", ErrTooLarge), 0, false, "response too large"},
 	}
 	for _, tt := range tests {
 		got, reason := shouldRetry(p, tt.kind, tt.status, tt.err, tt.attempt)
