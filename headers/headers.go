@@ -65,6 +65,7 @@ type Error struct {
 	Err    error  // one of the Err* reasons of this package
 }
 
+// Error returns the message: the header, the reason and where.
 func (e *Error) Error() string {
 	var b []byte
 	b = append(b, "headers: "...)

@@ -38,6 +38,8 @@ type APIError struct {
 	Body       string        // the start of a body that is not a JSON error, for diagnosis
 }
 
+// Error returns one readable line: the request, the status, 100ms's message
+// and details, and the request id.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "roomcode: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))

@@ -33,6 +33,7 @@ func StaticToken(token string) TokenSource { return staticToken{secret.New(token
 
 type staticToken struct{ t secret.Secret }
 
+// Token returns the fixed token.
 func (s staticToken) Token(context.Context) (string, error) { return s.t.Value(), nil }
 
 // Defaults of ManagementTokens.

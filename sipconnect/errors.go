@@ -28,6 +28,7 @@ type Error struct {
 	Err   error
 }
 
+// Error returns the message: the field and the reason.
 func (e *Error) Error() string {
 	var he *headers.Error
 	if errors.As(e.Err, &he) {

@@ -40,6 +40,7 @@ type Error struct {
 	Err error
 }
 
+// Error returns the message: the element, the attribute and the reason.
 func (e *Error) Error() string {
 	s := "twiml: " + e.Path
 	switch e.Attribute {

@@ -10,8 +10,8 @@ import (
 // enhanced SIP; without it Twilio dials only one <Sip>).
 const MaxNouns = 10
 
-// LoopForever, as Say.Loop or Play.Loop, repeats until the call ends
-// (Twilio's loop="0").
+// LoopForever is the Loop value of Say and Play that repeats until the call
+// ends (Twilio's loop="0").
 const LoopForever = -1
 
 // Verb is an element of a [Response]: a *[Dial], *[Say], *[Play], *[Pause],

@@ -48,6 +48,8 @@ var errUsage = errors.New("usage error")
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
+
+// Unwrap makes every usage error match errUsage.
 func (e *usageError) Unwrap() error { return errUsage }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
