@@ -98,15 +98,16 @@ func Unescape(s string) (string, error) {
 	}
 	var b strings.Builder
 	b.Grow(len(s) - 2*escapes)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '%' {
-			c = unhex(s[i+1])<<4 | unhex(s[i+2])
-			i += 2
+	for {
+		i := strings.IndexByte(s, '%')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String(), nil
 		}
-		b.WriteByte(c)
+		b.WriteString(s[:i])
+		b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+		s = s[i+3:]
 	}
-	return b.String(), nil
 }
 
 func isHex(c byte) bool {
