@@ -79,7 +79,20 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 	note(err)
 	_, err = c.List(ctx, "missing", nil)
 	note(err)
-	texts = append(texts, fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", tokens.ManagementTokens))
+	// A client with the SDK's own token source, holding a minted token,
+	// printed every way: no secret, and no JWT (they all start "eyJ").
+	plain, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL), roomcode.WithAppCredentials("ak-1", appSecret))
+	require.NoError(t, err)
+	t.Cleanup(plain.CloseIdleConnections)
+	_, err = plain.List(ctx, "room1", nil)
+	require.NoError(t, err)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q"} {
+		for _, v := range []any{plain, tokens.ManagementTokens} {
+			out := fmt.Sprintf(verb, v)
+			assert.NotContains(t, out, "eyJ")
+			texts = append(texts, out)
+		}
+	}
 
 	require.NotEmpty(t, tokens.seen)
 	require.Contains(t, logs.String(), "retrying", "the suite did exercise the logging paths")

@@ -95,16 +95,15 @@ type Handler struct {
 	verifier   *twiml.Verifier
 	room       RoomFunc
 	identity   IdentityFunc
-	username   string
-	password   secret.Secret
 	addrOpts   []AddressOption
-	dial       twiml.Dial
-	sip        twiml.Sip
 	fallback   []byte
 	dialFailed []byte
-	docPrefix  []byte    // the dial-in document up to the SIP URI
-	docSuffix  []byte    // the dial-in document after the SIP URI
-	bufs       sync.Pool // *[]byte buffers for answers
+	// The dial-in document is rendered once; only the SIP URI between
+	// docPrefix and docSuffix changes from call to call. The prefix holds
+	// the SIP password, so it is kept where no printer can reach it.
+	docPrefix secret.Secret
+	docSuffix string
+	bufs      sync.Pool // *[]byte buffers for answers
 	hangup     []byte
 	onStatus   func(context.Context, DialStatus)
 	timeout    time.Duration
@@ -117,11 +116,7 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	h := &Handler{
 		room:     cfg.Room,
 		identity: cfg.Identity,
-		username: cfg.Credentials.Username,
-		password: secret.New(cfg.Credentials.Password),
 		addrOpts: cfg.AddressOptions,
-		dial:     cfg.Dial,
-		sip:      cfg.Sip,
 		onStatus: cfg.OnDialStatus,
 		timeout:  cfg.Timeout,
 		maxBody:  cfg.MaxBodyBytes,
@@ -159,7 +154,8 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	}
 	h.hangup, _ = render(twiml.Response{&twiml.Hangup{}}, nil)
 	h.bufs.New = func() any { b := make([]byte, 0, 1024); return &b }
-	if err := h.splitDocument(); err != nil {
+	template := DialIn{Credentials: cfg.Credentials, Dial: cfg.Dial, Sip: cfg.Sip}
+	if err := h.splitDocument(template); err != nil {
 		return nil, fmt.Errorf("sipconnect: HandlerConfig.Dial or Sip: %w", err)
 	}
 	return h, nil
@@ -169,11 +165,11 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 // attributes now rather than on the first call, and keeps the bytes before
 // and after the SIP URI: only the URI changes from call to call. Two
 // renderings with different one-letter URIs locate it.
-func (h *Handler) splitDocument() error {
+func (h *Handler) splitDocument(template DialIn) error {
 	var docs [2][]byte
 	for i, uri := range []string{"sip:a", "sip:b"} {
 		var err error
-		if docs[i], err = h.dialIn(Address{}).response(uri).AppendXML(nil); err != nil {
+		if docs[i], err = template.response(uri).AppendXML(nil); err != nil {
 			return err
 		}
 	}
@@ -185,8 +181,8 @@ func (h *Handler) splitDocument() error {
 	if i < len(scheme) || string(docs[0][i-len(scheme):i]) != scheme {
 		return errors.New("cannot locate the SIP URI in the dial-in document")
 	}
-	h.docPrefix = docs[0][:i-len(scheme)]
-	h.docSuffix = docs[0][i+1:]
+	h.docPrefix = secret.New(string(docs[0][:i-len(scheme)]))
+	h.docSuffix = string(docs[0][i+1:])
 	return nil
 }
 
@@ -194,7 +190,7 @@ func (h *Handler) splitDocument() error {
 // validated and escaped, so of the characters XML treats specially it can
 // hold only '&'.
 func (h *Handler) appendDialIn(dst []byte, addr Address) []byte {
-	dst = append(dst, h.docPrefix...)
+	dst = append(dst, h.docPrefix.Value()...)
 	start := len(dst)
 	dst = addr.AppendTo(dst)
 	if bytes.IndexByte(dst[start:], '&') >= 0 {
@@ -216,10 +212,6 @@ func render(r, def twiml.Response) ([]byte, error) {
 		r = def
 	}
 	return r.AppendXML(nil)
-}
-
-func (h *Handler) dialIn(a Address) DialIn {
-	return DialIn{Address: a, Credentials: Credentials{Username: h.username, Password: h.password.Value()}, Dial: h.dial, Sip: h.sip}
 }
 
 // ServeHTTP answers the incoming-call webhook.

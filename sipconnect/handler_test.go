@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -528,5 +529,17 @@ func TestHandlerAnswerMatchesDialIn(t *testing.T) {
 		want, err := sipconnect.DialIn{Address: addr, Credentials: creds, Dial: dial, Sip: sip}.AppendXML(nil)
 		require.NoError(t, err)
 		assert.Equal(t, string(want), rec.Body.String())
+	}
+}
+
+func TestHandlerDoesNotPrintSecrets(t *testing.T) {
+	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: authToken, PublicURL: "https://x.example",
+		Room: sipconnect.StaticRoom("abc-defg-hij"), Credentials: sipconnect.Credentials{Username: "u", Password: sipPassword}})
+	require.NoError(t, err)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q"} {
+		out := fmt.Sprintf(verb, h)
+		assert.NotContains(t, out, sipPassword)
+		assert.NotContains(t, out, authToken)
+		assert.NotContains(t, out, fmt.Sprintf("%x", sipPassword))
 	}
 }
