@@ -104,11 +104,11 @@ type Handler struct {
 	docPrefix secret.Secret
 	docSuffix string
 	bufs      sync.Pool // *[]byte buffers for answers
-	hangup     []byte
-	onStatus   func(context.Context, DialStatus)
-	timeout    time.Duration
-	maxBody    int64
-	logger     *slog.Logger
+	hangup    []byte
+	onStatus  func(context.Context, DialStatus)
+	timeout   time.Duration
+	maxBody   int64
+	logger    *slog.Logger
 }
 
 // NewHandler checks cfg and returns a Handler.
