@@ -344,3 +344,37 @@ func BenchmarkAppendXML(b *testing.B) {
 		buf, _ = r.AppendXML(buf[:0])
 	}
 }
+
+// TestEveryPositionChecked puts a character at every position of a long
+// value, so that the wide scans' blocks and tails are all exercised.
+func TestEveryPositionChecked(t *testing.T) {
+	base := strings.Repeat("abcdefgh", 6) // 48 bytes: three 16-byte blocks
+	for pos := 0; pos < len(base); pos++ {
+		for _, tc := range []struct {
+			insert string
+			reason error // nil: accepted
+			want   string
+		}{
+			{"\x01", twiml.ErrXMLChar, ""},
+			{"\x1f", twiml.ErrXMLChar, ""},
+			{"\xff", twiml.ErrInvalidUTF8, ""},
+			{"\uFFFE", twiml.ErrXMLChar, ""},
+			{"&", nil, "&amp;"},
+			{"<", nil, "&lt;"},
+			{"é", nil, "é"},
+			{"\x7f", nil, "\x7f"},
+		} {
+			text := base[:pos] + tc.insert + base[pos:]
+			out, err := twiml.Response{&twiml.Say{Text: text}}.AppendXML(nil)
+			if tc.reason != nil {
+				var te *twiml.Error
+				require.ErrorAs(t, err, &te, "pos %d %q", pos, tc.insert)
+				assert.ErrorIs(t, err, tc.reason)
+				assert.Equal(t, pos, te.Offset)
+				continue
+			}
+			require.NoError(t, err, "pos %d %q", pos, tc.insert)
+			assert.Contains(t, string(out), "<Say>"+base[:pos]+tc.want+base[pos:]+"</Say>")
+		}
+	}
+}

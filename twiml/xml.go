@@ -216,14 +216,19 @@ const (
 )
 
 // printableASCII reports whether every byte of s is in 0x20–0x7F, testing
-// eight bytes at a time: a byte >= 0x80 has its high bit set in w, and a
-// byte < 0x20 sets it in w - 0x20 (borrows only start at such a byte).
+// sixteen bytes at a time: a byte >= 0x80 has its high bit set in its word,
+// and a byte < 0x20 sets it in the word minus 0x20 in every byte (borrows
+// only start at such a byte). Slicing each block first lets the compiler
+// drop the bounds checks.
 func printableASCII(s string) bool {
 	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		if (w|(w-ones*0x20))&highs != 0 {
+	for ; i+16 <= len(s); i += 16 {
+		t := s[i : i+16]
+		w := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+		v := uint64(t[8]) | uint64(t[9])<<8 | uint64(t[10])<<16 | uint64(t[11])<<24 |
+			uint64(t[12])<<32 | uint64(t[13])<<40 | uint64(t[14])<<48 | uint64(t[15])<<56
+		if (w|v|(w-ones*0x20)|(v-ones*0x20))&highs != 0 {
 			return false
 		}
 	}
