@@ -186,7 +186,8 @@ func (a *Address) headersLen() int {
 	return n
 }
 
-// eachHeader calls f for each header with a value, in rendering order.
+// eachHeader calls f for each header with a value, in rendering order:
+// the one place that order is defined.
 func (a *Address) eachHeader(f func(name, value string)) {
 	if a.displayName != "" {
 		f(headers.DisplayName, a.displayName)
@@ -279,26 +280,14 @@ func (a Address) AppendTo(dst []byte) []byte {
 		dst = append(dst, a.transport...)
 	}
 	sep := byte('?')
-	if a.displayName != "" {
-		dst = appendHeader(dst, sep, headers.DisplayName, a.displayName)
+	a.eachHeader(func(name, value string) {
+		dst = append(dst, sep)
+		dst = headers.AppendEscape(dst, name)
+		dst = append(dst, '=')
+		dst = headers.AppendEscape(dst, value)
 		sep = '&'
-	}
-	if a.userID != "" {
-		dst = appendHeader(dst, sep, headers.UserID, a.userID)
-		sep = '&'
-	}
-	for _, h := range a.custom {
-		dst = appendHeader(dst, sep, h.Name, h.Value)
-		sep = '&'
-	}
+	})
 	return dst
-}
-
-func appendHeader(dst []byte, sep byte, name, value string) []byte {
-	dst = append(dst, sep)
-	dst = headers.AppendEscape(dst, name)
-	dst = append(dst, '=')
-	return headers.AppendEscape(dst, value)
 }
 
 // MarshalText implements [encoding.TextMarshaler]; it returns String's bytes.
