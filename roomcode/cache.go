@@ -86,12 +86,24 @@ func NewCache(client *Client, opts CacheOptions) *Cache {
 func (c *Cache) Code(ctx context.Context, roomID, role string) (RoomCode, error) {
 	key := cacheKey{roomID, role}
 	e := (*c.entries.Load())[key]
-	if e != nil {
-		if v := e.v.Load(); v != nil && c.opts.Now().Sub(v.fetched) < c.opts.TTL {
-			return v.code, nil
-		}
+	if v := c.load(e, c.opts.TTL); v != nil {
+		return v.code, nil
 	}
-	return c.miss(ctx, key)
+	if e == nil {
+		e = c.entry(key)
+	}
+	return c.miss(ctx, key, e)
+}
+
+// load returns e's cached code if there is one younger than maxAge.
+func (c *Cache) load(e *cacheEntry, maxAge time.Duration) *cached {
+	if e == nil {
+		return nil
+	}
+	if v := e.v.Load(); v != nil && c.opts.Now().Sub(v.fetched) < maxAge {
+		return v
+	}
+	return nil
 }
 
 // Invalidate drops the cached code of the room's role, if any.
@@ -121,12 +133,11 @@ func (c *Cache) entry(key cacheKey) *cacheEntry {
 	return e
 }
 
-func (c *Cache) miss(ctx context.Context, key cacheKey) (RoomCode, error) {
-	e := c.entry(key)
+func (c *Cache) miss(ctx context.Context, key cacheKey, e *cacheEntry) (RoomCode, error) {
 	flightKey := key.roomID + "\x00" + key.role
 	ch := c.group.DoChan(flightKey, func() (any, error) {
 		// Another flight may have filled the entry since this caller looked.
-		if v := e.v.Load(); v != nil && c.opts.Now().Sub(v.fetched) < c.opts.TTL {
+		if v := c.load(e, c.opts.TTL); v != nil {
 			return v.code, nil
 		}
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.LookupTimeout)
@@ -140,7 +151,7 @@ func (c *Cache) miss(ctx context.Context, key cacheKey) (RoomCode, error) {
 			e.v.Store(nil)
 			return RoomCode{}, err
 		}
-		if v := e.v.Load(); v != nil && c.opts.Now().Sub(v.fetched) < c.opts.TTL+c.opts.MaxStale {
+		if v := c.load(e, c.opts.TTL+c.opts.MaxStale); v != nil {
 			c.opts.Logger.LogAttrs(lctx, slog.LevelWarn, "roomcode: serving a stale room code while the API fails",
 				slog.String("room_id", key.roomID), slog.String("role", key.role),
 				slog.Duration("age", c.opts.Now().Sub(v.fetched)), slog.String("error", err.Error()))

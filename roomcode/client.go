@@ -16,6 +16,8 @@ import (
 
 	"github.com/go-resty/resty/v2"
 	"github.com/google/go-querystring/query"
+
+	"github.com/hmssip/interconnect-go/internal/secret"
 )
 
 // DefaultBaseURL is the base URL of the 100ms REST API.
@@ -441,12 +443,20 @@ func (c *Client) send(ctx context.Context, tok, method, path string, q url.Value
 	return resp.StatusCode(), resp.Header(), data, nil
 }
 
+// redact replaces tok in s. Real tokens are long JWTs; a very short token
+// (a test's) would match ordinary words, so it is left alone.
+func redact(s, tok string) string {
+	if len(tok) < 8 {
+		return s
+	}
+	return strings.ReplaceAll(s, tok, secret.Redacted)
+}
+
 // scrub makes sure no error carries the token, whatever a transport put in
-// its message. (Real tokens are long JWTs; a very short test token would
-// match ordinary words.)
+// its message.
 func scrub(err error, tok string) error {
-	if len(tok) >= 8 && strings.Contains(err.Error(), tok) {
-		return errors.New(strings.ReplaceAll(err.Error(), tok, "[REDACTED]"))
+	if msg := err.Error(); redact(msg, tok) != msg {
+		return errors.New(redact(msg, tok))
 	}
 	return err
 }
@@ -467,12 +477,9 @@ func (c *Client) apiError(method, path string, status int, h http.Header, data [
 	} else {
 		e.Body = strings.ToValidUTF8(string(bytes.TrimSpace(data[:min(len(data), 200)])), "")
 	}
-	if len(tok) >= 8 {
-		e.Message = strings.ReplaceAll(e.Message, tok, "[REDACTED]")
-		e.Body = strings.ReplaceAll(e.Body, tok, "[REDACTED]")
-		for i := range e.Details {
-			e.Details[i] = strings.ReplaceAll(e.Details[i], tok, "[REDACTED]")
-		}
+	e.Message, e.Body = redact(e.Message, tok), redact(e.Body, tok)
+	for i := range e.Details {
+		e.Details[i] = redact(e.Details[i], tok)
 	}
 	return e
 }
