@@ -186,25 +186,19 @@ func (h *Handler) splitDocument(template DialIn) error {
 	return nil
 }
 
-// appendDialIn appends the dial-in document for addr. The address is
-// validated and escaped, so of the characters XML treats specially it can
-// hold only '&'.
-func (h *Handler) appendDialIn(dst []byte, addr Address) []byte {
+// appendDialIn appends the dial-in document for addr.
+func (h *Handler) appendDialIn(dst []byte, addr Address) ([]byte, error) {
 	dst = append(dst, h.docPrefix.Value()...)
 	start := len(dst)
 	dst = addr.AppendTo(dst)
+	// A valid address holds no character XML escapes but '&'.
 	if bytes.IndexByte(dst[start:], '&') >= 0 {
-		uri := string(dst[start:])
-		dst = dst[:start]
-		for i := 0; i < len(uri); i++ {
-			if uri[i] == '&' {
-				dst = append(dst, "&amp;"...)
-			} else {
-				dst = append(dst, uri[i])
-			}
+		var err error
+		if dst, err = twiml.AppendText(dst[:start], string(dst[start:])); err != nil {
+			return dst, err
 		}
 	}
-	return append(dst, h.docSuffix...)
+	return append(dst, h.docSuffix...), nil
 }
 
 func render(r, def twiml.Response) ([]byte, error) {
@@ -232,8 +226,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	bp := h.bufs.Get().(*[]byte)
 	defer h.bufs.Put(bp)
-	buf := h.appendDialIn((*bp)[:0], addr)
+	buf, err := h.appendDialIn((*bp)[:0], addr)
 	*bp = buf
+	if err != nil {
+		h.logCall(ctx, slog.LevelError, "sipconnect: rendering the dial-in failed, answering the fallback", call, start,
+			slog.String("outcome", "fallback"), slog.String("stage", "render"), slog.String("error", err.Error()))
+		writeTwiML(w, h.fallback)
+		return
+	}
 	if h.logger.Enabled(ctx, slog.LevelInfo) {
 		h.logCall(ctx, slog.LevelInfo, "sipconnect: bridging call", call, start, slog.String("outcome", "dial"),
 			slog.String("room_code", addr.RoomCode()), slog.Bool("display_name", addr.DisplayName() != ""))
@@ -264,28 +264,17 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request) bool {
 	if h.verifier != nil {
 		err = h.verifier.Verify(w, r)
 	} else {
-		r.Body = http.MaxBytesReader(w, r.Body, h.maxBody)
-		if perr := r.ParseForm(); perr != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(perr, &mbe) {
-				err = twiml.ErrBodyTooLarge
-			} else {
-				err = perr
-			}
-		}
+		err = twiml.ParseForm(w, r, h.maxBody)
 	}
-	switch {
-	case err == nil:
+	if err == nil {
 		return true
-	case errors.Is(err, twiml.ErrBodyTooLarge):
-		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-	case errors.Is(err, twiml.ErrMissingSignature), errors.Is(err, twiml.ErrInvalidSignature), errors.Is(err, twiml.ErrBodyHash):
+	}
+	status := twiml.ErrorStatus(err)
+	if status == http.StatusForbidden {
 		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "sipconnect: rejected a request without a valid Twilio signature",
 			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
-		http.Error(w, "forbidden", http.StatusForbidden)
-	default:
-		http.Error(w, "bad request", http.StatusBadRequest)
 	}
+	http.Error(w, http.StatusText(status), status)
 	return false
 }
 

@@ -80,3 +80,17 @@ func (r Response) WriteHTTP(w http.ResponseWriter) error {
 	_, err = w.Write(b)
 	return err
 }
+
+// AppendText appends s escaped as the text of an element, as a Response
+// writes its text: & < > escaped, CR as &#xD;. Invalid UTF-8 and characters
+// XML 1.0 cannot carry are an *Error (with Path "text"), and dst is returned
+// unchanged. It lets a caller that renders a document once fill in a part
+// that changes, such as a SIP URI, without a second escaper.
+func AppendText(dst []byte, s string) ([]byte, error) {
+	e := enc{buf: dst}
+	out := e.escape(Text, s, false)
+	if e.err != nil {
+		return dst, &Error{Path: "text", Offset: e.errOff, Err: e.err}
+	}
+	return out, nil
+}

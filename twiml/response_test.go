@@ -378,3 +378,15 @@ func TestEveryPositionChecked(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendText(t *testing.T) {
+	out, err := twiml.AppendText([]byte("<Sip>"), "sip:a@b?x=1&y=<2>\r")
+	require.NoError(t, err)
+	assert.Equal(t, "<Sip>sip:a@b?x=1&amp;y=&lt;2&gt;&#xD;", string(out))
+	out, err = twiml.AppendText([]byte("keep"), "ok\x00")
+	var te *twiml.Error
+	require.ErrorAs(t, err, &te)
+	assert.ErrorIs(t, err, twiml.ErrXMLChar)
+	assert.Equal(t, 2, te.Offset)
+	assert.Equal(t, "keep", string(out))
+}

@@ -226,10 +226,11 @@ func (v *Verifier) URL(r *http.Request) string {
 }
 
 // Verify checks r's signature. For a form POST it reads and parses the body
-// (bounded by the maximum body size) into r.PostForm and r.Form; for a
-// request whose URL carries bodySHA256 it reads the body, checks its hash and
-// puts it back in r.Body. It returns nil, [ErrMissingSignature],
-// [ErrInvalidSignature], [ErrBodyHash] or an error wrapping [ErrBodyTooLarge].
+// (bounded by the maximum body size) into r.PostForm, as ParseForm does; for
+// a request whose URL carries bodySHA256 it reads the body, checks its hash
+// and puts it back in r.Body. It returns nil, [ErrMissingSignature],
+// [ErrInvalidSignature], [ErrBodyHash] or an error wrapping
+// [ErrBodyTooLarge]; [ErrorStatus] maps each to an HTTP status.
 func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	sig := r.Header.Get(SignatureHeader)
 	if sig == "" {
@@ -237,9 +238,9 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	}
 	full := v.URL(r)
 	if strings.Contains(r.URL.RawQuery, "bodySHA256=") && r.URL.Query().Has("bodySHA256") {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, v.max))
+		body, err := readBody(w, r, v.max)
 		if err != nil {
-			return bodyError(err)
+			return err
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if !v.check(full, nil, sig) {
@@ -250,23 +251,62 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		}
 		return nil
 	}
-	var params url.Values
-	if r.Method == http.MethodPost && isForm(r.Header.Get("Content-Type")) {
-		// Parse the body once into r.PostForm, as r.ParseForm would, without
-		// also building r.Form: ParseForm builds that lazily when needed.
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, v.max))
-		if err != nil {
-			return bodyError(err)
-		}
-		if params, err = url.ParseQuery(string(body)); err != nil {
-			return fmt.Errorf("twiml: parsing webhook form: %w", err)
-		}
-		r.PostForm = params
+	if err := ParseForm(w, r, v.max); err != nil {
+		return err
 	}
-	if !v.check(full, params, sig) {
+	if !v.check(full, r.PostForm, sig) {
 		return ErrInvalidSignature
 	}
 	return nil
+}
+
+// ParseForm reads the form body of a POST, at most maxBytes of it, into
+// r.PostForm. Unlike r.ParseForm it does not also build r.Form, which
+// r.ParseForm builds later if asked. A request that is not a form POST is
+// left as it is. A larger body is an error wrapping [ErrBodyTooLarge].
+// Verify calls it; call it alone only where signatures are not checked.
+func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) error {
+	if r.Method != http.MethodPost || !isForm(r.Header.Get("Content-Type")) {
+		return nil
+	}
+	body, err := readBody(w, r, maxBytes)
+	if err != nil {
+		return err
+	}
+	params, err := url.ParseQuery(string(body))
+	if err != nil {
+		return fmt.Errorf("twiml: parsing webhook form: %w", err)
+	}
+	r.PostForm = params
+	return nil
+}
+
+// readBody reads at most maxBytes of r's body.
+func readBody(w http.ResponseWriter, r *http.Request, maxBytes int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBytes))
+	if err == nil {
+		return body, nil
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, mbe.Limit)
+	}
+	return nil, fmt.Errorf("twiml: reading webhook body: %w", err)
+}
+
+// ErrorStatus returns the HTTP status that answers an error of Verify or
+// ParseForm: 413 for a body over the limit, 403 for a missing or wrong
+// signature or body hash, 400 for anything else, and 200 for nil.
+func ErrorStatus(err error) int {
+	switch {
+	case err == nil:
+		return http.StatusOK
+	case errors.Is(err, ErrBodyTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrInvalidSignature), errors.Is(err, ErrBodyHash):
+		return http.StatusForbidden
+	}
+	return http.StatusBadRequest
 }
 
 // isForm reports whether a Content-Type is application/x-www-form-urlencoded.
@@ -277,30 +317,17 @@ func isForm(contentType string) bool {
 		(len(ct) == len(form) || ct[len(form)] == ';' || ct[len(form)] == ' ')
 }
 
-func bodyError(err error) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, mbe.Limit)
-	}
-	return fmt.Errorf("twiml: reading webhook body: %w", err)
-}
-
-// Middleware returns a handler that answers 403 Forbidden to requests with a
-// missing or wrong signature, 413 to bodies over the limit and 400 to
-// unreadable ones, and passes verified requests to next with their form
-// already parsed.
+// Middleware returns a handler that answers requests failing Verify with
+// the status ErrorStatus gives (403 for a missing or wrong signature, 413
+// for a body over the limit, 400 for an unreadable one) and passes verified
+// requests to next with their form already parsed.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := v.Verify(w, r)
-		switch {
-		case err == nil:
-			next.ServeHTTP(w, r)
-		case errors.Is(err, ErrBodyTooLarge):
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-		case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrInvalidSignature), errors.Is(err, ErrBodyHash):
-			http.Error(w, "forbidden", http.StatusForbidden)
-		default:
-			http.Error(w, "bad request", http.StatusBadRequest)
+		if err := v.Verify(w, r); err != nil {
+			status := ErrorStatus(err)
+			http.Error(w, http.StatusText(status), status)
+			return
 		}
+		next.ServeHTTP(w, r)
 	})
 }
