@@ -86,27 +86,48 @@ func mac(h hash.Hash, fullURL string, params url.Values, dst []byte) []byte {
 // request to fullURL with the form parameters params. Twilio has signed
 // HTTPS URLs both with and without the default port, so the other form of
 // fullURL is tried when the first does not match. Comparisons take constant
-// time.
+// time. The signature must be in canonical base64: the 28 characters that
+// encode a 20-byte HMAC-SHA1, with zero padding bits and no line breaks;
+// any other spelling is refused.
 func ValidateSignature(authToken, fullURL string, params url.Values, signature string) bool {
 	return validSignature(newMAC([]byte(authToken)), fullURL, params, signature)
 }
 
-func validSignature(h hash.Hash, fullURL string, params url.Values, signature string) bool {
-	var wantArr, gotArr [sha1.Size]byte
-	if base64.StdEncoding.DecodedLen(len(signature)) > len(wantArr)+2 {
+// encodedSignatureLen is the length of a signature in base64: the 20 bytes
+// of an HMAC-SHA1 in 28 characters, the last of them '='.
+const encodedSignatureLen = (sha1.Size + 2) / 3 * 4
+
+// strictBase64 refuses non-zero padding bits, so each signature has one
+// accepted spelling.
+var strictBase64 = base64.StdEncoding.Strict()
+
+// decodeSignature decodes an X-Twilio-Signature into dst. It accepts the
+// canonical encoding only: exactly 28 characters, zero padding bits and no
+// CR or LF, which base64 decoders otherwise skip.
+func decodeSignature(signature string, dst *[sha1.Size]byte) bool {
+	if len(signature) != encodedSignatureLen ||
+		strings.IndexByte(signature, '\n') >= 0 || strings.IndexByte(signature, '\r') >= 0 {
 		return false
 	}
-	var decoded [sha1.Size + 2]byte
-	n, err := base64.StdEncoding.Decode(decoded[:], []byte(signature))
+	var decoded [sha1.Size + 1]byte // DecodedLen(28)
+	n, err := strictBase64.Decode(decoded[:], []byte(signature))
 	if err != nil || n != sha1.Size {
 		return false
 	}
-	want := append(wantArr[:0], decoded[:n]...)
-	if subtle.ConstantTimeCompare(mac(h, fullURL, params, gotArr[:0]), want) == 1 {
+	copy(dst[:], decoded[:n])
+	return true
+}
+
+func validSignature(h hash.Hash, fullURL string, params url.Values, signature string) bool {
+	var want, gotArr [sha1.Size]byte
+	if !decodeSignature(signature, &want) {
+		return false
+	}
+	if subtle.ConstantTimeCompare(mac(h, fullURL, params, gotArr[:0]), want[:]) == 1 {
 		return true
 	}
 	if other, ok := otherPortForm(fullURL); ok {
-		return subtle.ConstantTimeCompare(mac(h, other, params, gotArr[:0]), want) == 1
+		return subtle.ConstantTimeCompare(mac(h, other, params, gotArr[:0]), want[:]) == 1
 	}
 	return false
 }
@@ -114,7 +135,8 @@ func validSignature(h hash.Hash, fullURL string, params url.Values, signature st
 // ValidateJSONSignature reports whether signature is Twilio's signature for a
 // request with a JSON (or other non-form) body: Twilio signs fullURL alone,
 // which carries a bodySHA256 query parameter with the hex SHA-256 of body.
-// Both the signature and the hash must match.
+// Both the signature, decoded as strictly as by [ValidateSignature], and the
+// hash must match.
 func ValidateJSONSignature(authToken, fullURL string, body []byte, signature string) bool {
 	if !ValidateSignature(authToken, fullURL, nil, signature) {
 		return false

@@ -2,6 +2,7 @@ package twiml_test
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -64,6 +65,71 @@ func TestSignatureRejectsChanges(t *testing.T) {
 	}
 	for _, tt := range tests {
 		assert.False(t, twiml.ValidateSignature(tt.token, tt.url, tt.params, tt.sig), tt.name)
+	}
+}
+
+// nonCanonical returns forms of the valid signature sig that lenient base64
+// decoding would still turn into the same 20 bytes, or that do not hold
+// exactly 20 bytes.
+func nonCanonical(t *testing.T, sig string) map[string]string {
+	t.Helper()
+	raw, err := base64.StdEncoding.Strict().DecodeString(sig)
+	require.NoError(t, err)
+	require.Len(t, raw, 20)
+	require.Len(t, sig, 28)
+	// The last character before '=' carries four data bits and two
+	// padding bits; flipping the lowest changes only a padding bit.
+	last := strings.IndexByte(base64Alphabet, sig[26])
+	flipped := sig[:26] + string(base64Alphabet[last^1]) + "="
+	return map[string]string{
+		"non-zero padding bits": flipped,
+		"LF inside":             sig[:10] + "\n" + sig[10:],
+		"CR inside":             sig[:10] + "\r" + sig[10:],
+		"CRLF at the end":       sig + "\r\n",
+		"LF at the start":       "\n" + sig,
+		"no padding":            strings.TrimSuffix(sig, "="),
+		"extra padding":         sig + "=",
+		"21 bytes":              base64.StdEncoding.EncodeToString(append(raw, 0)),
+		"19 bytes":              base64.StdEncoding.EncodeToString(raw[:19]),
+	}
+}
+
+const base64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+// TestSignatureStrictDecoding checks that a signature is accepted in its one
+// canonical encoding only: 28 base64 characters for the 20 bytes of an
+// HMAC-SHA1, with zero padding bits and no line breaks, which lenient
+// decoding would skip.
+func TestSignatureStrictDecoding(t *testing.T) {
+	// The vector ends in "U=": 'U' is 20 and 'V' is 21, which differ only
+	// in a padding bit.
+	bad := nonCanonical(t, vectorSig)
+	require.Equal(t, strings.TrimSuffix(vectorSig, "U=")+"V=", bad["non-zero padding bits"])
+	for name, sig := range bad {
+		assert.False(t, twiml.ValidateSignature(vectorToken, vectorURL, vectorParams(), sig), name)
+	}
+	assert.True(t, twiml.ValidateSignature(vectorToken, vectorURL, vectorParams(), vectorSig))
+
+	body := []byte(`{}`)
+	u := jsonURL("https://example.com/hook", body)
+	good := twiml.Signature(vectorToken, u, nil)
+	for name, sig := range nonCanonical(t, good) {
+		assert.False(t, twiml.ValidateJSONSignature(vectorToken, u, body, sig), "JSON: "+name)
+	}
+	assert.True(t, twiml.ValidateJSONSignature(vectorToken, u, body, good))
+
+	// The Verifier decodes the same way.
+	v, err := twiml.NewVerifier(vectorToken, "https://example.com")
+	require.NoError(t, err)
+	verify := func(sig string) error {
+		req := httptest.NewRequest(http.MethodPost, "/myapp.php?foo=1&bar=2", strings.NewReader(vectorParams().Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set(twiml.SignatureHeader, sig)
+		return v.Verify(httptest.NewRecorder(), req)
+	}
+	require.NoError(t, verify(vectorSig))
+	for name, sig := range bad {
+		assert.ErrorIs(t, verify(sig), twiml.ErrInvalidSignature, name)
 	}
 }
 
