@@ -30,7 +30,8 @@ const (
 )
 
 // Reasons a header name or value is refused. An [*Error] wraps exactly one of
-// them, so callers can test with [errors.Is].
+// them, so callers can test with [errors.Is]. [ErrTooLong] comes with the
+// length and the limit, as in "too long: 300 bytes, at most 256".
 var (
 	ErrEmptyName       = errors.New("empty header name")
 	ErrNameChar        = errors.New("character not allowed in a header name")
@@ -62,7 +63,7 @@ type Error struct {
 	Part   Part   // whether the name or the value is at fault
 	Offset int    // byte offset of the offending character, or -1
 	Rune   rune   // the offending code point when there is one, else -1
-	Err    error  // one of the Err* reasons of this package
+	Err    error  // one of the Err* reasons of this package, possibly wrapped with detail
 }
 
 // Error returns the message: the header, the reason and where.
@@ -95,7 +96,8 @@ func (e *Error) appendReason(b []byte) []byte {
 	return b
 }
 
-// Unwrap returns the reason, one of the Err* values of this package.
+// Unwrap returns the reason: one of the Err* values of this package,
+// possibly wrapped with detail such as a length and its limit.
 func (e *Error) Unwrap() error { return e.Err }
 
 // printableName returns name for use in a message, quoted when it is not a
@@ -105,6 +107,11 @@ func printableName(name string) string {
 		return name
 	}
 	return fmt.Sprintf("%q", name)
+}
+
+// tooLong returns [ErrTooLong] with the length n and the limit max.
+func tooLong(n, max int) error {
+	return fmt.Errorf("%w: %d bytes, at most %d", ErrTooLong, n, max)
 }
 
 func nameError(name string, off int, r rune, err error) *Error {
@@ -151,7 +158,7 @@ func ValidateName(name string) error {
 		}
 	}
 	if len(name) > MaxNameLen {
-		return nameError(name, -1, -1, ErrTooLong)
+		return nameError(name, -1, -1, tooLong(len(name), MaxNameLen))
 	}
 	return nil
 }
@@ -202,7 +209,7 @@ func ValidateValue(name, value string) error {
 		i += size
 	}
 	if len(value) > MaxValueLen {
-		return valueError(name, -1, -1, ErrTooLong)
+		return valueError(name, -1, -1, tooLong(len(value), MaxValueLen))
 	}
 	return nil
 }

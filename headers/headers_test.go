@@ -130,3 +130,32 @@ func TestEqualFold(t *testing.T) {
 	// The Kelvin sign folds to 'k' in Unicode, but never in a SIP header name.
 	assert.False(t, headers.EqualFold("X-\u212A", "X-k"))
 }
+
+// TestTooLongSaysLengthAndLimit checks that a length error gives the length
+// and the limit, and still matches ErrTooLong.
+func TestTooLongSaysLengthAndLimit(t *testing.T) {
+	longName := "X-" + strings.Repeat("a", 98)
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"value", headers.ValidateValue(headers.DisplayName, strings.Repeat("a", 300)),
+			"headers: value of X-100ms-Display-Name: too long: 300 bytes, at most 256"},
+		{"name", headers.ValidateName(longName),
+			`headers: header name "` + longName + `": too long: 100 bytes, at most 64`},
+		{"custom name", headers.ValidateCustomName(longName),
+			`headers: header name "` + longName + `": too long: 100 bytes, at most 64`},
+		{"list", headers.List{{Name: "X-Tenant", Value: strings.Repeat("é", 129)}}.ValidateCustom(),
+			"headers: value of X-Tenant: too long: 258 bytes, at most 256"},
+	}
+	for _, tt := range tests {
+		assert.EqualError(t, tt.err, tt.want, tt.name)
+		assert.ErrorIs(t, tt.err, headers.ErrTooLong, tt.name)
+		var he *headers.Error
+		if assert.ErrorAs(t, tt.err, &he, tt.name) {
+			assert.Equal(t, -1, he.Offset)
+			assert.Equal(t, rune(-1), he.Rune)
+		}
+	}
+}

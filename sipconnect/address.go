@@ -144,7 +144,11 @@ func (a *Address) normalize() error {
 		return &Error{Field: headers.UserID, Err: err}
 	}
 	if err := a.custom.ValidateCustom(); err != nil {
-		return &Error{Field: err.(*headers.Error).Name, Err: err}
+		field := err.(*headers.Error).Name
+		if field == "" {
+			field = "header name"
+		}
+		return &Error{Field: field, Err: err}
 	}
 	kept := a.custom[:0]
 	for _, f := range a.custom {

@@ -2,6 +2,9 @@ package sipconnect_test
 
 import (
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"strings"
 	"testing"
 
@@ -145,7 +148,7 @@ var hostile = []struct {
 	{"header X Foo", "abc-defg-hij", hdr("X Foo", "x"), "X Foo", headers.ErrNameChar},
 	{"header name with =", "abc-defg-hij", hdr("X-A=b&X-100ms-UserID", "x"), "X-A=b&X-100ms-UserID", headers.ErrNameChar},
 	{"header name with CRLF", "abc-defg-hij", hdr("X-A\r\nVia", "x"), "X-A\r\nVia", headers.ErrNameChar},
-	{"empty header name", "abc-defg-hij", hdr("", "x"), "", headers.ErrEmptyName},
+	{"empty header name", "abc-defg-hij", hdr("", "x"), "header name", headers.ErrEmptyName},
 	{"100ms name as custom header", "abc-defg-hij", hdr("x-100ms-display-name", "x"), "x-100ms-display-name", headers.ErrReservedName},
 	{"duplicate differing in case", "abc-defg-hij", append(hdr("X-Tenant", "a"), hdr("x-TENANT", "b")...), "x-TENANT", headers.ErrDuplicate},
 	// Hosts, transports and lengths.
@@ -339,6 +342,95 @@ func TestErrorMessages(t *testing.T) {
 	_, err = sipconnect.NewAddress("63f4a1b2c3d4e5f6a7b8c9d0")
 	assert.EqualError(t, err, "sipconnect: invalid room code: "+roomcode.ErrRoomID.Error())
 	assert.Contains(t, err.Error(), "this is a room id, not a room code")
+}
+
+// TestErrorMessagesAndFields checks, for each kind of failure, the exact
+// message (lengths come with their limit) and that the Field it sets is one
+// that Error's documentation lists.
+func TestErrorMessagesAndFields(t *testing.T) {
+	doc := errorTypeDoc(t)
+	longName := "X-" + strings.Repeat("a", 98)
+	newAddr := func(code string, opts ...sipconnect.AddressOption) error {
+		_, err := sipconnect.NewAddress(code, opts...)
+		return err
+	}
+	parse := func(s string) error {
+		_, err := sipconnect.ParseAddress(s)
+		return err
+	}
+	tests := []struct {
+		name     string
+		err      error
+		field    string
+		isHeader bool // Field is the name of the header at fault
+		reason   error
+		want     string // the exact message, or "" for any
+	}{
+		{"over-long display name", newAddr("abc-defg-hij", sipconnect.WithDisplayName(strings.Repeat("x", 300))),
+			headers.DisplayName, true, headers.ErrTooLong, "sipconnect: invalid X-100ms-Display-Name: too long: 300 bytes, at most 256"},
+		{"over-long user id", newAddr("abc-defg-hij", sipconnect.WithUserID(strings.Repeat("x", 257))),
+			headers.UserID, true, headers.ErrTooLong, "sipconnect: invalid X-100ms-UserID: too long: 257 bytes, at most 256"},
+		{"over-long custom header name", newAddr("abc-defg-hij", sipconnect.WithHeader(longName, "x")),
+			longName, true, headers.ErrTooLong, "sipconnect: invalid " + longName + ": too long: 100 bytes, at most 64"},
+		{"over-long custom header value", newAddr("abc-defg-hij", sipconnect.WithHeader("X-Tenant", strings.Repeat("x", 300))),
+			"X-Tenant", true, headers.ErrTooLong, "sipconnect: invalid X-Tenant: too long: 300 bytes, at most 256"},
+		{"empty custom header name", newAddr("abc-defg-hij", sipconnect.WithHeader("", "x")),
+			"header name", false, headers.ErrEmptyName, "sipconnect: invalid header name: empty header name"},
+		{"custom header name not X-", newAddr("abc-defg-hij", sipconnect.WithHeader("Via", "x")),
+			"Via", true, headers.ErrNotExtension, `sipconnect: invalid Via: custom header name must start with "X-"`},
+		{"repeated header", parse("sip:abc-defg-hij@sip.100ms.live?X-100ms-UserID=a&x-100ms-userid=b"),
+			"x-100ms-userid", true, headers.ErrDuplicate, ""},
+		{"room code", newAddr(""), "room code", false, roomcode.ErrEmptyCode, ""},
+		{"host", newAddr("abc-defg-hij", sipconnect.WithHost("")), "host", false, sipconnect.ErrHost, ""},
+		{"transport", newAddr("abc-defg-hij", sipconnect.WithTransport("sctp")), "transport", false, sipconnect.ErrTransport, ""},
+		{"address too long", newAddr("abc-defg-hij", sipconnect.WithHost(strings.Repeat("a", 60)+"."+strings.Repeat("b", 60)+"."+
+			strings.Repeat("c", 60)+"."+strings.Repeat("d", 60))), "address", false, sipconnect.ErrTooLong,
+			"sipconnect: invalid address: too long for Twilio: 260 bytes before '?', at most 254"},
+		{"scheme", parse("tel:+14155550100"), "address", false, sipconnect.ErrScheme, ""},
+		{"headers too long", newAddr("abc-defg-hij", sipconnect.WithDisplayName(strings.Repeat("é", 128)),
+			sipconnect.WithUserID(strings.Repeat("é", 128))), "headers", false, sipconnect.ErrTooLong,
+			"sipconnect: invalid headers: too long for Twilio: 1573 bytes after '?', at most 1023"},
+		{"header value escaping", parse("sip:abc-defg-hij@sip.100ms.live?X-Tenant=a%2"), "headers", false, headers.ErrInvalidEscaping, ""},
+		{"header name escaping", parse("sip:abc-defg-hij@sip.100ms.live?X%2=1"), "header name", false, headers.ErrInvalidEscaping, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var se *sipconnect.Error
+			require.ErrorAs(t, tt.err, &se)
+			assert.Equal(t, tt.field, se.Field)
+			assert.ErrorIs(t, tt.err, tt.reason)
+			if tt.want != "" {
+				assert.EqualError(t, tt.err, tt.want)
+			}
+			if tt.isHeader {
+				var he *headers.Error
+				require.ErrorAs(t, tt.err, &he)
+				assert.Equal(t, he.Name, se.Field)
+				assert.Contains(t, doc, "the name of the header at fault")
+			} else {
+				assert.Contains(t, doc, `"`+se.Field+`"`, "Field %q is not documented", se.Field)
+			}
+		})
+	}
+}
+
+// errorTypeDoc returns the doc comment of sipconnect.Error.
+func errorTypeDoc(t *testing.T) string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "errors.go", nil, parser.ParseComments)
+	require.NoError(t, err)
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.TYPE {
+			for _, s := range g.Specs {
+				if s.(*ast.TypeSpec).Name.Name == "Error" {
+					// Join the lines so a phrase split across them still matches.
+					return strings.Join(strings.Fields(g.Doc.Text()), " ")
+				}
+			}
+		}
+	}
+	t.Fatal("no type Error in errors.go")
+	return ""
 }
 
 func FuzzAddressRoundTrip(f *testing.F) {

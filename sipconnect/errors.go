@@ -18,11 +18,25 @@ var (
 )
 
 // Error reports an address part that cannot be used: which field and why.
-// Field is "room code", "host", "transport", "address", "headers" or the name
-// of the header at fault. Err is the reason: one of this package's Err*
-// values, a [*headers.Error], or an error of [roomcode.ValidateCode]; match it
-// with [errors.Is] or [errors.As]. Messages never quote header values, which
-// may hold personal data.
+// Field is one of:
+//
+//   - "room code": the room code (the user part of the address);
+//   - "host": the host and port;
+//   - "transport": the ";transport=" parameter;
+//   - "address": the address as a whole: its scheme or syntax, or the part
+//     before '?' over [MaxURILen];
+//   - "headers": the part after '?': its syntax, a value's escaping, or its
+//     length over [MaxHeadersLen];
+//   - "header name": a header name that is empty or whose escaping is
+//     malformed;
+//   - otherwise the name of the header at fault, as given: [headers.DisplayName],
+//     [headers.UserID] or a custom header's name, for a value that cannot be
+//     sent or a name that is not allowed.
+//
+// Err is the reason: one of this package's Err* values, a [*headers.Error],
+// or an error of [roomcode.ValidateCode]; match it with [errors.Is] or
+// [errors.As]. Length errors give the length and the limit. Messages never
+// quote header values, which may hold personal data.
 type Error struct {
 	Field string
 	Err   error
