@@ -5,159 +5,150 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/maypok86/otter/v2"
 	"golang.org/x/sync/singleflight"
 )
 
 // Cache answers "the enabled room code for (room id, role)" from memory, so
-// that a ringing phone does not wait on the API. A hit takes no lock and
-// allocates nothing. A miss, or an entry older than the TTL, asks the API
-// once however many callers wait for the same key. When the API fails (a
-// transport error, 401, 429 or 5xx) an entry up to MaxStale old is served
-// instead; a 403 or 404 drops the entry, as the room or role is gone.
+// that a ringing phone does not wait on the API.
+//
+//   - A hit takes no lock and allocates nothing, and its cost does not grow
+//     with the number of rooms cached.
+//   - A miss asks the API once however many callers wait for the same key;
+//     each caller stops waiting when its own context ends, while the lookup
+//     carries on (up to LookupTimeout) for the others.
+//   - A code older than TTL is still answered at once, and one background
+//     refresh asks the API for a newer one (stale-while-revalidate). While
+//     refreshes fail (a transport error, 401, 429 or 5xx) the old code keeps
+//     being served, up to TTL+MaxStale after it was fetched, and the next
+//     refresh waits RefreshBackoff (or the API's Retry-After, if longer), so
+//     an outage costs the API one request per key per backoff, not one per
+//     wave of callers. A refresh that finds the room, role or code gone
+//     (403, 404, no enabled code) drops the entry.
+//   - An entry not refreshed for TTL+MaxStale expires, and at most
+//     MaxEntries are kept (the least likely to be used again are evicted
+//     first), so memory stays bounded on a server that sees new rooms
+//     all day.
+//
+// Every time the cache reads comes from the client's clock (WithClock).
 // A Cache is safe for concurrent use.
 type Cache struct {
 	client  *Client
 	opts    CacheOptions
-	entries atomic.Pointer[map[cacheKey]*cacheEntry] // copied on write; read without a lock
-	mu      sync.Mutex                               // serialises writers of entries
-	group   singleflight.Group
+	cache   *otter.Cache[cacheKey, RoomCode]
+	loader  otter.Loader[cacheKey, RoomCode]
+	lookups singleflight.Group
 }
+
+// Defaults of CacheOptions.
+const (
+	DefaultCacheTTL       = 5 * time.Minute
+	DefaultMaxStale       = time.Hour
+	DefaultLookupTimeout  = 4 * time.Second
+	DefaultRefreshBackoff = 10 * time.Second
+	DefaultMaxEntries     = 100_000
+)
 
 // CacheOptions configure a Cache. Zero fields take the defaults.
 type CacheOptions struct {
-	// TTL is how long a code is served before it is looked up again,
-	// 5 minutes by default.
+	// TTL is how long a code is served before it is refreshed in the
+	// background, DefaultCacheTTL by default.
 	TTL time.Duration
 	// MaxStale is how long past its TTL a code may still be served while
-	// the API fails, 1 hour by default.
+	// refreshes fail, DefaultMaxStale by default.
 	MaxStale time.Duration
+	// RefreshBackoff is the wait after a failed refresh before the next
+	// one, DefaultRefreshBackoff by default; a longer Retry-After from the
+	// API wins.
+	RefreshBackoff time.Duration
 	// CreateIfMissing creates a code for the role when the room has no
 	// enabled one.
 	CreateIfMissing bool
 	// LookupTimeout bounds one upstream lookup, shared by every caller
-	// waiting for it, 10 seconds by default.
+	// waiting for it, DefaultLookupTimeout by default: shorter than the
+	// dial-in handler's default timeout (5 seconds), so that a lookup
+	// fails, and the caller hears the fallback, before the handler gives
+	// up on it.
 	LookupTimeout time.Duration
-	// Logger receives a warning whenever a stale code is served.
+	// MaxEntries bounds the number of (room, role) pairs held,
+	// DefaultMaxEntries by default.
+	MaxEntries int
+	// Logger receives a warning whenever a refresh fails and a stale code
+	// is served; nothing is logged by default.
 	Logger *slog.Logger
-	// Now is the clock, time.Now by default.
-	Now func() time.Time
 }
 
 type cacheKey struct{ roomID, role string }
 
-type cacheEntry struct {
-	v atomic.Pointer[cached]
-}
-
-type cached struct {
-	code    RoomCode
-	fetched time.Time
-}
-
-// NewCache returns a cache in front of client.
+// NewCache returns a cache in front of client. It reads the time from the
+// client's clock.
 func NewCache(client *Client, opts CacheOptions) *Cache {
 	if opts.TTL <= 0 {
-		opts.TTL = 5 * time.Minute
+		opts.TTL = DefaultCacheTTL
 	}
 	if opts.MaxStale <= 0 {
-		opts.MaxStale = time.Hour
+		opts.MaxStale = DefaultMaxStale
+	}
+	if opts.RefreshBackoff <= 0 {
+		opts.RefreshBackoff = DefaultRefreshBackoff
 	}
 	if opts.LookupTimeout <= 0 {
-		opts.LookupTimeout = 10 * time.Second
+		opts.LookupTimeout = DefaultLookupTimeout
+	}
+	if opts.MaxEntries <= 0 {
+		opts.MaxEntries = DefaultMaxEntries
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
 	c := &Cache{client: client, opts: opts}
-	c.entries.Store(&map[cacheKey]*cacheEntry{})
+	c.loader = cacheLoader{c}
+	o := &otter.Options[cacheKey, RoomCode]{
+		MaximumSize:       opts.MaxEntries,
+		ExpiryCalculator:  otter.ExpiryWriting[cacheKey, RoomCode](opts.TTL + opts.MaxStale),
+		RefreshCalculator: refreshPolicy{ttl: opts.TTL, backoff: opts.RefreshBackoff},
+		Logger:            quietLogger{},
+	}
+	if !client.realClock {
+		o.Clock = clientClock(client.now)
+	}
+	c.cache = otter.Must(o)
 	return c
 }
 
 // Code returns the enabled code for the room's role. It returns an error
 // wrapping ErrNoCode when the room has none (and CreateIfMissing is off),
-// or the API's error when the API fails and nothing usable is cached.
+// the API's error when the API fails and nothing usable is cached, or the
+// context's error when ctx ends first.
 func (c *Cache) Code(ctx context.Context, roomID, role string) (RoomCode, error) {
-	key := cacheKey{roomID, role}
-	e := (*c.entries.Load())[key]
-	if v := c.load(e, c.opts.TTL); v != nil {
-		return v.code, nil
-	}
-	if e == nil {
-		e = c.entry(key)
-	}
-	return c.miss(ctx, key, e)
-}
-
-// load returns e's cached code if there is one younger than maxAge.
-func (c *Cache) load(e *cacheEntry, maxAge time.Duration) *cached {
-	if e == nil {
-		return nil
-	}
-	if v := e.v.Load(); v != nil && c.opts.Now().Sub(v.fetched) < maxAge {
-		return v
-	}
-	return nil
+	return c.cache.Get(ctx, cacheKey{roomID, role}, c.loader)
 }
 
 // Invalidate drops the cached code of the room's role, if any.
 func (c *Cache) Invalidate(roomID, role string) {
-	if e := (*c.entries.Load())[cacheKey{roomID, role}]; e != nil {
-		e.v.Store(nil)
-	}
+	c.cache.Invalidate(cacheKey{roomID, role})
 }
 
-func (c *Cache) entry(key cacheKey) *cacheEntry {
-	if e := (*c.entries.Load())[key]; e != nil {
-		return e
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	old := *c.entries.Load()
-	if e := old[key]; e != nil {
-		return e
-	}
-	m := make(map[cacheKey]*cacheEntry, len(old)+1)
-	for k, v := range old {
-		m[k] = v
-	}
-	e := &cacheEntry{}
-	m[key] = e
-	c.entries.Store(&m)
-	return e
-}
+// Len returns the number of (room, role) pairs the cache holds, for
+// monitoring. Expired entries are removed in the background, so Len may
+// count some for a little while.
+func (c *Cache) Len() int { return c.cache.EstimatedSize() }
 
-func (c *Cache) miss(ctx context.Context, key cacheKey, e *cacheEntry) (RoomCode, error) {
-	flightKey := key.roomID + "\x00" + key.role
-	ch := c.group.DoChan(flightKey, func() (any, error) {
-		// Another flight may have filled the entry since this caller looked.
-		if v := c.load(e, c.opts.TTL); v != nil {
-			return v.code, nil
-		}
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.LookupTimeout)
+// cacheLoader runs the lookups of the cache. It is not Cache itself, so
+// that Load and Reload stay out of Cache's API.
+type cacheLoader struct{ c *Cache }
+
+// Load looks a missing key up. The lookup runs detached from ctx, bounded by
+// LookupTimeout, and is shared through c.lookups: a caller whose ctx ends
+// returns at once, and the next caller joins the same lookup instead of
+// sending another request.
+func (l cacheLoader) Load(ctx context.Context, key cacheKey) (RoomCode, error) {
+	ch := l.c.lookups.DoChan(key.roomID+"\x00"+key.role, func() (any, error) {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.c.opts.LookupTimeout)
 		defer cancel()
-		code, err := c.lookup(lctx, key)
-		if err == nil {
-			e.v.Store(&cached{code: code, fetched: c.opts.Now()})
-			return code, nil
-		}
-		if errors.Is(err, ErrNoCode) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrForbidden) {
-			e.v.Store(nil)
-			return RoomCode{}, err
-		}
-		if v := c.load(e, c.opts.TTL+c.opts.MaxStale); v != nil {
-			c.opts.Logger.LogAttrs(lctx, slog.LevelWarn, "roomcode: serving a stale room code while the API fails",
-				slog.String("room_id", key.roomID), slog.String("role", key.role),
-				slog.Duration("age", c.opts.Now().Sub(v.fetched)), slog.String("error", err.Error()))
-			return v.code, nil
-		}
-		return RoomCode{}, err
+		return l.c.lookup(lctx, key)
 	})
 	select {
 	case r := <-ch:
@@ -169,6 +160,74 @@ func (c *Cache) miss(ctx context.Context, key cacheKey, e *cacheEntry) (RoomCode
 		return RoomCode{}, fmt.Errorf("roomcode: waiting for room code: %w", ctx.Err())
 	}
 }
+
+// Reload refreshes a cached key in the background. An answer that the room,
+// role or code is gone removes the entry; any other failure keeps the old
+// code, which is served until the entry expires.
+func (l cacheLoader) Reload(ctx context.Context, key cacheKey, old RoomCode) (RoomCode, error) {
+	code, err := l.Load(ctx, key)
+	switch {
+	case err == nil:
+		return code, nil
+	case gone(err):
+		return RoomCode{}, removed{err}
+	}
+	l.c.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "roomcode: refreshing a room code failed; serving the stale one",
+		slog.String("room_id", key.roomID), slog.String("role", key.role), slog.String("error", err.Error()))
+	return old, err
+}
+
+// gone reports whether err says that the room, role or code no longer
+// exists, so that a cached code must not be served.
+func gone(err error) bool {
+	return errors.Is(err, ErrNoCode) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrForbidden)
+}
+
+// removed tells the cache to drop an entry whose refresh found it gone.
+type removed struct{ err error }
+
+func (r removed) Error() string        { return r.err.Error() }
+func (r removed) Unwrap() error        { return r.err }
+func (r removed) Is(target error) bool { return target == otter.ErrNotFound }
+
+// refreshPolicy refreshes an entry TTL after it was fetched, and after a
+// failed refresh waits the backoff or the API's Retry-After, if longer.
+type refreshPolicy struct{ ttl, backoff time.Duration }
+
+func (p refreshPolicy) RefreshAfterCreate(otter.Entry[cacheKey, RoomCode]) time.Duration {
+	return p.ttl
+}
+
+func (p refreshPolicy) RefreshAfterUpdate(otter.Entry[cacheKey, RoomCode], RoomCode) time.Duration {
+	return p.ttl
+}
+
+func (p refreshPolicy) RefreshAfterReload(otter.Entry[cacheKey, RoomCode], RoomCode) time.Duration {
+	return p.ttl
+}
+
+func (p refreshPolicy) RefreshAfterReloadFailure(_ otter.Entry[cacheKey, RoomCode], err error) time.Duration {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.RetryAfter > p.backoff {
+		return apiErr.RetryAfter
+	}
+	return p.backoff
+}
+
+// clientClock gives the cache the client's clock. It sends no ticks: the
+// cache then removes expired entries as it is used rather than on a timer
+// that would run in real time beside a clock that may not.
+type clientClock func() time.Time
+
+func (c clientClock) NowNano() int64                    { return c().UnixNano() }
+func (clientClock) Tick(time.Duration) <-chan time.Time { return nil }
+
+// quietLogger drops the cache library's own log lines: a failed refresh is
+// logged by Reload, with the room and role.
+type quietLogger struct{}
+
+func (quietLogger) Warn(context.Context, string, error)  {}
+func (quietLogger) Error(context.Context, string, error) {}
 
 // lookup asks the API for an enabled code of the role, creating one if
 // none exists and the cache is configured to.

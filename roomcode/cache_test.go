@@ -1,7 +1,10 @@
 package roomcode_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -35,10 +38,52 @@ func countMethod(srv *roomcodetest.Server, m string) int {
 	return n
 }
 
+// lockedBuffer collects log lines written by background refreshes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// clocked returns a client and the fake API sharing one clock: the client
+// mints its tokens, and the fake checks them, at the same time.
+func clocked(t *testing.T, clk *clock, opts ...roomcode.Option) (*roomcode.Client, *roomcodetest.Server) {
+	t.Helper()
+	srv := roomcodetest.NewServer(roomcodetest.WithRoom("room1", "host", "guest"), roomcodetest.WithSeed(7),
+		roomcodetest.WithCode("room1", "guest", "gst-code-abc", true), roomcodetest.WithClock(clk.Now))
+	t.Cleanup(srv.Close)
+	all := append([]roomcode.Option{roomcode.WithBaseURL(srv.URL), roomcode.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
+		roomcode.WithRetryPolicy(fastRetries), roomcode.WithClock(clk.Now)}, opts...)
+	c, err := roomcode.NewClient(all...)
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+	return c, srv
+}
+
+// settled waits until the fake has answered want requests and checks that
+// no more arrive: background refreshes are asynchronous.
+func settled(t *testing.T, srv *roomcodetest.Server, want int, msg string) {
+	t.Helper()
+	require.Eventually(t, func() bool { return srv.RequestCount() >= want }, 5*time.Second, time.Millisecond, msg)
+	time.Sleep(20 * time.Millisecond)
+	require.Equal(t, want, srv.RequestCount(), msg)
+}
+
 func TestCacheHitAndTTL(t *testing.T) {
-	c, srv := fake(t)
 	clk := newClock()
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute, Now: clk.Now})
+	c, srv := clocked(t, clk)
+	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute})
 	ctx := context.Background()
 	rc, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
@@ -49,9 +94,12 @@ func TestCacheHitAndTTL(t *testing.T) {
 	}
 	assert.Equal(t, 1, srv.RequestCount())
 	clk.Advance(2 * time.Minute)
-	_, err = cache.Code(ctx, "room1", "guest")
-	require.NoError(t, err)
-	assert.Equal(t, 2, srv.RequestCount(), "looked up again after the TTL")
+	for range 5 {
+		again, err := cache.Code(ctx, "room1", "guest")
+		require.NoError(t, err)
+		assert.Equal(t, rc, again, "past its TTL the code is served at once")
+	}
+	settled(t, srv, 2, "one background refresh after the TTL, however many callers")
 	cache.Invalidate("room1", "guest")
 	_, err = cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
@@ -80,34 +128,105 @@ func TestCacheNoCodeAndCreate(t *testing.T) {
 }
 
 func TestCacheServesStaleWhenAPIFails(t *testing.T) {
-	c, srv := fake(t)
 	clk := newClock()
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute, MaxStale: time.Hour, Now: clk.Now})
+	c, srv := clocked(t, clk, roomcode.WithRetryPolicy(roomcode.RetryPolicy{}))
+	var logs lockedBuffer
+	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute, MaxStale: time.Hour,
+		RefreshBackoff: 10 * time.Second, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	ctx := context.Background()
 	fresh, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
 
 	clk.Advance(10 * time.Minute)
-	srv.InjectFault(roomcodetest.Fault{Count: 100, Status: 503})
-	stale, err := cache.Code(ctx, "room1", "guest")
-	require.NoError(t, err)
-	assert.Equal(t, fresh, stale)
+	srv.InjectFault(roomcodetest.Fault{Count: 1000, Status: 503})
+	for range 50 {
+		stale, err := cache.Code(ctx, "room1", "guest")
+		require.NoError(t, err)
+		assert.Equal(t, fresh, stale)
+	}
+	settled(t, srv, 2, "one refresh for the wave of callers")
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "serving the stale one") }, 5*time.Second, time.Millisecond)
+
+	// Until the backoff has passed, callers are served without a request.
+	clk.Advance(9 * time.Second)
+	for range 50 {
+		_, err = cache.Code(ctx, "room1", "guest")
+		require.NoError(t, err)
+	}
+	settled(t, srv, 2, "no refresh within the backoff")
+	// Then one more refresh, and again one only.
+	clk.Advance(2 * time.Second)
+	for range 50 {
+		_, err = cache.Code(ctx, "room1", "guest")
+		require.NoError(t, err)
+	}
+	settled(t, srv, 3, "one refresh per backoff period")
 
 	clk.Advance(2 * time.Hour)
 	_, err = cache.Code(ctx, "room1", "guest")
 	assert.ErrorIs(t, err, roomcode.ErrServer, "too stale to serve")
 }
 
-func TestCacheDropsOnNotFound(t *testing.T) {
-	c, srv := fake(t)
+func TestCacheHonoursRetryAfterBetweenRefreshes(t *testing.T) {
 	clk := newClock()
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute, Now: clk.Now})
+	c, srv := clocked(t, clk, roomcode.WithRetryPolicy(roomcode.RetryPolicy{}))
+	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute, RefreshBackoff: time.Second})
 	ctx := context.Background()
 	_, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
 	clk.Advance(2 * time.Minute)
-	srv.InjectFault(roomcodetest.Fault{Count: 1, Status: 404})
+	srv.InjectFault(roomcodetest.Fault{Count: 1000, Status: 429, RetryAfter: "120"})
 	_, err = cache.Code(ctx, "room1", "guest")
+	require.NoError(t, err)
+	settled(t, srv, 2, "the first refresh")
+	clk.Advance(time.Minute)
+	_, err = cache.Code(ctx, "room1", "guest")
+	require.NoError(t, err)
+	settled(t, srv, 2, "Retry-After: 120 outweighs a one-second backoff")
+	clk.Advance(2 * time.Minute)
+	_, err = cache.Code(ctx, "room1", "guest")
+	require.NoError(t, err)
+	settled(t, srv, 3, "after Retry-After, the next refresh")
+}
+
+func TestCacheAnswersStaleWhileTheAPIHangs(t *testing.T) {
+	clk := newClock()
+	c, srv := clocked(t, clk)
+	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute, LookupTimeout: 200 * time.Millisecond})
+	want, err := cache.Code(context.Background(), "room1", "guest")
+	require.NoError(t, err)
+	clk.Advance(30 * time.Minute) // well past the TTL, well within MaxStale
+	srv.SetLatency(time.Hour)
+	for range 100 {
+		// A context far shorter than any round trip to a hanging API: a
+		// caller that waited on the API would fail.
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		got, err := cache.Code(ctx, "room1", "guest")
+		cancel()
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
+	// The one background refresh gives up at LookupTimeout.
+	srv.SetLatency(0)
+}
+
+func TestCacheDropsOnNotFound(t *testing.T) {
+	clk := newClock()
+	c, srv := clocked(t, clk)
+	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute})
+	ctx := context.Background()
+	_, err := cache.Code(ctx, "room1", "guest")
+	require.NoError(t, err)
+	clk.Advance(2 * time.Minute)
+	srv.InjectFault(roomcodetest.Fault{Count: 100, Status: 404})
+	// The first caller past the TTL is answered from memory; the refresh it
+	// starts finds the room gone and drops the entry.
+	_, err = cache.Code(ctx, "room1", "guest")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		_, err = cache.Code(ctx, "room1", "guest")
+		return err != nil
+	}, 5*time.Second, time.Millisecond)
 	assert.ErrorIs(t, err, roomcode.ErrNotFound, "a deleted room is not served from cache")
 }
 

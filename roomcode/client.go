@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-resty/resty/v2"
 	"github.com/google/go-querystring/query"
@@ -36,6 +37,9 @@ type Client struct {
 	timeout time.Duration
 	logger  *slog.Logger
 	now     func() time.Time
+	// realClock is set when no WithClock was given, so that a Cache can
+	// use its own cheaper reading of the real time.
+	realClock bool
 }
 
 type config struct {
@@ -49,6 +53,12 @@ type config struct {
 	userAgent  string
 	now        func() time.Time
 	authCount  int
+	app        *appCredentials // minted when the client is made, with its clock
+}
+
+type appCredentials struct {
+	accessKey, appSecret string
+	opts                 []TokenOption
 }
 
 // Option configures a Client. Options are checked by NewClient.
@@ -81,14 +91,14 @@ func WithManagementToken(token string) Option {
 
 // WithAppCredentials authenticates with management tokens minted from the
 // workspace's access key and app secret, renewed before they expire and
-// once after a 401.
+// once after a 401. The tokens take their iat, nbf and exp from the
+// client's clock (WithClock) unless opts include WithTokenClock.
 func WithAppCredentials(accessKey, appSecret string, opts ...TokenOption) Option {
 	return func(c *config) error {
-		m, err := NewManagementTokens(accessKey, appSecret, opts...)
-		if err != nil {
-			return err
+		if accessKey == "" || appSecret == "" {
+			return errNoAppCredentials
 		}
-		c.tokens = m
+		c.app = &appCredentials{accessKey, appSecret, opts}
 		c.authCount++
 		return nil
 	}
@@ -172,10 +182,17 @@ func WithUserAgent(ua string) Option {
 	}
 }
 
-// WithClock sets the clock used to interpret Retry-After dates, time.Now by
-// default.
+// WithClock sets the clock of everything the client reads the time for,
+// time.Now by default: the iat, nbf and exp of the management tokens that
+// WithAppCredentials mints and when they are renewed, Retry-After dates,
+// and the TTL, staleness and refresh backoff of every Cache made on the
+// client. Set it once here; a fake API that checks tokens must be given the
+// same clock (roomcodetest.WithClock).
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
+		if now == nil {
+			return errors.New("roomcode: nil clock")
+		}
 		c.now = now
 		return nil
 	}
@@ -190,18 +207,28 @@ func NewClient(opts ...Option) (*Client, error) {
 		maxBody:   DefaultMaxResponseBytes,
 		timeout:   10 * time.Second,
 		userAgent: "sipconnect-roomcode",
-		now:       time.Now,
 	}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
 		}
 	}
+	realClock := cfg.now == nil
+	if realClock {
+		cfg.now = time.Now
+	}
 	switch {
 	case cfg.authCount == 0:
 		return nil, errors.New("roomcode: no credentials: use WithManagementToken, WithAppCredentials or WithTokenSource")
 	case cfg.authCount > 1:
 		return nil, errors.New("roomcode: more than one source of credentials given")
+	}
+	if a := cfg.app; a != nil {
+		m, err := newManagementTokens(a.accessKey, a.appSecret, cfg.now, a.opts)
+		if err != nil {
+			return nil, err
+		}
+		cfg.tokens = m
 	}
 	var rc *resty.Client
 	if cfg.httpClient != nil {
@@ -220,7 +247,8 @@ func NewClient(opts ...Option) (*Client, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{rc: rc, tokens: cfg.tokens, retry: cfg.retry, maxBody: cfg.maxBody, timeout: cfg.timeout, logger: logger, now: cfg.now}, nil
+	return &Client{rc: rc, tokens: cfg.tokens, retry: cfg.retry, maxBody: cfg.maxBody, timeout: cfg.timeout,
+		logger: logger, now: cfg.now, realClock: realClock}, nil
 }
 
 // CloseIdleConnections closes the client's idle keep-alive connections.
@@ -269,7 +297,7 @@ func (c *Client) List(ctx context.Context, roomID string, opts *ListOptions) (Pa
 	var q url.Values
 	if opts != nil {
 		if opts.Limit != 0 && (opts.Limit < MinLimit || opts.Limit > MaxLimit) {
-			return Page{}, fmt.Errorf("roomcode: limit %d outside %d–%d", opts.Limit, MinLimit, MaxLimit)
+			return Page{}, &InputError{Field: "limit", Reason: fmt.Sprintf("%d is outside %d to %d", opts.Limit, MinLimit, MaxLimit)}
 		}
 		var err error
 		if q, err = query.Values(opts); err != nil {
@@ -335,15 +363,20 @@ func (c *Client) Disable(ctx context.Context, code string) (RoomCode, error) {
 	return c.SetEnabled(ctx, code, false)
 }
 
-// checkID rejects empty identifiers and control characters before they
-// reach a URL.
-func checkID(what, s string) error {
-	if s == "" {
-		return fmt.Errorf("roomcode: empty %s", what)
+// checkID refuses, before anything is sent, identifiers that cannot be
+// real: empty ones, those holding control characters, and the path
+// dot-segments "." and "..", which a server would resolve to another
+// endpoint (".../role/.." is the create-for-every-role path).
+func checkID(field, s string) error {
+	switch s {
+	case "":
+		return &InputError{Field: field, Reason: "empty"}
+	case ".", "..":
+		return &InputError{Field: field, Reason: fmt.Sprintf("%q is a path dot-segment, not an identifier", s)}
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] == 0x7f {
-			return fmt.Errorf("roomcode: %s has a control character at byte %d", what, i)
+			return &InputError{Field: field, Reason: fmt.Sprintf("control character at byte %d", i)}
 		}
 	}
 	return nil
@@ -461,9 +494,14 @@ func scrub(err error, tok string) error {
 	return err
 }
 
-// apiError builds the error for a non-2xx answer.
+// maxErrorBody bounds the part of a non-JSON error body kept in an APIError.
+const maxErrorBody = 200
+
+// apiError builds the error for a non-2xx answer. Every field that comes
+// from the answer has the token redacted, and the body is cut only after
+// redaction, so that no prefix of a token straddling the cut survives.
 func (c *Client) apiError(method, path string, status int, h http.Header, data []byte, tok string) *APIError {
-	e := &APIError{Method: method, Path: path, StatusCode: status, RequestID: h.Get("X-Request-Id")}
+	e := &APIError{Method: method, Path: redact(path, tok), StatusCode: status, RequestID: redact(h.Get("X-Request-Id"), tok)}
 	if d, ok := parseRetryAfter(h.Get("Retry-After"), c.now()); ok {
 		e.RetryAfter = d
 	}
@@ -473,13 +511,20 @@ func (c *Client) apiError(method, path string, status int, h http.Header, data [
 		Details []string `json:"details"`
 	}
 	if json.Unmarshal(data, &body) == nil && (body.Message != "" || body.Code != 0) {
-		e.Code, e.Message, e.Details = body.Code, body.Message, body.Details
-	} else {
-		e.Body = strings.ToValidUTF8(string(bytes.TrimSpace(data[:min(len(data), 200)])), "")
+		e.Code, e.Message, e.Details = body.Code, redact(body.Message, tok), body.Details
+		for i := range e.Details {
+			e.Details[i] = redact(e.Details[i], tok)
+		}
+		return e
 	}
-	e.Message, e.Body = redact(e.Message, tok), redact(e.Body, tok)
-	for i := range e.Details {
-		e.Details[i] = redact(e.Details[i], tok)
+	text := redact(strings.ToValidUTF8(string(bytes.TrimSpace(data)), ""), tok)
+	if len(text) > maxErrorBody {
+		cut := maxErrorBody
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
 	}
+	e.Body = text
 	return e
 }

@@ -113,7 +113,7 @@ func TestList(t *testing.T) {
 	assert.Equal(t, []string{"", "", "enabled=true&limit=50&role=host&start=x-y-z", "enabled=false"}, queries)
 
 	_, err = c.List(ctx, "r1", &roomcode.ListOptions{Limit: 5})
-	assert.ErrorContains(t, err, "limit 5")
+	assert.ErrorContains(t, err, "invalid limit: 5 is outside 10 to 100")
 	_, err = c.List(ctx, "r1", &roomcode.ListOptions{Limit: 101})
 	assert.Error(t, err)
 	assert.Len(t, queries, 4, "invalid options are refused before any request")
@@ -139,17 +139,47 @@ func TestSetEnabled(t *testing.T) {
 	assert.JSONEq(t, `{"code":"wpi-srjb-wer","enabled":true}`, bodies[1])
 }
 
-func TestInvalidArguments(t *testing.T) {
-	c, _ := setup(t)
+func TestInvalidArgumentsSendNothing(t *testing.T) {
+	c, mux := setup(t)
+	var requests atomic.Int32
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		_, _ = io.WriteString(w, `{"data":[]}`)
+	})
 	ctx := context.Background()
-	_, err := c.Create(ctx, "")
-	assert.ErrorContains(t, err, "empty room id")
-	_, err = c.CreateForRole(ctx, "r1", "")
-	assert.ErrorContains(t, err, "empty role")
-	_, err = c.List(ctx, "r\n1", nil)
-	assert.ErrorContains(t, err, "control character")
-	_, err = c.SetEnabled(ctx, "", true)
-	assert.ErrorContains(t, err, "empty code")
+	for _, tc := range []struct {
+		call  func() error
+		field string
+		msg   string
+	}{
+		{func() error { _, err := c.Create(ctx, ""); return err }, "room id", "roomcode: invalid room id: empty"},
+		{func() error { _, err := c.CreateForRole(ctx, "r1", ""); return err }, "role", "roomcode: invalid role: empty"},
+		{func() error { _, err := c.List(ctx, "r\n1", nil); return err }, "room id", "roomcode: invalid room id: control character at byte 1"},
+		{func() error { _, err := c.SetEnabled(ctx, "", true); return err }, "code", "roomcode: invalid code: empty"},
+		{func() error { _, err := c.List(ctx, "r1", &roomcode.ListOptions{Limit: 5}); return err }, "limit", "roomcode: invalid limit: 5 is outside 10 to 100"},
+		// Dot-segments would be resolved by the server to another endpoint:
+		// POST .../room/room-1/role/.. is the create-for-every-role path.
+		{func() error { _, err := c.CreateForRole(ctx, "room-1", ".."); return err }, "role", `roomcode: invalid role: ".." is a path dot-segment, not an identifier`},
+		{func() error { _, err := c.CreateForRole(ctx, "room-1", "."); return err }, "role", `roomcode: invalid role: "." is a path dot-segment, not an identifier`},
+		{func() error { _, err := c.CreateForRole(ctx, "..", "host"); return err }, "room id", `roomcode: invalid room id: ".." is a path dot-segment, not an identifier`},
+		{func() error { _, err := c.Create(ctx, "."); return err }, "room id", `roomcode: invalid room id: "." is a path dot-segment, not an identifier`},
+		{func() error { _, err := c.List(ctx, "..", nil); return err }, "room id", `roomcode: invalid room id: ".." is a path dot-segment, not an identifier`},
+		{func() error { _, err := c.SetEnabled(ctx, "..", false); return err }, "code", `roomcode: invalid code: ".." is a path dot-segment, not an identifier`},
+	} {
+		err := tc.call()
+		require.Error(t, err)
+		assert.EqualError(t, err, tc.msg)
+		assert.ErrorIs(t, err, roomcode.ErrInvalidInput)
+		var ie *roomcode.InputError
+		if assert.ErrorAs(t, err, &ie) {
+			assert.Equal(t, tc.field, ie.Field)
+		}
+	}
+	assert.Zero(t, requests.Load(), "nothing is sent for an argument that cannot be real")
+	// Dots inside an identifier are ordinary characters.
+	_, err := c.List(ctx, "a..b", nil)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, requests.Load())
 }
 
 func TestNewClientOptions(t *testing.T) {

@@ -20,7 +20,22 @@ var (
 	ErrNoCode       = errors.New("roomcode: no enabled room code")     // a lookup found no enabled code
 	ErrResponse     = errors.New("roomcode: unreadable response")      // a 2xx body that is not the expected JSON
 	ErrTooLarge     = errors.New("roomcode: response body over limit") // a body over the client's limit
+	ErrInvalidInput = errors.New("roomcode: invalid input")            // an argument refused before sending; see InputError
 )
+
+// InputError reports an argument that the client refuses before sending
+// anything: which argument ("room id", "role", "code", "limit") and why. It
+// matches ErrInvalidInput with errors.Is.
+type InputError struct {
+	Field  string
+	Reason string
+}
+
+// Error returns "roomcode: invalid <field>: <reason>".
+func (e *InputError) Error() string { return "roomcode: invalid " + e.Field + ": " + e.Reason }
+
+// Unwrap returns ErrInvalidInput.
+func (e *InputError) Unwrap() error { return ErrInvalidInput }
 
 // APIError is an error answer from the Room Code API. The API's JSON error
 // body ({"code":..,"message":..,"details":[..]}) fills Code, Message and

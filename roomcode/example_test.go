@@ -13,15 +13,36 @@ import (
 	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
 )
 
-// demoServer is a fake API with a fixed clock and seed, so the examples'
-// output is stable.
+// demoServer is a fake API with a fixed seed, so the examples' output is
+// stable. It reads the real time, as the clients below do.
 func demoServer() *roomcodetest.Server {
-	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 	return roomcodetest.NewServer(
 		roomcodetest.WithRoom("6560c7a8e4b0a1b2c3d4e5f6", "host", "guest"),
 		roomcodetest.WithSeed(42),
-		roomcodetest.WithClock(func() time.Time { return at }),
 	)
+}
+
+// A fixed clock is fixed for both sides: the client mints its management
+// tokens with it, and the fake checks them and stamps codes with it.
+func ExampleWithClock() {
+	at := time.Date(2001, 1, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return at }
+	srv := roomcodetest.NewServer(roomcodetest.WithRoom("6560c7a8e4b0a1b2c3d4e5f6", "host"), roomcodetest.WithClock(clock))
+	defer srv.Close()
+	client, err := roomcode.NewClient(
+		roomcode.WithBaseURL(srv.URL),
+		roomcode.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
+		roomcode.WithClock(clock), // tokens, Retry-After dates, and every Cache on this client
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.CloseIdleConnections()
+	rc, err := client.CreateForRole(context.Background(), "6560c7a8e4b0a1b2c3d4e5f6", "host")
+	fmt.Println(err, rc.Role, rc.CreatedAt)
+	// Output:
+	// <nil> host 2001-01-01 09:00:00 +0000 UTC
 }
 
 func ExampleNewClient() {

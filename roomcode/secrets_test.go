@@ -1,10 +1,12 @@
 package roomcode_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -44,7 +46,7 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 	srv := roomcodetest.NewServer(roomcodetest.WithAppCredentials("ak-1", appSecret), roomcodetest.WithRoom("room1", "host"))
 	t.Cleanup(srv.Close)
 
-	var logs bytes.Buffer
+	var logs lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	base, err := roomcode.NewManagementTokens("ak-1", appSecret, roomcode.WithTokenValidity(time.Minute))
 	require.NoError(t, err)
@@ -73,8 +75,9 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 		note(err)
 	}
 	srv.InjectFault(roomcodetest.Fault{Count: 10, Status: 500})
-	_, err = cache.Code(ctx, "room1", "host") // served stale, logged
+	_, err = cache.Code(ctx, "room1", "host") // served stale; the refresh fails and logs it
 	note(err)
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "stale") }, 5*time.Second, time.Millisecond)
 	_, err = c.CreateForRole(ctx, "room1", "nope")
 	note(err)
 	_, err = c.List(ctx, "missing", nil)
@@ -103,5 +106,44 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 		for _, tok := range tokens.seen {
 			assert.NotContains(t, text, tok)
 		}
+	}
+}
+
+func TestTokenEchoedByTheServerIsRedactedEverywhere(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		header string
+		body   string
+	}{
+		{"in X-Request-Id", 403, testToken, `{"code":403,"message":"forbidden"}`},
+		{"in the JSON message and details", 400, "", `{"code":400,"message":"bad token ` + testToken + `","details":["saw ` + testToken + `"]}`},
+		// The token straddles the 200-byte cut of a non-JSON body: redacting
+		// after cutting would leave its first bytes in the error.
+		{"straddling the body cut", 502, "", strings.Repeat("x", 180) + " echo: " + testToken},
+		{"at the start of a long body", 502, "", testToken + strings.Repeat("y", 400)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, mux := setup(t)
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				if tc.header != "" {
+					w.Header().Set("X-Request-Id", tc.header)
+				}
+				w.WriteHeader(tc.status)
+				_, _ = io.WriteString(w, tc.body)
+			})
+			_, err := c.List(context.Background(), "room1", nil)
+			var apiErr *roomcode.APIError
+			require.ErrorAs(t, err, &apiErr)
+			fields := []string{apiErr.Method, apiErr.Path, apiErr.Message, apiErr.RequestID, apiErr.Body,
+				err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", apiErr)}
+			fields = append(fields, apiErr.Details...)
+			for _, f := range fields {
+				assert.NotContains(t, f, testToken)
+				assert.NotContains(t, f, testToken[:6], "not even a prefix of the token")
+			}
+			assert.LessOrEqual(t, len(apiErr.Body), 200)
+			assert.Contains(t, err.Error(), "[REDACTED]")
+		})
 	}
 }

@@ -69,8 +69,10 @@ func WithTokenValidity(d time.Duration) TokenOption {
 	return func(m *ManagementTokens) { m.validity = d }
 }
 
-// WithTokenClock sets the clock used for iat, nbf and exp, time.Now by
-// default.
+// WithTokenClock sets the clock used for iat, nbf, exp and renewal, for
+// token sources made with NewManagementTokens: time.Now by default. Tokens
+// minted by a Client made with WithAppCredentials use the client's clock
+// (WithClock) instead, unless this option is given there too.
 func WithTokenClock(now func() time.Time) TokenOption {
 	return func(m *ManagementTokens) { m.now = now }
 }
@@ -79,12 +81,23 @@ func WithTokenClock(now func() time.Time) TokenOption {
 // workspace's access key and app secret (Developer section of the 100ms
 // dashboard).
 func NewManagementTokens(accessKey, appSecret string, opts ...TokenOption) (*ManagementTokens, error) {
+	return newManagementTokens(accessKey, appSecret, time.Now, opts)
+}
+
+var errNoAppCredentials = errors.New("roomcode: management tokens need both an access key and an app secret")
+
+// newManagementTokens is NewManagementTokens with the clock used when opts
+// set none.
+func newManagementTokens(accessKey, appSecret string, now func() time.Time, opts []TokenOption) (*ManagementTokens, error) {
 	if accessKey == "" || appSecret == "" {
-		return nil, errors.New("roomcode: management tokens need both an access key and an app secret")
+		return nil, errNoAppCredentials
 	}
-	m := &ManagementTokens{accessKey: accessKey, secret: secret.New(appSecret), validity: DefaultTokenValidity, now: time.Now}
+	m := &ManagementTokens{accessKey: accessKey, secret: secret.New(appSecret), validity: DefaultTokenValidity, now: now}
 	for _, o := range opts {
 		o(m)
+	}
+	if m.now == nil {
+		return nil, errors.New("roomcode: nil token clock")
 	}
 	if m.validity <= tokenSkew {
 		return nil, fmt.Errorf("roomcode: token validity %v is too short", m.validity)
