@@ -11,11 +11,31 @@ import (
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
+const codesUsage = `usage: sipconnect codes <subcommand> [flags]
+
+subcommands:
+  list     list a room's codes
+  create   create codes for a room: one per role, or one for --role
+  enable   enable a code
+  disable  disable a code
+
+Run 'sipconnect codes <subcommand> -h' for the flags of a subcommand.`
+
 func (e env) codes(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usagef("codes needs a subcommand: list, create, enable or disable")
+		return &usageError{msg: "codes needs a subcommand: list, create, enable or disable", usage: codesUsage}
 	}
 	sub, args := args[0], args[1:]
+	switch sub {
+	case "-h", "-help", "--help", "help":
+		if sub == "help" && len(args) > 0 {
+			// codes help SUB is codes SUB -h.
+			sub, args = args[0], []string{"-h"}
+			break
+		}
+		fmt.Fprintln(e.stdout, codesUsage)
+		return errHelp
+	}
 	fs := flag.NewFlagSet("codes "+sub, flag.ContinueOnError)
 	var roomID, role, code, enabled string
 	var asJSON bool
@@ -35,9 +55,10 @@ func (e env) codes(ctx context.Context, args []string) error {
 		synopsis = "codes " + sub + " --code CODE [--json]"
 		fs.StringVar(&code, "code", "", "room `code` (required)")
 	default:
-		return usagef("unknown codes subcommand %q (want list, create, enable or disable)", sub)
+		return &usageError{msg: fmt.Sprintf("unknown codes subcommand %q (want list, create, enable or disable)", sub), usage: codesUsage}
 	}
-	if err := e.parse(fs, synopsis, args); err != nil {
+	cmd, err := e.parse(fs, synopsis, args)
+	if err != nil {
 		return err
 	}
 	var filter roomcode.EnabledFilter
@@ -48,14 +69,14 @@ func (e env) codes(ctx context.Context, args []string) error {
 	case "false":
 		filter = roomcode.DisabledOnly
 	default:
-		return usagef("--enabled must be true or false, not %q", enabled)
+		return cmd.usagef("--enabled must be true or false, not %q", enabled)
 	}
 	if sub == "list" || sub == "create" {
 		if roomID == "" {
-			return usagef("--room-id is required")
+			return cmd.usagef("--room-id is required")
 		}
 	} else if code == "" {
-		return usagef("--code is required")
+		return cmd.usagef("--code is required")
 	}
 
 	client, err := e.roomCodeClient()

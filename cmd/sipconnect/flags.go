@@ -4,33 +4,57 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/hmssip/interconnect-go/headers"
 	"github.com/hmssip/interconnect-go/sipconnect"
 )
 
-// errHelp is returned after -h printed a command's flags.
+// errHelp is returned after -h printed a command's usage.
 var errHelp = errors.New("help requested")
 
+// command is a parsed (sub)command: its synopsis and flags. Usage errors
+// found after parsing, such as a missing or conflicting flag, are made with
+// its usagef, so that they show this command's usage rather than the list of
+// commands.
+type command struct {
+	fs       *flag.FlagSet
+	synopsis string
+}
+
+// usage returns the synopsis line and the flag list.
+func (c *command) usage() string {
+	u := "usage: sipconnect " + c.synopsis
+	if flags := strings.TrimRight(flagList(c.fs), "\n"); flags != "" {
+		u += "\n" + flags
+	}
+	return u
+}
+
+// usagef returns a usage error that run prints with the command's usage.
+func (c *command) usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...), usage: c.usage()}
+}
+
 // parse parses args into fs. A parse error or a stray argument is a usage
-// error that carries the command's flag list; -h prints that list to
-// stdout.
-func (e env) parse(fs *flag.FlagSet, synopsis string, args []string) error {
-	fs.SetOutput(new(strings.Builder))
+// error that carries the command's usage; -h prints that usage to stdout.
+// The command it returns makes the usage errors found later.
+func (e env) parse(fs *flag.FlagSet, synopsis string, args []string) (*command, error) {
+	c := &command{fs: fs, synopsis: synopsis}
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	err := fs.Parse(args)
-	flags := flagList(fs)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintf(e.stdout, "usage: sipconnect %s\n%s", synopsis, flags)
-		return errHelp
+		fmt.Fprintln(e.stdout, c.usage())
+		return nil, errHelp
 	case err != nil:
-		return usagef("%v\nusage: sipconnect %s\n%s", err, synopsis, strings.TrimRight(flags, "\n"))
+		return nil, c.usagef("%v", err)
 	case fs.NArg() > 0:
-		return usagef("unexpected argument %q\nusage: sipconnect %s", fs.Arg(0), synopsis)
+		return nil, c.usagef("unexpected argument %q", fs.Arg(0))
 	}
-	return nil
+	return c, nil
 }
 
 func flagList(fs *flag.FlagSet) string {
@@ -65,10 +89,10 @@ func (a *addressFlags) register(fs *flag.FlagSet, withHost bool) {
 }
 
 // address validates the flags into an Address. A missing room code is a
-// usage error; an invalid value is an ordinary error.
-func (a *addressFlags) address() (sipconnect.Address, error) {
+// usage error of cmd; an invalid value is an ordinary error.
+func (a *addressFlags) address(cmd *command) (sipconnect.Address, error) {
 	if a.roomCode == "" {
-		return sipconnect.Address{}, usagef("--room-code is required")
+		return sipconnect.Address{}, cmd.usagef("--room-code is required")
 	}
 	opts := []sipconnect.AddressOption{sipconnect.WithDisplayName(a.displayName), sipconnect.WithUserID(a.userID)}
 	for _, h := range a.headers {

@@ -41,18 +41,14 @@ const (
 	exitUsage = 2
 )
 
-// errUsage marks errors in how the command was called.
-var errUsage = errors.New("usage error")
-
-// usageError reports a usage problem; run prints it with the usage line.
-type usageError struct{ msg string }
+// usageError reports a problem in how the command was called; run prints
+// it followed by usage, or by the list of commands when usage is empty.
+type usageError struct{ msg, usage string }
 
 func (e *usageError) Error() string { return e.msg }
 
-// Unwrap makes every usage error match errUsage.
-func (e *usageError) Unwrap() error { return errUsage }
-
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+// usagef returns a usage error shown with the list of commands.
+func usagef(format string, args ...any) error { return &usageError{msg: fmt.Sprintf(format, args...)} }
 
 const usage = `usage: sipconnect <command> [flags]
 
@@ -100,17 +96,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	default:
 		err = usagef("unknown command %q", args[0])
 	}
+	var ue *usageError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, errHelp):
 		return exitOK
-	case errors.Is(err, errUsage):
-		msg := err.Error()
-		if !strings.Contains(msg, "usage: ") {
-			msg += "\n" + usage
+	case errors.As(err, &ue):
+		u := ue.usage
+		if u == "" {
+			u = usage
 		}
-		fmt.Fprintf(stderr, "sipconnect: %s\n", msg)
+		fmt.Fprintf(stderr, "sipconnect: %s\n%s\n", err, u)
 		return exitUsage
 	default:
 		// Errors of package sipconnect already start with its name.

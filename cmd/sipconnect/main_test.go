@@ -410,3 +410,66 @@ func TestServeStaticRoomAndTokens(t *testing.T) {
 	r = sipconnectCmd(t, map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken}, "serve", "--addr", "127.0.0.1:0")
 	assert.Equal(t, 2, r.code, "a room is required outside demo mode")
 }
+
+func TestCodesHelp(t *testing.T) {
+	for _, args := range [][]string{{"codes", "-h"}, {"codes", "--help"}, {"codes", "-help"}, {"codes", "help"}} {
+		r := sipconnectCmd(t, nil, args...)
+		assert.Equal(t, 0, r.code, "%v: %s", args, r.stderr)
+		assert.Empty(t, r.stderr, "%v", args)
+		assert.True(t, strings.HasPrefix(r.stdout, "usage: sipconnect codes <subcommand> [flags]\n"), "%v: %q", args, r.stdout)
+		for _, sub := range []string{"list", "create", "enable", "disable"} {
+			assert.Regexp(t, `(?m)^  `+sub+` +\S`, r.stdout, "%v: one line for %s", args, sub)
+		}
+		assert.Contains(t, r.stdout, "Run 'sipconnect codes <subcommand> -h'", "%v", args)
+		assert.NotContains(t, r.stdout, "-room-id", "%v: no subcommand's flags", args)
+	}
+	for _, args := range [][]string{{"codes", "list", "-h"}, {"codes", "help", "list"}} {
+		r := sipconnectCmd(t, nil, args...)
+		assert.Equal(t, 0, r.code, "%v: %s", args, r.stderr)
+		assert.True(t, strings.HasPrefix(r.stdout, "usage: sipconnect codes list --room-id ID"), "%v: %q", args, r.stdout)
+		assert.Contains(t, r.stdout, "-enabled", "%v", args)
+	}
+}
+
+// A usage error of a command shows that command's usage, not the list of
+// commands.
+func TestUsageErrorsShowTheCommandsUsage(t *testing.T) {
+	creds := map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken}
+	tests := []struct {
+		env      map[string]string
+		args     []string
+		msg      string // first line
+		synopsis string // second line starts with it
+		flag     string // a flag the usage lists
+	}{
+		{nil, []string{"codes", "list"}, "--room-id is required", "usage: sipconnect codes list --room-id ID", "-enabled"},
+		{nil, []string{"codes", "create", "--json"}, "--room-id is required", "usage: sipconnect codes create --room-id ID", "-role"},
+		{nil, []string{"codes", "enable"}, "--code is required", "usage: sipconnect codes enable --code CODE", "-code"},
+		{nil, []string{"codes", "disable", "--json"}, "--code is required", "usage: sipconnect codes disable --code CODE", "-code"},
+		{nil, []string{"codes", "list", "--room-id", "r", "--enabled", "maybe"}, `--enabled must be true or false, not "maybe"`, "usage: sipconnect codes list", "-enabled"},
+		{nil, []string{"uri"}, "--room-code is required", "usage: sipconnect uri --room-code CODE", "-transport"},
+		{nil, []string{"twiml", "--display-name", "x"}, "--room-code is required", "usage: sipconnect twiml --room-code CODE", "-answer-on-bridge"},
+		{creds, []string{"serve", "--addr", "127.0.0.1:0"}, "--room-code, or --room-id with --role, is required", "usage: sipconnect serve", "-public-url"},
+		{creds, []string{"serve", "--addr", "127.0.0.1:0", "--room-id", "r"}, "--room-code, or --room-id with --role, is required", "usage: sipconnect serve", "-public-url"},
+		{nil, []string{"serve", "--room-code", "abc-defg-hij", "--role", "guest"}, "give --room-code or --room-id with --role, not both", "usage: sipconnect serve", "-public-url"},
+		{nil, []string{"serve", "--display-name-from", "phone"}, `--display-name-from must be caller-name or none, not "phone"`, "usage: sipconnect serve", "-display-name-from"},
+		{nil, []string{"codes"}, "codes needs a subcommand: list, create, enable or disable", "usage: sipconnect codes <subcommand>", "  disable "},
+		{nil, []string{"codes", "purge"}, `unknown codes subcommand "purge" (want list, create, enable or disable)`, "usage: sipconnect codes <subcommand>", "  disable "},
+	}
+	for _, tt := range tests {
+		r := sipconnectCmd(t, tt.env, tt.args...)
+		assert.Equal(t, 2, r.code, "%v: %s", tt.args, r.stderr)
+		assert.Empty(t, r.stdout, "%v", tt.args)
+		lines := strings.SplitN(r.stderr, "\n", 3)
+		require.Len(t, lines, 3, "%v: %q", tt.args, r.stderr)
+		assert.Equal(t, "sipconnect: "+tt.msg, lines[0], "%v", tt.args)
+		assert.True(t, strings.HasPrefix(lines[1], tt.synopsis), "%v: %q", tt.args, lines[1])
+		assert.Contains(t, lines[2], tt.flag, "%v", tt.args)
+		assert.NotContains(t, r.stderr, "usage: sipconnect <command>", "%v: not the list of commands", tt.args)
+		assertNoSecrets(t, r.stderr)
+	}
+	// An unknown command still gets the list of commands.
+	r := sipconnectCmd(t, nil, "nope")
+	assert.Equal(t, 2, r.code)
+	assert.Equal(t, "sipconnect: unknown command \"nope\"\n"+usage+"\n", r.stderr)
+}

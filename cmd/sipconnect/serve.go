@@ -38,7 +38,8 @@ func (e env) serve(ctx context.Context, args []string) error {
 	fs.StringVar(&role, "role", "", "`role` callers join with, with --room-id")
 	fs.StringVar(&nameFrom, "display-name-from", "none", "caller's display name: caller-name (Twilio's caller-id name) or none")
 	fs.BoolVar(&insecure, "insecure-skip-signature", false, "accept requests without a valid X-Twilio-Signature (testing only)")
-	if err := e.parse(fs, "serve [--addr ADDR] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE] [flags]", args); err != nil {
+	cmd, err := e.parse(fs, "serve [--addr ADDR] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE] [flags]", args)
+	if err != nil {
 		return err
 	}
 	var identity sipconnect.IdentityFunc
@@ -47,14 +48,14 @@ func (e env) serve(ctx context.Context, args []string) error {
 	case "caller-name":
 		identity = sipconnect.CallerNameIdentity
 	default:
-		return usagef("--display-name-from must be caller-name or none, not %q", nameFrom)
+		return cmd.usagef("--display-name-from must be caller-name or none, not %q", nameFrom)
 	}
 	if roomCode != "" && (roomID != "" || role != "") {
-		return usagef("give --room-code or --room-id with --role, not both")
+		return cmd.usagef("give --room-code or --room-id with --role, not both")
 	}
 	demo := roomCode == "" && !e.hasAPICredentials()
 	if !demo && roomCode == "" && (roomID == "" || role == "") {
-		return usagef("--room-code, or --room-id with --role, is required")
+		return cmd.usagef("--room-code, or --room-id with --role, is required")
 	}
 
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
@@ -79,7 +80,6 @@ func (e env) serve(ctx context.Context, args []string) error {
 		room = sipconnect.StaticRoom(roomCode)
 	default:
 		var client *roomcode.Client
-		var err error
 		if demo {
 			if roomID == "" {
 				roomID = demoRoomID

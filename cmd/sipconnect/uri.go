@@ -13,10 +13,11 @@ func (e env) uri(args []string) error {
 	fs := flag.NewFlagSet("uri", flag.ContinueOnError)
 	var a addressFlags
 	a.register(fs, true)
-	if err := e.parse(fs, "uri --room-code CODE [flags]", args); err != nil {
+	cmd, err := e.parse(fs, "uri --room-code CODE [flags]", args)
+	if err != nil {
 		return err
 	}
-	addr, err := a.address()
+	addr, err := a.address(cmd)
 	if err != nil {
 		return err
 	}
@@ -39,10 +40,11 @@ func (e env) twiml(args []string) error {
 	fs.IntVar(&timeout, "timeout", 0, "ring timeout in `seconds` (5-600)")
 	fs.BoolVar(&answerOnBridge, "answer-on-bridge", false, "keep the caller hearing ringing until the bridge is up")
 	fs.StringVar(&action, "action", "", "`URL` Twilio requests when the dial ends")
-	if err := e.parse(fs, "twiml --room-code CODE [flags]", args); err != nil {
+	cmd, err := e.parse(fs, "twiml --room-code CODE [flags]", args)
+	if err != nil {
 		return err
 	}
-	addr, err := a.address()
+	addr, err := a.address(cmd)
 	if err != nil {
 		return err
 	}
