@@ -12,6 +12,7 @@
 //	sipconnect codes disable --code CODE [--json]
 //	sipconnect serve  [--addr 127.0.0.1:8080] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE]
 //	                  [--display-name-from caller-name|none] [--insecure-skip-signature]
+//	sipconnect version
 //
 // Environment: HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET;
 // HMS_API_BASE_URL (default https://api.100ms.live/v2); SIP_USERNAME and
@@ -26,10 +27,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 )
@@ -57,6 +61,7 @@ commands:
   twiml   print the TwiML that dials a room
   codes   list, create, enable or disable room codes (list|create|enable|disable)
   serve   serve a Twilio dial-in webhook (demo mode without 100ms credentials)
+  version print the version of sipconnect and of the Go it was built with
 
 Run 'sipconnect <command> -h' for the flags of a command.`
 
@@ -90,6 +95,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = e.codes(ctx, args[1:])
 	case "serve":
 		err = e.serve(ctx, args[1:])
+	case "version", "-version", "--version":
+		err = e.version(args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return exitOK
@@ -114,4 +121,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprintf(stderr, "sipconnect: %s\n", strings.TrimPrefix(err.Error(), "sipconnect: "))
 		return exitError
 	}
+}
+
+// version prints the module version from the build information (for
+// example v1.2.3, or (devel) when built from a working tree) and the Go
+// version.
+func (e env) version(args []string) error {
+	if _, err := e.parse(flag.NewFlagSet("version", flag.ContinueOnError), "version", args); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(e.stdout, versionLine())
+	return err
+}
+
+func versionLine() string {
+	v, goVersion := "unknown", runtime.Version()
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+		if bi.GoVersion != "" {
+			goVersion = bi.GoVersion
+		}
+	}
+	return "sipconnect " + v + " " + goVersion
 }

@@ -473,3 +473,26 @@ func TestUsageErrorsShowTheCommandsUsage(t *testing.T) {
 	assert.Equal(t, 2, r.code)
 	assert.Equal(t, "sipconnect: unknown command \"nope\"\n"+usage+"\n", r.stderr)
 }
+
+func TestVersion(t *testing.T) {
+	// The version the go command stamped into the test binary.
+	out, err := exec.Command("go", "version", "-m", binary).Output()
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?m)^\tmod\tgithub\.com/hmssip/interconnect-go\t(\S+)`).FindSubmatch(out)
+	require.NotNil(t, m, "%s", out)
+	goVersion := regexp.MustCompile(`^[^:]+: (go\S+)`).FindSubmatch(out)
+	require.NotNil(t, goVersion, "%s", out)
+	want := "sipconnect " + string(m[1]) + " " + string(goVersion[1]) + "\n"
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-version"}} {
+		r := sipconnectCmd(t, nil, args...)
+		assert.Equal(t, 0, r.code, "%v: %s", args, r.stderr)
+		assert.Equal(t, want, r.stdout, "%v", args)
+		assert.Empty(t, r.stderr, "%v", args)
+	}
+	r := sipconnectCmd(t, nil, "version", "extra")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "usage: sipconnect version")
+
+	r = sipconnectCmd(t, nil, "-h")
+	assert.Regexp(t, `(?m)^  version +\S`, r.stdout, "listed among the commands")
+}
