@@ -77,6 +77,9 @@ func (e env) codes(ctx context.Context, args []string) error {
 		}
 	} else if code == "" {
 		return cmd.usagef("--code is required")
+	} else if err := roomcode.ValidateCode(code); err != nil {
+		// Refused before anything is sent: a room id here is a common mistake.
+		return fmt.Errorf("invalid room code: %w", err)
 	}
 
 	client, err := e.roomCodeClient()

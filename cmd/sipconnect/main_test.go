@@ -3,16 +3,20 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +24,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
 	"github.com/hmssip/interconnect-go/sipconnect"
 )
@@ -495,4 +500,60 @@ func TestVersion(t *testing.T) {
 
 	r = sipconnectCmd(t, nil, "-h")
 	assert.Regexp(t, `(?m)^  version +\S`, r.stdout, "listed among the commands")
+}
+
+// codes enable and disable refuse what is not a room code before sending
+// anything.
+func TestCodesEnableRefusesNonCodesBeforeSending(t *testing.T) {
+	var hits atomic.Int64
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		http.Error(w, "no request was expected", http.StatusTeapot)
+	}))
+	defer api.Close()
+	env := map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken, "HMS_API_BASE_URL": api.URL}
+	for _, code := range []string{"6560c7a8e4b0a1b2c3d4e5f6", "not_a_code", "abc-defg", "abc-defg-hij-klm"} {
+		want := roomcode.ValidateCode(code)
+		require.Error(t, want, code)
+		for _, sub := range []string{"enable", "disable"} {
+			r := sipconnectCmd(t, env, "codes", sub, "--code", code, "--json")
+			assert.Equal(t, 1, r.code, "%s %s: %s", sub, code, r.stderr)
+			assert.Equal(t, "sipconnect: invalid room code: "+want.Error()+"\n", r.stderr, "%s %s", sub, code)
+			assert.Empty(t, r.stdout)
+		}
+	}
+	r := sipconnectCmd(t, env, "codes", "disable", "--code", "6560c7a8e4b0a1b2c3d4e5f6")
+	assert.Contains(t, r.stderr, "this is a room id, not a room code")
+	assert.Zero(t, hits.Load(), "requests sent")
+}
+
+// serve refuses a --room-code that is not a room code with the error
+// NewAddress gives, before listening: nothing is printed and the port is not
+// taken.
+func TestServeRefusesInvalidRoomCodeBeforeListening(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	getenv := func(k string) string {
+		return map[string]string{"TWILIO_AUTH_TOKEN": secretTwilioToken}[k]
+	}
+	for _, code := range []string{"6560c7a8e4b0a1b2c3d4e5f6", "not_a_code"} {
+		_, want := sipconnect.NewAddress(code)
+		require.Error(t, want, code)
+		// On a busy port, listening first would fail with another error.
+		for _, addr := range []string{"127.0.0.1:0", busy.Addr().String()} {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			var stdout, stderr bytes.Buffer
+			start := time.Now()
+			status := run(ctx, []string{"serve", "--addr", addr, "--room-code", code}, &stdout, &stderr, getenv)
+			cancel()
+			assert.Less(t, time.Since(start), 2*time.Second, "%s on %s: prompt", code, addr)
+			assert.Equal(t, 1, status, "%s on %s: %s", code, addr, stderr.String())
+			assert.Empty(t, stdout.String(), "%s on %s", code, addr)
+			assert.Equal(t, want.Error()+"\n", stderr.String(), "%s on %s", code, addr)
+		}
+	}
+	_, want := sipconnect.NewAddress("6560c7a8e4b0a1b2c3d4e5f6")
+	assert.ErrorIs(t, want, roomcode.ErrRoomID)
+	assert.True(t, strings.HasPrefix(want.Error(), "sipconnect: invalid room code: this is a room id, not a room code"), want.Error())
 }

@@ -57,6 +57,13 @@ func (e env) serve(ctx context.Context, args []string) error {
 	if !demo && roomCode == "" && (roomID == "" || role == "") {
 		return cmd.usagef("--room-code, or --room-id with --role, is required")
 	}
+	if roomCode != "" {
+		// Refuse a room id or a malformed code before listening, with the
+		// error the address would give.
+		if _, err := sipconnect.NewAddress(roomCode); err != nil {
+			return err
+		}
+	}
 
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	authToken := e.getenv("TWILIO_AUTH_TOKEN")
