@@ -557,3 +557,13 @@ func TestServeRefusesInvalidRoomCodeBeforeListening(t *testing.T) {
 	assert.ErrorIs(t, want, roomcode.ErrRoomID)
 	assert.True(t, strings.HasPrefix(want.Error(), "sipconnect: invalid room code: this is a room id, not a room code"), want.Error())
 }
+
+// A value that is too long is refused with its length and the limit.
+func TestTooLongNamesLengthAndLimit(t *testing.T) {
+	r := sipconnectCmd(t, nil, "uri", "--room-code", "abc-defg-hij", "--display-name", strings.Repeat("a", 300))
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "300 bytes")
+	assert.Contains(t, r.stderr, "at most 256")
+	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line: %q", r.stderr)
+}
