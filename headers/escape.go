@@ -1,23 +1,16 @@
 package headers
 
-import "strings"
+import (
+	"strings"
 
-const upperHex = "0123456789ABCDEF"
-
-// keep reports whether Escape leaves c as it is: A-Z a-z 0-9 - . _ ~.
-func keep(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return c == '-' || c == '.' || c == '_' || c == '~'
-}
+	"github.com/hmssip/interconnect-go/internal/sipescape"
+)
 
 // rawAllowed reports whether c may stand unescaped in an RFC 3261 hname or
 // hvalue: unreserved (alphanumerics and - _ . ! ~ * ' ( )) or one of
 // [ ] / ? : + $.
 func rawAllowed(c byte) bool {
-	if keep(c) {
+	if sipescape.Kept(c) {
 		return true
 	}
 	switch c {
@@ -27,47 +20,16 @@ func rawAllowed(c byte) bool {
 	return false
 }
 
-// EscapedLen returns the length of Escape(s) without building it.
-func EscapedLen(s string) int {
-	n := len(s)
-	for i := 0; i < len(s); i++ {
-		if !keep(s[i]) {
-			n += 2
-		}
-	}
-	return n
-}
-
 // Escape returns s escaped for use as a header name or value in a SIP URI:
 // every byte other than A-Z a-z 0-9 - . _ ~ becomes %HH with uppercase hex.
 // It returns s itself, without allocating, when nothing needs escaping.
 // Escape does not validate; see [ValidateValue].
 func Escape(s string) string {
-	n := EscapedLen(s)
+	n := sipescape.Len(s)
 	if n == len(s) {
 		return s
 	}
-	return string(appendEscape(make([]byte, 0, n), s))
-}
-
-// AppendEscape appends the escaped form of s (see [Escape]) to dst and
-// returns the extended slice.
-func AppendEscape(dst []byte, s string) []byte {
-	return appendEscape(dst, s)
-}
-
-func appendEscape(dst []byte, s string) []byte {
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if keep(c) {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
-		start = i + 1
-	}
-	return append(dst, s[start:]...)
+	return string(sipescape.Append(make([]byte, 0, n), s))
 }
 
 // Unescape decodes an escaped header name or value as RFC 3261 defines them:

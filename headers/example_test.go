@@ -17,13 +17,6 @@ func ExampleEscape() {
 	// Jos%C3%A9%20M%C3%BCller
 }
 
-func ExampleAppendEscape() {
-	buf := []byte(headers.UserID + "=")
-	buf = headers.AppendEscape(buf, "user 42")
-	fmt.Println(string(buf))
-	// Output: X-100ms-UserID=user%2042
-}
-
 func ExampleUnescape() {
 	v, err := headers.Unescape("John%20Doe+Jr")
 	fmt.Println(v, err)
@@ -56,11 +49,6 @@ func ExampleList_Get() {
 	v, ok := l.Get("x-tenant")
 	fmt.Println(v, ok)
 	// Output: acme true
-}
-
-func ExampleEqualFold() {
-	fmt.Println(headers.EqualFold("x-100ms-userid", headers.UserID))
-	// Output: true
 }
 
 func ExampleList_ValidateCustom() {

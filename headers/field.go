@@ -1,5 +1,7 @@
 package headers
 
+import "github.com/hmssip/interconnect-go/internal/ascii"
+
 // Field is one header: a name and its unescaped value.
 type Field struct {
 	Name  string
@@ -10,10 +12,10 @@ type Field struct {
 type List []Field
 
 // Get returns the value of the first header whose name equals name ignoring
-// case, and whether there is one.
+// ASCII case, as SIP compares header names, and whether there is one.
 func (l List) Get(name string) (string, bool) {
 	for _, f := range l {
-		if EqualFold(f.Name, name) {
+		if ascii.EqualFold(f.Name, name) {
 			return f.Value, true
 		}
 	}
@@ -32,7 +34,7 @@ func (l List) ValidateCustom() error {
 			return err
 		}
 		for _, g := range l[:i] {
-			if EqualFold(f.Name, g.Name) {
+			if ascii.EqualFold(f.Name, g.Name) {
 				return nameError(f.Name, -1, -1, ErrDuplicate)
 			}
 		}

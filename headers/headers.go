@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/hmssip/interconnect-go/internal/ascii"
 )
 
 // The URI headers that 100ms reads from a dial-in address. Header names are
@@ -173,11 +175,11 @@ func ValidateCustomName(name string) error {
 		return err
 	}
 	switch {
-	case !hasPrefixFold(name, "X-"):
+	case !ascii.HasPrefixFold(name, "X-"):
 		return nameError(name, -1, -1, ErrNotExtension)
-	case hasPrefixFold(name, "X-Twilio"):
+	case ascii.HasPrefixFold(name, "X-Twilio"):
 		return nameError(name, -1, -1, ErrTwilioPrefix)
-	case EqualFold(name, DisplayName), EqualFold(name, UserID):
+	case ascii.EqualFold(name, DisplayName), ascii.EqualFold(name, UserID):
 		return nameError(name, -1, -1, ErrReservedName)
 	}
 	return nil
@@ -212,30 +214,4 @@ func ValidateValue(name, value string) error {
 		return valueError(name, -1, -1, tooLong(len(value), MaxValueLen))
 	}
 	return nil
-}
-
-// EqualFold reports whether two header names are equal ignoring ASCII case,
-// the comparison SIP uses for header names. Unlike [strings.EqualFold] it does
-// not fold non-ASCII letters, which no valid name holds.
-func EqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if lower(a[i]) != lower(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && EqualFold(s[:len(prefix)], prefix)
-}
-
-func lower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + ('a' - 'A')
-	}
-	return c
 }

@@ -124,11 +124,18 @@ func TestListValidateCustomAndGet(t *testing.T) {
 	assert.ErrorIs(t, bad.ValidateCustom(), headers.ErrControl)
 }
 
-func TestEqualFold(t *testing.T) {
-	assert.True(t, headers.EqualFold("X-100MS-USERID", headers.UserID))
-	assert.False(t, headers.EqualFold("X-100ms-UserI", headers.UserID))
+func TestNamesMatchIgnoringASCIICase(t *testing.T) {
+	l := headers.List{{Name: headers.UserID, Value: "u1"}, {Name: "X-k", Value: "kelvin"}}
+	v, ok := l.Get("X-100MS-USERID")
+	assert.True(t, ok)
+	assert.Equal(t, "u1", v)
+	_, ok = l.Get("X-100ms-UserI")
+	assert.False(t, ok)
 	// The Kelvin sign folds to 'k' in Unicode, but never in a SIP header name.
-	assert.False(t, headers.EqualFold("X-\u212A", "X-k"))
+	_, ok = l.Get("X-\u212A")
+	assert.False(t, ok)
+	assert.ErrorIs(t, headers.ValidateCustomName("X-100MS-USERID"), headers.ErrReservedName)
+	assert.ErrorIs(t, headers.ValidateCustomName("x-TWILIO-a"), headers.ErrTwilioPrefix)
 }
 
 // TestTooLongSaysLengthAndLimit checks that a length error gives the length

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/hmssip/interconnect-go/headers"
+	"github.com/hmssip/interconnect-go/internal/ascii"
+	"github.com/hmssip/interconnect-go/internal/sipescape"
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
@@ -185,7 +187,7 @@ func (a *Address) headersLen() int {
 		if n > 0 {
 			n++ // '&'
 		}
-		n += headers.EscapedLen(name) + 1 + headers.EscapedLen(value)
+		n += sipescape.Len(name) + 1 + sipescape.Len(value)
 	})
 	return n
 }
@@ -231,9 +233,9 @@ func (a Address) Headers() headers.List {
 // the 100ms headers and the custom ones, and whether it is set.
 func (a Address) Header(name string) (string, bool) {
 	switch {
-	case headers.EqualFold(name, headers.DisplayName):
+	case ascii.EqualFold(name, headers.DisplayName):
 		return a.displayName, a.displayName != ""
-	case headers.EqualFold(name, headers.UserID):
+	case ascii.EqualFold(name, headers.UserID):
 		return a.userID, a.userID != ""
 	}
 	return a.custom.Get(name)
@@ -286,9 +288,9 @@ func (a Address) AppendTo(dst []byte) []byte {
 	sep := byte('?')
 	a.eachHeader(func(name, value string) {
 		dst = append(dst, sep)
-		dst = headers.AppendEscape(dst, name)
+		dst = sipescape.Append(dst, name)
 		dst = append(dst, '=')
-		dst = headers.AppendEscape(dst, value)
+		dst = sipescape.Append(dst, value)
 		sep = '&'
 	})
 	return dst
@@ -318,7 +320,7 @@ func (a *Address) UnmarshalText(text []byte) error {
 // left out. Errors are [*Error] values.
 func ParseAddress(s string) (Address, error) {
 	const scheme = "sip:"
-	if len(s) < len(scheme) || !headers.EqualFold(s[:len(scheme)], scheme) {
+	if len(s) < len(scheme) || !ascii.EqualFold(s[:len(scheme)], scheme) {
 		return Address{}, &Error{Field: "address", Err: ErrScheme}
 	}
 	rest := s[len(scheme):]
@@ -358,7 +360,7 @@ func (a *Address) parseParams(params string) error {
 		var p string
 		p, params, more = strings.Cut(params, ";")
 		name, value, _ := strings.Cut(p, "=")
-		if !headers.EqualFold(name, "transport") || a.transport != "" {
+		if !ascii.EqualFold(name, "transport") || a.transport != "" {
 			return &Error{Field: "address", Err: fmt.Errorf("%w: unsupported or repeated URI parameter", ErrSyntax)}
 		}
 		if value == "" {
@@ -392,12 +394,12 @@ func (a *Address) parseHeaders(query string) error {
 			return &Error{Field: "headers", Err: &he}
 		}
 		switch {
-		case headers.EqualFold(name, headers.DisplayName):
+		case ascii.EqualFold(name, headers.DisplayName):
 			if seenName {
 				return duplicate(name)
 			}
 			seenName, a.displayName = true, value
-		case headers.EqualFold(name, headers.UserID):
+		case ascii.EqualFold(name, headers.UserID):
 			if seenUser {
 				return duplicate(name)
 			}
