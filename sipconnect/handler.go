@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
+	"github.com/hmssip/interconnect-go/internal/webhook"
+	"github.com/hmssip/interconnect-go/internal/xmltext"
 	"github.com/hmssip/interconnect-go/twiml"
 )
 
@@ -194,7 +196,7 @@ func (h *Handler) appendDialIn(dst []byte, addr Address) ([]byte, error) {
 	// A valid address holds no character XML escapes but '&'.
 	if bytes.IndexByte(dst[start:], '&') >= 0 {
 		var err error
-		if dst, err = twiml.AppendText(dst[:start], string(dst[start:])); err != nil {
+		if dst, err = xmltext.AppendText(dst[:start], string(dst[start:])); err != nil {
 			return dst, err
 		}
 	}
@@ -264,12 +266,12 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request) bool {
 	if h.verifier != nil {
 		err = h.verifier.Verify(w, r)
 	} else {
-		err = twiml.ParseForm(w, r, h.maxBody)
+		err = webhook.ParseForm(w, r, h.maxBody)
 	}
 	if err == nil {
 		return true
 	}
-	status := twiml.ErrorStatus(err)
+	status := webhook.ErrorStatus(err)
 	if status == http.StatusForbidden {
 		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "sipconnect: rejected a request without a valid Twilio signature",
 			slog.String("path", r.URL.Path), slog.String("error", err.Error()))

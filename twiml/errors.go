@@ -21,16 +21,16 @@ var (
 	ErrNilVerb        = errors.New("nil verb or noun")
 )
 
-// Text stands for an element's text content in [Error.Attribute].
-const Text = "#text"
+// textAttr stands for an element's text content in [Error.Attribute].
+const textAttr = "#text"
 
 // Error reports an invalid document: the element (with its position among
-// its siblings, counted from 1), the attribute or "" for the element's text,
-// and the reason.
+// its siblings, counted from 1), the attribute ("#text" for the element's
+// text) and the reason.
 type Error struct {
 	// Path locates the element, such as "Response/Dial[1]/Sip[2]".
 	Path string
-	// Attribute is the attribute at fault, [Text] for the element's text,
+	// Attribute is the attribute at fault, "#text" for the element's text,
 	// or "" for the element itself.
 	Attribute string
 	// Offset is the byte offset of the bad character in the value, or -1.
@@ -45,7 +45,7 @@ func (e *Error) Error() string {
 	s := "twiml: " + e.Path
 	switch e.Attribute {
 	case "":
-	case Text:
+	case textAttr:
 		s += " text"
 	default:
 		s += " attribute " + e.Attribute

@@ -126,22 +126,3 @@ func ExampleValidateJSONSignature() {
 	// true
 	// false
 }
-
-func ExampleAppendText() {
-	out, err := twiml.AppendText([]byte("<Sip>"), "sip:abc-defg-hij@sip.100ms.live?X-100ms-UserID=a&X-Tenant=b")
-	fmt.Println(string(out)+"</Sip>", err)
-	// Output: <Sip>sip:abc-defg-hij@sip.100ms.live?X-100ms-UserID=a&amp;X-Tenant=b</Sip> <nil>
-}
-
-func ExampleErrorStatus() {
-	fmt.Println(twiml.ErrorStatus(twiml.ErrInvalidSignature), twiml.ErrorStatus(twiml.ErrBodyTooLarge))
-	// Output: 403 413
-}
-
-func ExampleParseForm() {
-	req := httptest.NewRequest(http.MethodPost, "/voice", strings.NewReader("CallSid=CA1&From=%2B14155550100"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	err := twiml.ParseForm(httptest.NewRecorder(), req, twiml.DefaultMaxBodyBytes)
-	fmt.Println(req.PostForm.Get("From"), err)
-	// Output: +14155550100 <nil>
-}

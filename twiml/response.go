@@ -6,8 +6,8 @@ import (
 	"strconv"
 )
 
-// Header is the XML declaration every document starts with.
-const Header = `<?xml version="1.0" encoding="UTF-8"?>`
+// XMLDeclaration is the XML declaration every document starts with.
+const XMLDeclaration = `<?xml version="1.0" encoding="UTF-8"?>`
 
 // ContentType is the Content-Type a TwiML answer is served with.
 const ContentType = "text/xml; charset=utf-8"
@@ -31,7 +31,7 @@ func (r Response) Validate() error {
 // allocate.
 func (r Response) AppendXML(dst []byte) ([]byte, error) {
 	start := len(dst)
-	dst = append(dst, Header...)
+	dst = append(dst, XMLDeclaration...)
 	if len(r) == 0 {
 		return append(dst, "<Response/>"...), nil
 	}
@@ -79,18 +79,4 @@ func (r Response) WriteHTTP(w http.ResponseWriter) error {
 	w.WriteHeader(http.StatusOK)
 	_, err = w.Write(b)
 	return err
-}
-
-// AppendText appends s escaped as the text of an element, as a Response
-// writes its text: & < > escaped, CR as &#xD;. Invalid UTF-8 and characters
-// XML 1.0 cannot carry are an *Error (with Path "text"), and dst is returned
-// unchanged. It lets a caller that renders a document once fill in a part
-// that changes, such as a SIP URI, without a second escaper.
-func AppendText(dst []byte, s string) ([]byte, error) {
-	e := enc{buf: dst}
-	out := e.escape(Text, s, false)
-	if e.err != nil {
-		return dst, &Error{Path: "text", Offset: e.errOff, Err: e.err}
-	}
-	return out, nil
 }

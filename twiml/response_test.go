@@ -130,7 +130,7 @@ func TestRenderVerbs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, twiml.Header+tt.want, render(t, tt.r))
+			assert.Equal(t, twiml.XMLDeclaration+tt.want, render(t, tt.r))
 		})
 	}
 }
@@ -182,9 +182,9 @@ func TestValidation(t *testing.T) {
 		{"typed nil noun", twiml.Response{&twiml.Dial{Nouns: []twiml.Noun{(*twiml.Sip)(nil)}}}, "Response/Dial[1]/Sip[1]", "", twiml.ErrNilVerb},
 		{"typed nil gather verb", twiml.Response{&twiml.Gather{Verbs: []twiml.GatherVerb{(*twiml.Pause)(nil)}}}, "Response/Gather[1]/Pause[1]", "", twiml.ErrNilVerb},
 		{"password without username", sip(twiml.Sip{Password: "P"}), "Response/Dial[1]/Sip[1]", "password", twiml.ErrNoUsername},
-		{"sip uri empty", twiml.Response{&twiml.Dial{Nouns: []twiml.Noun{&twiml.Sip{}}}}, "Response/Dial[1]/Sip[1]", twiml.Text, twiml.ErrRequired},
-		{"sip uri scheme", sip(twiml.Sip{URI: "tel:+1415"}), "Response/Dial[1]/Sip[1]", twiml.Text, twiml.ErrInvalidChar},
-		{"sip uri NUL", sip(twiml.Sip{URI: "sip:a\x00b"}), "Response/Dial[1]/Sip[1]", twiml.Text, twiml.ErrXMLChar},
+		{"sip uri empty", twiml.Response{&twiml.Dial{Nouns: []twiml.Noun{&twiml.Sip{}}}}, "Response/Dial[1]/Sip[1]", "#text", twiml.ErrRequired},
+		{"sip uri scheme", sip(twiml.Sip{URI: "tel:+1415"}), "Response/Dial[1]/Sip[1]", "#text", twiml.ErrInvalidChar},
+		{"sip uri NUL", sip(twiml.Sip{URI: "sip:a\x00b"}), "Response/Dial[1]/Sip[1]", "#text", twiml.ErrXMLChar},
 		{"username invalid UTF-8", sip(twiml.Sip{Username: "\xff"}), "Response/Dial[1]/Sip[1]", "username", twiml.ErrInvalidUTF8},
 		{"password U+FFFE", sip(twiml.Sip{Username: "u", Password: "\uFFFE"}), "Response/Dial[1]/Sip[1]", "password", twiml.ErrXMLChar},
 		{"password vertical tab", sip(twiml.Sip{Username: "u", Password: "a\vb"}), "Response/Dial[1]/Sip[1]", "password", twiml.ErrXMLChar},
@@ -194,21 +194,21 @@ func TestValidation(t *testing.T) {
 		{"speech threshold", sip(twiml.Sip{MachineDetectionSpeechThreshold: 999 * time.Millisecond}), "Response/Dial[1]/Sip[1]", "machineDetectionSpeechThreshold", twiml.ErrRange},
 		{"speech end threshold", sip(twiml.Sip{MachineDetectionSpeechEndThreshold: 5001 * time.Millisecond}), "Response/Dial[1]/Sip[1]", "machineDetectionSpeechEndThreshold", twiml.ErrRange},
 		{"silence timeout", sip(twiml.Sip{MachineDetectionSilenceTimeout: 10500 * time.Microsecond}), "Response/Dial[1]/Sip[1]", "machineDetectionSilenceTimeout", twiml.ErrWholeUnits},
-		{"number empty", twiml.Response{&twiml.Dial{Nouns: []twiml.Noun{&twiml.Sip{URI: exampleAddress}, &twiml.Number{}}}}, "Response/Dial[1]/Number[2]", twiml.Text, twiml.ErrRequired},
+		{"number empty", twiml.Response{&twiml.Dial{Nouns: []twiml.Noun{&twiml.Sip{URI: exampleAddress}, &twiml.Number{}}}}, "Response/Dial[1]/Number[2]", "#text", twiml.ErrRequired},
 		{"send digits", twiml.Response{&twiml.Dial{Nouns: []twiml.Noun{&twiml.Number{Number: "+1", SendDigits: "12a"}}}}, "Response/Dial[1]/Number[1]", "sendDigits", twiml.ErrInvalidChar},
 		{"reject second", twiml.Response{&twiml.Say{Text: "x"}, &twiml.Reject{}}, "Response/Reject[2]", "", twiml.ErrRejectPosition},
 		{"reject reason", twiml.Response{&twiml.Reject{Reason: "nope"}}, "Response/Reject[1]", "reason", twiml.ErrEnum},
-		{"say empty", twiml.Response{&twiml.Say{}}, "Response/Say[1]", twiml.Text, twiml.ErrRequired},
-		{"say control", twiml.Response{&twiml.Say{Text: "a\x1bb"}}, "Response/Say[1]", twiml.Text, twiml.ErrXMLChar},
+		{"say empty", twiml.Response{&twiml.Say{}}, "Response/Say[1]", "#text", twiml.ErrRequired},
+		{"say control", twiml.Response{&twiml.Say{Text: "a\x1bb"}}, "Response/Say[1]", "#text", twiml.ErrXMLChar},
 		{"say loop", twiml.Response{&twiml.Say{Text: "a", Loop: -2}}, "Response/Say[1]", "loop", twiml.ErrRange},
-		{"play nothing", twiml.Response{&twiml.Play{}}, "Response/Play[1]", twiml.Text, twiml.ErrRequired},
+		{"play nothing", twiml.Response{&twiml.Play{}}, "Response/Play[1]", "#text", twiml.ErrRequired},
 		{"play digits", twiml.Response{&twiml.Play{Digits: "1-2"}}, "Response/Play[1]", "digits", twiml.ErrInvalidChar},
 		{"pause fraction", twiml.Response{&twiml.Pause{Length: 1500 * time.Millisecond}}, "Response/Pause[1]", "length", twiml.ErrWholeUnits},
-		{"redirect empty", twiml.Response{&twiml.Redirect{}}, "Response/Redirect[1]", twiml.Text, twiml.ErrRequired},
+		{"redirect empty", twiml.Response{&twiml.Redirect{}}, "Response/Redirect[1]", "#text", twiml.ErrRequired},
 		{"gather input", twiml.Response{&twiml.Gather{Input: []twiml.GatherInput{"voice"}}}, "Response/Gather[1]", "input", twiml.ErrEnum},
 		{"gather finish key", twiml.Response{&twiml.Gather{FinishOnKey: "##"}}, "Response/Gather[1]", "finishOnKey", twiml.ErrEnum},
 		{"gather num digits", twiml.Response{&twiml.Gather{NumDigits: -1}}, "Response/Gather[1]", "numDigits", twiml.ErrRange},
-		{"gather nested say", twiml.Response{&twiml.Gather{Verbs: []twiml.GatherVerb{&twiml.Pause{}, &twiml.Say{Text: "\x00"}}}}, "Response/Gather[1]/Say[2]", twiml.Text, twiml.ErrXMLChar},
+		{"gather nested say", twiml.Response{&twiml.Gather{Verbs: []twiml.GatherVerb{&twiml.Pause{}, &twiml.Say{Text: "\x00"}}}}, "Response/Gather[1]/Say[2]", "#text", twiml.ErrXMLChar},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -321,7 +321,7 @@ func FuzzRenderDecode(f *testing.F) {
 			}
 			return
 		}
-		if !strings.HasPrefix(string(out), twiml.Header) {
+		if !strings.HasPrefix(string(out), twiml.XMLDeclaration) {
 			t.Fatalf("no declaration: %q", out)
 		}
 		var d decoded
@@ -377,16 +377,4 @@ func TestEveryPositionChecked(t *testing.T) {
 			assert.Contains(t, string(out), "<Say>"+base[:pos]+tc.want+base[pos:]+"</Say>")
 		}
 	}
-}
-
-func TestAppendText(t *testing.T) {
-	out, err := twiml.AppendText([]byte("<Sip>"), "sip:a@b?x=1&y=<2>\r")
-	require.NoError(t, err)
-	assert.Equal(t, "<Sip>sip:a@b?x=1&amp;y=&lt;2&gt;&#xD;", string(out))
-	out, err = twiml.AppendText([]byte("keep"), "ok\x00")
-	var te *twiml.Error
-	require.ErrorAs(t, err, &te)
-	assert.ErrorIs(t, err, twiml.ErrXMLChar)
-	assert.Equal(t, 2, te.Offset)
-	assert.Equal(t, "keep", string(out))
 }

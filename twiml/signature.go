@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
+	"github.com/hmssip/interconnect-go/internal/webhook"
 )
 
 // SignatureHeader is the request header that carries Twilio's signature.
@@ -27,12 +28,19 @@ const SignatureHeader = "X-Twilio-Signature"
 // DefaultMaxBodyBytes bounds the body a [Verifier] reads from a webhook.
 const DefaultMaxBodyBytes = 64 << 10
 
-// Reasons a webhook request fails verification.
+// Reasons a webhook request fails verification. [Verifier.Middleware]
+// answers 403 to the first three and 413 to ErrBodyTooLarge.
 var (
-	ErrMissingSignature = errors.New("twiml: missing " + SignatureHeader + " header")
-	ErrInvalidSignature = errors.New("twiml: invalid " + SignatureHeader)
-	ErrBodyHash         = errors.New("twiml: body does not match bodySHA256")
-	ErrBodyTooLarge     = errors.New("twiml: request body too large")
+	// ErrMissingSignature means the request has no X-Twilio-Signature
+	// header.
+	ErrMissingSignature = webhook.ErrMissingSignature
+	// ErrInvalidSignature means the signature does not match the request.
+	ErrInvalidSignature = webhook.ErrInvalidSignature
+	// ErrBodyHash means the body does not match the URL's bodySHA256.
+	ErrBodyHash = webhook.ErrBodyHash
+	// ErrBodyTooLarge means the body is over the Verifier's limit; the
+	// error that wraps it gives the limit.
+	ErrBodyTooLarge = webhook.ErrBodyTooLarge
 )
 
 // Signature returns the X-Twilio-Signature Twilio sends for a request to
@@ -248,11 +256,13 @@ func (v *Verifier) URL(r *http.Request) string {
 }
 
 // Verify checks r's signature. For a form POST it reads and parses the body
-// (bounded by the maximum body size) into r.PostForm, as ParseForm does; for
-// a request whose URL carries bodySHA256 it reads the body, checks its hash
-// and puts it back in r.Body. It returns nil, [ErrMissingSignature],
-// [ErrInvalidSignature], [ErrBodyHash] or an error wrapping
-// [ErrBodyTooLarge]; [ErrorStatus] maps each to an HTTP status.
+// (bounded by the maximum body size) into r.PostForm, leaving r.Form for
+// r.ParseForm to build if asked; for a request whose URL carries bodySHA256
+// it reads the body, checks its hash and puts it back in r.Body. It returns
+// nil, [ErrMissingSignature], [ErrInvalidSignature], [ErrBodyHash], an error
+// wrapping [ErrBodyTooLarge], or another error for a body that cannot be
+// read or parsed. [Verifier.Middleware] answers them 403, 403, 403, 413 and
+// 400.
 func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	sig := r.Header.Get(SignatureHeader)
 	if sig == "" {
@@ -260,7 +270,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	}
 	full := v.URL(r)
 	if strings.Contains(r.URL.RawQuery, "bodySHA256=") && r.URL.Query().Has("bodySHA256") {
-		body, err := readBody(w, r, v.max)
+		body, err := webhook.ReadBody(w, r, v.max)
 		if err != nil {
 			return err
 		}
@@ -273,7 +283,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		}
 		return nil
 	}
-	if err := ParseForm(w, r, v.max); err != nil {
+	if err := webhook.ParseForm(w, r, v.max); err != nil {
 		return err
 	}
 	if !v.check(full, r.PostForm, sig) {
@@ -282,71 +292,14 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// ParseForm reads the form body of a POST, at most maxBytes of it, into
-// r.PostForm. Unlike r.ParseForm it does not also build r.Form, which
-// r.ParseForm builds later if asked. A request that is not a form POST is
-// left as it is. A larger body is an error wrapping [ErrBodyTooLarge].
-// Verify calls it; call it alone only where signatures are not checked.
-func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) error {
-	if r.Method != http.MethodPost || !isForm(r.Header.Get("Content-Type")) {
-		return nil
-	}
-	body, err := readBody(w, r, maxBytes)
-	if err != nil {
-		return err
-	}
-	params, err := url.ParseQuery(string(body))
-	if err != nil {
-		return fmt.Errorf("twiml: parsing webhook form: %w", err)
-	}
-	r.PostForm = params
-	return nil
-}
-
-// readBody reads at most maxBytes of r's body.
-func readBody(w http.ResponseWriter, r *http.Request, maxBytes int64) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBytes))
-	if err == nil {
-		return body, nil
-	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, mbe.Limit)
-	}
-	return nil, fmt.Errorf("twiml: reading webhook body: %w", err)
-}
-
-// ErrorStatus returns the HTTP status that answers an error of Verify or
-// ParseForm: 413 for a body over the limit, 403 for a missing or wrong
-// signature or body hash, 400 for anything else, and 200 for nil.
-func ErrorStatus(err error) int {
-	switch {
-	case err == nil:
-		return http.StatusOK
-	case errors.Is(err, ErrBodyTooLarge):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrInvalidSignature), errors.Is(err, ErrBodyHash):
-		return http.StatusForbidden
-	}
-	return http.StatusBadRequest
-}
-
-// isForm reports whether a Content-Type is application/x-www-form-urlencoded.
-func isForm(contentType string) bool {
-	const form = "application/x-www-form-urlencoded"
-	ct := strings.TrimSpace(contentType)
-	return len(ct) >= len(form) && strings.EqualFold(ct[:len(form)], form) &&
-		(len(ct) == len(form) || ct[len(form)] == ';' || ct[len(form)] == ' ')
-}
-
 // Middleware returns a handler that answers requests failing Verify with
-// the status ErrorStatus gives (403 for a missing or wrong signature, 413
-// for a body over the limit, 400 for an unreadable one) and passes verified
-// requests to next with their form already parsed.
+// 403 for a missing or wrong signature or body hash, 413 for a body over the
+// limit and 400 for an unreadable one, and passes verified requests to next
+// with their form already parsed.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := v.Verify(w, r); err != nil {
-			status := ErrorStatus(err)
+			status := webhook.ErrorStatus(err)
 			http.Error(w, http.StatusText(status), status)
 			return
 		}

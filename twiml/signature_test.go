@@ -319,33 +319,3 @@ func TestMiddlewareFormContentTypes(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 }
-
-func TestParseFormAndErrorStatus(t *testing.T) {
-	post := func(body, ctype string) *http.Request {
-		r := httptest.NewRequest(http.MethodPost, "/v", strings.NewReader(body))
-		r.Header.Set("Content-Type", ctype)
-		return r
-	}
-	r := post("CallSid=CA1&From=%2B1", "application/x-www-form-urlencoded")
-	require.NoError(t, twiml.ParseForm(httptest.NewRecorder(), r, 100))
-	assert.Equal(t, "+1", r.PostForm.Get("From"))
-	assert.Nil(t, r.Form, "r.Form is left for r.ParseForm to build")
-	require.NoError(t, r.ParseForm())
-	assert.Equal(t, "CA1", r.Form.Get("CallSid"))
-
-	r = post("CallSid=CA1", "text/plain")
-	require.NoError(t, twiml.ParseForm(httptest.NewRecorder(), r, 100))
-	assert.Nil(t, r.PostForm, "not a form: untouched")
-
-	err := twiml.ParseForm(httptest.NewRecorder(), post("CallSid="+strings.Repeat("a", 200), "application/x-www-form-urlencoded"), 100)
-	assert.ErrorIs(t, err, twiml.ErrBodyTooLarge)
-	bad := twiml.ParseForm(httptest.NewRecorder(), post("a=%zz", "application/x-www-form-urlencoded"), 100)
-	assert.Error(t, bad)
-
-	assert.Equal(t, 200, twiml.ErrorStatus(nil))
-	assert.Equal(t, 413, twiml.ErrorStatus(err))
-	assert.Equal(t, 400, twiml.ErrorStatus(bad))
-	for _, e := range []error{twiml.ErrMissingSignature, twiml.ErrInvalidSignature, twiml.ErrBodyHash} {
-		assert.Equal(t, 403, twiml.ErrorStatus(e))
-	}
-}

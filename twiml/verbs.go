@@ -250,9 +250,9 @@ func (s *Sip) appendXML(dst []byte, l loc) ([]byte, error) {
 	}
 	switch {
 	case s.URI == "":
-		return dst, l.fail(Text, -1, ErrRequired)
+		return dst, l.fail(textAttr, -1, ErrRequired)
 	case !hasSIPScheme(s.URI):
-		return dst, l.fail(Text, -1, fmt.Errorf(`%w: a SIP URI starts with "sip:" or "sips:"`, ErrInvalidChar))
+		return dst, l.fail(textAttr, -1, fmt.Errorf(`%w: a SIP URI starts with "sip:" or "sips:"`, ErrInvalidChar))
 	case s.Password != "" && s.Username == "":
 		return dst, l.fail("password", -1, ErrNoUsername)
 	}
@@ -281,7 +281,7 @@ func (n *Number) appendXML(dst []byte, l loc) ([]byte, error) {
 		return dst, l.fail("", -1, ErrNilVerb)
 	}
 	if n.Number == "" {
-		return dst, l.fail(Text, -1, ErrRequired)
+		return dst, l.fail(textAttr, -1, ErrRequired)
 	}
 	if err := checkDigits(l, "sendDigits", n.SendDigits); err != nil {
 		return dst, err
@@ -326,7 +326,7 @@ func (s *Say) appendXML(dst []byte, l loc) ([]byte, error) {
 		return dst, l.fail("", -1, ErrNilVerb)
 	}
 	if s.Text == "" {
-		return dst, l.fail(Text, -1, ErrRequired)
+		return dst, l.fail(textAttr, -1, ErrRequired)
 	}
 	e := enc{buf: dst}
 	e.open("Say")
@@ -342,7 +342,7 @@ func (p *Play) appendXML(dst []byte, l loc) ([]byte, error) {
 		return dst, l.fail("", -1, ErrNilVerb)
 	}
 	if p.URL == "" && p.Digits == "" {
-		return dst, l.fail(Text, -1, fmt.Errorf("%w: a URL or digits", ErrRequired))
+		return dst, l.fail(textAttr, -1, fmt.Errorf("%w: a URL or digits", ErrRequired))
 	}
 	if err := checkDigits(l, "digits", p.Digits); err != nil {
 		return dst, err
@@ -392,7 +392,7 @@ func (r *Redirect) appendXML(dst []byte, l loc) ([]byte, error) {
 		return dst, l.fail("", -1, ErrNilVerb)
 	}
 	if r.URL == "" {
-		return dst, l.fail(Text, -1, ErrRequired)
+		return dst, l.fail(textAttr, -1, ErrRequired)
 	}
 	e := enc{buf: dst}
 	e.open("Redirect")

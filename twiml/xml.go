@@ -3,9 +3,10 @@ package twiml
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hmssip/interconnect-go/internal/xmltext"
 )
 
 // loc locates an element in a document. The path string is built only when
@@ -199,7 +200,7 @@ func (e *enc) closeText(name, text string) {
 		return
 	}
 	e.buf = append(e.buf, '>')
-	e.buf = e.escape(Text, text, false)
+	e.buf = e.escape(textAttr, text, false)
 	e.end(name)
 }
 
@@ -209,139 +210,22 @@ func (e *enc) end(name string) {
 	e.buf = append(e.buf, '>')
 }
 
-// Masks for testing eight bytes at once.
-const (
-	ones  = 0x0101010101010101
-	highs = 0x8080808080808080
-)
-
-// printableASCII reports whether every byte of s is in 0x20–0x7F, testing
-// sixteen bytes at a time: a byte >= 0x80 has its high bit set in its word,
-// and a byte < 0x20 sets it in the word minus 0x20 in every byte (borrows
-// only start at such a byte). Slicing each block first lets the compiler
-// drop the bounds checks.
-func printableASCII(s string) bool {
-	i := 0
-	for ; i+16 <= len(s); i += 16 {
-		t := s[i : i+16]
-		w := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
-			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
-		v := uint64(t[8]) | uint64(t[9])<<8 | uint64(t[10])<<16 | uint64(t[11])<<24 |
-			uint64(t[12])<<32 | uint64(t[13])<<40 | uint64(t[14])<<48 | uint64(t[15])<<56
-		if (w|v|(w-ones*0x20)|(v-ones*0x20))&highs != 0 {
-			return false
-		}
-	}
-	for ; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
-// indexSpecial returns the index of the first & < > (or, in an attribute, ")
-// in s, or -1. strings.IndexByte is vectorised, so a few scans beat one
-// byte-by-byte loop on long strings.
-func indexSpecial(s string, inAttr bool) int {
-	end := strings.IndexByte(s, '&')
-	if end < 0 {
-		end = len(s)
-	}
-	if i := strings.IndexByte(s[:end], '<'); i >= 0 {
-		end = i
-	}
-	if i := strings.IndexByte(s[:end], '>'); i >= 0 {
-		end = i
-	}
-	if inAttr {
-		if i := strings.IndexByte(s[:end], '"'); i >= 0 {
-			end = i
-		}
-	}
-	if end == len(s) {
-		return -1
-	}
-	return end
-}
-
 // escape appends s to e.buf escaped for text or, with inAttr, for a
-// double-quoted attribute value, and records an error for invalid UTF-8 and
-// for characters XML 1.0 cannot carry (controls other than TAB, LF and CR;
-// U+FFFE; U+FFFF). In text it escapes & < > and CR (as &#xD;, so that line-end
-// normalisation cannot turn it into LF); in attributes also " TAB LF, as
-// character references that attribute-value normalisation keeps.
+// double-quoted attribute value (see [xmltext.Escape]), and records an error
+// for invalid UTF-8 and for characters XML 1.0 cannot carry.
 func (e *enc) escape(attr, s string, inAttr bool) []byte {
-	// Short values, such as most attribute values, are cheapest in one
-	// simple loop; long printable ones, such as SIP URIs, gain from the
-	// wide scans.
-	if len(s) < 32 || !printableASCII(s) {
-		return e.escapeAny(attr, s, inAttr)
+	out, bad, r := xmltext.Escape(e.buf, s, inAttr)
+	if bad >= 0 {
+		e.failChar(attr, bad, r)
 	}
-	dst := e.buf
-	for {
-		i := indexSpecial(s, inAttr)
-		if i < 0 {
-			return append(dst, s...)
-		}
-		dst = append(dst, s[:i]...)
-		dst = append(dst, entity(s[i])...)
-		s = s[i+1:]
-	}
+	return out
 }
 
-// escapeAny is escape one byte at a time, for short strings and for those
-// with control or non-ASCII characters.
-func (e *enc) escapeAny(attr, s string, inAttr bool) []byte {
-	dst := e.buf
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
-		case c > '>' && c < utf8.RuneSelf:
-			// Most bytes: printable ASCII above every character that needs care.
-		case c >= utf8.RuneSelf:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				e.fail(attr, i, ErrInvalidUTF8)
-				return dst
-			}
-			if r == 0xFFFE || r == 0xFFFF {
-				e.fail(attr, i, fmt.Errorf("%w: %U", ErrXMLChar, r))
-				return dst
-			}
-			i += size
-			continue
-		case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
-			e.fail(attr, i, fmt.Errorf("%w: %U", ErrXMLChar, rune(c)))
-			return dst
-		case c == '&', c == '<', c == '>', c == '\r',
-			inAttr && (c == '"' || c == '\t' || c == '\n'):
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, entity(c)...)
-			start = i + 1
-		}
-		i++
+//go:noinline
+func (e *enc) failChar(attr string, off int, r rune) {
+	if r == utf8.RuneError {
+		e.fail(attr, off, ErrInvalidUTF8)
+		return
 	}
-	return append(dst, s[start:]...)
-}
-
-// entity returns the escaped form of one of & < > " TAB LF CR.
-func entity(c byte) string {
-	switch c {
-	case '&':
-		return "&amp;"
-	case '<':
-		return "&lt;"
-	case '>':
-		return "&gt;"
-	case '"':
-		return "&quot;"
-	case '\t':
-		return "&#x9;"
-	case '\n':
-		return "&#xA;"
-	default:
-		return "&#xD;"
-	}
+	e.fail(attr, off, fmt.Errorf("%w: %U", ErrXMLChar, r))
 }

@@ -1,0 +1,81 @@
+// Package webhook holds the request handling that twiml's Verifier shares
+// with sipconnect's Handler: reading a bounded form body, the reasons a
+// webhook request is refused (re-exported by package twiml) and the HTTP
+// status that answers each.
+package webhook
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Reasons a webhook request is refused; package twiml exports them.
+var (
+	ErrMissingSignature = errors.New("twiml: missing X-Twilio-Signature header")
+	ErrInvalidSignature = errors.New("twiml: invalid X-Twilio-Signature")
+	ErrBodyHash         = errors.New("twiml: body does not match bodySHA256")
+	ErrBodyTooLarge     = errors.New("twiml: request body too large")
+)
+
+// ParseForm reads the form body of a POST, at most maxBytes of it, into
+// r.PostForm. Unlike r.ParseForm it does not also build r.Form, which
+// r.ParseForm builds later if asked. A request that is not a form POST is
+// left as it is. A larger body is an error wrapping [ErrBodyTooLarge].
+// twiml's Verifier calls it; call it alone only where signatures are not
+// checked.
+func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) error {
+	if r.Method != http.MethodPost || !isForm(r.Header.Get("Content-Type")) {
+		return nil
+	}
+	body, err := ReadBody(w, r, maxBytes)
+	if err != nil {
+		return err
+	}
+	params, err := url.ParseQuery(string(body))
+	if err != nil {
+		return fmt.Errorf("twiml: parsing webhook form: %w", err)
+	}
+	r.PostForm = params
+	return nil
+}
+
+// ReadBody reads at most maxBytes of r's body. A larger body is an error
+// wrapping [ErrBodyTooLarge] that gives the limit.
+func ReadBody(w http.ResponseWriter, r *http.Request, maxBytes int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBytes))
+	if err == nil {
+		return body, nil
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, mbe.Limit)
+	}
+	return nil, fmt.Errorf("twiml: reading webhook body: %w", err)
+}
+
+// ErrorStatus returns the HTTP status that answers an error of twiml's
+// Verifier.Verify or of ParseForm: 413 for a body over the limit, 403 for a missing or wrong
+// signature or body hash, 400 for anything else, and 200 for nil.
+func ErrorStatus(err error) int {
+	switch {
+	case err == nil:
+		return http.StatusOK
+	case errors.Is(err, ErrBodyTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrInvalidSignature), errors.Is(err, ErrBodyHash):
+		return http.StatusForbidden
+	}
+	return http.StatusBadRequest
+}
+
+// isForm reports whether a Content-Type is application/x-www-form-urlencoded.
+func isForm(contentType string) bool {
+	const form = "application/x-www-form-urlencoded"
+	ct := strings.TrimSpace(contentType)
+	return len(ct) >= len(form) && strings.EqualFold(ct[:len(form)], form) &&
+		(len(ct) == len(form) || ct[len(form)] == ';' || ct[len(form)] == ' ')
+}
