@@ -21,7 +21,7 @@ func TestPublicAPI(t *testing.T) {
 		"ErrWholeUnits", "ErrXMLChar", "Error", "Error.Error", "Error.Unwrap", "Gather",
 		"GatherInput", "GatherVerb", "Hangup", "InputDTMF", "InputSpeech", "LoopForever",
 		"MachineDetection", "MachineDetectionDetectMessageEnd", "MachineDetectionEnable", "MaxNouns", "Method", "MethodGet",
-		"MethodPost", "NewVerifier", "Noun", "Number", "Pause", "Play",
+		"MethodPost", "NewSignedRequest", "NewVerifier", "Noun", "Number", "Pause", "Play",
 		"ReasonBusy", "ReasonRejected", "Record", "RecordFromAnswer", "RecordFromAnswerDual", "RecordFromRinging",
 		"RecordFromRingingDual", "RecordingAbsent", "RecordingCompleted", "RecordingEvent", "RecordingInProgress", "RecordingTrack",
 		"Redirect", "Reject", "RejectReason", "Response", "Response.AppendXML", "Response.MarshalText",

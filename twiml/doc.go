@@ -17,5 +17,6 @@
 // buffer does not allocate.
 //
 // [Signature], [ValidateSignature] and [Verifier] implement Twilio's
-// X-Twilio-Signature scheme for form POSTs, GETs and JSON bodies.
+// X-Twilio-Signature scheme for form POSTs, GETs and JSON bodies;
+// [NewSignedRequest] builds requests signed that way for a handler's tests.
 package twiml

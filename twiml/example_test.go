@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/hmssip/interconnect-go/twiml"
@@ -98,20 +97,68 @@ func ExampleVerifier_Middleware() {
 		_ = twiml.Response{&twiml.Say{Text: "Hello " + r.PostForm.Get("CallSid")}}.WriteHTTP(w)
 	}))
 
-	form := url.Values{"CallSid": {"CA1"}}
-	for _, sig := range []string{
-		twiml.Signature("auth-token", "https://voice.example.com/voice", form),
-		"forged",
-	} {
-		req := httptest.NewRequest(http.MethodPost, "/voice", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set(twiml.SignatureHeader, sig)
+	serve := func(req *http.Request) {
 		rec := httptest.NewRecorder()
 		voice.ServeHTTP(rec, req)
 		fmt.Println(rec.Code)
 	}
+	form := url.Values{"CallSid": {"CA1"}}
+	req, err := twiml.NewSignedRequest(http.MethodPost, "https://voice.example.com/voice", "auth-token", form)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	serve(req)
+	forged, _ := twiml.NewSignedRequest(http.MethodPost, "https://voice.example.com/voice", "auth-token", form)
+	forged.Header.Set(twiml.SignatureHeader, "forged")
+	serve(forged)
 	// Output:
 	// 200
+	// 403
+}
+
+func ExampleNewSignedRequest() {
+	v, err := twiml.NewVerifier("auth-token", "https://voice.example.com")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	voice := v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = twiml.Response{&twiml.Say{Text: "Call " + r.FormValue("CallSid")}}.WriteHTTP(w)
+	}))
+
+	// A POST webhook, with the parameters in a form body...
+	params := url.Values{"CallSid": {"CA1"}, "From": {"+14155550100"}}
+	req, err := twiml.NewSignedRequest(http.MethodPost, "https://voice.example.com/voice", "auth-token", params)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rec := httptest.NewRecorder()
+	voice.ServeHTTP(rec, req)
+	fmt.Println(rec.Code, rec.Body.String())
+
+	// ...and a GET one, with the parameters in the query string.
+	params.Set("CallSid", "CA2")
+	req, err = twiml.NewSignedRequest(http.MethodGet, "https://voice.example.com/voice", "auth-token", params)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(req.URL)
+	rec = httptest.NewRecorder()
+	voice.ServeHTTP(rec, req)
+	fmt.Println(rec.Code, rec.Body.String())
+
+	// Signed with another account's token: refused.
+	req, _ = twiml.NewSignedRequest(http.MethodPost, "https://voice.example.com/voice", "other-token", params)
+	rec = httptest.NewRecorder()
+	voice.ServeHTTP(rec, req)
+	fmt.Println(rec.Code)
+	// Output:
+	// 200 <?xml version="1.0" encoding="UTF-8"?><Response><Say>Call CA1</Say></Response>
+	// https://voice.example.com/voice?CallSid=CA2&From=%2B14155550100
+	// 200 <?xml version="1.0" encoding="UTF-8"?><Response><Say>Call CA2</Say></Response>
 	// 403
 }
 
