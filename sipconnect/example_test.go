@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/hmssip/interconnect-go/headers"
@@ -123,9 +122,11 @@ func ExampleNewHandler() {
 
 	// Twilio's request, signed as Twilio signs it.
 	form := url.Values{"CallSid": {"CA123"}, "From": {"+14155550100"}, "To": {"+18005550100"}}
-	req := httptest.NewRequest(http.MethodPost, "/twilio/voice", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twiml.Signature("twilio-auth-token", "https://voice.example.com/twilio/voice", form))
+	req, err := twiml.NewSignedRequest(http.MethodPost, "https://voice.example.com/twilio/voice", "twilio-auth-token", form)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, req)
 	fmt.Println(rec.Code)

@@ -62,6 +62,13 @@ func TestRefSignVector(t *testing.T) {
 	form := url.Values{"CallSid": {"CA1234567890ABCDE"}, "Caller": {"+14158675310"}, "Digits": {"1234"},
 		"From": {"+14158675310"}, "To": {"+18005551212"}}
 	assert.Equal(t, "L/OH5YylLD5NRKLltdqwSvS0BnU=", refSign("12345", "https://example.com/myapp.php?foo=1&bar=2", form))
+	// The signed requests these tests send carry the signature that the
+	// independent refSign computes.
+	call := callForm("Digits", "1")
+	call.Add("Digits", "0")
+	req, err := twiml.NewSignedRequest(http.MethodPost, "https://voice.example.com/hooks/voice", authToken, call)
+	require.NoError(t, err)
+	assert.Equal(t, refSign(authToken, "https://voice.example.com/hooks/voice", call), req.Header.Get(twiml.SignatureHeader))
 }
 
 func callForm(extra ...string) url.Values {
@@ -124,6 +131,19 @@ func (d *dialInServer) post(t *testing.T, path string, form url.Values, sig stri
 	if sig != "" {
 		req.Header.Set(twiml.SignatureHeader, sig)
 	}
+	return d.do(t, req)
+}
+
+func (d *dialInServer) signedPost(t *testing.T, path string, form url.Values) (int, string) {
+	t.Helper()
+	req, err := twiml.NewSignedRequest(http.MethodPost, d.srv.URL+path, authToken, form)
+	require.NoError(t, err)
+	return d.do(t, req)
+}
+
+// do sends req to the server and returns the status and the body.
+func (d *dialInServer) do(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
 	resp, err := d.srv.Client().Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -132,11 +152,6 @@ func (d *dialInServer) post(t *testing.T, path string, form url.Values, sig stri
 		assert.Equal(t, "text/xml; charset=utf-8", resp.Header.Get("Content-Type"))
 	}
 	return resp.StatusCode, string(body)
-}
-
-func (d *dialInServer) signedPost(t *testing.T, path string, form url.Values) (int, string) {
-	t.Helper()
-	return d.post(t, path, form, refSign(authToken, d.srv.URL+path, form))
 }
 
 // answer is the dial-in document as encoding/xml reads it.
@@ -185,7 +200,9 @@ func TestHandlerRejectsBadRequests(t *testing.T) {
 	form := callForm()
 	status, _ := d.post(t, "/hooks/voice", form, "")
 	assert.Equal(t, http.StatusForbidden, status, "unsigned")
-	status, _ = d.post(t, "/hooks/voice", form, refSign("other-token", d.srv.URL+"/hooks/voice", form))
+	otherToken, err := twiml.NewSignedRequest(http.MethodPost, d.srv.URL+"/hooks/voice", "other-token", form)
+	require.NoError(t, err)
+	status, _ = d.do(t, otherToken)
 	assert.Equal(t, http.StatusForbidden, status, "signed with another token")
 	status, _ = d.post(t, "/hooks/voice", form, refSign(authToken, d.srv.URL+"/hooks/other", form))
 	assert.Equal(t, http.StatusForbidden, status, "signed for another URL")

@@ -237,13 +237,12 @@ func TestMiddleware(t *testing.T) {
 	assert.Equal(t, body, string(echoed), "the body is put back for the handler")
 	assert.Equal(t, http.StatusForbidden, post(path, jsonSig, `{"CallSid":"CA8"}`, "application/json").StatusCode, "wrong hash")
 
-	// GET: the URL alone is signed.
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/app/status?CallSid=CA1", nil)
-	req.Header.Set(twiml.SignatureHeader, twiml.Signature(vectorToken, "https://voice.example.com:443/app/status?CallSid=CA1", nil))
-	getResp, err := http.DefaultClient.Do(req)
+	// GET: the URL alone is signed, here in the form with the default port.
+	req, err := twiml.NewSignedRequest(http.MethodGet, "https://voice.example.com:443/app/status", vectorToken, url.Values{"CallSid": {"CA1"}})
 	require.NoError(t, err)
-	getResp.Body.Close()
-	assert.Equal(t, http.StatusOK, getResp.StatusCode, "GET with the port form")
+	rec := httptest.NewRecorder()
+	srv.Config.Handler.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusOK, rec.Code, "GET with the port form")
 }
 
 func TestVerifierConfiguration(t *testing.T) {
@@ -299,13 +298,14 @@ func TestMiddlewareFormContentTypes(t *testing.T) {
 	form := url.Values{"CallSid": {"CA7"}}
 	public := "https://voice.example.com/app/voice"
 	for _, ct := range []string{"application/x-www-form-urlencoded; charset=utf-8", "Application/X-WWW-Form-Urlencoded"} {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/app/voice", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", ct)
-		req.Header.Set(twiml.SignatureHeader, twiml.Signature(vectorToken, public, form))
-		resp, err := http.DefaultClient.Do(req)
+		// Signed for the public URL, served by the server's handler as a
+		// proxy would pass it on.
+		req, err := twiml.NewSignedRequest(http.MethodPost, public, vectorToken, form)
 		require.NoError(t, err)
-		resp.Body.Close()
-		assert.Equal(t, http.StatusOK, resp.StatusCode, ct)
+		req.Header.Set("Content-Type", ct)
+		rec := httptest.NewRecorder()
+		srv.Config.Handler.ServeHTTP(rec, req)
+		assert.Equal(t, http.StatusOK, rec.Code, ct)
 	}
 	require.Len(t, *seen, 2)
 	assert.Equal(t, "CA7", (*seen)[1].Get("CallSid"))

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -39,9 +38,8 @@ func TestDialInServer(t *testing.T) {
 	defer srv.Close()
 
 	call := func(form url.Values) string {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/twilio/voice", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set(twiml.SignatureHeader, twiml.Signature("tw-token", srv.URL+"/twilio/voice", form))
+		req, err := twiml.NewSignedRequest(http.MethodPost, srv.URL+"/twilio/voice", "tw-token", form)
+		require.NoError(t, err)
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
