@@ -133,7 +133,7 @@ func ExampleNewHandler() {
 	fmt.Println(rec.Body.String())
 	// Output:
 	// 200
-	// <?xml version="1.0" encoding="UTF-8"?><Response><Dial action="/twilio/dial-status" answerOnBridge="true"><Sip username="U" password="P">sip:abc-defg-hij@sip.100ms.live</Sip></Dial></Response>
+	// <?xml version="1.0" encoding="UTF-8"?><Response><Dial action="https://voice.example.com/twilio/dial-status" answerOnBridge="true"><Sip username="U" password="P">sip:abc-defg-hij@sip.100ms.live</Sip></Dial></Response>
 }
 
 func ExampleSanitizeDisplayName() {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,8 +32,8 @@ type HandlerConfig struct {
 	InsecureSkipSignature bool
 
 	// Room decides the room of each call: StaticRoom, CachedRoom or a
-	// function of your own.
-	Room RoomFunc
+	// RoomFunc of your own.
+	Room Room
 	// Identity decides the caller's display name and user id. By default
 	// the caller gets none, and 100ms shows its masked number.
 	Identity IdentityFunc
@@ -42,7 +43,11 @@ type HandlerConfig struct {
 	// WithTransport.
 	AddressOptions []AddressOption
 	// Dial carries <Dial> attributes (action, timeout, callerId, ...) and
-	// Sip the <Sip> ones; see DialIn. answerOnBridge is on.
+	// Sip the <Sip> ones; see DialIn. answerOnBridge is on. An Action that
+	// starts with "/" is taken relative to PublicURL: with PublicURL
+	// "https://voice.example.com", Action "/twilio/dial-status" becomes
+	// "https://voice.example.com/twilio/dial-status", where StatusHandler
+	// is then mounted.
 	Dial twiml.Dial
 	Sip  twiml.Sip
 
@@ -63,9 +68,11 @@ type HandlerConfig struct {
 	// MaxBodyBytes bounds the webhook body, 64 KiB by default; larger
 	// requests get 413.
 	MaxBodyBytes int64
-	// Logger receives one line per call; nothing is logged by default.
-	// Lines carry the call SID, the room code and the outcome, never a
-	// credential or a full phone number.
+	// Logger receives one line per call, slog.Default() if nil: the room
+	// code of a bridged call, or why a call got the fallback. Lines carry
+	// the call SID and the caller's masked number, never a credential or a
+	// full phone number. To silence the handler, pass a logger whose
+	// handler is slog.DiscardHandler.
 	Logger *slog.Logger
 }
 
@@ -95,7 +102,7 @@ func DefaultDialFailed() twiml.Response {
 // use; make one with NewHandler.
 type Handler struct {
 	verifier   *twiml.Verifier
-	room       RoomFunc
+	room       Room
 	identity   IdentityFunc
 	addrOpts   []AddressOption
 	fallback   []byte
@@ -124,8 +131,11 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		maxBody:  cfg.MaxBodyBytes,
 		logger:   cfg.Logger,
 	}
-	if h.room == nil {
+	if f, ok := h.room.(RoomFunc); h.room == nil || ok && f == nil {
 		return nil, errors.New("sipconnect: HandlerConfig.Room is required (StaticRoom, CachedRoom or your own RoomFunc)")
+	}
+	if strings.HasPrefix(cfg.Dial.Action, "/") && cfg.PublicURL != "" {
+		cfg.Dial.Action = strings.TrimSuffix(cfg.PublicURL, "/") + cfg.Dial.Action
 	}
 	if h.timeout <= 0 {
 		h.timeout = 5 * time.Second
@@ -134,7 +144,15 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		h.maxBody = twiml.DefaultMaxBodyBytes
 	}
 	if h.logger == nil {
-		h.logger = slog.New(slog.DiscardHandler)
+		h.logger = slog.Default()
+	}
+	if r, ok := h.room.(staticRoom); ok {
+		// A code that can never work is refused now, with the error
+		// NewAddress gives, rather than answered with the fallback on
+		// every call.
+		if err := r.check(h.addrOpts); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case cfg.InsecureSkipSignature:
@@ -289,7 +307,7 @@ func (h *Handler) address(ctx context.Context, call Call) (addr Address, stage s
 		}
 	}()
 	stage = "room"
-	code, err := h.room(ctx, call)
+	code, err := h.room.RoomCode(ctx, call)
 	if err != nil {
 		return Address{}, stage, err
 	}

@@ -184,7 +184,7 @@ func TestHandlerStaticRoom(t *testing.T) {
 		Dial: twiml.Dial{Action: "/hooks/dial-status", Timeout: 30 * time.Second}})
 	status, body := d.signedPost(t, "/hooks/voice", callForm())
 	require.Equal(t, http.StatusOK, status, body)
-	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="/hooks/dial-status" timeout="30" answerOnBridge="true">`+
+	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="`+d.srv.URL+`/hooks/dial-status" timeout="30" answerOnBridge="true">`+
 		`<Sip username="sip-user" password="`+sipPassword+`">sip:abc-defg-hij@sip.100ms.live</Sip></Dial></Response>`, body)
 	a := decode(t, body)
 	require.NotNil(t, a.Dial)
@@ -288,29 +288,83 @@ func TestHandlerFallbacks(t *testing.T) {
 
 func TestHandlerRejectFallbackAndPanics(t *testing.T) {
 	d := newDialIn(t, sipconnect.HandlerConfig{
-		Room:     func(context.Context, sipconnect.Call) (string, error) { panic("bug in user code") },
+		Room:     sipconnect.RoomFunc(func(context.Context, sipconnect.Call) (string, error) { panic("bug in user code") }),
 		Fallback: twiml.Response{&twiml.Reject{Reason: twiml.ReasonBusy}},
 	})
 	status, body := d.signedPost(t, "/hooks/voice", callForm())
 	assert.Equal(t, 200, status)
 	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Reject reason="busy"/></Response>`, body)
 	assert.Contains(t, d.logs.String(), "bug in user code")
+}
 
-	d = newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("63f4a1b2c3d4e5f6a7b8c9d0")})
-	_, body = d.signedPost(t, "/hooks/voice", callForm())
-	assert.Nil(t, decode(t, body).Dial, "a room id is not dialled")
-	assert.Contains(t, d.logs.String(), "room id, not a room code")
+func TestNewHandlerRefusesAStaticRoomThatCannotWork(t *testing.T) {
+	for _, code := range []string{"6560c7a8e4b0a1b2c3d4e5f6", "not_a_code", "abc-defg", ""} {
+		_, want := sipconnect.NewAddress(code)
+		require.Error(t, want)
+		_, err := sipconnect.NewHandler(sipconnect.HandlerConfig{Room: sipconnect.StaticRoom(code), InsecureSkipSignature: true})
+		require.Error(t, err, code)
+		assert.Equal(t, want.Error(), err.Error(), "the message NewAddress gives")
+		var se *sipconnect.Error
+		require.ErrorAs(t, err, &se)
+		assert.Equal(t, "room code", se.Field)
+	}
+	_, err := sipconnect.NewHandler(sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("6560c7a8e4b0a1b2c3d4e5f6"), InsecureSkipSignature: true})
+	assert.ErrorIs(t, err, roomcode.ErrRoomID)
+	assert.ErrorContains(t, err, "this is a room id, not a room code")
+	// A host that the address options make invalid is caught as well.
+	_, err = sipconnect.NewHandler(sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij"), InsecureSkipSignature: true,
+		AddressOptions: []sipconnect.AddressOption{sipconnect.WithHost("bad host")}})
+	assert.ErrorIs(t, err, sipconnect.ErrHost)
+	_, err = sipconnect.NewHandler(sipconnect.HandlerConfig{Room: sipconnect.RoomFunc(nil), InsecureSkipSignature: true})
+	assert.ErrorContains(t, err, "Room is required")
+}
+
+func TestHandlerLogsToTheDefaultLogger(t *testing.T) {
+	// The one test that touches slog's default logger; none runs in parallel.
+	var logs syncBuffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+
+	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true,
+		Room: sipconnect.RoomFunc(func(context.Context, sipconnect.Call) (string, error) { return "", errors.New("no meeting now") })})
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/voice", strings.NewReader(callForm().Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	h.ServeHTTP(rec, req)
+	require.Equal(t, 200, rec.Code)
+	assert.Nil(t, decode(t, rec.Body.String()).Dial)
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	require.Len(t, lines, 1, "one line for the fallback: %s", logs.String())
+	assert.Contains(t, lines[0], "level=WARN")
+	assert.Contains(t, lines[0], "answering the fallback")
+	assert.Contains(t, lines[0], "no meeting now", "the line says why")
+	assert.Contains(t, lines[0], "stage=room")
+	assert.NotContains(t, lines[0], callerPhone)
+}
+
+func TestDialActionRelativeToPublicURL(t *testing.T) {
+	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij"),
+		Dial: twiml.Dial{Action: "/hooks/dial-status"}})
+	_, body := d.signedPost(t, "/hooks/voice", callForm())
+	a := decode(t, body)
+	require.NotNil(t, a.Dial)
+	assert.Equal(t, d.srv.URL+"/hooks/dial-status", a.Dial.Action)
+	// Twilio requests that URL, signed for it: the status handler accepts it.
+	status, _ := d.signedPost(t, "/hooks/dial-status", url.Values{"CallSid": {"CA1"}, "DialCallStatus": {"completed"}})
+	assert.Equal(t, 200, status)
 }
 
 func TestHandlerRoomFromCall(t *testing.T) {
 	rooms := map[string]string{"+18005550100": "sal-esxx-xyz", "+18005550199": "sup-port-abc"}
 	d := newDialIn(t, sipconnect.HandlerConfig{
-		Room: func(_ context.Context, c sipconnect.Call) (string, error) {
+		Room: sipconnect.RoomFunc(func(_ context.Context, c sipconnect.Call) (string, error) {
 			if code, ok := rooms[c.To]; ok {
 				return code, nil
 			}
 			return "", errors.New("no room for this number")
-		},
+		}),
 		Identity: func(_ context.Context, c sipconnect.Call) (sipconnect.Identity, error) {
 			return sipconnect.Identity{DisplayName: "Caller " + sipconnect.MaskNumber(c.From), UserID: "pstn-" + c.CallSid[:6],
 				Headers: headers.List{{Name: "X-Tenant", Value: "acme"}}}, nil

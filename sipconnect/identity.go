@@ -10,13 +10,33 @@ import (
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
+// A Room decides which room a call joins: StaticRoom, CachedRoom, or a
+// RoomFunc of your own. Implementations must be safe for concurrent use.
+type Room interface {
+	// RoomCode returns the room code of the room the call joins.
+	RoomCode(ctx context.Context, call Call) (string, error)
+}
+
 // RoomFunc decides which room a call joins, returning its room code.
 // It must be safe for concurrent use.
 type RoomFunc func(ctx context.Context, call Call) (roomCode string, err error)
 
-// StaticRoom sends every call to the room of one room code.
-func StaticRoom(roomCode string) RoomFunc {
-	return func(context.Context, Call) (string, error) { return roomCode, nil }
+// RoomCode calls f.
+func (f RoomFunc) RoomCode(ctx context.Context, call Call) (string, error) { return f(ctx, call) }
+
+// StaticRoom sends every call to the room of one room code. NewHandler
+// checks the code, so that a code that can never work (a room id, a typo)
+// is refused when the handler is made rather than when a caller rings.
+func StaticRoom(roomCode string) Room { return staticRoom(roomCode) }
+
+type staticRoom string
+
+func (r staticRoom) RoomCode(context.Context, Call) (string, error) { return string(r), nil }
+
+// check returns the error NewAddress gives for the code with opts.
+func (r staticRoom) check(opts []AddressOption) error {
+	_, err := NewAddress(string(r), opts...)
+	return err
 }
 
 // CachedRoom sends every call to the enabled room code of a room's role,

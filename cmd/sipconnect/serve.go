@@ -75,7 +75,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return errors.New("TWILIO_AUTH_TOKEN is not set: without it Twilio's signatures cannot be checked (use --insecure-skip-signature only for testing)")
 	}
 
-	var room sipconnect.RoomFunc
+	var room sipconnect.Room
 	var cleanup []func()
 	defer func() {
 		for _, f := range cleanup {
@@ -124,7 +124,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		Room:                  room,
 		Identity:              identity,
 		Credentials:           sipconnect.Credentials{Username: e.getenv("SIP_USERNAME"), Password: e.getenv("SIP_PASSWORD")},
-		Dial:                  twiml.Dial{Action: publicURL + "/twilio/dial-status"},
+		Dial:                  twiml.Dial{Action: "/twilio/dial-status"}, // relative to PublicURL
 		Logger:                logger,
 	}
 	handler, err := sipconnect.NewHandler(cfg)
