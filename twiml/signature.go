@@ -2,23 +2,17 @@ package twiml
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
+	"github.com/hmssip/interconnect-go/internal/twiliosig"
 	"github.com/hmssip/interconnect-go/internal/webhook"
 )
 
@@ -53,42 +47,10 @@ func Signature(authToken, fullURL string, params url.Values) string {
 }
 
 func signature(key []byte, fullURL string, params url.Values) string {
-	var sum [sha1.Size]byte
-	return base64.StdEncoding.EncodeToString(mac(newMAC(key), fullURL, params, sum[:0]))
+	return twiliosig.Sign(key, fullURL, params)
 }
 
-func newMAC(key []byte) hash.Hash { return hmac.New(sha1.New, key) }
-
-// mac appends to dst the HMAC, computed with h, of the signed string. The
-// string is built in one buffer and hashed with one Write.
-func mac(h hash.Hash, fullURL string, params url.Values, dst []byte) []byte {
-	var keysArr [32]string
-	keys := keysArr[:0]
-	n := len(fullURL)
-	for k, vs := range params {
-		keys = append(keys, k)
-		for _, v := range vs {
-			n += len(k) + len(v)
-		}
-	}
-	slices.Sort(keys)
-	buf := make([]byte, 0, n)
-	buf = append(buf, fullURL...)
-	for _, k := range keys {
-		vs := params[k]
-		if len(vs) > 1 {
-			vs = slices.Clone(vs)
-			slices.Sort(vs)
-		}
-		for _, v := range vs {
-			buf = append(buf, k...)
-			buf = append(buf, v...)
-		}
-	}
-	h.Reset()
-	h.Write(buf)
-	return h.Sum(dst)
-}
+func newMAC(key []byte) hash.Hash { return twiliosig.NewMAC(key) }
 
 // ValidateSignature reports whether signature is Twilio's signature for a
 // request to fullURL with the form parameters params. Twilio has signed
@@ -101,43 +63,8 @@ func ValidateSignature(authToken, fullURL string, params url.Values, signature s
 	return validSignature(newMAC([]byte(authToken)), fullURL, params, signature)
 }
 
-// encodedSignatureLen is the length of a signature in base64: the 20 bytes
-// of an HMAC-SHA1 in 28 characters, the last of them '='.
-const encodedSignatureLen = (sha1.Size + 2) / 3 * 4
-
-// strictBase64 refuses non-zero padding bits, so each signature has one
-// accepted spelling.
-var strictBase64 = base64.StdEncoding.Strict()
-
-// decodeSignature decodes an X-Twilio-Signature into dst. It accepts the
-// canonical encoding only: exactly 28 characters, zero padding bits and no
-// CR or LF, which base64 decoders otherwise skip.
-func decodeSignature(signature string, dst *[sha1.Size]byte) bool {
-	if len(signature) != encodedSignatureLen ||
-		strings.IndexByte(signature, '\n') >= 0 || strings.IndexByte(signature, '\r') >= 0 {
-		return false
-	}
-	var decoded [sha1.Size + 1]byte // DecodedLen(28)
-	n, err := strictBase64.Decode(decoded[:], []byte(signature))
-	if err != nil || n != sha1.Size {
-		return false
-	}
-	copy(dst[:], decoded[:n])
-	return true
-}
-
 func validSignature(h hash.Hash, fullURL string, params url.Values, signature string) bool {
-	var want, gotArr [sha1.Size]byte
-	if !decodeSignature(signature, &want) {
-		return false
-	}
-	if subtle.ConstantTimeCompare(mac(h, fullURL, params, gotArr[:0]), want[:]) == 1 {
-		return true
-	}
-	if other, ok := otherPortForm(fullURL); ok {
-		return subtle.ConstantTimeCompare(mac(h, other, params, gotArr[:0]), want[:]) == 1
-	}
-	return false
+	return twiliosig.Valid(h, fullURL, params, signature)
 }
 
 // ValidateJSONSignature reports whether signature is Twilio's signature for a
@@ -153,43 +80,7 @@ func ValidateJSONSignature(authToken, fullURL string, body []byte, signature str
 }
 
 func bodyHashMatches(fullURL string, body []byte) bool {
-	u, err := url.Parse(fullURL)
-	if err != nil {
-		return false
-	}
-	want, err := hex.DecodeString(u.Query().Get("bodySHA256"))
-	if err != nil || len(want) != sha256.Size {
-		return false
-	}
-	got := sha256.Sum256(body)
-	return subtle.ConstantTimeCompare(got[:], want) == 1
-}
-
-// otherPortForm returns fullURL with the scheme's default port added when
-// absent or removed when present, for http and https URLs.
-func otherPortForm(fullURL string) (string, bool) {
-	u, err := url.Parse(fullURL)
-	if err != nil || u.Host == "" {
-		return "", false
-	}
-	var port string
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-		port = "443"
-	case "http":
-		port = "80"
-	default:
-		return "", false
-	}
-	switch u.Port() {
-	case "":
-		u.Host += ":" + port
-	case port:
-		u.Host = strings.TrimSuffix(u.Host, ":"+port)
-	default:
-		return "", false
-	}
-	return u.String(), true
+	return twiliosig.BodyHashMatches(fullURL, body)
 }
 
 // Verifier checks that webhook requests come from Twilio. It is safe for
@@ -269,7 +160,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		return ErrMissingSignature
 	}
 	full := v.URL(r)
-	if strings.Contains(r.URL.RawQuery, "bodySHA256=") && r.URL.Query().Has("bodySHA256") {
+	if twiliosig.HasBodyHash(r.URL) {
 		body, err := webhook.ReadBody(w, r, v.max)
 		if err != nil {
 			return err
