@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -191,7 +192,13 @@ func TestHostileInputs(t *testing.T) {
 				assert.Equal(t, tt.field, se.Field)
 				assert.ErrorIs(t, err, tt.reason)
 				assert.True(t, a.IsZero(), "nothing half-built")
-				assert.Contains(t, err.Error(), tt.field)
+				if strings.ContainsAny(tt.field, "\r\n\x00") {
+					assert.Contains(t, err.Error(), strconv.Quote(tt.field), "a field that is not printable is quoted")
+				} else {
+					assert.Contains(t, err.Error(), tt.field)
+				}
+				assert.NotContains(t, err.Error(), "\n", "one line")
+				assert.NotContains(t, err.Error(), "\r", "one line")
 				return
 			}
 			require.NoError(t, err)
@@ -376,6 +383,8 @@ func TestErrorMessagesAndFields(t *testing.T) {
 			"X-Tenant", true, headers.ErrTooLong, "sipconnect: invalid X-Tenant: too long: 300 bytes, at most 256"},
 		{"empty custom header name", newAddr("abc-defg-hij", sipconnect.WithHeader("", "x")),
 			"header name", false, headers.ErrEmptyName, "sipconnect: invalid header name: empty header name"},
+		{"header name with a line break", newAddr("abc-defg-hij", sipconnect.WithHeader("X-A\r\nVia", "x")),
+			"X-A\r\nVia", true, headers.ErrNameChar, `sipconnect: invalid "X-A\r\nVia": character not allowed in a header name U+000D at byte 3`},
 		{"custom header name not X-", newAddr("abc-defg-hij", sipconnect.WithHeader("Via", "x")),
 			"Via", true, headers.ErrNotExtension, `sipconnect: invalid Via: custom header name must start with "X-"`},
 		{"repeated header", parse("sip:abc-defg-hij@sip.100ms.live?X-100ms-UserID=a&x-100ms-userid=b"),

@@ -2,6 +2,7 @@ package sipconnect
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/hmssip/interconnect-go/headers"
 )
@@ -42,13 +43,22 @@ type Error struct {
 	Err   error
 }
 
-// Error returns the message: the field and the reason.
+// Error returns the message: the field and the reason. A field that is
+// not printable ASCII (a header name holding a line break, say) is quoted,
+// so that the message stays one line.
 func (e *Error) Error() string {
+	field := e.Field
+	for i := 0; i < len(field); i++ {
+		if field[i] < 0x20 || field[i] >= 0x7f {
+			field = strconv.Quote(field)
+			break
+		}
+	}
 	var he *headers.Error
 	if errors.As(e.Err, &he) {
-		return "sipconnect: invalid " + e.Field + ": " + he.Reason()
+		return "sipconnect: invalid " + field + ": " + he.Reason()
 	}
-	return "sipconnect: invalid " + e.Field + ": " + e.Err.Error()
+	return "sipconnect: invalid " + field + ": " + e.Err.Error()
 }
 
 // Unwrap returns the reason.
