@@ -1,0 +1,88 @@
+package plivo
+
+import (
+	"errors"
+	"strconv"
+)
+
+// Reasons a document is refused. An [*Error] wraps one of them.
+var (
+	ErrRequired    = errors.New("required")
+	ErrRange       = errors.New("out of range")
+	ErrWholeUnits  = errors.New("not a whole number of seconds")
+	ErrEnum        = errors.New("not one of the allowed values")
+	ErrInvalidChar = errors.New("character not allowed")
+	ErrInvalidUTF8 = errors.New("invalid UTF-8")
+	ErrXMLChar     = errors.New("character XML 1.0 cannot carry")
+	ErrTooLong     = errors.New("too long")
+	ErrDuplicate   = errors.New("listed twice")
+	ErrNilVerb     = errors.New("nil verb or noun")
+	// ErrHeaderName means a sipHeaders name Plivo would refuse or rename:
+	// Plivo sends each name as X-PH-<name> and drops a pair whose name is
+	// not one upper-case letter followed by lower-case letters and digits
+	// (support.plivo.com "What are the rules for SIP headers"). 100ms
+	// recognises only X-100ms-Display-Name and X-100ms-UserID: put those in
+	// the SIP URI instead.
+	ErrHeaderName = errors.New("not a name Plivo sends unchanged as X-PH-<name>")
+	// ErrHeaderValue means a sipHeaders value Plivo cannot carry: only
+	// letters, digits and % are allowed, so "," "=" and spaces, which the
+	// k=v,k2=v2 list cannot hold either, are refused.
+	ErrHeaderValue = errors.New("character Plivo's sipHeaders value cannot carry")
+	// ErrCredentials means SIP credentials were given for a Plivo dial:
+	// Plivo's <User> noun has no username or password attribute.
+	ErrCredentials = errors.New("no SIP username or password attribute on Plivo's <User> noun")
+)
+
+// Error reports an invalid document: the element, the attribute ("#text"
+// for the element's text, "" for the element itself) and the reason. It
+// never holds a secret.
+type Error struct {
+	// Path locates the element, such as "Response/Dial[1]/User[1]".
+	Path string
+	// Attribute is the attribute at fault, "#text" for the text, or "".
+	Attribute string
+	// Offset is the byte offset of the bad character in the value, or -1.
+	Offset int
+	// Err is the reason, one of this package's Err* values, possibly
+	// wrapped with detail.
+	Err error
+}
+
+// Error returns the message: the element, the attribute and the reason.
+func (e *Error) Error() string {
+	s := "plivo: " + e.Path
+	switch e.Attribute {
+	case "":
+	case textAttr:
+		s += " text"
+	default:
+		s += " attribute " + e.Attribute
+	}
+	s += ": " + e.Err.Error()
+	if e.Offset >= 0 {
+		s += " at byte " + strconv.Itoa(e.Offset)
+	}
+	return s
+}
+
+// Unwrap returns the reason.
+func (e *Error) Unwrap() error { return e.Err }
+
+const textAttr = "#text"
+
+// CheckCredentials returns nil when username and password are both empty,
+// and otherwise an [*Error] wrapping [ErrCredentials] (naming the field,
+// never its value): Plivo's <User> noun has no SIP credential attributes
+// (plivo.com/docs/voice/xml/dial/user; plivo-go xml/plivoxml.go
+// UserElement has only sendDigits, sendOnPreanswer and sipHeaders). Call it
+// when a dial-in handler is configured, so that credentials meant for 100ms
+// are refused at start-up rather than silently dropped on every call.
+func CheckCredentials(username, password string) error {
+	switch {
+	case username != "":
+		return &Error{Path: "Response/Dial/User", Attribute: "username", Offset: -1, Err: ErrCredentials}
+	case password != "":
+		return &Error{Path: "Response/Dial/User", Attribute: "password", Offset: -1, Err: ErrCredentials}
+	}
+	return nil
+}
