@@ -1,0 +1,256 @@
+// Package xmldoc renders the call-control documents of the TwiML-like
+// carriers (Telnyx TeXML, SignalWire cXML): one element at a time, appended
+// to a buffer, attributes in the order they are written, unset ones left
+// out, every value escaped by package xmltext and checked on the way. The
+// carrier packages wrap the problem an Enc records into their own error
+// type, naming the element by its [Loc].
+package xmldoc
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hmssip/interconnect-go/internal/xmltext"
+)
+
+// Reasons a document is refused; the carrier packages export them.
+var (
+	ErrRequired     = errors.New("required")
+	ErrRange        = errors.New("out of range")
+	ErrWholeUnits   = errors.New("not a whole number of the attribute's unit")
+	ErrEnum         = errors.New("not one of the allowed values")
+	ErrDuplicate    = errors.New("value listed twice")
+	ErrInvalidChar  = errors.New("character not allowed")
+	ErrInvalidUTF8  = errors.New("invalid UTF-8")
+	ErrXMLChar      = errors.New("character XML 1.0 cannot carry")
+	ErrNoUsername   = errors.New("password given without username")
+	ErrNil          = errors.New("nil verb or noun")
+	ErrTooManyNouns = errors.New("too many nouns in one <Dial>")
+)
+
+// Text stands for an element's text content where an attribute is named.
+const Text = "#text"
+
+// Declaration is the XML declaration every document starts with.
+const Declaration = `<?xml version="1.0" encoding="UTF-8"?>`
+
+// Loc locates an element in a document: a verb of the Response and, when
+// Child is set, one of its children. Positions count from 1. The path string
+// is built only when there is an error to report.
+type Loc struct {
+	Verb  string
+	VI    int
+	Child string
+	CI    int
+}
+
+// In returns the location of the i-th (from 0) child named child.
+func (l Loc) In(child string, i int) Loc {
+	l.Child, l.CI = child, i+1
+	return l
+}
+
+// Path returns the location as "Response/Dial[1]/Sip[1]".
+func (l Loc) Path() string {
+	p := "Response/" + l.Verb + "[" + strconv.Itoa(l.VI) + "]"
+	if l.Child != "" {
+		p += "/" + l.Child + "[" + strconv.Itoa(l.CI) + "]"
+	}
+	return p
+}
+
+// Enc appends one element to Buf, checking each value as it goes. The first
+// problem is kept (Err, Attr, Off) and every later call does nothing, so an
+// element reads as a flat list of its attributes; the caller turns the
+// problem into its error type and throws the partial output away.
+type Enc struct {
+	Buf  []byte
+	Err  error
+	Attr string
+	Off  int
+}
+
+// Fail records a problem with the attribute attr (Text for the element's
+// text, "" for the element) at byte offset off (-1 when none), unless one is
+// recorded already.
+func (e *Enc) Fail(attr string, off int, reason error) {
+	if e.Err == nil {
+		e.Err, e.Attr, e.Off = reason, attr, off
+	}
+}
+
+// Open appends the start of an element's start tag.
+func (e *Enc) Open(name string) {
+	e.Buf = append(e.Buf, '<')
+	e.Buf = append(e.Buf, name...)
+}
+
+// Str appends name="value" with value escaped, or nothing when value is empty.
+func (e *Enc) Str(name, value string) {
+	if value == "" || e.Err != nil {
+		return
+	}
+	e.open(name)
+	e.escape(name, value, true)
+	e.Buf = append(e.Buf, '"')
+}
+
+func (e *Enc) open(name string) {
+	e.Buf = append(e.Buf, ' ')
+	e.Buf = append(e.Buf, name...)
+	e.Buf = append(e.Buf, '=', '"')
+}
+
+// Enum appends an enumerated attribute, or nothing when value is empty,
+// after checking that it is valid. value must need no escaping when valid.
+func (e *Enc) Enum(name, value string, valid bool) {
+	if value == "" || e.Err != nil {
+		return
+	}
+	if !valid {
+		e.Fail(name, -1, fmt.Errorf("%w: %q", ErrEnum, value))
+		return
+	}
+	e.open(name)
+	e.Buf = append(e.Buf, value...)
+	e.Buf = append(e.Buf, '"')
+}
+
+// Flag appends name="true" when b is set.
+func (e *Enc) Flag(name string, b bool) {
+	if b && e.Err == nil {
+		e.open(name)
+		e.Buf = append(e.Buf, `true"`...)
+	}
+}
+
+// Int appends v when it is not zero and lies in min..max, and records
+// ErrRange otherwise.
+func (e *Enc) Int(name string, v, min, max int) {
+	if v == 0 || e.Err != nil {
+		return
+	}
+	if v < min || v > max {
+		e.Fail(name, -1, fmt.Errorf("%w: %d, want %d to %d", ErrRange, v, min, max))
+		return
+	}
+	e.open(name)
+	e.Buf = strconv.AppendInt(e.Buf, int64(v), 10)
+	e.Buf = append(e.Buf, '"')
+}
+
+// Duration appends d as a whole number of units between min and max, or
+// nothing when d is zero.
+func (e *Enc) Duration(name string, d, unit time.Duration, min, max int64) {
+	if d == 0 || e.Err != nil {
+		return
+	}
+	v := int64(d / unit)
+	switch {
+	case d%unit != 0:
+		e.Fail(name, -1, fmt.Errorf("%w: %v is not a whole number of %v", ErrWholeUnits, d, unit))
+	case v < min || v > max:
+		e.Fail(name, -1, fmt.Errorf("%w: %v, want %v to %v", ErrRange, d, time.Duration(min)*unit, time.Duration(max)*unit))
+	default:
+		e.open(name)
+		e.Buf = strconv.AppendInt(e.Buf, v, 10)
+		e.Buf = append(e.Buf, '"')
+	}
+}
+
+// List appends a space-separated list attribute, checking that every value
+// is valid and listed once.
+func List[T ~string](e *Enc, name string, vs []T, valid func(T) bool) {
+	if len(vs) == 0 || e.Err != nil {
+		return
+	}
+	for i, v := range vs {
+		if !valid(v) {
+			e.Fail(name, -1, fmt.Errorf("%w: %q", ErrEnum, string(v)))
+			return
+		}
+		for _, w := range vs[:i] {
+			if v == w {
+				e.Fail(name, -1, fmt.Errorf("%w: %q", ErrDuplicate, string(v)))
+				return
+			}
+		}
+	}
+	e.open(name)
+	for i, v := range vs {
+		if i > 0 {
+			e.Buf = append(e.Buf, ' ')
+		}
+		e.Buf = append(e.Buf, v...)
+	}
+	e.Buf = append(e.Buf, '"')
+}
+
+// StartContent ends the start tag of an element that has children.
+func (e *Enc) StartContent() {
+	if e.Err == nil {
+		e.Buf = append(e.Buf, '>')
+	}
+}
+
+// CloseText ends the element: self-closed when text is empty, else with
+// text escaped and an end tag.
+func (e *Enc) CloseText(name, text string) {
+	if e.Err != nil {
+		return
+	}
+	if text == "" {
+		e.Buf = append(e.Buf, '/', '>')
+		return
+	}
+	e.Buf = append(e.Buf, '>')
+	e.escape(Text, text, false)
+	e.End(name)
+}
+
+// End appends an end tag.
+func (e *Enc) End(name string) {
+	if e.Err != nil {
+		return
+	}
+	e.Buf = append(e.Buf, '<', '/')
+	e.Buf = append(e.Buf, name...)
+	e.Buf = append(e.Buf, '>')
+}
+
+func (e *Enc) escape(attr, s string, inAttr bool) {
+	out, bad, r := xmltext.Escape(e.Buf, s, inAttr)
+	e.Buf = out
+	switch {
+	case bad < 0:
+	case r == utf8.RuneError:
+		e.Fail(attr, bad, ErrInvalidUTF8)
+	default:
+		e.Fail(attr, bad, fmt.Errorf("%w: %U", ErrXMLChar, r))
+	}
+}
+
+// CheckChars records ErrInvalidChar at the first byte of s that ok refuses,
+// with what in the message ("digits are 0-9 * #").
+func (e *Enc) CheckChars(name, s string, ok func(byte) bool, what string) {
+	if e.Err != nil {
+		return
+	}
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			e.Fail(name, i, fmt.Errorf("%w: %s", ErrInvalidChar, what))
+			return
+		}
+	}
+}
+
+// HasSIPScheme reports whether uri starts with "sip:" or "sips:", in any case.
+func HasSIPScheme(uri string) bool {
+	if len(uri) < 4 || uri[0]|0x20 != 's' || uri[1]|0x20 != 'i' || uri[2]|0x20 != 'p' {
+		return false
+	}
+	return uri[3] == ':' || len(uri) > 4 && uri[3]|0x20 == 's' && uri[4] == ':'
+}
