@@ -1,0 +1,71 @@
+package signalwire
+
+import (
+	"strconv"
+
+	"github.com/hmssip/interconnect-go/internal/xmldoc"
+)
+
+// Reasons a document is refused. An [*Error] wraps one of them.
+var (
+	ErrRequired    = xmldoc.ErrRequired
+	ErrRange       = xmldoc.ErrRange
+	ErrWholeUnits  = xmldoc.ErrWholeUnits
+	ErrEnum        = xmldoc.ErrEnum
+	ErrDuplicate   = xmldoc.ErrDuplicate
+	ErrInvalidChar = xmldoc.ErrInvalidChar
+	ErrInvalidUTF8 = xmldoc.ErrInvalidUTF8
+	ErrXMLChar     = xmldoc.ErrXMLChar
+	ErrNoUsername  = xmldoc.ErrNoUsername
+	ErrNil         = xmldoc.ErrNil
+)
+
+// Error reports an invalid document: the element (with its position among
+// its siblings, counted from 1), the attribute ("#text" for the element's
+// text) and the reason. It never holds an attribute's value when that value
+// may be a secret (the SIP password).
+type Error struct {
+	// Path locates the element, such as "Response/Dial[1]/Sip[1]".
+	Path string
+	// Attribute is the attribute at fault, "#text" for the element's text,
+	// or "" for the element itself.
+	Attribute string
+	// Offset is the byte offset of the bad character in the value, or -1.
+	Offset int
+	// Err is the reason, one of this package's Err* values, possibly wrapped
+	// with detail.
+	Err error
+}
+
+// Error returns the message: the element, the attribute and the reason.
+func (e *Error) Error() string {
+	s := "signalwire: " + e.Path
+	switch e.Attribute {
+	case "":
+	case xmldoc.Text:
+		s += " text"
+	default:
+		s += " attribute " + e.Attribute
+	}
+	s += ": " + e.Err.Error()
+	if e.Offset >= 0 {
+		s += " at byte " + strconv.Itoa(e.Offset)
+	}
+	return s
+}
+
+// Unwrap returns the reason.
+func (e *Error) Unwrap() error { return e.Err }
+
+func fail(l xmldoc.Loc, attr string, off int, reason error) error {
+	return &Error{Path: l.Path(), Attribute: attr, Offset: off, Err: reason}
+}
+
+// result returns the encoder's output and, if it recorded a problem, the
+// *Error that reports it at l.
+func result(e *xmldoc.Enc, l xmldoc.Loc) ([]byte, error) {
+	if e.Err != nil {
+		return e.Buf, fail(l, e.Attr, e.Off, e.Err)
+	}
+	return e.Buf, nil
+}

@@ -1,0 +1,82 @@
+package signalwire
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/hmssip/interconnect-go/internal/xmldoc"
+)
+
+// XMLDeclaration is the XML declaration every document starts with.
+const XMLDeclaration = xmldoc.Declaration
+
+// ContentType is the Content-Type a cXML answer is served with.
+const ContentType = "text/xml; charset=utf-8"
+
+// Response is a cXML document: the verbs SignalWire runs in order.
+type Response []Verb
+
+// Validate checks the whole document and returns the first problem as an
+// [*Error], or nil.
+func (r Response) Validate() error {
+	var scratch [1024]byte
+	_, err := r.AppendXML(scratch[:0])
+	return err
+}
+
+// AppendXML validates the document and appends it to dst. On error it
+// returns dst with its original length and an [*Error]: nothing is
+// half-written, although bytes past that length in dst's spare capacity may
+// have been overwritten.
+func (r Response) AppendXML(dst []byte) ([]byte, error) {
+	start := len(dst)
+	dst = append(dst, XMLDeclaration...)
+	if len(r) == 0 {
+		return append(dst, "<Response/>"...), nil
+	}
+	dst = append(dst, "<Response>"...)
+	for i, v := range r {
+		if v == nil {
+			return dst[:start], fail(xmldoc.Loc{Verb: "?", VI: i + 1}, "", -1, ErrNil)
+		}
+		var err error
+		if dst, err = v.appendXML(dst, xmldoc.Loc{Verb: v.verbName(), VI: i + 1}); err != nil {
+			return dst[:start], err
+		}
+	}
+	return append(dst, "</Response>"...), nil
+}
+
+// MarshalText implements [encoding.TextMarshaler]: the document, or the
+// validation error.
+func (r Response) MarshalText() ([]byte, error) {
+	return r.AppendXML(make([]byte, 0, 512))
+}
+
+// WriteTo validates the document and writes it to w. It implements
+// [io.WriterTo]. Nothing is written when the document is invalid.
+func (r Response) WriteTo(w io.Writer) (int64, error) {
+	b, err := r.AppendXML(make([]byte, 0, 512))
+	if err != nil {
+		return 0, err
+	}
+	n, err := w.Write(b)
+	return int64(n), err
+}
+
+// WriteHTTP validates the document and sends it with status 200 and
+// Content-Type [ContentType]. When the document is invalid it writes nothing
+// and returns the error, so the caller can still answer something else.
+func (r Response) WriteHTTP(w http.ResponseWriter) error {
+	b, err := r.AppendXML(make([]byte, 0, 512))
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", ContentType)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(b)
+	return err
+}

@@ -1,0 +1,236 @@
+package signalwire
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/hmssip/interconnect-go/internal/secret"
+	"github.com/hmssip/interconnect-go/internal/twiliosig"
+	"github.com/hmssip/interconnect-go/internal/webhook"
+)
+
+// The headers that carry the signature. SignalWire sends the same value in
+// both for cXML webhooks; a [Verifier] reads SignatureHeader and falls back
+// to TwilioSignatureHeader only when SignatureHeader is absent.
+const (
+	SignatureHeader       = "X-SignalWire-Signature"
+	TwilioSignatureHeader = "X-Twilio-Signature"
+)
+
+// DefaultMaxBodyBytes bounds the body a [Verifier] reads from a webhook.
+const DefaultMaxBodyBytes = 64 << 10
+
+// Reasons a webhook request fails verification. [Verifier.Middleware]
+// answers 413 to ErrBodyTooLarge and 403 to the others.
+var (
+	ErrMissingSignature = errors.New("signalwire: missing " + SignatureHeader + " header")
+	ErrInvalidSignature = errors.New("signalwire: invalid " + SignatureHeader)
+	ErrBodyHash         = errors.New("signalwire: body does not match bodySHA256")
+	ErrBodyTooLarge     = errors.New("signalwire: request body too large")
+)
+
+// Signature returns the signature SignalWire sends for a cXML webhook to
+// fullURL (scheme, host, path and query, as requested) with the form
+// parameters params (nil for a GET or a JSON body): Twilio's scheme keyed
+// with the project's signing key, the standard base64 of the HMAC-SHA1 of
+// fullURL followed by every parameter name and value sorted by name.
+func Signature(signingKey, fullURL string, params url.Values) string {
+	return twiliosig.Sign([]byte(signingKey), fullURL, params)
+}
+
+// Verifier checks that cXML webhook requests come from SignalWire. It is
+// safe for concurrent use. It never shows the signing key, however it is
+// printed, and has no method that returns it.
+type Verifier struct {
+	key  secret.Secret
+	base string
+	max  int64
+	macs sync.Pool // keyed HMAC-SHA1 states, reset and reused
+}
+
+// VerifierOption configures a [Verifier].
+type VerifierOption func(*Verifier)
+
+// WithMaxBodyBytes bounds the body the Verifier reads, [DefaultMaxBodyBytes]
+// by default. A larger body fails with [ErrBodyTooLarge].
+func WithMaxBodyBytes(n int64) VerifierOption { return func(v *Verifier) { v.max = n } }
+
+// NewVerifier returns a Verifier for the project whose signing key is
+// signingKey (Dashboard, API page). publicBaseURL is the scheme and host
+// (and any path prefix a proxy strips) under which SignalWire reaches this
+// server, such as "https://voice.example.com": the signed URL is
+// publicBaseURL followed by the request's path and query as received. It is
+// taken from configuration, never from the request's Host header. No error
+// shows the key.
+func NewVerifier(signingKey, publicBaseURL string, opts ...VerifierOption) (*Verifier, error) {
+	if signingKey == "" {
+		return nil, errors.New("signalwire: empty signing key")
+	}
+	u, err := url.Parse(publicBaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, errors.New("signalwire: public base URL: want http(s)://host[/prefix]")
+	}
+	v := &Verifier{key: secret.New(signingKey), base: strings.TrimSuffix(publicBaseURL, "/"), max: DefaultMaxBodyBytes}
+	for _, o := range opts {
+		o(v)
+	}
+	if v.max <= 0 {
+		return nil, errors.New("signalwire: body limit must be positive")
+	}
+	v.macs.New = func() any { return twiliosig.NewMAC([]byte(v.key.Value())) }
+	return v, nil
+}
+
+func (v *Verifier) check(fullURL string, params url.Values, signature string) bool {
+	h := v.macs.Get().(hash.Hash)
+	defer v.macs.Put(h)
+	return twiliosig.Valid(h, fullURL, params, signature)
+}
+
+// URL returns the URL SignalWire signed for r: the public base URL followed
+// by the request URI as received.
+func (v *Verifier) URL(r *http.Request) string {
+	uri := r.RequestURI
+	if uri == "" || !strings.HasPrefix(uri, "/") {
+		uri = r.URL.RequestURI()
+	}
+	return v.base + uri
+}
+
+// Verify checks r's signature: in canonical base64 only, with the URL tried
+// with and without the default port. For a form POST it reads the body
+// (bounded by the limit), parses it into r.PostForm and puts it back in
+// r.Body; for a request whose URL carries bodySHA256 (a JSON body) it
+// checks the signature of the URL alone and the body's hash. It returns
+// nil, [ErrMissingSignature], [ErrInvalidSignature], [ErrBodyHash], an
+// error wrapping [ErrBodyTooLarge], or another error for a body that cannot
+// be read or parsed.
+func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
+	sig := r.Header.Get(SignatureHeader)
+	if sig == "" {
+		sig = r.Header.Get(TwilioSignatureHeader)
+	}
+	if sig == "" {
+		return ErrMissingSignature
+	}
+	full := v.URL(r)
+	var body []byte
+	if r.Method == http.MethodPost || twiliosig.HasBodyHash(r.URL) {
+		var err error
+		body, err = webhook.ReadBody(w, r, v.max)
+		if errors.Is(err, webhook.ErrBodyTooLarge) {
+			return fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, v.max)
+		} else if err != nil {
+			return fmt.Errorf("signalwire: reading webhook body: %w", err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	if twiliosig.HasBodyHash(r.URL) {
+		if !v.check(full, nil, sig) {
+			return ErrInvalidSignature
+		}
+		if !twiliosig.BodyHashMatches(full, body) {
+			return ErrBodyHash
+		}
+		return nil
+	}
+	var params url.Values
+	if r.Method == http.MethodPost && isForm(r.Header.Get("Content-Type")) {
+		var err error
+		if params, err = url.ParseQuery(string(body)); err != nil {
+			return fmt.Errorf("signalwire: parsing webhook form: %w", err)
+		}
+	}
+	if !v.check(full, params, sig) {
+		return ErrInvalidSignature
+	}
+	if params != nil {
+		r.PostForm = params
+	}
+	return nil
+}
+
+// Middleware returns a handler that answers requests failing Verify with
+// 413 for a body over the limit, 403 for a missing or wrong signature or
+// body hash and 400 for an unreadable body, and passes verified requests to
+// next with their form parsed and their body in place.
+func (v *Verifier) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := v.Verify(w, r); err != nil {
+			status := errorStatus(err)
+			http.Error(w, http.StatusText(status), status)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func errorStatus(err error) int {
+	switch {
+	case errors.Is(err, ErrBodyTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrInvalidSignature), errors.Is(err, ErrBodyHash):
+		return http.StatusForbidden
+	}
+	return http.StatusBadRequest
+}
+
+// isForm reports whether a Content-Type is application/x-www-form-urlencoded.
+func isForm(contentType string) bool {
+	ct, _, _ := strings.Cut(contentType, ";")
+	return strings.EqualFold(strings.TrimSpace(ct), "application/x-www-form-urlencoded")
+}
+
+// NewSignedRequest returns a request signed as SignalWire signs a cXML
+// webhook, with the signature in [SignatureHeader], for testing a handler
+// wrapped by [Verifier.Middleware]: POST sends params as a form body and
+// signs fullURL with them; GET appends params to the query and signs the
+// resulting URL alone. fullURL is the absolute http(s) URL SignalWire would
+// request. It fails for another method, an empty key, or a URL that is not
+// absolute http(s) or has a fragment; no error shows the key.
+func NewSignedRequest(method, fullURL, signingKey string, params url.Values) (*http.Request, error) {
+	if method != http.MethodGet && method != http.MethodPost {
+		return nil, fmt.Errorf("signalwire: signed request: method %q: want GET or POST", method)
+	}
+	if signingKey == "" {
+		return nil, errors.New("signalwire: signed request: empty signing key")
+	}
+	u, err := url.Parse(fullURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.Fragment != "" || strings.Contains(fullURL, "#") {
+		return nil, errors.New("signalwire: signed request: want an absolute http or https URL without a fragment")
+	}
+	if method == http.MethodGet {
+		signed := fullURL
+		if len(params) > 0 {
+			switch {
+			case strings.HasSuffix(fullURL, "?"):
+			case strings.Contains(fullURL, "?"):
+				signed += "&"
+			default:
+				signed += "?"
+			}
+			signed += params.Encode()
+		}
+		req, err := http.NewRequest(method, signed, http.NoBody)
+		if err != nil {
+			return nil, errors.New("signalwire: signed request: URL with parameters cannot be parsed")
+		}
+		req.Header.Set(SignatureHeader, Signature(signingKey, signed, nil))
+		return req, nil
+	}
+	req, err := http.NewRequest(method, fullURL, strings.NewReader(params.Encode()))
+	if err != nil {
+		return nil, errors.New("signalwire: signed request: URL cannot be parsed")
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(SignatureHeader, Signature(signingKey, fullURL, params))
+	return req, nil
+}
