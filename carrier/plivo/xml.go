@@ -112,9 +112,10 @@ type Dial struct {
 // User dials a SIP URI (plivo.com/docs/voice/xml/dial/user). It has no
 // credential attributes: see [CheckCredentials].
 type User struct {
-	// URI is the SIP URI, the element's text: "sip:" or "sips:" and
-	// printable ASCII only, so the X-100ms headers in its "?" part must be
-	// percent-encoded already (as sipconnect.Address renders them).
+	// URI is the SIP URI, the element's text: "sip:" or "sips:", printable
+	// ASCII without spaces or any of " < > \ ^ ` { | }, so the X-100ms
+	// headers in its "?" part must be percent-encoded already (as
+	// sipconnect.Address renders them).
 	URI string
 	// SendDigits are DTMF tones sent on answer: 0-9 * # and w/W pauses.
 	SendDigits      string
@@ -448,7 +449,7 @@ func checkSIPURI(uri string) (int, error) {
 		return -1, fmt.Errorf("%w: want a sip: or sips: URI", ErrInvalidChar)
 	}
 	for i := 0; i < len(uri); i++ {
-		if c := uri[i]; c <= ' ' || c >= 0x7F {
+		if c := uri[i]; c <= ' ' || c >= 0x7F || strings.IndexByte("\"<>\\^`{|}", c) >= 0 {
 			return i, fmt.Errorf("%w: %q (percent-encode it)", ErrInvalidChar, c)
 		}
 	}
