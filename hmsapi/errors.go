@@ -1,9 +1,10 @@
-package roomcode
+package hmsapi
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -11,33 +12,43 @@ import (
 // Sentinel errors. An [*APIError] matches the one for its status with
 // [errors.Is].
 var (
-	ErrBadRequest   = errors.New("roomcode: bad request")              // 400
-	ErrUnauthorized = errors.New("roomcode: unauthorized")             // 401: the management token was refused
-	ErrForbidden    = errors.New("roomcode: forbidden")                // 403: room disabled, role gone or no permission
-	ErrNotFound     = errors.New("roomcode: not found")                // 404: room, role or code not found
-	ErrRateLimited  = errors.New("roomcode: rate limited")             // 429
-	ErrServer       = errors.New("roomcode: server error")             // 5xx
-	ErrNoCode       = errors.New("roomcode: no enabled room code")     // a lookup found no enabled code
-	ErrResponse     = errors.New("roomcode: unreadable response")      // a 2xx body that is not the expected JSON
-	ErrTooLarge     = errors.New("roomcode: response body over limit") // a body over the client's limit
-	ErrInvalidInput = errors.New("roomcode: invalid input")            // an argument refused before sending; see InputError
+	ErrBadRequest   = errors.New("hmsapi: bad request")              // 400
+	ErrUnauthorized = errors.New("hmsapi: unauthorized")             // 401: the management token was refused
+	ErrForbidden    = errors.New("hmsapi: forbidden")                // 403: room disabled, role gone or no permission
+	ErrNotFound     = errors.New("hmsapi: not found")                // 404: room, role or code not found
+	ErrRateLimited  = errors.New("hmsapi: rate limited")             // 429
+	ErrServer       = errors.New("hmsapi: server error")             // 5xx
+	ErrResponse     = errors.New("hmsapi: unreadable response")      // a 2xx body that is not the expected JSON
+	ErrTooLarge     = errors.New("hmsapi: response body over limit") // a body over the client's limit
+	ErrInvalidInput = errors.New("hmsapi: invalid input")            // an argument refused before sending; see InputError
 )
 
-// InputError reports an argument that the client refuses before sending
-// anything: which argument ("room id", "role", "code", "limit") and why. It
-// matches ErrInvalidInput with errors.Is.
+// InputError reports an argument that a client refuses before sending
+// anything: which argument (such as "room id", "role", "code", "limit",
+// "to", "digits" or a header's name) and why. It matches ErrInvalidInput
+// with errors.Is.
 type InputError struct {
 	Field  string
 	Reason string
 }
 
-// Error returns "roomcode: invalid <field>: <reason>".
-func (e *InputError) Error() string { return "roomcode: invalid " + e.Field + ": " + e.Reason }
+// Error returns "hmsapi: invalid <field>: <reason>", the field quoted when
+// it is not printable ASCII.
+func (e *InputError) Error() string {
+	field := e.Field
+	for i := 0; i < len(field); i++ {
+		if field[i] < 0x20 || field[i] >= 0x7f {
+			field = strconv.Quote(field)
+			break
+		}
+	}
+	return "hmsapi: invalid " + field + ": " + e.Reason
+}
 
 // Unwrap returns ErrInvalidInput.
 func (e *InputError) Unwrap() error { return ErrInvalidInput }
 
-// APIError is an error answer from the Room Code API. The API's JSON error
+// APIError is an error answer from the 100ms REST API. The API's JSON error
 // body ({"code":..,"message":..,"details":[..]}) fills Code, Message and
 // Details; any other body (an HTML page from a proxy, an empty one) is kept,
 // trimmed, in Body so the error stays readable.
@@ -57,7 +68,7 @@ type APIError struct {
 // and details, and the request id.
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "roomcode: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	fmt.Fprintf(&b, "hmsapi: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
 	switch {
 	case e.Message != "":
 		b.WriteString(": " + e.Message)

@@ -1,4 +1,4 @@
-package roomcode
+package hmsapi
 
 import (
 	"errors"
@@ -11,11 +11,12 @@ import (
 	"time"
 )
 
-// RetryPolicy says how the client retries failed requests. Reads (GET) and
-// enabling or disabling a code, which are idempotent, are retried after a
-// connection error, a 429 or a 5xx other than 501. Creating codes is retried
-// only when the connection was never established, since repeating a create
-// that reached the server could mint extra codes.
+// RetryPolicy says how the client retries failed requests. Repeatable
+// requests (reads, idempotent writes such as enabling a room code or
+// removing a peer) are retried after a connection error, a 429 or a 5xx
+// other than 501. Other requests (creating room codes, placing a call) are
+// retried only when the connection was never established, since repeating
+// one that reached the server could create twice what was asked once.
 type RetryPolicy struct {
 	MaxRetries int           // retries after the first attempt; 0 disables retries
 	BaseDelay  time.Duration // the first backoff, doubled for each retry
@@ -32,18 +33,10 @@ func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxRetries: 3, BaseDelay: 200 * time.Millisecond, MaxDelay: 5 * time.Second, MaxRetryAfter: 30 * time.Second}
 }
 
-// requestKind says what a request may have done if repeated.
-type requestKind uint8
-
-const (
-	idempotent requestKind = iota // GET and the enable/disable POST
-	creating                      // the create POSTs
-)
-
 // shouldRetry decides whether to retry after attempt (0 for the first) ended
 // with status (0 when there was no response) or transport error err. It is a
 // pure function, so that the policy can be read, and tested, in one place.
-func shouldRetry(p RetryPolicy, kind requestKind, status int, err error, attempt int) (bool, string) {
+func shouldRetry(p RetryPolicy, repeatable bool, status int, err error, attempt int) (bool, string) {
 	if attempt >= p.MaxRetries {
 		return false, "retries exhausted"
 	}
@@ -51,20 +44,20 @@ func shouldRetry(p RetryPolicy, kind requestKind, status int, err error, attempt
 		switch {
 		case errors.Is(err, ErrTooLarge):
 			return false, "response too large"
-		case kind == idempotent:
+		case repeatable:
 			return true, "connection error"
 		case notSent(err):
 			return true, "connection not established"
 		default:
-			return false, "create may have reached the server"
+			return false, "request may have reached the server"
 		}
 	}
 	retryable := status == http.StatusTooManyRequests || status >= 500 && status != http.StatusNotImplemented
 	switch {
 	case !retryable:
 		return false, "not retryable"
-	case kind == creating:
-		return false, "create may have reached the server"
+	case !repeatable:
+		return false, "request may have reached the server"
 	case status == http.StatusTooManyRequests:
 		return true, "rate limited"
 	default:

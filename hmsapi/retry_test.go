@@ -1,4 +1,4 @@
-package roomcode
+package hmsapi
 
 import (
 	"errors"
@@ -16,35 +16,35 @@ func TestShouldRetry(t *testing.T) {
 	dial := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	reset := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
 	tests := []struct {
-		kind    requestKind
+		kind    bool
 		status  int
 		err     error
 		attempt int
 		want    bool
 		reason  string
 	}{
-		{idempotent, 429, nil, 0, true, "rate limited"},
-		{idempotent, 500, nil, 1, true, "server error"},
-		{idempotent, 502, nil, 0, true, "server error"},
-		{idempotent, 503, nil, 0, true, "server error"},
-		{idempotent, 504, nil, 0, true, "server error"},
-		{idempotent, 501, nil, 0, false, "not retryable"},
-		{idempotent, 503, nil, 2, false, "retries exhausted"},
-		{idempotent, 400, nil, 0, false, "not retryable"},
-		{idempotent, 401, nil, 0, false, "not retryable"},
-		{idempotent, 403, nil, 0, false, "not retryable"},
-		{idempotent, 404, nil, 0, false, "not retryable"},
-		{idempotent, 0, reset, 0, true, "connection error"},
-		{idempotent, 0, dial, 0, true, "connection error"},
-		{creating, 0, dial, 0, true, "connection not established"},
-		{creating, 0, fmt.Errorf("post: %w", dial), 1, true, "connection not established"},
-		{creating, 0, &net.DNSError{Err: "no such host", Name: "x"}, 0, true, "connection not established"},
-		{creating, 0, reset, 0, false, "create may have reached the server"},
-		{creating, 0, errors.New("EOF"), 0, false, "create may have reached the server"},
-		{creating, 503, nil, 0, false, "create may have reached the server"},
-		{creating, 429, nil, 0, false, "create may have reached the server"},
-		{creating, 0, dial, 2, false, "retries exhausted"},
-		{idempotent, 0, fmt.Errorf("%w: more than 1 bytes", ErrTooLarge), 0, false, "response too large"},
+		{true, 429, nil, 0, true, "rate limited"},
+		{true, 500, nil, 1, true, "server error"},
+		{true, 502, nil, 0, true, "server error"},
+		{true, 503, nil, 0, true, "server error"},
+		{true, 504, nil, 0, true, "server error"},
+		{true, 501, nil, 0, false, "not retryable"},
+		{true, 503, nil, 2, false, "retries exhausted"},
+		{true, 400, nil, 0, false, "not retryable"},
+		{true, 401, nil, 0, false, "not retryable"},
+		{true, 403, nil, 0, false, "not retryable"},
+		{true, 404, nil, 0, false, "not retryable"},
+		{true, 0, reset, 0, true, "connection error"},
+		{true, 0, dial, 0, true, "connection error"},
+		{false, 0, dial, 0, true, "connection not established"},
+		{false, 0, fmt.Errorf("post: %w", dial), 1, true, "connection not established"},
+		{false, 0, &net.DNSError{Err: "no such host", Name: "x"}, 0, true, "connection not established"},
+		{false, 0, reset, 0, false, "request may have reached the server"},
+		{false, 0, errors.New("EOF"), 0, false, "request may have reached the server"},
+		{false, 503, nil, 0, false, "request may have reached the server"},
+		{false, 429, nil, 0, false, "request may have reached the server"},
+		{false, 0, dial, 2, false, "retries exhausted"},
+		{true, 0, fmt.Errorf("%w: more than 1 bytes", ErrTooLarge), 0, false, "response too large"},
 	}
 	for _, tt := range tests {
 		got, reason := shouldRetry(p, tt.kind, tt.status, tt.err, tt.attempt)

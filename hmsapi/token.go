@@ -1,4 +1,4 @@
-package roomcode
+package hmsapi
 
 import (
 	"context"
@@ -84,7 +84,7 @@ func NewManagementTokens(accessKey, appSecret string, opts ...TokenOption) (*Man
 	return newManagementTokens(accessKey, appSecret, time.Now, opts)
 }
 
-var errNoAppCredentials = errors.New("roomcode: management tokens need both an access key and an app secret")
+var errNoAppCredentials = errors.New("hmsapi: management tokens need both an access key and an app secret")
 
 // newManagementTokens is NewManagementTokens with the clock used when opts
 // set none.
@@ -97,10 +97,10 @@ func newManagementTokens(accessKey, appSecret string, now func() time.Time, opts
 		o(m)
 	}
 	if m.now == nil {
-		return nil, errors.New("roomcode: nil token clock")
+		return nil, errors.New("hmsapi: nil token clock")
 	}
 	if m.validity <= tokenSkew {
-		return nil, fmt.Errorf("roomcode: token validity %v is too short", m.validity)
+		return nil, fmt.Errorf("hmsapi: token validity %v is too short", m.validity)
 	}
 	m.renewAt = min(m.validity/10, 5*time.Minute)
 	return m, nil
@@ -143,23 +143,42 @@ func (m *ManagementTokens) mintLocked(now time.Time) (string, error) {
 // appSecret carrying the claims access_key, type "management", version 2,
 // iat, nbf, exp and a random jti.
 func MintManagementToken(accessKey, appSecret string, now time.Time, validity time.Duration) (string, error) {
+	return mint(appSecret, jwt.MapClaims{"access_key": accessKey, "type": "management"}, now, validity)
+}
+
+// AppClaims say whom an app token (a client auth token) is for: the peer a
+// client SDK would join as. The DTMF endpoint takes such a token for the
+// room its tones go to.
+type AppClaims struct {
+	RoomID string
+	Role   string
+	UserID string
+}
+
+// MintAppToken returns an app token (client auth token) valid from now
+// (backdated ten seconds for clock skew) for validity: an HS256 JWT keyed
+// with appSecret carrying the claims access_key, room_id, user_id, role,
+// type "app", version 2, iat, nbf, exp and a random jti.
+func MintAppToken(accessKey, appSecret string, c AppClaims, now time.Time, validity time.Duration) (string, error) {
+	return mint(appSecret, jwt.MapClaims{"access_key": accessKey, "type": "app",
+		"room_id": c.RoomID, "role": c.Role, "user_id": c.UserID}, now, validity)
+}
+
+// mint adds version, iat, nbf, exp and jti to claims and signs them.
+func mint(appSecret string, claims jwt.MapClaims, now time.Time, validity time.Duration) (string, error) {
 	jti, err := uuidV4()
 	if err != nil {
 		return "", err
 	}
 	start := now.Add(-tokenSkew)
-	claims := jwt.MapClaims{
-		"access_key": accessKey,
-		"type":       "management",
-		"version":    2,
-		"iat":        start.Unix(),
-		"nbf":        start.Unix(),
-		"exp":        now.Add(validity).Unix(),
-		"jti":        jti,
-	}
+	claims["version"] = 2
+	claims["iat"] = start.Unix()
+	claims["nbf"] = start.Unix()
+	claims["exp"] = now.Add(validity).Unix()
+	claims["jti"] = jti
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(appSecret))
 	if err != nil {
-		return "", fmt.Errorf("roomcode: signing management token: %w", err)
+		return "", fmt.Errorf("hmsapi: signing %s token: %w", claims["type"], err)
 	}
 	return tok, nil
 }
@@ -168,7 +187,7 @@ func MintManagementToken(accessKey, appSecret string, now time.Time, validity ti
 func uuidV4() (string, error) {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("roomcode: generating jti: %w", err)
+		return "", fmt.Errorf("hmsapi: generating jti: %w", err)
 	}
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80

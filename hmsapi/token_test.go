@@ -1,4 +1,4 @@
-package roomcode_test
+package hmsapi_test
 
 import (
 	"context"
@@ -11,12 +11,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hmssip/interconnect-go/roomcode"
+	"github.com/hmssip/interconnect-go/hmsapi"
 )
 
 func TestMintManagementToken(t *testing.T) {
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	tok, err := roomcode.MintManagementToken("key-1", "app-secret-xyz", now, time.Hour)
+	tok, err := hmsapi.MintManagementToken("key-1", "app-secret-xyz", now, time.Hour)
 	require.NoError(t, err)
 	claims := jwt.MapClaims{}
 	parsed, err := jwt.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return []byte("app-secret-xyz"), nil },
@@ -33,15 +33,15 @@ func TestMintManagementToken(t *testing.T) {
 
 	_, err = jwt.Parse(tok, func(*jwt.Token) (any, error) { return []byte("other"), nil })
 	assert.Error(t, err, "signed with the app secret")
-	other, err := roomcode.MintManagementToken("key-1", "app-secret-xyz", now, time.Hour)
+	other, err := hmsapi.MintManagementToken("key-1", "app-secret-xyz", now, time.Hour)
 	require.NoError(t, err)
 	assert.NotEqual(t, tok, other, "a fresh jti each time")
 }
 
 func TestManagementTokensReuseAndRenew(t *testing.T) {
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	m, err := roomcode.NewManagementTokens("key", "secret", roomcode.WithTokenValidity(time.Hour),
-		roomcode.WithTokenClock(func() time.Time { return now }))
+	m, err := hmsapi.NewManagementTokens("key", "secret", hmsapi.WithTokenValidity(time.Hour),
+		hmsapi.WithTokenClock(func() time.Time { return now }))
 	require.NoError(t, err)
 	ctx := context.Background()
 	t1, _ := m.Token(ctx)
@@ -57,17 +57,17 @@ func TestManagementTokensReuseAndRenew(t *testing.T) {
 	r2, _ := m.Renew(ctx, t3)
 	assert.NotEqual(t, t3, r2)
 
-	_, err = roomcode.NewManagementTokens("", "s")
+	_, err = hmsapi.NewManagementTokens("", "s")
 	assert.Error(t, err)
-	_, err = roomcode.NewManagementTokens("k", "s", roomcode.WithTokenValidity(time.Second))
+	_, err = hmsapi.NewManagementTokens("k", "s", hmsapi.WithTokenValidity(time.Second))
 	assert.Error(t, err)
 }
 
 func TestTokenSourcesDoNotPrintSecrets(t *testing.T) {
-	m, err := roomcode.NewManagementTokens("key", "super-secret-value")
+	m, err := hmsapi.NewManagementTokens("key", "super-secret-value")
 	require.NoError(t, err)
 	tok, _ := m.Token(context.Background())
-	static := roomcode.StaticToken("static-token-value")
+	static := hmsapi.StaticToken("static-token-value")
 	for _, v := range []any{m, static} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q"} {
 			out := fmt.Sprintf(verb, v)
@@ -76,4 +76,28 @@ func TestTokenSourcesDoNotPrintSecrets(t *testing.T) {
 			assert.NotContains(t, out, tok)
 		}
 	}
+}
+
+func TestAppToken(t *testing.T) {
+	now := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	api, err := hmsapi.New(hmsapi.WithAppCredentials("key-1", "app-secret-xyz"), hmsapi.WithClock(func() time.Time { return now }))
+	require.NoError(t, err)
+	tok, err := api.AppToken(hmsapi.AppClaims{RoomID: "room-1", Role: "dtmf", UserID: "sipconnect-dtmf"})
+	require.NoError(t, err)
+	claims := jwt.MapClaims{}
+	_, err = jwt.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return []byte("app-secret-xyz"), nil },
+		jwt.WithTimeFunc(func() time.Time { return now }), jwt.WithValidMethods([]string{"HS256"}))
+	require.NoError(t, err)
+	assert.Equal(t, "app", claims["type"])
+	assert.Equal(t, "key-1", claims["access_key"])
+	assert.Equal(t, "room-1", claims["room_id"])
+	assert.Equal(t, "dtmf", claims["role"])
+	assert.Equal(t, "sipconnect-dtmf", claims["user_id"])
+	assert.EqualValues(t, 2, claims["version"])
+	assert.EqualValues(t, now.Add(hmsapi.DefaultAppTokenValidity).Unix(), claims["exp"], "minted with the client's clock")
+
+	static, err := hmsapi.New(hmsapi.WithManagementToken("mgmt-token-0123456789"))
+	require.NoError(t, err)
+	_, err = static.AppToken(hmsapi.AppClaims{RoomID: "room-1"})
+	assert.ErrorIs(t, err, hmsapi.ErrNoAppCredentials)
 }

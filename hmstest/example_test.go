@@ -1,24 +1,25 @@
-package roomcodetest_test
+package hmstest_test
 
 import (
 	"context"
 	"fmt"
 
+	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
-	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
 )
 
 func ExampleNewServer() {
-	srv := roomcodetest.NewServer(
-		roomcodetest.WithRoom("room-1", "host", "guest"),
-		roomcodetest.WithCode("room-1", "guest", "abc-defg-hij", true),
+	srv := hmstest.NewServer(
+		hmstest.WithRoom("room-1", "host", "guest"),
+		hmstest.WithCode("room-1", "guest", "abc-defg-hij", true),
 	)
 	defer srv.Close()
-	srv.InjectFault(roomcodetest.Fault{Count: 1, Status: 503}) // the first request fails
+	srv.InjectFault(hmstest.Fault{Count: 1, Status: 503}) // the first request fails
 
-	client, _ := roomcode.NewClient(roomcode.WithBaseURL(srv.URL),
-		roomcode.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
-	defer client.CloseIdleConnections()
+	core, _ := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
+	defer core.CloseIdleConnections()
+	client := roomcode.NewClient(core)
 
 	page, err := client.List(context.Background(), "room-1", &roomcode.ListOptions{Role: "guest"})
 	fmt.Println(page.Data[0].Code, err)

@@ -1,4 +1,4 @@
-// Package roomcodetest is an in-memory fake of the 100ms Room Code API for
+// Package hmstest is an in-memory fake of the 100ms Room Code API for
 // tests and demos: the four endpoints that roomcode.Client calls, with rooms
 // and roles seeded by the caller, pagination, management-token checking and
 // fault injection. Use it to test code built on package roomcode, or any
@@ -7,7 +7,7 @@
 //
 // A Server listens on 127.0.0.1 and serves the API under the path prefix
 // "/v2", like the real base URL; pass Server.URL as the client's base URL.
-package roomcodetest
+package hmstest
 
 import (
 	"bytes"

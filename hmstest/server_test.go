@@ -1,4 +1,4 @@
-package roomcodetest_test
+package hmstest_test
 
 import (
 	"io"
@@ -11,11 +11,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hmssip/interconnect-go/roomcode"
-	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
+	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/hmstest"
 )
 
-func get(t *testing.T, srv *roomcodetest.Server, path, token string) (int, string) {
+func get(t *testing.T, srv *hmstest.Server, path, token string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
 	require.NoError(t, err)
@@ -37,10 +37,10 @@ func sign(t *testing.T, secret string, claims jwt.MapClaims, method jwt.SigningM
 }
 
 func TestTokenChecking(t *testing.T) {
-	srv := roomcodetest.NewServer(roomcodetest.WithRoom("r1", "host"))
+	srv := hmstest.NewServer(hmstest.WithRoom("r1", "host"))
 	defer srv.Close()
 	now := time.Now()
-	good, err := roomcode.MintManagementToken(srv.AccessKey(), srv.AppSecret(), now, time.Hour)
+	good, err := hmsapi.MintManagementToken(srv.AccessKey(), srv.AppSecret(), now, time.Hour)
 	require.NoError(t, err)
 	claims := func(mod func(jwt.MapClaims)) jwt.MapClaims {
 		c := jwt.MapClaims{"access_key": srv.AccessKey(), "type": "management", "version": 2,
@@ -73,7 +73,7 @@ func TestTokenChecking(t *testing.T) {
 }
 
 func TestListValidation(t *testing.T) {
-	srv := roomcodetest.NewServer(roomcodetest.WithRoom("r1", "host"), roomcodetest.WithStaticToken("tok"))
+	srv := hmstest.NewServer(hmstest.WithRoom("r1", "host"), hmstest.WithStaticToken("tok"))
 	defer srv.Close()
 	for _, q := range []string{"limit=9", "limit=101", "limit=x", "enabled=maybe", "start=unknown"} {
 		status, _ := get(t, srv, "/room-codes/room/r1?"+q, "tok")
@@ -85,10 +85,10 @@ func TestListValidation(t *testing.T) {
 }
 
 func TestFaultsAndRecording(t *testing.T) {
-	srv := roomcodetest.NewServer(roomcodetest.WithRoom("r1", "host"), roomcodetest.WithStaticToken("tok"))
+	srv := hmstest.NewServer(hmstest.WithRoom("r1", "host"), hmstest.WithStaticToken("tok"))
 	defer srv.Close()
-	srv.InjectFault(roomcodetest.Fault{Count: 2, Status: 429, RetryAfter: "7"})
-	srv.InjectFault(roomcodetest.Fault{Count: 1, Status: 502, Body: "<html>bad gateway</html>"})
+	srv.InjectFault(hmstest.Fault{Count: 2, Status: 429, RetryAfter: "7"})
+	srv.InjectFault(hmstest.Fault{Count: 1, Status: 502, Body: "<html>bad gateway</html>"})
 	var statuses []int
 	for range 4 {
 		status, body := get(t, srv, "/room-codes/room/r1?role=host", "tok")
@@ -108,7 +108,7 @@ func TestFaultsAndRecording(t *testing.T) {
 }
 
 func TestLatency(t *testing.T) {
-	srv := roomcodetest.NewServer(roomcodetest.WithRoom("r1", "host"), roomcodetest.WithStaticToken("tok"))
+	srv := hmstest.NewServer(hmstest.WithRoom("r1", "host"), hmstest.WithStaticToken("tok"))
 	defer srv.Close()
 	srv.SetLatency(60 * time.Millisecond)
 	start := time.Now()

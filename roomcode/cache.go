@@ -9,6 +9,8 @@ import (
 
 	"github.com/maypok86/otter/v2"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/hmssip/interconnect-go/hmsapi"
 )
 
 // Cache answers "the enabled room code for (room id, role)" from memory, so
@@ -32,7 +34,8 @@ import (
 //     first), so memory stays bounded on a server that sees new rooms
 //     all day.
 //
-// Every time the cache reads comes from the client's clock (WithClock).
+// Every time the cache reads comes from the client's clock
+// (hmsapi.WithClock).
 // A Cache is safe for concurrent use.
 type Cache struct {
 	client  *Client
@@ -82,6 +85,10 @@ type CacheOptions struct {
 
 type cacheKey struct{ roomID, role string }
 
+// ErrNoCode is returned by Cache.Code when the room's role has no enabled
+// code (and CreateIfMissing is off).
+var ErrNoCode = errors.New("roomcode: no enabled room code")
+
 // NewCache returns a cache in front of client. It reads the time from the
 // client's clock.
 func NewCache(client *Client, opts CacheOptions) *Cache {
@@ -111,8 +118,8 @@ func NewCache(client *Client, opts CacheOptions) *Cache {
 		RefreshCalculator: refreshPolicy{ttl: opts.TTL, backoff: opts.RefreshBackoff},
 		Logger:            quietLogger{},
 	}
-	if !client.realClock {
-		o.Clock = clientClock(client.now)
+	if client.api.HasClock() {
+		o.Clock = clientClock(client.api.Now)
 	}
 	c.cache = otter.Must(o)
 	return c
@@ -180,7 +187,7 @@ func (l cacheLoader) Reload(ctx context.Context, key cacheKey, old RoomCode) (Ro
 // gone reports whether err says that the room, role or code no longer
 // exists, so that a cached code must not be served.
 func gone(err error) bool {
-	return errors.Is(err, ErrNoCode) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrForbidden)
+	return errors.Is(err, ErrNoCode) || errors.Is(err, hmsapi.ErrNotFound) || errors.Is(err, hmsapi.ErrForbidden)
 }
 
 // removed tells the cache to drop an entry whose refresh found it gone.
@@ -207,7 +214,7 @@ func (p refreshPolicy) RefreshAfterReload(otter.Entry[cacheKey, RoomCode], RoomC
 }
 
 func (p refreshPolicy) RefreshAfterReloadFailure(_ otter.Entry[cacheKey, RoomCode], err error) time.Duration {
-	var apiErr *APIError
+	var apiErr *hmsapi.APIError
 	if errors.As(err, &apiErr) && apiErr.RetryAfter > p.backoff {
 		return apiErr.RetryAfter
 	}

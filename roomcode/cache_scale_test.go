@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
@@ -33,11 +34,11 @@ func (a *instantAPI) RoundTrip(r *http.Request) (*http.Response, error) {
 		Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
 }
 
-func instantClient(tb testing.TB, api *instantAPI, opts ...roomcode.Option) *roomcode.Client {
+func instantClient(tb testing.TB, api *instantAPI, opts ...hmsapi.Option) *roomcode.Client {
 	tb.Helper()
-	all := append([]roomcode.Option{roomcode.WithBaseURL("http://api.invalid/v2"), roomcode.WithManagementToken(testToken),
-		roomcode.WithHTTPClient(&http.Client{Transport: api})}, opts...)
-	c, err := roomcode.NewClient(all...)
+	all := append([]hmsapi.Option{hmsapi.WithBaseURL("http://api.invalid/v2"), hmsapi.WithManagementToken(testToken),
+		hmsapi.WithHTTPClient(&http.Client{Transport: api})}, opts...)
+	c, err := newClient(all...)
 	require.NoError(tb, err)
 	return c
 }
@@ -170,7 +171,7 @@ func TestCacheUnusedEntriesExpire(t *testing.T) {
 	clk := newClock()
 	api := &instantAPI{}
 	opts := roomcode.CacheOptions{TTL: time.Minute, MaxStale: 10 * time.Minute}
-	cache := roomcode.NewCache(instantClient(t, api, roomcode.WithClock(clk.Now)), opts)
+	cache := roomcode.NewCache(instantClient(t, api, hmsapi.WithClock(clk.Now)), opts)
 	fill(t, api, cache)
 	forget(t, clk, api, cache, opts)
 	require.Eventually(t, func() bool { return cache.Len() <= 1_100 }, 10*time.Second, 10*time.Millisecond,
@@ -207,7 +208,7 @@ func BenchmarkCacheMemoryAfterExpiry(b *testing.B) {
 		clk := newClock()
 		api := &instantAPI{}
 		opts := roomcode.CacheOptions{TTL: time.Minute, MaxStale: 10 * time.Minute}
-		cache := roomcode.NewCache(instantClient(b, api, roomcode.WithClock(clk.Now)), opts)
+		cache := roomcode.NewCache(instantClient(b, api, hmsapi.WithClock(clk.Now)), opts)
 		fill(b, api, cache)
 		full := heap() - base
 		forget(b, clk, api, cache, opts)

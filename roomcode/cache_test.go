@@ -13,8 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
-	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
 )
 
 type clock struct{ now atomic.Int64 }
@@ -26,9 +27,9 @@ func newClock() *clock {
 	c.now.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
 	return c
 }
-func countGET(srv *roomcodetest.Server) int { return countMethod(srv, "GET") }
+func countGET(srv *hmstest.Server) int { return countMethod(srv, "GET") }
 
-func countMethod(srv *roomcodetest.Server, m string) int {
+func countMethod(srv *hmstest.Server, m string) int {
 	n := 0
 	for _, r := range srv.Requests() {
 		if r.Method == m {
@@ -58,22 +59,22 @@ func (b *lockedBuffer) String() string {
 
 // clocked returns a client and the fake API sharing one clock: the client
 // mints its tokens, and the fake checks them, at the same time.
-func clocked(t *testing.T, clk *clock, opts ...roomcode.Option) (*roomcode.Client, *roomcodetest.Server) {
+func clocked(t *testing.T, clk *clock, opts ...hmsapi.Option) (*roomcode.Client, *hmstest.Server) {
 	t.Helper()
-	srv := roomcodetest.NewServer(roomcodetest.WithRoom("room1", "host", "guest"), roomcodetest.WithSeed(7),
-		roomcodetest.WithCode("room1", "guest", "gst-code-abc", true), roomcodetest.WithClock(clk.Now))
+	srv := hmstest.NewServer(hmstest.WithRoom("room1", "host", "guest"), hmstest.WithSeed(7),
+		hmstest.WithCode("room1", "guest", "gst-code-abc", true), hmstest.WithClock(clk.Now))
 	t.Cleanup(srv.Close)
-	all := append([]roomcode.Option{roomcode.WithBaseURL(srv.URL), roomcode.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
-		roomcode.WithRetryPolicy(fastRetries), roomcode.WithClock(clk.Now)}, opts...)
-	c, err := roomcode.NewClient(all...)
+	all := append([]hmsapi.Option{hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
+		hmsapi.WithRetryPolicy(fastRetries), hmsapi.WithClock(clk.Now)}, opts...)
+	c, err := newClient(all...)
 	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
+	t.Cleanup(c.API().CloseIdleConnections)
 	return c, srv
 }
 
 // settled waits until the fake has answered want requests and checks that
 // no more arrive: background refreshes are asynchronous.
-func settled(t *testing.T, srv *roomcodetest.Server, want int, msg string) {
+func settled(t *testing.T, srv *hmstest.Server, want int, msg string) {
 	t.Helper()
 	require.Eventually(t, func() bool { return srv.RequestCount() >= want }, 5*time.Second, time.Millisecond, msg)
 	time.Sleep(20 * time.Millisecond)
@@ -124,12 +125,12 @@ func TestCacheNoCodeAndCreate(t *testing.T) {
 	assert.Equal(t, rc, again)
 
 	_, err = creating.Code(ctx, "no-such-room", "host")
-	assert.ErrorIs(t, err, roomcode.ErrNotFound)
+	assert.ErrorIs(t, err, hmsapi.ErrNotFound)
 }
 
 func TestCacheServesStaleWhenAPIFails(t *testing.T) {
 	clk := newClock()
-	c, srv := clocked(t, clk, roomcode.WithRetryPolicy(roomcode.RetryPolicy{}))
+	c, srv := clocked(t, clk, hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{}))
 	var logs lockedBuffer
 	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute, MaxStale: time.Hour,
 		RefreshBackoff: 10 * time.Second, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -138,7 +139,7 @@ func TestCacheServesStaleWhenAPIFails(t *testing.T) {
 	require.NoError(t, err)
 
 	clk.Advance(10 * time.Minute)
-	srv.InjectFault(roomcodetest.Fault{Count: 1000, Status: 503})
+	srv.InjectFault(hmstest.Fault{Count: 1000, Status: 503})
 	for range 50 {
 		stale, err := cache.Code(ctx, "room1", "guest")
 		require.NoError(t, err)
@@ -164,18 +165,18 @@ func TestCacheServesStaleWhenAPIFails(t *testing.T) {
 
 	clk.Advance(2 * time.Hour)
 	_, err = cache.Code(ctx, "room1", "guest")
-	assert.ErrorIs(t, err, roomcode.ErrServer, "too stale to serve")
+	assert.ErrorIs(t, err, hmsapi.ErrServer, "too stale to serve")
 }
 
 func TestCacheHonoursRetryAfterBetweenRefreshes(t *testing.T) {
 	clk := newClock()
-	c, srv := clocked(t, clk, roomcode.WithRetryPolicy(roomcode.RetryPolicy{}))
+	c, srv := clocked(t, clk, hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{}))
 	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute, RefreshBackoff: time.Second})
 	ctx := context.Background()
 	_, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
 	clk.Advance(2 * time.Minute)
-	srv.InjectFault(roomcodetest.Fault{Count: 1000, Status: 429, RetryAfter: "120"})
+	srv.InjectFault(hmstest.Fault{Count: 1000, Status: 429, RetryAfter: "120"})
 	_, err = cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
 	settled(t, srv, 2, "the first refresh")
@@ -218,7 +219,7 @@ func TestCacheDropsOnNotFound(t *testing.T) {
 	_, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
 	clk.Advance(2 * time.Minute)
-	srv.InjectFault(roomcodetest.Fault{Count: 100, Status: 404})
+	srv.InjectFault(hmstest.Fault{Count: 100, Status: 404})
 	// The first caller past the TTL is answered from memory; the refresh it
 	// starts finds the room gone and drops the entry.
 	_, err = cache.Code(ctx, "room1", "guest")
@@ -227,7 +228,7 @@ func TestCacheDropsOnNotFound(t *testing.T) {
 		_, err = cache.Code(ctx, "room1", "guest")
 		return err != nil
 	}, 5*time.Second, time.Millisecond)
-	assert.ErrorIs(t, err, roomcode.ErrNotFound, "a deleted room is not served from cache")
+	assert.ErrorIs(t, err, hmsapi.ErrNotFound, "a deleted room is not served from cache")
 }
 
 func TestCacheColdKeyOneUpstreamRequest(t *testing.T) {
@@ -280,13 +281,13 @@ func TestCacheHitDoesNotAllocate(t *testing.T) {
 }
 
 func BenchmarkCacheHit(b *testing.B) {
-	srv := roomcodetest.NewServer(roomcodetest.WithRoom("room1", "guest"), roomcodetest.WithCode("room1", "guest", "gst-code-abc", true))
+	srv := hmstest.NewServer(hmstest.WithRoom("room1", "guest"), hmstest.WithCode("room1", "guest", "gst-code-abc", true))
 	defer srv.Close()
-	c, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL), roomcode.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
+	c, err := newClient(hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.CloseIdleConnections()
+	defer c.API().CloseIdleConnections()
 	cache := roomcode.NewCache(c, roomcode.CacheOptions{})
 	ctx := context.Background()
 	if _, err := cache.Code(ctx, "room1", "guest"); err != nil {
@@ -307,8 +308,8 @@ func BenchmarkCacheColdKey1000(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		srv := roomcodetest.NewServer(roomcodetest.WithRoom("room1", "guest"), roomcodetest.WithCode("room1", "guest", "gst-code-abc", true))
-		c, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL), roomcode.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
+		srv := hmstest.NewServer(hmstest.WithRoom("room1", "guest"), hmstest.WithCode("room1", "guest", "gst-code-abc", true))
+		c, err := newClient(hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -327,7 +328,7 @@ func BenchmarkCacheColdKey1000(b *testing.B) {
 		if n := srv.RequestCount(); n != 1 {
 			b.Fatalf("%d upstream requests, want 1", n)
 		}
-		c.CloseIdleConnections()
+		c.API().CloseIdleConnections()
 		srv.Close()
 		b.StartTimer()
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
@@ -24,11 +25,11 @@ const (
 )
 
 // fastRetries keeps retry tests quick while going through the real backoff.
-var fastRetries = roomcode.RetryPolicy{MaxRetries: 3, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, MaxRetryAfter: 2 * time.Second}
+var fastRetries = hmsapi.RetryPolicy{MaxRetries: 3, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, MaxRetryAfter: 2 * time.Second}
 
 // setup returns a client whose base URL is a plain httptest server mounted
 // under a path prefix, so that a request built with an absolute path fails.
-func setup(t *testing.T, opts ...roomcode.Option) (*roomcode.Client, *http.ServeMux) {
+func setup(t *testing.T, opts ...hmsapi.Option) (*roomcode.Client, *http.ServeMux) {
 	t.Helper()
 	mux := http.NewServeMux()
 	outer := http.NewServeMux()
@@ -39,11 +40,11 @@ func setup(t *testing.T, opts ...roomcode.Option) (*roomcode.Client, *http.Serve
 	})
 	srv := httptest.NewServer(outer)
 	t.Cleanup(srv.Close)
-	all := append([]roomcode.Option{roomcode.WithBaseURL(srv.URL + prefix), roomcode.WithManagementToken(testToken),
-		roomcode.WithRetryPolicy(fastRetries)}, opts...)
-	c, err := roomcode.NewClient(all...)
+	all := append([]hmsapi.Option{hmsapi.WithBaseURL(srv.URL + prefix), hmsapi.WithManagementToken(testToken),
+		hmsapi.WithRetryPolicy(fastRetries)}, opts...)
+	c, err := newClient(all...)
 	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
+	t.Cleanup(c.API().CloseIdleConnections)
 	return c, mux
 }
 
@@ -152,25 +153,25 @@ func TestInvalidArgumentsSendNothing(t *testing.T) {
 		field string
 		msg   string
 	}{
-		{func() error { _, err := c.Create(ctx, ""); return err }, "room id", "roomcode: invalid room id: empty"},
-		{func() error { _, err := c.CreateForRole(ctx, "r1", ""); return err }, "role", "roomcode: invalid role: empty"},
-		{func() error { _, err := c.List(ctx, "r\n1", nil); return err }, "room id", "roomcode: invalid room id: control character at byte 1"},
-		{func() error { _, err := c.SetEnabled(ctx, "", true); return err }, "code", "roomcode: invalid code: empty"},
-		{func() error { _, err := c.List(ctx, "r1", &roomcode.ListOptions{Limit: 5}); return err }, "limit", "roomcode: invalid limit: 5 is outside 10 to 100"},
+		{func() error { _, err := c.Create(ctx, ""); return err }, "room id", "hmsapi: invalid room id: empty"},
+		{func() error { _, err := c.CreateForRole(ctx, "r1", ""); return err }, "role", "hmsapi: invalid role: empty"},
+		{func() error { _, err := c.List(ctx, "r\n1", nil); return err }, "room id", "hmsapi: invalid room id: control character at byte 1"},
+		{func() error { _, err := c.SetEnabled(ctx, "", true); return err }, "code", "hmsapi: invalid code: empty"},
+		{func() error { _, err := c.List(ctx, "r1", &roomcode.ListOptions{Limit: 5}); return err }, "limit", "hmsapi: invalid limit: 5 is outside 10 to 100"},
 		// Dot-segments would be resolved by the server to another endpoint:
 		// POST .../room/room-1/role/.. is the create-for-every-role path.
-		{func() error { _, err := c.CreateForRole(ctx, "room-1", ".."); return err }, "role", `roomcode: invalid role: ".." is a path dot-segment, not an identifier`},
-		{func() error { _, err := c.CreateForRole(ctx, "room-1", "."); return err }, "role", `roomcode: invalid role: "." is a path dot-segment, not an identifier`},
-		{func() error { _, err := c.CreateForRole(ctx, "..", "host"); return err }, "room id", `roomcode: invalid room id: ".." is a path dot-segment, not an identifier`},
-		{func() error { _, err := c.Create(ctx, "."); return err }, "room id", `roomcode: invalid room id: "." is a path dot-segment, not an identifier`},
-		{func() error { _, err := c.List(ctx, "..", nil); return err }, "room id", `roomcode: invalid room id: ".." is a path dot-segment, not an identifier`},
-		{func() error { _, err := c.SetEnabled(ctx, "..", false); return err }, "code", `roomcode: invalid code: ".." is a path dot-segment, not an identifier`},
+		{func() error { _, err := c.CreateForRole(ctx, "room-1", ".."); return err }, "role", `hmsapi: invalid role: ".." is a path dot-segment, not an identifier`},
+		{func() error { _, err := c.CreateForRole(ctx, "room-1", "."); return err }, "role", `hmsapi: invalid role: "." is a path dot-segment, not an identifier`},
+		{func() error { _, err := c.CreateForRole(ctx, "..", "host"); return err }, "room id", `hmsapi: invalid room id: ".." is a path dot-segment, not an identifier`},
+		{func() error { _, err := c.Create(ctx, "."); return err }, "room id", `hmsapi: invalid room id: "." is a path dot-segment, not an identifier`},
+		{func() error { _, err := c.List(ctx, "..", nil); return err }, "room id", `hmsapi: invalid room id: ".." is a path dot-segment, not an identifier`},
+		{func() error { _, err := c.SetEnabled(ctx, "..", false); return err }, "code", `hmsapi: invalid code: ".." is a path dot-segment, not an identifier`},
 	} {
 		err := tc.call()
 		require.Error(t, err)
 		assert.EqualError(t, err, tc.msg)
-		assert.ErrorIs(t, err, roomcode.ErrInvalidInput)
-		var ie *roomcode.InputError
+		assert.ErrorIs(t, err, hmsapi.ErrInvalidInput)
+		var ie *hmsapi.InputError
 		if assert.ErrorAs(t, err, &ie) {
 			assert.Equal(t, tc.field, ie.Field)
 		}
@@ -183,16 +184,16 @@ func TestInvalidArgumentsSendNothing(t *testing.T) {
 }
 
 func TestNewClientOptions(t *testing.T) {
-	_, err := roomcode.NewClient()
+	_, err := newClient()
 	assert.ErrorContains(t, err, "no credentials")
-	_, err = roomcode.NewClient(roomcode.WithManagementToken("a"), roomcode.WithAppCredentials("k", "s"))
+	_, err = newClient(hmsapi.WithManagementToken("a"), hmsapi.WithAppCredentials("k", "s"))
 	assert.ErrorContains(t, err, "more than one")
-	for _, o := range []roomcode.Option{
-		roomcode.WithBaseURL("ftp://x"), roomcode.WithBaseURL("api.100ms.live"), roomcode.WithManagementToken(""),
-		roomcode.WithAppCredentials("", "s"), roomcode.WithTokenSource(nil), roomcode.WithHTTPClient(nil),
-		roomcode.WithRetryPolicy(roomcode.RetryPolicy{MaxRetries: -1}), roomcode.WithTimeout(0), roomcode.WithMaxResponseBytes(0),
+	for _, o := range []hmsapi.Option{
+		hmsapi.WithBaseURL("ftp://x"), hmsapi.WithBaseURL("api.100ms.live"), hmsapi.WithManagementToken(""),
+		hmsapi.WithAppCredentials("", "s"), hmsapi.WithTokenSource(nil), hmsapi.WithHTTPClient(nil),
+		hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{MaxRetries: -1}), hmsapi.WithTimeout(0), hmsapi.WithMaxResponseBytes(0),
 	} {
-		_, err := roomcode.NewClient(roomcode.WithManagementToken("t"), o)
+		_, err := newClient(hmsapi.WithManagementToken("t"), o)
 		assert.Error(t, err)
 	}
 }
@@ -233,7 +234,7 @@ func TestAllFollowsPages(t *testing.T) {
 }
 
 func TestAllStopsEarlyAndOnError(t *testing.T) {
-	c, mux := setup(t, roomcode.WithRetryPolicy(roomcode.RetryPolicy{}))
+	c, mux := setup(t, hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{}))
 	var calls atomic.Int32
 	mux.HandleFunc("GET /room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
@@ -259,7 +260,7 @@ func TestAllStopsEarlyAndOnError(t *testing.T) {
 	}
 	assert.Equal(t, 2, n)
 	require.Len(t, errs, 1)
-	assert.ErrorIs(t, errs[0], roomcode.ErrNotFound)
+	assert.ErrorIs(t, errs[0], hmsapi.ErrNotFound)
 }
 
 func TestErrorBodies(t *testing.T) {
@@ -273,15 +274,15 @@ func TestErrorBodies(t *testing.T) {
 		text    string
 	}{
 		{"json error", 401, `{"code":401,"message":"Token validation error","details":["not found"]}`, map[string]string{"X-Request-Id": "req-9"},
-			roomcode.ErrUnauthorized, "Token validation error",
-			"roomcode: GET /room-codes/room/r1: 401 Unauthorized: Token validation error (not found) [request id req-9]"},
-		{"no details", 404, `{"code":404,"message":"room not found"}`, nil, roomcode.ErrNotFound, "room not found",
-			"roomcode: GET /room-codes/room/r1: 404 Not Found: room not found"},
-		{"html page", 400, "<html><body><h1>400 Bad Request</h1></body></html>\n", nil, roomcode.ErrBadRequest, "",
-			`roomcode: GET /room-codes/room/r1: 400 Bad Request: "<html><body><h1>400 Bad Request</h1></body></html>"`},
-		{"empty body", 403, "", nil, roomcode.ErrForbidden, "", "roomcode: GET /room-codes/room/r1: 403 Forbidden"},
-		{"token echoed", 400, `{"code":400,"message":"bad token ` + testToken + `"}`, nil, roomcode.ErrBadRequest, "bad token [REDACTED]",
-			"roomcode: GET /room-codes/room/r1: 400 Bad Request: bad token [REDACTED]"},
+			hmsapi.ErrUnauthorized, "Token validation error",
+			"hmsapi: GET /room-codes/room/r1: 401 Unauthorized: Token validation error (not found) [request id req-9]"},
+		{"no details", 404, `{"code":404,"message":"room not found"}`, nil, hmsapi.ErrNotFound, "room not found",
+			"hmsapi: GET /room-codes/room/r1: 404 Not Found: room not found"},
+		{"html page", 400, "<html><body><h1>400 Bad Request</h1></body></html>\n", nil, hmsapi.ErrBadRequest, "",
+			`hmsapi: GET /room-codes/room/r1: 400 Bad Request: "<html><body><h1>400 Bad Request</h1></body></html>"`},
+		{"empty body", 403, "", nil, hmsapi.ErrForbidden, "", "hmsapi: GET /room-codes/room/r1: 403 Forbidden"},
+		{"token echoed", 400, `{"code":400,"message":"bad token ` + testToken + `"}`, nil, hmsapi.ErrBadRequest, "bad token [REDACTED]",
+			"hmsapi: GET /room-codes/room/r1: 400 Bad Request: bad token [REDACTED]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -294,7 +295,7 @@ func TestErrorBodies(t *testing.T) {
 				_, _ = io.WriteString(w, tt.body)
 			})
 			_, err := c.List(context.Background(), "r1", nil)
-			var apiErr *roomcode.APIError
+			var apiErr *hmsapi.APIError
 			require.ErrorAs(t, err, &apiErr)
 			assert.ErrorIs(t, err, tt.is)
 			assert.Equal(t, tt.status, apiErr.StatusCode)
@@ -311,7 +312,7 @@ func TestMalformedSuccessBody(t *testing.T) {
 		_, _ = io.WriteString(w, `{"data":[{"code":`)
 	})
 	_, err := c.List(context.Background(), "r1", nil)
-	assert.ErrorIs(t, err, roomcode.ErrResponse)
+	assert.ErrorIs(t, err, hmsapi.ErrResponse)
 }
 
 func TestHugeBody(t *testing.T) {
@@ -322,7 +323,7 @@ func TestHugeBody(t *testing.T) {
 		_, _ = io.WriteString(w, `{"data":[`+strings.Repeat(" ", 10<<20)+`]}`)
 	})
 	_, err := c.List(context.Background(), "r1", nil)
-	assert.ErrorIs(t, err, roomcode.ErrTooLarge)
+	assert.ErrorIs(t, err, hmsapi.ErrTooLarge)
 	assert.Equal(t, int32(1), calls.Load(), "an oversized answer is not asked for again")
 }
 
@@ -340,9 +341,9 @@ func TestConnectionReuse(t *testing.T) {
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	c, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL+"/v2"), roomcode.WithManagementToken(testToken))
+	c, err := newClient(hmsapi.WithBaseURL(srv.URL+"/v2"), hmsapi.WithManagementToken(testToken))
 	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
+	t.Cleanup(c.API().CloseIdleConnections)
 	for range 100 {
 		_, err := c.List(context.Background(), "r1", nil)
 		require.NoError(t, err)
@@ -370,7 +371,7 @@ func TestContextDeadlineOnSlowServer(t *testing.T) {
 }
 
 func TestPerAttemptTimeout(t *testing.T) {
-	c, mux := setup(t, roomcode.WithTimeout(50*time.Millisecond))
+	c, mux := setup(t, hmsapi.WithTimeout(50*time.Millisecond))
 	var calls atomic.Int32
 	mux.HandleFunc("GET /room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
@@ -388,7 +389,7 @@ func TestPerAttemptTimeout(t *testing.T) {
 }
 
 func TestContextCanceledDuringBackoff(t *testing.T) {
-	c, mux := setup(t, roomcode.WithRetryPolicy(roomcode.RetryPolicy{MaxRetries: 3, BaseDelay: time.Second, MaxDelay: time.Second}))
+	c, mux := setup(t, hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{MaxRetries: 3, BaseDelay: time.Second, MaxDelay: time.Second}))
 	var calls atomic.Int32
 	mux.HandleFunc("GET /room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
@@ -413,11 +414,11 @@ func TestRetryAfterBeyondDeadlineFailsFast(t *testing.T) {
 	_, err := c.List(ctx, "r1", nil)
 	// Waiting would have ended in the context's deadline; failing at once
 	// returns the API's answer instead.
-	var apiErr *roomcode.APIError
+	var apiErr *hmsapi.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.NotErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, time.Second, apiErr.RetryAfter)
-	assert.ErrorIs(t, err, roomcode.ErrRateLimited)
+	assert.ErrorIs(t, err, hmsapi.ErrRateLimited)
 	assert.Less(t, time.Since(start), 450*time.Millisecond)
 }
 

@@ -3,8 +3,9 @@
 // address for a room carries as its user part.
 //
 // It checks the form of a code ([ValidateCode]), talks to the 100ms Room Code
-// API ([Client]: create, list, enable and disable codes) with management
-// tokens it can mint itself, and keeps the enabled code of each (room, role)
-// close at hand ([Cache]) so that a ringing phone never waits on the API.
-// The subpackage roomcodetest is an in-memory fake of the API for tests.
+// API ([Client]: create, list, enable and disable codes) through the core of
+// package hmsapi, which holds the credentials, retries and errors, and keeps
+// the enabled code of each (room, role) close at hand ([Cache]) so that a
+// ringing phone never waits on the API. Package hmstest is an in-memory fake
+// of the API for tests.
 package roomcode

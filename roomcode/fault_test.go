@@ -11,22 +11,23 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
-	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
 )
 
-// fake starts a roomcodetest server with one room and a client that mints
+// fake starts a hmstest server with one room and a client that mints
 // management tokens for it.
-func fake(t *testing.T, opts ...roomcode.Option) (*roomcode.Client, *roomcodetest.Server) {
+func fake(t *testing.T, opts ...hmsapi.Option) (*roomcode.Client, *hmstest.Server) {
 	t.Helper()
-	srv := roomcodetest.NewServer(roomcodetest.WithRoom("room1", "host", "guest"), roomcodetest.WithSeed(7),
-		roomcodetest.WithCode("room1", "guest", "gst-code-abc", true))
+	srv := hmstest.NewServer(hmstest.WithRoom("room1", "host", "guest"), hmstest.WithSeed(7),
+		hmstest.WithCode("room1", "guest", "gst-code-abc", true))
 	t.Cleanup(srv.Close)
-	all := append([]roomcode.Option{roomcode.WithBaseURL(srv.URL), roomcode.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
-		roomcode.WithRetryPolicy(fastRetries)}, opts...)
-	c, err := roomcode.NewClient(all...)
+	all := append([]hmsapi.Option{hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
+		hmsapi.WithRetryPolicy(fastRetries)}, opts...)
+	c, err := newClient(all...)
 	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
+	t.Cleanup(c.API().CloseIdleConnections)
 	return c, srv
 }
 
@@ -53,11 +54,11 @@ func TestAgainstFake(t *testing.T) {
 	assert.Equal(t, all[0].Code, p.Data[0].Code)
 
 	_, err = c.CreateForRole(ctx, "room1", "admin")
-	assert.ErrorIs(t, err, roomcode.ErrNotFound)
+	assert.ErrorIs(t, err, hmsapi.ErrNotFound)
 	_, err = c.List(ctx, "nope", nil)
-	assert.ErrorIs(t, err, roomcode.ErrNotFound)
+	assert.ErrorIs(t, err, hmsapi.ErrNotFound)
 	_, err = c.Enable(ctx, "zzz-zzzz-zzz")
-	assert.ErrorIs(t, err, roomcode.ErrNotFound)
+	assert.ErrorIs(t, err, hmsapi.ErrNotFound)
 
 	for _, r := range srv.Requests() {
 		assert.True(t, r.Authorization, "%s %s carried a valid token", r.Method, r.Path)
@@ -90,25 +91,25 @@ func TestFakePagination(t *testing.T) {
 func TestRetries(t *testing.T) {
 	tests := []struct {
 		name     string
-		faults   []roomcodetest.Fault
+		faults   []hmstest.Fault
 		op       string // "list", "create", "enable"
 		ok       bool
 		is       error
 		requests int
 	}{
-		{"429 with Retry-After then success", []roomcodetest.Fault{{Count: 1, Status: 429, RetryAfter: "1"}}, "list", true, nil, 2},
-		{"429 without Retry-After then success", []roomcodetest.Fault{{Count: 2, Status: 429}}, "list", true, nil, 3},
-		{"500 502 503 then success", []roomcodetest.Fault{{Count: 1, Status: 500}, {Count: 1, Status: 502}, {Count: 1, Status: 503}}, "list", true, nil, 4},
-		{"504 then success on enable", []roomcodetest.Fault{{Count: 1, Status: 504}}, "enable", true, nil, 2},
-		{"503 forever", []roomcodetest.Fault{{Count: 10, Status: 503}}, "list", false, roomcode.ErrServer, 4},
-		{"501 is not retried", []roomcodetest.Fault{{Count: 1, Status: 501}}, "list", false, roomcode.ErrServer, 1},
-		{"connection reset then success", []roomcodetest.Fault{{Count: 1, Status: 0}}, "list", true, nil, 2},
-		{"HTML 502 page then success", []roomcodetest.Fault{{Count: 1, Status: 502, Body: "<html><body>Bad Gateway</body></html>"}}, "list", true, nil, 2},
-		{"403 is not retried", []roomcodetest.Fault{{Count: 1, Status: 403}}, "list", false, roomcode.ErrForbidden, 1},
-		{"400 is not retried", []roomcodetest.Fault{{Count: 1, Status: 400}}, "enable", false, roomcode.ErrBadRequest, 1},
-		{"create: 503 is not retried", []roomcodetest.Fault{{Count: 1, Status: 503}}, "create", false, roomcode.ErrServer, 1},
-		{"create: 429 is not retried", []roomcodetest.Fault{{Count: 1, Status: 429, RetryAfter: "1"}}, "create", false, roomcode.ErrRateLimited, 1},
-		{"create: reset is not retried", []roomcodetest.Fault{{Count: 1, Status: 0}}, "create", false, nil, 1},
+		{"429 with Retry-After then success", []hmstest.Fault{{Count: 1, Status: 429, RetryAfter: "1"}}, "list", true, nil, 2},
+		{"429 without Retry-After then success", []hmstest.Fault{{Count: 2, Status: 429}}, "list", true, nil, 3},
+		{"500 502 503 then success", []hmstest.Fault{{Count: 1, Status: 500}, {Count: 1, Status: 502}, {Count: 1, Status: 503}}, "list", true, nil, 4},
+		{"504 then success on enable", []hmstest.Fault{{Count: 1, Status: 504}}, "enable", true, nil, 2},
+		{"503 forever", []hmstest.Fault{{Count: 10, Status: 503}}, "list", false, hmsapi.ErrServer, 4},
+		{"501 is not retried", []hmstest.Fault{{Count: 1, Status: 501}}, "list", false, hmsapi.ErrServer, 1},
+		{"connection reset then success", []hmstest.Fault{{Count: 1, Status: 0}}, "list", true, nil, 2},
+		{"HTML 502 page then success", []hmstest.Fault{{Count: 1, Status: 502, Body: "<html><body>Bad Gateway</body></html>"}}, "list", true, nil, 2},
+		{"403 is not retried", []hmstest.Fault{{Count: 1, Status: 403}}, "list", false, hmsapi.ErrForbidden, 1},
+		{"400 is not retried", []hmstest.Fault{{Count: 1, Status: 400}}, "enable", false, hmsapi.ErrBadRequest, 1},
+		{"create: 503 is not retried", []hmstest.Fault{{Count: 1, Status: 503}}, "create", false, hmsapi.ErrServer, 1},
+		{"create: 429 is not retried", []hmstest.Fault{{Count: 1, Status: 429, RetryAfter: "1"}}, "create", false, hmsapi.ErrRateLimited, 1},
+		{"create: reset is not retried", []hmstest.Fault{{Count: 1, Status: 0}}, "create", false, nil, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,7 +142,7 @@ func TestRetries(t *testing.T) {
 
 func TestRetryAfterIsHonoured(t *testing.T) {
 	c, srv := fake(t)
-	srv.InjectFault(roomcodetest.Fault{Count: 1, Status: 429, RetryAfter: "1"})
+	srv.InjectFault(hmstest.Fault{Count: 1, Status: 429, RetryAfter: "1"})
 	start := time.Now()
 	_, err := c.List(context.Background(), "room1", nil)
 	require.NoError(t, err)
@@ -150,9 +151,9 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 
 func TestRetryAfterTooLong(t *testing.T) {
 	c, srv := fake(t)
-	srv.InjectFault(roomcodetest.Fault{Count: 1, Status: 429, RetryAfter: "3600"})
+	srv.InjectFault(hmstest.Fault{Count: 1, Status: 429, RetryAfter: "3600"})
 	_, err := c.List(context.Background(), "room1", nil)
-	assert.ErrorIs(t, err, roomcode.ErrRateLimited)
+	assert.ErrorIs(t, err, hmsapi.ErrRateLimited)
 	assert.Equal(t, 1, srv.RequestCount(), "a wait over MaxRetryAfter is not taken")
 }
 
@@ -161,13 +162,13 @@ func TestExpiredTokenRenewedOnce(t *testing.T) {
 	// mints first is already expired when the server checks it.
 	now := time.Now()
 	clock := now.Add(-48 * time.Hour)
-	srv := roomcodetest.NewServer(roomcodetest.WithRoom("room1", "host"))
+	srv := hmstest.NewServer(hmstest.WithRoom("room1", "host"))
 	t.Cleanup(srv.Close)
-	tokens, err := roomcode.NewManagementTokens(srv.AccessKey(), srv.AppSecret(), roomcode.WithTokenClock(func() time.Time { return clock }))
+	tokens, err := hmsapi.NewManagementTokens(srv.AccessKey(), srv.AppSecret(), hmsapi.WithTokenClock(func() time.Time { return clock }))
 	require.NoError(t, err)
-	c, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL), roomcode.WithTokenSource(renewWithClock{tokens, &clock, now}))
+	c, err := newClient(hmsapi.WithBaseURL(srv.URL), hmsapi.WithTokenSource(renewWithClock{tokens, &clock, now}))
 	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
+	t.Cleanup(c.API().CloseIdleConnections)
 
 	_, err = c.List(context.Background(), "room1", nil)
 	require.NoError(t, err)
@@ -180,7 +181,7 @@ func TestExpiredTokenRenewedOnce(t *testing.T) {
 // renewWithClock corrects the clock when asked to renew, as a host would
 // after an NTP sync.
 type renewWithClock struct {
-	*roomcode.ManagementTokens
+	*hmsapi.ManagementTokens
 	clock *time.Time
 	fixed time.Time
 }
@@ -191,29 +192,29 @@ func (r renewWithClock) Renew(ctx context.Context, refused string) (string, erro
 }
 
 func TestUnauthorizedTwiceGivesUp(t *testing.T) {
-	srv := roomcodetest.NewServer(roomcodetest.WithRoom("room1", "host"))
+	srv := hmstest.NewServer(hmstest.WithRoom("room1", "host"))
 	t.Cleanup(srv.Close)
-	c, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL), roomcode.WithAppCredentials(srv.AccessKey(), "wrong-secret"))
+	c, err := newClient(hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), "wrong-secret"))
 	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
+	t.Cleanup(c.API().CloseIdleConnections)
 	_, err = c.List(context.Background(), "room1", nil)
-	assert.ErrorIs(t, err, roomcode.ErrUnauthorized)
+	assert.ErrorIs(t, err, hmsapi.ErrUnauthorized)
 	assert.Equal(t, 2, srv.RequestCount(), "one renewal, one retry, no more")
 }
 
 func TestStaticTokenNotRenewed(t *testing.T) {
-	srv := roomcodetest.NewServer(roomcodetest.WithRoom("room1", "host"), roomcodetest.WithStaticToken("good"))
+	srv := hmstest.NewServer(hmstest.WithRoom("room1", "host"), hmstest.WithStaticToken("good"))
 	t.Cleanup(srv.Close)
-	c, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL), roomcode.WithManagementToken("bad"))
+	c, err := newClient(hmsapi.WithBaseURL(srv.URL), hmsapi.WithManagementToken("bad"))
 	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
+	t.Cleanup(c.API().CloseIdleConnections)
 	_, err = c.List(context.Background(), "room1", nil)
-	assert.ErrorIs(t, err, roomcode.ErrUnauthorized)
+	assert.ErrorIs(t, err, hmsapi.ErrUnauthorized)
 	assert.Equal(t, 1, srv.RequestCount())
 
-	good, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL), roomcode.WithManagementToken("good"))
+	good, err := newClient(hmsapi.WithBaseURL(srv.URL), hmsapi.WithManagementToken("good"))
 	require.NoError(t, err)
-	t.Cleanup(good.CloseIdleConnections)
+	t.Cleanup(good.API().CloseIdleConnections)
 	_, err = good.List(context.Background(), "room1", nil)
 	assert.NoError(t, err)
 }
@@ -221,15 +222,15 @@ func TestStaticTokenNotRenewed(t *testing.T) {
 func TestConnectionRefusedRetriedForCreate(t *testing.T) {
 	// A port with nothing listening: the request never reaches a server, so
 	// even a create may be retried; every attempt fails the same way.
-	srv := roomcodetest.NewServer()
+	srv := hmstest.NewServer()
 	base := srv.URL
 	srv.Close()
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, err := roomcode.NewClient(roomcode.WithBaseURL(base), roomcode.WithManagementToken(testToken),
-		roomcode.WithRetryPolicy(fastRetries), roomcode.WithLogger(logger))
+	c, err := newClient(hmsapi.WithBaseURL(base), hmsapi.WithManagementToken(testToken),
+		hmsapi.WithRetryPolicy(fastRetries), hmsapi.WithLogger(logger))
 	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
+	t.Cleanup(c.API().CloseIdleConnections)
 	_, err = c.CreateForRole(context.Background(), "room1", "host")
 	require.Error(t, err)
 	assert.ErrorContains(t, err, "connection refused")

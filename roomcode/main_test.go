@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/roomcode"
 )
 
 // TestMain fails the run if a test leaves a goroutine of this module or of
@@ -43,4 +46,13 @@ func leakedGoroutines(wait time.Duration) string {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// newClient makes a Room Code API client on a core made with opts.
+func newClient(opts ...hmsapi.Option) (*roomcode.Client, error) {
+	api, err := hmsapi.New(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return roomcode.NewClient(api), nil
 }

@@ -14,14 +14,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
-	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
 )
 
 // recordingTokens hands out tokens from a ManagementTokens and remembers
 // every one, so the test knows which strings must never appear.
 type recordingTokens struct {
-	*roomcode.ManagementTokens
+	*hmsapi.ManagementTokens
 	mu   sync.Mutex
 	seen []string
 }
@@ -43,18 +44,18 @@ func (r *recordingTokens) Renew(ctx context.Context, refused string) (string, er
 
 func TestNoSecretInLogsOrErrors(t *testing.T) {
 	const appSecret = "app-secret-never-shown-0123456789"
-	srv := roomcodetest.NewServer(roomcodetest.WithAppCredentials("ak-1", appSecret), roomcodetest.WithRoom("room1", "host"))
+	srv := hmstest.NewServer(hmstest.WithAppCredentials("ak-1", appSecret), hmstest.WithRoom("room1", "host"))
 	t.Cleanup(srv.Close)
 
 	var logs lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	base, err := roomcode.NewManagementTokens("ak-1", appSecret, roomcode.WithTokenValidity(time.Minute))
+	base, err := hmsapi.NewManagementTokens("ak-1", appSecret, hmsapi.WithTokenValidity(time.Minute))
 	require.NoError(t, err)
 	tokens := &recordingTokens{ManagementTokens: base}
-	c, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL), roomcode.WithTokenSource(tokens),
-		roomcode.WithRetryPolicy(fastRetries), roomcode.WithLogger(logger))
+	c, err := newClient(hmsapi.WithBaseURL(srv.URL), hmsapi.WithTokenSource(tokens),
+		hmsapi.WithRetryPolicy(fastRetries), hmsapi.WithLogger(logger))
 	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
+	t.Cleanup(c.API().CloseIdleConnections)
 	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Nanosecond, Logger: logger, CreateIfMissing: true})
 
 	ctx := context.Background()
@@ -66,15 +67,15 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 	}
 	_, err = cache.Code(ctx, "room1", "host")
 	note(err)
-	srv.InjectFault(roomcodetest.Fault{Count: 1, Status: 401})
-	srv.InjectFault(roomcodetest.Fault{Count: 2, Status: 503})
-	srv.InjectFault(roomcodetest.Fault{Count: 1, Status: 0})
-	srv.InjectFault(roomcodetest.Fault{Count: 1, Status: 502, Body: "<html>proxy</html>"})
+	srv.InjectFault(hmstest.Fault{Count: 1, Status: 401})
+	srv.InjectFault(hmstest.Fault{Count: 2, Status: 503})
+	srv.InjectFault(hmstest.Fault{Count: 1, Status: 0})
+	srv.InjectFault(hmstest.Fault{Count: 1, Status: 502, Body: "<html>proxy</html>"})
 	for range 3 {
 		_, err = c.List(ctx, "room1", nil)
 		note(err)
 	}
-	srv.InjectFault(roomcodetest.Fault{Count: 10, Status: 500})
+	srv.InjectFault(hmstest.Fault{Count: 10, Status: 500})
 	_, err = cache.Code(ctx, "room1", "host") // served stale; the refresh fails and logs it
 	note(err)
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "stale") }, 5*time.Second, time.Millisecond)
@@ -84,9 +85,9 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 	note(err)
 	// A client with the SDK's own token source, holding a minted token,
 	// printed every way: no secret, and no JWT (they all start "eyJ").
-	plain, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL), roomcode.WithAppCredentials("ak-1", appSecret))
+	plain, err := newClient(hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials("ak-1", appSecret))
 	require.NoError(t, err)
-	t.Cleanup(plain.CloseIdleConnections)
+	t.Cleanup(plain.API().CloseIdleConnections)
 	_, err = plain.List(ctx, "room1", nil)
 	require.NoError(t, err)
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q"} {
@@ -133,7 +134,7 @@ func TestTokenEchoedByTheServerIsRedactedEverywhere(t *testing.T) {
 				_, _ = io.WriteString(w, tc.body)
 			})
 			_, err := c.List(context.Background(), "room1", nil)
-			var apiErr *roomcode.APIError
+			var apiErr *hmsapi.APIError
 			require.ErrorAs(t, err, &apiErr)
 			fields := []string{apiErr.Method, apiErr.Path, apiErr.Message, apiErr.RequestID, apiErr.Body,
 				err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", apiErr)}

@@ -12,8 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
-	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/twiml"
 )
@@ -38,12 +39,12 @@ func TestClockSweep(t *testing.T) {
 		t.Run(start.Format("2006-01-02"), func(t *testing.T) {
 			clk := &sharedClock{}
 			clk.ns.Store(start.UnixNano())
-			srv := roomcodetest.NewServer(roomcodetest.WithRoom("room-1", "guest"), roomcodetest.WithClock(clk.Now))
+			srv := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"), hmstest.WithClock(clk.Now))
 			t.Cleanup(srv.Close)
-			client, err := roomcode.NewClient(roomcode.WithBaseURL(srv.URL),
-				roomcode.WithAppCredentials(srv.AccessKey(), srv.AppSecret()), roomcode.WithClock(clk.Now))
+			client, err := newClient(hmsapi.WithBaseURL(srv.URL),
+				hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()), hmsapi.WithClock(clk.Now))
 			require.NoError(t, err)
-			t.Cleanup(client.CloseIdleConnections)
+			t.Cleanup(client.API().CloseIdleConnections)
 			cache := roomcode.NewCache(client, roomcode.CacheOptions{CreateIfMissing: true, TTL: time.Hour})
 			h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
 				AuthToken: authToken, PublicURL: "https://voice.example.com",

@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"github.com/hmssip/interconnect-go/headers"
+	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
-	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/twiml"
 )
@@ -158,11 +159,12 @@ func ExampleParseCall() {
 }
 
 func ExampleCachedRoom() {
-	api := roomcodetest.NewServer(roomcodetest.WithRoom("room-1", "guest"),
-		roomcodetest.WithCode("room-1", "guest", "gst-abcd-xyz", true))
+	api := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"),
+		hmstest.WithCode("room-1", "guest", "gst-abcd-xyz", true))
 	defer api.Close()
-	client, _ := roomcode.NewClient(roomcode.WithBaseURL(api.URL), roomcode.WithAppCredentials(api.AccessKey(), api.AppSecret()))
-	defer client.CloseIdleConnections()
+	core, _ := hmsapi.New(hmsapi.WithBaseURL(api.URL), hmsapi.WithAppCredentials(api.AccessKey(), api.AppSecret()))
+	defer core.CloseIdleConnections()
+	client := roomcode.NewClient(core)
 
 	room := sipconnect.CachedRoom(roomcode.NewCache(client, roomcode.CacheOptions{}), "room-1", "guest")
 	code, err := room(context.Background(), sipconnect.Call{CallSid: "CA1"})

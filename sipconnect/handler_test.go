@@ -24,8 +24,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hmssip/interconnect-go/headers"
+	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
-	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/twiml"
 )
@@ -222,15 +223,15 @@ func TestHandlerRejectsBadRequests(t *testing.T) {
 }
 
 // apiFixture is a fake Room Code API with one room, a client and a cache.
-func apiFixture(t *testing.T, opts roomcode.CacheOptions) (*roomcodetest.Server, *roomcode.Cache) {
+func apiFixture(t *testing.T, opts roomcode.CacheOptions) (*hmstest.Server, *roomcode.Cache) {
 	t.Helper()
-	api := roomcodetest.NewServer(roomcodetest.WithRoom("room-1", "guest"), roomcodetest.WithCode("room-1", "guest", "gst-abcd-xyz", true))
+	api := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"), hmstest.WithCode("room-1", "guest", "gst-abcd-xyz", true))
 	t.Cleanup(api.Close)
-	client, err := roomcode.NewClient(roomcode.WithBaseURL(api.URL), roomcode.WithAppCredentials(api.AccessKey(), api.AppSecret()),
-		roomcode.WithRetryPolicy(roomcode.RetryPolicy{MaxRetries: 1, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}),
-		roomcode.WithTimeout(200*time.Millisecond))
+	client, err := newClient(hmsapi.WithBaseURL(api.URL), hmsapi.WithAppCredentials(api.AccessKey(), api.AppSecret()),
+		hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{MaxRetries: 1, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}),
+		hmsapi.WithTimeout(200*time.Millisecond))
 	require.NoError(t, err)
-	t.Cleanup(client.CloseIdleConnections)
+	t.Cleanup(client.API().CloseIdleConnections)
 	return api, roomcode.NewCache(client, opts)
 }
 
@@ -245,7 +246,7 @@ func TestHandlerCachedRoomAndFailures(t *testing.T) {
 	assert.Equal(t, "sip:gst-abcd-xyz@sip.100ms.live", a.Dial.Sip.URI)
 
 	// The API goes down: the cached code is still served.
-	api.InjectFault(roomcodetest.Fault{Count: 1000, Status: 503})
+	api.InjectFault(hmstest.Fault{Count: 1000, Status: 503})
 	status, body = d.signedPost(t, "/hooks/voice", callForm())
 	require.Equal(t, 200, status)
 	a = decode(t, body)
@@ -256,16 +257,16 @@ func TestHandlerCachedRoomAndFailures(t *testing.T) {
 func TestHandlerFallbacks(t *testing.T) {
 	tests := []struct {
 		name  string
-		setup func(api *roomcodetest.Server)
+		setup func(api *hmstest.Server)
 		room  string
 	}{
-		{"API 503, nothing cached", func(api *roomcodetest.Server) {
-			api.InjectFault(roomcodetest.Fault{Count: 100, Status: 503})
+		{"API 503, nothing cached", func(api *hmstest.Server) {
+			api.InjectFault(hmstest.Fault{Count: 100, Status: 503})
 		}, "room-1"},
-		{"API too slow", func(api *roomcodetest.Server) { api.SetLatency(2 * time.Second) }, "room-1"},
-		{"room not found", func(*roomcodetest.Server) {}, "no-such-room"},
-		{"connection reset", func(api *roomcodetest.Server) {
-			api.InjectFault(roomcodetest.Fault{Count: 100, Status: 0})
+		{"API too slow", func(api *hmstest.Server) { api.SetLatency(2 * time.Second) }, "room-1"},
+		{"room not found", func(*hmstest.Server) {}, "no-such-room"},
+		{"connection reset", func(api *hmstest.Server) {
+			api.InjectFault(hmstest.Fault{Count: 100, Status: 0})
 		}, "room-1"},
 	}
 	for _, tt := range tests {
@@ -516,7 +517,7 @@ func TestHandlerLogsHoldNoSecrets(t *testing.T) {
 		Identity: sipconnect.CallerNameIdentity})
 	d.signedPost(t, "/hooks/voice", callForm("CallerName", "Alice"))
 	d.signedPost(t, "/hooks/voice", callForm("CallerName", "Bob\r\n"))
-	api.InjectFault(roomcodetest.Fault{Count: 100, Status: 500})
+	api.InjectFault(hmstest.Fault{Count: 100, Status: 500})
 	d.signedPost(t, "/hooks/voice", callForm())
 	d.post(t, "/hooks/voice", callForm(), "bad")
 	d.signedPost(t, "/hooks/dial-status", url.Values{"CallSid": {"CA1"}, "DialCallStatus": {"failed"}, "From": {callerPhone}})
@@ -541,13 +542,13 @@ func TestMaskNumber(t *testing.T) {
 // checked, room from a warm cache) with a bare net/http handler that writes
 // a constant TwiML body. Both are driven through httptest the same way.
 func BenchmarkHandler(b *testing.B) {
-	api := roomcodetest.NewServer(roomcodetest.WithRoom("room-1", "guest"), roomcodetest.WithCode("room-1", "guest", "gst-abcd-xyz", true))
+	api := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"), hmstest.WithCode("room-1", "guest", "gst-abcd-xyz", true))
 	defer api.Close()
-	client, err := roomcode.NewClient(roomcode.WithBaseURL(api.URL), roomcode.WithAppCredentials(api.AccessKey(), api.AppSecret()))
+	client, err := newClient(hmsapi.WithBaseURL(api.URL), hmsapi.WithAppCredentials(api.AccessKey(), api.AppSecret()))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer client.CloseIdleConnections()
+	defer client.API().CloseIdleConnections()
 	cache := roomcode.NewCache(client, roomcode.CacheOptions{TTL: time.Hour})
 	const public = "https://voice.example.com"
 	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: authToken, PublicURL: public,
@@ -613,4 +614,13 @@ func TestHandlerDoesNotPrintSecrets(t *testing.T) {
 		assert.NotContains(t, out, authToken)
 		assert.NotContains(t, out, fmt.Sprintf("%x", sipPassword))
 	}
+}
+
+// newClient makes a Room Code API client on a core made with opts.
+func newClient(opts ...hmsapi.Option) (*roomcode.Client, error) {
+	api, err := hmsapi.New(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return roomcode.NewClient(api), nil
 }

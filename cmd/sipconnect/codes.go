@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
@@ -82,11 +83,12 @@ func (e env) codes(ctx context.Context, args []string) error {
 		return fmt.Errorf("invalid room code: %w", err)
 	}
 
-	client, err := e.roomCodeClient()
+	api, err := e.apiClient()
 	if err != nil {
 		return err
 	}
-	defer client.CloseIdleConnections()
+	defer api.CloseIdleConnections()
+	client := roomcode.NewClient(api)
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 
@@ -140,21 +142,21 @@ func (e env) codes(ctx context.Context, args []string) error {
 	return tw.Flush()
 }
 
-// roomCodeClient makes a client from the environment.
-func (e env) roomCodeClient() (*roomcode.Client, error) {
-	var opts []roomcode.Option
+// apiClient makes the 100ms API core from the environment.
+func (e env) apiClient() (*hmsapi.Client, error) {
+	var opts []hmsapi.Option
 	switch {
 	case e.getenv("HMS_MANAGEMENT_TOKEN") != "":
-		opts = append(opts, roomcode.WithManagementToken(e.getenv("HMS_MANAGEMENT_TOKEN")))
+		opts = append(opts, hmsapi.WithManagementToken(e.getenv("HMS_MANAGEMENT_TOKEN")))
 	case e.getenv("HMS_ACCESS_KEY") != "" || e.getenv("HMS_APP_SECRET") != "":
-		opts = append(opts, roomcode.WithAppCredentials(e.getenv("HMS_ACCESS_KEY"), e.getenv("HMS_APP_SECRET")))
+		opts = append(opts, hmsapi.WithAppCredentials(e.getenv("HMS_ACCESS_KEY"), e.getenv("HMS_APP_SECRET")))
 	default:
 		return nil, fmt.Errorf("no 100ms credentials: set HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET")
 	}
 	if base := e.getenv("HMS_API_BASE_URL"); base != "" {
-		opts = append(opts, roomcode.WithBaseURL(base))
+		opts = append(opts, hmsapi.WithBaseURL(base))
 	}
-	return roomcode.NewClient(opts...)
+	return hmsapi.New(opts...)
 }
 
 // hasAPICredentials reports whether the environment names 100ms credentials.

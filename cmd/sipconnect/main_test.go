@@ -24,8 +24,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
-	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
 	"github.com/hmssip/interconnect-go/sipconnect"
 )
 
@@ -173,8 +173,8 @@ func TestValueErrors(t *testing.T) {
 }
 
 func TestCodes(t *testing.T) {
-	api := roomcodetest.NewServer(roomcodetest.WithRoom("room-1", "host", "guest"), roomcodetest.WithStaticToken(secretToken),
-		roomcodetest.WithCode("room-1", "guest", "gst-abcd-xyz", true))
+	api := hmstest.NewServer(hmstest.WithRoom("room-1", "host", "guest"), hmstest.WithStaticToken(secretToken),
+		hmstest.WithCode("room-1", "guest", "gst-abcd-xyz", true))
 	defer api.Close()
 	env := map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken, "HMS_API_BASE_URL": api.URL}
 
@@ -219,12 +219,12 @@ func TestCodes(t *testing.T) {
 
 	r = sipconnectCmd(t, env, "codes", "list", "--room-id", "nope", "--json")
 	assert.Equal(t, 1, r.code)
-	assert.Equal(t, "sipconnect: roomcode: GET /room-codes/room/nope: 404 Not Found: room not found\n", r.stderr)
+	assert.Equal(t, "sipconnect: hmsapi: GET /room-codes/room/nope: 404 Not Found: room not found\n", r.stderr)
 	assert.Empty(t, r.stdout)
 
 	// 429 then success: retried.
 	before := api.RequestCount()
-	api.InjectFault(roomcodetest.Fault{Count: 1, Status: 429, RetryAfter: "1"})
+	api.InjectFault(hmstest.Fault{Count: 1, Status: 429, RetryAfter: "1"})
 	r = sipconnectCmd(t, env, "codes", "list", "--room-id", "room-1", "--json")
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, before+2, api.RequestCount())
@@ -232,7 +232,7 @@ func TestCodes(t *testing.T) {
 	bad := map[string]string{"HMS_MANAGEMENT_TOKEN": "wrong-token-value", "HMS_API_BASE_URL": api.URL}
 	r = sipconnectCmd(t, bad, "codes", "list", "--room-id", "room-1")
 	assert.Equal(t, 1, r.code)
-	assert.Equal(t, "sipconnect: roomcode: GET /room-codes/room/room-1: 401 Unauthorized: Token validation error (invalid or expired management token)\n", r.stderr)
+	assert.Equal(t, "sipconnect: hmsapi: GET /room-codes/room/room-1: 401 Unauthorized: Token validation error (invalid or expired management token)\n", r.stderr)
 
 	r = sipconnectCmd(t, nil, "codes", "list", "--room-id", "room-1")
 	assert.Equal(t, 1, r.code)
@@ -240,7 +240,7 @@ func TestCodes(t *testing.T) {
 }
 
 func TestCodesWithAppCredentials(t *testing.T) {
-	api := roomcodetest.NewServer(roomcodetest.WithRoom("room-1", "host"), roomcodetest.WithAppCredentials("ak", secretAppSecret))
+	api := hmstest.NewServer(hmstest.WithRoom("room-1", "host"), hmstest.WithAppCredentials("ak", secretAppSecret))
 	defer api.Close()
 	env := map[string]string{"HMS_ACCESS_KEY": "ak", "HMS_APP_SECRET": secretAppSecret, "HMS_API_BASE_URL": api.URL, "SIP_PASSWORD": secretSIPPassword}
 	var all []string

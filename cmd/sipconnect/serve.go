@@ -15,8 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
-	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/twiml"
 )
@@ -86,7 +87,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	case roomCode != "":
 		room = sipconnect.StaticRoom(roomCode)
 	default:
-		var client *roomcode.Client
+		var api *hmsapi.Client
 		if demo {
 			if roomID == "" {
 				roomID = demoRoomID
@@ -94,17 +95,17 @@ func (e env) serve(ctx context.Context, args []string) error {
 			if role == "" {
 				role = demoRole
 			}
-			fake := roomcodetest.NewServer(roomcodetest.WithRoom(roomID, role))
+			fake := hmstest.NewServer(hmstest.WithRoom(roomID, role))
 			cleanup = append(cleanup, fake.Close)
-			client, err = roomcode.NewClient(roomcode.WithBaseURL(fake.URL), roomcode.WithAppCredentials(fake.AccessKey(), fake.AppSecret()))
+			api, err = hmsapi.New(hmsapi.WithBaseURL(fake.URL), hmsapi.WithAppCredentials(fake.AccessKey(), fake.AppSecret()))
 		} else {
-			client, err = e.roomCodeClient()
+			api, err = e.apiClient()
 		}
 		if err != nil {
 			return err
 		}
-		cleanup = append(cleanup, client.CloseIdleConnections)
-		cache := roomcode.NewCache(client, roomcode.CacheOptions{CreateIfMissing: true, Logger: logger})
+		cleanup = append(cleanup, api.CloseIdleConnections)
+		cache := roomcode.NewCache(roomcode.NewClient(api), roomcode.CacheOptions{CreateIfMissing: true, Logger: logger})
 		room = sipconnect.CachedRoom(cache, roomID, role)
 	}
 

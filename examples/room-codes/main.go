@@ -11,8 +11,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
-	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
 )
 
 func main() {
@@ -27,26 +28,27 @@ func main() {
 }
 
 func run(ctx context.Context, w io.Writer, getenv func(string) string, roomID string) error {
-	var opts []roomcode.Option
+	var opts []hmsapi.Option
 	switch {
 	case getenv("HMS_MANAGEMENT_TOKEN") != "":
-		opts = append(opts, roomcode.WithManagementToken(getenv("HMS_MANAGEMENT_TOKEN")))
+		opts = append(opts, hmsapi.WithManagementToken(getenv("HMS_MANAGEMENT_TOKEN")))
 	case getenv("HMS_ACCESS_KEY") != "":
-		opts = append(opts, roomcode.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET")))
+		opts = append(opts, hmsapi.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET")))
 	default:
-		fake := roomcodetest.NewServer(roomcodetest.WithRoom(roomID, "host", "guest"))
+		fake := hmstest.NewServer(hmstest.WithRoom(roomID, "host", "guest"))
 		defer fake.Close()
 		fmt.Fprintln(w, "no 100ms credentials: using the in-memory fake API")
-		opts = append(opts, roomcode.WithBaseURL(fake.URL), roomcode.WithAppCredentials(fake.AccessKey(), fake.AppSecret()))
+		opts = append(opts, hmsapi.WithBaseURL(fake.URL), hmsapi.WithAppCredentials(fake.AccessKey(), fake.AppSecret()))
 	}
 	if base := getenv("HMS_API_BASE_URL"); base != "" {
-		opts = append(opts, roomcode.WithBaseURL(base))
+		opts = append(opts, hmsapi.WithBaseURL(base))
 	}
-	client, err := roomcode.NewClient(opts...)
+	api, err := hmsapi.New(opts...)
 	if err != nil {
 		return err
 	}
-	defer client.CloseIdleConnections()
+	defer api.CloseIdleConnections()
+	client := roomcode.NewClient(api)
 
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

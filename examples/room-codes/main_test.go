@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
+	"github.com/hmssip/interconnect-go/hmstest"
 )
 
 func TestRunOnFake(t *testing.T) {
@@ -28,7 +28,7 @@ func TestRunOnFake(t *testing.T) {
 }
 
 func TestRunWithCredentials(t *testing.T) {
-	srv := roomcodetest.NewServer(roomcodetest.WithRoom("r9", "host"), roomcodetest.WithStaticToken("tok-from-env"))
+	srv := hmstest.NewServer(hmstest.WithRoom("r9", "host"), hmstest.WithStaticToken("tok-from-env"))
 	defer srv.Close()
 	env := map[string]string{"HMS_MANAGEMENT_TOKEN": "tok-from-env", "HMS_API_BASE_URL": srv.URL}
 	var out strings.Builder

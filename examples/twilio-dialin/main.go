@@ -15,20 +15,22 @@ import (
 	"os"
 	"time"
 
+	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/twiml"
 )
 
 func newMux(getenv func(string) string, logger *slog.Logger) (*http.ServeMux, error) {
-	opts := []roomcode.Option{roomcode.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET"))}
+	opts := []hmsapi.Option{hmsapi.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET"))}
 	if base := getenv("HMS_API_BASE_URL"); base != "" {
-		opts = append(opts, roomcode.WithBaseURL(base))
+		opts = append(opts, hmsapi.WithBaseURL(base))
 	}
-	client, err := roomcode.NewClient(opts...)
+	api, err := hmsapi.New(opts...)
 	if err != nil {
 		return nil, err
 	}
+	client := roomcode.NewClient(api)
 	cache := roomcode.NewCache(client, roomcode.CacheOptions{TTL: 5 * time.Minute, CreateIfMissing: true, Logger: logger})
 
 	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
@@ -36,7 +38,7 @@ func newMux(getenv func(string) string, logger *slog.Logger) (*http.ServeMux, er
 		PublicURL:   getenv("PUBLIC_URL"),
 		Room:        sipconnect.CachedRoom(cache, getenv("ROOM_ID"), getenv("ROLE")),
 		Credentials: sipconnect.Credentials{Username: getenv("SIP_USERNAME"), Password: getenv("SIP_PASSWORD")},
-		Dial:        twiml.Dial{Action: getenv("PUBLIC_URL") + "/twilio/dial-status"},
+		Dial:        twiml.Dial{Action: "/twilio/dial-status"}, // relative to PublicURL
 		Logger:      logger,
 	})
 	if err != nil {

@@ -13,13 +13,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hmssip/interconnect-go/roomcode/roomcodetest"
+	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/twiml"
 )
 
 func TestDialInServer(t *testing.T) {
-	api := roomcodetest.NewServer(roomcodetest.WithRoom("room-1", "guest"))
+	api := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"))
 	defer api.Close()
 
 	// The public URL must be known before the server is built: listen first.

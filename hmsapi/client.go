@@ -1,0 +1,530 @@
+package hmsapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-resty/resty/v2"
+
+	"github.com/hmssip/interconnect-go/internal/secret"
+)
+
+// DefaultBaseURL is the base URL of the 100ms REST API.
+const DefaultBaseURL = "https://api.100ms.live/v2"
+
+// DefaultMaxResponseBytes bounds the response bodies the client reads.
+const DefaultMaxResponseBytes = 1 << 20
+
+// Client is the core every 100ms resource calls through: it holds the base
+// URL, the credentials, the retry policy, body limits, logging and the
+// clock, and one HTTP transport whose connections it keeps for bursts of
+// requests. Make one with New and share it between the resource clients
+// (roomcode, sipout, activeroom): one set of credentials serves them all.
+// It is safe for concurrent use.
+type Client struct {
+	rc      *resty.Client
+	tokens  TokenSource
+	retry   RetryPolicy
+	maxBody int64
+	timeout time.Duration
+	logger  *slog.Logger
+	now     func() time.Time
+	// realClock is set when no WithClock was given.
+	realClock bool
+	// app holds the access key and app secret given to WithAppCredentials,
+	// for minting app tokens; nil otherwise.
+	app *appKey
+}
+
+type appKey struct {
+	accessKey string
+	secret    secret.Secret
+}
+
+type config struct {
+	baseURL    string
+	tokens     TokenSource
+	httpClient *http.Client
+	retry      RetryPolicy
+	maxBody    int64
+	timeout    time.Duration
+	logger     *slog.Logger
+	userAgent  string
+	now        func() time.Time
+	authCount  int
+	app        *appCredentials // minted when the client is made, with its clock
+}
+
+type appCredentials struct {
+	accessKey, appSecret string
+	opts                 []TokenOption
+}
+
+// Option configures a Client. Options are checked by New.
+type Option func(*config) error
+
+// WithBaseURL sets the API's base URL, DefaultBaseURL by default (100ms also
+// runs https://api-nonprod.100ms.live/v2).
+func WithBaseURL(u string) Option {
+	return func(c *config) error {
+		p, err := url.Parse(u)
+		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || p.RawQuery != "" || p.Fragment != "" {
+			return fmt.Errorf("hmsapi: base URL %q: want http(s)://host[/path]", u)
+		}
+		c.baseURL = strings.TrimSuffix(u, "/")
+		return nil
+	}
+}
+
+// WithManagementToken authenticates with a fixed management token.
+func WithManagementToken(token string) Option {
+	return func(c *config) error {
+		if token == "" {
+			return errors.New("hmsapi: empty management token")
+		}
+		c.tokens = StaticToken(token)
+		c.authCount++
+		return nil
+	}
+}
+
+// WithAppCredentials authenticates with management tokens minted from the
+// workspace's access key and app secret, renewed before they expire and
+// once after a 401. The tokens take their iat, nbf and exp from the
+// client's clock (WithClock) unless opts include WithTokenClock.
+func WithAppCredentials(accessKey, appSecret string, opts ...TokenOption) Option {
+	return func(c *config) error {
+		if accessKey == "" || appSecret == "" {
+			return errNoAppCredentials
+		}
+		c.app = &appCredentials{accessKey, appSecret, opts}
+		c.authCount++
+		return nil
+	}
+}
+
+// WithTokenSource authenticates with tokens from ts. If ts implements
+// TokenRenewer, a 401 renews the token once.
+func WithTokenSource(ts TokenSource) Option {
+	return func(c *config) error {
+		if ts == nil {
+			return errors.New("hmsapi: nil token source")
+		}
+		c.tokens = ts
+		c.authCount++
+		return nil
+	}
+}
+
+// WithHTTPClient sets the HTTP client whose transport carries the requests.
+// Its Timeout, if any, bounds each attempt.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("hmsapi: nil HTTP client")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithRetryPolicy replaces DefaultRetryPolicy.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(c *config) error {
+		if p.MaxRetries < 0 || p.BaseDelay < 0 || p.MaxDelay < p.BaseDelay || p.MaxRetryAfter < 0 {
+			return fmt.Errorf("hmsapi: invalid retry policy %+v", p)
+		}
+		c.retry = p
+		return nil
+	}
+}
+
+// WithTimeout bounds each attempt, 10 seconds by default; the context passed
+// to a call bounds the whole call, retries included.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("hmsapi: timeout %v must be positive", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithMaxResponseBytes bounds the response bodies read,
+// DefaultMaxResponseBytes by default.
+func WithMaxResponseBytes(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("hmsapi: response limit %d must be positive", n)
+		}
+		c.maxBody = n
+		return nil
+	}
+}
+
+// WithLogger sets the logger for retries and token renewals (at debug and
+// warn levels); nothing is logged by default. Logs never hold a token or
+// secret.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		c.logger = l
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option {
+	return func(c *config) error {
+		c.userAgent = ua
+		return nil
+	}
+}
+
+// WithClock sets the clock of everything the client reads the time for,
+// time.Now by default: the iat, nbf and exp of the management tokens that
+// WithAppCredentials mints and when they are renewed, Retry-After dates,
+// and the TTL, staleness and refresh backoff of every Cache made on the
+// client. Set it once here; a fake API that checks tokens must be given the
+// same clock (hmstest.WithClock).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("hmsapi: nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// New returns a client configured by opts. Exactly one of
+// WithManagementToken, WithAppCredentials and WithTokenSource must be given.
+func New(opts ...Option) (*Client, error) {
+	cfg := config{
+		baseURL:   DefaultBaseURL,
+		retry:     DefaultRetryPolicy(),
+		maxBody:   DefaultMaxResponseBytes,
+		timeout:   10 * time.Second,
+		userAgent: "sipconnect-hmsapi",
+	}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	realClock := cfg.now == nil
+	if realClock {
+		cfg.now = time.Now
+	}
+	switch {
+	case cfg.authCount == 0:
+		return nil, errors.New("hmsapi: no credentials: use WithManagementToken, WithAppCredentials or WithTokenSource")
+	case cfg.authCount > 1:
+		return nil, errors.New("hmsapi: more than one source of credentials given")
+	}
+	if a := cfg.app; a != nil {
+		m, err := newManagementTokens(a.accessKey, a.appSecret, cfg.now, a.opts)
+		if err != nil {
+			return nil, err
+		}
+		cfg.tokens = m
+	}
+	hc := cfg.httpClient
+	if hc == nil {
+		hc = &http.Client{Transport: newTransport()}
+	}
+	rc := resty.NewWithClient(hc)
+	rc.SetBaseURL(cfg.baseURL).
+		SetHeader("Accept", "application/json").
+		SetHeader("Content-Type", "application/json").
+		SetHeader("User-Agent", cfg.userAgent).
+		SetLogger(discardLogger{}).
+		SetDisableWarn(true).
+		SetRetryCount(0)
+	logger := cfg.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{rc: rc, tokens: cfg.tokens, retry: cfg.retry, maxBody: cfg.maxBody, timeout: cfg.timeout,
+		logger: logger, now: cfg.now, realClock: realClock}
+	if a := cfg.app; a != nil {
+		c.app = &appKey{a.accessKey, secret.New(a.appSecret)}
+	}
+	return c, nil
+}
+
+// Idle connections kept by the default transport. A burst of lookups (the
+// calls at the top of the hour) opens as many connections as requests in
+// flight; keeping them idle, rather than the handful net/http keeps by
+// default, saves a TLS handshake per request on the next burst.
+const (
+	maxIdleConns        = 256
+	maxIdleConnsPerHost = 128
+)
+
+// newTransport returns the transport of a client made without
+// WithHTTPClient: net/http's defaults (proxy from the environment, HTTP/2
+// where the server offers it) with an idle pool sized for bursts.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = maxIdleConns
+	t.MaxIdleConnsPerHost = maxIdleConnsPerHost
+	t.ForceAttemptHTTP2 = true
+	return t
+}
+
+// ErrNoAppCredentials is returned by AppToken when the client was made
+// without WithAppCredentials: a management token alone cannot mint app
+// tokens.
+var ErrNoAppCredentials = errors.New("hmsapi: app tokens need the access key and app secret (WithAppCredentials); a management token alone cannot mint them")
+
+// DefaultAppTokenValidity is how long the app tokens AppToken mints are
+// valid.
+const DefaultAppTokenValidity = time.Hour
+
+// AppToken mints an app token (client auth token) for claims with the
+// client's clock, valid for DefaultAppTokenValidity. It needs the client
+// to have been made with WithAppCredentials; otherwise it returns
+// ErrNoAppCredentials.
+func (c *Client) AppToken(claims AppClaims) (string, error) {
+	if c.app == nil {
+		return "", ErrNoAppCredentials
+	}
+	return MintAppToken(c.app.accessKey, c.app.secret.Value(), claims, c.now(), DefaultAppTokenValidity)
+}
+
+// Now returns the time from the client's clock (WithClock).
+func (c *Client) Now() time.Time { return c.now() }
+
+// HasClock reports whether the client was given a clock with WithClock,
+// so that a component built on it (a cache) knows whether it may read the
+// real time its own cheaper way.
+func (c *Client) HasClock() bool { return !c.realClock }
+
+// CloseIdleConnections closes the client's idle keep-alive connections.
+// Call it when the client is no longer needed.
+func (c *Client) CloseIdleConnections() {
+	c.rc.GetClient().CloseIdleConnections()
+}
+
+// discardLogger silences resty's own logging; the client logs through slog.
+type discardLogger struct{}
+
+func (discardLogger) Errorf(string, ...any) {}
+func (discardLogger) Warnf(string, ...any)  {}
+func (discardLogger) Debugf(string, ...any) {}
+
+// CheckID refuses, before anything is sent, identifiers that cannot be
+// real: empty ones, those holding control characters, and the path
+// dot-segments "." and "..", which a server would resolve to another
+// endpoint (".../role/.." is the create-for-every-role path). field names
+// the argument in the *InputError it returns.
+func CheckID(field, s string) error {
+	switch s {
+	case "":
+		return &InputError{Field: field, Reason: "empty"}
+	case ".", "..":
+		return &InputError{Field: field, Reason: fmt.Sprintf("%q is a path dot-segment, not an identifier", s)}
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return &InputError{Field: field, Reason: fmt.Sprintf("control character at byte %d", i)}
+		}
+	}
+	return nil
+}
+
+// Request is one call of the 100ms REST API, for Do.
+type Request struct {
+	// Method and Path (below the base URL, with every segment escaped by
+	// the caller: url.PathEscape) name the endpoint.
+	Method, Path string
+	// Query is sent as the query string when not empty.
+	Query url.Values
+	// Body, when not nil, is sent as JSON.
+	Body any
+	// Repeatable marks a request that may be sent again after it may have
+	// reached the server: reads, and writes that are idempotent. Other
+	// requests are retried only when no connection could be made, since
+	// repeating them could create twice what was asked once (a room code,
+	// a phone call).
+	Repeatable bool
+	// Timeout, when positive, bounds each attempt instead of the client's
+	// WithTimeout: for a request the API holds open, such as a call that
+	// rings until it is answered.
+	Timeout time.Duration
+	// Token, when not empty, is sent instead of a management token, for
+	// the endpoints that take an app token (DTMF). It is never renewed.
+	Token string
+}
+
+// Do sends req, retrying as the client's policy and req.Repeatable allow,
+// and decodes a 2xx JSON answer into out (which may be nil). An error
+// answer is an *APIError; a refused management token is renewed once
+// (when the token source can) and the request sent once more. When ctx
+// ends, Do returns an error wrapping ctx.Err().
+func (c *Client) Do(ctx context.Context, req Request, out any) error {
+	method, path := req.Method, req.Path
+	tok := req.Token
+	if tok == "" {
+		var err error
+		if tok, err = c.tokens.Token(ctx); err != nil {
+			return fmt.Errorf("hmsapi: getting management token: %w", err)
+		}
+	}
+	renewed := req.Token != ""
+	for attempt := 0; ; attempt++ {
+		status, header, data, err := c.send(ctx, tok, req)
+		if err != nil && ctx.Err() != nil {
+			return fmt.Errorf("hmsapi: %s %s: %w", method, path, ctx.Err())
+		}
+		if err == nil && status >= 200 && status < 300 {
+			if out == nil || len(bytes.TrimSpace(data)) == 0 {
+				return nil
+			}
+			if err := json.Unmarshal(data, out); err != nil {
+				return fmt.Errorf("%w: %s %s: %v", ErrResponse, method, path, err)
+			}
+			return nil
+		}
+		if err == nil && status == http.StatusUnauthorized && !renewed {
+			if r, ok := c.tokens.(TokenRenewer); ok {
+				renewed = true
+				if tok, err = r.Renew(ctx, tok); err != nil {
+					return fmt.Errorf("hmsapi: renewing management token: %w", err)
+				}
+				c.logger.LogAttrs(ctx, slog.LevelDebug, "hmsapi: token refused, renewed", slog.String("method", method), slog.String("path", path))
+				attempt-- // a renewal is not a retry
+				continue
+			}
+		}
+		var apiErr *APIError
+		if err == nil {
+			apiErr = c.apiError(method, path, status, header, data, tok)
+		}
+		retry, reason := shouldRetry(c.retry, req.Repeatable, status, err, attempt)
+		if !retry {
+			if apiErr != nil {
+				return apiErr
+			}
+			return fmt.Errorf("hmsapi: %s %s: %w", method, path, err)
+		}
+		wait := backoff(c.retry, attempt)
+		if apiErr != nil && apiErr.RetryAfter > 0 {
+			if apiErr.RetryAfter > c.retry.MaxRetryAfter {
+				return apiErr
+			}
+			wait = apiErr.RetryAfter
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			// Waiting would outlive the caller's deadline: fail now.
+			if apiErr != nil {
+				return apiErr
+			}
+			return fmt.Errorf("hmsapi: %s %s: %w", method, path, err)
+		}
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "hmsapi: retrying", slog.String("method", method), slog.String("path", path),
+			slog.Int("status", status), slog.String("reason", reason), slog.Int("attempt", attempt+1), slog.Duration("wait", wait))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("hmsapi: %s %s: %w", method, path, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// send makes one attempt and reads at most maxBody bytes of the answer.
+func (c *Client) send(ctx context.Context, tok string, r Request) (int, http.Header, []byte, error) {
+	timeout := c.timeout
+	if r.Timeout > 0 {
+		timeout = r.Timeout
+	}
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req := c.rc.R().SetContext(actx).SetAuthToken(tok).SetDoNotParseResponse(true)
+	if len(r.Query) > 0 {
+		req.SetQueryParamsFromValues(r.Query)
+	}
+	if r.Body != nil {
+		req.SetBody(r.Body)
+	}
+	resp, err := req.Execute(r.Method, r.Path)
+	if err != nil {
+		return 0, nil, nil, scrub(err, tok)
+	}
+	raw := resp.RawBody()
+	defer raw.Close()
+	data, err := io.ReadAll(io.LimitReader(raw, c.maxBody+1))
+	if err != nil {
+		return 0, nil, nil, scrub(err, tok)
+	}
+	if int64(len(data)) > c.maxBody {
+		return 0, nil, nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, c.maxBody)
+	}
+	return resp.StatusCode(), resp.Header(), data, nil
+}
+
+// redact replaces tok in s. Real tokens are long JWTs; a very short token
+// (a test's) would match ordinary words, so it is left alone.
+func redact(s, tok string) string {
+	if len(tok) < 8 {
+		return s
+	}
+	return strings.ReplaceAll(s, tok, secret.Redacted)
+}
+
+// scrub makes sure no error carries the token, whatever a transport put in
+// its message.
+func scrub(err error, tok string) error {
+	if msg := err.Error(); redact(msg, tok) != msg {
+		return errors.New(redact(msg, tok))
+	}
+	return err
+}
+
+// maxErrorBody bounds the part of a non-JSON error body kept in an APIError.
+const maxErrorBody = 200
+
+// apiError builds the error for a non-2xx answer. Every field that comes
+// from the answer has the token redacted, and the body is cut only after
+// redaction, so that no prefix of a token straddling the cut survives.
+func (c *Client) apiError(method, path string, status int, h http.Header, data []byte, tok string) *APIError {
+	e := &APIError{Method: method, Path: redact(path, tok), StatusCode: status, RequestID: redact(h.Get("X-Request-Id"), tok)}
+	if d, ok := parseRetryAfter(h.Get("Retry-After"), c.now()); ok {
+		e.RetryAfter = d
+	}
+	var body struct {
+		Code    int      `json:"code"`
+		Message string   `json:"message"`
+		Details []string `json:"details"`
+	}
+	if json.Unmarshal(data, &body) == nil && (body.Message != "" || body.Code != 0) {
+		e.Code, e.Message, e.Details = body.Code, redact(body.Message, tok), body.Details
+		for i := range e.Details {
+			e.Details[i] = redact(e.Details[i], tok)
+		}
+		return e
+	}
+	text := redact(strings.ToValidUTF8(string(bytes.TrimSpace(data)), ""), tok)
+	if len(text) > maxErrorBody {
+		cut := maxErrorBody
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
+	}
+	e.Body = text
+	return e
+}

@@ -1,0 +1,19 @@
+// Package hmsapi is the core of the SDK's 100ms REST API clients: one
+// [Client] holds the base URL, the credentials (a management token, or
+// management tokens minted and renewed from the workspace's access key and
+// app secret), the retry policy, bounded response bodies, logging, the
+// clock, and an HTTP transport that keeps its connections for bursts.
+//
+// The resource packages call through it: roomcode (room codes), sipout
+// (SIP trunks, outbound calls and DTMF) and activeroom (the peers of a live
+// room). Make one Client and give it to each:
+//
+//	api, err := hmsapi.New(hmsapi.WithAppCredentials(accessKey, appSecret))
+//	codes := roomcode.NewClient(api)
+//
+// Every error answer of the API is an [*APIError], which matches the
+// sentinel of its status ([ErrNotFound], [ErrRateLimited], ...) with
+// errors.Is; arguments that cannot be right are refused before anything is
+// sent with an [*InputError]. Tokens and the app secret never appear in an
+// error, a log line or the printed form of a value.
+package hmsapi
