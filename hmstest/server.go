@@ -1,9 +1,12 @@
-// Package hmstest is an in-memory fake of the 100ms Room Code API for
-// tests and demos: the four endpoints that roomcode.Client calls, with rooms
-// and roles seeded by the caller, pagination, management-token checking and
-// fault injection. Use it to test code built on package roomcode, or any
-// other client of the API, without a 100ms account and without the network
-// beyond loopback.
+// Package hmstest is an in-memory fake of the 100ms REST API endpoints the
+// SDK calls, for tests and demos: the Room Code API (with rooms and roles
+// seeded by the caller, and pagination), SIP outbound trunks and calls
+// (a call rings a simulated phone that answers, declines or never answers,
+// and an answered call joins the room as a SIP peer), DTMF (digits are
+// recorded), and the peers of live rooms (seeded, listed, removed). Every
+// endpoint checks tokens and takes the same fault injection. Use it to test
+// code built on the SDK's clients, or any other client of the API, without
+// a 100ms account and without the network beyond loopback.
 //
 // A Server listens on 127.0.0.1 and serves the API under the path prefix
 // "/v2", like the real base URL; pass Server.URL as the client's base URL.
@@ -46,6 +49,7 @@ type Server struct {
 	faults   []Fault
 	latency  time.Duration
 	requests []Request
+	peers    map[string]map[string]*Peer // room id -> peer id -> live peer
 }
 
 // code is a room code as the API returns it.
@@ -120,6 +124,7 @@ func NewServer(opts ...Option) *Server {
 		now:       time.Now,
 		rng:       rand.New(rand.NewPCG(1, 2)),
 		rooms:     map[string][]string{},
+		peers:     map[string]map[string]*Peer{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -133,6 +138,8 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("POST /v2/room-codes/room/{room_id}/role/{role}", s.createForRole)
 	mux.HandleFunc("GET /v2/room-codes/room/{room_id}", s.list)
 	mux.HandleFunc("POST /v2/room-codes/code", s.setEnabled)
+	s.routeSIP(mux)
+	s.routeActiveRooms(mux)
 	s.srv = httptest.NewServer(s.middleware(mux))
 	s.URL = s.srv.URL + "/v2"
 	return s
