@@ -50,6 +50,7 @@ type Server struct {
 	latency  time.Duration
 	requests []Request
 	peers    map[string]map[string]*Peer // room id -> peer id -> live peer
+	sip      sipState                    // trunks, calls and DTMF (sip.go)
 }
 
 // code is a room code as the API returns it.
@@ -60,9 +61,9 @@ type Request struct {
 	Method        string
 	Path          string // the path as sent, still escaped
 	Query         string
-	Body          string
-	Authorization bool // whether a valid management token came with it
-	Status        int  // the status answered
+	Body          string // with a trunk's password replaced by [REDACTED]
+	Authorization bool   // whether a valid token came with it (an app token for DTMF)
+	Status        int    // the status answered
 }
 
 // Fault makes the next Count requests fail with Status, sending RetryAfter
@@ -210,7 +211,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		rec := Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Body: string(body)}
+		rec := Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Body: recordedBody(r.URL.Path, body)}
 		s.mu.Lock()
 		latency := s.latency
 		var fault *Fault
@@ -234,7 +235,11 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
-		rec.Authorization = s.authorized(r.Header.Get("Authorization"))
+		if takesAppToken(r.URL.Path) {
+			r, rec.Authorization = s.appAuthorized(r)
+		} else {
+			rec.Authorization = s.authorized(r.Header.Get("Authorization"))
+		}
 		sr := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() { rec.Status = sr.status }()
 		switch {
@@ -259,7 +264,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			_, _ = w.Write([]byte(b))
 			return
 		case !rec.Authorization:
-			writeError(sr, http.StatusUnauthorized, "Token validation error", "invalid or expired management token")
+			writeError(sr, http.StatusUnauthorized, "Token validation error", tokenRefusal(r.URL.Path))
 			return
 		}
 		next.ServeHTTP(sr, r)
