@@ -1,0 +1,102 @@
+// Command hang-up ends a phone call that was bridged into a 100ms room: it
+// finds the caller's peer by the user id its SIP address carried
+// (X-100ms-UserID) and removes it from the room, which hangs up the call.
+//
+//	hang-up [room-id user-id]
+//
+// With HMS_MANAGEMENT_TOKEN (or HMS_ACCESS_KEY and HMS_APP_SECRET) it talks
+// to 100ms (or to HMS_API_BASE_URL); without credentials it runs against an
+// in-memory fake of the API whose room holds a host and the caller.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/hmssip/interconnect-go/activeroom"
+	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/hmstest"
+)
+
+func main() {
+	roomID, userID := "demo-room", "caller-1"
+	switch len(os.Args) {
+	case 1:
+	case 3:
+		roomID, userID = os.Args[1], os.Args[2]
+	default:
+		fmt.Fprintln(os.Stderr, "usage: hang-up [room-id user-id]")
+		os.Exit(2)
+	}
+	if err := run(context.Background(), os.Stdout, os.Getenv, roomID, userID); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// reason is what the peers that stay in the room are told.
+const reason = "call ended"
+
+func run(ctx context.Context, w io.Writer, getenv func(string) string, roomID, userID string) error {
+	var opts []hmsapi.Option
+	switch {
+	case getenv("HMS_MANAGEMENT_TOKEN") != "":
+		opts = append(opts, hmsapi.WithManagementToken(getenv("HMS_MANAGEMENT_TOKEN")))
+	case getenv("HMS_ACCESS_KEY") != "":
+		opts = append(opts, hmsapi.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET")))
+	default:
+		fake := hmstest.NewServer(
+			hmstest.WithPeer(roomID, hmstest.Peer{Name: "Host", UserID: "host-1", Role: "host"}),
+			hmstest.WithPeer(roomID, hmstest.Peer{Name: "+1 555 0100", UserID: userID, Role: "guest", SIP: true}),
+		)
+		defer fake.Close()
+		fmt.Fprintln(w, "no 100ms credentials: using the in-memory fake API")
+		opts = append(opts, hmsapi.WithBaseURL(fake.URL), hmsapi.WithAppCredentials(fake.AccessKey(), fake.AppSecret()))
+	}
+	if base := getenv("HMS_API_BASE_URL"); base != "" {
+		opts = append(opts, hmsapi.WithBaseURL(base))
+	}
+	api, err := hmsapi.New(opts...)
+	if err != nil {
+		return err
+	}
+	defer api.CloseIdleConnections()
+	rooms := activeroom.NewClient(api)
+
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	caller, err := rooms.FindByUserID(ctx, roomID, userID)
+	var several *activeroom.SeveralPeersError
+	var legs []activeroom.Peer
+	switch {
+	case err == nil:
+		legs = []activeroom.Peer{caller}
+	case errors.Is(err, activeroom.ErrNoPeer):
+		// Whoever wanted the caller gone has what they wanted.
+		fmt.Fprintf(w, "no peer with user id %q in room %s: nothing to hang up\n", userID, roomID)
+		return nil
+	case errors.As(err, &several):
+		// The user id joined more than once (a redial before the first leg
+		// dropped): hanging up the caller means every leg.
+		legs = several.Peers
+	default:
+		return err
+	}
+	for _, p := range legs {
+		err := rooms.RemovePeer(ctx, roomID, p.ID, reason)
+		switch {
+		case errors.Is(err, activeroom.ErrNoPeer):
+			fmt.Fprintf(w, "peer %s (%s) had already left\n", p.ID, p.Name)
+		case err != nil:
+			return err
+		default:
+			// Removal is asynchronous at 100ms: the request is accepted.
+			fmt.Fprintf(w, "hanging up peer %s (%s, joined %s)\n", p.ID, p.Name, p.JoinedAt.Format(time.RFC3339))
+		}
+	}
+	return nil
+}
