@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -32,8 +33,18 @@ type HandlerConfig struct {
 	InsecureSkipSignature bool
 
 	// Room decides the room of each call: StaticRoom, CachedRoom or a
-	// RoomFunc of your own.
+	// RoomFunc of your own. It is required unless PIN or Numbers is set;
+	// with them it is the room of calls to a number Numbers does not list.
 	Room Room
+	// PIN, when set, makes the handler ask callers for a meeting PIN that
+	// decides their room (see PINConfig); mount PINHandler at its Path.
+	// Without Numbers, every call gets the PIN menu unless Room is set.
+	PIN *PINConfig
+	// Numbers routes calls by the number called (the webhook's To, in
+	// E.164) to a room, to the PIN menu, or to the fallback, so that one
+	// server answers many numbers. A number it does not list goes to Room
+	// if set, else to the fallback.
+	Numbers map[string]Route
 	// Identity decides the caller's display name and user id. By default
 	// the caller gets none, and 100ms shows its masked number.
 	Identity IdentityFunc
@@ -96,13 +107,16 @@ func DefaultDialFailed() twiml.Response {
 
 // Handler answers Twilio's incoming-call webhook with the TwiML that puts
 // the caller into a 100ms room, and never with a server error: when the
-// room cannot be decided it answers the fallback with status 200. It
-// answers 403 to a missing or wrong signature, 405 to a method other than
-// POST and 413 to a body over the limit. A Handler is safe for concurrent
-// use; make one with NewHandler.
+// room cannot be decided it answers the fallback with status 200. Twilio
+// numbers can be set to call webhooks by POST or by GET: both are accepted
+// and verified. It answers 403 to a missing or wrong signature, 405 to
+// another method and 413 to a body over the limit. A Handler is safe for
+// concurrent use; make one with NewHandler.
 type Handler struct {
 	verifier   *twiml.Verifier
 	room       Room
+	numbers    map[string]Route
+	pin        *pinFlow
 	identity   IdentityFunc
 	addrOpts   []AddressOption
 	fallback   []byte
@@ -131,8 +145,11 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		maxBody:  cfg.MaxBodyBytes,
 		logger:   cfg.Logger,
 	}
-	if f, ok := h.room.(RoomFunc); h.room == nil || ok && f == nil {
-		return nil, errors.New("sipconnect: HandlerConfig.Room is required (StaticRoom, CachedRoom or your own RoomFunc)")
+	if f, ok := h.room.(RoomFunc); ok && f == nil {
+		h.room = nil
+	}
+	if h.room == nil && cfg.PIN == nil && len(cfg.Numbers) == 0 {
+		return nil, errors.New("sipconnect: HandlerConfig.Room is required (StaticRoom, CachedRoom or your own RoomFunc), unless PIN or Numbers is set")
 	}
 	if strings.HasPrefix(cfg.Dial.Action, "/") && cfg.PublicURL != "" {
 		cfg.Dial.Action = strings.TrimSuffix(cfg.PublicURL, "/") + cfg.Dial.Action
@@ -146,13 +163,14 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}
-	if r, ok := h.room.(staticRoom); ok {
-		// A code that can never work is refused now, with the error
-		// NewAddress gives, rather than answered with the fallback on
-		// every call.
-		if err := r.check(h.addrOpts); err != nil {
-			return nil, err
-		}
+	// A static room whose code can never work is refused now, with the
+	// error NewAddress gives, rather than answered with the fallback on
+	// every call.
+	if err := checkStatic(h.room, h.addrOpts); err != nil {
+		return nil, err
+	}
+	if err := h.setRoutes(cfg); err != nil {
+		return nil, err
 	}
 	switch {
 	case cfg.InsecureSkipSignature:
@@ -177,6 +195,11 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	template := DialIn{Credentials: cfg.Credentials, Dial: cfg.Dial, Sip: cfg.Sip}
 	if err := h.splitDocument(template); err != nil {
 		return nil, fmt.Errorf("sipconnect: HandlerConfig.Dial or Sip: %w", err)
+	}
+	if cfg.PIN != nil {
+		if h.pin, err = newPINFlow(*cfg.PIN, cfg.PublicURL); err != nil {
+			return nil, err
+		}
 	}
 	return h, nil
 }
@@ -230,14 +253,34 @@ func render(r, def twiml.Response) ([]byte, error) {
 
 // ServeHTTP answers the incoming-call webhook.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !h.accept(w, r) {
+	params, ok := h.accept(w, r)
+	if !ok {
 		return
 	}
-	call := ParseCall(r.PostForm)
+	call := ParseCall(params)
 	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
 	defer cancel()
 	start := time.Now()
-	addr, stage, err := h.address(ctx, call)
+	room, pin, known := h.route(call)
+	switch {
+	case pin:
+		h.pin.prompt(ctx, w, h, call, start)
+		return
+	case !known:
+		h.logCall(ctx, slog.LevelWarn, "sipconnect: call not bridged, answering the fallback", call, start,
+			slog.String("outcome", "fallback"), slog.String("stage", "route"), slog.String("error", "no route for the number called"),
+			slog.String("to", MaskNumber(call.To)))
+		writeTwiML(w, h.fallback)
+		return
+	}
+	h.bridge(ctx, w, call, start, room, nil)
+}
+
+// bridge answers the dial-in to room for call, or the fallback when the
+// address cannot be decided. id, when not nil, is the identity a PIN gave,
+// used instead of the IdentityFunc.
+func (h *Handler) bridge(ctx context.Context, w http.ResponseWriter, call Call, start time.Time, room Room, id *Identity) {
+	addr, stage, err := h.address(ctx, call, room, id)
 	if err != nil {
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: call not bridged, answering the fallback", call, start,
 			slog.String("outcome", "fallback"), slog.String("stage", stage), slog.String("error", err.Error()))
@@ -273,12 +316,13 @@ func (h *Handler) logCall(ctx context.Context, level slog.Level, msg string, cal
 }
 
 // accept checks the method, the body size and the signature, answering
-// the request itself when it fails; on success r.PostForm is parsed.
-func (h *Handler) accept(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
+// the request itself when it fails. On success it returns the webhook's
+// parameters: the form body of a POST, the query of a GET.
+func (h *Handler) accept(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return false
+		return nil, false
 	}
 	var err error
 	if h.verifier != nil {
@@ -286,34 +330,40 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request) bool {
 	} else {
 		err = webhook.ParseForm(w, r, h.maxBody)
 	}
-	if err == nil {
-		return true
+	if err != nil {
+		status := webhook.ErrorStatus(err)
+		if status == http.StatusForbidden {
+			h.logger.LogAttrs(r.Context(), slog.LevelWarn, "sipconnect: rejected a request without a valid Twilio signature",
+				slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		}
+		http.Error(w, http.StatusText(status), status)
+		return nil, false
 	}
-	status := webhook.ErrorStatus(err)
-	if status == http.StatusForbidden {
-		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "sipconnect: rejected a request without a valid Twilio signature",
-			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	if r.Method == http.MethodGet {
+		return r.URL.Query(), true
 	}
-	http.Error(w, http.StatusText(status), status)
-	return false
+	return r.PostForm, true
 }
 
 // address decides the call's address. On failure it names the stage that
 // failed. A panicking RoomFunc or IdentityFunc is turned into an error.
-func (h *Handler) address(ctx context.Context, call Call) (addr Address, stage string, err error) {
+func (h *Handler) address(ctx context.Context, call Call, room Room, given *Identity) (addr Address, stage string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
 	stage = "room"
-	code, err := h.room.RoomCode(ctx, call)
+	code, err := room.RoomCode(ctx, call)
 	if err != nil {
 		return Address{}, stage, err
 	}
 	stage = "identity"
 	var id Identity
-	if h.identity != nil {
+	switch {
+	case given != nil:
+		id = *given
+	case h.identity != nil:
 		if id, err = h.identity(ctx, call); err != nil {
 			return Address{}, stage, err
 		}
@@ -343,10 +393,11 @@ func (h *Handler) address(ctx context.Context, call Call) (addr Address, stage s
 // DialFailed instead of silence, a finished one with <Hangup/>.
 func (h *Handler) StatusHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !h.accept(w, r) {
+		params, ok := h.accept(w, r)
+		if !ok {
 			return
 		}
-		st := ParseDialStatus(r.PostForm)
+		st := ParseDialStatus(params)
 		h.logger.LogAttrs(r.Context(), slog.LevelInfo, "sipconnect: dial ended",
 			slog.String("call_sid", st.CallSid), slog.String("dial_status", st.DialCallStatus),
 			slog.String("sip_response", st.DialSipResponseCode), slog.String("duration", st.DialCallDuration))

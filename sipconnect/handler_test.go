@@ -28,6 +28,7 @@ import (
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/store"
 	"github.com/hmssip/interconnect-go/twiml"
 )
 
@@ -121,6 +122,7 @@ func newDialIn(t *testing.T, cfg sipconnect.HandlerConfig) *dialInServer {
 	mux.Handle("POST /hooks/voice", h)
 	mux.Handle("/hooks/voice-any", h)
 	mux.Handle("POST /hooks/dial-status", h.StatusHandler())
+	mux.Handle("/hooks/dial-status-any", h.StatusHandler())
 	return d
 }
 
@@ -211,11 +213,17 @@ func TestHandlerRejectsBadRequests(t *testing.T) {
 	status, _ = d.post(t, "/hooks/voice", tampered, refSign(authToken, d.srv.URL+"/hooks/voice", form))
 	assert.Equal(t, http.StatusForbidden, status, "parameters changed after signing")
 
-	resp, err := d.srv.Client().Get(d.srv.URL + "/hooks/voice-any")
+	put, err := http.NewRequest(http.MethodPut, d.srv.URL+"/hooks/voice-any", nil)
+	require.NoError(t, err)
+	resp, err := d.srv.Client().Do(put)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
-	assert.Equal(t, "POST", resp.Header.Get("Allow"))
+	assert.Equal(t, "GET, POST", resp.Header.Get("Allow"))
+	resp, err = d.srv.Client().Get(d.srv.URL + "/hooks/voice-any?" + form.Encode())
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "a GET is verified too")
 
 	big := callForm("Junk", strings.Repeat("x", 1<<20))
 	status, _ = d.signedPost(t, "/hooks/voice", big)
@@ -343,6 +351,25 @@ func TestHandlerLogsToTheDefaultLogger(t *testing.T) {
 	assert.Contains(t, lines[0], "no meeting now", "the line says why")
 	assert.Contains(t, lines[0], "stage=room")
 	assert.NotContains(t, lines[0], callerPhone)
+}
+
+func TestHandlerByGET(t *testing.T) {
+	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij"), Dial: twiml.Dial{Action: "/hooks/dial-status-any"}})
+	req, err := twiml.NewSignedRequest(http.MethodGet, d.srv.URL+"/hooks/voice-any", authToken, callForm())
+	require.NoError(t, err)
+	status, body := d.do(t, req)
+	require.Equal(t, 200, status, body)
+	a := decode(t, body)
+	require.NotNil(t, a.Dial, "a Twilio number set to GET is bridged")
+	assert.Equal(t, "sip:abc-defg-hij@sip.100ms.live", a.Dial.Sip.URI)
+	assert.Contains(t, d.logs.String(), `"call_sid":"CA0123456789abcdef0123456789abcdef"`, "the call is read from the query")
+
+	req, err = twiml.NewSignedRequest(http.MethodGet, d.srv.URL+"/hooks/dial-status-any", authToken,
+		url.Values{"CallSid": {"CA1"}, "DialCallStatus": {"busy"}})
+	require.NoError(t, err)
+	status, body = d.do(t, req)
+	require.Equal(t, 200, status)
+	assert.Equal(t, []string{"Sorry, the meeting could not be reached. Please try again later."}, decode(t, body).Say)
 }
 
 func TestDialActionRelativeToPublicURL(t *testing.T) {
@@ -552,7 +579,8 @@ func BenchmarkHandler(b *testing.B) {
 	cache := roomcode.NewCache(client, roomcode.CacheOptions{TTL: time.Hour})
 	const public = "https://voice.example.com"
 	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: authToken, PublicURL: public,
-		Room: sipconnect.CachedRoom(cache, "room-1", "guest"), Credentials: sipconnect.Credentials{Username: "U", Password: "P"}})
+		Room: sipconnect.CachedRoom(cache, "room-1", "guest"), Credentials: sipconnect.Credentials{Username: "U", Password: "P"},
+		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -579,6 +607,40 @@ func BenchmarkHandler(b *testing.B) {
 	}
 	b.Run("sipconnect", func(b *testing.B) { run(b, h) })
 	b.Run("bare-net-http", func(b *testing.B) { run(b, bare) })
+
+	// One PIN step: signature checked, the PIN resolved from the memory
+	// store, the room's code from the warm cache, the answer rendered.
+	dir, err := sipconnect.NewPINDirectory(store.NewMemory(), sipconnect.PINDirectoryOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pin, err := dir.Issue(context.Background(), sipconnect.PINTarget{RoomID: "room-1", Role: "guest"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ph, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: authToken, PublicURL: public,
+		PIN:         &sipconnect.PINConfig{Resolver: dir, Cache: cache, Path: "/pin"},
+		Credentials: sipconnect.Credentials{Username: "U", Password: "P"}, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pinForm := callForm("Digits", pin)
+	pinBody := pinForm.Encode()
+	pinSig := refSign(authToken, public+"/pin?attempt=1", pinForm)
+	step := ph.PINHandler()
+	b.Run("pin-step", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			req := httptest.NewRequest(http.MethodPost, "/pin?attempt=1", strings.NewReader(pinBody))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set(twiml.SignatureHeader, pinSig)
+			rec := httptest.NewRecorder()
+			step.ServeHTTP(rec, req)
+			if rec.Code != 200 || !bytes.Equal(rec.Body.Bytes(), constant) {
+				b.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+		}
+	})
 }
 
 func TestHandlerAnswerMatchesDialIn(t *testing.T) {

@@ -1,0 +1,110 @@
+package sipconnect_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+
+	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/store"
+	"github.com/hmssip/interconnect-go/twiml"
+)
+
+func ExampleNewPINDirectory() {
+	pins, err := sipconnect.NewPINDirectory(store.NewMemory(), sipconnect.PINDirectoryOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	pin, _ := pins.Issue(ctx, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	fmt.Println(len(pin), strings.Trim(pin, "0123456789") == "")
+	target, _ := pins.ResolvePIN(ctx, pin, sipconnect.Call{})
+	fmt.Println(target.RoomCode)
+	revoked, _ := pins.Revoke(ctx, pin)
+	_, err = pins.ResolvePIN(ctx, pin, sipconnect.Call{})
+	fmt.Println(revoked, err)
+	// Output:
+	// 10 true
+	// abc-defg-hij
+	// true sipconnect: unknown PIN
+}
+
+func ExampleHandler_PINHandler() {
+	// Your own database of PINs; a *PINDirectory works the same way.
+	pins := sipconnect.PINResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (sipconnect.PINTarget, error) {
+		if pin == "123456789" {
+			return sipconnect.PINTarget{RoomCode: "abc-defg-hij", Identity: &sipconnect.Identity{DisplayName: "Host"}}, nil
+		}
+		return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
+	})
+	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
+		AuthToken: "twilio-auth-token",
+		PublicURL: "https://voice.example.com",
+		PIN:       &sipconnect.PINConfig{Resolver: pins}, // the PIN step at /twilio/pin
+		Logger:    slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/twilio/voice", handler)
+	mux.Handle(sipconnect.DefaultPINPath, handler.PINHandler())
+
+	twilio := func(u, digits string) string {
+		form := url.Values{"CallSid": {"CA123"}, "From": {"+14155550100"}}
+		if digits != "" {
+			form.Set("Digits", digits)
+		}
+		req, _ := twiml.NewSignedRequest(http.MethodPost, u, "twilio-auth-token", form)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		return rec.Body.String()
+	}
+	fmt.Println(twilio("https://voice.example.com/twilio/voice", ""))
+	fmt.Println(twilio("https://voice.example.com/twilio/pin?attempt=1", "123456789"))
+	// Output:
+	// <?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" action="https://voice.example.com/twilio/pin?attempt=1" method="POST" timeout="6" finishOnKey="#"><Say>Welcome.</Say><Say>Please enter your meeting PIN, then press pound.</Say></Gather><Redirect method="POST">https://voice.example.com/twilio/pin?attempt=1</Redirect></Response>
+	// <?xml version="1.0" encoding="UTF-8"?><Response><Dial answerOnBridge="true"><Sip>sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=Host</Sip></Dial></Response>
+}
+
+func ExampleRoute() {
+	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
+		AuthToken: "twilio-auth-token",
+		PublicURL: "https://voice.example.com",
+		Numbers: map[string]sipconnect.Route{
+			"+18005550100": {Room: sipconnect.StaticRoom("sal-esxx-xyz")}, // sales
+			"+18005550199": {Room: sipconnect.StaticRoom("sup-port-abc")}, // support
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, to := range []string{"+18005550199", "+18005550123"} {
+		form := url.Values{"CallSid": {"CA123"}, "To": {to}}
+		req, _ := twiml.NewSignedRequest(http.MethodPost, "https://voice.example.com/twilio/voice", "twilio-auth-token", form)
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		fmt.Println(rec.Body.String())
+	}
+	// Output:
+	// <?xml version="1.0" encoding="UTF-8"?><Response><Dial answerOnBridge="true"><Sip>sip:sup-port-abc@sip.100ms.live</Sip></Dial></Response>
+	// <?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, we cannot connect your call to the meeting right now. Please try again later.</Say><Hangup/></Response>
+}
+
+func ExampleDefaultPINPrompts() {
+	prompts := sipconnect.DefaultPINPrompts()
+	prompts.EnterPIN = sipconnect.Prompt{Text: "Bitte geben Sie Ihre PIN ein, gefolgt von der Raute.", Language: "de-DE"}
+	fmt.Println(prompts.Welcome.Text)
+	fmt.Println(prompts.EnterPIN.Language)
+	// Output:
+	// Welcome.
+	// de-DE
+}

@@ -1,0 +1,492 @@
+package sipconnect_test
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/store"
+	"github.com/hmssip/interconnect-go/twiml"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files of the PIN prompts")
+
+// pinAnswer is a PIN-flow answer as encoding/xml reads it.
+type pinAnswer struct {
+	XMLName xml.Name `xml:"Response"`
+	Gather  *struct {
+		Action      string   `xml:"action,attr"`
+		Method      string   `xml:"method,attr"`
+		Timeout     string   `xml:"timeout,attr"`
+		FinishOnKey string   `xml:"finishOnKey,attr"`
+		Input       string   `xml:"input,attr"`
+		Say         []string `xml:"Say"`
+	} `xml:"Gather"`
+	Redirect *struct {
+		URL string `xml:",chardata"`
+	} `xml:"Redirect"`
+	Dial *struct {
+		Sip struct {
+			URI string `xml:",chardata"`
+		}
+	}
+	Say    []string  `xml:"Say"`
+	Hangup *struct{} `xml:"Hangup"`
+}
+
+func decodePIN(t *testing.T, body string) pinAnswer {
+	t.Helper()
+	var a pinAnswer
+	require.NoError(t, xml.Unmarshal([]byte(body), &a), body)
+	return a
+}
+
+// pinServer is a dial-in server with the PIN flow, mounted under /hooks on
+// loopback; its URL is the public URL Twilio signs.
+type pinServer struct {
+	srv   *httptest.Server
+	logs  *syncBuffer
+	dir   *sipconnect.PINDirectory
+	store store.Store
+	clock *sharedClock
+}
+
+func newPINServer(t *testing.T, mutate func(*sipconnect.HandlerConfig)) *pinServer {
+	t.Helper()
+	p := &pinServer{logs: &syncBuffer{}, clock: &sharedClock{}}
+	p.clock.ns.Store(time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	p.store = store.NewMemory(store.WithClock(p.clock.Now))
+	dir, err := sipconnect.NewPINDirectory(p.store, sipconnect.PINDirectoryOptions{})
+	require.NoError(t, err)
+	p.dir = dir
+	mux := http.NewServeMux()
+	p.srv = httptest.NewServer(mux)
+	t.Cleanup(p.srv.Close)
+	cfg := sipconnect.HandlerConfig{
+		AuthToken:   authToken,
+		PublicURL:   p.srv.URL,
+		Credentials: sipconnect.Credentials{Username: "sip-user", Password: sipPassword},
+		PIN:         &sipconnect.PINConfig{Resolver: dir, Path: "/hooks/pin", Store: p.store, LockoutFailures: 5, LockoutWindow: time.Hour},
+		Logger:      slog.New(slog.NewJSONHandler(p.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	h, err := sipconnect.NewHandler(cfg)
+	require.NoError(t, err)
+	mux.Handle("/hooks/voice", h)
+	mux.Handle("/hooks/pin", h.PINHandler())
+	return p
+}
+
+func (p *pinServer) issue(t *testing.T, target sipconnect.PINTarget) string {
+	t.Helper()
+	pin, err := p.dir.Issue(context.Background(), target)
+	require.NoError(t, err)
+	return pin
+}
+
+// send makes a signed request, as Twilio makes it, to fullURL.
+func (p *pinServer) send(t *testing.T, method, fullURL string, params url.Values) (int, string) {
+	t.Helper()
+	req, err := twiml.NewSignedRequest(method, fullURL, authToken, params)
+	require.NoError(t, err)
+	return p.do(t, req)
+}
+
+func (p *pinServer) do(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := p.srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(body)
+}
+
+// call starts a call and returns the first <Gather> action.
+func (p *pinServer) call(t *testing.T, method string, form url.Values) string {
+	t.Helper()
+	status, body := p.send(t, method, p.srv.URL+"/hooks/voice", form)
+	require.Equal(t, 200, status, body)
+	a := decodePIN(t, body)
+	require.NotNil(t, a.Gather, body)
+	return a.Gather.Action
+}
+
+// enter sends digits to a step and returns the answer.
+func (p *pinServer) enter(t *testing.T, method, action string, form url.Values, digits string) pinAnswer {
+	t.Helper()
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	f.Set("Digits", digits)
+	status, body := p.send(t, method, action, f)
+	require.Equal(t, 200, status, body)
+	return decodePIN(t, body)
+}
+
+func TestPINFlow(t *testing.T) {
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		t.Run(method, func(t *testing.T) {
+			p := newPINServer(t, func(cfg *sipconnect.HandlerConfig) { cfg.PIN.LockoutFailures = 100 })
+			pin := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij", Identity: &sipconnect.Identity{DisplayName: "Guest"}})
+			form := callForm()
+
+			action := p.call(t, method, form)
+			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=1", action)
+			a := p.enter(t, method, action, form, pin)
+			require.NotNil(t, a.Dial, "the right PIN bridges the caller")
+			assert.Equal(t, "sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=Guest", a.Dial.Sip.URI)
+
+			// Wrong, wrong, right.
+			action = p.call(t, method, form)
+			a = p.enter(t, method, action, form, "1111111111")
+			require.NotNil(t, a.Gather)
+			assert.Equal(t, []string{"Sorry, that PIN is not valid.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
+			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=2", a.Gather.Action)
+			a = p.enter(t, method, a.Gather.Action, form, "22")
+			require.NotNil(t, a.Gather)
+			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=3", a.Gather.Action)
+			a = p.enter(t, method, a.Gather.Action, form, pin)
+			require.NotNil(t, a.Dial, "bridged on the third attempt")
+
+			// Wrong three times: goodbye and hang up.
+			action = p.call(t, method, form)
+			for i := range 3 {
+				a = p.enter(t, method, action, form, "9999999999")
+				if i < 2 {
+					require.NotNil(t, a.Gather)
+					action = a.Gather.Action
+				}
+			}
+			assert.Nil(t, a.Gather)
+			assert.Equal(t, []string{"Sorry, we could not find your meeting. Goodbye."}, a.Say)
+			assert.NotNil(t, a.Hangup)
+
+			// Silence: asked again.
+			action = p.call(t, method, form)
+			a = p.enter(t, method, action, form, "")
+			require.NotNil(t, a.Gather)
+			assert.Equal(t, []string{"We did not receive a PIN.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
+			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=2", a.Gather.Action)
+			require.NotNil(t, a.Redirect, "silence after <Gather> comes back to the step")
+			assert.Equal(t, a.Gather.Action, a.Redirect.URL)
+
+			logs := p.logs.String()
+			assert.NotContains(t, logs, pin)
+			assert.NotContains(t, logs, callerPhone)
+			assert.NotContains(t, logs, sipPassword)
+			assert.Contains(t, logs, sipconnect.MaskNumber(callerPhone))
+		})
+	}
+}
+
+func TestPINStepForgeriesAreRefused(t *testing.T) {
+	p := newPINServer(t, nil)
+	pin := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	form := callForm("Digits", "1234512345")
+	action := p.call(t, http.MethodPost, callForm())
+
+	// A changed attempt counter: signed for attempt=1, sent to attempt=2.
+	req, err := twiml.NewSignedRequest(http.MethodPost, action, authToken, form)
+	require.NoError(t, err)
+	req.URL, err = url.Parse(strings.Replace(action, "attempt=1", "attempt=2", 1))
+	require.NoError(t, err)
+	status, _ := p.do(t, req)
+	assert.Equal(t, http.StatusForbidden, status)
+
+	// A replay of a signed step with other digits.
+	signed, err := twiml.NewSignedRequest(http.MethodPost, action, authToken, form)
+	require.NoError(t, err)
+	other := callForm("Digits", pin)
+	replay, err := http.NewRequest(http.MethodPost, action, strings.NewReader(other.Encode()))
+	require.NoError(t, err)
+	replay.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	replay.Header.Set(twiml.SignatureHeader, signed.Header.Get(twiml.SignatureHeader))
+	status, _ = p.do(t, replay)
+	assert.Equal(t, http.StatusForbidden, status)
+
+	// The same by GET: the digits are in the signed URL.
+	getReq, err := twiml.NewSignedRequest(http.MethodGet, action, authToken, form)
+	require.NoError(t, err)
+	q := getReq.URL.Query()
+	q.Set("Digits", pin)
+	getReq.URL.RawQuery = q.Encode()
+	status, _ = p.do(t, getReq)
+	assert.Equal(t, http.StatusForbidden, status)
+
+	// No signature at all.
+	status, _ = p.do(t, mustRequest(t, http.MethodPost, action, form))
+	assert.Equal(t, http.StatusForbidden, status)
+}
+
+func mustRequest(t *testing.T, method, u string, form url.Values) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(form.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req
+}
+
+func TestPINLockout(t *testing.T) {
+	p := newPINServer(t, nil) // 5 wrong PINs an hour lock a number out
+	pin := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	mallory := callForm("From", "+14155550666")
+	// Two calls: 3 wrong PINs, then 2 more.
+	for _, tries := range []int{3, 2} {
+		action := p.call(t, http.MethodPost, mallory)
+		for range tries {
+			a := p.enter(t, http.MethodPost, action, mallory, "0000000000")
+			if a.Gather != nil {
+				action = a.Gather.Action
+			}
+		}
+	}
+	// Locked: at the next call, before any lookup, and for the right PIN.
+	status, body := p.send(t, http.MethodPost, p.srv.URL+"/hooks/voice", mallory)
+	require.Equal(t, 200, status)
+	a := decodePIN(t, body)
+	assert.Nil(t, a.Gather)
+	assert.Equal(t, []string{"Too many incorrect PINs were entered from this number. Please try again later. Goodbye."}, a.Say)
+	assert.NotNil(t, a.Hangup)
+	a = p.enter(t, http.MethodPost, p.srv.URL+"/hooks/pin?attempt=1", mallory, pin)
+	assert.Nil(t, a.Dial, "a locked-out number is not bridged, even with the right PIN")
+
+	// Another number is not locked out.
+	action := p.call(t, http.MethodPost, callForm())
+	assert.NotNil(t, p.enter(t, http.MethodPost, action, callForm(), pin).Dial)
+
+	// The window ends on the store's clock.
+	p.clock.Advance(time.Hour + time.Second)
+	action = p.call(t, http.MethodPost, mallory)
+	assert.NotNil(t, p.enter(t, http.MethodPost, action, mallory, pin).Dial)
+}
+
+func TestPINStoreDownAsksToTryLater(t *testing.T) {
+	p := newPINServer(t, func(cfg *sipconnect.HandlerConfig) {
+		cfg.PIN.Store = downStore{}
+		cfg.PIN.Resolver = sipconnect.PINResolverFunc(func(context.Context, string, sipconnect.Call) (sipconnect.PINTarget, error) {
+			return sipconnect.PINTarget{RoomCode: "abc-defg-hij"}, nil
+		})
+	})
+	start := time.Now()
+	action := p.call(t, http.MethodPost, callForm()) // the prompt still comes
+	a := p.enter(t, http.MethodPost, action, callForm(), "1234567890")
+	assert.Nil(t, a.Dial)
+	assert.Equal(t, []string{"Sorry, we cannot check your PIN right now. Please try again later. Goodbye."}, a.Say)
+	assert.NotNil(t, a.Hangup)
+	assert.Less(t, time.Since(start), 3*time.Second)
+}
+
+// downStore is a store whose every call fails as an unreachable Redis does.
+type downStore struct{ store.Store }
+
+func (downStore) Get(context.Context, string) ([]byte, error) { return nil, store.ErrUnavailable }
+func (downStore) Incr(context.Context, string, time.Duration) (int64, error) {
+	return 0, store.ErrUnavailable
+}
+
+func TestPINResolverErrorsAndRoutes(t *testing.T) {
+	var lookups atomic.Int32
+	p := newPINServer(t, func(cfg *sipconnect.HandlerConfig) {
+		cfg.PIN.Resolver = sipconnect.PINResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (sipconnect.PINTarget, error) {
+			lookups.Add(1)
+			switch pin {
+			case "4242":
+				return sipconnect.PINTarget{RoomCode: "hst-abcd-xyz", Identity: &sipconnect.Identity{DisplayName: "Host"}}, nil
+			case "500":
+				return sipconnect.PINTarget{}, errors.New("database down")
+			}
+			return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
+		})
+		cfg.Numbers = map[string]sipconnect.Route{
+			"+18005550100": {PIN: true},
+			"+18005550111": {Room: sipconnect.StaticRoom("sal-esxx-xyz")},
+			"+18005550199": {},
+		}
+	})
+	action := p.call(t, http.MethodPost, callForm())
+	a := p.enter(t, http.MethodPost, action, callForm(), "4242")
+	require.NotNil(t, a.Dial)
+	assert.Equal(t, "sip:hst-abcd-xyz@sip.100ms.live?X-100ms-Display-Name=Host", a.Dial.Sip.URI)
+	a = p.enter(t, http.MethodPost, action, callForm(), "500")
+	assert.Equal(t, []string{"Sorry, we cannot check your PIN right now. Please try again later. Goodbye."}, a.Say)
+	before := lookups.Load()
+	a = p.enter(t, http.MethodPost, action, callForm(), "12ab")
+	require.NotNil(t, a.Gather, "not digits: a wrong PIN")
+	assert.Equal(t, before, lookups.Load(), "not looked up")
+
+	// Routing by the number called.
+	_, body := p.send(t, http.MethodPost, p.srv.URL+"/hooks/voice", callForm("To", "+18005550111"))
+	require.NotNil(t, decodePIN(t, body).Dial)
+	assert.Equal(t, "sip:sal-esxx-xyz@sip.100ms.live", decodePIN(t, body).Dial.Sip.URI)
+	for _, to := range []string{"+18005550199", "+18005550123"} {
+		_, body = p.send(t, http.MethodPost, p.srv.URL+"/hooks/voice", callForm("To", to))
+		a = decodePIN(t, body)
+		assert.Nil(t, a.Dial, to)
+		assert.Nil(t, a.Gather, to)
+		assert.Equal(t, []string{"Sorry, we cannot connect your call to the meeting right now. Please try again later."}, a.Say, "the fallback for %s", to)
+	}
+}
+
+func TestNewHandlerChecksRoutesAndPIN(t *testing.T) {
+	dir, err := sipconnect.NewPINDirectory(store.NewMemory(), sipconnect.PINDirectoryOptions{})
+	require.NoError(t, err)
+	base := sipconnect.HandlerConfig{InsecureSkipSignature: true}
+	for name, mutate := range map[string]func(*sipconnect.HandlerConfig){
+		"no room, no PIN":  func(*sipconnect.HandlerConfig) {},
+		"number not E.164": func(c *sipconnect.HandlerConfig) { c.Numbers = map[string]sipconnect.Route{"18005550100": {}} },
+		"room id in a route": func(c *sipconnect.HandlerConfig) {
+			c.Numbers = map[string]sipconnect.Route{"+18005550100": {Room: sipconnect.StaticRoom("6560c7a8e4b0a1b2c3d4e5f6")}}
+		},
+		"PIN route without PIN": func(c *sipconnect.HandlerConfig) {
+			c.Numbers = map[string]sipconnect.Route{"+18005550100": {PIN: true}}
+		},
+		"PIN without a resolver": func(c *sipconnect.HandlerConfig) { c.PIN = &sipconnect.PINConfig{} },
+		"PIN timeout not seconds": func(c *sipconnect.HandlerConfig) {
+			c.PIN = &sipconnect.PINConfig{Resolver: dir, Timeout: 1500 * time.Millisecond}
+		},
+		"PIN prompt bad text": func(c *sipconnect.HandlerConfig) {
+			c.PIN = &sipconnect.PINConfig{Resolver: dir, Prompts: sipconnect.PINPrompts{Welcome: sipconnect.Prompt{Text: "a\x00b"}}}
+		},
+	} {
+		cfg := base
+		mutate(&cfg)
+		_, err := sipconnect.NewHandler(cfg)
+		assert.Error(t, err, name)
+	}
+}
+
+func TestPINDirectory(t *testing.T) {
+	clk := &sharedClock{}
+	clk.ns.Store(time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	s := store.NewMemory(store.WithClock(clk.Now))
+	dir, err := sipconnect.NewPINDirectory(s, sipconnect.PINDirectoryOptions{TTL: time.Hour})
+	require.NoError(t, err)
+	ctx := context.Background()
+
+	const n = 5000
+	seen := map[string]bool{}
+	var first [10]int
+	for range n {
+		pin, err := dir.Issue(ctx, sipconnect.PINTarget{RoomID: "6560c7a8e4b0a1b2c3d4e5f6", Role: "guest"})
+		require.NoError(t, err)
+		require.Len(t, pin, sipconnect.DefaultPINLength)
+		require.Empty(t, strings.Trim(pin, "0123456789"), "digits only")
+		require.False(t, seen[pin], "no duplicate among live PINs")
+		seen[pin] = true
+		first[pin[0]-'0']++
+	}
+	assert.Less(t, chiSquare(first[:], n), chiSquareBound9, "first digits %v", first)
+	// The bound catches a generator that never draws a leading zero.
+	biased := [10]int{0, n / 9, n / 9, n / 9, n / 9, n / 9, n / 9, n / 9, n / 9, n - 8*(n/9)}
+	assert.Greater(t, chiSquare(biased[:], n), chiSquareBound9)
+
+	var pin string
+	for p := range seen {
+		pin = p
+		break
+	}
+	target, err := dir.ResolvePIN(ctx, pin, sipconnect.Call{})
+	require.NoError(t, err)
+	assert.Equal(t, sipconnect.PINTarget{RoomID: "6560c7a8e4b0a1b2c3d4e5f6", Role: "guest"}, target)
+	revoked, err := dir.Revoke(ctx, pin)
+	require.NoError(t, err)
+	assert.True(t, revoked)
+	_, err = dir.ResolvePIN(ctx, pin, sipconnect.Call{})
+	assert.ErrorIs(t, err, sipconnect.ErrUnknownPIN)
+
+	clk.Advance(time.Hour + time.Second)
+	for p := range seen {
+		_, err = dir.ResolvePIN(ctx, p, sipconnect.Call{})
+		assert.ErrorIs(t, err, sipconnect.ErrUnknownPIN, "expired with the TTL")
+		break
+	}
+
+	for _, bad := range []sipconnect.PINTarget{{}, {RoomCode: "6560c7a8e4b0a1b2c3d4e5f6"}, {RoomID: "room", Role: ".."}, {RoomID: "abc-defg-hij", Role: "guest"}} {
+		_, err := dir.Issue(ctx, bad)
+		assert.Error(t, err, "%+v", bad)
+	}
+	for _, length := range []int{5, 19, -1} {
+		_, err := sipconnect.NewPINDirectory(s, sipconnect.PINDirectoryOptions{Length: length})
+		assert.Error(t, err, length)
+	}
+}
+
+// chiSquareBound9 is the 99.9th percentile of the chi-square distribution
+// with 9 degrees of freedom: a uniform generator exceeds it once in a
+// thousand runs of the test.
+const chiSquareBound9 = 27.88
+
+func chiSquare(counts []int, n int) float64 {
+	expected := float64(n) / float64(len(counts))
+	var x float64
+	for _, c := range counts {
+		x += math.Pow(float64(c)-expected, 2) / expected
+	}
+	return x
+}
+
+// TestPINPromptsGolden checks the default prompts against golden files that
+// were read against Twilio's <Gather>, <Say>, <Redirect> and <Hangup>
+// documentation (REFERENCE.md §5 and §10): a DTMF <Gather> ending on '#'
+// that posts to the step's URL with its attempt number, the prompts inside
+// it, then a <Redirect> that brings silence back to the same step.
+func TestPINPromptsGolden(t *testing.T) {
+	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
+		AuthToken: authToken, PublicURL: "https://voice.example.com",
+		PIN: &sipconnect.PINConfig{Resolver: sipconnect.PINResolverFunc(func(context.Context, string, sipconnect.Call) (sipconnect.PINTarget, error) {
+			return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
+		}), LockoutFailures: 100},
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	require.NoError(t, err)
+	serve := func(handler http.Handler, u string, digits string) string {
+		form := callForm()
+		if digits != "-" {
+			form.Set("Digits", digits)
+		}
+		req, err := twiml.NewSignedRequest(http.MethodPost, u, authToken, form)
+		require.NoError(t, err)
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		require.Equal(t, 200, rec.Code)
+		return rec.Body.String()
+	}
+	docs := map[string]string{
+		"pin-welcome.xml": serve(h, "https://voice.example.com/twilio/voice", "-"),
+		"pin-wrong.xml":   serve(h.PINHandler(), "https://voice.example.com/twilio/pin?attempt=1", "123"),
+		"pin-silence.xml": serve(h.PINHandler(), "https://voice.example.com/twilio/pin?attempt=1", ""),
+		"pin-goodbye.xml": serve(h.PINHandler(), "https://voice.example.com/twilio/pin?attempt=3", "123"),
+	}
+	for name, doc := range docs {
+		path := filepath.Join("testdata", name)
+		if *updateGolden {
+			require.NoError(t, os.WriteFile(path, []byte(doc+"\n"), 0o644))
+		}
+		want, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.Equal(t, strings.TrimSuffix(string(want), "\n"), doc, name)
+		var any pinAnswer
+		require.NoError(t, xml.Unmarshal([]byte(doc), &any))
+	}
+}

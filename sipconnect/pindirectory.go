@@ -1,0 +1,158 @@
+package sipconnect
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/roomcode"
+	"github.com/hmssip/interconnect-go/store"
+)
+
+// PIN lengths a PINDirectory issues.
+const (
+	DefaultPINLength = 10
+	MinPINLength     = 6
+	MaxPINLength     = 18
+)
+
+// PINDirectory issues random numeric meeting PINs for rooms, keeps them in
+// a store.Store (shared by every instance of your server when the store is
+// Redis), resolves them for the PIN flow and revokes them. It is safe for
+// concurrent use.
+//
+// PINs are drawn uniformly from crypto/rand (leading zeros included), are
+// unique among live PINs (the store's set-if-absent decides), and never
+// appear in its errors. With the default of 10 digits and the PIN flow's
+// lockout (10 wrong PINs an hour per number), guessing one of a thousand
+// live PINs takes a caller some 10,000 years of hours.
+type PINDirectory struct {
+	store  store.Store
+	length int
+	ttl    time.Duration
+}
+
+// PINDirectoryOptions configure a PINDirectory. Zero fields take the
+// defaults.
+type PINDirectoryOptions struct {
+	// Length is the number of digits of each PIN, DefaultPINLength by
+	// default, MinPINLength to MaxPINLength.
+	Length int
+	// TTL is how long an issued PIN stays valid; 0 keeps it until revoked.
+	TTL time.Duration
+}
+
+// NewPINDirectory returns a directory keeping its PINs in s.
+func NewPINDirectory(s store.Store, opts PINDirectoryOptions) (*PINDirectory, error) {
+	if s == nil {
+		return nil, errors.New("sipconnect: NewPINDirectory needs a store")
+	}
+	if opts.Length == 0 {
+		opts.Length = DefaultPINLength
+	}
+	if opts.Length < MinPINLength || opts.Length > MaxPINLength {
+		return nil, fmt.Errorf("sipconnect: PIN length %d: want %d to %d digits", opts.Length, MinPINLength, MaxPINLength)
+	}
+	if opts.TTL < 0 {
+		return nil, fmt.Errorf("sipconnect: PIN TTL %v is negative", opts.TTL)
+	}
+	return &PINDirectory{store: s, length: opts.Length, ttl: opts.TTL}, nil
+}
+
+// pinKey is the store key of a PIN.
+func pinKey(pin string) string { return "sipconnect:pin:" + pin }
+
+// Issue draws a new PIN for target (a valid room code, or a room id and a
+// role) and returns it.
+func (d *PINDirectory) Issue(ctx context.Context, target PINTarget) (string, error) {
+	switch {
+	case target.RoomCode != "":
+		if _, err := NewAddress(target.RoomCode); err != nil {
+			return "", err
+		}
+	case target.RoomID != "" && target.Role != "":
+		if err := roomcodeIDs(target.RoomID, target.Role); err != nil {
+			return "", err
+		}
+	default:
+		return "", errors.New("sipconnect: a PIN target needs a room code, or a room id and a role")
+	}
+	value, err := json.Marshal(target)
+	if err != nil {
+		return "", fmt.Errorf("sipconnect: encoding PIN target: %w", err)
+	}
+	// A collision is rare (one in 10^length per live PIN); a few draws
+	// make a failure astronomically unlikely unless the space is full.
+	for range 8 {
+		pin, err := randomDigits(d.length)
+		if err != nil {
+			return "", err
+		}
+		stored, err := d.store.SetNX(ctx, pinKey(pin), value, d.ttl)
+		if err != nil {
+			return "", fmt.Errorf("sipconnect: storing a PIN: %w", err)
+		}
+		if stored {
+			return pin, nil
+		}
+	}
+	return "", errors.New("sipconnect: could not draw an unused PIN; use longer PINs")
+}
+
+// Revoke makes pin stop working and reports whether it was live.
+func (d *PINDirectory) Revoke(ctx context.Context, pin string) (bool, error) {
+	existed, err := d.store.Delete(ctx, pinKey(pin))
+	if err != nil {
+		return false, fmt.Errorf("sipconnect: revoking a PIN: %w", err)
+	}
+	return existed, nil
+}
+
+// ResolvePIN returns the target of pin, or an error wrapping ErrUnknownPIN.
+// It implements PINResolver.
+func (d *PINDirectory) ResolvePIN(ctx context.Context, pin string, _ Call) (PINTarget, error) {
+	if len(pin) != d.length {
+		return PINTarget{}, ErrUnknownPIN
+	}
+	v, err := d.store.Get(ctx, pinKey(pin))
+	if errors.Is(err, store.ErrNotFound) {
+		return PINTarget{}, ErrUnknownPIN
+	}
+	if err != nil {
+		return PINTarget{}, fmt.Errorf("sipconnect: looking a PIN up: %w", err)
+	}
+	var t PINTarget
+	if err := json.Unmarshal(v, &t); err != nil {
+		return PINTarget{}, fmt.Errorf("sipconnect: reading a PIN's target: %w", err)
+	}
+	return t, nil
+}
+
+// randomDigits returns n decimal digits drawn uniformly with crypto/rand.
+func randomDigits(n int) (string, error) {
+	limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
+	v, err := rand.Int(rand.Reader, limit)
+	if err != nil {
+		return "", fmt.Errorf("sipconnect: drawing a PIN: %w", err)
+	}
+	digits := v.String()
+	return strings.Repeat("0", n-len(digits)) + digits, nil
+}
+
+// roomcodeIDs checks a room id and role as the Room Code API client would,
+// and refuses a room code given as a room id.
+func roomcodeIDs(roomID, role string) error {
+	if roomcode.ValidateCode(roomID) == nil {
+		return errors.New("sipconnect: a PIN target's room id is a room code; set RoomCode instead")
+	}
+	if err := hmsapi.CheckID("room id", roomID); err != nil {
+		return err
+	}
+	return hmsapi.CheckID("role", role)
+}

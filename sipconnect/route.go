@@ -1,0 +1,79 @@
+package sipconnect
+
+import "fmt"
+
+// Route says what a call to one number gets: the room of Room, or the PIN
+// menu (PIN, which needs HandlerConfig.PIN). The zero Route answers the
+// fallback, for a number you keep but do not serve.
+type Route struct {
+	Room Room
+	PIN  bool
+}
+
+// setRoutes checks the routing table and keeps it.
+func (h *Handler) setRoutes(cfg HandlerConfig) error {
+	for number, rt := range cfg.Numbers {
+		if !isE164(number) {
+			return fmt.Errorf("sipconnect: HandlerConfig.Numbers: %q is not an E.164 number (+ and up to 15 digits)", number)
+		}
+		if f, ok := rt.Room.(RoomFunc); ok && f == nil {
+			rt.Room = nil
+		}
+		switch {
+		case rt.PIN && rt.Room != nil:
+			return fmt.Errorf("sipconnect: HandlerConfig.Numbers[%s]: a route has a Room or PIN, not both", number)
+		case rt.PIN && cfg.PIN == nil:
+			return fmt.Errorf("sipconnect: HandlerConfig.Numbers[%s]: a PIN route needs HandlerConfig.PIN", number)
+		}
+		if err := checkStatic(rt.Room, cfg.AddressOptions); err != nil {
+			return err
+		}
+	}
+	if len(cfg.Numbers) > 0 {
+		h.numbers = make(map[string]Route, len(cfg.Numbers))
+		for number, rt := range cfg.Numbers {
+			if f, ok := rt.Room.(RoomFunc); ok && f == nil {
+				rt.Room = nil
+			}
+			h.numbers[number] = rt
+		}
+	}
+	return nil
+}
+
+// route decides what a call gets: a room, the PIN menu, or (known false)
+// the fallback.
+func (h *Handler) route(call Call) (room Room, pin, known bool) {
+	if rt, ok := h.numbers[call.To]; ok {
+		return rt.Room, rt.PIN, rt.PIN || rt.Room != nil
+	}
+	switch {
+	case h.room != nil:
+		return h.room, false, true
+	case h.pin != nil && h.numbers == nil:
+		return nil, true, true
+	}
+	return nil, false, false
+}
+
+// checkStatic checks the code of a static room with the error NewAddress
+// gives; other rooms are decided per call.
+func checkStatic(r Room, opts []AddressOption) error {
+	if s, ok := r.(staticRoom); ok {
+		return s.check(opts)
+	}
+	return nil
+}
+
+// isE164 reports whether s is + followed by 1 to 15 digits, the first not 0.
+func isE164(s string) bool {
+	if len(s) < 2 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
