@@ -1,7 +1,6 @@
 package sipconnect
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,15 +11,18 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hmssip/interconnect-go/internal/secret"
-	"github.com/hmssip/interconnect-go/internal/webhook"
-	"github.com/hmssip/interconnect-go/internal/xmltext"
 	"github.com/hmssip/interconnect-go/twiml"
 )
 
 // HandlerConfig configures a Handler. Room is required; so is AuthToken
 // unless InsecureSkipSignature is set.
 type HandlerConfig struct {
+	// Carrier is the telephony provider whose webhooks the handler
+	// answers: Twilio (the default, when nil), Telnyx, SignalWire, Plivo or
+	// Vonage. AuthToken, Dial, Sip, Fallback and DialFailed are Twilio's;
+	// the other carriers take their keys in their own constructors.
+	Carrier Carrier
+
 	// AuthToken is the Twilio account's auth token, used to check
 	// X-Twilio-Signature.
 	AuthToken string
@@ -113,25 +115,21 @@ func DefaultDialFailed() twiml.Response {
 // another method and 413 to a body over the limit. A Handler is safe for
 // concurrent use; make one with NewHandler.
 type Handler struct {
-	verifier   *twiml.Verifier
-	room       Room
-	numbers    map[string]Route
-	pin        *pinFlow
-	identity   IdentityFunc
-	addrOpts   []AddressOption
-	fallback   []byte
-	dialFailed []byte
-	// The dial-in document is rendered once; only the SIP URI between
-	// docPrefix and docSuffix changes from call to call. The prefix holds
-	// the SIP password, so it is kept where no printer can reach it.
-	docPrefix secret.Secret
-	docSuffix string
-	bufs      sync.Pool // *[]byte buffers for answers
-	hangup    []byte
-	onStatus  func(context.Context, DialStatus)
-	timeout   time.Duration
-	maxBody   int64
-	logger    *slog.Logger
+	carrier      adapter
+	carrierTitle string // the carrier's name as written, "Twilio"
+	room         Room
+	numbers      map[string]Route
+	pin          *pinFlow
+	identity     IdentityFunc
+	addrOpts     []AddressOption
+	fallback     []byte
+	dialFailed   []byte
+	hangup       []byte
+	bufs         sync.Pool // *[]byte buffers for answers
+	onStatus     func(context.Context, DialStatus)
+	timeout      time.Duration
+	maxBody      int64
+	logger       *slog.Logger
 }
 
 // NewHandler checks cfg and returns a Handler.
@@ -172,76 +170,31 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if err := h.setRoutes(cfg); err != nil {
 		return nil, err
 	}
-	switch {
-	case cfg.InsecureSkipSignature:
-	case cfg.AuthToken == "":
-		return nil, errors.New("sipconnect: HandlerConfig.AuthToken is required to check Twilio's signatures (or set InsecureSkipSignature)")
-	default:
-		v, err := twiml.NewVerifier(cfg.AuthToken, cfg.PublicURL, twiml.WithMaxBodyBytes(h.maxBody))
-		if err != nil {
-			return nil, fmt.Errorf("sipconnect: %w", err)
-		}
-		h.verifier = v
+	carrier := cfg.Carrier
+	if carrier == nil {
+		carrier = Twilio()
 	}
 	var err error
-	if h.fallback, err = render(cfg.Fallback, DefaultFallback()); err != nil {
-		return nil, fmt.Errorf("sipconnect: HandlerConfig.Fallback: %w", err)
+	if h.carrier, err = carrier.adapt(&cfg); err != nil {
+		return nil, err
 	}
-	if h.dialFailed, err = render(cfg.DialFailed, DefaultDialFailed()); err != nil {
-		return nil, fmt.Errorf("sipconnect: HandlerConfig.DialFailed: %w", err)
+	h.carrierTitle = carrierTitle(carrier.Name())
+	if h.fallback, err = h.carrier.fallback(); err != nil {
+		return nil, err
 	}
-	h.hangup, _ = render(twiml.Response{&twiml.Hangup{}}, nil)
+	if h.dialFailed, err = h.carrier.dialFailed(); err != nil {
+		return nil, err
+	}
+	if h.hangup, err = h.carrier.hangup(); err != nil {
+		return nil, err
+	}
 	h.bufs.New = func() any { b := make([]byte, 0, 1024); return &b }
-	template := DialIn{Credentials: cfg.Credentials, Dial: cfg.Dial, Sip: cfg.Sip}
-	if err := h.splitDocument(template); err != nil {
-		return nil, fmt.Errorf("sipconnect: HandlerConfig.Dial or Sip: %w", err)
-	}
 	if cfg.PIN != nil {
-		if h.pin, err = newPINFlow(*cfg.PIN, cfg.PublicURL); err != nil {
+		if h.pin, err = newPINFlow(*cfg.PIN, cfg.PublicURL, h.carrier); err != nil {
 			return nil, err
 		}
 	}
 	return h, nil
-}
-
-// splitDocument renders the dial-in once, checking the Dial and Sip
-// attributes now rather than on the first call, and keeps the bytes before
-// and after the SIP URI: only the URI changes from call to call. Two
-// renderings with different one-letter URIs locate it.
-func (h *Handler) splitDocument(template DialIn) error {
-	var docs [2][]byte
-	for i, uri := range []string{"sip:a", "sip:b"} {
-		var err error
-		if docs[i], err = template.response(uri).AppendXML(nil); err != nil {
-			return err
-		}
-	}
-	i := 0
-	for i < len(docs[0]) && docs[0][i] == docs[1][i] {
-		i++
-	}
-	const scheme = "sip:"
-	if i < len(scheme) || string(docs[0][i-len(scheme):i]) != scheme {
-		return errors.New("cannot locate the SIP URI in the dial-in document")
-	}
-	h.docPrefix = secret.New(string(docs[0][:i-len(scheme)]))
-	h.docSuffix = string(docs[0][i+1:])
-	return nil
-}
-
-// appendDialIn appends the dial-in document for addr.
-func (h *Handler) appendDialIn(dst []byte, addr Address) ([]byte, error) {
-	dst = append(dst, h.docPrefix.Value()...)
-	start := len(dst)
-	dst = addr.AppendTo(dst)
-	// A valid address holds no character XML escapes but '&'.
-	if bytes.IndexByte(dst[start:], '&') >= 0 {
-		var err error
-		if dst, err = xmltext.AppendText(dst[:start], string(dst[start:])); err != nil {
-			return dst, err
-		}
-	}
-	return append(dst, h.docSuffix...), nil
 }
 
 func render(r, def twiml.Response) ([]byte, error) {
@@ -257,7 +210,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	call := ParseCall(params)
+	call := h.carrier.call(params)
 	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
 	defer cancel()
 	start := time.Now()
@@ -270,7 +223,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: call not bridged, answering the fallback", call, start,
 			slog.String("outcome", "fallback"), slog.String("stage", "route"), slog.String("error", "no route for the number called"),
 			slog.String("to", MaskNumber(call.To)))
-		writeTwiML(w, h.fallback)
+		h.write(w, h.fallback)
 		return
 	}
 	h.bridge(ctx, w, call, start, room, nil)
@@ -284,24 +237,24 @@ func (h *Handler) bridge(ctx context.Context, w http.ResponseWriter, call Call, 
 	if err != nil {
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: call not bridged, answering the fallback", call, start,
 			slog.String("outcome", "fallback"), slog.String("stage", stage), slog.String("error", err.Error()))
-		writeTwiML(w, h.fallback)
+		h.write(w, h.fallback)
 		return
 	}
 	bp := h.bufs.Get().(*[]byte)
 	defer h.bufs.Put(bp)
-	buf, err := h.appendDialIn((*bp)[:0], addr)
+	buf, err := h.carrier.appendDial((*bp)[:0], addr)
 	*bp = buf
 	if err != nil {
 		h.logCall(ctx, slog.LevelError, "sipconnect: rendering the dial-in failed, answering the fallback", call, start,
 			slog.String("outcome", "fallback"), slog.String("stage", "render"), slog.String("error", err.Error()))
-		writeTwiML(w, h.fallback)
+		h.write(w, h.fallback)
 		return
 	}
 	if h.logger.Enabled(ctx, slog.LevelInfo) {
 		h.logCall(ctx, slog.LevelInfo, "sipconnect: bridging call", call, start, slog.String("outcome", "dial"),
 			slog.String("room_code", addr.RoomCode()), slog.Bool("display_name", addr.DisplayName() != ""))
 	}
-	writeTwiML(w, buf)
+	h.write(w, buf)
 }
 
 // logCall logs one line about a call: its SID, the caller's number masked,
@@ -324,25 +277,16 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request) (url.Values, bo
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return nil, false
 	}
-	var err error
-	if h.verifier != nil {
-		err = h.verifier.Verify(w, r)
-	} else {
-		err = webhook.ParseForm(w, r, h.maxBody)
-	}
+	params, status, err := h.carrier.verify(w, r, h.maxBody)
 	if err != nil {
-		status := webhook.ErrorStatus(err)
 		if status == http.StatusForbidden {
-			h.logger.LogAttrs(r.Context(), slog.LevelWarn, "sipconnect: rejected a request without a valid Twilio signature",
+			h.logger.LogAttrs(r.Context(), slog.LevelWarn, "sipconnect: rejected a request without a valid "+h.carrierTitle+" signature",
 				slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 		}
 		http.Error(w, http.StatusText(status), status)
 		return nil, false
 	}
-	if r.Method == http.MethodGet {
-		return r.URL.Query(), true
-	}
-	return r.PostForm, true
+	return params, true
 }
 
 // address decides the call's address. On failure it names the stage that
@@ -397,7 +341,7 @@ func (h *Handler) StatusHandler() http.Handler {
 		if !ok {
 			return
 		}
-		st := ParseDialStatus(params)
+		st := h.carrier.dialStatus(params)
 		h.logger.LogAttrs(r.Context(), slog.LevelInfo, "sipconnect: dial ended",
 			slog.String("call_sid", st.CallSid), slog.String("dial_status", st.DialCallStatus),
 			slog.String("sip_response", st.DialSipResponseCode), slog.String("duration", st.DialCallDuration))
@@ -413,15 +357,16 @@ func (h *Handler) StatusHandler() http.Handler {
 			}()
 		}
 		if st.Failed() {
-			writeTwiML(w, h.dialFailed)
+			h.write(w, h.dialFailed)
 			return
 		}
-		writeTwiML(w, h.hangup)
+		h.write(w, h.hangup)
 	})
 }
 
-func writeTwiML(w http.ResponseWriter, doc []byte) {
-	w.Header().Set("Content-Type", twiml.ContentType)
+// write sends an answer with status 200.
+func (h *Handler) write(w http.ResponseWriter, doc []byte) {
+	w.Header().Set("Content-Type", h.carrier.contentType())
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(doc)
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/store"
-	"github.com/hmssip/interconnect-go/twiml"
 )
 
 // PIN dial-in: one number, many rooms. The caller hears a greeting and is
@@ -165,7 +164,7 @@ const (
 	answerLater   = "later"
 )
 
-func newPINFlow(cfg PINConfig, publicURL string) (*pinFlow, error) {
+func newPINFlow(cfg PINConfig, publicURL string, carrier adapter) (*pinFlow, error) {
 	if cfg.Resolver == nil {
 		return nil, errors.New("sipconnect: PINConfig.Resolver is required")
 	}
@@ -213,22 +212,24 @@ func newPINFlow(cfg PINConfig, publicURL string) (*pinFlow, error) {
 	if f.maxDigits == 0 {
 		f.maxDigits = 32
 	}
-	// Render every answer now: a prompt Twilio could not take is an error
-	// when the handler is made, and a call costs no rendering.
-	for name, r := range map[string]twiml.Response{
-		answerGoodbye: {f.say(cfg.Prompts.Goodbye), &twiml.Hangup{}},
-		answerLocked:  {f.say(cfg.Prompts.LockedOut), &twiml.Hangup{}},
-		answerLater:   {f.say(cfg.Prompts.TryLater), &twiml.Hangup{}},
+	// Render every answer now: a prompt the carrier could not take is an
+	// error when the handler is made, and a call costs no rendering.
+	p := cfg.Prompts
+	for name, prompts := range map[string][]Prompt{
+		answerGoodbye: {p.Goodbye},
+		answerLocked:  {p.LockedOut},
+		answerLater:   {p.TryLater},
 	} {
-		doc, err := r.AppendXML(nil)
+		doc, err := carrier.say(prompts...)
 		if err != nil {
 			return nil, fmt.Errorf("sipconnect: PINConfig.Prompts: %w", err)
 		}
 		f.answers[name] = doc
 	}
 	for attempt := 1; attempt <= cfg.MaxAttempts; attempt++ {
-		for _, lead := range []string{"welcome", "wrong", "silence"} {
-			doc, err := f.gather(attempt, lead).AppendXML(nil)
+		action := f.action + "?attempt=" + strconv.Itoa(attempt)
+		for lead, first := range map[string]Prompt{"welcome": p.Welcome, "wrong": p.WrongPIN, "silence": p.NoInput} {
+			doc, err := carrier.gather([]Prompt{first, p.EnterPIN}, action, cfg.Timeout, cfg.MaxDigits)
 			if err != nil {
 				return nil, fmt.Errorf("sipconnect: PINConfig.Prompts: %w", err)
 			}
@@ -236,41 +237,6 @@ func newPINFlow(cfg PINConfig, publicURL string) (*pinFlow, error) {
 		}
 	}
 	return f, nil
-}
-
-// say is a prompt as a verb.
-func (f *pinFlow) say(p Prompt) twiml.GatherVerb {
-	if p.AudioURL != "" {
-		return &twiml.Play{URL: p.AudioURL}
-	}
-	return &twiml.Say{Text: p.Text, Voice: p.Voice, Language: p.Language}
-}
-
-// gather is the answer that asks for attempt number attempt, led by the
-// greeting, the wrong-PIN or the no-input prompt. After <Gather> a
-// <Redirect> to the same step brings silence back to PINHandler as a step
-// without digits.
-func (f *pinFlow) gather(attempt int, lead string) twiml.Response {
-	action := f.action + "?attempt=" + strconv.Itoa(attempt)
-	var first twiml.GatherVerb
-	switch lead {
-	case "welcome":
-		first = f.say(f.cfg.Prompts.Welcome)
-	case "wrong":
-		first = f.say(f.cfg.Prompts.WrongPIN)
-	default:
-		first = f.say(f.cfg.Prompts.NoInput)
-	}
-	g := &twiml.Gather{
-		Input:       []twiml.GatherInput{twiml.InputDTMF},
-		Action:      action,
-		Method:      twiml.MethodPost,
-		Timeout:     f.cfg.Timeout,
-		FinishOnKey: "#",
-		NumDigits:   f.cfg.MaxDigits, // 0 leaves it out: the caller ends with '#'
-		Verbs:       []twiml.GatherVerb{first, f.say(f.cfg.Prompts.EnterPIN)},
-	}
-	return twiml.Response{g, &twiml.Redirect{URL: action, Method: twiml.MethodPost}}
 }
 
 // lockKey is the store key counting wrong PINs from a caller's number.
@@ -318,11 +284,11 @@ func (f *pinFlow) prompt(ctx context.Context, w http.ResponseWriter, h *Handler,
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN failure count unavailable", call, start, slog.String("error", err.Error()))
 	case n >= int64(f.cfg.LockoutFailures):
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: caller locked out of the PIN menu", call, start, slog.String("outcome", "locked"))
-		writeTwiML(w, f.answers[answerLocked])
+		h.write(w, f.answers[answerLocked])
 		return
 	}
 	h.logCall(ctx, slog.LevelInfo, "sipconnect: asking for a PIN", call, start, slog.String("outcome", "pin-prompt"))
-	writeTwiML(w, f.answers["welcome1"])
+	h.write(w, f.answers["welcome1"])
 }
 
 // PINHandler returns the handler of the PIN step, to mount at
@@ -345,7 +311,7 @@ func (h *Handler) PINHandler() http.Handler {
 			http.Error(w, "bad PIN step", http.StatusBadRequest)
 			return
 		}
-		call := ParseCall(params)
+		call := h.carrier.call(params)
 		ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
 		defer cancel()
 		h.pin.step(ctx, w, h, call, attempt, time.Now())
@@ -358,12 +324,12 @@ func (f *pinFlow) step(ctx context.Context, w http.ResponseWriter, h *Handler, c
 	if err != nil {
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN failure count unavailable, asking the caller to try later", call, start,
 			slog.String("outcome", "try-later"), slog.String("error", err.Error()))
-		writeTwiML(w, f.answers[answerLater])
+		h.write(w, f.answers[answerLater])
 		return
 	}
 	if n >= int64(f.cfg.LockoutFailures) {
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: caller locked out of the PIN menu", call, start, slog.String("outcome", "locked"))
-		writeTwiML(w, f.answers[answerLocked])
+		h.write(w, f.answers[answerLocked])
 		return
 	}
 	pin := call.Digits
@@ -378,7 +344,7 @@ func (f *pinFlow) step(ctx context.Context, w http.ResponseWriter, h *Handler, c
 		if rerr != nil {
 			h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN target unusable, answering the fallback", call, start,
 				slog.String("outcome", "fallback"), slog.String("stage", "pin"), slog.String("error", rerr.Error()))
-			writeTwiML(w, h.fallback)
+			h.write(w, h.fallback)
 			return
 		}
 		h.bridge(ctx, w, call, start, room, target.Identity)
@@ -389,14 +355,14 @@ func (f *pinFlow) step(ctx context.Context, w http.ResponseWriter, h *Handler, c
 		}
 		if locked {
 			h.logCall(ctx, slog.LevelWarn, "sipconnect: wrong PIN; caller now locked out", call, start, slog.String("outcome", "locked"))
-			writeTwiML(w, f.answers[answerLocked])
+			h.write(w, f.answers[answerLocked])
 			return
 		}
 		f.again(ctx, w, h, call, attempt, "wrong", start)
 	default:
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN lookup failed, asking the caller to try later", call, start,
 			slog.String("outcome", "try-later"), slog.String("error", err.Error()))
-		writeTwiML(w, f.answers[answerLater])
+		h.write(w, f.answers[answerLater])
 	}
 }
 
@@ -431,10 +397,10 @@ func (f *pinFlow) again(ctx context.Context, w http.ResponseWriter, h *Handler, 
 	if attempt >= f.cfg.MaxAttempts {
 		h.logCall(ctx, slog.LevelInfo, "sipconnect: no valid PIN, hanging up", call, start,
 			slog.String("outcome", "pin-exhausted"), slog.String("last", why), slog.Int("attempt", attempt))
-		writeTwiML(w, f.answers[answerGoodbye])
+		h.write(w, f.answers[answerGoodbye])
 		return
 	}
 	h.logCall(ctx, slog.LevelInfo, "sipconnect: asking for the PIN again", call, start,
 		slog.String("outcome", "pin-"+why), slog.Int("attempt", attempt))
-	writeTwiML(w, f.answers[why+strconv.Itoa(attempt+1)])
+	h.write(w, f.answers[why+strconv.Itoa(attempt+1)])
 }

@@ -1,0 +1,232 @@
+package sipconnect
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/hmssip/interconnect-go/internal/secret"
+	"github.com/hmssip/interconnect-go/internal/webhook"
+	"github.com/hmssip/interconnect-go/internal/xmltext"
+	"github.com/hmssip/interconnect-go/twiml"
+)
+
+// A Carrier is the telephony provider whose webhooks a Handler answers: it
+// verifies and reads the provider's requests and renders its call-control
+// documents, while the call flow (routing, the PIN menu, fallbacks,
+// logging) is the same for every carrier. Twilio is the default; the
+// others are made by this package's functions named after them. What a
+// carrier cannot express (SIP credentials it has no attribute for, a header
+// it would rename) is an error when the handler is made.
+type Carrier interface {
+	// Name returns the carrier's name, such as "twilio".
+	Name() string
+	// adapt checks cfg against what the carrier can express and returns
+	// the carrier's side of a handler.
+	adapt(cfg *HandlerConfig) (adapter, error)
+}
+
+// adapter is a carrier's side of one handler.
+type adapter interface {
+	// verify checks r (its method is GET or POST) and returns the webhook's
+	// parameters, or the HTTP status that refuses it and why.
+	verify(w http.ResponseWriter, r *http.Request, maxBody int64) (url.Values, int, error)
+	// call and dialStatus read the webhook parameters.
+	call(params url.Values) Call
+	dialStatus(params url.Values) DialStatus
+	// contentType is the media type of the carrier's documents.
+	contentType() string
+	// appendDial appends the answer that bridges the call to addr.
+	appendDial(dst []byte, addr Address) ([]byte, error)
+	// say renders prompts followed by a hang-up.
+	say(prompts ...Prompt) ([]byte, error)
+	// gather renders prompts played while digits are collected and sent
+	// to action; silence comes back to action without digits.
+	gather(prompts []Prompt, action string, timeout time.Duration, numDigits int) ([]byte, error)
+	// fallback, dialFailed and hangup are the fixed answers.
+	fallback() ([]byte, error)
+	dialFailed() ([]byte, error)
+	hangup() ([]byte, error)
+}
+
+// carrierTitle is a carrier's name as it writes it, for logs.
+func carrierTitle(name string) string {
+	switch name {
+	case "twilio":
+		return "Twilio"
+	case "telnyx":
+		return "Telnyx"
+	case "signalwire":
+		return "SignalWire"
+	case "plivo":
+		return "Plivo"
+	case "vonage":
+		return "Vonage"
+	}
+	return name
+}
+
+// twilioCarrier is the default carrier, configured by HandlerConfig's
+// Twilio fields.
+type twilioCarrier struct{}
+
+// Twilio returns the Twilio carrier, configured by HandlerConfig's
+// AuthToken, Dial, Sip, Fallback and DialFailed. It is the carrier of a
+// HandlerConfig whose Carrier is nil.
+func Twilio() Carrier { return twilioCarrier{} }
+
+// Name returns "twilio".
+func (twilioCarrier) Name() string { return "twilio" }
+
+func (twilioCarrier) adapt(cfg *HandlerConfig) (adapter, error) {
+	t := &twilioAdapter{cfg: cfg}
+	switch {
+	case cfg.InsecureSkipSignature:
+	case cfg.AuthToken == "":
+		return nil, errors.New("sipconnect: HandlerConfig.AuthToken is required to check Twilio's signatures (or set InsecureSkipSignature)")
+	default:
+		v, err := twiml.NewVerifier(cfg.AuthToken, cfg.PublicURL, twiml.WithMaxBodyBytes(maxBodyOf(cfg)))
+		if err != nil {
+			return nil, fmt.Errorf("sipconnect: %w", err)
+		}
+		t.verifier = v
+	}
+	template := DialIn{Credentials: cfg.Credentials, Dial: cfg.Dial, Sip: cfg.Sip}
+	if err := t.splitDocument(template); err != nil {
+		return nil, fmt.Errorf("sipconnect: HandlerConfig.Dial or Sip: %w", err)
+	}
+	return t, nil
+}
+
+// twilioAdapter renders TwiML. The dial-in document is rendered once; only
+// the SIP URI between docPrefix and docSuffix changes from call to call.
+// The prefix holds the SIP password, so it is kept where no printer can
+// reach it.
+type twilioAdapter struct {
+	cfg       *HandlerConfig
+	verifier  *twiml.Verifier
+	docPrefix secret.Secret
+	docSuffix string
+}
+
+func (t *twilioAdapter) verify(w http.ResponseWriter, r *http.Request, maxBody int64) (url.Values, int, error) {
+	var err error
+	if t.verifier != nil {
+		err = t.verifier.Verify(w, r)
+	} else {
+		err = webhook.ParseForm(w, r, maxBody)
+	}
+	if err != nil {
+		return nil, webhook.ErrorStatus(err), err
+	}
+	if r.Method == http.MethodGet {
+		return r.URL.Query(), http.StatusOK, nil
+	}
+	return r.PostForm, http.StatusOK, nil
+}
+
+func (*twilioAdapter) call(params url.Values) Call             { return ParseCall(params) }
+func (*twilioAdapter) dialStatus(params url.Values) DialStatus { return ParseDialStatus(params) }
+func (*twilioAdapter) contentType() string                     { return twiml.ContentType }
+
+// splitDocument renders the dial-in once, checking the Dial and Sip
+// attributes now rather than on the first call, and keeps the bytes before
+// and after the SIP URI. Two renderings with different one-letter URIs
+// locate it.
+func (t *twilioAdapter) splitDocument(template DialIn) error {
+	var docs [2][]byte
+	for i, uri := range []string{"sip:a", "sip:b"} {
+		var err error
+		if docs[i], err = template.response(uri).AppendXML(nil); err != nil {
+			return err
+		}
+	}
+	i := 0
+	for i < len(docs[0]) && docs[0][i] == docs[1][i] {
+		i++
+	}
+	const scheme = "sip:"
+	if i < len(scheme) || string(docs[0][i-len(scheme):i]) != scheme {
+		return errors.New("cannot locate the SIP URI in the dial-in document")
+	}
+	t.docPrefix = secret.New(string(docs[0][:i-len(scheme)]))
+	t.docSuffix = string(docs[0][i+1:])
+	return nil
+}
+
+func (t *twilioAdapter) appendDial(dst []byte, addr Address) ([]byte, error) {
+	dst = append(dst, t.docPrefix.Value()...)
+	start := len(dst)
+	dst = addr.AppendTo(dst)
+	// A valid address holds no character XML escapes but '&'.
+	if bytes.IndexByte(dst[start:], '&') >= 0 {
+		var err error
+		if dst, err = xmltext.AppendText(dst[:start], string(dst[start:])); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, t.docSuffix...), nil
+}
+
+// twimlPrompt is a prompt as a TwiML verb.
+func twimlPrompt(p Prompt) twiml.GatherVerb {
+	if p.AudioURL != "" {
+		return &twiml.Play{URL: p.AudioURL}
+	}
+	return &twiml.Say{Text: p.Text, Voice: p.Voice, Language: p.Language}
+}
+
+func (*twilioAdapter) say(prompts ...Prompt) ([]byte, error) {
+	r := make(twiml.Response, 0, len(prompts)+1)
+	for _, p := range prompts {
+		r = append(r, twimlPrompt(p))
+	}
+	return append(r, &twiml.Hangup{}).AppendXML(nil)
+}
+
+// gather is a DTMF <Gather> that ends on '#' and posts to action, with the
+// prompts inside it, followed by a <Redirect> to action that brings
+// silence back to the same step.
+func (*twilioAdapter) gather(prompts []Prompt, action string, timeout time.Duration, numDigits int) ([]byte, error) {
+	g := &twiml.Gather{
+		Input:       []twiml.GatherInput{twiml.InputDTMF},
+		Action:      action,
+		Method:      twiml.MethodPost,
+		Timeout:     timeout,
+		FinishOnKey: "#",
+		NumDigits:   numDigits,
+	}
+	for _, p := range prompts {
+		g.Verbs = append(g.Verbs, twimlPrompt(p))
+	}
+	return twiml.Response{g, &twiml.Redirect{URL: action, Method: twiml.MethodPost}}.AppendXML(nil)
+}
+
+func (t *twilioAdapter) fallback() ([]byte, error) {
+	doc, err := render(t.cfg.Fallback, DefaultFallback())
+	if err != nil {
+		return nil, fmt.Errorf("sipconnect: HandlerConfig.Fallback: %w", err)
+	}
+	return doc, nil
+}
+
+func (t *twilioAdapter) dialFailed() ([]byte, error) {
+	doc, err := render(t.cfg.DialFailed, DefaultDialFailed())
+	if err != nil {
+		return nil, fmt.Errorf("sipconnect: HandlerConfig.DialFailed: %w", err)
+	}
+	return doc, nil
+}
+
+func (*twilioAdapter) hangup() ([]byte, error) { return twiml.Response{&twiml.Hangup{}}.AppendXML(nil) }
+
+// maxBodyOf is the webhook body limit of cfg.
+func maxBodyOf(cfg *HandlerConfig) int64 {
+	if cfg.MaxBodyBytes > 0 {
+		return cfg.MaxBodyBytes
+	}
+	return twiml.DefaultMaxBodyBytes
+}
