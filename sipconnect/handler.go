@@ -72,6 +72,13 @@ type HandlerConfig struct {
 	// DialFailed is what the dial-status handler answers when the dial to
 	// 100ms fails: by default an apology and <Hangup/>.
 	DialFailed twiml.Response
+	// Roster, when set, keeps the phone participants of rooms: the handler
+	// records each bridged call's id and masked number under the user id
+	// its address carries, and gives a call whose identity sets no user id
+	// one derived from its call id (CallUserID), never from its number, so
+	// that 100ms's join webhook can be tied to the call. A store that does
+	// not answer is logged and the caller bridged all the same.
+	Roster *Roster
 	// OnDialStatus, if set, is told the outcome of every dial.
 	OnDialStatus func(ctx context.Context, status DialStatus)
 
@@ -120,6 +127,7 @@ type Handler struct {
 	room         Room
 	numbers      map[string]Route
 	pin          *pinFlow
+	roster       *Roster
 	identity     IdentityFunc
 	addrOpts     []AddressOption
 	fallback     []byte
@@ -139,6 +147,7 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		identity: cfg.Identity,
 		addrOpts: cfg.AddressOptions,
 		onStatus: cfg.OnDialStatus,
+		roster:   cfg.Roster,
 		timeout:  cfg.Timeout,
 		maxBody:  cfg.MaxBodyBytes,
 		logger:   cfg.Logger,
@@ -240,6 +249,12 @@ func (h *Handler) bridge(ctx context.Context, w http.ResponseWriter, call Call, 
 		h.write(w, h.fallback)
 		return
 	}
+	if h.roster != nil && addr.UserID() != "" {
+		if err := h.roster.recordCall(ctx, addr.UserID(), call); err != nil {
+			h.logCall(ctx, slog.LevelWarn, "sipconnect: the roster could not record the call; bridging it all the same", call, start,
+				slog.String("error", err.Error()))
+		}
+	}
 	bp := h.bufs.Get().(*[]byte)
 	defer h.bufs.Put(bp)
 	buf, err := h.carrier.appendDial((*bp)[:0], addr)
@@ -311,6 +326,9 @@ func (h *Handler) address(ctx context.Context, call Call, room Room, given *Iden
 		if id, err = h.identity(ctx, call); err != nil {
 			return Address{}, stage, err
 		}
+	}
+	if h.roster != nil && id.UserID == "" && call.CallSid != "" {
+		id.UserID = CallUserID(call.CallSid)
 	}
 	stage = "address"
 	var optsArr [8]AddressOption
