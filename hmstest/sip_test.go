@@ -3,6 +3,7 @@ package hmstest_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/sipout"
 )
 
 const (
@@ -285,4 +287,37 @@ func TestDTMFTokens(t *testing.T) {
 			assert.False(t, r.Authorization)
 		}
 	}
+}
+
+func ExampleServer_SetCallAnswer() {
+	srv := hmstest.NewServer(
+		hmstest.WithRoom("room-1", "host", "guest"),
+		hmstest.WithCode("room-1", "guest", "abc-defg-hij", true),
+	)
+	defer srv.Close()
+	api, _ := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
+	defer api.CloseIdleConnections()
+	client := sipout.NewClient(api)
+	ctx := context.Background()
+	trunk, _ := client.CreateTrunk(ctx, sipout.Trunk{Address: "acme.pstn.twilio.com", From: "+14155550100"})
+
+	srv.SetCallAnswer("+14155550101", 50*time.Millisecond) // picks up after a moment
+	srv.SetCallDecline("+14155550102")                     // busy
+	srv.SetCallNoAnswer("+14155550103")                    // rings out...
+	srv.SetMaxRing(50 * time.Millisecond)                  // ...and 100ms answers 408
+	for _, to := range []string{"+14155550101", "+14155550102", "+14155550103"} {
+		_, err := client.Call(ctx, sipout.CallRequest{To: to, RoomCode: "abc-defg-hij", TrunkID: trunk})
+		fmt.Println(to, err)
+	}
+	for _, c := range srv.Calls() {
+		p, _ := srv.CallPeer(c.ID)
+		fmt.Printf("%s answered=%t sip=%t role=%q\n", c.To, c.Answered, p.SIP, p.Role)
+	}
+	// Output:
+	// +14155550101 <nil>
+	// +14155550102 hmsapi: POST /sip/outbound/call: 400 Bad Request: call declined
+	// +14155550103 sipout: no answer: hmsapi: POST /sip/outbound/call: 408 Request Timeout: timed out
+	// +14155550101 answered=true sip=true role="guest"
+	// +14155550102 answered=false sip=false role=""
+	// +14155550103 answered=false sip=false role=""
 }
