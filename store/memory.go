@@ -51,9 +51,10 @@ func WithMaxEntries(n int) Option {
 //
 // Expired keys are dropped when they are next touched, and by a sweep of
 // the whole store that runs during a write once the entries have doubled
-// since the last sweep (and only if some key may have expired since), so
-// expired keys never hold more memory than about as much as the live ones
-// (plus a few hundred entries); [WithMaxEntries] bounds the live ones.
+// since the last sweep (from at least 1024, and only if some key may have
+// expired since): what the store holds stays within twice what was live at
+// its last sweep, and [WithMaxEntries] bounds it all. A sweep costs time in
+// proportion to the keys, paid once per doubling.
 type Memory struct {
 	now func() time.Time
 	max int
