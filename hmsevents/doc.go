@@ -1,0 +1,16 @@
+// Package hmsevents receives 100ms webhooks: [Receiver] is an http.Handler
+// that authenticates each delivery by the secret header set in the 100ms
+// dashboard (and optionally by the sender's network), decodes the event, and
+// passes each event id to the application's [Handler] once, however many
+// times 100ms delivers it, even across server instances that share a
+// store. [Event.Peer], [Event.Room] and [Event.Session] decode the data of
+// the peer, room and session events; other types reach the handler with
+// their data as raw JSON.
+//
+// 100ms signs nothing: a webhook is authenticated only by the static header
+// value configured in the dashboard, which 100ms sends with every delivery,
+// and by the addresses 100ms publishes. It retries a delivery up to three
+// times, about 1, 3 and 10 seconds apart, whenever the answer is not 200;
+// [Receiver] answers 503 when the handler fails or the store is down so
+// that those retries carry the event.
+package hmsevents
