@@ -88,3 +88,64 @@ func ExampleNewManagementTokens() {
 	// true
 	// false false
 }
+
+// Do calls an endpoint the SDK has no resource client for, with the core's
+// credentials, retries and errors.
+func ExampleClient_Do() {
+	srv := hmstest.NewServer(hmstest.WithRoom("6560c7a8e4b0a1b2c3d4e5f6", "host"), hmstest.WithCode("6560c7a8e4b0a1b2c3d4e5f6", "host", "abc-defg-hij", true))
+	defer srv.Close()
+	api, _ := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
+	defer api.CloseIdleConnections()
+	var page struct {
+		Data []struct {
+			Code string `json:"code"`
+		} `json:"data"`
+	}
+	err := api.Do(context.Background(), hmsapi.Request{Method: "GET", Path: "/room-codes/room/6560c7a8e4b0a1b2c3d4e5f6", Repeatable: true}, &page)
+	fmt.Println(err, page.Data[0].Code)
+	// Output:
+	// <nil> abc-defg-hij
+}
+
+func ExampleClient_AppToken() {
+	api, _ := hmsapi.New(hmsapi.WithAppCredentials("my-access-key", "my-app-secret"))
+	tok, err := api.AppToken(hmsapi.AppClaims{RoomID: "6560c7a8e4b0a1b2c3d4e5f6", Role: "host", UserID: "dtmf"})
+	claims := jwt.MapClaims{}
+	_, _ = jwt.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return []byte("my-app-secret"), nil })
+	fmt.Println(err, claims["type"], claims["room_id"])
+
+	managementOnly, _ := hmsapi.New(hmsapi.WithManagementToken("a-management-token"))
+	_, err = managementOnly.AppToken(hmsapi.AppClaims{RoomID: "6560c7a8e4b0a1b2c3d4e5f6"})
+	fmt.Println(errors.Is(err, hmsapi.ErrNoAppCredentials))
+	// Output:
+	// <nil> app 6560c7a8e4b0a1b2c3d4e5f6
+	// true
+}
+
+func ExampleMintAppToken() {
+	now := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	tok, _ := hmsapi.MintAppToken("my-access-key", "my-app-secret", hmsapi.AppClaims{RoomID: "room-1", Role: "guest", UserID: "u1"}, now, time.Hour)
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return []byte("my-app-secret"), nil },
+		jwt.WithTimeFunc(func() time.Time { return now }))
+	fmt.Println(err, claims["type"], claims["role"], claims["user_id"])
+	// Output:
+	// <nil> app guest u1
+}
+
+func ExampleCheckID() {
+	fmt.Println(hmsapi.CheckID("role", "host"))
+	err := hmsapi.CheckID("role", "..")
+	fmt.Println(errors.Is(err, hmsapi.ErrInvalidInput), err)
+	// Output:
+	// <nil>
+	// true hmsapi: invalid role: ".." is a path dot-segment, not an identifier
+}
+
+func ExampleStaticToken() {
+	tokens := hmsapi.StaticToken("a-management-token-from-elsewhere")
+	tok, _ := tokens.Token(context.Background())
+	fmt.Println(tok == "a-management-token-from-elsewhere", fmt.Sprint(tokens))
+	// Output:
+	// true hmsapi.StaticToken([REDACTED])
+}

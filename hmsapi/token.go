@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -35,6 +36,11 @@ type staticToken struct{ t secret.Secret }
 
 // Token returns the fixed token.
 func (s staticToken) Token(context.Context) (string, error) { return s.t.Value(), nil }
+
+// String, GoString and Format never show the token.
+func (staticToken) String() string               { return "hmsapi.StaticToken(" + secret.Redacted + ")" }
+func (s staticToken) GoString() string           { return s.String() }
+func (s staticToken) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
 
 // Defaults of ManagementTokens.
 const (
