@@ -89,8 +89,10 @@ type Store interface {
 	Get(ctx context.Context, key string) ([]byte, error)
 
 	// Delete removes key, of any kind, and reports whether it existed. Used
-	// to revoke a PIN, to clear a caller's failures after a right PIN, and to
-	// forget an event id whose handling failed so that a retry is handled.
+	// to revoke a PIN, and to forget an event id whose handling failed so
+	// that a retry is handled. (A right PIN does not clear a caller's
+	// failures: whoever holds one PIN could otherwise guess others without
+	// ever being locked out.)
 	// Redis: DEL.
 	Delete(ctx context.Context, key string) (existed bool, err error)
 
