@@ -106,6 +106,17 @@ func (s *Server) setPhone(to string, p phone) {
 	s.sip.phones[to] = p
 }
 
+// WithTrunk seeds an existing outbound trunk, so that calls can name a
+// trunk id known in advance (a demo's, say). An empty t.ID is generated from
+// the server's seed (WithSeed), after every option is applied. Seeded trunks
+// come first in Trunks.
+func WithTrunk(t Trunk) Option {
+	return func(s *Server) {
+		tr := t
+		s.sip.trunks = append(s.sip.trunks, &tr)
+	}
+}
+
 // Trunks returns the trunks created so far, in creation order, as last
 // updated.
 func (s *Server) Trunks() []Trunk {
@@ -155,7 +166,13 @@ func (s *Server) DTMF(roomID string) []string {
 
 // routeSIP serves the SIP outbound and DTMF endpoints.
 func (s *Server) routeSIP(mux *http.ServeMux) {
+	for _, t := range s.sip.trunks { // seeded by WithTrunk
+		if t.ID == "" {
+			t.ID = s.hexIDLocked()
+		}
+	}
 	s.sip = sipState{
+		trunks:  s.sip.trunks,
 		phones:  map[string]phone{},
 		dtmf:    map[string][]string{},
 		maxRing: DefaultMaxRing,

@@ -321,3 +321,20 @@ func ExampleServer_SetCallAnswer() {
 	// +14155550102 answered=false sip=false role=""
 	// +14155550103 answered=false sip=false role=""
 }
+
+func TestWithTrunk(t *testing.T) {
+	srv, created := sipServer(t,
+		hmstest.WithTrunk(hmstest.Trunk{ID: "seeded-trunk", Address: "t.example.com", From: "+14155550100"}),
+		hmstest.WithTrunk(hmstest.Trunk{Address: "u.example.com", From: "+14155550101"}))
+	trunks := srv.Trunks()
+	require.Len(t, trunks, 3)
+	assert.Equal(t, hmstest.Trunk{ID: "seeded-trunk", Address: "t.example.com", From: "+14155550100"}, trunks[0])
+	assert.Len(t, trunks[1].ID, 24, "generated")
+	assert.Equal(t, created, trunks[2].ID)
+
+	status, body := post(t, srv, "/sip/outbound/call", "tok", `{"to":"+15550100","room_code":"`+sipCode+`","trunk_id":"seeded-trunk"}`)
+	assert.Equal(t, 200, status, body)
+	status, body = post(t, srv, "/sip/outbound/trunks/seeded-trunk", "tok", `{"address":"v.example.com","from":"+14155550102"}`)
+	assert.Equal(t, 200, status, body)
+	assert.Equal(t, "v.example.com", srv.Trunks()[0].Address)
+}
