@@ -20,7 +20,7 @@ func TestPublicAPI(t *testing.T) {
 		"ErrStaleTimestamp", "ErrWholeUnits", "ErrXMLChar", "Error", "Error.Error", "Error.Unwrap",
 		"Gather", "GatherInput", "Hangup", "InputDTMF", "InputSpeech", "LoopForever", "Method", "MethodGet", "MethodPost",
 		"NewCall", "NewSignedRequest", "NewVerifier", "Noun", "ParseCall", "Pause",
-		"Response", "Response.AppendXML", "Response.MarshalText", "Response.Validate", "Response.WriteHTTP", "Response.WriteTo",
+		"Redirect", "Response", "Response.AppendXML", "Response.MarshalText", "Response.Validate", "Response.WriteHTTP", "Response.WriteTo",
 		"Say", "SignatureHeader", "Signature", "Sip", "Sip.Format", "Sip.GoString", "Sip.LogValue", "Sip.String",
 		"TimestampHeader", "Verb", "Verifier", "Verifier.Check", "Verifier.Middleware", "Verifier.Verify", "VerifierOption",
 		"WithClock", "WithMaxBodyBytes", "WithTolerance", "XMLDeclaration",

@@ -12,7 +12,7 @@ import (
 const LoopForever = -1
 
 // Verb is an element of a [Response]: a *[Dial], *[Say], *[Gather],
-// *[Pause] or *[Hangup].
+// *[Pause], *[Redirect] or *[Hangup].
 type Verb interface {
 	verbName() string
 	appendXML(dst []byte, l xmldoc.Loc) ([]byte, error)
@@ -83,6 +83,15 @@ type Pause struct {
 // Hangup ends the call.
 type Hangup struct{}
 
+// Redirect hands the call to the TeXML at URL; verbs after it are not run.
+// Its one attribute is method, GET or POST, POST by default
+// (developers.telnyx.com/docs/voice/programmable-voice/texml-verbs/redirect).
+// After a [Gather] it brings a caller who entered nothing back to URL.
+type Redirect struct {
+	URL    string // required: the element's text
+	Method Method // empty leaves Telnyx's default, POST
+}
+
 // Gather collects DTMF digits, speaking its prompts meanwhile. Telnyx
 // documents no method attribute on <Gather>: it requests Action with the
 // method configured on the TeXML application. The collected digits arrive
@@ -109,7 +118,9 @@ func (*Say) verbName() string    { return "Say" }
 func (*Pause) verbName() string  { return "Pause" }
 func (*Hangup) verbName() string { return "Hangup" }
 func (*Gather) verbName() string { return "Gather" }
-func (*Sip) nounName() string    { return "Sip" }
+
+func (*Redirect) verbName() string { return "Redirect" }
+func (*Sip) nounName() string      { return "Sip" }
 
 func (d *Dial) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
 	if d == nil {
@@ -270,4 +281,18 @@ func (g *Gather) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
 	}
 	e.End("Gather")
 	return e.Buf, nil
+}
+
+func (r *Redirect) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
+	if r == nil {
+		return dst, fail(l, "", -1, ErrNil)
+	}
+	if r.URL == "" {
+		return dst, fail(l, xmldoc.Text, -1, ErrRequired)
+	}
+	e := xmldoc.Enc{Buf: dst}
+	e.Open("Redirect")
+	e.Enum("method", string(r.Method), r.Method.valid())
+	e.CloseText("Redirect", r.URL)
+	return result(&e, l)
 }
