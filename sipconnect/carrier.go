@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
@@ -229,4 +232,113 @@ func maxBodyOf(cfg *HandlerConfig) int64 {
 		return cfg.MaxBodyBytes
 	}
 	return twiml.DefaultMaxBodyBytes
+}
+
+// The helpers below are shared by the carriers other than Twilio.
+
+// checkTwilioOnly refuses HandlerConfig's Twilio fields on another carrier,
+// naming them and where their counterparts go.
+func checkTwilioOnly(cfg *HandlerConfig, title, config string) error {
+	var set []string
+	if cfg.AuthToken != "" {
+		set = append(set, "AuthToken")
+	}
+	if !reflect.ValueOf(cfg.Dial).IsZero() {
+		set = append(set, "Dial")
+	}
+	if !reflect.ValueOf(cfg.Sip).IsZero() {
+		set = append(set, "Sip")
+	}
+	if len(cfg.Fallback) > 0 {
+		set = append(set, "Fallback")
+	}
+	if len(cfg.DialFailed) > 0 {
+		set = append(set, "DialFailed")
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	return fmt.Errorf("sipconnect: HandlerConfig.%s: Twilio's settings, which %s cannot use; set their %s counterparts in %s instead",
+		strings.Join(set, ", "), title, title, config)
+}
+
+// absoluteURL resolves a URL that starts with "/" against the public URL,
+// as the handler does for Twilio's dial action.
+func absoluteURL(publicURL, u string) string {
+	if strings.HasPrefix(u, "/") && publicURL != "" {
+		return strings.TrimSuffix(publicURL, "/") + u
+	}
+	return u
+}
+
+// orDefault returns p, or a prompt of the default text when p is zero.
+func orDefault(p Prompt, text string) Prompt {
+	if p == (Prompt{}) {
+		return Prompt{Text: text}
+	}
+	return p
+}
+
+// The default texts of the fallback and the failed dial, as Twilio's
+// DefaultFallback and DefaultDialFailed say them.
+const (
+	defaultFallbackText   = "Sorry, we cannot connect your call to the meeting right now. Please try again later."
+	defaultDialFailedText = "Sorry, the meeting could not be reached. Please try again later."
+)
+
+// errAudioPrompt is the error of a prompt with an AudioURL on a carrier
+// whose package renders no audio playback.
+func errAudioPrompt(title, verb string) error {
+	return fmt.Errorf("sipconnect: %s: Prompt.AudioURL cannot be used: package %s renders no %s; give the prompt as Text",
+		title, strings.ToLower(title), verb)
+}
+
+// verifyStatus is the HTTP status that refuses a request failing a
+// carrier's verification: 413 for a body over the limit, 403 for the
+// signature errors given, 400 for anything else.
+func verifyStatus(err error, tooLarge error, forbidden ...error) int {
+	if errors.Is(err, tooLarge) || errors.Is(err, webhook.ErrBodyTooLarge) {
+		return http.StatusRequestEntityTooLarge
+	}
+	for _, f := range forbidden {
+		if errors.Is(err, f) {
+			return http.StatusForbidden
+		}
+	}
+	return http.StatusBadRequest
+}
+
+// formParams reads the parameters of a webhook whose signature is not
+// checked (InsecureSkipSignature): the query of a GET, the bounded form
+// body of a POST.
+func formParams(w http.ResponseWriter, r *http.Request, maxBody int64) (url.Values, int, error) {
+	if err := webhook.ParseForm(w, r, maxBody); err != nil {
+		return nil, webhook.ErrorStatus(err), err
+	}
+	if r.Method == http.MethodGet {
+		return r.URL.Query(), http.StatusOK, nil
+	}
+	if r.PostForm == nil {
+		return url.Values{}, http.StatusOK, nil
+	}
+	return r.PostForm, http.StatusOK, nil
+}
+
+// formatConfig prints view, a carrier configuration with its secrets
+// replaced by [REDACTED], as f and verb ask, under the configuration's own
+// type name for %#v.
+func formatConfig(f fmt.State, verb rune, view any, name string) {
+	s := fmt.Sprintf(fmt.FormatString(f, verb), view)
+	if verb == 'v' && f.Flag('#') {
+		s = strings.Replace(s, fmt.Sprintf("%T", view), "sipconnect."+name, 1)
+	}
+	_, _ = io.WriteString(f, s)
+}
+
+// redact returns secret.Redacted for a non-empty s.
+func redact(s string) string {
+	if s == "" {
+		return ""
+	}
+	return secret.Redacted
 }
