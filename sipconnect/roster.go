@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hmssip/interconnect-go/activeroom"
+	"github.com/hmssip/interconnect-go/hmsevents"
 	"github.com/hmssip/interconnect-go/store"
 )
 
@@ -355,4 +356,27 @@ func (r *Roster) HangUp(ctx context.Context, roomID, peerID, reason string) erro
 		return ErrNotOnPhone
 	}
 	return r.cfg.Peers.RemovePeer(ctx, roomID, peerID, reason)
+}
+
+// HandleEvent feeds a 100ms webhook event to the roster: the join and leave
+// of a peer of type "sip" become Join and Leave; every other event is
+// ignored. It implements hmsevents.Handler, so a Roster can be given to an
+// hmsevents.Receiver as is; an error (the store could not answer) makes the
+// receiver answer 503, and 100ms delivers the event again.
+func (r *Roster) HandleEvent(ctx context.Context, e hmsevents.Event) error {
+	if e.Type != hmsevents.TypePeerJoinSuccess && e.Type != hmsevents.TypePeerLeaveSuccess {
+		return nil
+	}
+	p, err := e.Peer()
+	if err != nil {
+		return err
+	}
+	if !p.IsSIP() {
+		return nil
+	}
+	if e.Type == hmsevents.TypePeerJoinSuccess {
+		return r.Join(ctx, PhoneJoin{RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID, JoinedAt: p.JoinedAt})
+	}
+	return r.Leave(ctx, PhoneLeave{RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID,
+		JoinedAt: p.JoinedAt, LeftAt: p.LeftAt, Duration: p.Duration, Reason: p.Reason})
 }

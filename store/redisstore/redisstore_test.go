@@ -24,7 +24,7 @@ const urlVar = "SIPCONNECT_TEST_REDIS_URL"
 
 // testClient returns a client of the Redis server that urlVar names. Without
 // it the test fails when CI is set, and is skipped otherwise.
-func testClient(t *testing.T) *redis.Client {
+func testClient(t testing.TB) *redis.Client {
 	t.Helper()
 	url := os.Getenv(urlVar)
 	if url == "" {
@@ -48,7 +48,7 @@ func testClient(t *testing.T) *redis.Client {
 
 // testPrefix returns a key prefix no other test uses, and deletes the keys
 // under it when t ends.
-func testPrefix(t *testing.T, client *redis.Client) string {
+func testPrefix(t testing.TB, client *redis.Client) string {
 	t.Helper()
 	b := make([]byte, 8)
 	rand.Read(b)

@@ -1,0 +1,340 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hmssip/interconnect-go/hmsevents"
+	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/store"
+	"github.com/hmssip/interconnect-go/store/redisstore"
+)
+
+// The phone roster and the 100ms webhook receiver of two server instances
+// sharing one real Redis, as issue-free production runs them.
+
+const webhookSecret = "roster-test-secret"
+
+// counting wraps a handler and counts the events it was given.
+type counting struct {
+	next  hmsevents.Handler
+	calls atomic.Int64
+}
+
+func (c *counting) HandleEvent(ctx context.Context, e hmsevents.Event) error {
+	c.calls.Add(1)
+	return c.next.HandleEvent(ctx, e)
+}
+
+// rosterInstance is one server: a webhook receiver feeding a roster, both on
+// the shared store, behind a loopback HTTP server.
+type rosterInstance struct {
+	roster *sipconnect.Roster
+	srv    *httptest.Server
+}
+
+func newRosterInstance(t testing.TB, shared store.Store, counter *counting) *rosterInstance {
+	t.Helper()
+	roster, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: shared, RecentCalls: 100_000, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter.next = roster
+	rcv, err := hmsevents.NewReceiver(hmsevents.Config{SecretHeader: "X-Webhook-Secret", Secret: webhookSecret,
+		Store: shared, Handler: counter, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(rcv)
+	t.Cleanup(srv.Close)
+	return &rosterInstance{roster: roster, srv: srv}
+}
+
+// delivery is one webhook request: an event, maybe sent before.
+type delivery struct {
+	id, body string
+}
+
+const (
+	loadPeers  = 5000 // each joins; 4 in 5 also leave: 9,000 events
+	loadRooms  = 10
+	deliveries = 10_000 // the 9,000 events and 1,000 duplicates, shuffled
+)
+
+func peerEvent(kind string, room, peer int) delivery {
+	id := fmt.Sprintf("evt-%s-%d", kind, peer)
+	data := fmt.Sprintf(`"room_id":"room-%d","peer_id":"peer-%05d","user_id":"pstn-%d","type":"sip","joined_at":"2001-01-01T09:00:00Z"`, room, peer, peer)
+	if kind == "leave" {
+		data += `,"left_at":"2001-01-01T09:05:00Z","duration":300,"reason":"client request"`
+	}
+	typ := hmsevents.TypePeerJoinSuccess
+	if kind == "leave" {
+		typ = hmsevents.TypePeerLeaveSuccess
+	}
+	return delivery{id: id, body: fmt.Sprintf(`{"version":"2.0","id":%q,"type":%q,"timestamp":"2001-01-01T09:00:00Z","data":{%s}}`, id, typ, data)}
+}
+
+// loadPlan returns the deliveries: joins and leaves of every peer with 10%
+// duplicates, shuffled with a fixed seed, so that for some peers the leave
+// comes before the join.
+func loadPlan() []delivery {
+	var events []delivery
+	for p := range loadPeers {
+		events = append(events, peerEvent("join", p%loadRooms, p))
+		if p%5 != 0 {
+			events = append(events, peerEvent("leave", p%loadRooms, p))
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	plan := append([]delivery(nil), events...)
+	for len(plan) < deliveries {
+		plan = append(plan, events[rng.IntN(len(events))])
+	}
+	rng.Shuffle(len(plan), func(i, j int) { plan[i], plan[j] = plan[j], plan[i] })
+	return plan
+}
+
+// deliver sends the plan from 64 goroutines spread over the instances and
+// returns how long it took. Every delivery must be answered 200, or 409 when
+// the same event is being handled by another delivery at that moment (100ms
+// would retry it; the other delivery handles it).
+func deliver(t testing.TB, plan []delivery, instances []*rosterInstance) time.Duration {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	defer client.CloseIdleConnections()
+	var next atomic.Int64
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for g := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(plan) {
+					return
+				}
+				inst := instances[(i+g)%len(instances)]
+				req, _ := http.NewRequest(http.MethodPost, inst.srv.URL, strings.NewReader(plan[i].body))
+				req.Header.Set("X-Webhook-Secret", webhookSecret)
+				resp, err := client.Do(req)
+				if err != nil || resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusConflict {
+					failed.Add(1)
+				}
+				if err == nil {
+					resp.Body.Close()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		t.Fatalf("%d deliveries not answered 200", n)
+	}
+	return time.Since(start)
+}
+
+// checkRoster checks that the roster ends exact: the peers that never left
+// are listed, every leave recorded once.
+func checkRoster(t testing.TB, r *sipconnect.Roster) {
+	t.Helper()
+	ctx := context.Background()
+	phones, recent := 0, 0
+	for room := range loadRooms {
+		ps, err := r.Phones(ctx, fmt.Sprintf("room-%d", room))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			var n int
+			if _, err := fmt.Sscanf(p.PeerID, "peer-%d", &n); err != nil || n%5 != 0 {
+				t.Errorf("%s is listed but left", p.PeerID)
+			}
+		}
+		phones += len(ps)
+		rs, err := r.Recent(ctx, fmt.Sprintf("room-%d", room))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recent += len(rs)
+	}
+	if phones != loadPeers/5 {
+		t.Errorf("%d phone participants listed, want %d", phones, loadPeers/5)
+	}
+	if recent != loadPeers-loadPeers/5 {
+		t.Errorf("%d ended calls recorded, want %d: each leave once", recent, loadPeers-loadPeers/5)
+	}
+}
+
+func TestRosterUnderLoadOnTwoInstances(t *testing.T) {
+	plan := loadPlan()
+	for _, backend := range []string{"memory", "redis"} {
+		t.Run(backend, func(t *testing.T) {
+			var shared store.Store = store.NewMemory()
+			if backend == "redis" {
+				client := testClient(t)
+				shared = redisstore.New(client, redisstore.WithPrefix(testPrefix(t, client)), redisstore.WithTimeout(2*time.Second))
+			}
+			ca, cb := &counting{}, &counting{}
+			a, b := newRosterInstance(t, shared, ca), newRosterInstance(t, shared, cb)
+			took := deliver(t, plan, []*rosterInstance{a, b})
+			if handled := ca.calls.Load() + cb.calls.Load(); handled != 9000 {
+				t.Errorf("%d events handled, want 9000: each event id once across both instances", handled)
+			}
+			checkRoster(t, b.roster)
+			t.Logf("%s: %d deliveries in %v: %.0f deliveries/s", backend, len(plan), took.Round(time.Millisecond),
+				float64(len(plan))/took.Seconds())
+		})
+	}
+}
+
+// TestRedisOutageMidRun stops Redis (a proxy in front of it) while callers
+// ring and webhooks arrive: callers are still answered within the handler's
+// timeout, webhooks are answered 503 so that 100ms retries them, no
+// goroutine is left behind, and when Redis is back everything resumes.
+func TestRedisOutageMidRun(t *testing.T) {
+	real := testClient(t)
+	prefix := testPrefix(t, real)
+	p := newProxy(t, real.Options().Addr)
+	client := redis.NewClient(&redis.Options{Addr: p.addr(), DB: real.Options().DB, Password: real.Options().Password,
+		Username: real.Options().Username, MaxRetries: -1})
+	t.Cleanup(func() { client.Close() })
+	shared := redisstore.New(client, redisstore.WithPrefix(prefix))
+
+	roster, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: shared, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pins, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pin, err := pins.Issue(t.Context(), sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: sipconnect.StaticRoom("abc-defg-hij"),
+		Roster: roster, PIN: &sipconnect.PINConfig{Resolver: pins, Store: shared}, Timeout: 2 * time.Second,
+		Numbers: map[string]sipconnect.Route{"+18005550100": {PIN: true}}, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv, err := hmsevents.NewReceiver(hmsevents.Config{SecretHeader: "X-Webhook-Secret", Secret: webhookSecret,
+		Store: shared, Handler: roster, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(to, path, digits string) string {
+		form := "CallSid=CA1&From=%2B14155550123&To=" + strings.ReplaceAll(to, "+", "%2B")
+		if digits != "" {
+			form += "&Digits=" + digits
+		}
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		start := time.Now()
+		if path == "/pin?attempt=1" {
+			handler.PINHandler().ServeHTTP(rec, req)
+		} else {
+			handler.ServeHTTP(rec, req)
+		}
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("%s answered after %v, over the handler's timeout", path, took)
+		}
+		if rec.Code != http.StatusOK {
+			t.Errorf("%s answered %d", path, rec.Code)
+		}
+		return rec.Body.String()
+	}
+	webhook := func(id string) int {
+		body := peerEvent("join", 0, 1).body
+		body = strings.Replace(body, `"evt-join-1"`, `"`+id+`"`, 1)
+		req := httptest.NewRequest(http.MethodPost, "/100ms/events", strings.NewReader(body))
+		req.Header.Set("X-Webhook-Secret", webhookSecret)
+		rec := httptest.NewRecorder()
+		rcv.ServeHTTP(rec, req)
+		return rec.Code
+	}
+
+	if got := call("+18005550111", "/voice", ""); !strings.Contains(got, "<Dial") {
+		t.Fatalf("before the outage: %s", got)
+	}
+	if code := webhook("evt-before"); code != http.StatusOK {
+		t.Fatalf("before the outage, webhook answered %d", code)
+	}
+	goroutines := runtime.NumGoroutine()
+
+	p.stop()
+	if got := call("+18005550111", "/voice", ""); !strings.Contains(got, "<Dial") {
+		t.Errorf("Redis down: a caller to a room is still bridged: %s", got)
+	}
+	if got := call("+18005550100", "/pin?attempt=1", pin); !strings.Contains(got, "try again later") {
+		t.Errorf("Redis down: the PIN flow asks to try again later: %s", got)
+	}
+	if code := webhook("evt-during"); code != http.StatusServiceUnavailable {
+		t.Errorf("Redis down: webhook answered %d, want 503 so that 100ms retries", code)
+	}
+	if _, err := roster.Phones(t.Context(), "room-0"); err == nil {
+		t.Error("Redis down: the roster says it is unavailable")
+	}
+
+	p.start()
+	var code int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if code = webhook("evt-during"); code == http.StatusOK {
+			break
+		}
+	}
+	if code != http.StatusOK {
+		t.Fatalf("Redis back: the retried webhook answered %d", code)
+	}
+	if got := call("+18005550100", "/pin?attempt=1", pin); !strings.Contains(got, "<Dial") {
+		t.Errorf("Redis back: the PIN flow bridges again: %s", got)
+	}
+	phones, err := roster.Phones(t.Context(), "room-0")
+	if err != nil || len(phones) != 1 {
+		t.Errorf("Redis back: roster %v, %v", phones, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > goroutines+4 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > goroutines+4 {
+		t.Errorf("%d goroutines after the outage, %d before it", n, goroutines)
+	}
+}
+
+// BenchmarkRosterDeliveries reports the webhook throughput of two instances
+// sharing the store, memory and Redis side by side.
+func BenchmarkRosterDeliveries(b *testing.B) {
+	plan := loadPlan()
+	for _, backend := range []string{"memory", "redis"} {
+		b.Run("store="+backend, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				var shared store.Store = store.NewMemory()
+				if backend == "redis" {
+					client := testClient(b)
+					shared = redisstore.New(client, redisstore.WithPrefix(testPrefix(b, client)), redisstore.WithTimeout(2*time.Second))
+				}
+				instances := []*rosterInstance{newRosterInstance(b, shared, &counting{}), newRosterInstance(b, shared, &counting{})}
+				b.StartTimer()
+				took := deliver(b, plan, instances)
+				b.ReportMetric(float64(len(plan))/took.Seconds(), "deliveries/s")
+			}
+		})
+	}
+}
