@@ -1,0 +1,302 @@
+package sipconnect_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/carrier/signalwire"
+	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/twiml"
+)
+
+const signingKey = "PSK_signalwire-signing-key-0123456789"
+
+// signalWireRequest signs a request as SignalWire does, with refSign, the
+// scheme written out apart from the code under test: a POST signs the URL
+// and the form, a GET the URL with its query.
+func signalWireRequest(t *testing.T, key, method, fullURL string, params url.Values) *http.Request {
+	t.Helper()
+	var req *http.Request
+	var err error
+	if method == http.MethodGet {
+		fullURL += "?" + params.Encode()
+		req, err = http.NewRequest(method, fullURL, nil)
+		require.NoError(t, err)
+		req.Header.Set("X-SignalWire-Signature", refSign(key, fullURL, nil))
+		return req
+	}
+	req, err = http.NewRequest(method, fullURL, strings.NewReader(params.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-SignalWire-Signature", refSign(key, fullURL, params))
+	return req
+}
+
+func signalWireCall(extra ...string) url.Values {
+	p := url.Values{"CallSid": {"sw-call-0123"}, "AccountSid": {"project-1"}, "From": {callerPhone},
+		"To": {"+18005550100"}, "CallStatus": {"ringing"}, "Direction": {"inbound"}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		p.Set(extra[i], extra[i+1])
+	}
+	return p
+}
+
+func signalWireHandlerConfig() sipconnect.HandlerConfig {
+	return sipconnect.HandlerConfig{
+		Carrier: sipconnect.SignalWire(sipconnect.SignalWireConfig{
+			SigningKey: signingKey,
+			Dial:       signalwire.Dial{Action: "/hooks/dial-status", Timeout: 30 * time.Second},
+		}),
+		Credentials: sipconnect.Credentials{Username: "U", Password: "P"},
+	}
+}
+
+func TestSignalWireDialIn(t *testing.T) {
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		cfg := signalWireHandlerConfig()
+		cfg.Room = sipconnect.StaticRoom(exampleRoom)
+		cfg.Identity = exampleIdentity
+		s := newCarrierServer(t, cfg)
+		status, ctype, body := s.do(t, signalWireRequest(t, signingKey, method, s.srv.URL+"/hooks/voice", signalWireCall()))
+		require.Equal(t, http.StatusOK, status, body)
+		assert.Equal(t, "text/xml; charset=utf-8", ctype)
+		// Written by hand from SignalWire's cXML <Dial> and <Sip> pages.
+		assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="`+s.srv.URL+`/hooks/dial-status" timeout="30" answerOnBridge="true">`+
+			`<Sip username="U" password="P">sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&amp;X-100ms-UserID=xyz</Sip></Dial></Response>`, body)
+		a := decodeTeXML(t, body)
+		require.NotNil(t, a.Dial)
+		require.Len(t, a.Dial.Sip, 1)
+		assert.Equal(t, "U", a.Dial.Sip[0].Username)
+		assert.Equal(t, "P", a.Dial.Sip[0].Password)
+		assert.Equal(t, exampleURI, a.Dial.Sip[0].URI)
+		assert.Contains(t, s.logs.String(), `"call_sid":"sw-call-0123"`)
+		assert.NotContains(t, s.logs.String(), callerPhone)
+	}
+}
+
+func TestSignalWireSignatureFailures(t *testing.T) {
+	cfg := signalWireHandlerConfig()
+	cfg.Room = sipconnect.StaticRoom(exampleRoom)
+	s := newCarrierServer(t, cfg)
+	u := s.srv.URL + "/hooks/voice"
+	cases := map[string]func() *http.Request{
+		"flipped bit": func() *http.Request {
+			r := signalWireRequest(t, signingKey, http.MethodPost, u, signalWireCall())
+			sig := []byte(r.Header.Get("X-SignalWire-Signature"))
+			sig[3] ^= 1
+			r.Header.Set("X-SignalWire-Signature", string(sig))
+			return r
+		},
+		"changed parameter": func() *http.Request {
+			r := signalWireRequest(t, signingKey, http.MethodPost, u, signalWireCall())
+			r2, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(signalWireCall("To", "+18005550199").Encode()))
+			r2.Header = r.Header
+			return r2
+		},
+		"changed query": func() *http.Request {
+			r := signalWireRequest(t, signingKey, http.MethodGet, u, signalWireCall())
+			r.URL.RawQuery = strings.Replace(r.URL.RawQuery, "ringing", "ringinG", 1)
+			return r
+		},
+		"wrong key": func() *http.Request { return signalWireRequest(t, "other-key", http.MethodPost, u, signalWireCall()) },
+		"missing signature": func() *http.Request {
+			r := signalWireRequest(t, signingKey, http.MethodPost, u, signalWireCall())
+			r.Header.Del("X-SignalWire-Signature")
+			return r
+		},
+		"signed for another URL": func() *http.Request {
+			r := signalWireRequest(t, signingKey, http.MethodPost, "https://evil.example/hooks/voice", signalWireCall())
+			r2, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(signalWireCall().Encode()))
+			r2.Header = r.Header
+			return r2
+		},
+	}
+	for name, mk := range cases {
+		status, _, body := s.do(t, mk())
+		assert.Equal(t, http.StatusForbidden, status, "%s: %s", name, body)
+	}
+	assert.Contains(t, s.logs.String(), "without a valid SignalWire signature")
+	// SignalWire also sends the value as X-Twilio-Signature.
+	r := signalWireRequest(t, signingKey, http.MethodPost, u, signalWireCall())
+	r.Header.Set("X-Twilio-Signature", r.Header.Get("X-SignalWire-Signature"))
+	r.Header.Del("X-SignalWire-Signature")
+	status, _, _ := s.do(t, r)
+	assert.Equal(t, http.StatusOK, status)
+}
+
+func TestSignalWirePINFlow(t *testing.T) {
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		cfg := signalWireHandlerConfig()
+		cfg.PIN = &sipconnect.PINConfig{Resolver: pinResolver, Path: "/hooks/pin"}
+		s := newCarrierServer(t, cfg)
+		send := func(u string, params url.Values) texmlAnswer {
+			t.Helper()
+			// The step URL carries its query; a GET adds the parameters.
+			full, query, _ := strings.Cut(u, "?")
+			var req *http.Request
+			if method == http.MethodGet {
+				q, _ := url.ParseQuery(query)
+				for k, v := range params {
+					q[k] = v
+				}
+				req = signalWireRequest(t, signingKey, method, full, q)
+			} else {
+				req = signalWireRequest(t, signingKey, method, u, params)
+			}
+			status, _, body := s.do(t, req)
+			require.Equal(t, http.StatusOK, status, body)
+			return decodeTeXML(t, body)
+		}
+		a := send(s.srv.URL+"/hooks/voice", signalWireCall())
+		require.NotNil(t, a.Gather)
+		step1 := s.srv.URL + "/hooks/pin?attempt=1"
+		assert.Equal(t, step1, a.Gather.Action)
+		assert.Equal(t, "true", a.Gather.ActionOnEmptyResult, "silence comes back to the step")
+		assert.Equal(t, "#", a.Gather.FinishOnKey)
+		assert.Equal(t, "dtmf", a.Gather.Input)
+		assert.Equal(t, []string{"Welcome.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
+		assert.Nil(t, a.Redirect)
+
+		a = send(step1, signalWireCall("Digits", "111111111"))
+		require.NotNil(t, a.Gather)
+		assert.Equal(t, []string{"Sorry, that PIN is not valid.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
+		assert.Equal(t, s.srv.URL+"/hooks/pin?attempt=2", a.Gather.Action)
+		a = send(a.Gather.Action, signalWireCall("Digits", ""))
+		require.NotNil(t, a.Gather)
+		assert.Equal(t, []string{"We did not receive a PIN.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
+		a = send(a.Gather.Action, signalWireCall("Digits", examplePIN))
+		require.NotNil(t, a.Dial, "the right PIN bridges the caller")
+		assert.Equal(t, exampleURI, a.Dial.Sip[0].URI)
+		assert.NotContains(t, s.logs.String(), examplePIN)
+
+		// The attempt counter is signed with the URL.
+		req := signalWireRequest(t, signingKey, http.MethodPost, s.srv.URL+"/hooks/pin?attempt=1", signalWireCall("Digits", "1"))
+		req.URL.RawQuery = "attempt=0"
+		status, _, _ := s.do(t, req)
+		assert.Equal(t, http.StatusForbidden, status)
+	}
+}
+
+func TestSignalWireFallbackAndDialStatus(t *testing.T) {
+	cfg := signalWireHandlerConfig()
+	cfg.Room = sipconnect.RoomFunc(func(context.Context, sipconnect.Call) (string, error) { return "", errors.New("unknown room") })
+	s := newCarrierServer(t, cfg)
+	status, _, body := s.do(t, signalWireRequest(t, signingKey, http.MethodPost, s.srv.URL+"/hooks/voice", signalWireCall()))
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, we cannot connect your call to the meeting right now. Please try again later.</Say><Hangup/></Response>`, body)
+	_, _, body = s.do(t, signalWireRequest(t, signingKey, http.MethodPost, s.srv.URL+"/hooks/dial-status", signalWireCall("DialCallStatus", "busy")))
+	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, the meeting could not be reached. Please try again later.</Say><Hangup/></Response>`, body)
+}
+
+func TestSignalWireHostileIdentity(t *testing.T) {
+	for _, name := range hostileNames {
+		cfg := signalWireHandlerConfig()
+		cfg.Room = sipconnect.StaticRoom(exampleRoom)
+		cfg.Identity = carelessIdentity(name)
+		s := newCarrierServer(t, cfg)
+		status, _, body := s.do(t, signalWireRequest(t, signingKey, http.MethodPost, s.srv.URL+"/hooks/voice", signalWireCall()))
+		require.Equal(t, http.StatusOK, status)
+		a := decodeTeXML(t, body)
+		require.NotNil(t, a.Dial, "the caller is still bridged: %q", name)
+		require.Len(t, a.Dial.Sip, 1, "one Sip noun for %q", name)
+		addr, err := sipconnect.ParseAddress(a.Dial.Sip[0].URI)
+		require.NoError(t, err)
+		assert.Equal(t, exampleRoom, addr.RoomCode())
+		assert.Empty(t, addr.Headers(), "no header injected by %q", name)
+		if addr.DisplayName() != "" {
+			assert.Equal(t, name, addr.DisplayName(), "carried intact or not at all")
+			assert.Equal(t, name, addr.UserID())
+		}
+	}
+}
+
+func TestSignalWireRefusesWhatItCannotExpress(t *testing.T) {
+	for name, tt := range map[string]struct {
+		mutate func(*sipconnect.HandlerConfig)
+		want   string
+	}{
+		"Twilio's settings": {func(c *sipconnect.HandlerConfig) {
+			c.AuthToken = "x"
+			c.Sip = twiml.Sip{StatusCallback: "https://example.com/s"}
+			c.DialFailed = twiml.Response{&twiml.Hangup{}}
+		}, "HandlerConfig.AuthToken, Sip, DialFailed: Twilio's settings, which SignalWire cannot use; set their SignalWire counterparts in SignalWireConfig"},
+		"no signing key": {func(c *sipconnect.HandlerConfig) { c.Carrier = sipconnect.SignalWire(sipconnect.SignalWireConfig{}) },
+			"SignalWireConfig.SigningKey is required"},
+		"no public URL": {func(c *sipconnect.HandlerConfig) { c.PublicURL = "" }, "HandlerConfig.PublicURL is required with SignalWire"},
+		"credentials in Sip": {func(c *sipconnect.HandlerConfig) {
+			c.Carrier = sipconnect.SignalWire(sipconnect.SignalWireConfig{SigningKey: signingKey, Sip: signalwire.Sip{Username: "u"}})
+		}, "SignalWireConfig.Sip: leave URI, Username and Password empty"},
+		"bad codec": {func(c *sipconnect.HandlerConfig) {
+			c.Carrier = sipconnect.SignalWire(sipconnect.SignalWireConfig{SigningKey: signingKey, Sip: signalwire.Sip{Codecs: []signalwire.Codec{"MP3"}}})
+		}, "SignalWireConfig.Dial or Sip: signalwire:"},
+		"audio prompt": {func(c *sipconnect.HandlerConfig) {
+			c.PIN = &sipconnect.PINConfig{Resolver: pinResolver, Prompts: sipconnect.PINPrompts{Welcome: sipconnect.Prompt{AudioURL: "https://example.com/w.mp3"}}}
+		}, "Prompt.AudioURL cannot be used"},
+	} {
+		cfg := signalWireHandlerConfig()
+		cfg.Room = sipconnect.StaticRoom(exampleRoom)
+		cfg.PublicURL = "https://voice.example.com"
+		tt.mutate(&cfg)
+		_, err := sipconnect.NewHandler(cfg)
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), tt.want, name)
+		assert.NotContains(t, err.Error(), signingKey)
+	}
+}
+
+func TestSignalWireConfigShowsNoSecret(t *testing.T) {
+	cfg := sipconnect.SignalWireConfig{SigningKey: signingKey, Sip: signalwire.Sip{Password: "sip-password-in-config"}}
+	assertNoSecret(t, cfg, signingKey, "sip-password-in-config")
+	assertNoSecret(t, &cfg, signingKey, "sip-password-in-config")
+	assertNoSecret(t, sipconnect.SignalWire(cfg), signingKey, "sip-password-in-config")
+	assert.Contains(t, fmt.Sprintf("%#v", cfg), `sipconnect.SignalWireConfig{SigningKey:"[REDACTED]"`)
+	assert.Equal(t, "signalwire", sipconnect.SignalWire(cfg).Name())
+}
+
+func ExampleSignalWire() {
+	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
+		Carrier: sipconnect.SignalWire(sipconnect.SignalWireConfig{
+			SigningKey: "PSK_example-signing-key",
+			Dial:       signalwire.Dial{Action: "/signalwire/dial-status"},
+		}),
+		PublicURL:   "https://voice.example.com", // what SignalWire's webhook URL starts with
+		Room:        sipconnect.StaticRoom("abc-defg-hij"),
+		Credentials: sipconnect.Credentials{Username: "U", Password: "P"},
+		Identity: func(context.Context, sipconnect.Call) (sipconnect.Identity, error) {
+			return sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}, nil
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/signalwire/voice", handler)
+	mux.Handle("/signalwire/dial-status", handler.StatusHandler())
+
+	params := url.Values{"CallSid": {"sw-abc"}, "From": {"+14155550100"}, "To": {"+18005550100"}}
+	req, err := signalwire.NewSignedRequest(http.MethodPost, "https://voice.example.com/signalwire/voice", "PSK_example-signing-key", params)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	fmt.Println(rec.Code)
+	fmt.Println(rec.Body.String())
+	// Output:
+	// 200
+	// <?xml version="1.0" encoding="UTF-8"?><Response><Dial action="https://voice.example.com/signalwire/dial-status" answerOnBridge="true"><Sip username="U" password="P">sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&amp;X-100ms-UserID=xyz</Sip></Dial></Response>
+}
