@@ -21,13 +21,17 @@ var errHelp = errors.New("help requested")
 type command struct {
 	fs       *flag.FlagSet
 	synopsis string
+	note     string // after the flags, when not empty
 }
 
-// usage returns the synopsis line and the flag list.
+// usage returns the synopsis line, the flag list and the note.
 func (c *command) usage() string {
 	u := "usage: sipconnect " + c.synopsis
 	if flags := strings.TrimRight(flagList(c.fs), "\n"); flags != "" {
 		u += "\n" + flags
+	}
+	if c.note != "" {
+		u += "\n\n" + c.note
 	}
 	return u
 }
@@ -39,9 +43,10 @@ func (c *command) usagef(format string, args ...any) error {
 
 // parse parses args into fs. A parse error or a stray argument is a usage
 // error that carries the command's usage; -h prints that usage to stdout.
-// The command it returns makes the usage errors found later.
-func (e env) parse(fs *flag.FlagSet, synopsis string, args []string) (*command, error) {
-	c := &command{fs: fs, synopsis: synopsis}
+// The command it returns makes the usage errors found later. A note, when
+// given, ends the usage.
+func (e env) parse(fs *flag.FlagSet, synopsis string, args []string, note ...string) (*command, error) {
+	c := &command{fs: fs, synopsis: synopsis, note: strings.Join(note, "\n")}
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	err := fs.Parse(args)

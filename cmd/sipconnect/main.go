@@ -1,5 +1,7 @@
 // Command sipconnect builds 100ms SIP dial-in addresses and TwiML, manages
-// room codes, and serves a Twilio dial-in webhook.
+// room codes and SIP outbound trunks, calls phones into rooms, lists and
+// removes the peers of live rooms, plays DTMF, and serves a Twilio dial-in
+// webhook.
 //
 // Usage:
 //
@@ -10,18 +12,39 @@
 //	sipconnect codes create  --room-id ID [--role ROLE] [--json]
 //	sipconnect codes enable  --code CODE [--json]
 //	sipconnect codes disable --code CODE [--json]
+//	sipconnect call          --to NUMBER|SIP-URI --room-code CODE --trunk-id ID [--name NAME] [--user-id ID]
+//	                         [--header X-Name=value]... [--video] [--ring-timeout SECONDS] [--json]
+//	sipconnect trunks create --address HOST[:PORT] --from NUMBER [--json]
+//	sipconnect trunks update --trunk-id ID --address HOST[:PORT] --from NUMBER [--json]
+//	sipconnect peers list    --room-id ID [--user-id ID] [--role ROLE] [--json]
+//	sipconnect peers remove  --room-id ID --peer-id ID [--reason TEXT]
+//	sipconnect dtmf          --room-id ID --digits DIGITS
 //	sipconnect serve  [--addr 127.0.0.1:8080] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE]
 //	                  [--display-name-from caller-name|none] [--insecure-skip-signature]
 //	sipconnect version
 //
-// Environment: HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET;
+// Environment: HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET
+// (dtmf needs the latter: it mints a client auth token for the room);
 // HMS_API_BASE_URL (default https://api.100ms.live/v2); SIP_USERNAME and
-// SIP_PASSWORD (flags win); TWILIO_AUTH_TOKEN for serve.
+// SIP_PASSWORD (flags win); SIP_TRUNK_USERNAME and SIP_TRUNK_PASSWORD for
+// trunks; TWILIO_AUTH_TOKEN for serve.
 //
-// With no 100ms credentials and no --room-code, serve runs in demo mode on
-// an embedded fake of the Room Code API and prints a signed curl command to
-// try it. Exit status: 0 on success, 2 on a usage error, 1 on any other
-// error.
+// Demo mode: with no 100ms credentials, call, trunks, peers and dtmf run on
+// an embedded fake of the 100ms API holding room demo-room (room code
+// demo-guest-code, with Alice in a browser and one caller on the phone) and
+// trunk demo-trunk, so that
+//
+//	sipconnect call --to +15550100 --room-code demo-guest-code --trunk-id demo-trunk
+//
+// rings a simulated phone that answers, prints the call id and then the
+// room's live peers, the new SIP peer among them (+15550199 never answers).
+// Each command starts a fresh fake: nothing persists between commands. With
+// no 100ms credentials and no --room-code, serve runs in demo mode too and
+// prints a signed curl command to try it. codes needs credentials.
+//
+// Output goes to stdout, diagnostics to stderr; no command prints a token,
+// app secret, auth token or trunk password. Exit status: 0 on success, 2 on
+// a usage error, 1 on any other error.
 package main
 
 import (
@@ -60,8 +83,15 @@ commands:
   uri     print the SIP address of a room
   twiml   print the TwiML that dials a room
   codes   list, create, enable or disable room codes (list|create|enable|disable)
-  serve   serve a Twilio dial-in webhook (demo mode without 100ms credentials)
+  call    call a phone into a room through a SIP outbound trunk
+  trunks  create or update SIP outbound trunks (create|update)
+  peers   list or remove the live peers of a room (list|remove)
+  dtmf    play DTMF tones to the SIP peers of a room
+  serve   serve a Twilio dial-in webhook
   version print the version of sipconnect and of the Go it was built with
+
+Without 100ms credentials, call, trunks, peers, dtmf and serve run in demo
+mode on an embedded fake of the 100ms API.
 
 Run 'sipconnect <command> -h' for the flags of a command.`
 
@@ -93,6 +123,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = e.twiml(args[1:])
 	case "codes":
 		err = e.codes(ctx, args[1:])
+	case "call":
+		err = e.call(ctx, args[1:])
+	case "trunks":
+		err = e.trunks(ctx, args[1:])
+	case "peers":
+		err = e.peers(ctx, args[1:])
+	case "dtmf":
+		err = e.dtmf(ctx, args[1:])
 	case "serve":
 		err = e.serve(ctx, args[1:])
 	case "version", "-version", "--version":
