@@ -73,8 +73,8 @@ const (
 	ReasonBusy     HangupReason = "busy"
 )
 
-// Verb is an element of a [Response]: a *[Dial], *[Speak], *[GetInput] or
-// *[Hangup].
+// Verb is an element of a [Response]: a *[Dial], *[Speak], *[GetInput],
+// *[Redirect] or *[Hangup].
 type Verb interface {
 	verbName() string
 	appendXML(e *enc, path string)
@@ -184,7 +184,19 @@ type Hangup struct {
 	Schedule time.Duration
 }
 
+// Redirect hands the call to the XML at URL; elements after it are not run
+// (Plivo's call-control XML page: Redirect fetches and executes XML from a
+// different URL, method GET or POST, POST by default). After a [GetInput],
+// which goes on to the next element when no input arrives
+// (plivo.com/docs/voice/xml/getinput, executionTimeout), it brings a caller
+// who entered nothing back to URL.
+type Redirect struct {
+	URL    string // required, a fully qualified URL: the element's text
+	Method Method // empty leaves Plivo's default, POST
+}
+
 func (*Dial) verbName() string     { return "Dial" }
+func (*Redirect) verbName() string { return "Redirect" }
 func (*Speak) verbName() string    { return "Speak" }
 func (*GetInput) verbName() string { return "GetInput" }
 func (*Hangup) verbName() string   { return "Hangup" }
@@ -221,6 +233,8 @@ func isNilVerb(v Verb) bool {
 	case *GetInput:
 		return v == nil
 	case *Hangup:
+		return v == nil
+	case *Redirect:
 		return v == nil
 	}
 	return false
@@ -603,4 +617,14 @@ func (h *Hangup) appendXML(e *enc, path string) {
 	if e.err == nil {
 		e.buf = append(e.buf, "/>"...)
 	}
+}
+
+func (r *Redirect) appendXML(e *enc, path string) {
+	if r.URL == "" {
+		e.fail(path, textAttr, -1, fmt.Errorf("%w: the URL", ErrRequired))
+		return
+	}
+	e.open("Redirect")
+	e.method(path, "method", r.Method)
+	e.text(path, "Redirect", r.URL)
 }
