@@ -271,6 +271,21 @@ func absoluteURL(publicURL, u string) string {
 	return u
 }
 
+// plusE164 puts the "+" back on a number a carrier sends as bare E.164
+// digits (Plivo, Vonage), so that HandlerConfig.Numbers, which lists E.164
+// numbers, routes it; anything else is returned as it is.
+func plusE164(s string) string {
+	if len(s) < 2 || len(s) > 15 || s[0] == '0' {
+		return s
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return s
+		}
+	}
+	return "+" + s
+}
+
 // orDefault returns p, or a prompt of the default text when p is zero.
 func orDefault(p Prompt, text string) Prompt {
 	if p == (Prompt{}) {
@@ -289,7 +304,7 @@ const (
 // errAudioPrompt is the error of a prompt with an AudioURL on a carrier
 // whose package renders no audio playback.
 func errAudioPrompt(title, verb string) error {
-	return fmt.Errorf("sipconnect: %s: Prompt.AudioURL cannot be used: package %s renders no %s; give the prompt as Text",
+	return fmt.Errorf("%s: Prompt.AudioURL cannot be used: package %s renders no %s; give the prompt as Text",
 		title, strings.ToLower(title), verb)
 }
 

@@ -311,7 +311,7 @@ func TestTelnyxRefusesWhatItCannotExpress(t *testing.T) {
 		}, "TelnyxConfig.Dial or Sip: telnyx: Response/Dial[1] attribute timeout"},
 		"audio prompt": {func(c *sipconnect.HandlerConfig) {
 			c.Carrier = sipconnect.Telnyx(sipconnect.TelnyxConfig{PublicKey: k.pub, Fallback: sipconnect.Prompt{AudioURL: "https://example.com/a.mp3"}})
-		}, "TelnyxConfig.Fallback: sipconnect: Telnyx: Prompt.AudioURL cannot be used"},
+		}, "TelnyxConfig.Fallback: Telnyx: Prompt.AudioURL cannot be used"},
 		"PIN timeout over Telnyx's 120s": {func(c *sipconnect.HandlerConfig) {
 			c.PIN = &sipconnect.PINConfig{Resolver: pinResolver, Timeout: 300 * time.Second}
 		}, "timeout"},
