@@ -19,7 +19,8 @@
 //	sipconnect peers list    --room-id ID [--user-id ID] [--role ROLE] [--json]
 //	sipconnect peers remove  --room-id ID --peer-id ID [--reason TEXT]
 //	sipconnect dtmf          --room-id ID --digits DIGITS
-//	sipconnect serve  [--addr 127.0.0.1:8080] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE]
+//	sipconnect pins create   --room-id ID --role ROLE [--json]
+//	sipconnect serve  [--addr 127.0.0.1:8080] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin]
 //	                  [--display-name-from caller-name|none] [--insecure-skip-signature]
 //	sipconnect version
 //
@@ -40,7 +41,13 @@
 // room's live peers, the new SIP peer among them (+15550199 never answers).
 // Each command starts a fresh fake: nothing persists between commands. With
 // no 100ms credentials and no --room-code, serve runs in demo mode too and
-// prints a signed curl command to try it. codes needs credentials.
+// prints a signed curl command to try it; with --pin it prints the PINs of
+// its demo rooms and walks a simulated caller through a wrong PIN and then
+// the right one, printing each TwiML answer. codes needs credentials.
+//
+// serve --pin answers the voice webhook with a PIN prompt and takes the
+// digits at /twilio/pin; the PIN decides the room. pins create issues PINs
+// into a shared store that serve --pin reads.
 //
 // Output goes to stdout, diagnostics to stderr; no command prints a token,
 // app secret, auth token or trunk password. Exit status: 0 on success, 2 on
@@ -87,6 +94,7 @@ commands:
   trunks  create or update SIP outbound trunks (create|update)
   peers   list or remove the live peers of a room (list|remove)
   dtmf    play DTMF tones to the SIP peers of a room
+  pins    issue meeting PINs for serve --pin (create)
   serve   serve a Twilio dial-in webhook
   version print the version of sipconnect and of the Go it was built with
 
@@ -131,6 +139,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = e.peers(ctx, args[1:])
 	case "dtmf":
 		err = e.dtmf(ctx, args[1:])
+	case "pins":
+		err = e.pins(ctx, args[1:])
 	case "serve":
 		err = e.serve(ctx, args[1:])
 	case "version", "-version", "--version":

@@ -13,12 +13,14 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/store"
 	"github.com/hmssip/interconnect-go/twiml"
 )
 
@@ -28,10 +30,13 @@ const (
 	demoRole   = "guest"
 )
 
+// The rooms of demo mode with --pin, one PIN each.
+var demoPINRooms = []sipconnect.PINTarget{{RoomID: "demo-room", Role: "guest"}, {RoomID: "demo-standup", Role: "guest"}}
+
 func (e env) serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var addr, publicURL, roomCode, roomID, role, nameFrom string
-	var insecure bool
+	var insecure, pin bool
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`address` to listen on")
 	fs.StringVar(&publicURL, "public-url", "", "base `URL` Twilio reaches this server at (default http://ADDR)")
 	fs.StringVar(&roomCode, "room-code", "", "send every call to this room `code`")
@@ -39,7 +44,8 @@ func (e env) serve(ctx context.Context, args []string) error {
 	fs.StringVar(&role, "role", "", "`role` callers join with, with --room-id")
 	fs.StringVar(&nameFrom, "display-name-from", "none", "caller's display name: caller-name (Twilio's caller-id name) or none")
 	fs.BoolVar(&insecure, "insecure-skip-signature", false, "accept requests without a valid X-Twilio-Signature (testing only)")
-	cmd, err := e.parse(fs, "serve [--addr ADDR] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE] [flags]", args)
+	fs.BoolVar(&pin, "pin", false, "ask callers for a meeting PIN, which decides the room (no room flags)")
+	cmd, err := e.parse(fs, "serve [--addr ADDR] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin] [flags]", args)
 	if err != nil {
 		return err
 	}
@@ -54,8 +60,11 @@ func (e env) serve(ctx context.Context, args []string) error {
 	if roomCode != "" && (roomID != "" || role != "") {
 		return cmd.usagef("give --room-code or --room-id with --role, not both")
 	}
+	if pin && (roomCode != "" || roomID != "" || role != "") {
+		return cmd.usagef("--pin takes no room flags: the PIN decides the room")
+	}
 	demo := roomCode == "" && !e.hasAPICredentials()
-	if !demo && roomCode == "" && (roomID == "" || role == "") {
+	if !demo && !pin && roomCode == "" && (roomID == "" || role == "") {
 		return cmd.usagef("--room-code, or --room-id with --role, is required")
 	}
 	if roomCode != "" {
@@ -76,26 +85,31 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return errors.New("TWILIO_AUTH_TOKEN is not set: without it Twilio's signatures cannot be checked (use --insecure-skip-signature only for testing)")
 	}
 
-	var room sipconnect.Room
 	var cleanup []func()
 	defer func() {
 		for _, f := range cleanup {
 			f()
 		}
 	}()
-	switch {
-	case roomCode != "":
-		room = sipconnect.StaticRoom(roomCode)
-	default:
-		var api *hmsapi.Client
+	// The 100ms API, unless a static room code needs none.
+	var api *hmsapi.Client
+	if roomCode == "" {
 		if demo {
-			if roomID == "" {
-				roomID = demoRoomID
+			seed := []hmstest.Option{}
+			if pin {
+				for _, r := range demoPINRooms {
+					seed = append(seed, hmstest.WithRoom(r.RoomID, r.Role))
+				}
+			} else {
+				if roomID == "" {
+					roomID = demoRoomID
+				}
+				if role == "" {
+					role = demoRole
+				}
+				seed = append(seed, hmstest.WithRoom(roomID, role))
 			}
-			if role == "" {
-				role = demoRole
-			}
-			fake := hmstest.NewServer(hmstest.WithRoom(roomID, role))
+			fake := hmstest.NewServer(seed...)
 			cleanup = append(cleanup, fake.Close)
 			api, err = hmsapi.New(hmsapi.WithBaseURL(fake.URL), hmsapi.WithAppCredentials(fake.AccessKey(), fake.AppSecret()))
 		} else {
@@ -105,7 +119,32 @@ func (e env) serve(ctx context.Context, args []string) error {
 			return err
 		}
 		cleanup = append(cleanup, api.CloseIdleConnections)
-		cache := roomcode.NewCache(roomcode.NewClient(api), roomcode.CacheOptions{CreateIfMissing: true, Logger: logger})
+	}
+	var room sipconnect.Room
+	var cache *roomcode.Cache
+	if api != nil {
+		cache = roomcode.NewCache(roomcode.NewClient(api), roomcode.CacheOptions{CreateIfMissing: true, Logger: logger})
+	}
+	var pins *sipconnect.PINDirectory
+	var demoPINs []string
+	switch {
+	case pin:
+		st := store.Store(store.NewMemory())
+		if pins, err = sipconnect.NewPINDirectory(st, sipconnect.PINDirectoryOptions{}); err != nil {
+			return err
+		}
+		if demo {
+			for _, t := range demoPINRooms {
+				p, err := pins.Issue(ctx, t)
+				if err != nil {
+					return err
+				}
+				demoPINs = append(demoPINs, p)
+			}
+		}
+	case roomCode != "":
+		room = sipconnect.StaticRoom(roomCode)
+	default:
 		room = sipconnect.CachedRoom(cache, roomID, role)
 	}
 
@@ -128,6 +167,9 @@ func (e env) serve(ctx context.Context, args []string) error {
 		Dial:                  twiml.Dial{Action: "/twilio/dial-status"}, // relative to PublicURL
 		Logger:                logger,
 	}
+	if pin {
+		cfg.PIN = &sipconnect.PINConfig{Resolver: pins, Cache: cache}
+	}
 	handler, err := sipconnect.NewHandler(cfg)
 	if err != nil {
 		return err
@@ -135,13 +177,18 @@ func (e env) serve(ctx context.Context, args []string) error {
 	mux := http.NewServeMux()
 	mux.Handle("/twilio/voice", handler)
 	mux.Handle("/twilio/dial-status", handler.StatusHandler())
+	if pin {
+		mux.Handle(sipconnect.DefaultPINPath, handler.PINHandler())
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 15 * time.Second}
 
-	if demo {
+	if demo && pin {
+		fmt.Fprintln(e.stderr, "*** DEMO MODE: no 100ms credentials, so the PINs below lead to rooms on an embedded fake of the Room Code API. ***")
+	} else if demo {
 		fmt.Fprintf(e.stderr, "*** DEMO MODE: no 100ms credentials, so calls go to room %q (role %q) on an embedded fake of the Room Code API. ***\n", roomID, role)
 		if e.getenv("TWILIO_AUTH_TOKEN") == "" {
 			fmt.Fprintln(e.stderr, "*** DEMO MODE: TWILIO_AUTH_TOKEN is not set; using a throwaway token, so only the request below is signed. ***")
@@ -153,13 +200,35 @@ func (e env) serve(ctx context.Context, args []string) error {
 	if cfg.InsecureSkipSignature {
 		fmt.Fprintln(e.stderr, "*** WARNING: signature checking is off; anyone can make this server answer. ***")
 	}
-	fmt.Fprintf(e.stdout, "sipconnect: serving the Twilio voice webhook at %s/twilio/voice (dial status at %s/twilio/dial-status)\n", publicURL, publicURL)
+	if pin && !demo {
+		fmt.Fprintln(e.stderr, "sipconnect: the PIN directory is in this process's memory and empty: no PIN resolves until a shared store holds some")
+	}
+	if pin {
+		fmt.Fprintf(e.stdout, "sipconnect: serving the Twilio voice webhook at %s/twilio/voice (PIN step at %s%s, dial status at %s/twilio/dial-status)\n",
+			publicURL, publicURL, sipconnect.DefaultPINPath, publicURL)
+	} else {
+		fmt.Fprintf(e.stdout, "sipconnect: serving the Twilio voice webhook at %s/twilio/voice (dial status at %s/twilio/dial-status)\n", publicURL, publicURL)
+	}
+	if len(demoPINs) > 0 {
+		fmt.Fprintln(e.stdout, "PINs of the demo rooms:")
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		for i, t := range demoPINRooms {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", t.RoomID, t.Role, demoPINs[i])
+		}
+		_ = tw.Flush()
+	}
 	fmt.Fprintln(e.stdout, "try it:")
 	fmt.Fprintln(e.stdout, curlLine(publicURL+"/twilio/voice", authToken))
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	if demo {
+	switch {
+	case demo && pin:
+		// Walk a simulated caller through the PIN menu.
+		if err := e.pinWalkthrough("http://"+ln.Addr().String(), publicURL, authToken, demoPINs[0]); err != nil {
+			fmt.Fprintf(e.stderr, "sipconnect: sample call failed: %v\n", err)
+		}
+	case demo:
 		// Show what Twilio would be answered, by making that request once.
 		if answer, err := sampleCall("http://"+ln.Addr().String()+"/twilio/voice", publicURL+"/twilio/voice", authToken); err == nil {
 			fmt.Fprintf(e.stdout, "Twilio gets this answer:\n%s\n", answer)
@@ -211,7 +280,12 @@ func curlLine(u, authToken string) string {
 // sampleCall posts the sample call to target, signed for the public URL u,
 // and returns the answer.
 func sampleCall(target, u, authToken string) (string, error) {
-	form := sampleForm()
+	return signedPost(target, u, authToken, sampleForm())
+}
+
+// signedPost posts form to target, signed as Twilio signs a request to the
+// public URL u, and returns the answer.
+func signedPost(target, u, authToken string, form url.Values) (string, error) {
 	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", err
