@@ -1,0 +1,374 @@
+package sipconnect_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/carrier/vonage"
+	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/twiml"
+)
+
+const vonageSecret = "vonage-signature-secret-0123456789abcdef"
+
+// vonageRequest signs a request as Vonage signs a webhook, built here with
+// golang-jwt apart from package vonage: HS256 with the signature secret,
+// iat at, and payload_hash the hex SHA-256 of the body when there is one.
+func vonageRequest(t *testing.T, key, method, fullURL string, body []byte, at time.Time) *http.Request {
+	t.Helper()
+	claims := jwt.MapClaims{"iat": at.Unix(), "exp": at.Add(5 * time.Minute).Unix(), "jti": "test", "iss": "Vonage"}
+	var rd *bytes.Reader
+	if len(body) > 0 {
+		sum := sha256.Sum256(body)
+		claims["payload_hash"] = hex.EncodeToString(sum[:])
+	}
+	rd = bytes.NewReader(body)
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(key))
+	require.NoError(t, err)
+	req, err := http.NewRequest(method, fullURL, rd)
+	require.NoError(t, err)
+	if len(body) > 0 {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	return req
+}
+
+// vonageAnswer is the answer webhook's JSON (POST); Vonage sends numbers
+// without "+".
+func vonageAnswer(extra map[string]any) []byte {
+	m := map[string]any{"uuid": "vonage-leg-0123", "conversation_uuid": "CON-0123", "from": strings.TrimPrefix(callerPhone, "+"),
+		"to": "18005550100", "region_url": "https://api-us-3.vonage.com"}
+	for k, v := range extra {
+		m[k] = v
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+func vonageHandlerConfig() sipconnect.HandlerConfig {
+	return sipconnect.HandlerConfig{
+		Carrier: sipconnect.Vonage(sipconnect.VonageConfig{
+			SignatureSecret: vonageSecret,
+			Connect:         vonage.Connect{Timeout: 30 * time.Second, EventURL: []string{"/hooks/dial-status"}, Synchronous: true},
+			VerifierOptions: []vonage.VerifierOption{vonage.WithClock(carrierClock)},
+		}),
+	}
+}
+
+// ncco is an NCCO as encoding/json reads it.
+type ncco []struct {
+	Action   string `json:"action"`
+	Endpoint []struct {
+		Type    string            `json:"type"`
+		URI     string            `json:"uri"`
+		Headers map[string]string `json:"headers"`
+	} `json:"endpoint"`
+	EventType string   `json:"eventType"`
+	Timeout   int      `json:"timeout"`
+	EventURL  []string `json:"eventUrl"`
+	Text      string   `json:"text"`
+	BargeIn   bool     `json:"bargeIn"`
+	Type      []string `json:"type"`
+	DTMF      *struct {
+		MaxDigits    int  `json:"maxDigits"`
+		SubmitOnHash bool `json:"submitOnHash"`
+		TimeOut      int  `json:"timeOut"`
+	} `json:"dtmf"`
+	EventMethod string `json:"eventMethod"`
+}
+
+func decodeNCCO(t *testing.T, body string) ncco {
+	t.Helper()
+	var n ncco
+	d := json.NewDecoder(strings.NewReader(body))
+	d.DisallowUnknownFields()
+	require.NoError(t, d.Decode(&n), body)
+	return n
+}
+
+func TestVonageDialIn(t *testing.T) {
+	cfg := vonageHandlerConfig()
+	cfg.Numbers = map[string]sipconnect.Route{"+18005550100": {Room: sipconnect.StaticRoom(exampleRoom)}}
+	cfg.Identity = exampleIdentity
+	s := newCarrierServer(t, cfg)
+	want := `[{"action":"connect","endpoint":[{"type":"sip","uri":"sip:abc-defg-hij@sip.100ms.live","headers":{"100ms-Display-Name":"John Doe","100ms-UserID":"xyz"}}],` +
+		`"eventType":"synchronous","timeout":30,"eventUrl":["` + s.srv.URL + `/hooks/dial-status"]}]`
+	for name, req := range map[string]*http.Request{
+		"POST JSON": vonageRequest(t, vonageSecret, http.MethodPost, s.srv.URL+"/hooks/voice", vonageAnswer(nil), carrierNow),
+		"GET query": vonageRequest(t, vonageSecret, http.MethodGet, s.srv.URL+"/hooks/voice?"+url.Values{
+			"uuid": {"vonage-leg-0123"}, "from": {"14155550123"}, "to": {"18005550100"}}.Encode(), nil, carrierNow),
+	} {
+		status, ctype, body := s.do(t, req)
+		require.Equal(t, http.StatusOK, status, body)
+		assert.Equal(t, "application/json", ctype)
+		// Written by hand from the NCCO reference (connect, sip endpoint):
+		// Vonage adds X- to each header key, so the keys are written
+		// without it; no credentials, which the endpoint cannot carry.
+		assert.Equal(t, want, body, name)
+		n := decodeNCCO(t, body)
+		require.Len(t, n, 1)
+		require.Len(t, n[0].Endpoint, 1)
+		assert.Equal(t, "sip", n[0].Endpoint[0].Type)
+		assert.Equal(t, "sip:abc-defg-hij@sip.100ms.live", n[0].Endpoint[0].URI)
+		assert.Equal(t, map[string]string{"100ms-Display-Name": "John Doe", "100ms-UserID": "xyz"}, n[0].Endpoint[0].Headers)
+	}
+	logs := s.logs.String()
+	assert.Contains(t, logs, `"call_sid":"vonage-leg-0123"`)
+	assert.NotContains(t, logs, strings.TrimPrefix(callerPhone, "+"))
+}
+
+func TestVonageSignatureFailures(t *testing.T) {
+	cfg := vonageHandlerConfig()
+	cfg.Room = sipconnect.StaticRoom(exampleRoom)
+	s := newCarrierServer(t, cfg)
+	u := s.srv.URL + "/hooks/voice"
+	cases := map[string]func() *http.Request{
+		"flipped bit": func() *http.Request {
+			r := vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carrierNow)
+			tok := []byte(r.Header.Get("Authorization"))
+			tok[len(tok)-3] ^= 1
+			r.Header.Set("Authorization", string(tok))
+			return r
+		},
+		"changed parameter": func() *http.Request {
+			r := vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carrierNow)
+			r2, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(vonageAnswer(map[string]any{"from": "14155550199"})))
+			r2.Header = r.Header
+			return r2
+		},
+		"stale token": func() *http.Request {
+			return vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carrierNow.Add(-time.Hour))
+		},
+		"wrong key": func() *http.Request {
+			return vonageRequest(t, "other-secret", http.MethodPost, u, vonageAnswer(nil), carrierNow)
+		},
+		"missing header": func() *http.Request {
+			r := vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carrierNow)
+			r.Header.Del("Authorization")
+			return r
+		},
+	}
+	for name, mk := range cases {
+		status, _, body := s.do(t, mk())
+		assert.Equal(t, http.StatusForbidden, status, "%s: %s", name, body)
+	}
+	assert.Contains(t, s.logs.String(), "without a valid Vonage signature")
+}
+
+func TestVonagePINFlow(t *testing.T) {
+	cfg := vonageHandlerConfig()
+	cfg.PIN = &sipconnect.PINConfig{Resolver: pinResolver, Path: "/hooks/pin"}
+	s := newCarrierServer(t, cfg)
+	post := func(u string, body []byte) (int, string) {
+		t.Helper()
+		status, _, out := s.do(t, vonageRequest(t, vonageSecret, http.MethodPost, u, body, carrierNow))
+		return status, out
+	}
+	input := func(digits string, timedOut bool) []byte {
+		return vonageAnswer(map[string]any{"dtmf": map[string]any{"digits": digits, "timed_out": timedOut}, "speech": nil})
+	}
+	status, body := post(s.srv.URL+"/hooks/voice", vonageAnswer(nil))
+	require.Equal(t, http.StatusOK, status, body)
+	n := decodeNCCO(t, body)
+	require.Len(t, n, 3)
+	assert.Equal(t, "Welcome.", n[0].Text)
+	assert.False(t, n[0].BargeIn)
+	assert.Equal(t, "Please enter your meeting PIN, then press pound.", n[1].Text)
+	assert.True(t, n[1].BargeIn, "the caller may type during the last prompt")
+	assert.Equal(t, "input", n[2].Action)
+	assert.Equal(t, []string{"dtmf"}, n[2].Type)
+	require.NotNil(t, n[2].DTMF)
+	assert.Equal(t, 20, n[2].DTMF.MaxDigits, "Vonage's most, not its default of 4")
+	assert.True(t, n[2].DTMF.SubmitOnHash)
+	assert.Equal(t, 6, n[2].DTMF.TimeOut)
+	assert.Equal(t, "POST", n[2].EventMethod)
+	require.Len(t, n[2].EventURL, 1)
+	step1 := n[2].EventURL[0]
+	assert.True(t, strings.HasPrefix(step1, s.srv.URL+"/hooks/pin?attempt=1&step="), step1)
+
+	status, body = post(step1, input("111111111", false))
+	require.Equal(t, http.StatusOK, status, body)
+	n = decodeNCCO(t, body)
+	require.Len(t, n, 3)
+	assert.Equal(t, "Sorry, that PIN is not valid.", n[0].Text)
+	step2 := n[2].EventURL[0]
+	assert.True(t, strings.HasPrefix(step2, s.srv.URL+"/hooks/pin?attempt=2&step="), step2)
+
+	// Silence: Vonage posts the input event with timed_out and no digits.
+	status, body = post(step2, input("", true))
+	require.Equal(t, http.StatusOK, status, body)
+	n = decodeNCCO(t, body)
+	assert.Equal(t, "We did not receive a PIN.", n[0].Text)
+	step3 := n[2].EventURL[0]
+
+	// The attempt counter is not covered by Vonage's token; the step HMAC
+	// covers it.
+	forged := strings.Replace(step3, "attempt=3", "attempt=1", 1)
+	status, _ = post(forged, input(examplePIN, false))
+	assert.Equal(t, http.StatusForbidden, status)
+	status, _ = post(s.srv.URL+"/hooks/pin?attempt=1", input(examplePIN, false))
+	assert.Equal(t, http.StatusForbidden, status, "a step URL without the HMAC")
+
+	status, body = post(step3, input(examplePIN, false))
+	require.Equal(t, http.StatusOK, status, body)
+	n = decodeNCCO(t, body)
+	require.Len(t, n, 1)
+	assert.Equal(t, "connect", n[0].Action)
+	assert.Equal(t, map[string]string{"100ms-Display-Name": "John Doe", "100ms-UserID": "xyz"}, n[0].Endpoint[0].Headers)
+	assert.NotContains(t, s.logs.String(), examplePIN)
+
+	// Digits are read from the signed body only, never from a GET's query.
+	req := vonageRequest(t, vonageSecret, http.MethodGet, step1+"&dtmf.digits="+examplePIN+"&uuid=x", nil, carrierNow)
+	status, _, body = s.do(t, req)
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "We did not receive a PIN.", decodeNCCO(t, body)[0].Text)
+}
+
+func TestVonageFallbackAndDialStatus(t *testing.T) {
+	cfg := vonageHandlerConfig()
+	cfg.Room = sipconnect.RoomFunc(func(context.Context, sipconnect.Call) (string, error) { return "", errors.New("no room") })
+	var got sipconnect.DialStatus
+	cfg.OnDialStatus = func(_ context.Context, st sipconnect.DialStatus) { got = st }
+	s := newCarrierServer(t, cfg)
+	status, _, body := s.do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.srv.URL+"/hooks/voice", vonageAnswer(nil), carrierNow))
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, `[{"action":"talk","text":"Sorry, we cannot connect your call to the meeting right now. Please try again later."}]`, body)
+
+	event := vonageAnswer(map[string]any{"uuid": "leg-b", "status": "timeout", "duration": "0"})
+	_, _, body = s.do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.srv.URL+"/hooks/dial-status", event, carrierNow))
+	assert.Equal(t, `[{"action":"talk","text":"Sorry, the meeting could not be reached. Please try again later."}]`, body)
+	assert.Equal(t, "no-answer", got.DialCallStatus)
+	assert.Equal(t, "timeout", got.Form.Get("status"))
+	assert.Equal(t, "CON-0123", got.CallSid)
+	assert.Equal(t, "leg-b", got.DialCallSid)
+	event = vonageAnswer(map[string]any{"uuid": "leg-b", "status": "answered"})
+	_, _, body = s.do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.srv.URL+"/hooks/dial-status", event, carrierNow))
+	assert.Equal(t, `[]`, body)
+}
+
+func TestVonageHostileIdentity(t *testing.T) {
+	for _, name := range hostileNames {
+		cfg := vonageHandlerConfig()
+		cfg.Room = sipconnect.StaticRoom(exampleRoom)
+		cfg.Identity = carelessIdentity(name)
+		s := newCarrierServer(t, cfg)
+		status, _, body := s.do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.srv.URL+"/hooks/voice", vonageAnswer(nil), carrierNow))
+		require.Equal(t, http.StatusOK, status)
+		n := decodeNCCO(t, body)
+		require.Len(t, n, 1, "one action for %q", name)
+		require.Len(t, n[0].Endpoint, 1, "one endpoint for %q", name)
+		assert.Equal(t, "sip:abc-defg-hij@sip.100ms.live", n[0].Endpoint[0].URI)
+		h := n[0].Endpoint[0].Headers
+		if len(h) > 0 {
+			assert.Equal(t, map[string]string{"100ms-Display-Name": name, "100ms-UserID": name}, h, "carried intact or not at all")
+		}
+	}
+}
+
+func TestVonageRefusesWhatItCannotExpress(t *testing.T) {
+	for name, tt := range map[string]struct {
+		mutate func(*sipconnect.HandlerConfig)
+		want   string
+	}{
+		"SIP credentials": {func(c *sipconnect.HandlerConfig) {
+			c.Credentials = sipconnect.Credentials{Username: "U", Password: "P"}
+		},
+			"HandlerConfig.Credentials cannot be sent by Vonage (vonage: ncco[].endpoint[].username: no SIP username or password field on Vonage's sip endpoint): leave them empty"},
+		"Twilio's settings": {func(c *sipconnect.HandlerConfig) { c.Fallback = twiml.Response{&twiml.Reject{}} },
+			"HandlerConfig.Fallback: Twilio's settings, which Vonage cannot use"},
+		"endpoint in Connect": {func(c *sipconnect.HandlerConfig) {
+			c.Carrier = sipconnect.Vonage(sipconnect.VonageConfig{SignatureSecret: vonageSecret, Connect: vonage.Connect{Endpoint: vonage.SIPEndpoint{URI: "sip:x@y"}}})
+		}, "VonageConfig.Connect.Endpoint: leave it empty"},
+		"no secret": {func(c *sipconnect.HandlerConfig) { c.Carrier = sipconnect.Vonage(sipconnect.VonageConfig{}) },
+			"VonageConfig.SignatureSecret is required"},
+		"connect limit": {func(c *sipconnect.HandlerConfig) {
+			c.Carrier = sipconnect.Vonage(sipconnect.VonageConfig{SignatureSecret: vonageSecret, Connect: vonage.Connect{Limit: 3 * time.Hour}})
+		}, "VonageConfig.Connect: vonage: ncco[0].limit"},
+		"voice name": {func(c *sipconnect.HandlerConfig) {
+			c.Carrier = sipconnect.Vonage(sipconnect.VonageConfig{SignatureSecret: vonageSecret, DialFailed: sipconnect.Prompt{Text: "x", Voice: "Polly.Joanna"}})
+		}, `VonageConfig.DialFailed: Vonage: Prompt.Voice "Polly.Joanna" cannot be used`},
+		"audio prompt": {func(c *sipconnect.HandlerConfig) {
+			c.Carrier = sipconnect.Vonage(sipconnect.VonageConfig{SignatureSecret: vonageSecret, Fallback: sipconnect.Prompt{AudioURL: "https://example.com/a.mp3"}})
+		}, "Vonage: Prompt.AudioURL cannot be used"},
+		"PIN of more than 20 digits": {func(c *sipconnect.HandlerConfig) {
+			c.PIN = &sipconnect.PINConfig{Resolver: pinResolver, MaxDigits: 24}
+		}, "Vonage: PINConfig.MaxDigits 24: an input action collects at most 20 digits"},
+		"PIN timeout over 10s": {func(c *sipconnect.HandlerConfig) {
+			c.PIN = &sipconnect.PINConfig{Resolver: pinResolver, Timeout: 20 * time.Second}
+		}, "Vonage: PINConfig.Timeout 20s"},
+	} {
+		cfg := vonageHandlerConfig()
+		cfg.Room = sipconnect.StaticRoom(exampleRoom)
+		cfg.PublicURL = "https://voice.example.com"
+		tt.mutate(&cfg)
+		_, err := sipconnect.NewHandler(cfg)
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), tt.want, name)
+		assert.NotContains(t, err.Error(), vonageSecret)
+	}
+}
+
+func TestVonageConfigShowsNoSecret(t *testing.T) {
+	cfg := sipconnect.VonageConfig{SignatureSecret: vonageSecret}
+	assertNoSecret(t, cfg, vonageSecret)
+	assertNoSecret(t, sipconnect.Vonage(cfg), vonageSecret)
+	b, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"SignatureSecret":"[REDACTED]"`)
+	assert.Equal(t, "vonage", sipconnect.Vonage(cfg).Name())
+}
+
+func ExampleVonage() {
+	now := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
+		Carrier: sipconnect.Vonage(sipconnect.VonageConfig{
+			SignatureSecret: "vonage-signature-secret",
+			VerifierOptions: []vonage.VerifierOption{vonage.WithClock(func() time.Time { return now })},
+		}),
+		PublicURL: "https://voice.example.com",
+		Room:      sipconnect.StaticRoom("abc-defg-hij"),
+		// No Credentials: Vonage cannot send them.
+		Identity: func(context.Context, sipconnect.Call) (sipconnect.Identity, error) {
+			return sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}, nil
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/vonage/answer", handler)
+
+	// The answer webhook by POST, its JSON body covered by the token.
+	body := []byte(`{"uuid":"vonage-abc","conversation_uuid":"CON-abc","from":"14155550100","to":"18005550100"}`)
+	req, err := vonage.NewSignedRequest(http.MethodPost, "https://voice.example.com/vonage/answer", "vonage-signature-secret", body, now)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
+	fmt.Println(rec.Body.String())
+	// Output:
+	// 200 application/json
+	// [{"action":"connect","endpoint":[{"type":"sip","uri":"sip:abc-defg-hij@sip.100ms.live","headers":{"100ms-Display-Name":"John Doe","100ms-UserID":"xyz"}}]}]
+}
