@@ -19,16 +19,21 @@
 //	sipconnect peers list    --room-id ID [--user-id ID] [--role ROLE] [--json]
 //	sipconnect peers remove  --room-id ID --peer-id ID [--reason TEXT]
 //	sipconnect dtmf          --room-id ID --digits DIGITS
-//	sipconnect pins create   --room-id ID --role ROLE [--json]
+//	sipconnect pins create   --room-id ID --role ROLE [--redis URL] [--json]
 //	sipconnect serve  [--addr 127.0.0.1:8080] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin]
-//	                  [--display-name-from caller-name|none] [--insecure-skip-signature]
+//	                  [--display-name-from caller-name|none] [--insecure-skip-signature] [--redis URL]
 //	sipconnect version
 //
 // Environment: HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET
 // (dtmf needs the latter: it mints a client auth token for the room);
 // HMS_API_BASE_URL (default https://api.100ms.live/v2); SIP_USERNAME and
 // SIP_PASSWORD (flags win); SIP_TRUNK_USERNAME and SIP_TRUNK_PASSWORD for
-// trunks; TWILIO_AUTH_TOKEN for serve.
+// trunks; TWILIO_AUTH_TOKEN for serve; SIPCONNECT_REDIS_URL (or --redis),
+// the Redis that pins create and the instances of serve share.
+//
+// This command is a module of its own, so that the SDK's users never
+// download go-redis; install it from a clone of the repository with
+// go install ./cmd/sipconnect.
 //
 // Demo mode: with no 100ms credentials, call, trunks, peers and dtmf run on
 // an embedded fake of the 100ms API holding room demo-room (room code

@@ -483,7 +483,7 @@ func TestVersion(t *testing.T) {
 	// The version the go command stamped into the test binary.
 	out, err := exec.Command("go", "version", "-m", binary).Output()
 	require.NoError(t, err)
-	m := regexp.MustCompile(`(?m)^\tmod\tgithub\.com/hmssip/interconnect-go\t(\S+)`).FindSubmatch(out)
+	m := regexp.MustCompile(`(?m)^\tmod\tgithub\.com/hmssip/interconnect-go/cmd/sipconnect\t(\S+)`).FindSubmatch(out)
 	require.NotNil(t, m, "%s", out)
 	goVersion := regexp.MustCompile(`^[^:]+: (go\S+)`).FindSubmatch(out)
 	require.NotNil(t, goVersion, "%s", out)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/hmssip/interconnect-go/sipconnect"
-	"github.com/hmssip/interconnect-go/store"
 )
 
 // pinWalkthrough plays a simulated caller of the PIN menu against the
@@ -87,10 +86,12 @@ func (e env) pins(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("pins create", flag.ContinueOnError)
 	var t sipconnect.PINTarget
 	var asJSON bool
+	var redisURL string
 	fs.StringVar(&t.RoomID, "room-id", "", "room `id` the PIN leads to (required)")
 	fs.StringVar(&t.Role, "role", "", "`role` the caller joins with (required)")
 	fs.BoolVar(&asJSON, "json", false, `print {"pin":...,"room_id":...,"role":...}`)
-	cmd, err := e.parse(fs, "pins create --room-id ID --role ROLE [--json]", args)
+	fs.StringVar(&redisURL, "redis", "", "`URL` of the Redis that serve --pin reads (default $SIPCONNECT_REDIS_URL)")
+	cmd, err := e.parse(fs, "pins create --room-id ID --role ROLE [--redis URL] [--json]", args)
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func (e env) pins(ctx context.Context, args []string) error {
 	case t.Role == "":
 		return cmd.usagef("--role is required")
 	}
-	st, closeStore, err := e.sharedStore(ctx, "")
+	st, closeStore, err := e.sharedStore(ctx, redisURL)
 	if err != nil {
 		return err
 	}
@@ -124,17 +125,4 @@ func (e env) pins(ctx context.Context, args []string) error {
 	}
 	_, err = fmt.Fprintln(e.stdout, pin)
 	return err
-}
-
-// sharedStore opens the store several processes share: Redis at url, or
-// at SIPCONNECT_REDIS_URL when url is empty. Without either it returns
-// errNoStore.
-func (e env) sharedStore(_ context.Context, url string) (store.Store, func(), error) {
-	if url == "" {
-		url = e.getenv("SIPCONNECT_REDIS_URL")
-	}
-	if url == "" {
-		return nil, nil, errNoStore
-	}
-	return nil, nil, errors.New("this build of sipconnect has no Redis support")
 }

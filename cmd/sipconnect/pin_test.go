@@ -86,8 +86,8 @@ func TestPINUsageAndStore(t *testing.T) {
 		{[]string{"serve", "--pin", "--room-id", "r", "--role", "guest"}, "--pin takes no room flags: the PIN decides the room", "usage: sipconnect serve"},
 		{[]string{"pins"}, "pins needs a subcommand: create", "usage: sipconnect pins <subcommand>"},
 		{[]string{"pins", "revoke"}, `unknown pins subcommand "revoke" (want create)`, "usage: sipconnect pins <subcommand>"},
-		{[]string{"pins", "create", "--role", "guest"}, "--room-id is required", "usage: sipconnect pins create --room-id ID --role ROLE [--json]"},
-		{[]string{"pins", "create", "--room-id", "r", "--json"}, "--role is required", "usage: sipconnect pins create --room-id ID --role ROLE [--json]"},
+		{[]string{"pins", "create", "--role", "guest"}, "--room-id is required", "usage: sipconnect pins create --room-id ID --role ROLE [--redis URL] [--json]"},
+		{[]string{"pins", "create", "--room-id", "r", "--json"}, "--role is required", "usage: sipconnect pins create --room-id ID --role ROLE [--redis URL] [--json]"},
 	} {
 		r := sipconnectCmd(t, nil, tt.args...)
 		assert.Equal(t, 2, r.code, "%v: %s", tt.args, r.stderr)

@@ -35,7 +35,7 @@ var demoPINRooms = []sipconnect.PINTarget{{RoomID: "demo-room", Role: "guest"}, 
 
 func (e env) serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	var addr, publicURL, roomCode, roomID, role, nameFrom string
+	var addr, publicURL, roomCode, roomID, role, nameFrom, redisURL string
 	var insecure, pin bool
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`address` to listen on")
 	fs.StringVar(&publicURL, "public-url", "", "base `URL` Twilio reaches this server at (default http://ADDR)")
@@ -45,6 +45,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	fs.StringVar(&nameFrom, "display-name-from", "none", "caller's display name: caller-name (Twilio's caller-id name) or none")
 	fs.BoolVar(&insecure, "insecure-skip-signature", false, "accept requests without a valid X-Twilio-Signature (testing only)")
 	fs.BoolVar(&pin, "pin", false, "ask callers for a meeting PIN, which decides the room (no room flags)")
+	fs.StringVar(&redisURL, "redis", "", "`URL` of a Redis shared with other instances and with pins create (default $SIPCONNECT_REDIS_URL)")
 	cmd, err := e.parse(fs, "serve [--addr ADDR] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin] [flags]", args)
 	if err != nil {
 		return err
@@ -120,6 +121,18 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 		cleanup = append(cleanup, api.CloseIdleConnections)
 	}
+	// The state instances share: Redis when given, else this process's
+	// memory.
+	shared := redisURL != "" || e.getenv("SIPCONNECT_REDIS_URL") != ""
+	var st store.Store = store.NewMemory()
+	if shared {
+		s, closeStore, err := e.sharedStore(ctx, redisURL)
+		if err != nil {
+			return err
+		}
+		st = s
+		cleanup = append(cleanup, closeStore)
+	}
 	var room sipconnect.Room
 	var cache *roomcode.Cache
 	if api != nil {
@@ -129,7 +142,6 @@ func (e env) serve(ctx context.Context, args []string) error {
 	var demoPINs []string
 	switch {
 	case pin:
-		st := store.Store(store.NewMemory())
 		if pins, err = sipconnect.NewPINDirectory(st, sipconnect.PINDirectoryOptions{}); err != nil {
 			return err
 		}
@@ -168,7 +180,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		Logger:                logger,
 	}
 	if pin {
-		cfg.PIN = &sipconnect.PINConfig{Resolver: pins, Cache: cache}
+		cfg.PIN = &sipconnect.PINConfig{Resolver: pins, Cache: cache, Store: st}
 	}
 	handler, err := sipconnect.NewHandler(cfg)
 	if err != nil {
@@ -200,8 +212,8 @@ func (e env) serve(ctx context.Context, args []string) error {
 	if cfg.InsecureSkipSignature {
 		fmt.Fprintln(e.stderr, "*** WARNING: signature checking is off; anyone can make this server answer. ***")
 	}
-	if pin && !demo {
-		fmt.Fprintln(e.stderr, "sipconnect: the PIN directory is in this process's memory and empty: no PIN resolves until a shared store holds some")
+	if pin && !demo && !shared {
+		fmt.Fprintln(e.stderr, "sipconnect: the PIN directory is in this process's memory and empty: give --redis (or SIPCONNECT_REDIS_URL) to resolve the PINs of pins create")
 	}
 	if pin {
 		fmt.Fprintf(e.stdout, "sipconnect: serving the Twilio voice webhook at %s/twilio/voice (PIN step at %s%s, dial status at %s/twilio/dial-status)\n",
