@@ -90,14 +90,28 @@ func backoff(p RetryPolicy, attempt int) time.Duration {
 	return d/2 + rand.N(d/2)
 }
 
+// maxRetryAfterSeconds caps the delay-seconds of a Retry-After before it
+// is made a Duration, which would overflow (and wrap to a short or negative
+// wait) past about 292 years. A delay this long, some 68 years, is as good
+// as "never": it exceeds any MaxRetryAfter, so the client gives up.
+const maxRetryAfterSeconds = 1 << 31
+
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+// Delay-seconds are clamped to maxRetryAfterSeconds, and a number too large
+// for an int counts as that long too.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
 	}
-	if s, err := strconv.Atoi(v); err == nil {
-		return time.Duration(max(s, 0)) * time.Second, true
+	s, err := strconv.Atoi(v)
+	if errors.Is(err, strconv.ErrRange) {
+		// Atoi saturates: the most negative int for a huge negative
+		// number, which the clamp below makes 0.
+		err = nil
+	}
+	if err == nil {
+		return time.Duration(min(max(s, 0), maxRetryAfterSeconds)) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(t.Sub(now), 0), true

@@ -80,6 +80,12 @@ func TestParseRetryAfter(t *testing.T) {
 		{"Sat, 28 Nov 2026 12:00:30 GMT", 30 * time.Second, true},
 		{"Sat, 28 Nov 2026 11:00:00 GMT", 0, true},
 		{"soon", 0, false},
+		// Past the clamp, where seconds times time.Second would overflow.
+		{"2147483648", 1 << 31 * time.Second, true},
+		{"9223372037", 1 << 31 * time.Second, true},
+		{"18446744074", 1 << 31 * time.Second, true},
+		{"99999999999999999999", 1 << 31 * time.Second, true},
+		{"-99999999999999999999", 0, true},
 	}
 	for _, tt := range tests {
 		got, ok := parseRetryAfter(tt.in, now)
