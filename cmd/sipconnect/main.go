@@ -54,6 +54,14 @@
 // digits at /twilio/pin; the PIN decides the room. pins create issues PINs
 // into a shared store that serve --pin reads.
 //
+// With HMS_WEBHOOK_SECRET_HEADER ("Name: value") set, serve takes 100ms
+// webhooks at POST /100ms/events and keeps the phone roster, giving each
+// bridged caller a user id derived from its call id; with
+// SIPCONNECT_ADMIN_TOKEN set it serves GET /rooms/{room_id}/phones and
+// DELETE /rooms/{room_id}/phones/{peer_id} to that bearer token. Without
+// them those paths answer 404. Demo mode posts its simulated caller's join
+// webhook itself and prints the roster.
+//
 // Output goes to stdout, diagnostics to stderr; no command prints a token,
 // app secret, auth token or trunk password. Exit status: 0 on success, 2 on
 // a usage error, 1 on any other error.

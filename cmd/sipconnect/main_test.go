@@ -83,7 +83,8 @@ func sipconnectCmd(t *testing.T, env map[string]string, args ...string) result {
 func assertNoSecrets(t *testing.T, texts ...string) {
 	t.Helper()
 	for _, s := range texts {
-		for _, secret := range []string{secretSIPPassword, secretToken, secretAppSecret, secretTwilioToken} {
+		for _, secret := range []string{secretSIPPassword, secretToken, secretAppSecret, secretTwilioToken,
+			secretTrunkPassword, secretHookValue, secretAdminToken} {
 			assert.NotContains(t, s, secret)
 		}
 	}

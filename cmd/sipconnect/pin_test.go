@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/sipconnect"
 )
 
 // next returns the next stdout line of a running serve.
@@ -42,7 +44,7 @@ func TestServePINDemo(t *testing.T) {
 	right := regexp.MustCompile(`^> the caller enters the PIN of demo-room, (\d{10})$`).FindStringSubmatch(s.next(t))
 	require.NotNil(t, right)
 	assert.NotEqual(t, wrong[1], right[1])
-	assert.Regexp(t, `^<\?xml version="1.0" encoding="UTF-8"\?><Response><Dial action="`+regexp.QuoteMeta(s.base)+`/twilio/dial-status" answerOnBridge="true"><Sip>sip:[a-z]+-[a-z]+-[a-z]+@sip\.100ms\.live</Sip></Dial></Response>$`, s.next(t))
+	assert.Regexp(t, `^<\?xml version="1.0" encoding="UTF-8"\?><Response><Dial action="`+regexp.QuoteMeta(s.base)+`/twilio/dial-status" answerOnBridge="true"><Sip>sip:[a-z]+-[a-z]+-[a-z]+@sip\.100ms\.live\?X-100ms-UserID=`+sipconnect.CallUserID(sampleCallSid)+`</Sip></Dial></Response>$`, s.next(t))
 
 	// The PIN step is mounted and checks signatures.
 	resp, err := http.Post(s.base+"/twilio/pin?attempt=1", "application/x-www-form-urlencoded", strings.NewReader("Digits="+right[1]))

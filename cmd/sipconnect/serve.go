@@ -133,6 +133,33 @@ func (e env) serve(ctx context.Context, args []string) error {
 		st = s
 		cleanup = append(cleanup, closeStore)
 	}
+	// 100ms webhooks feed the phone roster, which the admin routes serve.
+	// Demo mode makes throwaway secrets for both.
+	var secretName, secretValue string
+	if v := e.getenv("HMS_WEBHOOK_SECRET_HEADER"); v != "" {
+		if secretName, secretValue, err = secretHeader(v); err != nil {
+			return err
+		}
+	} else if demo {
+		secretName, secretValue = demoSecretHeaderName, throwawayToken()
+	}
+	adminToken := e.getenv("SIPCONNECT_ADMIN_TOKEN")
+	if adminToken == "" && demo {
+		adminToken = throwawayToken()
+	}
+	var roster *sipconnect.Roster
+	if secretName != "" || adminToken != "" {
+		if api == nil && e.hasAPICredentials() {
+			// A static room needs no API, but hanging up does.
+			if api, err = e.apiClient(); err != nil {
+				return err
+			}
+			cleanup = append(cleanup, api.CloseIdleConnections)
+		}
+		if roster, err = newRoster(st, api, logger); err != nil {
+			return err
+		}
+	}
 	var room sipconnect.Room
 	var cache *roomcode.Cache
 	if api != nil {
@@ -178,6 +205,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		Credentials:           sipconnect.Credentials{Username: e.getenv("SIP_USERNAME"), Password: e.getenv("SIP_PASSWORD")},
 		Dial:                  twiml.Dial{Action: "/twilio/dial-status"}, // relative to PublicURL
 		Logger:                logger,
+		Roster:                roster,
 	}
 	if pin {
 		cfg.PIN = &sipconnect.PINConfig{Resolver: pins, Cache: cache, Store: st}
@@ -191,6 +219,18 @@ func (e env) serve(ctx context.Context, args []string) error {
 	mux.Handle("/twilio/dial-status", handler.StatusHandler())
 	if pin {
 		mux.Handle(sipconnect.DefaultPINPath, handler.PINHandler())
+	}
+	if secretName != "" {
+		receiver, err := newEventsReceiver(secretName, secretValue, st, roster, logger)
+		if err != nil {
+			return err
+		}
+		mux.Handle(eventsPath, receiver)
+	}
+	if adminToken != "" {
+		p := phones{roster: roster, token: adminToken}
+		mux.HandleFunc("GET /rooms/{room_id}/phones", p.list)
+		mux.HandleFunc("DELETE /rooms/{room_id}/phones/{peer_id}", p.hangUp)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -221,6 +261,15 @@ func (e env) serve(ctx context.Context, args []string) error {
 	} else {
 		fmt.Fprintf(e.stdout, "sipconnect: serving the Twilio voice webhook at %s/twilio/voice (dial status at %s/twilio/dial-status)\n", publicURL, publicURL)
 	}
+	if secretName != "" {
+		fmt.Fprintf(e.stdout, "sipconnect: taking 100ms webhooks at %s%s\n", publicURL, eventsPath)
+	}
+	if adminToken != "" {
+		fmt.Fprintf(e.stdout, "sipconnect: serving the phone roster at %s/rooms/{room_id}/phones (GET; DELETE .../{peer_id} hangs up), with the bearer token\n", publicURL)
+		if secretName == "" {
+			fmt.Fprintln(e.stderr, "sipconnect: SIPCONNECT_ADMIN_TOKEN is set but HMS_WEBHOOK_SECRET_HEADER is not: the roster hears of no joins")
+		}
+	}
 	if len(demoPINs) > 0 {
 		fmt.Fprintln(e.stdout, "PINs of the demo rooms:")
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
@@ -237,14 +286,21 @@ func (e env) serve(ctx context.Context, args []string) error {
 	switch {
 	case demo && pin:
 		// Walk a simulated caller through the PIN menu.
-		if err := e.pinWalkthrough("http://"+ln.Addr().String(), publicURL, authToken, demoPINs[0]); err != nil {
+		err := e.pinWalkthrough("http://"+ln.Addr().String(), publicURL, authToken, demoPINs[0])
+		if err == nil {
+			err = e.demoJoin("http://"+ln.Addr().String(), secretName, secretValue, adminToken, demoPINRooms[0].RoomID, sampleForm().Get("CallSid"))
+		}
+		if err != nil {
 			fmt.Fprintf(e.stderr, "sipconnect: sample call failed: %v\n", err)
 		}
 	case demo:
 		// Show what Twilio would be answered, by making that request once.
-		if answer, err := sampleCall("http://"+ln.Addr().String()+"/twilio/voice", publicURL+"/twilio/voice", authToken); err == nil {
+		answer, err := sampleCall("http://"+ln.Addr().String()+"/twilio/voice", publicURL+"/twilio/voice", authToken)
+		if err == nil {
 			fmt.Fprintf(e.stdout, "Twilio gets this answer:\n%s\n", answer)
-		} else {
+			err = e.demoJoin("http://"+ln.Addr().String(), secretName, secretValue, adminToken, roomID, sampleForm().Get("CallSid"))
+		}
+		if err != nil {
 			fmt.Fprintf(e.stderr, "sipconnect: sample call failed: %v\n", err)
 		}
 	}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hmssip/interconnect-go/activeroom"
+	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/hmsevents"
+	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/store"
+)
+
+// Paths of the 100ms webhooks and of the roster.
+const (
+	eventsPath           = "/100ms/events"
+	demoSecretHeaderName = "X-Sipconnect-Demo-Secret" // demo mode's, with a throwaway value
+)
+
+// secretHeader parses HMS_WEBHOOK_SECRET_HEADER, "Name: value". Its error
+// never shows the value.
+func secretHeader(v string) (name, value string, err error) {
+	name, value, ok := strings.Cut(v, ":")
+	name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+	if !ok || name == "" || value == "" || strings.ContainsAny(name, " \t") {
+		return "", "", errors.New(`HMS_WEBHOOK_SECRET_HEADER must be "Name: value", the secret header set in the 100ms dashboard`)
+	}
+	return name, value, nil
+}
+
+// phones serves the roster: the routes answer 404 unless mounted.
+type phones struct {
+	roster *sipconnect.Roster
+	token  string // SIPCONNECT_ADMIN_TOKEN
+}
+
+// authorized checks "Authorization: Bearer <token>" in constant time and
+// answers 401 when it does not match.
+func (p phones) authorized(w http.ResponseWriter, r *http.Request) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if ok && subtle.ConstantTimeCompare([]byte(got), []byte(p.token)) == 1 {
+		return true
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="sipconnect"`)
+	writeJSONError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+	return false
+}
+
+// list answers GET /rooms/{room_id}/phones: the phone participants of the
+// room now, and the calls that ended recently.
+func (p phones) list(w http.ResponseWriter, r *http.Request) {
+	if !p.authorized(w, r) {
+		return
+	}
+	room := r.PathValue("room_id")
+	now, err := p.roster.Phones(r.Context(), room)
+	if err != nil {
+		rosterError(w, err)
+		return
+	}
+	recent, err := p.roster.Recent(r.Context(), room)
+	if err != nil {
+		rosterError(w, err)
+		return
+	}
+	if now == nil {
+		now = []sipconnect.PhoneParticipant{}
+	}
+	if recent == nil {
+		recent = []sipconnect.EndedCall{}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Phones []sipconnect.PhoneParticipant `json:"phones"`
+		Recent []sipconnect.EndedCall        `json:"recent"`
+	}{now, recent})
+}
+
+// hangUp answers DELETE /rooms/{room_id}/phones/{peer_id}: 204 once 100ms
+// accepted the removal.
+func (p phones) hangUp(w http.ResponseWriter, r *http.Request) {
+	if !p.authorized(w, r) {
+		return
+	}
+	err := p.roster.HangUp(r.Context(), r.PathValue("room_id"), r.PathValue("peer_id"), r.URL.Query().Get("reason"))
+	if err != nil {
+		rosterError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func rosterError(w http.ResponseWriter, err error) {
+	var in *hmsapi.InputError
+	switch {
+	case errors.Is(err, sipconnect.ErrNotOnPhone), errors.Is(err, activeroom.ErrNoPeer):
+		writeJSONError(w, http.StatusNotFound, "no such phone participant in the room")
+	case errors.Is(err, sipconnect.ErrRosterUnavailable), errors.Is(err, store.ErrUnavailable):
+		writeJSONError(w, http.StatusServiceUnavailable, "the phone roster is unavailable")
+	case errors.As(err, &in):
+		writeJSONError(w, http.StatusBadRequest, in.Error())
+	default:
+		writeJSONError(w, http.StatusBadGateway, "hanging up failed: "+err.Error())
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeJSONError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, struct {
+		Error string `json:"error"`
+	}{msg})
+}
+
+// newEventsReceiver makes the 100ms webhook receiver that feeds roster.
+func newEventsReceiver(name, value string, st store.Store, roster *sipconnect.Roster, logger *slog.Logger) (*hmsevents.Receiver, error) {
+	return hmsevents.NewReceiver(hmsevents.Config{SecretHeader: name, Secret: value, Store: st, Handler: roster, Logger: logger})
+}
+
+// demoJoin posts, as 100ms would, the peer.join.success webhook of the
+// demo's simulated caller to the server at base, then prints the roster of
+// the room as GET /rooms/{room_id}/phones answers it.
+func (e env) demoJoin(base, secretName, secretValue, adminToken, roomID, callSid string) error {
+	event := map[string]any{
+		"version": "2.0", "id": "demo-" + throwawayToken(), "type": hmsevents.TypePeerJoinSuccess,
+		"timestamp": time.Now().UTC().Format(time.RFC3339),
+		"data": map[string]any{
+			"room_id": roomID, "peer_id": "3f1e2d3c-4b5a-4697-8877-665544332211", "role": demoRole,
+			"user_id": sipconnect.CallUserID(callSid), "user_name": "Phone caller", "type": "sip",
+			"joined_at": time.Now().UTC().Format(time.RFC3339Nano),
+		},
+	}
+	body, err := json.Marshal(event)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "> 100ms reports the caller's join: the demo posts the peer.join.success webhook to %s itself, as 100ms would\n", eventsPath)
+	client := &http.Client{Timeout: 10 * time.Second}
+	defer client.CloseIdleConnections()
+	req, err := http.NewRequest(http.MethodPost, base+eventsPath, strings.NewReader(string(body)))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(secretName, secretValue)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %d", eventsPath, resp.StatusCode)
+	}
+	req, err = http.NewRequest(http.MethodGet, base+"/rooms/"+roomID+"/phones", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err = client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	roster, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /rooms/%s/phones answered %d", roomID, resp.StatusCode)
+	}
+	fmt.Fprintf(e.stdout, "the phone roster of room %s (GET /rooms/%s/phones):\n%s", roomID, roomID, roster)
+	return nil
+}
+
+// newRoster returns serve's roster; it hangs callers up through api when
+// there is one.
+func newRoster(st store.Store, api *hmsapi.Client, logger *slog.Logger) (*sipconnect.Roster, error) {
+	cfg := sipconnect.RosterConfig{Store: st, Logger: logger}
+	if api != nil {
+		cfg.Peers = activeroom.NewClient(api)
+	}
+	return sipconnect.NewRoster(cfg)
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/sipconnect"
+)
+
+const (
+	secretHookValue  = "hook-5ecret-value"
+	secretAdminToken = "admin-5ecret-token"
+	sampleCallSid    = "CA00000000000000000000000000000001" // sampleForm's
+)
+
+func do(t *testing.T, method, u string, header map[string]string, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	require.NoError(t, err)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func joinEvent(id, roomID, peerID, userID string) string {
+	return `{"version":"2.0","id":"` + id + `","type":"peer.join.success","timestamp":"2031-05-06T07:08:09Z",` +
+		`"data":{"room_id":"` + roomID + `","peer_id":"` + peerID + `","user_id":"` + userID + `","role":"guest","type":"sip","joined_at":"2031-05-06T07:08:09Z"}}`
+}
+
+func TestServeWebhooksAndRoster(t *testing.T) {
+	api := hmstest.NewServer(hmstest.WithRoom(testRoomID, "guest"), hmstest.WithStaticToken(secretToken),
+		hmstest.WithCode(testRoomID, "guest", testRoomCode, true),
+		hmstest.WithPeer(testRoomID, hmstest.Peer{ID: "peer-sip", UserID: sipconnect.CallUserID(sampleCallSid), Role: "guest", SIP: true}))
+	defer api.Close()
+	env := map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken, "HMS_API_BASE_URL": api.URL, "TWILIO_AUTH_TOKEN": secretTwilioToken,
+		"HMS_WEBHOOK_SECRET_HEADER": "X-Hook-Secret: " + secretHookValue, "SIPCONNECT_ADMIN_TOKEN": secretAdminToken}
+	s := startServe(t, env, "--room-id", testRoomID, "--role", "guest")
+	assert.NotContains(t, s.curl, secretHookValue)
+
+	// Every bridged caller gets the user id of its call.
+	status, body := doCurl(t, s.curl)
+	require.Equal(t, 200, status, body)
+	assert.Contains(t, body, "<Sip>sip:"+testRoomCode+"@sip.100ms.live?X-100ms-UserID="+sipconnect.CallUserID(sampleCallSid)+"</Sip>")
+
+	// The webhook: the secret header decides.
+	event := joinEvent("ev-1", testRoomID, "peer-sip", sipconnect.CallUserID(sampleCallSid))
+	for _, h := range []map[string]string{nil, {"X-Hook-Secret": "wrong"}, {"X-Other": secretHookValue}} {
+		status, _ := do(t, http.MethodPost, s.base+"/100ms/events", h, event)
+		assert.Equal(t, 401, status, "%v", h)
+	}
+	for range 2 { // a retried delivery is handled once
+		status, body = do(t, http.MethodPost, s.base+"/100ms/events", map[string]string{"X-Hook-Secret": secretHookValue, "Content-Type": "application/json"}, event)
+		require.Equal(t, 200, status, body)
+	}
+
+	// The roster: the bearer token decides.
+	for _, h := range []map[string]string{nil, {"Authorization": "Bearer wrong"}, {"Authorization": secretAdminToken}, {"Authorization": "Basic " + secretAdminToken}} {
+		status, _ := do(t, http.MethodGet, s.base+"/rooms/"+testRoomID+"/phones", h, "")
+		assert.Equal(t, 401, status, "%v", h)
+		status, _ = do(t, http.MethodDelete, s.base+"/rooms/"+testRoomID+"/phones/peer-sip", h, "")
+		assert.Equal(t, 401, status, "%v", h)
+	}
+	admin := map[string]string{"Authorization": "Bearer " + secretAdminToken}
+	status, body = do(t, http.MethodGet, s.base+"/rooms/"+testRoomID+"/phones", admin, "")
+	require.Equal(t, 200, status, body)
+	var roster struct {
+		Phones []sipconnect.PhoneParticipant `json:"phones"`
+		Recent []sipconnect.EndedCall        `json:"recent"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &roster), body)
+	require.Len(t, roster.Phones, 1, body)
+	p := roster.Phones[0]
+	assert.Equal(t, "peer-sip", p.PeerID)
+	assert.Equal(t, sampleCallSid, p.CallID)
+	assert.Equal(t, "+*******0006", p.From)
+	assert.NotNil(t, roster.Recent)
+	assert.NotContains(t, body, "+15005550006", "masked numbers only")
+
+	status, body = do(t, http.MethodDelete, s.base+"/rooms/"+testRoomID+"/phones/someone-else", admin, "")
+	assert.Equal(t, 404, status, body)
+	status, body = do(t, http.MethodDelete, s.base+"/rooms/"+testRoomID+"/phones/peer-sip?reason=bye", admin, "")
+	assert.Equal(t, 204, status, body)
+	assert.Empty(t, api.Peers(testRoomID), "the caller was removed from the room")
+
+	status, body = do(t, http.MethodGet, s.base+"/rooms/empty-room/phones", admin, "")
+	require.Equal(t, 200, status)
+	assert.JSONEq(t, `{"phones":[],"recent":[]}`, body)
+}
+
+// Without the variables, the webhook and roster paths do not exist.
+func TestServeWithoutWebhooksHasNoSuchPaths(t *testing.T) {
+	s := startServe(t, map[string]string{"TWILIO_AUTH_TOKEN": secretTwilioToken}, "--room-code", "abc-defg-hij")
+	status, body := doCurl(t, s.curl)
+	require.Equal(t, 200, status)
+	assert.NotContains(t, body, "X-100ms-UserID", "no roster, no derived user id")
+	for _, m := range []struct{ method, path string }{
+		{http.MethodPost, "/100ms/events"}, {http.MethodGet, "/rooms/r/phones"}, {http.MethodDelete, "/rooms/r/phones/p"},
+	} {
+		status, _ := do(t, m.method, s.base+m.path, map[string]string{"Authorization": "Bearer x"}, "{}")
+		assert.Equal(t, 404, status, "%v", m)
+	}
+	// The secret header alone: webhooks, but no roster routes.
+	s = startServe(t, map[string]string{"TWILIO_AUTH_TOKEN": secretTwilioToken, "HMS_WEBHOOK_SECRET_HEADER": "X-Hook: " + secretHookValue}, "--room-code", "abc-defg-hij")
+	status, _ = do(t, http.MethodPost, s.base+"/100ms/events", nil, "{}")
+	assert.Equal(t, 401, status)
+	status, _ = do(t, http.MethodGet, s.base+"/rooms/r/phones", map[string]string{"Authorization": "Bearer x"}, "")
+	assert.Equal(t, 404, status)
+}
+
+func TestServeRefusesMalformedSecretHeader(t *testing.T) {
+	for _, v := range []string{secretHookValue, "X-Hook:", ": " + secretHookValue, "X Hook: " + secretHookValue} {
+		r := sipconnectCmd(t, map[string]string{"TWILIO_AUTH_TOKEN": secretTwilioToken, "HMS_WEBHOOK_SECRET_HEADER": v}, "serve", "--addr", "127.0.0.1:0", "--room-code", "abc-defg-hij")
+		assertOneLineError(t, r, `sipconnect: HMS_WEBHOOK_SECRET_HEADER must be "Name: value", the secret header set in the 100ms dashboard`, v)
+		assert.NotContains(t, r.stderr, secretHookValue)
+	}
+}
+
+// Demo mode shows the roster after its simulated call.
+func TestServeDemoShowsRoster(t *testing.T) {
+	for _, args := range [][]string{nil, {"--pin"}} {
+		r := runServeUntil(t, nil, "\"recent\": []\n}\n", args...)
+		assert.Equal(t, 0, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "> 100ms reports the caller's join: the demo posts the peer.join.success webhook to /100ms/events itself, as 100ms would\n"+
+			"the phone roster of room demo-room (GET /rooms/demo-room/phones):\n{\n  \"phones\": [\n", args)
+		assert.Contains(t, r.stdout, `"call_id": "`+sampleCallSid+`"`, args)
+		assert.Contains(t, r.stdout, `"user_id": "`+sipconnect.CallUserID(sampleCallSid)+`"`, args)
+		assert.Contains(t, r.stdout, `"from": "+*******0006"`, args)
+	}
+}
