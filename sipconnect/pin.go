@@ -23,9 +23,19 @@ import (
 // The attempt number travels in the query of the <Gather> action URL. Twilio
 // signs the full URL it requests, query included, together with every POST
 // parameter (Digits among them), and the handler checks that signature
-// before it reads either: a caller cannot change the attempt counter, and a
-// signed step cannot be replayed with other digits, without the request
-// failing with 403. The state needs no storage of its own.
+// before it reads either: a changed attempt counter, or a signed step sent
+// again with other digits, fails with 403. The state needs no storage of
+// its own. A step replayed exactly as signed is answered again (Twilio's
+// scheme has no nonce), which gives no extra guess: its digits are the ones
+// already tried. On carriers whose signature covers only the body (Telnyx,
+// and Vonage with its own tag on the URL) see the carrier's notes; there
+// the per-number lockout still bounds guessing.
+//
+// Every PIN entered is charged to the caller's number before it is looked
+// up (an atomic increment in the store), so that parallel calls from one
+// number cannot all pass the lockout check at once; a right PIN, or a
+// lookup that fails on our side, gives its charge back. A store that cannot
+// count makes the flow say "try again later": the lockout fails closed.
 //
 // Silence (no digits before the timeout) is asked again and counts as an
 // attempt, so a caller who says nothing is not kept on the line for ever;
@@ -39,6 +49,7 @@ const (
 	DefaultLockoutFails   = 10
 	DefaultLockoutWindow  = time.Hour
 	DefaultPINStoreTimout = 300 * time.Millisecond
+	DefaultResolveTimeout = time.Second
 )
 
 // ErrUnknownPIN is returned by a PINResolver for a PIN that names no room.
@@ -147,6 +158,10 @@ type PINConfig struct {
 	// DefaultPINStoreTimout by default: a store that does not answer
 	// never keeps a caller waiting.
 	StoreTimeout time.Duration
+	// ResolveTimeout bounds each call of Resolver, DefaultResolveTimeout by
+	// default; a resolver that does not answer in time makes the flow say
+	// "try again later".
+	ResolveTimeout time.Duration
 }
 
 // pinFlow is a PINConfig checked and with its answers rendered.
@@ -194,6 +209,9 @@ func newPINFlow(cfg PINConfig, publicURL string, carrier adapter) (*pinFlow, err
 	}
 	if cfg.StoreTimeout <= 0 {
 		cfg.StoreTimeout = DefaultPINStoreTimout
+	}
+	if cfg.ResolveTimeout <= 0 {
+		cfg.ResolveTimeout = DefaultResolveTimeout
 	}
 	if cfg.Store == nil {
 		cfg.Store = store.NewMemory()
@@ -266,12 +284,20 @@ func (f *pinFlow) failures(ctx context.Context, from string) (int64, error) {
 	return n, nil
 }
 
-// fail counts a wrong PIN and reports whether the number is now locked out.
-func (f *pinFlow) fail(ctx context.Context, from string) (bool, error) {
+// charge adds delta to the number's count of PINs entered and returns the
+// new count: +1 before a lookup, -1 to give a charge back.
+func (f *pinFlow) charge(ctx context.Context, from string, delta int64) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.cfg.StoreTimeout)
 	defer cancel()
-	n, err := f.cfg.Store.Incr(ctx, lockKey(from), f.cfg.LockoutWindow)
-	return n >= int64(f.cfg.LockoutFailures), err
+	return f.cfg.Store.IncrBy(ctx, lockKey(from), delta, f.cfg.LockoutWindow)
+}
+
+// refund gives a charge back; a failure is logged, and costs the caller
+// one attempt of the window at most.
+func (f *pinFlow) refund(ctx context.Context, h *Handler, call Call, start time.Time) {
+	if _, err := f.charge(context.WithoutCancel(ctx), call.From, -1); err != nil {
+		h.logCall(ctx, slog.LevelWarn, "sipconnect: giving a PIN charge back failed", call, start, slog.String("error", err.Error()))
+	}
 }
 
 // prompt answers an incoming call routed to the PIN menu.
@@ -320,26 +346,42 @@ func (h *Handler) PINHandler() http.Handler {
 
 // step answers the digits of attempt number attempt.
 func (f *pinFlow) step(ctx context.Context, w http.ResponseWriter, h *Handler, call Call, attempt int, start time.Time) {
-	n, err := f.failures(ctx, call.From)
-	if err != nil {
-		h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN failure count unavailable, asking the caller to try later", call, start,
+	pin := call.Digits
+	if pin == "" {
+		// Silence costs no charge, but a locked-out number is not asked
+		// again.
+		n, err := f.failures(ctx, call.From)
+		switch {
+		case err != nil:
+			h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN failure count unavailable, asking the caller to try later", call, start,
+				slog.String("outcome", "try-later"), slog.String("error", err.Error()))
+			h.write(w, f.answers[answerLater])
+		case n >= int64(f.cfg.LockoutFailures):
+			h.logCall(ctx, slog.LevelWarn, "sipconnect: caller locked out of the PIN menu", call, start, slog.String("outcome", "locked"))
+			h.write(w, f.answers[answerLocked])
+		default:
+			f.again(ctx, w, h, call, attempt, "silence", start)
+		}
+		return
+	}
+	// Charge the attempt before the lookup: parallel calls from one number
+	// each see the count that includes the others.
+	n, err := f.charge(ctx, call.From, 1)
+	switch {
+	case err != nil:
+		h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN attempts cannot be counted, asking the caller to try later", call, start,
 			slog.String("outcome", "try-later"), slog.String("error", err.Error()))
 		h.write(w, f.answers[answerLater])
 		return
-	}
-	if n >= int64(f.cfg.LockoutFailures) {
+	case n > int64(f.cfg.LockoutFailures):
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: caller locked out of the PIN menu", call, start, slog.String("outcome", "locked"))
 		h.write(w, f.answers[answerLocked])
-		return
-	}
-	pin := call.Digits
-	if pin == "" {
-		f.again(ctx, w, h, call, attempt, "silence", start)
 		return
 	}
 	target, err := f.resolve(ctx, pin, call)
 	switch {
 	case err == nil:
+		f.refund(ctx, h, call, start)
 		room, rerr := f.room(target)
 		if rerr != nil {
 			h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN target unusable, answering the fallback", call, start,
@@ -349,17 +391,14 @@ func (f *pinFlow) step(ctx context.Context, w http.ResponseWriter, h *Handler, c
 		}
 		h.bridge(ctx, w, call, start, room, target.Identity)
 	case errors.Is(err, ErrUnknownPIN):
-		locked, ferr := f.fail(ctx, call.From)
-		if ferr != nil {
-			h.logCall(ctx, slog.LevelWarn, "sipconnect: counting a wrong PIN failed", call, start, slog.String("error", ferr.Error()))
-		}
-		if locked {
+		if n >= int64(f.cfg.LockoutFailures) {
 			h.logCall(ctx, slog.LevelWarn, "sipconnect: wrong PIN; caller now locked out", call, start, slog.String("outcome", "locked"))
 			h.write(w, f.answers[answerLocked])
 			return
 		}
 		f.again(ctx, w, h, call, attempt, "wrong", start)
 	default:
+		f.refund(ctx, h, call, start)
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN lookup failed, asking the caller to try later", call, start,
 			slog.String("outcome", "try-later"), slog.String("error", err.Error()))
 		h.write(w, f.answers[answerLater])
@@ -376,6 +415,8 @@ func (f *pinFlow) resolve(ctx context.Context, pin string, call Call) (t PINTarg
 	if len(pin) > f.maxDigits || strings.Trim(pin, "0123456789") != "" {
 		return PINTarget{}, ErrUnknownPIN
 	}
+	ctx, cancel := context.WithTimeout(ctx, f.cfg.ResolveTimeout)
+	defer cancel()
 	return f.cfg.Resolver.ResolvePIN(ctx, pin, call)
 }
 

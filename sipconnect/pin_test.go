@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -301,8 +303,71 @@ func TestPINStoreDownAsksToTryLater(t *testing.T) {
 type downStore struct{ store.Store }
 
 func (downStore) Get(context.Context, string) ([]byte, error) { return nil, store.ErrUnavailable }
-func (downStore) Incr(context.Context, string, time.Duration) (int64, error) {
+func (downStore) IncrBy(context.Context, string, int64, time.Duration) (int64, error) {
 	return 0, store.ErrUnavailable
+}
+
+// TestPINLockoutHoldsUnderParallelCalls sends many signed PIN steps from
+// one number at once, with a resolver slow enough that they overlap: no
+// more PINs are looked up than the lockout allows.
+func TestPINLockoutHoldsUnderParallelCalls(t *testing.T) {
+	var lookups atomic.Int32
+	p := newPINServer(t, func(cfg *sipconnect.HandlerConfig) {
+		cfg.PIN.Resolver = sipconnect.PINResolverFunc(func(context.Context, string, sipconnect.Call) (sipconnect.PINTarget, error) {
+			lookups.Add(1)
+			time.Sleep(20 * time.Millisecond)
+			return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
+		})
+	}) // 5 wrong PINs an hour
+	var wg sync.WaitGroup
+	for i := range 60 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			form := callForm("CallSid", fmt.Sprintf("CA%032d", i), "Digits", fmt.Sprintf("%010d", i))
+			status, _ := p.send(t, http.MethodPost, p.srv.URL+"/hooks/pin?attempt=1", form)
+			assert.Equal(t, 200, status)
+		}()
+	}
+	wg.Wait()
+	assert.LessOrEqual(t, lookups.Load(), int32(5), "PINs looked up from one number")
+}
+
+// TestPINLockoutFailsClosed: when the store can be read but not counted in
+// (a Redis replica during a failover), no PIN is looked up.
+func TestPINLockoutFailsClosed(t *testing.T) {
+	var lookups atomic.Int32
+	p := newPINServer(t, func(cfg *sipconnect.HandlerConfig) {
+		cfg.PIN.Store = readOnlyStore{store.NewMemory()}
+		cfg.PIN.Resolver = sipconnect.PINResolverFunc(func(context.Context, string, sipconnect.Call) (sipconnect.PINTarget, error) {
+			lookups.Add(1)
+			return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
+		})
+	})
+	for range 10 {
+		a := p.enter(t, http.MethodPost, p.srv.URL+"/hooks/pin?attempt=1", callForm(), "1234567890")
+		assert.Equal(t, []string{"Sorry, we cannot check your PIN right now. Please try again later. Goodbye."}, a.Say)
+	}
+	assert.Zero(t, lookups.Load())
+}
+
+// readOnlyStore answers reads but refuses to count.
+type readOnlyStore struct{ store.Store }
+
+func (readOnlyStore) IncrBy(context.Context, string, int64, time.Duration) (int64, error) {
+	return 0, fmt.Errorf("%w: READONLY", store.ErrUnavailable)
+}
+
+// TestPINRightPINGivesItsChargeBack: a caller who dials in many times with
+// a right PIN, from a number shared by many people (an office), is never
+// locked out.
+func TestPINRightPINGivesItsChargeBack(t *testing.T) {
+	p := newPINServer(t, nil) // 5 wrong PINs an hour
+	pin := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	for range 20 {
+		a := p.enter(t, http.MethodPost, p.srv.URL+"/hooks/pin?attempt=1", callForm(), pin)
+		require.NotNil(t, a.Dial)
+	}
 }
 
 func TestPINResolverErrorsAndRoutes(t *testing.T) {

@@ -64,11 +64,11 @@ func ExampleWithClock() {
 	s := store.NewMemory(store.WithClock(clock.Now))
 
 	for range 3 {
-		n, _ := s.Incr(ctx, "fails:+15550100", 15*time.Minute)
+		n, _ := s.IncrBy(ctx, "fails:+15550100", 1, 15*time.Minute)
 		fmt.Println("failures:", n, "locked out:", n >= 3)
 	}
 	clock.Advance(15 * time.Minute)
-	n, _ := s.Incr(ctx, "fails:+15550100", 15*time.Minute)
+	n, _ := s.IncrBy(ctx, "fails:+15550100", 1, 15*time.Minute)
 	fmt.Println("after the window:", n)
 	// Output:
 	// failures: 1 locked out: false

@@ -165,8 +165,8 @@ func (m *Memory) Delete(ctx context.Context, key string) (bool, error) {
 	return true, nil
 }
 
-// Incr implements [Store.Incr].
-func (m *Memory) Incr(ctx context.Context, key string, window time.Duration) (int64, error) {
+// IncrBy implements [Store.IncrBy].
+func (m *Memory) IncrBy(ctx context.Context, key string, delta int64, window time.Duration) (int64, error) {
 	if err := check(ctx, key, nil); err != nil {
 		return 0, err
 	}
@@ -174,7 +174,8 @@ func (m *Memory) Incr(ctx context.Context, key string, window time.Duration) (in
 	defer m.mu.Unlock()
 	now := m.now()
 	e := m.lookup(key, now)
-	if e == nil {
+	created := e == nil
+	if created {
 		if err := m.grow(1, now); err != nil {
 			return 0, err
 		}
@@ -191,12 +192,12 @@ func (m *Memory) Incr(ctx context.Context, key string, window time.Duration) (in
 			return 0, fmt.Errorf("%w: the value is not a decimal integer", ErrWrongType)
 		}
 	}
-	if n == math.MaxInt64 {
+	if delta > 0 && n > math.MaxInt64-delta || delta < 0 && n < math.MinInt64-delta {
 		return 0, errors.New("store: increment would overflow")
 	}
-	n++
+	n += delta
 	e.value = strconv.AppendInt(e.value[:0], n, 10)
-	if n == 1 {
+	if created {
 		m.expire(e, now, window)
 	}
 	return n, nil

@@ -52,7 +52,7 @@ func TestMemoryBound(t *testing.T) {
 	}
 	_, err := m.SetNX(ctx, "more", nil, 0)
 	full("SetNX", err)
-	_, err = m.Incr(ctx, "count", 0)
+	_, err = m.IncrBy(ctx, "count", 1, 0)
 	full("Incr", err)
 	full("HSet", m.HSet(ctx, "hash", "f", nil, 0))
 	full("PushCapped", m.PushCapped(ctx, "list", nil, 3, 0))
@@ -118,7 +118,7 @@ func TestMemorySweep(t *testing.T) {
 			case 0:
 				_, err = m.SetNX(ctx, key, []byte("1"), time.Minute)
 			case 1:
-				_, err = m.Incr(ctx, key, time.Minute)
+				_, err = m.IncrBy(ctx, key, 1, time.Minute)
 			case 2:
 				err = m.HSet(ctx, key, "f", []byte("1"), time.Minute)
 			case 3:

@@ -19,7 +19,7 @@
 // A key is 1 to [MaxKeyLen] bytes, as is a hash field; a value is at most
 // [MaxValueLen] bytes (it may be empty). Keys, fields and values are opaque
 // bytes; an implementation may add a prefix of its own to keys. Each key
-// holds one kind of value: a plain value (SetNX, Incr), a hash (HSet) or a
+// holds one kind of value: a plain value (SetNX, IncrBy), a hash (HSet) or a
 // list (PushCapped); using a key of one kind with an operation of another is
 // an error that matches [ErrWrongType].
 //
@@ -63,7 +63,7 @@ var (
 	ErrUnavailable = errors.New("store: unavailable")
 	// ErrWrongType means the key holds a value of another kind than the
 	// operation works on (a hash given to Get, a plain value given to HSet),
-	// or Incr found a value that is not a decimal integer.
+	// or IncrBy found a value that is not a decimal integer.
 	ErrWrongType = errors.New("store: key holds the wrong kind of value")
 	// ErrInvalid means an argument is out of bounds: an empty or too long key
 	// or field, a too long value, a list cap below 1.
@@ -84,7 +84,7 @@ type Store interface {
 
 	// Get returns the plain value under key, or an error matching
 	// [ErrNotFound] when the key is absent or expired. A counter made by
-	// Incr reads as its decimal value ("3"). Used to resolve a PIN and to
+	// IncrBy reads as its decimal value ("3"). Used to resolve a PIN and to
 	// read a caller's failure count. Redis: GET.
 	Get(ctx context.Context, key string) ([]byte, error)
 
@@ -96,13 +96,15 @@ type Store interface {
 	// Redis: DEL.
 	Delete(ctx context.Context, key string) (existed bool, err error)
 
-	// Incr adds one to the counter under key and returns the new count. A
-	// new counter (the key absent or expired) starts at 1 and expires window
-	// after this first increment; later increments do not move its expiry: a
-	// fixed window. Used to count failed PIN attempts per caller number for
-	// the lockout. Redis: INCR, then PEXPIRE when the count is 1, in one Lua
-	// script.
-	Incr(ctx context.Context, key string, window time.Duration) (int64, error)
+	// IncrBy adds delta (which may be negative) to the counter under key
+	// and returns the new count. A new counter (the key absent or expired)
+	// starts at 0 and expires window after the increment that created it;
+	// later increments do not move its expiry: a fixed window. Used to count
+	// PIN attempts per caller number for the lockout: each attempt is
+	// charged before the PIN is looked up, so that parallel calls cannot all
+	// pass the check, and a right PIN gives its charge back. Redis: INCRBY,
+	// then PEXPIRE when the key was new, in one Lua script.
+	IncrBy(ctx context.Context, key string, delta int64, window time.Duration) (int64, error)
 
 	// HSet sets field of the hash under key to value, creating the hash if
 	// needed, and in the same atomic step makes the whole key expire ttl

@@ -13,7 +13,7 @@
 //	SetNX       SET key value PX ttl NX   (SETNX when ttl ≤ 0)
 //	Get         GET
 //	Delete      DEL
-//	Incr        INCR, then PEXPIRE when the count is 1         (Lua)
+//	IncrBy      INCRBY, then PEXPIRE when the key was new      (Lua)
 //	HSet        HSET, then PEXPIRE, or PERSIST when ttl ≤ 0    (Lua)
 //	HDel        HDEL
 //	HGetAll     HGETALL
@@ -98,8 +98,9 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 // is the key; a ttl or window of 0 ms means no expiry.
 var (
 	incrScript = redis.NewScript(`
-local n = redis.call('INCR', KEYS[1])
-if n == 1 and tonumber(ARGV[1]) > 0 then
+local new = redis.call('EXISTS', KEYS[1]) == 0
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if new and tonumber(ARGV[1]) > 0 then
 	redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
 return n`)
@@ -156,13 +157,14 @@ func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 	})
 }
 
-// Incr implements store.Store.Incr with INCR and PEXPIRE in a Lua script.
-func (s *Store) Incr(ctx context.Context, key string, window time.Duration) (int64, error) {
+// IncrBy implements store.Store.IncrBy with INCRBY and PEXPIRE in a Lua
+// script.
+func (s *Store) IncrBy(ctx context.Context, key string, delta int64, window time.Duration) (int64, error) {
 	if err := checkKey(key); err != nil {
 		return 0, err
 	}
 	return do(ctx, s.timeout, func(ctx context.Context) (int64, error) {
-		return incrScript.Run(ctx, s.client, []string{s.prefix + key}, millis(window)).Int64()
+		return incrScript.Run(ctx, s.client, []string{s.prefix + key}, millis(window), delta).Int64()
 	})
 }
 

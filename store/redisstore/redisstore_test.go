@@ -108,13 +108,13 @@ func TestCommands(t *testing.T) {
 	}
 	near("v", 90*time.Second)
 
-	if _, err := s.Incr(ctx, "c", time.Minute); err != nil {
+	if _, err := s.IncrBy(ctx, "c", 1, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	if err := client.PExpire(ctx, prefix+"c", 30*time.Second).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Incr(ctx, "c", time.Minute); err != nil {
+	if _, err := s.IncrBy(ctx, "c", 1, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	near("c", 30*time.Second) // the second Incr left the expiry alone
@@ -151,7 +151,7 @@ func TestDefaultTimeout(t *testing.T) {
 	s := redisstore.New(client, redisstore.WithPrefix(testPrefix(t, client)))
 	ctx := t.Context()
 	for range 100 {
-		if _, err := s.Incr(ctx, "c", time.Minute); err != nil {
+		if _, err := s.IncrBy(ctx, "c", 1, time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -170,7 +170,7 @@ func callAll(ctx context.Context, s store.Store) map[string]struct {
 		"SetNX":      func() error { _, err := s.SetNX(ctx, "k", []byte("v"), time.Minute); return err },
 		"Get":        func() error { _, err := s.Get(ctx, "k"); return err },
 		"Delete":     func() error { _, err := s.Delete(ctx, "k"); return err },
-		"Incr":       func() error { _, err := s.Incr(ctx, "c", time.Minute); return err },
+		"Incr":       func() error { _, err := s.IncrBy(ctx, "c", 1, time.Minute); return err },
 		"HSet":       func() error { return s.HSet(ctx, "h", "f", []byte("v"), time.Minute) },
 		"HDel":       func() error { _, err := s.HDel(ctx, "h", "f"); return err },
 		"HGetAll":    func() error { _, err := s.HGetAll(ctx, "h"); return err },
@@ -292,7 +292,7 @@ func TestServerStops(t *testing.T) {
 	t.Cleanup(func() { client.Close() })
 	s := redisstore.New(client, redisstore.WithPrefix(prefix))
 	ctx := t.Context()
-	if _, err := s.Incr(ctx, "c", time.Minute); err != nil {
+	if _, err := s.IncrBy(ctx, "c", 1, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 
@@ -310,7 +310,7 @@ func TestServerStops(t *testing.T) {
 	var n int64
 	var err error
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if n, err = s.Incr(ctx, "c", time.Minute); err == nil {
+		if n, err = s.IncrBy(ctx, "c", 1, time.Minute); err == nil {
 			break
 		}
 	}

@@ -57,6 +57,7 @@ func Run(t *testing.T, newEnv func(t *testing.T) Env) {
 		{"Incr", testIncr},
 		{"IncrWindow", testIncrWindow},
 		{"IncrValues", testIncrValues},
+		{"IncrByDelta", testIncrByDelta},
 		{"IncrAtomic", testIncrAtomic},
 		{"Hash", testHash},
 		{"HashExpiry", testHashExpiry},
@@ -151,7 +152,7 @@ func testNoExpiry(t *testing.T, env Env) {
 		key := fmt.Sprintf("ttl%d", ttl)
 		_, err := s.SetNX(ctx, key, []byte("v"), ttl)
 		must(t, err)
-		_, err = s.Incr(ctx, key+"-count", ttl)
+		_, err = s.IncrBy(ctx, key+"-count", 1, ttl)
 		must(t, err)
 		must(t, s.HSet(ctx, key+"-hash", "f", []byte("v"), ttl))
 		must(t, s.PushCapped(ctx, key+"-list", []byte("v"), 5, ttl))
@@ -167,7 +168,7 @@ func testNoExpiry(t *testing.T, env Env) {
 		key := fmt.Sprintf("ttl%d", ttl)
 		_, err := s.Get(ctx, key)
 		check(t, err == nil, "ttl %v: Get: %v", ttl, err)
-		n, err := s.Incr(ctx, key+"-count", ttl)
+		n, err := s.IncrBy(ctx, key+"-count", 1, ttl)
 		must(t, err)
 		check(t, n == 2, "ttl %v: the counter restarted: %d", ttl, n)
 		fields, err := s.HGetAll(ctx, key+"-hash")
@@ -223,7 +224,7 @@ func testDelete(t *testing.T, env Env) {
 	ctx, s := t.Context(), env.Store
 	_, err := s.SetNX(ctx, "v", []byte("x"), 10*unit)
 	must(t, err)
-	_, err = s.Incr(ctx, "c", 10*unit)
+	_, err = s.IncrBy(ctx, "c", 1, 10*unit)
 	must(t, err)
 	must(t, s.HSet(ctx, "h", "f", []byte("x"), 10*unit))
 	must(t, s.PushCapped(ctx, "l", []byte("x"), 3, 10*unit))
@@ -245,7 +246,7 @@ func testDelete(t *testing.T, env Env) {
 func testIncr(t *testing.T, env Env) {
 	ctx, s := t.Context(), env.Store
 	for want := int64(1); want <= 3; want++ {
-		n, err := s.Incr(ctx, "c", 10*unit)
+		n, err := s.IncrBy(ctx, "c", 1, 10*unit)
 		must(t, err)
 		check(t, n == want, "Incr = %d, want %d", n, want)
 	}
@@ -255,24 +256,24 @@ func testIncr(t *testing.T, env Env) {
 	existed, err := s.Delete(ctx, "c")
 	must(t, err)
 	check(t, existed, "Delete of a counter reported it absent")
-	n, err := s.Incr(ctx, "c", 10*unit)
+	n, err := s.IncrBy(ctx, "c", 1, 10*unit)
 	must(t, err)
 	check(t, n == 1, "Incr after Delete = %d, want 1", n)
 }
 
 func testIncrWindow(t *testing.T, env Env) {
 	ctx, s := t.Context(), env.Store
-	n, err := s.Incr(ctx, "c", 3*unit)
+	n, err := s.IncrBy(ctx, "c", 1, 3*unit)
 	must(t, err)
 	check(t, n == 1, "first Incr = %d", n)
 	env.Wait(unit)
-	n, err = s.Incr(ctx, "c", 3*unit)
+	n, err = s.IncrBy(ctx, "c", 1, 3*unit)
 	must(t, err)
 	check(t, n == 2, "Incr within the window = %d, want 2", n)
 	// The window is fixed: the second Incr did not move the expiry, so
 	// 3.5 units after the first the counter starts again.
 	env.Wait(5 * unit / 2)
-	n, err = s.Incr(ctx, "c", 3*unit)
+	n, err = s.IncrBy(ctx, "c", 1, 3*unit)
 	must(t, err)
 	check(t, n == 1, "Incr after the window = %d, want 1 (a later Incr moved the expiry?)", n)
 	_, err = s.Get(ctx, "c")
@@ -288,7 +289,7 @@ func testIncrValues(t *testing.T, env Env) {
 		key := "c" + tc.value
 		_, err := s.SetNX(ctx, key, []byte(tc.value), 10*unit)
 		must(t, err)
-		n, err := s.Incr(ctx, key, 10*unit)
+		n, err := s.IncrBy(ctx, key, 1, 10*unit)
 		must(t, err)
 		check(t, n == tc.want, "Incr of %q = %d, want %d", tc.value, n, tc.want)
 	}
@@ -296,7 +297,7 @@ func testIncrValues(t *testing.T, env Env) {
 		key := "bad" + v
 		_, err := s.SetNX(ctx, key, []byte(v), 10*unit)
 		must(t, err)
-		_, err = s.Incr(ctx, key, 10*unit)
+		_, err = s.IncrBy(ctx, key, 1, 10*unit)
 		check(t, errors.Is(err, store.ErrWrongType), "Incr of %q: err = %v, want ErrWrongType", v, err)
 		got, err := s.Get(ctx, key)
 		must(t, err)
@@ -304,9 +305,37 @@ func testIncrValues(t *testing.T, env Env) {
 	}
 	_, err := s.SetNX(ctx, "max", []byte("9223372036854775807"), 10*unit)
 	must(t, err)
-	_, err = s.Incr(ctx, "max", 10*unit)
+	_, err = s.IncrBy(ctx, "max", 1, 10*unit)
 	check(t, err != nil && !errors.Is(err, store.ErrUnavailable) && !errors.Is(err, store.ErrNotFound),
 		"Incr past the largest int64: err = %v, want an overflow error", err)
+}
+
+func testIncrByDelta(t *testing.T, env Env) {
+	ctx, s := t.Context(), env.Store
+	// A new counter starts at 0 and takes the delta, whatever its sign.
+	n, err := s.IncrBy(ctx, "charge", 3, 3*unit)
+	must(t, err)
+	check(t, n == 3, "IncrBy 3 on a new counter = %d", n)
+	n, err = s.IncrBy(ctx, "charge", -1, 3*unit)
+	must(t, err)
+	check(t, n == 2, "IncrBy -1 = %d, want 2", n)
+	n, err = s.IncrBy(ctx, "refund", -1, 3*unit)
+	must(t, err)
+	check(t, n == -1, "IncrBy -1 on a new counter = %d, want -1", n)
+	got, err := s.Get(ctx, "charge")
+	must(t, err)
+	equalBytes(t, got, "2")
+	// The window runs from the increment that created the counter: a later
+	// increment with a longer window does not move it.
+	_, err = s.IncrBy(ctx, "charge", -1, 100*unit)
+	must(t, err)
+	env.Wait(4 * unit)
+	_, err = s.Get(ctx, "charge")
+	check(t, errors.Is(err, store.ErrNotFound), "a counter past its window: err = %v, want ErrNotFound", err)
+	_, err = s.SetNX(ctx, "big", []byte("-9223372036854775808"), 10*unit)
+	must(t, err)
+	_, err = s.IncrBy(ctx, "big", -1, 10*unit)
+	check(t, err != nil && !errors.Is(err, store.ErrUnavailable), "IncrBy below the smallest int64: err = %v, want an overflow error", err)
 }
 
 func testIncrAtomic(t *testing.T, env Env) {
@@ -316,7 +345,7 @@ func testIncrAtomic(t *testing.T, env Env) {
 	var mu sync.Mutex
 	parallel(t, goroutines, func(int) error {
 		for range each {
-			n, err := s.Incr(ctx, "c", 10*unit)
+			n, err := s.IncrBy(ctx, "c", 1, 10*unit)
 			if err != nil {
 				return err
 			}
@@ -519,7 +548,7 @@ func testWrongType(t *testing.T, env Env) {
 	for _, key := range []string{"hash", "list"} {
 		_, err = s.Get(ctx, key)
 		wrong("Get of a "+key, err)
-		_, err = s.Incr(ctx, key, 10*unit)
+		_, err = s.IncrBy(ctx, key, 1, 10*unit)
 		wrong("Incr of a "+key, err)
 	}
 	for _, key := range []string{"value", "list"} {
@@ -562,7 +591,7 @@ func testInvalid(t *testing.T, env Env) {
 		invalid("Get, "+what, err)
 		_, err = s.Delete(ctx, key)
 		invalid("Delete, "+what, err)
-		_, err = s.Incr(ctx, key, unit)
+		_, err = s.IncrBy(ctx, key, 1, unit)
 		invalid("Incr, "+what, err)
 		invalid("HSet, "+what, s.HSet(ctx, key, "f", nil, unit))
 		_, err = s.HDel(ctx, key, "f")
@@ -646,7 +675,7 @@ func testCanceled(t *testing.T, env Env) {
 		unavailable("Get", err)
 		_, err = s.Delete(ctx, "k")
 		unavailable("Delete", err)
-		_, err = s.Incr(ctx, "c", 10*unit)
+		_, err = s.IncrBy(ctx, "c", 1, 10*unit)
 		unavailable("Incr", err)
 		unavailable("HSet", s.HSet(ctx, "h", "f", []byte("v"), 10*unit))
 		_, err = s.HDel(ctx, "h", "f")
