@@ -92,15 +92,19 @@ type RosterConfig struct {
 	// DefaultRecentCalls by default, for RecentTTL (DefaultRecentTTL).
 	RecentCalls int
 	RecentTTL   time.Duration
-	// TTL is how long a room's list of phone participants is kept after
-	// its last change, DefaultRosterTTL by default: a leave that never
-	// arrives does not keep a caller listed for ever.
+	// TTL is how long a participant is listed after their join when their
+	// leave never arrives, DefaultRosterTTL by default: a lost webhook does
+	// not keep a caller listed for ever (nor does a call longer than TTL
+	// stay listed).
 	TTL time.Duration
+	// Clock is the roster's clock, for TTL and RecentTTL; time.Now by
+	// default.
+	Clock func() time.Time
 	// Timeout bounds each store call, DefaultRosterTimeout by default.
 	Timeout time.Duration
 	// OnJoin and OnLeave, when set, are told of each phone participant who
-	// joins or leaves, once, on the instance that recorded it: push them
-	// to your UI.
+	// joins or leaves, once across every instance sharing the store, on the
+	// instance that recorded it: push them to your UI.
 	OnJoin  func(ctx context.Context, p PhoneParticipant)
 	OnLeave func(ctx context.Context, c EndedCall)
 	// Logger, slog.Default() if nil. Lines carry masked numbers only.
@@ -132,6 +136,9 @@ func NewRoster(cfg RosterConfig) (*Roster, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
 	}
 	return &Roster{cfg: cfg}, nil
 }
@@ -194,9 +201,19 @@ func (r *Roster) participant(ctx context.Context, roomID, peerID, userID string,
 	return p
 }
 
+// stored is a roster entry as kept in the store: the participant or ended
+// call, and when the roster wrote it (by its own clock), so that entries
+// whose leave never arrived stop being listed after TTL.
+type stored[T any] struct {
+	Value T         `json:"v"`
+	Seen  time.Time `json:"seen"`
+}
+
 // Join records a phone participant's join. A join whose leave was already
-// recorded is ignored. It returns an error wrapping ErrRosterUnavailable
-// when the store cannot answer, so that the webhook is retried.
+// recorded is ignored. Every step is idempotent, so a join delivered again
+// (a retry, another instance) changes nothing, and OnJoin is called once.
+// It returns an error wrapping ErrRosterUnavailable when the store cannot
+// answer, so that the webhook is retried.
 func (r *Roster) Join(ctx context.Context, j PhoneJoin) error {
 	if j.RoomID == "" || j.PeerID == "" {
 		return errors.New("sipconnect: a join needs a room id and a peer id")
@@ -206,24 +223,27 @@ func (r *Roster) Join(ctx context.Context, j PhoneJoin) error {
 		return err
 	}
 	p := r.participant(ctx, j.RoomID, j.PeerID, j.UserID, j.JoinedAt)
-	v, err := json.Marshal(p)
+	v, err := json.Marshal(stored[PhoneParticipant]{p, r.cfg.Clock()})
 	if err != nil {
 		return err
 	}
-	sctx, cancel := r.ctx(ctx)
-	err = r.cfg.Store.HSet(sctx, phonesKey(j.RoomID), j.PeerID, v, r.cfg.TTL)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrRosterUnavailable, err)
+	if err := r.do(ctx, func(ctx context.Context) error {
+		return r.cfg.Store.HSet(ctx, phonesKey(j.RoomID), j.PeerID, v, r.cfg.TTL)
+	}); err != nil {
+		return err
 	}
 	// The leave may have been recorded between the check and the write:
 	// then this join takes itself out again.
 	if left, err = r.left(ctx, j.RoomID, j.PeerID); err != nil || left {
 		if left {
-			sctx, cancel := r.ctx(ctx)
-			_, err = r.cfg.Store.HDel(sctx, phonesKey(j.RoomID), j.PeerID)
-			cancel()
+			err = r.do(ctx, func(ctx context.Context) error {
+				_, err := r.cfg.Store.HDel(ctx, phonesKey(j.RoomID), j.PeerID)
+				return err
+			})
 		}
+		return err
+	}
+	if first, err := r.once(ctx, "joined", j.RoomID, j.PeerID); err != nil || !first {
 		return err
 	}
 	r.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "sipconnect: phone participant joined",
@@ -232,6 +252,28 @@ func (r *Roster) Join(ctx context.Context, j PhoneJoin) error {
 		r.cfg.OnJoin(ctx, p)
 	}
 	return nil
+}
+
+// do runs one store call with the roster's timeout, wrapping its error.
+func (r *Roster) do(ctx context.Context, f func(context.Context) error) error {
+	sctx, cancel := r.ctx(ctx)
+	defer cancel()
+	if err := f(sctx); err != nil {
+		return fmt.Errorf("%w: %w", ErrRosterUnavailable, err)
+	}
+	return nil
+}
+
+// once reports whether this is the first time the roster tells of what
+// (a join or leave) for the peer, claiming it in the store.
+func (r *Roster) once(ctx context.Context, what, roomID, peerID string) (bool, error) {
+	var first bool
+	err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		first, err = r.cfg.Store.SetNX(ctx, "sipconnect:"+what+":"+roomID+"\x00"+peerID, []byte{1}, r.cfg.RecentTTL)
+		return err
+	})
+	return first, err
 }
 
 // left reports whether the peer's leave was recorded.
@@ -248,44 +290,43 @@ func (r *Roster) left(ctx context.Context, roomID, peerID string) (bool, error) 
 	return false, fmt.Errorf("%w: %w", ErrRosterUnavailable, err)
 }
 
-// Leave records a phone participant's leave, once however many times it
-// arrives and on whichever instance: it takes the participant out of the
-// room's list and adds the ended call to the room's recent calls.
+// Leave records a phone participant's leave: it takes the participant out
+// of the room's list and adds the ended call to the room's recent calls.
+// Every step is idempotent, so a leave delivered again (a retry after a
+// failure half-way, another instance) records the call once, and OnLeave
+// is called once.
 func (r *Roster) Leave(ctx context.Context, l PhoneLeave) error {
 	if l.RoomID == "" || l.PeerID == "" {
 		return errors.New("sipconnect: a leave needs a room id and a peer id")
 	}
-	sctx, cancel := r.ctx(ctx)
-	first, err := r.cfg.Store.SetNX(sctx, leftKey(l.RoomID, l.PeerID), []byte{1}, r.cfg.RecentTTL)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrRosterUnavailable, err)
+	// The mark goes first, so that a join processed from here on does not
+	// list the peer again.
+	if err := r.do(ctx, func(ctx context.Context) error {
+		_, err := r.cfg.Store.SetNX(ctx, leftKey(l.RoomID, l.PeerID), []byte{1}, r.cfg.RecentTTL)
+		return err
+	}); err != nil {
+		return err
 	}
-	sctx, cancel = r.ctx(ctx)
-	_, err = r.cfg.Store.HDel(sctx, phonesKey(l.RoomID), l.PeerID)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrRosterUnavailable, err)
-	}
-	if !first {
-		return nil
+	if err := r.do(ctx, func(ctx context.Context) error {
+		_, err := r.cfg.Store.HDel(ctx, phonesKey(l.RoomID), l.PeerID)
+		return err
+	}); err != nil {
+		return err
 	}
 	ended := EndedCall{PhoneParticipant: r.participant(ctx, l.RoomID, l.PeerID, l.UserID, l.JoinedAt),
 		LeftAt: l.LeftAt, Duration: l.Duration, Reason: l.Reason}
-	v, err := json.Marshal(ended)
+	v, err := json.Marshal(stored[EndedCall]{ended, r.cfg.Clock()})
 	if err != nil {
 		return err
 	}
-	sctx, cancel = r.ctx(ctx)
-	err = r.cfg.Store.PushCapped(sctx, recentKey(l.RoomID), v, r.cfg.RecentCalls, r.cfg.RecentTTL)
-	cancel()
-	if err != nil {
-		// The leave is claimed: give the claim back so that a retry
-		// records the ended call.
-		dctx, dcancel := r.ctx(context.WithoutCancel(ctx))
-		_, _ = r.cfg.Store.Delete(dctx, leftKey(l.RoomID, l.PeerID))
-		dcancel()
-		return fmt.Errorf("%w: %w", ErrRosterUnavailable, err)
+	// One field per peer: writing it again records nothing twice.
+	if err := r.do(ctx, func(ctx context.Context) error {
+		return r.cfg.Store.HSet(ctx, recentKey(l.RoomID), l.PeerID, v, r.cfg.RecentTTL)
+	}); err != nil {
+		return err
+	}
+	if first, err := r.once(ctx, "notified-left", l.RoomID, l.PeerID); err != nil || !first {
+		return err
 	}
 	r.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "sipconnect: phone participant left",
 		slog.String("room_id", l.RoomID), slog.String("peer_id", l.PeerID), slog.String("from", ended.From),
@@ -296,21 +337,41 @@ func (r *Roster) Leave(ctx context.Context, l PhoneLeave) error {
 	return nil
 }
 
-// Phones returns the phone participants of a room now, in the order they
-// joined.
-func (r *Roster) Phones(ctx context.Context, roomID string) ([]PhoneParticipant, error) {
-	sctx, cancel := r.ctx(ctx)
-	all, err := r.cfg.Store.HGetAll(sctx, phonesKey(roomID))
-	cancel()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrRosterUnavailable, err)
+// entries reads a hash of stored entries, dropping (and deleting) those
+// older than ttl.
+func entries[T any](ctx context.Context, r *Roster, key string, ttl time.Duration) ([]T, error) {
+	var all map[string][]byte
+	if err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		all, err = r.cfg.Store.HGetAll(ctx, key)
+		return err
+	}); err != nil {
+		return nil, err
 	}
-	out := make([]PhoneParticipant, 0, len(all))
-	for _, v := range all {
-		var p PhoneParticipant
-		if json.Unmarshal(v, &p) == nil {
-			out = append(out, p)
+	now := r.cfg.Clock()
+	out := make([]T, 0, len(all))
+	for field, v := range all {
+		var e stored[T]
+		if json.Unmarshal(v, &e) != nil {
+			continue
 		}
+		if now.Sub(e.Seen) > ttl {
+			// A participant whose leave never arrived, or an old call.
+			_ = r.do(ctx, func(ctx context.Context) error { _, err := r.cfg.Store.HDel(ctx, key, field); return err })
+			continue
+		}
+		out = append(out, e.Value)
+	}
+	return out, nil
+}
+
+// Phones returns the phone participants of a room now, in the order they
+// joined. A participant whose leave never arrived is dropped TTL after the
+// join.
+func (r *Roster) Phones(ctx context.Context, roomID string) ([]PhoneParticipant, error) {
+	out, err := entries[PhoneParticipant](ctx, r, phonesKey(roomID), r.cfg.TTL)
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b PhoneParticipant) int {
 		if c := a.JoinedAt.Compare(b.JoinedAt); c != 0 {
@@ -321,22 +382,20 @@ func (r *Roster) Phones(ctx context.Context, roomID string) ([]PhoneParticipant,
 	return out, nil
 }
 
-// Recent returns the calls of a room that ended recently, newest first.
+// Recent returns the calls of a room that ended within RecentTTL, newest
+// first, at most RecentCalls of them.
 func (r *Roster) Recent(ctx context.Context, roomID string) ([]EndedCall, error) {
-	sctx, cancel := r.ctx(ctx)
-	all, err := r.cfg.Store.Range(sctx, recentKey(roomID))
-	cancel()
+	out, err := entries[EndedCall](ctx, r, recentKey(roomID), r.cfg.RecentTTL)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrRosterUnavailable, err)
+		return nil, err
 	}
-	out := make([]EndedCall, 0, len(all))
-	for _, v := range all {
-		var c EndedCall
-		if json.Unmarshal(v, &c) == nil {
-			out = append(out, c)
+	slices.SortFunc(out, func(a, b EndedCall) int {
+		if c := b.LeftAt.Compare(a.LeftAt); c != 0 {
+			return c
 		}
-	}
-	return out, nil
+		return strings.Compare(a.PeerID, b.PeerID)
+	})
+	return out[:min(len(out), r.cfg.RecentCalls)], nil
 }
 
 // HangUp ends a phone participant's call by removing its peer from the room

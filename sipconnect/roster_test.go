@@ -225,3 +225,103 @@ func (hangingStore) HDel(ctx context.Context, _, _ string) (bool, error) { retur
 func (hangingStore) HGetAll(ctx context.Context, _ string) (map[string][]byte, error) {
 	return nil, wait(ctx)
 }
+
+// flakyStore fails the first call of the named method, after applying it
+// when applied is set (a reply lost after the write landed).
+type flakyStore struct {
+	store.Store
+	method  string
+	applied bool
+	failed  atomic.Bool
+}
+
+func (f *flakyStore) fail(method string) bool {
+	return method == f.method && f.failed.CompareAndSwap(false, true)
+}
+
+func (f *flakyStore) HDel(ctx context.Context, key, field string) (bool, error) {
+	if f.fail("HDel") {
+		if f.applied {
+			_, _ = f.Store.HDel(ctx, key, field)
+		}
+		return false, store.ErrUnavailable
+	}
+	return f.Store.HDel(ctx, key, field)
+}
+
+func (f *flakyStore) HSet(ctx context.Context, key, field string, value []byte, ttl time.Duration) error {
+	if strings.HasPrefix(key, "sipconnect:ended:") && f.fail("HSet") {
+		if f.applied {
+			_ = f.Store.HSet(ctx, key, field, value, ttl)
+		}
+		return store.ErrUnavailable
+	}
+	return f.Store.HSet(ctx, key, field, value, ttl)
+}
+
+// TestRosterLeaveRetriedAfterAFailure: a leave whose handling fails half-way
+// (the store down, or its answer lost after the write) is recorded exactly
+// once when 100ms delivers it again, and OnLeave is told once.
+func TestRosterLeaveRetriedAfterAFailure(t *testing.T) {
+	for _, tc := range []struct {
+		method  string
+		applied bool
+	}{{"HDel", false}, {"HDel", true}, {"HSet", false}, {"HSet", true}} {
+		t.Run(fmt.Sprintf("%s-applied=%t", tc.method, tc.applied), func(t *testing.T) {
+			s := &flakyStore{Store: store.NewMemory(), method: tc.method, applied: tc.applied}
+			var left atomic.Int32
+			roster, _ := newRoster(t, s, func(c *sipconnect.RosterConfig) {
+				c.OnLeave = func(context.Context, sipconnect.EndedCall) { left.Add(1) }
+			})
+			ctx := context.Background()
+			require.NoError(t, roster.Join(ctx, sipconnect.PhoneJoin{RoomID: "r", PeerID: "p", JoinedAt: t0}))
+			leave := sipconnect.PhoneLeave{RoomID: "r", PeerID: "p", LeftAt: t0.Add(time.Minute), Duration: time.Minute}
+			assert.ErrorIs(t, roster.Leave(ctx, leave), sipconnect.ErrRosterUnavailable, "the first delivery fails: 503")
+			require.NoError(t, roster.Leave(ctx, leave), "100ms delivers it again")
+			phones, err := roster.Phones(ctx, "r")
+			require.NoError(t, err)
+			assert.Empty(t, phones)
+			recent, err := roster.Recent(ctx, "r")
+			require.NoError(t, err)
+			assert.Len(t, recent, 1, "the ended call recorded once")
+			assert.EqualValues(t, 1, left.Load(), "OnLeave told once")
+		})
+	}
+}
+
+func TestRosterDuplicateJoinTellsOnce(t *testing.T) {
+	shared := store.NewMemory()
+	var joined atomic.Int32
+	onJoin := func(c *sipconnect.RosterConfig) {
+		c.OnJoin = func(context.Context, sipconnect.PhoneParticipant) { joined.Add(1) }
+	}
+	a, _ := newRoster(t, shared, onJoin)
+	b, _ := newRoster(t, shared, onJoin)
+	ctx := context.Background()
+	j := sipconnect.PhoneJoin{RoomID: "r", PeerID: "p", JoinedAt: t0}
+	require.NoError(t, a.Join(ctx, j))
+	require.NoError(t, b.Join(ctx, j))
+	require.NoError(t, a.Join(ctx, j))
+	assert.EqualValues(t, 1, joined.Load())
+}
+
+// TestRosterForgetsALostLeave: a caller whose leave never arrives stops
+// being listed TTL after the join, even in a room where others keep
+// joining.
+func TestRosterForgetsALostLeave(t *testing.T) {
+	clk := &sharedClock{}
+	clk.ns.Store(t0.UnixNano())
+	shared := store.NewMemory(store.WithClock(clk.Now))
+	roster, _ := newRoster(t, shared, func(c *sipconnect.RosterConfig) { c.TTL = time.Hour; c.Clock = clk.Now })
+	ctx := context.Background()
+	require.NoError(t, roster.Join(ctx, sipconnect.PhoneJoin{RoomID: "r", PeerID: "ghost", JoinedAt: t0}))
+	for i := range 48 {
+		clk.Advance(30 * time.Minute)
+		peer := fmt.Sprintf("p%02d", i)
+		require.NoError(t, roster.Join(ctx, sipconnect.PhoneJoin{RoomID: "r", PeerID: peer, JoinedAt: clk.Now()}))
+		require.NoError(t, roster.Leave(ctx, sipconnect.PhoneLeave{RoomID: "r", PeerID: peer, LeftAt: clk.Now()}))
+	}
+	phones, err := roster.Phones(ctx, "r")
+	require.NoError(t, err)
+	assert.Empty(t, phones, "the ghost is gone")
+}
