@@ -2,6 +2,7 @@ package sipconnect_test
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/twiml"
 )
 
 const secretPassword = "s3cr3t-P@ss"
@@ -68,4 +70,28 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+func TestHandlerConfigNeverPrintsSecrets(t *testing.T) {
+	cfg := sipconnect.HandlerConfig{
+		AuthToken:   "twilio-auth-token-SECRET",
+		PublicURL:   "https://voice.example.com",
+		Credentials: sipconnect.Credentials{Username: "U", Password: "sip-pass-SECRET"},
+		Sip:         twiml.Sip{Username: "U", Password: "sip-pass-SECRET", URL: "https://x/whisper"},
+		Room:        sipconnect.StaticRoom("abc-defg-hij"),
+	}
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	logger.Info("config", "cfg", cfg, "ptr", &cfg, "sip", cfg.Sip)
+	texts := []string{logs.String()}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		texts = append(texts, fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, &cfg), fmt.Sprintf(verb, cfg.Sip), fmt.Sprintf(verb, &cfg.Sip),
+			fmt.Sprintf(verb, []twiml.Sip{cfg.Sip}))
+	}
+	for _, text := range texts {
+		assert.NotContains(t, text, "SECRET")
+		assert.NotContains(t, text, hex.EncodeToString([]byte("SECRET")))
+	}
+	assert.Contains(t, fmt.Sprintf("%+v", cfg), "https://voice.example.com", "the rest still prints")
+	assert.Contains(t, fmt.Sprintf("%#v", cfg.Sip), "https://x/whisper")
 }

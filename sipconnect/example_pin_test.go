@@ -129,3 +129,9 @@ func ExampleNewRoster() {
 	// 1 peer-1 pstn-6ea3fd03ef6f75d97263
 	// 1 5m0s client request
 }
+
+func ExampleHandlerConfig_String() {
+	cfg := sipconnect.HandlerConfig{AuthToken: "twilio-auth-token", PublicURL: "https://voice.example.com"}
+	fmt.Println(strings.Contains(fmt.Sprintf("%+v", cfg), "twilio-auth-token"), strings.Contains(fmt.Sprintf("%+v", cfg), "[REDACTED]"))
+	// Output: false true
+}

@@ -26,7 +26,7 @@ func TestPublicAPI(t *testing.T) {
 		"RecordFromRingingDual", "RecordingAbsent", "RecordingCompleted", "RecordingEvent", "RecordingInProgress", "RecordingTrack",
 		"Redirect", "Reject", "RejectReason", "Response", "Response.AppendXML", "Response.MarshalText",
 		"Response.Validate", "Response.WriteHTTP", "Response.WriteTo", "Say", "Signature", "SignatureHeader",
-		"Sip", "TrackBoth", "TrackInbound", "TrackOutbound", "Trim", "TrimSilence",
+		"Sip", "Sip.Format", "Sip.GoString", "Sip.LogValue", "Sip.String", "TrackBoth", "TrackInbound", "TrackOutbound", "Trim", "TrimSilence",
 		"ValidateJSONSignature", "ValidateSignature", "Verb", "Verifier", "Verifier.Middleware", "Verifier.URL",
 		"Verifier.Verify", "VerifierOption", "WithMaxBodyBytes", "XMLDeclaration",
 	}

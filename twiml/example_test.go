@@ -173,3 +173,9 @@ func ExampleValidateJSONSignature() {
 	// true
 	// false
 }
+
+func ExampleSip_String() {
+	sip := twiml.Sip{URI: "sip:abc-defg-hij@sip.100ms.live", Username: "U", Password: "P"}
+	fmt.Printf("%+v\n", sip)
+	// Output: {URI:sip:abc-defg-hij@sip.100ms.live Username:U Password:[REDACTED] URL: Method: StatusCallbackEvent:[] StatusCallback: StatusCallbackMethod: MachineDetection: AmdStatusCallbackMethod: AmdStatusCallback: MachineDetectionTimeout:0s MachineDetectionSpeechThreshold:0s MachineDetectionSpeechEndThreshold:0s MachineDetectionSilenceTimeout:0s}
+}

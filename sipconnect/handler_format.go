@@ -1,0 +1,54 @@
+package sipconnect
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/hmssip/interconnect-go/internal/secret"
+)
+
+// handlerConfigView is HandlerConfig without its methods, printed with the
+// auth token redacted; its Credentials and Sip redact their passwords
+// themselves.
+type handlerConfigView HandlerConfig
+
+func (c HandlerConfig) redacted() handlerConfigView {
+	v := handlerConfigView(c)
+	if v.AuthToken != "" {
+		v.AuthToken = secret.Redacted
+	}
+	return v
+}
+
+// String returns the fields of c with the auth token and passwords
+// redacted.
+func (c HandlerConfig) String() string { return fmt.Sprintf("%+v", c.redacted()) }
+
+// GoString returns c as Go syntax with the auth token and passwords
+// redacted.
+func (c HandlerConfig) GoString() string {
+	return "sipconnect.HandlerConfig" + strings.TrimPrefix(fmt.Sprintf("%#v", c.redacted()), "sipconnect.handlerConfigView")
+}
+
+// Format prints c like a struct for every verb and flag, with the auth
+// token and passwords redacted.
+func (c HandlerConfig) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, c.GoString())
+		return
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), c.redacted())
+}
+
+// LogValue implements [slog.LogValuer]: the public URL, the carrier and
+// whether signatures are checked, never a secret.
+func (c HandlerConfig) LogValue() slog.Value {
+	carrier := "twilio"
+	if c.Carrier != nil {
+		carrier = c.Carrier.Name()
+	}
+	return slog.GroupValue(slog.String("public_url", c.PublicURL), slog.String("carrier", carrier),
+		slog.Bool("insecure_skip_signature", c.InsecureSkipSignature), slog.Any("credentials", c.Credentials))
+}
