@@ -127,14 +127,15 @@ type Store interface {
 
 	// PushCapped puts value at the head of the list under key, keeps only
 	// the newest maxLen elements (maxLen ≥ 1), and makes the key expire ttl from
-	// now (ttl ≤ 0: the key no longer expires), all in one atomic step. Used
-	// for the calls that ended recently in a room. Redis: LPUSH, LTRIM and
-	// PEXPIRE (or PERSIST) in one Lua script.
+	// now (ttl ≤ 0: the key no longer expires), all in one atomic step: a
+	// bounded log shared by instances, such as an application's recent
+	// events. (The phone roster keeps ended calls in a hash instead, one
+	// field per peer, so that a leave delivered twice is recorded once.)
+	// Redis: LPUSH, LTRIM and PEXPIRE (or PERSIST) in one Lua script.
 	PushCapped(ctx context.Context, key string, value []byte, maxLen int, ttl time.Duration) error
 
 	// Range returns the elements of the list under key, newest first; an
-	// absent key gives an empty slice and no error. Used to read the calls
-	// that ended recently. Redis: LRANGE 0 -1.
+	// absent key gives an empty slice and no error. Redis: LRANGE 0 -1.
 	Range(ctx context.Context, key string) ([][]byte, error)
 }
 
