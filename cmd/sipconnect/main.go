@@ -22,6 +22,7 @@
 //	sipconnect pins create   --room-id ID --role ROLE [--redis URL] [--json]
 //	sipconnect serve  [--addr 127.0.0.1:8080] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin]
 //	                  [--display-name-from caller-name|none] [--insecure-skip-signature] [--redis URL]
+//	                  [--provider twilio|telnyx|signalwire|plivo|vonage]
 //	sipconnect version
 //
 // Environment: HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET
@@ -61,6 +62,13 @@
 // DELETE /rooms/{room_id}/phones/{peer_id} to that bearer token. Without
 // them those paths answer 404. Demo mode posts its simulated caller's join
 // webhook itself and prints the roster.
+//
+// With --provider, serve answers that carrier's webhooks at /<provider>/voice
+// and /<provider>/pin (dial status at /<provider>/dial-status), verified with
+// TELNYX_PUBLIC_KEY, SIGNALWIRE_SIGNING_KEY, PLIVO_AUTH_TOKEN or
+// VONAGE_SIGNATURE_SECRET; outside demo mode a missing key refuses to start.
+// In demo mode a throwaway key signs the sample request printed as a curl
+// line.
 //
 // Output goes to stdout, diagnostics to stderr; no command prints a token,
 // app secret, auth token or trunk password. Exit status: 0 on success, 2 on

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -35,7 +36,7 @@ var demoPINRooms = []sipconnect.PINTarget{{RoomID: "demo-room", Role: "guest"}, 
 
 func (e env) serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	var addr, publicURL, roomCode, roomID, role, nameFrom, redisURL string
+	var addr, publicURL, roomCode, roomID, role, nameFrom, redisURL, provider string
 	var insecure, pin bool
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`address` to listen on")
 	fs.StringVar(&publicURL, "public-url", "", "base `URL` Twilio reaches this server at (default http://ADDR)")
@@ -45,10 +46,15 @@ func (e env) serve(ctx context.Context, args []string) error {
 	fs.StringVar(&nameFrom, "display-name-from", "none", "caller's display name: caller-name (Twilio's caller-id name) or none")
 	fs.BoolVar(&insecure, "insecure-skip-signature", false, "accept requests without a valid X-Twilio-Signature (testing only)")
 	fs.BoolVar(&pin, "pin", false, "ask callers for a meeting PIN, which decides the room (no room flags)")
+	fs.StringVar(&provider, "provider", "twilio", "the carrier whose webhooks to answer: "+strings.Join(providers, ", "))
 	fs.StringVar(&redisURL, "redis", "", "`URL` of a Redis shared with other instances and with pins create (default $SIPCONNECT_REDIS_URL)")
-	cmd, err := e.parse(fs, "serve [--addr ADDR] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin] [flags]", args)
+	cmd, err := e.parse(fs, "serve [--addr ADDR] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin] [--provider twilio|telnyx|signalwire|plivo|vonage] [flags]", args,
+		"Keys of the carriers: TWILIO_AUTH_TOKEN, TELNYX_PUBLIC_KEY, SIGNALWIRE_SIGNING_KEY, PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_SECRET.")
 	if err != nil {
 		return err
+	}
+	if !slices.Contains(providers, provider) {
+		return cmd.usagef("--provider must be one of %s, not %q", strings.Join(providers, ", "), provider)
 	}
 	var identity sipconnect.IdentityFunc
 	switch nameFrom {
@@ -77,14 +83,22 @@ func (e env) serve(ctx context.Context, args []string) error {
 	}
 
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
-	authToken := e.getenv("TWILIO_AUTH_TOKEN")
-	switch {
-	case authToken != "":
-	case demo:
-		authToken = throwawayToken()
-	case !insecure:
-		return errors.New("TWILIO_AUTH_TOKEN is not set: without it Twilio's signatures cannot be checked (use --insecure-skip-signature only for testing)")
+	var authToken string
+	var other carrierSetup // a carrier other than Twilio
+	if provider == "twilio" {
+		authToken = e.getenv("TWILIO_AUTH_TOKEN")
+		switch {
+		case authToken != "":
+		case demo:
+			authToken = throwawayToken()
+		case !insecure:
+			return errors.New("TWILIO_AUTH_TOKEN is not set: without it Twilio's signatures cannot be checked (use --insecure-skip-signature only for testing)")
+		}
+	} else if other, err = e.newCarrier(provider, demo, insecure); err != nil {
+		return err
 	}
+	keyMissing := e.getenv(providerKeys[provider]) == ""
+	voicePath, statusPath, pinPath := "/"+provider+"/voice", "/"+provider+"/dial-status", "/"+provider+"/pin"
 
 	var cleanup []func()
 	defer func() {
@@ -199,26 +213,29 @@ func (e env) serve(ctx context.Context, args []string) error {
 	cfg := sipconnect.HandlerConfig{
 		AuthToken:             authToken,
 		PublicURL:             publicURL,
-		InsecureSkipSignature: insecure && authToken == "",
+		InsecureSkipSignature: insecure && keyMissing,
+		Carrier:               other.carrier,
 		Room:                  room,
 		Identity:              identity,
 		Credentials:           sipconnect.Credentials{Username: e.getenv("SIP_USERNAME"), Password: e.getenv("SIP_PASSWORD")},
-		Dial:                  twiml.Dial{Action: "/twilio/dial-status"}, // relative to PublicURL
 		Logger:                logger,
 		Roster:                roster,
 	}
+	if provider == "twilio" {
+		cfg.Dial = twiml.Dial{Action: statusPath} // relative to PublicURL
+	}
 	if pin {
-		cfg.PIN = &sipconnect.PINConfig{Resolver: pins, Cache: cache, Store: st}
+		cfg.PIN = &sipconnect.PINConfig{Resolver: pins, Cache: cache, Store: st, Path: pinPath}
 	}
 	handler, err := sipconnect.NewHandler(cfg)
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/twilio/voice", handler)
-	mux.Handle("/twilio/dial-status", handler.StatusHandler())
+	mux.Handle(voicePath, handler)
+	mux.Handle(statusPath, handler.StatusHandler())
 	if pin {
-		mux.Handle(sipconnect.DefaultPINPath, handler.PINHandler())
+		mux.Handle(pinPath, handler.PINHandler())
 	}
 	if secretName != "" {
 		receiver, err := newEventsReceiver(secretName, secretValue, st, roster, logger)
@@ -242,8 +259,13 @@ func (e env) serve(ctx context.Context, args []string) error {
 		fmt.Fprintln(e.stderr, "*** DEMO MODE: no 100ms credentials, so the PINs below lead to rooms on an embedded fake of the Room Code API. ***")
 	} else if demo {
 		fmt.Fprintf(e.stderr, "*** DEMO MODE: no 100ms credentials, so calls go to room %q (role %q) on an embedded fake of the Room Code API. ***\n", roomID, role)
-		if e.getenv("TWILIO_AUTH_TOKEN") == "" {
-			fmt.Fprintln(e.stderr, "*** DEMO MODE: TWILIO_AUTH_TOKEN is not set; using a throwaway token, so only the request below is signed. ***")
+	}
+	if demo && keyMissing {
+		if provider == "telnyx" {
+			fmt.Fprintln(e.stderr, "*** DEMO MODE: TELNYX_PUBLIC_KEY is not set; using a throwaway key pair, so only the request below is signed. ***")
+		} else {
+			fmt.Fprintf(e.stderr, "*** DEMO MODE: %s is not set; using a throwaway %s, so only the request below is signed. ***\n",
+				providerKeys[provider], map[bool]string{true: "token", false: "key"}[provider == "twilio"])
 		}
 	}
 	if cfg.Credentials.Username == "" && !demo {
@@ -255,11 +277,12 @@ func (e env) serve(ctx context.Context, args []string) error {
 	if pin && !demo && !shared {
 		fmt.Fprintln(e.stderr, "sipconnect: the PIN directory is in this process's memory and empty: give --redis (or SIPCONNECT_REDIS_URL) to resolve the PINs of pins create")
 	}
+	title := providerTitles[provider]
 	if pin {
-		fmt.Fprintf(e.stdout, "sipconnect: serving the Twilio voice webhook at %s/twilio/voice (PIN step at %s%s, dial status at %s/twilio/dial-status)\n",
-			publicURL, publicURL, sipconnect.DefaultPINPath, publicURL)
+		fmt.Fprintf(e.stdout, "sipconnect: serving the %s voice webhook at %s%s (PIN step at %s%s, dial status at %s%s)\n",
+			title, publicURL, voicePath, publicURL, pinPath, publicURL, statusPath)
 	} else {
-		fmt.Fprintf(e.stdout, "sipconnect: serving the Twilio voice webhook at %s/twilio/voice (dial status at %s/twilio/dial-status)\n", publicURL, publicURL)
+		fmt.Fprintf(e.stdout, "sipconnect: serving the %s voice webhook at %s%s (dial status at %s%s)\n", title, publicURL, voicePath, publicURL, statusPath)
 	}
 	if secretName != "" {
 		fmt.Fprintf(e.stdout, "sipconnect: taking 100ms webhooks at %s%s\n", publicURL, eventsPath)
@@ -278,13 +301,45 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 		_ = tw.Flush()
 	}
-	fmt.Fprintln(e.stdout, "try it:")
-	fmt.Fprintln(e.stdout, curlLine(publicURL+"/twilio/voice", authToken))
+	// The sample call, as a curl line and, in demo mode, answered here.
+	var sample *http.Request
+	if provider == "twilio" {
+		fmt.Fprintln(e.stdout, "try it:")
+		fmt.Fprintln(e.stdout, curlLine(publicURL+voicePath, authToken))
+	} else if other.sample != nil {
+		if sample, err = other.sample(publicURL + voicePath); err != nil {
+			return err
+		}
+		line, err := curlFor(sample)
+		if err != nil {
+			return err
+		}
+		note := ""
+		if provider == "telnyx" || provider == "vonage" {
+			note = " (its signature is good for 5 minutes)"
+		}
+		fmt.Fprintf(e.stdout, "try it%s:\n%s\n", note, line)
+	} else {
+		fmt.Fprintf(e.stdout, "(no sample request: %s signs with a private key this server does not hold)\n", title)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	switch {
-	case demo && pin:
+	case demo && sample != nil:
+		// Show what the carrier would be answered, by making that request
+		// once.
+		answer, err := sendTo("http://"+ln.Addr().String(), sample)
+		if err == nil {
+			fmt.Fprintf(e.stdout, "%s gets this answer:\n%s\n", title, answer)
+			if !pin {
+				err = e.demoJoin("http://"+ln.Addr().String(), secretName, secretValue, adminToken, roomID, sampleCallID)
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "sipconnect: sample call failed: %v\n", err)
+		}
+	case demo && pin && provider == "twilio":
 		// Walk a simulated caller through the PIN menu.
 		err := e.pinWalkthrough("http://"+ln.Addr().String(), publicURL, authToken, demoPINs[0])
 		if err == nil {
@@ -293,7 +348,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		if err != nil {
 			fmt.Fprintf(e.stderr, "sipconnect: sample call failed: %v\n", err)
 		}
-	case demo:
+	case demo && provider == "twilio":
 		// Show what Twilio would be answered, by making that request once.
 		answer, err := sampleCall("http://"+ln.Addr().String()+"/twilio/voice", publicURL+"/twilio/voice", authToken)
 		if err == nil {
