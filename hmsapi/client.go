@@ -366,6 +366,19 @@ type Request struct {
 	// Token, when not empty, is sent instead of a management token, for
 	// the endpoints that take an app token (DTMF). It is never renewed.
 	Token string
+	// Secrets are values the request carries that no error may show, such
+	// as a SIP trunk's password in the body: a server may quote them back
+	// ("password hunter2 is too weak"). Like the token, each is replaced
+	// by [REDACTED] in every field of an *APIError (Path, Message,
+	// Details, RequestID, Body) and in the text of a transport error, and
+	// a body is cut only after redaction. Unlike the token, which is left
+	// alone under 8 bytes, every non-empty secret is redacted whatever its
+	// length: a person picks a password, and a short one must not leak
+	// either, even though redacting it may blank out parts of ordinary
+	// words in the error. The secret's JSON-escaped forms are redacted
+	// too, for a server that quotes it in a JSON body. Empty strings are
+	// ignored.
+	Secrets []string
 }
 
 // Do sends req, retrying as the client's policy and req.Repeatable allow,
@@ -374,7 +387,7 @@ type Request struct {
 // (when the token source can) and the request sent once more. When ctx
 // ends, Do returns an error wrapping ctx.Err().
 func (c *Client) Do(ctx context.Context, req Request, out any) error {
-	method, path := req.Method, req.Path
+	method := req.Method
 	tok := req.Token
 	if tok == "" {
 		var err error
@@ -382,9 +395,12 @@ func (c *Client) Do(ctx context.Context, req Request, out any) error {
 			return fmt.Errorf("hmsapi: getting management token: %w", err)
 		}
 	}
+	red := newRedactor(tok, req.Secrets)
+	// path is the request's path as errors and logs show it.
+	path := red.text(req.Path)
 	renewed := req.Token != ""
 	for attempt := 0; ; attempt++ {
-		status, header, data, err := c.send(ctx, tok, req)
+		status, header, data, err := c.send(ctx, tok, red, req)
 		if err != nil && ctx.Err() != nil {
 			return fmt.Errorf("hmsapi: %s %s: %w", method, path, ctx.Err())
 		}
@@ -393,7 +409,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) error {
 				return nil
 			}
 			if err := json.Unmarshal(data, out); err != nil {
-				return fmt.Errorf("%w: %s %s: %v", ErrResponse, method, path, err)
+				return fmt.Errorf("%w: %s %s: %s", ErrResponse, method, path, red.text(err.Error()))
 			}
 			return nil
 		}
@@ -403,6 +419,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) error {
 				if tok, err = r.Renew(ctx, tok); err != nil {
 					return fmt.Errorf("hmsapi: renewing management token: %w", err)
 				}
+				red = newRedactor(tok, req.Secrets)
 				c.logger.LogAttrs(ctx, slog.LevelDebug, "hmsapi: token refused, renewed", slog.String("method", method), slog.String("path", path))
 				attempt-- // a renewal is not a retry
 				continue
@@ -410,7 +427,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) error {
 		}
 		var apiErr *APIError
 		if err == nil {
-			apiErr = c.apiError(method, path, status, header, data, tok)
+			apiErr = c.apiError(method, req.Path, status, header, data, red)
 		}
 		retry, reason := shouldRetry(c.retry, req.Repeatable, status, err, attempt)
 		if !retry {
@@ -446,7 +463,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) error {
 }
 
 // send makes one attempt and reads at most maxBody bytes of the answer.
-func (c *Client) send(ctx context.Context, tok string, r Request) (int, http.Header, []byte, error) {
+func (c *Client) send(ctx context.Context, tok string, red redactor, r Request) (int, http.Header, []byte, error) {
 	timeout := c.timeout
 	if r.Timeout > 0 {
 		timeout = r.Timeout
@@ -462,13 +479,13 @@ func (c *Client) send(ctx context.Context, tok string, r Request) (int, http.Hea
 	}
 	resp, err := req.Execute(r.Method, r.Path)
 	if err != nil {
-		return 0, nil, nil, scrub(err, tok)
+		return 0, nil, nil, scrub(err, red)
 	}
 	raw := resp.RawBody()
 	defer raw.Close()
 	data, err := io.ReadAll(io.LimitReader(raw, c.maxBody+1))
 	if err != nil {
-		return 0, nil, nil, scrub(err, tok)
+		return 0, nil, nil, scrub(err, red)
 	}
 	if int64(len(data)) > c.maxBody {
 		return 0, nil, nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, c.maxBody)
@@ -476,32 +493,122 @@ func (c *Client) send(ctx context.Context, tok string, r Request) (int, http.Hea
 	return resp.StatusCode(), resp.Header(), data, nil
 }
 
-// redact replaces tok in s. Real tokens are long JWTs; a very short token
-// (a test's) would match ordinary words, so it is left alone.
-func redact(s, tok string) string {
-	if len(tok) < 8 {
-		return s
-	}
-	return strings.ReplaceAll(s, tok, secret.Redacted)
+// redactor replaces credentials in the text of errors and logs: the token
+// of a request and its Secrets.
+type redactor struct {
+	// values are the strings to redact, none empty.
+	values []string
 }
 
-// scrub makes sure no error carries the token, whatever a transport put in
-// its message.
-func scrub(err error, tok string) error {
-	if msg := err.Error(); redact(msg, tok) != msg {
-		return errors.New(redact(msg, tok))
+// newRedactor returns the redactor of a request sent with tok and carrying
+// secrets. Real tokens are long JWTs; a very short token (a test's) would
+// match ordinary words, so it is left alone. A secret is redacted whatever
+// its length (see Request.Secrets), and so are its JSON-escaped forms.
+func newRedactor(tok string, secrets []string) redactor {
+	var r redactor
+	if len(tok) >= 8 {
+		r.values = append(r.values, tok)
 	}
-	return err
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		r.values = append(r.values, s)
+		for _, html := range []bool{false, true} {
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(html)
+			if enc.Encode(s) == nil {
+				q := strings.TrimSuffix(b.String(), "\n")
+				if q = q[1 : len(q)-1]; q != s && q != "" {
+					r.values = append(r.values, q)
+				}
+			}
+		}
+	}
+	return r
 }
+
+// text returns s with every occurrence of every value, overlapping ones
+// included, replaced: each run of bytes covered by an occurrence becomes
+// one secret.Redacted. Since whole occurrences go, no part of a value is
+// left beside a marker.
+func (r redactor) text(s string) string {
+	var covered []bool
+	for _, v := range r.values {
+		for i := 0; i+len(v) <= len(s); {
+			j := strings.Index(s[i:], v)
+			if j < 0 {
+				break
+			}
+			if covered == nil {
+				covered = make([]bool, len(s))
+			}
+			for k := i + j; k < i+j+len(v); k++ {
+				covered[k] = true
+			}
+			i += j + 1
+		}
+	}
+	if covered == nil {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case !covered[i]:
+			b.WriteByte(s[i])
+		case i == 0 || !covered[i-1]:
+			b.WriteString(secret.Redacted)
+		}
+	}
+	return b.String()
+}
+
+// scrub makes sure no transport error carries the token or a secret,
+// whatever the transport put in its message. An error whose text had to be
+// redacted is replaced, so that its chain (which holds the original text)
+// cannot be printed; the replacement keeps what the client and callers ask
+// of it: whether the connection was never made, and the context error.
+func scrub(err error, red redactor) error {
+	msg := err.Error()
+	shown := red.text(msg)
+	if shown == msg {
+		return err
+	}
+	s := &scrubbedError{msg: shown, notSent: notSent(err)}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		s.cause = context.DeadlineExceeded
+	case errors.Is(err, context.Canceled):
+		s.cause = context.Canceled
+	}
+	return s
+}
+
+// scrubbedError is a transport error with credentials redacted from its
+// text.
+type scrubbedError struct {
+	msg     string
+	notSent bool  // the connection was never made (see notSent)
+	cause   error // context.DeadlineExceeded, context.Canceled or nil
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+
+// Unwrap returns the context error the transport error held, if any; never
+// the transport error itself.
+func (e *scrubbedError) Unwrap() error { return e.cause }
 
 // maxErrorBody bounds the part of a non-JSON error body kept in an APIError.
 const maxErrorBody = 200
 
 // apiError builds the error for a non-2xx answer. Every field that comes
-// from the answer has the token redacted, and the body is cut only after
-// redaction, so that no prefix of a token straddling the cut survives.
-func (c *Client) apiError(method, path string, status int, h http.Header, data []byte, tok string) *APIError {
-	e := &APIError{Method: method, Path: redact(path, tok), StatusCode: status, RequestID: redact(h.Get("X-Request-Id"), tok)}
+// from the request or the answer has the token and the request's secrets
+// redacted, and the body is cut only after redaction, so that no prefix of
+// a secret straddling the cut survives.
+func (c *Client) apiError(method, path string, status int, h http.Header, data []byte, red redactor) *APIError {
+	e := &APIError{Method: method, Path: red.text(path), StatusCode: status, RequestID: red.text(h.Get("X-Request-Id"))}
 	if d, ok := parseRetryAfter(h.Get("Retry-After"), c.now()); ok {
 		e.RetryAfter = d
 	}
@@ -511,13 +618,15 @@ func (c *Client) apiError(method, path string, status int, h http.Header, data [
 		Details []string `json:"details"`
 	}
 	if json.Unmarshal(data, &body) == nil && (body.Message != "" || body.Code != 0) {
-		e.Code, e.Message, e.Details = body.Code, redact(body.Message, tok), body.Details
+		e.Code, e.Message, e.Details = body.Code, red.text(body.Message), body.Details
 		for i := range e.Details {
-			e.Details[i] = redact(e.Details[i], tok)
+			e.Details[i] = red.text(e.Details[i])
 		}
 		return e
 	}
-	text := redact(strings.ToValidUTF8(string(bytes.TrimSpace(data)), ""), tok)
+	// Redacted before and after dropping invalid UTF-8, which could join
+	// the parts of a secret split by an invalid byte.
+	text := red.text(strings.ToValidUTF8(red.text(string(bytes.TrimSpace(data))), ""))
 	if len(text) > maxErrorBody {
 		cut := maxErrorBody
 		for cut > 0 && !utf8.RuneStart(text[cut]) {

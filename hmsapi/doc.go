@@ -15,5 +15,7 @@
 // sentinel of its status ([ErrNotFound], [ErrRateLimited], ...) with
 // errors.Is; arguments that cannot be right are refused before anything is
 // sent with an [*InputError]. Tokens and the app secret never appear in an
-// error, a log line or the printed form of a value.
+// error, a log line or the printed form of a value, nor do the secrets a
+// request names in [Request].Secrets (a trunk's password), even when the
+// API quotes them back.
 package hmsapi

@@ -68,6 +68,10 @@ func shouldRetry(p RetryPolicy, repeatable bool, status int, err error, attempt 
 // notSent reports whether err shows that the request never reached the
 // server: the connection could not be made.
 func notSent(err error) bool {
+	var s *scrubbedError
+	if errors.As(err, &s) {
+		return s.notSent
+	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
 		return true

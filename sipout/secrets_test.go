@@ -2,6 +2,7 @@ package sipout_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -128,6 +129,56 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 			if tok != "" {
 				assert.NotContains(t, text, tok)
 			}
+		}
+	}
+}
+
+// TestEchoedPasswordRedacted has the API quote the trunk's password back
+// in every part of an error answer it controls (the message, the details,
+// the X-Request-Id, and a body that is not a JSON error), for a long
+// password and one of three characters, through CreateTrunk and
+// UpdateTrunk: the password appears in no field of the *hmsapi.APIError
+// and no printed form of the error.
+func TestEchoedPasswordRedacted(t *testing.T) {
+	c, mux, _ := setup(t)
+	echo := func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Password string }
+		if !assert.NoError(t, json.NewDecoder(r.Body).Decode(&body)) {
+			return
+		}
+		pw := body.Password
+		w.Header().Set("X-Request-Id", "req-"+pw)
+		if strings.HasSuffix(r.URL.Path, "/text") {
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprintf(w, "<html>upstream refused password=%s</html>", pw)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"code":400,"message":"invalid trunk: %s","details":["password %s is too weak"]}`, pw, pw)
+	}
+	mux.HandleFunc("POST /sip/outbound/trunks", echo)
+	mux.HandleFunc("POST /sip/outbound/trunks/{id}", echo)
+	ctx := context.Background()
+	for _, pw := range []string{"trunk-pass-never-shown", "p4$"} {
+		tr := sipout.Trunk{Username: "acct", Password: pw, Address: "acme.pstn.twilio.com", From: "+14155550100"}
+		for name, do := range map[string]func() error{
+			"create":      func() error { _, err := c.CreateTrunk(ctx, tr); return err },
+			"update json": func() error { _, err := c.UpdateTrunk(ctx, "t1", tr); return err },
+			"update text": func() error { _, err := c.UpdateTrunk(ctx, "text", tr); return err },
+		} {
+			t.Run(name+" "+pw, func(t *testing.T) {
+				err := do()
+				var apiErr *hmsapi.APIError
+				require.ErrorAs(t, err, &apiErr)
+				texts := append([]string{apiErr.Path, apiErr.Message, apiErr.RequestID, apiErr.Body}, apiErr.Details...)
+				texts = append(texts, err.Error(), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err))
+				for _, text := range texts {
+					assert.NotContains(t, text, pw)
+				}
+				assert.Contains(t, err.Error(), "[REDACTED]")
+				assert.Equal(t, "req-[REDACTED]", apiErr.RequestID)
+			})
 		}
 	}
 }

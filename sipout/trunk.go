@@ -147,7 +147,8 @@ func (t Trunk) check() error {
 
 // CreateTrunk creates an outbound trunk and returns its id, which calls
 // name as their TrunkID. The trunk is checked first; a bad field is an
-// *hmsapi.InputError and nothing is sent. The request is not repeated once
+// *hmsapi.InputError and nothing is sent. An error never shows the
+// password, even where 100ms quotes it back (hmsapi.Request.Secrets). The request is not repeated once
 // it may have reached 100ms, since a repeated create could make a second
 // trunk. (100ms gives SIP outbound to whitelisted workspaces only.)
 func (c *Client) CreateTrunk(ctx context.Context, t Trunk) (string, error) {
@@ -158,7 +159,7 @@ func (c *Client) CreateTrunk(ctx context.Context, t Trunk) (string, error) {
 		ID string `json:"id"`
 	}
 	err := c.api.Do(ctx, hmsapi.Request{Method: http.MethodPost, Path: "/sip/outbound/trunks",
-		Body: trunkBody(t)}, &out)
+		Body: trunkBody(t), Secrets: []string{t.Password}}, &out)
 	return idOf(out.ID, err, "trunk")
 }
 
@@ -176,7 +177,7 @@ func (c *Client) UpdateTrunk(ctx context.Context, id string, t Trunk) (string, e
 		ID string `json:"id"`
 	}
 	err := c.api.Do(ctx, hmsapi.Request{Method: http.MethodPost, Path: "/sip/outbound/trunks/" + url.PathEscape(id),
-		Body: trunkBody(t), Repeatable: true}, &out)
+		Body: trunkBody(t), Repeatable: true, Secrets: []string{t.Password}}, &out)
 	return idOf(out.ID, err, "trunk")
 }
 
