@@ -30,7 +30,10 @@ var ErrNoAnswer = errors.New("sipout: no answer")
 type CallRequest struct {
 	// To is the callee: a phone number in E.164 ("+" then 1 to 15 digits,
 	// the first not 0, nothing else: +14155550100), or a sip: or sips: URI
-	// (sip:alice@example.com) for a SIP endpoint the trunk can reach.
+	// (sip:alice@example.com) for a SIP endpoint the trunk can reach. A
+	// URI may carry parameters (;transport=tcp) but no headers
+	// (?Subject=...): give those in Headers, where they are checked. A
+	// percent-encoded control character (%0D, %0A, ...) is refused.
 	// Required.
 	To string
 	// RoomCode is the room code (abc-defg-hij) of the room and role the

@@ -75,6 +75,20 @@ func TestBadInputSendsNothing(t *testing.T) {
 		{"SIP URI with a bad host", to("sip:alice@exa_mple.com"), "to", "host of the SIP URI"},
 		{"SIP URI with a bad port", to("sip:alice@example.com:0"), "to", "port"},
 		{"to too long", to("sip:" + strings.Repeat("a", 300) + "@example.com"), "to", "at most 256"},
+		{"SIP URI headers smuggling Call-ID and Route", to("sip:bob@example.com?Call-ID=x&Route=%3Csip:evil%3E"), "to",
+			"URI headers are not allowed in to; use CallRequest.Headers"},
+		{"SIP URI header with encoded CRLF", to("sip:bob@example.com?X-A=%0D%0AVia:%20evil"), "to", "URI headers are not allowed"},
+		{"SIP URI empty headers", to("sip:bob@example.com?"), "to", "URI headers are not allowed"},
+		{"SIP URI headers after parameters", to("sip:bob@example.com;transport=tcp?X-A=1"), "to", "URI headers are not allowed"},
+		{"SIP URI '?' in the user part", to("sip:bob?X-A=1@example.com"), "to", "URI headers are not allowed"},
+		{"SIP URI encoded CRLF user", to("sip:%0D%0A@example.com"), "to", "percent-encoded control character %0D at byte 4"},
+		{"SIP URI encoded lower-case LF", to("sip:bob%0a@example.com"), "to", "percent-encoded control character %0a"},
+		{"SIP URI encoded NUL", to("sip:bob%00@example.com"), "to", "percent-encoded control character %00"},
+		{"SIP URI encoded unit separator", to("sip:bob%1F@example.com"), "to", "percent-encoded control character %1F"},
+		{"SIP URI encoded DEL", to("sip:bob%7f@example.com"), "to", "percent-encoded control character %7f"},
+		{"SIP URI encoded CR in a parameter", to("sip:bob@example.com;x=%0D"), "to", "percent-encoded control character %0D"},
+		{"SIP URI broken escape", to("sip:bob%0@example.com"), "to", "'%' not followed by two hex digits"},
+		{"SIP URI escape at the end", to("sip:bob@example.com;x=%"), "to", "'%' not followed by two hex digits"},
 		{"room id as room code", call(func(r *sipout.CallRequest) { r.RoomCode = roomID }), "room code", "this is a room id, not a room code"},
 		{"malformed room code", call(func(r *sipout.CallRequest) { r.RoomCode = "abc-defg" }), "room code", "three hyphen-separated groups"},
 		{"empty room code", call(func(r *sipout.CallRequest) { r.RoomCode = "" }), "room code", "empty room code"},
@@ -158,7 +172,8 @@ func TestGoodInputIsAccepted(t *testing.T) {
 	ctx := context.Background()
 	for _, to := range []string{
 		"+1", "+14155550100", "+123456789012345", "sip:alice@example.com", "SIP:alice@example.com:5060", "sips:+14155550100@203.0.113.7",
-		"sip:alice@[2001:db8::1]:5061;transport=tls", "sip:bob%20b@example.com?X-A=1", "sip:alice@localhost",
+		"sip:alice@[2001:db8::1]:5061;transport=tls", "sip:bob%20b@example.com", "sip:alice@localhost",
+		"sip:alice@example.com;transport=tcp", "sip:+14155550100@example.com;user=phone;transport=udp", "sip:bob%3Fx%7E%2f@example.com",
 	} {
 		_, err := c.Call(ctx, sipout.CallRequest{To: to, RoomCode: "ABC-defg-hij", TrunkID: "t1"})
 		assert.NoError(t, err, to)
@@ -174,7 +189,7 @@ func TestGoodInputIsAccepted(t *testing.T) {
 	}
 	_, err = c.CreateTrunk(ctx, sipout.Trunk{Username: "user", Password: "pässwörd with spaces \"quoted\"", Address: "a.com", From: "+1"})
 	assert.NoError(t, err)
-	assert.EqualValues(t, 9+1+8+1, n.Load())
+	assert.EqualValues(t, 12+1+8+1, n.Load())
 }
 
 func TestRoomIDErrorIsRoomcodes(t *testing.T) {

@@ -87,7 +87,10 @@ func truncate(s string) string {
 	return s[:cut] + "…"
 }
 
-// checkTo checks a callee: an E.164 number or a sip:/sips: URI.
+// checkTo checks a callee: an E.164 number or a sip:/sips: URI. A URI may
+// have parameters (;transport=tcp) but no headers (?...), which would add
+// headers to the INVITE unchecked, and no percent-encoded control
+// character (%0D%0A), which would break its lines once decoded.
 func checkTo(to string) error {
 	const field = "to"
 	switch {
@@ -111,6 +114,25 @@ func checkTo(to string) error {
 			return invalid(field, "%s at byte %d of the SIP URI (percent-encode it)", describeByte(to, j), j)
 		}
 	}
+	offset := len(to) - len(rest)
+	if i := strings.IndexByte(rest, '?'); i >= 0 {
+		// A SIP URI's headers (sip:bob@host?Route=...) become headers of
+		// the INVITE, past the checks of CallRequest.Headers.
+		return invalid(field, "'?' at byte %d: URI headers are not allowed in to; use CallRequest.Headers (percent-encode a '?' of the user part as %%3F)", i+offset)
+	}
+	for i := 0; i < len(rest); i++ {
+		if rest[i] != '%' {
+			continue
+		}
+		if i+2 >= len(rest) || !isHex(rest[i+1]) || !isHex(rest[i+2]) {
+			return invalid(field, "'%%' not followed by two hex digits at byte %d of the SIP URI", i+offset)
+		}
+		// A decoded control character (%0D%0A) could break the INVITE's
+		// lines wherever the URI is decoded.
+		if c := unhex(rest[i+1])<<4 | unhex(rest[i+2]); c < 0x20 || c == 0x7f {
+			return invalid(field, "percent-encoded control character %s at byte %d of the SIP URI", rest[i:i+3], i+offset)
+		}
+	}
 	user, hostport, ok := strings.Cut(rest, "@")
 	switch {
 	case !ok:
@@ -118,13 +140,29 @@ func checkTo(to string) error {
 	case user == "":
 		return invalid(field, "SIP URI with an empty user part")
 	}
-	if i := strings.IndexAny(hostport, ";?"); i >= 0 {
+	if i := strings.IndexByte(hostport, ';'); i >= 0 {
 		hostport = hostport[:i]
 	}
 	if p := hostPortProblem(hostport); p != "" {
 		return invalid(field, "host of the SIP URI: %s", p)
 	}
 	return nil
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// unhex returns the value of the hex digit c.
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
 }
 
 // cutSIPScheme returns s without its sip: or sips: scheme (any case).
