@@ -2,7 +2,8 @@ package twiml
 
 import (
 	"errors"
-	"strconv"
+
+	"github.com/hmssip/interconnect-go/internal/docwrite"
 )
 
 // Reasons a document is refused. An [*Error] wraps one of them.
@@ -42,19 +43,7 @@ type Error struct {
 
 // Error returns the message: the element, the attribute and the reason.
 func (e *Error) Error() string {
-	s := "twiml: " + e.Path
-	switch e.Attribute {
-	case "":
-	case textAttr:
-		s += " text"
-	default:
-		s += " attribute " + e.Attribute
-	}
-	s += ": " + e.Err.Error()
-	if e.Offset >= 0 {
-		s += " at byte " + strconv.Itoa(e.Offset)
-	}
-	return s
+	return docwrite.ErrorMessage("twiml", e.Path, e.Attribute, e.Offset, e.Err)
 }
 
 // Unwrap returns the reason.

@@ -3,7 +3,8 @@ package twiml
 import (
 	"io"
 	"net/http"
-	"strconv"
+
+	"github.com/hmssip/interconnect-go/internal/docwrite"
 )
 
 // XMLDeclaration is the XML declaration every document starts with.
@@ -58,11 +59,7 @@ func (r Response) MarshalText() ([]byte, error) {
 // [io.WriterTo]. Nothing is written when the document is invalid.
 func (r Response) WriteTo(w io.Writer) (int64, error) {
 	b, err := r.AppendXML(make([]byte, 0, 512))
-	if err != nil {
-		return 0, err
-	}
-	n, err := w.Write(b)
-	return int64(n), err
+	return docwrite.WriteTo(w, b, err)
 }
 
 // WriteHTTP validates the document and sends it with status 200 and
@@ -70,13 +67,5 @@ func (r Response) WriteTo(w io.Writer) (int64, error) {
 // and returns the error, so the caller can still answer something else.
 func (r Response) WriteHTTP(w http.ResponseWriter) error {
 	b, err := r.AppendXML(make([]byte, 0, 512))
-	if err != nil {
-		return err
-	}
-	h := w.Header()
-	h.Set("Content-Type", ContentType)
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(http.StatusOK)
-	_, err = w.Write(b)
-	return err
+	return docwrite.WriteHTTP(w, ContentType, b, err)
 }

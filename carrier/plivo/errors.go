@@ -2,7 +2,8 @@ package plivo
 
 import (
 	"errors"
-	"strconv"
+
+	"github.com/hmssip/interconnect-go/internal/docwrite"
 )
 
 // Reasons a document is refused. An [*Error] wraps one of them.
@@ -50,19 +51,7 @@ type Error struct {
 
 // Error returns the message: the element, the attribute and the reason.
 func (e *Error) Error() string {
-	s := "plivo: " + e.Path
-	switch e.Attribute {
-	case "":
-	case textAttr:
-		s += " text"
-	default:
-		s += " attribute " + e.Attribute
-	}
-	s += ": " + e.Err.Error()
-	if e.Offset >= 0 {
-		s += " at byte " + strconv.Itoa(e.Offset)
-	}
-	return s
+	return docwrite.ErrorMessage("plivo", e.Path, e.Attribute, e.Offset, e.Err)
 }
 
 // Unwrap returns the reason.

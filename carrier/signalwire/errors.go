@@ -1,8 +1,7 @@
 package signalwire
 
 import (
-	"strconv"
-
+	"github.com/hmssip/interconnect-go/internal/docwrite"
 	"github.com/hmssip/interconnect-go/internal/xmldoc"
 )
 
@@ -39,19 +38,7 @@ type Error struct {
 
 // Error returns the message: the element, the attribute and the reason.
 func (e *Error) Error() string {
-	s := "signalwire: " + e.Path
-	switch e.Attribute {
-	case "":
-	case xmldoc.Text:
-		s += " text"
-	default:
-		s += " attribute " + e.Attribute
-	}
-	s += ": " + e.Err.Error()
-	if e.Offset >= 0 {
-		s += " at byte " + strconv.Itoa(e.Offset)
-	}
-	return s
+	return docwrite.ErrorMessage("signalwire", e.Path, e.Attribute, e.Offset, e.Err)
 }
 
 // Unwrap returns the reason.

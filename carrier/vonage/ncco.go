@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hmssip/interconnect-go/internal/docwrite"
 )
 
 // ContentType is the Content-Type of a rendered NCCO.
@@ -181,24 +183,14 @@ func (n NCCO) MarshalJSON() ([]byte, error) { return n.AppendJSON(nil) }
 // is invalid.
 func (n NCCO) WriteTo(w io.Writer) (int64, error) {
 	b, err := n.AppendJSON(nil)
-	if err != nil {
-		return 0, err
-	}
-	c, err := w.Write(b)
-	return int64(c), err
+	return docwrite.WriteTo(w, b, err)
 }
 
 // WriteHTTP renders the NCCO and writes it with status 200 and
 // [ContentType]. On an invalid NCCO it writes nothing and returns the error.
 func (n NCCO) WriteHTTP(w http.ResponseWriter) error {
 	b, err := n.AppendJSON(nil)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", ContentType)
-	w.WriteHeader(http.StatusOK)
-	_, err = w.Write(b)
-	return err
+	return docwrite.WriteHTTP(w, ContentType, b, err)
 }
 
 type enc struct {
