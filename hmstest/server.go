@@ -223,11 +223,16 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			}
 		}
 		s.mu.Unlock()
-		defer func() {
-			s.mu.Lock()
-			s.requests = append(s.requests, rec)
-			s.mu.Unlock()
-		}()
+		recorded := false
+		record := func() {
+			if !recorded {
+				recorded = true
+				s.mu.Lock()
+				s.requests = append(s.requests, rec)
+				s.mu.Unlock()
+			}
+		}
+		defer record()
 		if latency > 0 {
 			select {
 			case <-time.After(latency):
@@ -244,6 +249,11 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		defer func() { rec.Status = sr.status }()
 		switch {
 		case fault != nil && fault.Status == 0:
+			// Recorded before the connection closes: the client may retry,
+			// and a test count the requests, before this handler returns.
+			sr.status = 0
+			rec.Status = 0
+			record()
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
 					conn.Close()
