@@ -286,12 +286,57 @@ func plusE164(s string) string {
 	return "+" + s
 }
 
-// orDefault returns p, or a prompt of the default text when p is zero.
-func orDefault(p Prompt, text string) Prompt {
+// sayOrDefault is a fixed answer of a carrier whose configuration gives
+// it as a prompt: say's rendering of p, or of the default text when p is
+// zero. An error names field, the configuration's field.
+func sayOrDefault(say func(...Prompt) ([]byte, error), field string, p Prompt, text string) ([]byte, error) {
 	if p == (Prompt{}) {
-		return Prompt{Text: text}
+		p = Prompt{Text: text}
 	}
-	return p
+	doc, err := say(p)
+	if err != nil {
+		return nil, fmt.Errorf("sipconnect: %s: %w", field, err)
+	}
+	return doc, nil
+}
+
+// promptVerbs turns each prompt into the carrier's verb with verb,
+// stopping at the first one the carrier cannot say. No prompts give nil.
+func promptVerbs[V any](prompts []Prompt, verb func(Prompt) (V, error)) ([]V, error) {
+	var vs []V
+	for _, p := range prompts {
+		v, err := verb(p)
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+	}
+	return vs, nil
+}
+
+// probeDial renders the dial-in once, for an address made of opts, so that
+// an attribute the carrier would refuse fails when the handler is made
+// rather than on every call. An error names field, the configuration's
+// fields that went into the document.
+func probeDial(a adapter, field string, opts ...AddressOption) error {
+	probe, _ := NewAddress("aaa-aaaa-aaa", opts...)
+	if _, err := a.appendDial(nil, probe); err != nil {
+		return fmt.Errorf("sipconnect: %s: %w", field, err)
+	}
+	return nil
+}
+
+// errCredentials refuses HandlerConfig.Credentials on a carrier that has
+// no way to send them; err is its package's reason.
+func errCredentials(title string, err error) error {
+	return fmt.Errorf("sipconnect: HandlerConfig.Credentials cannot be sent by %s (%w): leave them empty and have 100ms accept your %s calls without SIP credentials",
+		title, err, title)
+}
+
+// errNoPublicURL refuses a handler without HandlerConfig.PublicURL on a
+// carrier that signs the URL it requested.
+func errNoPublicURL(title string) error {
+	return fmt.Errorf("sipconnect: HandlerConfig.PublicURL is required with %s: its signature covers the URL it requested", title)
 }
 
 // The default texts of the fallback and the failed dial, as Twilio's
@@ -330,13 +375,20 @@ func formParams(w http.ResponseWriter, r *http.Request, maxBody int64) (url.Valu
 	if err := webhook.ParseForm(w, r, maxBody); err != nil {
 		return nil, webhook.ErrorStatus(err), err
 	}
-	if r.Method == http.MethodGet {
-		return r.URL.Query(), http.StatusOK, nil
+	return requestParams(r), http.StatusOK, nil
+}
+
+// requestParams returns the parameters of a webhook whose body has been
+// read and parsed: the query of a GET, the form body of a POST (empty, not
+// nil, when it had none).
+func requestParams(r *http.Request) url.Values {
+	switch {
+	case r.Method == http.MethodGet:
+		return r.URL.Query()
+	case r.PostForm == nil:
+		return url.Values{}
 	}
-	if r.PostForm == nil {
-		return url.Values{}, http.StatusOK, nil
-	}
-	return r.PostForm, http.StatusOK, nil
+	return r.PostForm
 }
 
 // formatConfig prints view, a carrier configuration with its secrets

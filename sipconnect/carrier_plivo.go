@@ -77,7 +77,7 @@ func (c plivoCarrier) adapt(cfg *HandlerConfig) (adapter, error) {
 		return nil, err
 	}
 	if err := plivo.CheckCredentials(cfg.Credentials.Username, cfg.Credentials.Password); err != nil {
-		return nil, fmt.Errorf("sipconnect: HandlerConfig.Credentials cannot be sent by Plivo (%w): leave them empty and have 100ms accept your Plivo calls without SIP credentials", err)
+		return nil, errCredentials("Plivo", err)
 	}
 	if c.cfg.User.URI != "" {
 		return nil, errors.New("sipconnect: PlivoConfig.User.URI: leave it empty: the address is the URI")
@@ -88,7 +88,7 @@ func (c plivoCarrier) adapt(cfg *HandlerConfig) (adapter, error) {
 	case c.token.IsZero():
 		return nil, errors.New("sipconnect: PlivoConfig.AuthToken is required to check Plivo's signatures (or set HandlerConfig.InsecureSkipSignature)")
 	case cfg.PublicURL == "":
-		return nil, errors.New("sipconnect: HandlerConfig.PublicURL is required with Plivo: its signature covers the URL it requested")
+		return nil, errNoPublicURL("Plivo")
 	default:
 		opts := append([]plivo.VerifierOption{plivo.WithMaxBodyBytes(maxBodyOf(cfg))}, c.cfg.VerifierOptions...)
 		v, err := plivo.NewVerifier(c.token.Value(), cfg.PublicURL, opts...)
@@ -100,9 +100,8 @@ func (c plivoCarrier) adapt(cfg *HandlerConfig) (adapter, error) {
 	a.cfg.Dial.Action = absoluteURL(cfg.PublicURL, a.cfg.Dial.Action)
 	a.cfg.Dial.Users = nil
 	a.cfg.VerifierOptions = nil
-	probe, _ := NewAddress("aaa-aaaa-aaa")
-	if _, err := a.appendDial(nil, probe); err != nil {
-		return nil, fmt.Errorf("sipconnect: PlivoConfig.Dial or User: %w", err)
+	if err := probeDial(a, "PlivoConfig.Dial or User"); err != nil {
+		return nil, err
 	}
 	return a, nil
 }
@@ -120,13 +119,7 @@ func (a *plivoAdapter) verify(w http.ResponseWriter, r *http.Request, maxBody in
 	if err := a.verifier.Verify(w, r); err != nil {
 		return nil, verifyStatus(err, plivo.ErrBodyTooLarge, plivo.ErrMissingSignature, plivo.ErrInvalidSignature), err
 	}
-	switch {
-	case r.Method == http.MethodGet:
-		return r.URL.Query(), http.StatusOK, nil
-	case r.PostForm == nil:
-		return url.Values{}, http.StatusOK, nil
-	}
-	return r.PostForm, http.StatusOK, nil
+	return requestParams(r), http.StatusOK, nil
 }
 
 // call reads the parameters Plivo sends to the answer URL and a GetInput
@@ -179,12 +172,12 @@ func plivoSpeak(p Prompt) (*plivo.Speak, error) {
 }
 
 func (*plivoAdapter) say(prompts ...Prompt) ([]byte, error) {
-	r := &plivo.Response{Verbs: make([]plivo.Verb, 0, len(prompts)+1)}
-	for _, p := range prompts {
-		s, err := plivoSpeak(p)
-		if err != nil {
-			return nil, err
-		}
+	speaks, err := promptVerbs(prompts, plivoSpeak)
+	if err != nil {
+		return nil, err
+	}
+	r := &plivo.Response{Verbs: make([]plivo.Verb, 0, len(speaks)+1)}
+	for _, s := range speaks {
 		r.Verbs = append(r.Verbs, s)
 	}
 	r.Verbs = append(r.Verbs, &plivo.Hangup{})
@@ -201,6 +194,10 @@ func (*plivoAdapter) gather(prompts []Prompt, action string, timeout time.Durati
 	if timeout < 5*time.Second || timeout > 10*time.Second {
 		return nil, fmt.Errorf("Plivo: PINConfig.Timeout %v: Plivo's GetInput waits 5s to 60s for the first digit and 2s to 10s between digits, so 5s to 10s", timeout)
 	}
+	speaks, err := promptVerbs(prompts, plivoSpeak)
+	if err != nil {
+		return nil, err
+	}
 	g := &plivo.GetInput{
 		Action:           action,
 		Method:           plivo.MethodPost,
@@ -210,31 +207,17 @@ func (*plivoAdapter) gather(prompts []Prompt, action string, timeout time.Durati
 		FinishOnKey:      "#",
 		NumDigits:        numDigits,
 		NoLog:            true,
-	}
-	for _, p := range prompts {
-		s, err := plivoSpeak(p)
-		if err != nil {
-			return nil, err
-		}
-		g.Prompts = append(g.Prompts, s)
+		Prompts:          speaks,
 	}
 	return (&plivo.Response{Verbs: []plivo.Verb{g, &plivo.Redirect{URL: action, Method: plivo.MethodPost}}}).AppendXML(nil)
 }
 
 func (a *plivoAdapter) fallback() ([]byte, error) {
-	doc, err := a.say(orDefault(a.cfg.Fallback, defaultFallbackText))
-	if err != nil {
-		return nil, fmt.Errorf("sipconnect: PlivoConfig.Fallback: %w", err)
-	}
-	return doc, nil
+	return sayOrDefault(a.say, "PlivoConfig.Fallback", a.cfg.Fallback, defaultFallbackText)
 }
 
 func (a *plivoAdapter) dialFailed() ([]byte, error) {
-	doc, err := a.say(orDefault(a.cfg.DialFailed, defaultDialFailedText))
-	if err != nil {
-		return nil, fmt.Errorf("sipconnect: PlivoConfig.DialFailed: %w", err)
-	}
-	return doc, nil
+	return sayOrDefault(a.say, "PlivoConfig.DialFailed", a.cfg.DialFailed, defaultDialFailedText)
 }
 
 func (*plivoAdapter) hangup() ([]byte, error) {

@@ -82,7 +82,7 @@ func (c signalWireCarrier) adapt(cfg *HandlerConfig) (adapter, error) {
 	case c.key.IsZero():
 		return nil, errors.New("sipconnect: SignalWireConfig.SigningKey is required to check SignalWire's signatures (or set HandlerConfig.InsecureSkipSignature)")
 	case cfg.PublicURL == "":
-		return nil, errors.New("sipconnect: HandlerConfig.PublicURL is required with SignalWire: its signature covers the URL it requested")
+		return nil, errNoPublicURL("SignalWire")
 	default:
 		opts := append([]signalwire.VerifierOption{signalwire.WithMaxBodyBytes(maxBodyOf(cfg))}, c.cfg.VerifierOptions...)
 		v, err := signalwire.NewVerifier(c.key.Value(), cfg.PublicURL, opts...)
@@ -95,9 +95,8 @@ func (c signalWireCarrier) adapt(cfg *HandlerConfig) (adapter, error) {
 	a.cfg.Dial.AnswerOnBridge = true
 	a.cfg.Dial.Nouns = nil
 	a.cfg.VerifierOptions = nil
-	probe, _ := NewAddress("aaa-aaaa-aaa")
-	if _, err := a.appendDial(nil, probe); err != nil {
-		return nil, fmt.Errorf("sipconnect: SignalWireConfig.Dial or Sip: %w", err)
+	if err := probeDial(a, "SignalWireConfig.Dial or Sip"); err != nil {
+		return nil, err
 	}
 	return a, nil
 }
@@ -118,13 +117,7 @@ func (a *signalWireAdapter) verify(w http.ResponseWriter, r *http.Request, maxBo
 		return nil, verifyStatus(err, signalwire.ErrBodyTooLarge, signalwire.ErrMissingSignature,
 			signalwire.ErrInvalidSignature, signalwire.ErrBodyHash), err
 	}
-	switch {
-	case r.Method == http.MethodGet:
-		return r.URL.Query(), http.StatusOK, nil
-	case r.PostForm == nil:
-		return url.Values{}, http.StatusOK, nil
-	}
-	return r.PostForm, http.StatusOK, nil
+	return requestParams(r), http.StatusOK, nil
 }
 
 // call reads cXML's parameters, which have Twilio's names.
@@ -169,12 +162,12 @@ func signalWireSay(p Prompt) (*signalwire.Say, error) {
 }
 
 func (*signalWireAdapter) say(prompts ...Prompt) ([]byte, error) {
-	r := make(signalwire.Response, 0, len(prompts)+1)
-	for _, p := range prompts {
-		s, err := signalWireSay(p)
-		if err != nil {
-			return nil, err
-		}
+	says, err := promptVerbs(prompts, signalWireSay)
+	if err != nil {
+		return nil, err
+	}
+	r := make(signalwire.Response, 0, len(says)+1)
+	for _, s := range says {
 		r = append(r, s)
 	}
 	return append(r, &signalwire.Hangup{}).AppendXML(nil)
@@ -184,6 +177,10 @@ func (*signalWireAdapter) say(prompts ...Prompt) ([]byte, error) {
 // with the prompts inside it. actionOnEmptyResult, on SignalWire's <Gather>
 // page, makes silence request action too, without digits.
 func (*signalWireAdapter) gather(prompts []Prompt, action string, timeout time.Duration, numDigits int) ([]byte, error) {
+	says, err := promptVerbs(prompts, signalWireSay)
+	if err != nil {
+		return nil, err
+	}
 	g := &signalwire.Gather{
 		Action:              action,
 		ActionOnEmptyResult: true,
@@ -191,31 +188,17 @@ func (*signalWireAdapter) gather(prompts []Prompt, action string, timeout time.D
 		Input:               []signalwire.GatherInput{signalwire.InputDTMF},
 		NumDigits:           numDigits,
 		Timeout:             timeout,
-	}
-	for _, p := range prompts {
-		s, err := signalWireSay(p)
-		if err != nil {
-			return nil, err
-		}
-		g.Prompt = append(g.Prompt, s)
+		Prompt:              says,
 	}
 	return signalwire.Response{g}.AppendXML(nil)
 }
 
 func (a *signalWireAdapter) fallback() ([]byte, error) {
-	doc, err := a.say(orDefault(a.cfg.Fallback, defaultFallbackText))
-	if err != nil {
-		return nil, fmt.Errorf("sipconnect: SignalWireConfig.Fallback: %w", err)
-	}
-	return doc, nil
+	return sayOrDefault(a.say, "SignalWireConfig.Fallback", a.cfg.Fallback, defaultFallbackText)
 }
 
 func (a *signalWireAdapter) dialFailed() ([]byte, error) {
-	doc, err := a.say(orDefault(a.cfg.DialFailed, defaultDialFailedText))
-	if err != nil {
-		return nil, fmt.Errorf("sipconnect: SignalWireConfig.DialFailed: %w", err)
-	}
-	return doc, nil
+	return sayOrDefault(a.say, "SignalWireConfig.DialFailed", a.cfg.DialFailed, defaultDialFailedText)
 }
 
 func (*signalWireAdapter) hangup() ([]byte, error) {

@@ -97,11 +97,8 @@ func (c telnyxCarrier) adapt(cfg *HandlerConfig) (adapter, error) {
 	a.cfg.Dial.AnswerOnBridge = true
 	a.cfg.Dial.Nouns = nil
 	a.cfg.VerifierOptions = nil
-	// Render once now, so that a Dial or Sip attribute Telnyx would refuse
-	// fails here rather than on every call.
-	probe, _ := NewAddress("aaa-aaaa-aaa")
-	if _, err := a.appendDial(nil, probe); err != nil {
-		return nil, fmt.Errorf("sipconnect: TelnyxConfig.Dial or Sip: %w", err)
+	if err := probeDial(a, "TelnyxConfig.Dial or Sip"); err != nil {
+		return nil, err
 	}
 	return a, nil
 }
@@ -125,10 +122,7 @@ func (a *telnyxAdapter) verify(w http.ResponseWriter, r *http.Request, maxBody i
 		return nil, verifyStatus(err, telnyx.ErrBodyTooLarge, telnyx.ErrMissingSignature, telnyx.ErrMissingTimestamp,
 			telnyx.ErrInvalidSignature, telnyx.ErrStaleTimestamp), err
 	}
-	if r.PostForm == nil {
-		return url.Values{}, http.StatusOK, nil
-	}
-	return r.PostForm, http.StatusOK, nil
+	return requestParams(r), http.StatusOK, nil
 }
 
 // call reads TeXML's parameters, which have Twilio's names (CallSid, From,
@@ -174,12 +168,12 @@ func telnyxSay(p Prompt) (*telnyx.Say, error) {
 }
 
 func (*telnyxAdapter) say(prompts ...Prompt) ([]byte, error) {
-	r := make(telnyx.Response, 0, len(prompts)+1)
-	for _, p := range prompts {
-		s, err := telnyxSay(p)
-		if err != nil {
-			return nil, err
-		}
+	says, err := promptVerbs(prompts, telnyxSay)
+	if err != nil {
+		return nil, err
+	}
+	r := make(telnyx.Response, 0, len(says)+1)
+	for _, s := range says {
 		r = append(r, s)
 	}
 	return append(r, &telnyx.Hangup{}).AppendXML(nil)
@@ -191,37 +185,27 @@ func (*telnyxAdapter) say(prompts ...Prompt) ([]byte, error) {
 // attribute: Telnyx requests action with the application's method, which
 // must be POST.
 func (*telnyxAdapter) gather(prompts []Prompt, action string, timeout time.Duration, numDigits int) ([]byte, error) {
+	says, err := promptVerbs(prompts, telnyxSay)
+	if err != nil {
+		return nil, err
+	}
 	g := &telnyx.Gather{
 		Action:      action,
 		Timeout:     timeout,
 		Input:       []telnyx.GatherInput{telnyx.InputDTMF},
 		FinishOnKey: "#",
 		NumDigits:   numDigits,
-	}
-	for _, p := range prompts {
-		s, err := telnyxSay(p)
-		if err != nil {
-			return nil, err
-		}
-		g.Prompt = append(g.Prompt, s)
+		Prompt:      says,
 	}
 	return telnyx.Response{g, &telnyx.Redirect{URL: action, Method: telnyx.MethodPost}}.AppendXML(nil)
 }
 
 func (a *telnyxAdapter) fallback() ([]byte, error) {
-	doc, err := a.say(orDefault(a.cfg.Fallback, defaultFallbackText))
-	if err != nil {
-		return nil, fmt.Errorf("sipconnect: TelnyxConfig.Fallback: %w", err)
-	}
-	return doc, nil
+	return sayOrDefault(a.say, "TelnyxConfig.Fallback", a.cfg.Fallback, defaultFallbackText)
 }
 
 func (a *telnyxAdapter) dialFailed() ([]byte, error) {
-	doc, err := a.say(orDefault(a.cfg.DialFailed, defaultDialFailedText))
-	if err != nil {
-		return nil, fmt.Errorf("sipconnect: TelnyxConfig.DialFailed: %w", err)
-	}
-	return doc, nil
+	return sayOrDefault(a.say, "TelnyxConfig.DialFailed", a.cfg.DialFailed, defaultDialFailedText)
 }
 
 func (*telnyxAdapter) hangup() ([]byte, error) {

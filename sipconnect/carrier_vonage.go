@@ -91,7 +91,7 @@ func (c vonageCarrier) adapt(cfg *HandlerConfig) (adapter, error) {
 		return nil, err
 	}
 	if err := vonage.CheckCredentials(cfg.Credentials.Username, cfg.Credentials.Password); err != nil {
-		return nil, fmt.Errorf("sipconnect: HandlerConfig.Credentials cannot be sent by Vonage (%w): leave them empty and have 100ms accept your Vonage calls without SIP credentials", err)
+		return nil, errCredentials("Vonage", err)
 	}
 	if c.cfg.Connect.Endpoint.URI != "" || len(c.cfg.Connect.Endpoint.Headers) > 0 {
 		return nil, errors.New("sipconnect: VonageConfig.Connect.Endpoint: leave it empty: the address is the endpoint")
@@ -118,9 +118,8 @@ func (c vonageCarrier) adapt(cfg *HandlerConfig) (adapter, error) {
 	}
 	a.cfg.Connect.EventURL = events
 	a.cfg.VerifierOptions = nil
-	probe, _ := NewAddress("aaa-aaaa-aaa", WithDisplayName("a"), WithUserID("b"))
-	if _, err := a.appendDial(nil, probe); err != nil {
-		return nil, fmt.Errorf("sipconnect: VonageConfig.Connect: %w", err)
+	if err := probeDial(a, "VonageConfig.Connect", WithDisplayName("a"), WithUserID("b")); err != nil {
+		return nil, err
 	}
 	return a, nil
 }
@@ -291,12 +290,12 @@ func vonageTalk(p Prompt) (*vonage.Talk, error) {
 // say renders talk actions; the call ends after the last action of an
 // NCCO, so no hang-up is needed.
 func (*vonageAdapter) say(prompts ...Prompt) ([]byte, error) {
-	n := make(vonage.NCCO, 0, len(prompts))
-	for _, p := range prompts {
-		t, err := vonageTalk(p)
-		if err != nil {
-			return nil, err
-		}
+	talks, err := promptVerbs(prompts, vonageTalk)
+	if err != nil {
+		return nil, err
+	}
+	n := make(vonage.NCCO, 0, len(talks))
+	for _, t := range talks {
 		n = append(n, t)
 	}
 	return n.AppendJSON(nil)
@@ -326,13 +325,13 @@ func (a *vonageAdapter) gather(prompts []Prompt, action string, timeout time.Dur
 		}
 		action += "&step=" + a.stepMAC(u.Query().Get("attempt"))
 	}
-	n := make(vonage.NCCO, 0, len(prompts)+1)
-	for i, p := range prompts {
-		t, err := vonageTalk(p)
-		if err != nil {
-			return nil, err
-		}
-		t.BargeIn = i == len(prompts)-1
+	talks, err := promptVerbs(prompts, vonageTalk)
+	if err != nil {
+		return nil, err
+	}
+	n := make(vonage.NCCO, 0, len(talks)+1)
+	for i, t := range talks {
+		t.BargeIn = i == len(talks)-1
 		n = append(n, t)
 	}
 	n = append(n, &vonage.Input{
@@ -344,19 +343,11 @@ func (a *vonageAdapter) gather(prompts []Prompt, action string, timeout time.Dur
 }
 
 func (a *vonageAdapter) fallback() ([]byte, error) {
-	doc, err := a.say(orDefault(a.cfg.Fallback, defaultFallbackText))
-	if err != nil {
-		return nil, fmt.Errorf("sipconnect: VonageConfig.Fallback: %w", err)
-	}
-	return doc, nil
+	return sayOrDefault(a.say, "VonageConfig.Fallback", a.cfg.Fallback, defaultFallbackText)
 }
 
 func (a *vonageAdapter) dialFailed() ([]byte, error) {
-	doc, err := a.say(orDefault(a.cfg.DialFailed, defaultDialFailedText))
-	if err != nil {
-		return nil, fmt.Errorf("sipconnect: VonageConfig.DialFailed: %w", err)
-	}
-	return doc, nil
+	return sayOrDefault(a.say, "VonageConfig.DialFailed", a.cfg.DialFailed, defaultDialFailedText)
 }
 
 // hangup is the empty NCCO: an NCCO has no hang-up action, and the call
