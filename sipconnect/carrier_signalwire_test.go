@@ -2,7 +2,6 @@ package sipconnect_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -44,12 +43,8 @@ func signalWireRequest(t *testing.T, key, method, fullURL string, params url.Val
 }
 
 func signalWireCall(extra ...string) url.Values {
-	p := url.Values{"CallSid": {"sw-call-0123"}, "AccountSid": {"project-1"}, "From": {callerPhone},
-		"To": {"+18005550100"}, "CallStatus": {"ringing"}, "Direction": {"inbound"}}
-	for i := 0; i+1 < len(extra); i += 2 {
-		p.Set(extra[i], extra[i+1])
-	}
-	return p
+	return withParams(url.Values{"CallSid": {"sw-call-0123"}, "AccountSid": {"project-1"}, "From": {callerPhone},
+		"To": {"+18005550100"}, "CallStatus": {"ringing"}, "Direction": {"inbound"}}, extra...)
 }
 
 func signalWireHandlerConfig() sipconnect.HandlerConfig {
@@ -122,11 +117,7 @@ func TestSignalWireSignatureFailures(t *testing.T) {
 			return r2
 		},
 	}
-	for name, mk := range cases {
-		status, _, body := s.do(t, mk())
-		assert.Equal(t, http.StatusForbidden, status, "%s: %s", name, body)
-	}
-	assert.Contains(t, s.logs.String(), "without a valid SignalWire signature")
+	assertForbidden(t, s, "SignalWire", cases)
 	// SignalWire also sends the value as X-Twilio-Signature.
 	r := signalWireRequest(t, signingKey, http.MethodPost, u, signalWireCall())
 	r.Header.Set("X-Twilio-Signature", r.Header.Get("X-SignalWire-Signature"))
@@ -190,7 +181,7 @@ func TestSignalWirePINFlow(t *testing.T) {
 
 func TestSignalWireFallbackAndDialStatus(t *testing.T) {
 	cfg := signalWireHandlerConfig()
-	cfg.Room = sipconnect.RoomFunc(func(context.Context, sipconnect.Call) (string, error) { return "", errors.New("unknown room") })
+	cfg.Room = roomError("unknown room")
 	s := newCarrierServer(t, cfg)
 	status, _, body := s.do(t, signalWireRequest(t, signingKey, http.MethodPost, s.srv.URL+"/hooks/voice", signalWireCall()))
 	require.Equal(t, http.StatusOK, status)
@@ -200,32 +191,24 @@ func TestSignalWireFallbackAndDialStatus(t *testing.T) {
 }
 
 func TestSignalWireHostileIdentity(t *testing.T) {
-	for _, name := range hostileNames {
-		cfg := signalWireHandlerConfig()
-		cfg.Room = sipconnect.StaticRoom(exampleRoom)
-		cfg.Identity = carelessIdentity(name)
-		s := newCarrierServer(t, cfg)
-		status, _, body := s.do(t, signalWireRequest(t, signingKey, http.MethodPost, s.srv.URL+"/hooks/voice", signalWireCall()))
-		require.Equal(t, http.StatusOK, status)
+	forHostileNames(t, signalWireHandlerConfig, func(s *carrierServer) *http.Request {
+		return signalWireRequest(t, signingKey, http.MethodPost, s.srv.URL+"/hooks/voice", signalWireCall())
+	}, func(name, body string) {
 		a := decodeTeXML(t, body)
 		require.NotNil(t, a.Dial, "the caller is still bridged: %q", name)
 		require.Len(t, a.Dial.Sip, 1, "one Sip noun for %q", name)
-		addr, err := sipconnect.ParseAddress(a.Dial.Sip[0].URI)
-		require.NoError(t, err)
-		assert.Equal(t, exampleRoom, addr.RoomCode())
-		assert.Empty(t, addr.Headers(), "no header injected by %q", name)
-		if addr.DisplayName() != "" {
-			assert.Equal(t, name, addr.DisplayName(), "carried intact or not at all")
-			assert.Equal(t, name, addr.UserID())
-		}
-	}
+		assertCarriedIntact(t, a.Dial.Sip[0].URI, name)
+	})
 }
 
 func TestSignalWireRefusesWhatItCannotExpress(t *testing.T) {
-	for name, tt := range map[string]struct {
-		mutate func(*sipconnect.HandlerConfig)
-		want   string
-	}{
+	base := func() sipconnect.HandlerConfig {
+		cfg := signalWireHandlerConfig()
+		cfg.Room = sipconnect.StaticRoom(exampleRoom)
+		cfg.PublicURL = "https://voice.example.com"
+		return cfg
+	}
+	assertRefused(t, base, map[string]refusal{
 		"Twilio's settings": {func(c *sipconnect.HandlerConfig) {
 			c.AuthToken = "x"
 			c.Sip = twiml.Sip{StatusCallback: "https://example.com/s"}
@@ -243,16 +226,7 @@ func TestSignalWireRefusesWhatItCannotExpress(t *testing.T) {
 		"audio prompt": {func(c *sipconnect.HandlerConfig) {
 			c.PIN = &sipconnect.PINConfig{Resolver: pinResolver, Prompts: sipconnect.PINPrompts{Welcome: sipconnect.Prompt{AudioURL: "https://example.com/w.mp3"}}}
 		}, "Prompt.AudioURL cannot be used"},
-	} {
-		cfg := signalWireHandlerConfig()
-		cfg.Room = sipconnect.StaticRoom(exampleRoom)
-		cfg.PublicURL = "https://voice.example.com"
-		tt.mutate(&cfg)
-		_, err := sipconnect.NewHandler(cfg)
-		require.Error(t, err, name)
-		assert.Contains(t, err.Error(), tt.want, name)
-		assert.NotContains(t, err.Error(), signingKey)
-	}
+	}, signingKey)
 }
 
 func TestSignalWireConfigShowsNoSecret(t *testing.T) {

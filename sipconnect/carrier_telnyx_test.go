@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -54,12 +53,8 @@ func telnyxRequest(t *testing.T, k telnyxKeys, fullURL string, params url.Values
 }
 
 func telnyxCall(extra ...string) url.Values {
-	p := url.Values{"CallSid": {"v3:telnyx-call-0123"}, "AccountSid": {"acct-1"}, "From": {callerPhone},
-		"To": {"+18005550100"}, "CallStatus": {"ringing"}, "Direction": {"inbound"}}
-	for i := 0; i+1 < len(extra); i += 2 {
-		p.Set(extra[i], extra[i+1])
-	}
-	return p
+	return withParams(url.Values{"CallSid": {"v3:telnyx-call-0123"}, "AccountSid": {"acct-1"}, "From": {callerPhone},
+		"To": {"+18005550100"}, "CallStatus": {"ringing"}, "Direction": {"inbound"}}, extra...)
 }
 
 func telnyxHandlerConfig(k telnyxKeys) sipconnect.HandlerConfig {
@@ -103,10 +98,7 @@ type texmlAnswer struct {
 
 func decodeTeXML(t *testing.T, body string) texmlAnswer {
 	t.Helper()
-	require.True(t, strings.HasPrefix(body, `<?xml version="1.0" encoding="UTF-8"?>`), body)
-	var a texmlAnswer
-	require.NoError(t, xml.Unmarshal([]byte(body), &a), body)
-	return a
+	return decodeXML[texmlAnswer](t, body)
 }
 
 func TestTelnyxDialIn(t *testing.T) {
@@ -182,11 +174,7 @@ func TestTelnyxSignatureFailures(t *testing.T) {
 			return get
 		},
 	}
-	for name, mk := range cases {
-		status, _, body := s.do(t, mk())
-		assert.Equal(t, http.StatusForbidden, status, "%s: %s", name, body)
-	}
-	assert.Contains(t, s.logs.String(), "without a valid Telnyx signature")
+	assertForbidden(t, s, "Telnyx", cases)
 	assert.Contains(t, s.logs.String(), "configure the TeXML application to use POST")
 	status, _, _ := s.do(t, telnyxRequest(t, k, u, telnyxCall(), carrierNow.Add(4*time.Minute)))
 	assert.Equal(t, http.StatusOK, status, "within the tolerance")
@@ -236,9 +224,7 @@ func TestTelnyxPINFlow(t *testing.T) {
 func TestTelnyxFallbackAndDialStatus(t *testing.T) {
 	k := newTelnyxKeys(t)
 	cfg := telnyxHandlerConfig(k)
-	cfg.Room = sipconnect.RoomFunc(func(context.Context, sipconnect.Call) (string, error) {
-		return "", errors.New("100ms is down")
-	})
+	cfg.Room = roomError("100ms is down")
 	var got sipconnect.DialStatus
 	cfg.OnDialStatus = func(_ context.Context, st sipconnect.DialStatus) { got = st }
 	s := newCarrierServer(t, cfg)
@@ -260,25 +246,14 @@ func TestTelnyxFallbackAndDialStatus(t *testing.T) {
 
 func TestTelnyxHostileIdentity(t *testing.T) {
 	k := newTelnyxKeys(t)
-	for _, name := range hostileNames {
-		cfg := telnyxHandlerConfig(k)
-		cfg.Room = sipconnect.StaticRoom(exampleRoom)
-		cfg.Identity = carelessIdentity(name)
-		s := newCarrierServer(t, cfg)
-		status, _, body := s.do(t, telnyxRequest(t, k, s.srv.URL+"/hooks/voice", telnyxCall(), carrierNow))
-		require.Equal(t, http.StatusOK, status)
+	forHostileNames(t, func() sipconnect.HandlerConfig { return telnyxHandlerConfig(k) }, func(s *carrierServer) *http.Request {
+		return telnyxRequest(t, k, s.srv.URL+"/hooks/voice", telnyxCall(), carrierNow)
+	}, func(name, body string) {
 		a := decodeTeXML(t, body)
 		require.NotNil(t, a.Dial, "the caller is still bridged: %q", name)
 		require.Len(t, a.Dial.Sip, 1, "one Sip noun for %q", name)
-		addr, err := sipconnect.ParseAddress(a.Dial.Sip[0].URI)
-		require.NoError(t, err)
-		assert.Equal(t, exampleRoom, addr.RoomCode())
-		assert.Empty(t, addr.Headers(), "no header injected by %q", name)
-		if addr.DisplayName() != "" {
-			assert.Equal(t, name, addr.DisplayName(), "carried intact or not at all")
-			assert.Equal(t, name, addr.UserID())
-		}
-	}
+		assertCarriedIntact(t, a.Dial.Sip[0].URI, name)
+	})
 }
 
 func TestTelnyxRefusesWhatItCannotExpress(t *testing.T) {
@@ -288,10 +263,7 @@ func TestTelnyxRefusesWhatItCannotExpress(t *testing.T) {
 		cfg.Room = sipconnect.StaticRoom(exampleRoom)
 		return cfg
 	}
-	for name, tt := range map[string]struct {
-		mutate func(*sipconnect.HandlerConfig)
-		want   string
-	}{
+	assertRefused(t, base, map[string]refusal{
 		"Twilio's auth token": {func(c *sipconnect.HandlerConfig) { c.AuthToken = "x" },
 			"HandlerConfig.AuthToken: Twilio's settings, which Telnyx cannot use; set their Telnyx counterparts in TelnyxConfig"},
 		"Twilio's dial and fallback": {func(c *sipconnect.HandlerConfig) {
@@ -315,13 +287,7 @@ func TestTelnyxRefusesWhatItCannotExpress(t *testing.T) {
 		"PIN timeout over Telnyx's 120s": {func(c *sipconnect.HandlerConfig) {
 			c.PIN = &sipconnect.PINConfig{Resolver: pinResolver, Timeout: 300 * time.Second}
 		}, "timeout"},
-	} {
-		cfg := base()
-		tt.mutate(&cfg)
-		_, err := sipconnect.NewHandler(cfg)
-		require.Error(t, err, name)
-		assert.Contains(t, err.Error(), tt.want, name)
-	}
+	})
 	cfg := base()
 	cfg.InsecureSkipSignature = true
 	cfg.Carrier = sipconnect.Telnyx(sipconnect.TelnyxConfig{})

@@ -2,11 +2,14 @@ package sipconnect_test
 
 import (
 	"context"
+	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +134,96 @@ func assertNoSecret(t *testing.T, v any, secrets ...string) {
 			assert.NotContains(t, out, s)
 			assert.NotContains(t, out, fmt.Sprintf("%x", s))
 		}
+	}
+}
+
+// withParams sets extra, name-value pairs, on the webhook parameters p and
+// returns p.
+func withParams(p url.Values, extra ...string) url.Values {
+	for i := 0; i+1 < len(extra); i += 2 {
+		p.Set(extra[i], extra[i+1])
+	}
+	return p
+}
+
+// roomError is a room lookup that fails with msg.
+func roomError(msg string) sipconnect.RoomFunc {
+	return func(context.Context, sipconnect.Call) (string, error) { return "", errors.New(msg) }
+}
+
+// decodeXML reads an XML answer, which starts with the XML declaration,
+// into a T.
+func decodeXML[T any](t *testing.T, body string) T {
+	t.Helper()
+	require.True(t, strings.HasPrefix(body, `<?xml version="1.0" encoding="UTF-8"?>`), body)
+	var a T
+	require.NoError(t, xml.Unmarshal([]byte(body), &a), body)
+	return a
+}
+
+// assertForbidden sends each request of cases, each failing the carrier's
+// signature check, and checks that the handler refuses it with 403 and logs
+// that it was not signed by title.
+func assertForbidden(t *testing.T, s *carrierServer, title string, cases map[string]func() *http.Request) {
+	t.Helper()
+	for name, mk := range cases {
+		status, _, body := s.do(t, mk())
+		assert.Equal(t, http.StatusForbidden, status, "%s: %s", name, body)
+	}
+	assert.Contains(t, s.logs.String(), "without a valid "+title+" signature")
+}
+
+// A refusal is a change to a carrier's handler configuration that
+// NewHandler must refuse, with want in its error.
+type refusal struct {
+	mutate func(*sipconnect.HandlerConfig)
+	want   string
+}
+
+// assertRefused applies each refusal to the configuration base makes and
+// checks that NewHandler refuses it, naming what it wants and none of
+// secrets.
+func assertRefused(t *testing.T, base func() sipconnect.HandlerConfig, cases map[string]refusal, secrets ...string) {
+	t.Helper()
+	for name, tt := range cases {
+		cfg := base()
+		tt.mutate(&cfg)
+		_, err := sipconnect.NewHandler(cfg)
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), tt.want, name)
+		for _, s := range secrets {
+			assert.NotContains(t, err.Error(), s)
+		}
+	}
+}
+
+// forHostileNames answers the incoming call that request makes to a
+// handler of base's configuration whose identity is each of hostileNames,
+// unchecked, and gives check the answer, which must be 200.
+func forHostileNames(t *testing.T, base func() sipconnect.HandlerConfig, request func(s *carrierServer) *http.Request, check func(name, body string)) {
+	t.Helper()
+	for _, name := range hostileNames {
+		cfg := base()
+		cfg.Room = sipconnect.StaticRoom(exampleRoom)
+		cfg.Identity = carelessIdentity(name)
+		s := newCarrierServer(t, cfg)
+		status, _, body := s.do(t, request(s))
+		require.Equal(t, http.StatusOK, status)
+		check(name, body)
+	}
+}
+
+// assertCarriedIntact checks that the SIP URI of a call whose identity was
+// the hostile name leads to the example room, carries no injected header,
+// and carries the name as display name and user id intact or not at all.
+func assertCarriedIntact(t *testing.T, uri, name string) {
+	t.Helper()
+	addr, err := sipconnect.ParseAddress(uri)
+	require.NoError(t, err)
+	assert.Equal(t, exampleRoom, addr.RoomCode())
+	assert.Empty(t, addr.Headers(), "no header injected by %q", name)
+	if addr.DisplayName() != "" {
+		assert.Equal(t, name, addr.DisplayName(), "carried intact or not at all")
+		assert.Equal(t, name, addr.UserID())
 	}
 }
