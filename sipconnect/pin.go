@@ -295,7 +295,14 @@ func (f *pinFlow) charge(ctx context.Context, from string, delta int64) (int64, 
 // refund gives a charge back; a failure is logged, and costs the caller
 // one attempt of the window at most.
 func (f *pinFlow) refund(ctx context.Context, h *Handler, call Call, start time.Time) {
-	if _, err := f.charge(context.WithoutCancel(ctx), call.From, -1); err != nil {
+	ctx = context.WithoutCancel(ctx)
+	n, err := f.charge(ctx, call.From, -1)
+	if err == nil && n < 0 {
+		// The window ended during the lookup and the refund started a new
+		// count below zero, which would grant extra guesses: put it back.
+		_, err = f.charge(ctx, call.From, 1)
+	}
+	if err != nil {
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: giving a PIN charge back failed", call, start, slog.String("error", err.Error()))
 	}
 }

@@ -555,3 +555,33 @@ func TestPINPromptsGolden(t *testing.T) {
 		require.NoError(t, xml.Unmarshal([]byte(doc), &any))
 	}
 }
+
+// TestPINRefundAcrossTheWindow: a right PIN whose lookup outlasts the
+// lockout window gives its charge back without leaving the count below
+// zero, which would grant extra guesses in the new window.
+func TestPINRefundAcrossTheWindow(t *testing.T) {
+	var p *pinServer
+	p = newPINServer(t, func(cfg *sipconnect.HandlerConfig) {
+		cfg.PIN.Resolver = sipconnect.PINResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (sipconnect.PINTarget, error) {
+			if pin == "1234567890" {
+				p.clock.Advance(2 * time.Hour) // the window ends during the lookup
+				return sipconnect.PINTarget{RoomCode: "abc-defg-hij"}, nil
+			}
+			return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
+		})
+	}) // 5 wrong PINs an hour
+	a := p.enter(t, http.MethodPost, p.srv.URL+"/hooks/pin?attempt=1", callForm(), "1234567890")
+	require.NotNil(t, a.Dial)
+	if v, err := p.store.Get(context.Background(), "sipconnect:pin-failures:"+callerPhone); err == nil {
+		assert.NotEqual(t, "-1", string(v), "no count below zero")
+	}
+	// Still exactly 5 wrong PINs before the lockout.
+	looked := 0
+	for range 7 {
+		a = p.enter(t, http.MethodPost, p.srv.URL+"/hooks/pin?attempt=1", callForm(), "9999999999")
+		if a.Gather != nil {
+			looked++
+		}
+	}
+	assert.Equal(t, 4, looked, "four wrong PINs asked again, the fifth locks the number out")
+}

@@ -42,6 +42,10 @@ const (
 // ErrRosterUnavailable is returned when the roster's store cannot answer.
 var ErrRosterUnavailable = errors.New("sipconnect: the phone roster is unavailable")
 
+// ErrCannotHangUp is returned by HangUp when the roster was made without
+// RosterConfig.Peers, the live-room client that removes peers.
+var ErrCannotHangUp = errors.New("sipconnect: RosterConfig.Peers is required to hang callers up")
+
 // ErrNotOnPhone is returned by HangUp for a peer the roster does not list
 // as a phone participant of the room.
 var ErrNotOnPhone = errors.New("sipconnect: no such phone participant in the room")
@@ -219,8 +223,13 @@ func (r *Roster) Join(ctx context.Context, j PhoneJoin) error {
 		return errors.New("sipconnect: a join needs a room id and a peer id")
 	}
 	left, err := r.left(ctx, j.RoomID, j.PeerID)
-	if err != nil || left {
+	if err != nil {
 		return err
+	}
+	if left {
+		// An earlier delivery of this join may have written the entry
+		// before its leave was recorded, and failed before taking it out.
+		return r.unlist(ctx, j.RoomID, j.PeerID)
 	}
 	p := r.participant(ctx, j.RoomID, j.PeerID, j.UserID, j.JoinedAt)
 	v, err := json.Marshal(stored[PhoneParticipant]{p, r.cfg.Clock()})
@@ -236,13 +245,13 @@ func (r *Roster) Join(ctx context.Context, j PhoneJoin) error {
 	// then this join takes itself out again.
 	if left, err = r.left(ctx, j.RoomID, j.PeerID); err != nil || left {
 		if left {
-			err = r.do(ctx, func(ctx context.Context) error {
-				_, err := r.cfg.Store.HDel(ctx, phonesKey(j.RoomID), j.PeerID)
-				return err
-			})
+			err = r.unlist(ctx, j.RoomID, j.PeerID)
 		}
 		return err
 	}
+	// A leave claims "joined" before anything else, so a join that wins the
+	// claim here was not overtaken by its leave: OnJoin never follows
+	// OnLeave.
 	if first, err := r.once(ctx, "joined", j.RoomID, j.PeerID); err != nil || !first {
 		return err
 	}
@@ -252,6 +261,15 @@ func (r *Roster) Join(ctx context.Context, j PhoneJoin) error {
 		r.cfg.OnJoin(ctx, p)
 	}
 	return nil
+}
+
+// unlist takes the peer out of the room's list of phone participants; it
+// may be repeated.
+func (r *Roster) unlist(ctx context.Context, roomID, peerID string) error {
+	return r.do(ctx, func(ctx context.Context) error {
+		_, err := r.cfg.Store.HDel(ctx, phonesKey(roomID), peerID)
+		return err
+	})
 }
 
 // do runs one store call with the roster's timeout, wrapping its error.
@@ -299,7 +317,12 @@ func (r *Roster) Leave(ctx context.Context, l PhoneLeave) error {
 	if l.RoomID == "" || l.PeerID == "" {
 		return errors.New("sipconnect: a leave needs a room id and a peer id")
 	}
-	// The mark goes first, so that a join processed from here on does not
+	// A join that has not told of itself yet never will: its claim is
+	// taken here, first.
+	if _, err := r.once(ctx, "joined", l.RoomID, l.PeerID); err != nil {
+		return err
+	}
+	// The mark goes next, so that a join processed from here on does not
 	// list the peer again.
 	if err := r.do(ctx, func(ctx context.Context) error {
 		_, err := r.cfg.Store.SetNX(ctx, leftKey(l.RoomID, l.PeerID), []byte{1}, r.cfg.RecentTTL)
@@ -307,10 +330,7 @@ func (r *Roster) Leave(ctx context.Context, l PhoneLeave) error {
 	}); err != nil {
 		return err
 	}
-	if err := r.do(ctx, func(ctx context.Context) error {
-		_, err := r.cfg.Store.HDel(ctx, phonesKey(l.RoomID), l.PeerID)
-		return err
-	}); err != nil {
+	if err := r.unlist(ctx, l.RoomID, l.PeerID); err != nil {
 		return err
 	}
 	ended := EndedCall{PhoneParticipant: r.participant(ctx, l.RoomID, l.PeerID, l.UserID, l.JoinedAt),
@@ -405,7 +425,7 @@ func (r *Roster) Recent(ctx context.Context, roomID string) ([]EndedCall, error)
 // phone.
 func (r *Roster) HangUp(ctx context.Context, roomID, peerID, reason string) error {
 	if r.cfg.Peers == nil {
-		return errors.New("sipconnect: RosterConfig.Peers is required to hang callers up")
+		return ErrCannotHangUp
 	}
 	phones, err := r.Phones(ctx, roomID)
 	if err != nil {

@@ -325,3 +325,98 @@ func TestRosterForgetsALostLeave(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, phones, "the ghost is gone")
 }
+
+// hookStore runs before once, the first time a key with the given prefix
+// is read (Get) or claimed (SetNX), and then fails that call when fail is
+// set.
+type hookStore struct {
+	store.Store
+	prefix string
+	op     string
+	fail   bool
+	before func()
+	done   atomic.Bool
+}
+
+func (h *hookStore) hit(op, key string) bool {
+	return op == h.op && strings.HasPrefix(key, h.prefix) && h.done.CompareAndSwap(false, true)
+}
+
+func (h *hookStore) Get(ctx context.Context, key string) ([]byte, error) {
+	if h.hit("Get", key) {
+		h.before()
+		if h.fail {
+			return nil, store.ErrUnavailable
+		}
+	}
+	return h.Store.Get(ctx, key)
+}
+
+func (h *hookStore) SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	if h.hit("SetNX", key) {
+		h.before()
+		if h.fail {
+			return false, store.ErrUnavailable
+		}
+	}
+	return h.Store.SetNX(ctx, key, value, ttl)
+}
+
+// TestRosterJoinRetriedAfterItsLeave: instance A's join writes the entry,
+// instance B records the whole leave, A's second check fails (503) and
+// 100ms delivers the join again: the caller is not left listed.
+func TestRosterJoinRetriedAfterItsLeave(t *testing.T) {
+	shared := store.NewMemory()
+	b, _ := newRoster(t, shared, nil)
+	ctx := context.Background()
+	leave := sipconnect.PhoneLeave{RoomID: "r", PeerID: "p", Duration: time.Minute}
+	var reads atomic.Int32
+	hooked := &hookStore{Store: shared, prefix: "sipconnect:left:", op: "Get", fail: true}
+	hooked.before = func() { require.NoError(t, b.Leave(ctx, leave)) }
+	// The hook is on the second read of the left mark: skip the first.
+	a, _ := newRoster(t, &countingGets{hookStore: hooked, reads: &reads}, nil)
+	j := sipconnect.PhoneJoin{RoomID: "r", PeerID: "p", JoinedAt: t0}
+	assert.ErrorIs(t, a.Join(ctx, j), sipconnect.ErrRosterUnavailable)
+	require.NoError(t, a.Join(ctx, j), "the retry")
+	phones, err := b.Phones(ctx, "r")
+	require.NoError(t, err)
+	assert.Empty(t, phones)
+}
+
+// countingGets lets the first read of the left mark through untouched.
+type countingGets struct {
+	*hookStore
+	reads *atomic.Int32
+}
+
+func (c *countingGets) Get(ctx context.Context, key string) ([]byte, error) {
+	if strings.HasPrefix(key, "sipconnect:left:") && c.reads.Add(1) == 1 {
+		return c.hookStore.Store.Get(ctx, key)
+	}
+	return c.hookStore.Get(ctx, key)
+}
+
+// TestRosterOnJoinNeverFollowsOnLeave: the leave is recorded on another
+// instance just before the join tells of itself: the join stays silent.
+func TestRosterOnJoinNeverFollowsOnLeave(t *testing.T) {
+	shared := store.NewMemory()
+	var order []string
+	var mu sync.Mutex
+	note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+	b, _ := newRoster(t, shared, func(c *sipconnect.RosterConfig) {
+		c.OnLeave = func(context.Context, sipconnect.EndedCall) { note("leave") }
+	})
+	ctx := context.Background()
+	hooked := &hookStore{Store: shared, prefix: "sipconnect:joined:", op: "SetNX"}
+	hooked.before = func() {
+		require.NoError(t, b.Leave(ctx, sipconnect.PhoneLeave{RoomID: "r", PeerID: "p"}))
+	}
+	a, _ := newRoster(t, hooked, func(c *sipconnect.RosterConfig) {
+		c.OnJoin = func(context.Context, sipconnect.PhoneParticipant) { note("join") }
+	})
+	require.NoError(t, a.Join(ctx, sipconnect.PhoneJoin{RoomID: "r", PeerID: "p", JoinedAt: t0}))
+	assert.Equal(t, []string{"leave"}, order)
+	phones, err := a.Phones(ctx, "r")
+	require.NoError(t, err)
+	assert.Empty(t, phones)
+}
