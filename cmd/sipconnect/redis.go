@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -24,16 +24,20 @@ func (e env) sharedStore(ctx context.Context, rawURL string) (store.Store, func(
 	if rawURL == "" {
 		return nil, nil, errNoStore
 	}
-	shown := "(unparsable)"
-	if u, err := url.Parse(rawURL); err == nil {
-		// Without the user and password.
-		shown = (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
-	}
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("invalid Redis URL %s: want redis://[user:password@]host:port/db", shown)
+		// Nothing of the URL is shown: a password holding '/', '?' or '#'
+		// parses as the host or path.
+		return nil, nil, errors.New("invalid Redis URL (not shown, as it may hold a password): want redis://[user:password@]host:port/db")
+	}
+	shown := opts.Addr
+	if opts.Password != "" && strings.Contains(shown, opts.Password) {
+		shown = "(hidden)"
 	}
 	opts.ContextTimeoutEnabled = true // give up at the store's deadlines
+	// A command whose reply was lost is not sent again: a repeated SET NX
+	// would report 'not stored' for the write it made itself.
+	opts.MaxRetries = -1
 	// go-redis logs dial failures on its own; the errors say enough.
 	redis.SetLogger(quietLogger{})
 	client := redis.NewClient(opts)

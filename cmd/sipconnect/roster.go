@@ -105,6 +105,8 @@ func rosterError(w http.ResponseWriter, err error) {
 		writeJSONError(w, http.StatusServiceUnavailable, "the phone roster is unavailable")
 	case errors.As(err, &in):
 		writeJSONError(w, http.StatusBadRequest, in.Error())
+	case errors.Is(err, sipconnect.ErrCannotHangUp):
+		writeJSONError(w, http.StatusNotImplemented, "hanging up needs 100ms credentials (HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET)")
 	default:
 		writeJSONError(w, http.StatusBadGateway, "hanging up failed: "+err.Error())
 	}
