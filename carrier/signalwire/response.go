@@ -30,22 +30,14 @@ func (r Response) Validate() error {
 // half-written, although bytes past that length in dst's spare capacity may
 // have been overwritten.
 func (r Response) AppendXML(dst []byte) ([]byte, error) {
-	start := len(dst)
-	dst = append(dst, XMLDeclaration...)
-	if len(r) == 0 {
-		return append(dst, "<Response/>"...), nil
-	}
-	dst = append(dst, "<Response>"...)
-	for i, v := range r {
+	return xmldoc.AppendResponse(dst, len(r), func(dst []byte, l xmldoc.Loc) ([]byte, error) {
+		v := r[l.VI-1]
 		if v == nil {
-			return dst[:start], fail(xmldoc.Loc{Verb: "?", VI: i + 1}, "", -1, ErrNil)
+			return dst, fail(l, "", -1, ErrNil)
 		}
-		var err error
-		if dst, err = v.appendXML(dst, xmldoc.Loc{Verb: v.verbName(), VI: i + 1}); err != nil {
-			return dst[:start], err
-		}
-	}
-	return append(dst, "</Response>"...), nil
+		l.Verb = v.verbName()
+		return v.appendXML(dst, l)
+	})
 }
 
 // MarshalText implements [encoding.TextMarshaler]: the document, or the

@@ -150,13 +150,8 @@ func (d *Dial) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
 }
 
 func (s *Sip) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
-	switch {
-	case s.URI == "":
-		return dst, fail(l, xmldoc.Text, -1, ErrRequired)
-	case !xmldoc.HasSIPScheme(s.URI):
-		return dst, fail(l, xmldoc.Text, -1, fmt.Errorf(`%w: a SIP URI starts with "sip:" or "sips:"`, ErrInvalidChar))
-	case s.Password != "" && s.Username == "":
-		return dst, fail(l, "password", -1, ErrNoUsername)
+	if attr, err := xmldoc.CheckSIP(s.URI, s.Username, s.Password); err != nil {
+		return dst, fail(l, attr, -1, err)
 	}
 	e := xmldoc.Enc{Buf: dst}
 	e.Open("Sip")

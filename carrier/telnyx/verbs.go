@@ -187,13 +187,8 @@ func isDisplayNameChar(c byte) bool {
 func isKey(c byte) bool { return '0' <= c && c <= '9' || c == '*' || c == '#' }
 
 func (s *Sip) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
-	switch {
-	case s.URI == "":
-		return dst, fail(l, xmldoc.Text, -1, ErrRequired)
-	case !xmldoc.HasSIPScheme(s.URI):
-		return dst, fail(l, xmldoc.Text, -1, fmt.Errorf(`%w: a SIP URI starts with "sip:" or "sips:"`, ErrInvalidChar))
-	case s.Password != "" && s.Username == "":
-		return dst, fail(l, "password", -1, ErrNoUsername)
+	if attr, err := xmldoc.CheckSIP(s.URI, s.Username, s.Password); err != nil {
+		return dst, fail(l, attr, -1, err)
 	}
 	e := xmldoc.Enc{Buf: dst}
 	e.Open("Sip")

@@ -37,6 +37,41 @@ const Text = "#text"
 // Declaration is the XML declaration every document starts with.
 const Declaration = `<?xml version="1.0" encoding="UTF-8"?>`
 
+// AppendResponse appends a whole document to dst: the declaration and a
+// <Response> holding n verbs, the i-th (from 0) appended by verb at its
+// location, whose Verb is "?" for verb to name. On error it returns dst with
+// its original length and verb's error, so nothing is half-written.
+func AppendResponse(dst []byte, n int, verb func(dst []byte, l Loc) ([]byte, error)) ([]byte, error) {
+	start := len(dst)
+	dst = append(dst, Declaration...)
+	if n == 0 {
+		return append(dst, "<Response/>"...), nil
+	}
+	dst = append(dst, "<Response>"...)
+	for i := 0; i < n; i++ {
+		var err error
+		if dst, err = verb(dst, Loc{Verb: "?", VI: i + 1}); err != nil {
+			return dst[:start], err
+		}
+	}
+	return append(dst, "</Response>"...), nil
+}
+
+// CheckSIP checks what a <Sip> noun needs before it is written: a URI (its
+// text) with a SIP scheme, and a username with any password. It returns the
+// attribute at fault (Text for the URI) and the reason, or "" and nil.
+func CheckSIP(uri, username, password string) (string, error) {
+	switch {
+	case uri == "":
+		return Text, ErrRequired
+	case !HasSIPScheme(uri):
+		return Text, fmt.Errorf(`%w: a SIP URI starts with "sip:" or "sips:"`, ErrInvalidChar)
+	case password != "" && username == "":
+		return "password", ErrNoUsername
+	}
+	return "", nil
+}
+
 // Loc locates an element in a document: a verb of the Response and, when
 // Child is set, one of its children. Positions count from 1. The path string
 // is built only when there is an error to report.

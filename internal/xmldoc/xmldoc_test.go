@@ -36,3 +36,38 @@ func TestLocPath(t *testing.T) {
 	assert.True(t, HasSIPScheme("SIPS:x"))
 	assert.False(t, HasSIPScheme("sipx:x"))
 }
+
+func TestAppendResponse(t *testing.T) {
+	verb := func(dst []byte, l Loc) ([]byte, error) {
+		if l.VI == 2 {
+			return dst, errors.New("bad " + l.Path())
+		}
+		return append(dst, "<V/>"...), nil
+	}
+	doc, err := AppendResponse([]byte("x"), 0, verb)
+	assert.NoError(t, err)
+	assert.Equal(t, "x"+Declaration+"<Response/>", string(doc))
+	doc, err = AppendResponse([]byte("x"), 1, verb)
+	assert.NoError(t, err)
+	assert.Equal(t, "x"+Declaration+"<Response><V/></Response>", string(doc))
+	doc, err = AppendResponse([]byte("x"), 3, verb)
+	assert.EqualError(t, err, "bad Response/?[2]")
+	assert.Equal(t, "x", string(doc), "nothing half-written")
+}
+
+func TestCheckSIP(t *testing.T) {
+	for _, tt := range []struct {
+		uri, user, pass, attr string
+		err                   error
+	}{
+		{"sip:a@b", "", "", "", nil},
+		{"SIPS:a@b", "u", "p", "", nil},
+		{"", "", "", Text, ErrRequired},
+		{"tel:+1", "", "", Text, ErrInvalidChar},
+		{"sip:a@b", "", "p", "password", ErrNoUsername},
+	} {
+		attr, err := CheckSIP(tt.uri, tt.user, tt.pass)
+		assert.Equal(t, tt.attr, attr, tt.uri)
+		assert.True(t, errors.Is(err, tt.err) && (err == nil) == (tt.err == nil), "%s: %v", tt.uri, err)
+	}
+}
