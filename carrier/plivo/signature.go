@@ -129,6 +129,34 @@ func signedString(method, fullURL string, params url.Values) (string, error) {
 	return b.String(), nil
 }
 
+// checkQuery refuses a query that a signature over queryMap's reading of it
+// would not cover in full: a name given twice (also once escaped and once
+// not), a pair without '=', or a name or value that does not decode.
+func checkQuery(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, p := range strings.Split(raw, "&") {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			return fmt.Errorf("query pair %q without '='", p)
+		}
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			return errors.New("query name does not decode")
+		}
+		if _, err := url.QueryUnescape(v); err != nil {
+			return errors.New("query value does not decode")
+		}
+		if seen[name] {
+			return fmt.Errorf("%w: %q", errRepeated, name)
+		}
+		seen[name] = true
+	}
+	return nil
+}
+
 // queryMap is plivo-go's getMapFromQueryString: pairs split on "&", sorted,
 // split on the first "=", pairs without "=" dropped, later pairs winning.
 func queryMap(raw string) map[string]string {
@@ -225,6 +253,13 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	sig, nonce := r.Header.Get(SignatureHeader), r.Header.Get(NonceHeader)
 	if sig == "" || nonce == "" {
 		return ErrMissingSignature
+	}
+	// Plivo's signed string keeps one value per query name and drops pairs
+	// without '=', while a handler reads every pair: a query the string
+	// cannot pin down is refused, so that nothing unsigned can be added to
+	// a signed URL.
+	if err := checkQuery(r.URL.RawQuery); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidSignature, err)
 	}
 	var params url.Values
 	if r.Method != http.MethodGet {

@@ -187,3 +187,37 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	body, _ := io.ReadAll(req.Body)
 	assert.NotContains(t, string(body), token)
 }
+
+// TestQueryThatTheSignatureCannotPinDown: Plivo's signed string keeps the
+// last of two values of a query name, and drops a pair without '=', while a
+// handler reads the first: a signed GET with a name added in front must be
+// refused, not read with the added value.
+func TestQueryThatTheSignatureCannotPinDown(t *testing.T) {
+	v, err := plivo.NewVerifier(token, base)
+	require.NoError(t, err)
+	var reached int
+	h := v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached++ }))
+	signed, err := plivo.NewSignedRequest(http.MethodGet, base+"/plivo/pin?attempt=1", token, nonce,
+		url.Values{"Digits": {"9999"}, "From": {"+14155550100"}})
+	require.NoError(t, err)
+	serve := func(rawQuery string) int {
+		req := httptest.NewRequest(http.MethodGet, base+"/plivo/pin?"+rawQuery, nil)
+		req.RequestURI = "/plivo/pin?" + rawQuery // as the server sees it behind the public base
+		req.Header = signed.Header.Clone()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	require.Equal(t, http.StatusOK, serve(signed.URL.RawQuery), "the signed request itself")
+	for _, forged := range []string{
+		"Digits=0000&" + signed.URL.RawQuery,                             // a second Digits, read first by a handler
+		"From=%2B10000000001&" + signed.URL.RawQuery,                     // a second From
+		"attempt=1&" + signed.URL.RawQuery,                               // the same value twice
+		"Dig%69ts=0000&" + signed.URL.RawQuery,                           // the same name, escaped
+		signed.URL.RawQuery + "&Digits",                                  // a pair without '='
+		strings.Replace(signed.URL.RawQuery, "Digits=", "Digits=%zz", 1), // a value that does not decode
+	} {
+		assert.Equal(t, http.StatusForbidden, serve(forged), forged)
+	}
+	assert.Equal(t, 1, reached)
+}

@@ -159,3 +159,22 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), sigSecret)
 }
+
+// TestPOSTWithoutABodyIsRefused: a token captured from any signed POST,
+// replayed with the body left out and the call described in the URL's
+// query, must not be accepted.
+func TestPOSTWithoutABodyIsRefused(t *testing.T) {
+	v, err := vonage.NewVerifier(sigSecret, vonage.WithClock(func() time.Time { return fixed }))
+	require.NoError(t, err)
+	reached := 0
+	h := v.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached++ }))
+	captured := refToken(t, sigSecret, fixed, []byte(answerBody), nil)
+	for _, tok := range []string{captured, refToken(t, sigSecret, fixed, nil, nil)} {
+		r := httptest.NewRequest(http.MethodPost, "/vonage/voice?from=447700900002&to=447700900003", nil)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		assert.Equal(t, http.StatusForbidden, rec.Code)
+	}
+	assert.Zero(t, reached)
+}
