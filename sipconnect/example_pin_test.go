@@ -135,3 +135,24 @@ func ExampleHandlerConfig_String() {
 	fmt.Println(strings.Contains(fmt.Sprintf("%+v", cfg), "twilio-auth-token"), strings.Contains(fmt.Sprintf("%+v", cfg), "[REDACTED]"))
 	// Output: false true
 }
+
+func ExampleCallUserID() {
+	// The X-100ms-UserID a bridged call gets when HandlerConfig.Roster is
+	// set and the identity gives none: derived from the call id only.
+	fmt.Println(sipconnect.CallUserID("CA00000000000000000000000000000001"))
+	// Output: pstn-f1d4275ab1c13055b77d
+}
+
+func ExampleTwilio() {
+	// Twilio is the carrier of a HandlerConfig whose Carrier is nil; naming
+	// it changes nothing.
+	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
+		Carrier:   sipconnect.Twilio(),
+		AuthToken: "twilio-auth-token",
+		PublicURL: "https://voice.example.com",
+		Room:      sipconnect.StaticRoom("abc-defg-hij"),
+		Logger:    slog.New(slog.DiscardHandler),
+	})
+	fmt.Println(sipconnect.Twilio().Name(), err, h != nil)
+	// Output: twilio <nil> true
+}
