@@ -5,6 +5,7 @@ go 1.24.0
 require (
 	github.com/emiago/sipgo v1.7.3
 	github.com/hmssip/interconnect-go v0.0.0
+	github.com/maypok86/otter/v2 v2.4.0
 	github.com/twilio/twilio-go v1.31.0
 )
 
@@ -17,7 +18,6 @@ require (
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/google/go-querystring v1.2.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
-	github.com/maypok86/otter/v2 v2.4.0 // indirect
 	golang.org/x/net v0.43.0 // indirect
 	golang.org/x/sync v0.16.0 // indirect
 	golang.org/x/sys v0.35.0 // indirect

@@ -1,13 +1,16 @@
 package roomcode
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/maypok86/otter/v2"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/hmssip/interconnect-go/hmsapi"
@@ -20,7 +23,8 @@ import (
 //     with the number of rooms cached.
 //   - A miss asks the API once however many callers wait for the same key;
 //     each caller stops waiting when its own context ends, while the lookup
-//     carries on (up to LookupTimeout) for the others.
+//     carries on (up to LookupTimeout) for the others. Its cost does not
+//     grow with the number of rooms cached either.
 //   - A code older than TTL is still answered at once, and one background
 //     refresh asks the API for a newer one (stale-while-revalidate). While
 //     refreshes fail (a transport error, 401, 429 or 5xx) the old code keeps
@@ -29,20 +33,24 @@ import (
 //     an outage costs the API one request per key per backoff, not one per
 //     wave of callers. A refresh that finds the room, role or code gone
 //     (403, 404, no enabled code) drops the entry.
-//   - An entry not refreshed for TTL+MaxStale expires, and at most
-//     MaxEntries are kept (the least likely to be used again are evicted
-//     first), so memory stays bounded on a server that sees new rooms
-//     all day.
+//   - An entry not used for TTL+MaxStale is removed, and at most MaxEntries
+//     are kept (the least recently used go first), so memory stays bounded
+//     on a server that sees new rooms all day. Removal runs in the
+//     background, so Len may count removed entries for a moment.
 //
 // Every time the cache reads comes from the client's clock
-// (hmsapi.WithClock).
-// A Cache is safe for concurrent use.
+// (hmsapi.WithClock). A Cache is safe for concurrent use.
 type Cache struct {
 	client  *Client
 	opts    CacheOptions
-	cache   *otter.Cache[cacheKey, RoomCode]
-	loader  otter.Loader[cacheKey, RoomCode]
+	now     func() time.Time
+	entries sync.Map // cacheKey -> *cacheEntry; its reads take no lock
+	count   atomic.Int64
 	lookups singleflight.Group
+
+	sweeping  atomic.Bool  // a sweep goroutine runs
+	again     atomic.Bool  // a sweep was asked for while one ran
+	lastSweep atomic.Int64 // unix nanoseconds, by the clock
 }
 
 // Defaults of CacheOptions.
@@ -89,6 +97,20 @@ type cacheKey struct{ roomID, role string }
 // code (and CreateIfMissing is off).
 var ErrNoCode = errors.New("roomcode: no enabled room code")
 
+// cacheEntry is one (room, role). Its fields are read and written with
+// atomics, so a hit takes no lock.
+type cacheEntry struct {
+	v          atomic.Pointer[cached]
+	used       atomic.Int64 // when last read, unix nanoseconds, kept to within a second
+	refreshing atomic.Bool  // a background refresh is running
+	nextTry    atomic.Int64 // no refresh before this, unix nanoseconds (backoff)
+}
+
+type cached struct {
+	code    RoomCode
+	fetched int64 // unix nanoseconds
+}
+
 // NewCache returns a cache in front of client. It reads the time from the
 // client's clock.
 func NewCache(client *Client, opts CacheOptions) *Cache {
@@ -110,18 +132,8 @@ func NewCache(client *Client, opts CacheOptions) *Cache {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Cache{client: client, opts: opts}
-	c.loader = cacheLoader{c}
-	o := &otter.Options[cacheKey, RoomCode]{
-		MaximumSize:       opts.MaxEntries,
-		ExpiryCalculator:  otter.ExpiryWriting[cacheKey, RoomCode](opts.TTL + opts.MaxStale),
-		RefreshCalculator: refreshPolicy{ttl: opts.TTL, backoff: opts.RefreshBackoff},
-		Logger:            quietLogger{},
-	}
-	if client.api.HasClock() {
-		o.Clock = clientClock(client.api.Now)
-	}
-	c.cache = otter.Must(o)
+	c := &Cache{client: client, opts: opts, now: client.api.Now}
+	c.lastSweep.Store(c.now().UnixNano())
 	return c
 }
 
@@ -130,32 +142,57 @@ func NewCache(client *Client, opts CacheOptions) *Cache {
 // the API's error when the API fails and nothing usable is cached, or the
 // context's error when ctx ends first.
 func (c *Cache) Code(ctx context.Context, roomID, role string) (RoomCode, error) {
-	return c.cache.Get(ctx, cacheKey{roomID, role}, c.loader)
+	key := cacheKey{roomID, role}
+	now := c.now().UnixNano()
+	c.maybeSweep(now)
+	if v, ok := c.entries.Load(key); ok {
+		e := v.(*cacheEntry)
+		if got := e.v.Load(); got != nil {
+			age := time.Duration(now - got.fetched)
+			if age < c.opts.TTL+c.opts.MaxStale {
+				// Written at most once a second, so that parallel hits do
+				// not contend for the entry's cache line.
+				if now-e.used.Load() > int64(time.Second) {
+					e.used.Store(now)
+				}
+				if age >= c.opts.TTL {
+					c.refreshInBackground(key, e, now)
+				}
+				return got.code, nil
+			}
+		}
+	}
+	return c.miss(ctx, key)
 }
 
 // Invalidate drops the cached code of the room's role, if any.
 func (c *Cache) Invalidate(roomID, role string) {
-	c.cache.Invalidate(cacheKey{roomID, role})
+	if _, loaded := c.entries.LoadAndDelete(cacheKey{roomID, role}); loaded {
+		c.count.Add(-1)
+	}
 }
 
 // Len returns the number of (room, role) pairs the cache holds, for
-// monitoring. Expired entries are removed in the background, so Len may
-// count some for a little while.
-func (c *Cache) Len() int { return c.cache.EstimatedSize() }
+// monitoring.
+func (c *Cache) Len() int { return int(c.count.Load()) }
 
-// cacheLoader runs the lookups of the cache. It is not Cache itself, so
-// that Load and Reload stay out of Cache's API.
-type cacheLoader struct{ c *Cache }
-
-// Load looks a missing key up. The lookup runs detached from ctx, bounded by
+// miss looks the key up. The lookup runs detached from ctx, bounded by
 // LookupTimeout, and is shared through c.lookups: a caller whose ctx ends
 // returns at once, and the next caller joins the same lookup instead of
 // sending another request.
-func (l cacheLoader) Load(ctx context.Context, key cacheKey) (RoomCode, error) {
-	ch := l.c.lookups.DoChan(key.roomID+"\x00"+key.role, func() (any, error) {
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.c.opts.LookupTimeout)
+func (c *Cache) miss(ctx context.Context, key cacheKey) (RoomCode, error) {
+	ch := c.lookups.DoChan(key.roomID+"\x00"+key.role, func() (any, error) {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.LookupTimeout)
 		defer cancel()
-		return l.c.lookup(lctx, key)
+		code, err := c.lookup(lctx, key)
+		if err != nil {
+			if gone(err) {
+				c.Invalidate(key.roomID, key.role)
+			}
+			return RoomCode{}, err
+		}
+		c.store(key, code)
+		return code, nil
 	})
 	select {
 	case r := <-ch:
@@ -168,20 +205,47 @@ func (l cacheLoader) Load(ctx context.Context, key cacheKey) (RoomCode, error) {
 	}
 }
 
-// Reload refreshes a cached key in the background. An answer that the room,
-// role or code is gone removes the entry; any other failure keeps the old
-// code, which is served until the entry expires.
-func (l cacheLoader) Reload(ctx context.Context, key cacheKey, old RoomCode) (RoomCode, error) {
-	code, err := l.Load(ctx, key)
-	switch {
-	case err == nil:
-		return code, nil
-	case gone(err):
-		return RoomCode{}, removed{err}
+// store keeps a code just fetched.
+func (c *Cache) store(key cacheKey, code RoomCode) {
+	now := c.now().UnixNano()
+	e := &cacheEntry{}
+	if v, loaded := c.entries.LoadOrStore(key, e); loaded {
+		e = v.(*cacheEntry)
+	} else if c.count.Add(1) > int64(c.opts.MaxEntries) {
+		c.startSweep()
 	}
-	l.c.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "roomcode: refreshing a room code failed; serving the stale one",
-		slog.String("room_id", key.roomID), slog.String("role", key.role), slog.String("error", err.Error()))
-	return old, err
+	e.used.Store(now)
+	e.nextTry.Store(0)
+	e.v.Store(&cached{code: code, fetched: now})
+}
+
+// refreshInBackground starts one refresh of a stale entry, unless one is
+// running or the backoff after a failed one has not passed.
+func (c *Cache) refreshInBackground(key cacheKey, e *cacheEntry, now int64) {
+	if now < e.nextTry.Load() || !e.refreshing.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer e.refreshing.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), c.opts.LookupTimeout)
+		defer cancel()
+		code, err := c.lookup(ctx, key)
+		switch {
+		case err == nil:
+			c.store(key, code)
+		case gone(err):
+			c.Invalidate(key.roomID, key.role)
+		default:
+			wait := c.opts.RefreshBackoff
+			var apiErr *hmsapi.APIError
+			if errors.As(err, &apiErr) && apiErr.RetryAfter > wait {
+				wait = apiErr.RetryAfter
+			}
+			e.nextTry.Store(c.now().Add(wait).UnixNano())
+			c.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "roomcode: refreshing a room code failed; serving the stale one",
+				slog.String("room_id", key.roomID), slog.String("role", key.role), slog.String("error", err.Error()))
+		}
+	}()
 }
 
 // gone reports whether err says that the room, role or code no longer
@@ -190,51 +254,66 @@ func gone(err error) bool {
 	return errors.Is(err, ErrNoCode) || errors.Is(err, hmsapi.ErrNotFound) || errors.Is(err, hmsapi.ErrForbidden)
 }
 
-// removed tells the cache to drop an entry whose refresh found it gone.
-type removed struct{ err error }
-
-func (r removed) Error() string        { return r.err.Error() }
-func (r removed) Unwrap() error        { return r.err }
-func (r removed) Is(target error) bool { return target == otter.ErrNotFound }
-
-// refreshPolicy refreshes an entry TTL after it was fetched, and after a
-// failed refresh waits the backoff or the API's Retry-After, if longer.
-type refreshPolicy struct{ ttl, backoff time.Duration }
-
-func (p refreshPolicy) RefreshAfterCreate(otter.Entry[cacheKey, RoomCode]) time.Duration {
-	return p.ttl
-}
-
-func (p refreshPolicy) RefreshAfterUpdate(otter.Entry[cacheKey, RoomCode], RoomCode) time.Duration {
-	return p.ttl
-}
-
-func (p refreshPolicy) RefreshAfterReload(otter.Entry[cacheKey, RoomCode], RoomCode) time.Duration {
-	return p.ttl
-}
-
-func (p refreshPolicy) RefreshAfterReloadFailure(_ otter.Entry[cacheKey, RoomCode], err error) time.Duration {
-	var apiErr *hmsapi.APIError
-	if errors.As(err, &apiErr) && apiErr.RetryAfter > p.backoff {
-		return apiErr.RetryAfter
+// maybeSweep starts a sweep when the last one is older than the TTL, so
+// that entries nobody uses any more are removed even when no new room
+// arrives.
+func (c *Cache) maybeSweep(now int64) {
+	if time.Duration(now-c.lastSweep.Load()) >= c.opts.TTL {
+		c.startSweep()
 	}
-	return p.backoff
 }
 
-// clientClock gives the cache the client's clock. It sends no ticks: the
-// cache then removes expired entries as it is used rather than on a timer
-// that would run in real time beside a clock that may not.
-type clientClock func() time.Time
+// startSweep runs a sweep in the background. Asked while one runs, it
+// makes that one sweep again when done, so that no request is lost.
+func (c *Cache) startSweep() {
+	c.lastSweep.Store(c.now().UnixNano())
+	c.again.Store(true)
+	if !c.sweeping.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		for {
+			for c.again.Swap(false) {
+				c.sweep()
+			}
+			c.sweeping.Store(false)
+			// A request that came after the last Swap and before the Store
+			// found the flag set and left: take it up.
+			if !c.again.Load() || !c.sweeping.CompareAndSwap(false, true) {
+				return
+			}
+		}
+	}()
+}
 
-func (c clientClock) NowNano() int64                    { return c().UnixNano() }
-func (clientClock) Tick(time.Duration) <-chan time.Time { return nil }
-
-// quietLogger drops the cache library's own log lines: a failed refresh is
-// logged by Reload, with the room and role.
-type quietLogger struct{}
-
-func (quietLogger) Warn(context.Context, string, error)  {}
-func (quietLogger) Error(context.Context, string, error) {}
+// sweep removes the entries not used for TTL+MaxStale, then, while more
+// than MaxEntries are left, the least recently used down to nine tenths of
+// MaxEntries, so that a full cache is not swept again at the next miss.
+func (c *Cache) sweep() {
+	now := c.now().UnixNano()
+	unused := int64(c.opts.TTL + c.opts.MaxStale)
+	type aged struct {
+		key  cacheKey
+		used int64
+	}
+	var kept []aged
+	c.entries.Range(func(k, v any) bool {
+		key, used := k.(cacheKey), v.(*cacheEntry).used.Load()
+		if now-used > unused {
+			c.Invalidate(key.roomID, key.role)
+		} else {
+			kept = append(kept, aged{key, used})
+		}
+		return true
+	})
+	if len(kept) <= c.opts.MaxEntries {
+		return
+	}
+	slices.SortFunc(kept, func(a, b aged) int { return cmp.Compare(a.used, b.used) })
+	for _, a := range kept[:len(kept)-c.opts.MaxEntries*9/10] {
+		c.Invalidate(a.key.roomID, a.key.role)
+	}
+}
 
 // lookup asks the API for an enabled code of the role, creating one if
 // none exists and the cache is configured to.

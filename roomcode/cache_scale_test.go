@@ -101,7 +101,7 @@ func (cc *cowCache) code(ctx context.Context, roomID, role string) (roomcode.Roo
 func BenchmarkCacheMiss(b *testing.B) {
 	ctx := context.Background()
 	for _, keys := range []int{1_000, 10_000, 100_000} {
-		b.Run(fmt.Sprintf("impl=otter/keys=%d", keys), func(b *testing.B) {
+		b.Run(fmt.Sprintf("impl=roomcode/keys=%d", keys), func(b *testing.B) {
 			cache := roomcode.NewCache(instantClient(b, &instantAPI{}), roomcode.CacheOptions{MaxEntries: 2 * keys})
 			for i := range keys {
 				if _, err := cache.Code(ctx, roomName(i), "guest"); err != nil {
