@@ -220,8 +220,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call := h.carrier.call(params)
-	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
-	defer cancel()
+	ctx, release := withLazyDeadline(r.Context(), h.timeout)
+	defer release()
 	start := time.Now()
 	room, pin, known := h.route(call)
 	switch {

@@ -268,7 +268,7 @@ func lockKey(from string) string {
 // failures returns how many wrong PINs the number has entered in the
 // current window.
 func (f *pinFlow) failures(ctx context.Context, from string) (int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, f.cfg.StoreTimeout)
+	ctx, cancel := f.storeContext(ctx)
 	defer cancel()
 	v, err := f.cfg.Store.Get(ctx, lockKey(from))
 	if errors.Is(err, store.ErrNotFound) {
@@ -284,10 +284,17 @@ func (f *pinFlow) failures(ctx context.Context, from string) (int64, error) {
 	return n, nil
 }
 
+// storeContext bounds one store call by StoreTimeout. It is detached from
+// the request's end, which it outlives by StoreTimeout at most, so that
+// the request's deadline need not arm a timer of its own for it.
+func (f *pinFlow) storeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), f.cfg.StoreTimeout)
+}
+
 // charge adds delta to the number's count of PINs entered and returns the
 // new count: +1 before a lookup, -1 to give a charge back.
 func (f *pinFlow) charge(ctx context.Context, from string, delta int64) (int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, f.cfg.StoreTimeout)
+	ctx, cancel := f.storeContext(ctx)
 	defer cancel()
 	return f.cfg.Store.IncrBy(ctx, lockKey(from), delta, f.cfg.LockoutWindow)
 }
@@ -345,8 +352,8 @@ func (h *Handler) PINHandler() http.Handler {
 			return
 		}
 		call := h.carrier.call(params)
-		ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
-		defer cancel()
+		ctx, release := withLazyDeadline(r.Context(), h.timeout)
+		defer release()
 		h.pin.step(ctx, w, h, call, attempt, time.Now())
 	})
 }

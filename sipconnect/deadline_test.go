@@ -1,0 +1,73 @@
+package sipconnect
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type ctxKey struct{}
+
+func TestLazyDeadline(t *testing.T) {
+	parent := context.WithValue(context.Background(), ctxKey{}, "v")
+	ctx, release := withLazyDeadline(parent, 30*time.Millisecond)
+	defer release()
+	assert.Equal(t, "v", ctx.Value(ctxKey{}))
+	d, ok := ctx.Deadline()
+	assert.True(t, ok)
+	assert.WithinDuration(t, time.Now().Add(30*time.Millisecond), d, 20*time.Millisecond)
+	assert.Nil(t, ctx.armed, "no timer until someone waits")
+
+	select {
+	case <-ctx.Done():
+		t.Fatal("ended before its deadline")
+	default:
+	}
+	assert.NoError(t, ctx.Err())
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("did not end at its deadline")
+	}
+	assert.ErrorIs(t, ctx.Err(), context.DeadlineExceeded)
+
+	// A child context ends with it.
+	child, cancel := context.WithTimeout(ctx, time.Hour)
+	defer cancel()
+	<-child.Done()
+	assert.ErrorIs(t, child.Err(), context.DeadlineExceeded)
+}
+
+func TestLazyDeadlineFollowsItsParent(t *testing.T) {
+	parent, cancelParent := context.WithCancel(context.Background())
+	ctx, release := withLazyDeadline(parent, time.Hour)
+	defer release()
+	cancelParent()
+	<-ctx.Done()
+	assert.ErrorIs(t, ctx.Err(), context.Canceled)
+
+	early, cancelEarly := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelEarly()
+	ctx2, release2 := withLazyDeadline(early, time.Hour)
+	defer release2()
+	d, _ := ctx2.Deadline()
+	pd, _ := early.Deadline()
+	assert.Equal(t, pd, d, "the parent's earlier deadline wins")
+}
+
+func TestLazyDeadlineReleased(t *testing.T) {
+	ctx, release := withLazyDeadline(context.Background(), time.Hour)
+	release()
+	<-ctx.Done()
+	require.Error(t, ctx.Err())
+	assert.True(t, errors.Is(ctx.Err(), context.Canceled))
+	assert.Nil(t, ctx.armed, "released without a timer")
+
+	armed, releaseArmed := withLazyDeadline(context.Background(), time.Hour)
+	<-func() <-chan struct{} { releaseArmed(); return armed.Done() }()
+	assert.ErrorIs(t, armed.Err(), context.Canceled)
+}
