@@ -3,38 +3,36 @@ package sipconnect
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // lazyDeadline is a context with a deadline whose timer is armed only when
-// someone waits on it (Done) or asks how it ended (Err). Most calls are
-// decided without either, from a static room or a cached code, and then
-// cost no timer: context.WithTimeout arms one, with four allocations, on
-// every request.
+// someone waits on it (Done). Most calls are decided without waiting, from
+// a static room, a cached code or a store in memory, and then cost no
+// timer: context.WithTimeout arms one, with four allocations, every time.
+// Err answers without arming, from the parent and the clock.
 type lazyDeadline struct {
-	context.Context // the request's context: values and its own end
+	context.Context // the parent: values and its own end
 	deadline        time.Time
 
-	once   sync.Once
-	armed  context.Context
-	cancel context.CancelFunc
+	once     sync.Once
+	armed    atomic.Pointer[context.Context]
+	cancel   context.CancelFunc
+	released atomic.Bool
 }
 
 // withLazyDeadline returns parent bounded by d from now, and the function
-// that releases its timer, if one was armed.
+// that releases it (and its timer, if one was armed), like a CancelFunc.
 func withLazyDeadline(parent context.Context, d time.Duration) (*lazyDeadline, func()) {
 	c := &lazyDeadline{Context: parent, deadline: time.Now().Add(d)}
 	return c, c.release
 }
 
-func (c *lazyDeadline) arm() context.Context {
-	c.once.Do(func() { c.armed, c.cancel = context.WithDeadline(c.Context, c.deadline) })
-	return c.armed
-}
-
-// release stops the timer, if one was armed.
+// release ends c, stopping its timer if one was armed.
 func (c *lazyDeadline) release() {
-	c.once.Do(func() {}) // nothing can arm it any more
+	c.released.Store(true)
+	c.once.Do(func() {}) // nothing arms it from now on
 	if c.cancel != nil {
 		c.cancel()
 	}
@@ -51,25 +49,32 @@ func (c *lazyDeadline) Deadline() (time.Time, bool) {
 // Done arms the timer and returns the channel closed when c ends. Once
 // released, c has ended.
 func (c *lazyDeadline) Done() <-chan struct{} {
-	if a := c.arm(); a != nil {
-		return a.Done()
+	c.once.Do(func() {
+		armed, cancel := context.WithDeadline(c.Context, c.deadline)
+		c.cancel = cancel
+		c.armed.Store(&armed)
+	})
+	if a := c.armed.Load(); a != nil {
+		return (*a).Done()
 	}
 	ended := make(chan struct{})
 	close(ended)
 	return ended
 }
 
-// Err reports how c ended, if it has.
+// Err reports how c ended, or nil while it has not.
 func (c *lazyDeadline) Err() error {
-	if a := c.arm(); a != nil {
-		return a.Err()
+	if a := c.armed.Load(); a != nil {
+		return (*a).Err()
 	}
-	// Released: the request is over, as after a context's cancel.
 	if err := c.Context.Err(); err != nil {
 		return err
 	}
-	if !time.Now().Before(c.deadline) {
+	switch {
+	case !time.Now().Before(c.deadline):
 		return context.DeadlineExceeded
+	case c.released.Load():
+		return context.Canceled
 	}
-	return context.Canceled
+	return nil
 }

@@ -20,7 +20,9 @@ func TestLazyDeadline(t *testing.T) {
 	d, ok := ctx.Deadline()
 	assert.True(t, ok)
 	assert.WithinDuration(t, time.Now().Add(30*time.Millisecond), d, 20*time.Millisecond)
-	assert.Nil(t, ctx.armed, "no timer until someone waits")
+	assert.Nil(t, ctx.armed.Load(), "no timer until someone waits")
+	assert.NoError(t, ctx.Err())
+	assert.Nil(t, ctx.armed.Load(), "Err arms nothing")
 
 	select {
 	case <-ctx.Done():
@@ -59,13 +61,22 @@ func TestLazyDeadlineFollowsItsParent(t *testing.T) {
 	assert.Equal(t, pd, d, "the parent's earlier deadline wins")
 }
 
+func TestLazyDeadlineErrWithoutATimer(t *testing.T) {
+	ctx, release := withLazyDeadline(context.Background(), 10*time.Millisecond)
+	defer release()
+	time.Sleep(20 * time.Millisecond)
+	assert.ErrorIs(t, ctx.Err(), context.DeadlineExceeded, "past the deadline, without a timer")
+	assert.Nil(t, ctx.armed.Load())
+	<-ctx.Done()
+}
+
 func TestLazyDeadlineReleased(t *testing.T) {
 	ctx, release := withLazyDeadline(context.Background(), time.Hour)
 	release()
 	<-ctx.Done()
 	require.Error(t, ctx.Err())
 	assert.True(t, errors.Is(ctx.Err(), context.Canceled))
-	assert.Nil(t, ctx.armed, "released without a timer")
+	assert.Nil(t, ctx.armed.Load(), "released without a timer")
 
 	armed, releaseArmed := withLazyDeadline(context.Background(), time.Hour)
 	<-func() <-chan struct{} { releaseArmed(); return armed.Done() }()

@@ -285,10 +285,10 @@ func (f *pinFlow) failures(ctx context.Context, from string) (int64, error) {
 }
 
 // storeContext bounds one store call by StoreTimeout. It is detached from
-// the request's end, which it outlives by StoreTimeout at most, so that
-// the request's deadline need not arm a timer of its own for it.
-func (f *pinFlow) storeContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), f.cfg.StoreTimeout)
+// the request's end, which it outlives by StoreTimeout at most, and arms
+// no timer for a store that does not wait on it (the one in memory).
+func (f *pinFlow) storeContext(ctx context.Context) (context.Context, func()) {
+	return withLazyDeadline(context.WithoutCancel(ctx), f.cfg.StoreTimeout)
 }
 
 // charge adds delta to the number's count of PINs entered and returns the
@@ -429,7 +429,7 @@ func (f *pinFlow) resolve(ctx context.Context, pin string, call Call) (t PINTarg
 	if len(pin) > f.maxDigits || strings.Trim(pin, "0123456789") != "" {
 		return PINTarget{}, ErrUnknownPIN
 	}
-	ctx, cancel := context.WithTimeout(ctx, f.cfg.ResolveTimeout)
+	ctx, cancel := withLazyDeadline(ctx, f.cfg.ResolveTimeout)
 	defer cancel()
 	return f.cfg.Resolver.ResolvePIN(ctx, pin, call)
 }
