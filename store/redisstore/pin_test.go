@@ -1,0 +1,76 @@
+package redisstore_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/store/redisstore"
+	"github.com/hmssip/interconnect-go/twiml"
+)
+
+// TestPINFlowAcrossTwoInstances: two server instances share one real
+// Redis. A PIN issued through one is resolved by the other, and wrong PINs
+// entered on either count towards one lockout of the caller's number.
+func TestPINFlowAcrossTwoInstances(t *testing.T) {
+	client := testClient(t)
+	shared := redisstore.New(client, redisstore.WithPrefix(testPrefix(t, client)))
+	const token, public = "twilio-auth-token-0123456789", "https://voice.example.com"
+	instance := func() http.Handler {
+		pins, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: token, PublicURL: public,
+			PIN:    &sipconnect.PINConfig{Resolver: pins, Store: shared, LockoutFailures: 4, LockoutWindow: time.Hour},
+			Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.PINHandler()
+	}
+	a, b := instance(), instance()
+	issuer, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pin, err := issuer.Issue(context.Background(), sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(h http.Handler, from, digits string) string {
+		form := url.Values{"CallSid": {"CA1"}, "From": {from}, "Digits": {digits}}
+		req, err := twiml.NewSignedRequest(http.MethodPost, public+"/twilio/pin?attempt=1", token, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d", rec.Code)
+		}
+		return rec.Body.String()
+	}
+	if got := step(b, "+14155550100", pin); !strings.Contains(got, "sip:abc-defg-hij@sip.100ms.live") {
+		t.Fatalf("a PIN issued elsewhere is resolved: %s", got)
+	}
+	// Four wrong PINs, alternating between the instances, lock the number out
+	// on both.
+	for i, h := range []http.Handler{a, b, a, b} {
+		step(h, "+14155550666", "000000000"+string(rune('0'+i)))
+	}
+	for _, h := range []http.Handler{a, b} {
+		if got := step(h, "+14155550666", pin); !strings.Contains(got, "Too many incorrect PINs") {
+			t.Errorf("the number is locked out on every instance: %s", got)
+		}
+	}
+	if got := step(a, "+14155550777", pin); !strings.Contains(got, "<Dial") {
+		t.Errorf("another number is not: %s", got)
+	}
+}
