@@ -47,6 +47,10 @@ type Cache struct {
 	entries sync.Map // cacheKey -> *cacheEntry; its reads take no lock
 	count   atomic.Int64
 	lookups singleflight.Group
+	// invalidations counts Invalidate calls: a lookup that started before
+	// one does not store its answer, so that an invalidated code is not put
+	// back by a reply already on its way.
+	invalidations atomic.Uint64
 
 	sweeping  atomic.Bool  // a sweep goroutine runs
 	again     atomic.Bool  // a sweep was asked for while one ran
@@ -145,29 +149,52 @@ func (c *Cache) Code(ctx context.Context, roomID, role string) (RoomCode, error)
 	key := cacheKey{roomID, role}
 	now := c.now().UnixNano()
 	c.maybeSweep(now)
-	if v, ok := c.entries.Load(key); ok {
-		e := v.(*cacheEntry)
-		if got := e.v.Load(); got != nil {
-			age := time.Duration(now - got.fetched)
-			if age < c.opts.TTL+c.opts.MaxStale {
-				// Written at most once a second, so that parallel hits do
-				// not contend for the entry's cache line.
-				if now-e.used.Load() > int64(time.Second) {
-					e.used.Store(now)
-				}
-				if age >= c.opts.TTL {
-					c.refreshInBackground(key, e, now)
-				}
-				return got.code, nil
-			}
+	if e, got := c.usable(key, now); got != nil {
+		// Written at most once a second, so that parallel hits do not
+		// contend for the entry's cache line.
+		if now-e.used.Load() > int64(time.Second) {
+			e.used.Store(now)
 		}
+		if time.Duration(now-got.fetched) >= c.opts.TTL {
+			c.refreshInBackground(key, e, now)
+		}
+		return got.code, nil
 	}
 	return c.miss(ctx, key)
 }
 
-// Invalidate drops the cached code of the room's role, if any.
+// usable returns the key's entry and its code when the code may still be
+// served: younger than TTL+MaxStale.
+func (c *Cache) usable(key cacheKey, now int64) (*cacheEntry, *cached) {
+	v, ok := c.entries.Load(key)
+	if !ok {
+		return nil, nil
+	}
+	e := v.(*cacheEntry)
+	got := e.v.Load()
+	if got == nil || time.Duration(now-got.fetched) >= c.opts.TTL+c.opts.MaxStale {
+		return nil, nil
+	}
+	return e, got
+}
+
+// Invalidate drops the cached code of the room's role, if any. A lookup
+// or refresh already under way does not put it back.
 func (c *Cache) Invalidate(roomID, role string) {
-	if _, loaded := c.entries.LoadAndDelete(cacheKey{roomID, role}); loaded {
+	c.invalidations.Add(1)
+	c.remove(cacheKey{roomID, role})
+}
+
+// remove drops the key's entry, whichever it is.
+func (c *Cache) remove(key cacheKey) {
+	if _, loaded := c.entries.LoadAndDelete(key); loaded {
+		c.count.Add(-1)
+	}
+}
+
+// removeEntry drops e if it is still the key's entry.
+func (c *Cache) removeEntry(key cacheKey, e *cacheEntry) {
+	if c.entries.CompareAndDelete(key, e) {
 		c.count.Add(-1)
 	}
 }
@@ -182,16 +209,22 @@ func (c *Cache) Len() int { return int(c.count.Load()) }
 // sending another request.
 func (c *Cache) miss(ctx context.Context, key cacheKey) (RoomCode, error) {
 	ch := c.lookups.DoChan(key.roomID+"\x00"+key.role, func() (any, error) {
+		// A lookup that finished between this caller's miss and its joining
+		// the flight has stored its answer: use it rather than ask again.
+		if _, got := c.usable(key, c.now().UnixNano()); got != nil {
+			return got.code, nil
+		}
+		gen := c.invalidations.Load()
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.LookupTimeout)
 		defer cancel()
 		code, err := c.lookup(lctx, key)
 		if err != nil {
 			if gone(err) {
-				c.Invalidate(key.roomID, key.role)
+				c.remove(key)
 			}
 			return RoomCode{}, err
 		}
-		c.store(key, code)
+		c.store(key, nil, code, gen)
 		return code, nil
 	})
 	select {
@@ -205,14 +238,32 @@ func (c *Cache) miss(ctx context.Context, key cacheKey) (RoomCode, error) {
 	}
 }
 
-// store keeps a code just fetched.
-func (c *Cache) store(key cacheKey, code RoomCode) {
+// store keeps a code just fetched, unless the cache was invalidated since
+// gen was read. A refresh passes the entry it refreshed, e, and stores only
+// into that entry, if it is still the key's.
+func (c *Cache) store(key cacheKey, e *cacheEntry, code RoomCode, gen uint64) {
+	if c.invalidations.Load() != gen {
+		return
+	}
 	now := c.now().UnixNano()
-	e := &cacheEntry{}
-	if v, loaded := c.entries.LoadOrStore(key, e); loaded {
+	if e != nil {
+		if v, ok := c.entries.Load(key); !ok || v.(*cacheEntry) != e {
+			return
+		}
+	} else {
+		// Filled in before it is published, so that a sweep never sees it
+		// unused since 1970.
+		fresh := &cacheEntry{}
+		fresh.used.Store(now)
+		fresh.v.Store(&cached{code: code, fetched: now})
+		v, loaded := c.entries.LoadOrStore(key, fresh)
+		if !loaded {
+			if c.count.Add(1) > int64(c.opts.MaxEntries) {
+				c.startSweep()
+			}
+			return
+		}
 		e = v.(*cacheEntry)
-	} else if c.count.Add(1) > int64(c.opts.MaxEntries) {
-		c.startSweep()
 	}
 	e.used.Store(now)
 	e.nextTry.Store(0)
@@ -225,6 +276,7 @@ func (c *Cache) refreshInBackground(key cacheKey, e *cacheEntry, now int64) {
 	if now < e.nextTry.Load() || !e.refreshing.CompareAndSwap(false, true) {
 		return
 	}
+	gen := c.invalidations.Load()
 	go func() {
 		defer e.refreshing.Store(false)
 		ctx, cancel := context.WithTimeout(context.Background(), c.opts.LookupTimeout)
@@ -232,9 +284,9 @@ func (c *Cache) refreshInBackground(key cacheKey, e *cacheEntry, now int64) {
 		code, err := c.lookup(ctx, key)
 		switch {
 		case err == nil:
-			c.store(key, code)
+			c.store(key, e, code, gen)
 		case gone(err):
-			c.Invalidate(key.roomID, key.role)
+			c.removeEntry(key, e)
 		default:
 			wait := c.opts.RefreshBackoff
 			var apiErr *hmsapi.APIError
@@ -294,15 +346,16 @@ func (c *Cache) sweep() {
 	unused := int64(c.opts.TTL + c.opts.MaxStale)
 	type aged struct {
 		key  cacheKey
+		e    *cacheEntry
 		used int64
 	}
 	var kept []aged
 	c.entries.Range(func(k, v any) bool {
-		key, used := k.(cacheKey), v.(*cacheEntry).used.Load()
-		if now-used > unused {
-			c.Invalidate(key.roomID, key.role)
+		key, e := k.(cacheKey), v.(*cacheEntry)
+		if used := e.used.Load(); now-used > unused {
+			c.removeEntry(key, e)
 		} else {
-			kept = append(kept, aged{key, used})
+			kept = append(kept, aged{key, e, used})
 		}
 		return true
 	})
@@ -311,7 +364,7 @@ func (c *Cache) sweep() {
 	}
 	slices.SortFunc(kept, func(a, b aged) int { return cmp.Compare(a.used, b.used) })
 	for _, a := range kept[:len(kept)-c.opts.MaxEntries*9/10] {
-		c.Invalidate(a.key.roomID, a.key.role)
+		c.removeEntry(a.key, a.e)
 	}
 }
 
