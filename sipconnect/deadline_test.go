@@ -3,6 +3,7 @@ package sipconnect
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -81,4 +82,39 @@ func TestLazyDeadlineReleased(t *testing.T) {
 	armed, releaseArmed := withLazyDeadline(context.Background(), time.Hour)
 	<-func() <-chan struct{} { releaseArmed(); return armed.Done() }()
 	assert.ErrorIs(t, armed.Err(), context.Canceled)
+}
+
+func TestLazyDeadlineKeepsItsAnswers(t *testing.T) {
+	// Released, then past the deadline: still Canceled.
+	ctx, release := withLazyDeadline(context.Background(), 10*time.Millisecond)
+	release()
+	assert.ErrorIs(t, ctx.Err(), context.Canceled)
+	time.Sleep(20 * time.Millisecond)
+	assert.ErrorIs(t, ctx.Err(), context.Canceled)
+	assert.True(t, ctx.Done() == ctx.Done(), "the same channel every call")
+
+	// Past the deadline, then the parent cancelled: still DeadlineExceeded.
+	parent, cancel := context.WithCancel(context.Background())
+	ctx2, release2 := withLazyDeadline(parent, 10*time.Millisecond)
+	defer release2()
+	time.Sleep(20 * time.Millisecond)
+	assert.ErrorIs(t, ctx2.Err(), context.DeadlineExceeded)
+	cancel()
+	assert.ErrorIs(t, ctx2.Err(), context.DeadlineExceeded)
+}
+
+func TestLazyDeadlineChildrenNeedNoGoroutine(t *testing.T) {
+	ctx, release := withLazyDeadline(context.Background(), time.Hour)
+	before := runtime.NumGoroutine()
+	var cancels []context.CancelFunc
+	for range 50 {
+		child, cancel := context.WithTimeout(ctx, time.Hour)
+		cancels = append(cancels, cancel)
+		_ = child.Done()
+	}
+	assert.LessOrEqual(t, runtime.NumGoroutine(), before+2, "children are cancelled through the armed context")
+	release()
+	for _, cancel := range cancels {
+		cancel()
+	}
 }
