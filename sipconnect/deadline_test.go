@@ -91,7 +91,8 @@ func TestLazyDeadlineKeepsItsAnswers(t *testing.T) {
 	assert.ErrorIs(t, ctx.Err(), context.Canceled)
 	time.Sleep(20 * time.Millisecond)
 	assert.ErrorIs(t, ctx.Err(), context.Canceled)
-	assert.True(t, ctx.Done() == ctx.Done(), "the same channel every call")
+	first, second := ctx.Done(), ctx.Done()
+	assert.True(t, first == second, "the same channel every call")
 
 	// Past the deadline, then the parent cancelled: still DeadlineExceeded.
 	parent, cancel := context.WithCancel(context.Background())
