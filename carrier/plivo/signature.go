@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
+	"github.com/hmssip/interconnect-go/internal/webhook"
 )
 
 // Headers that carry Plivo's V3 signature and its nonce.
@@ -263,13 +264,13 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	}
 	var params url.Values
 	if r.Method != http.MethodGet {
-		body, err := readBody(w, r, v.max)
+		body, err := webhook.ReadBodyAs(w, r, v.max, "plivo", ErrBodyTooLarge)
 		if err != nil {
 			return err
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if len(body) > 0 {
-			if !isForm(r.Header.Get("Content-Type")) {
+			if !webhook.IsForm(r.Header.Get("Content-Type")) {
 				return errors.New("plivo: webhook body is not application/x-www-form-urlencoded")
 			}
 			if params, err = url.ParseQuery(string(body)); err != nil {
@@ -306,28 +307,4 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
-	if r.Body == nil {
-		return nil, nil
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-	var mbe *http.MaxBytesError
-	switch {
-	case err == nil:
-		return body, nil
-	case errors.As(err, &mbe):
-		return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, mbe.Limit)
-	}
-	return nil, fmt.Errorf("plivo: reading webhook body: %w", err)
-}
-
-func isForm(ct string) bool {
-	const form = "application/x-www-form-urlencoded"
-	ct = strings.TrimSpace(ct)
-	if i := strings.IndexByte(ct, ';'); i >= 0 {
-		ct = strings.TrimSpace(ct[:i])
-	}
-	return strings.EqualFold(ct, form)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hmssip/interconnect-go/internal/docwrite"
 	"github.com/hmssip/interconnect-go/internal/xmltext"
 )
 
@@ -424,7 +425,7 @@ func validCallerID(s string) bool {
 }
 
 func (u *User) appendXML(e *enc, path string) {
-	if off, err := checkSIPURI(u.URI); err != nil {
+	if off, err := docwrite.CheckSIPURI(u.URI, MaxURILen, sipURIReasons); err != nil {
 		e.fail(path, textAttr, off, err)
 		return
 	}
@@ -449,27 +450,6 @@ func (u *User) appendXML(e *enc, path string) {
 	e.text(path, "User", u.URI)
 }
 
-// checkSIPURI checks a User's URI: required, sip: or sips:, printable ASCII
-// without spaces, bounded.
-func checkSIPURI(uri string) (int, error) {
-	if uri == "" {
-		return -1, fmt.Errorf("%w: the SIP URI", ErrRequired)
-	}
-	if len(uri) > MaxURILen {
-		return -1, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLong, len(uri), MaxURILen)
-	}
-	lower := strings.ToLower(uri[:min(len(uri), 5)])
-	if !strings.HasPrefix(lower, "sip:") && !strings.HasPrefix(lower, "sips:") {
-		return -1, fmt.Errorf("%w: want a sip: or sips: URI", ErrInvalidChar)
-	}
-	for i := 0; i < len(uri); i++ {
-		if c := uri[i]; c <= ' ' || c >= 0x7F || strings.IndexByte("\"<>\\^`{|}", c) >= 0 {
-			return i, fmt.Errorf("%w: %q (percent-encode it)", ErrInvalidChar, c)
-		}
-	}
-	return -1, nil
-}
-
 func (s *Speak) appendXML(e *enc, path string) {
 	if s.Text == "" {
 		e.fail(path, textAttr, -1, fmt.Errorf("%w: text to speak", ErrRequired))
@@ -483,7 +463,7 @@ func (s *Speak) appendXML(e *enc, path string) {
 		e.fail(path, "voice", -1, fmt.Errorf("%w: %q, want WOMAN, MAN or Polly.<Name>", ErrEnum, s.Voice))
 		return
 	}
-	if s.Language != "" && !validLanguage(s.Language) {
+	if s.Language != "" && !docwrite.ValidLanguage(s.Language) {
 		e.fail(path, "language", -1, fmt.Errorf("%w: %q, want a tag such as en-US", ErrInvalidChar, s.Language))
 		return
 	}
@@ -517,26 +497,6 @@ func validVoice(v string) bool {
 		}
 	}
 	return utf8.ValidString(name)
-}
-
-// validLanguage accepts letters and digits in hyphen-separated groups of 1
-// to 8, such as en-US or en-GB-WLS.
-func validLanguage(l string) bool {
-	if len(l) > 35 {
-		return false
-	}
-	for _, part := range strings.Split(l, "-") {
-		if part == "" || len(part) > 8 {
-			return false
-		}
-		for i := 0; i < len(part); i++ {
-			c := part[i]
-			if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func (g *GetInput) appendXML(e *enc, path string) {
@@ -628,3 +588,6 @@ func (r *Redirect) appendXML(e *enc, path string) {
 	e.method(path, "method", r.Method)
 	e.text(path, "Redirect", r.URL)
 }
+
+// sipURIReasons are the reasons docwrite.CheckSIPURI refuses a URI with.
+var sipURIReasons = docwrite.SIPURIReasons{Required: ErrRequired, TooLong: ErrTooLong, InvalidChar: ErrInvalidChar}

@@ -142,7 +142,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	var params url.Values
-	if r.Method == http.MethodPost && isForm(r.Header.Get("Content-Type")) {
+	if r.Method == http.MethodPost && webhook.IsForm(r.Header.Get("Content-Type")) {
 		var err error
 		if params, err = url.ParseQuery(string(body)); err != nil {
 			return fmt.Errorf("signalwire: parsing webhook form: %w", err)
@@ -180,12 +180,6 @@ func errorStatus(err error) int {
 		return http.StatusForbidden
 	}
 	return http.StatusBadRequest
-}
-
-// isForm reports whether a Content-Type is application/x-www-form-urlencoded.
-func isForm(contentType string) bool {
-	ct, _, _ := strings.Cut(contentType, ";")
-	return strings.EqualFold(strings.TrimSpace(ct), "application/x-www-form-urlencoded")
 }
 
 // NewSignedRequest returns a request signed as SignalWire signs a cXML

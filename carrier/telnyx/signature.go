@@ -166,7 +166,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Check(r.Header, body); err != nil {
 		return err
 	}
-	if r.Method == http.MethodPost && isForm(r.Header.Get("Content-Type")) {
+	if r.Method == http.MethodPost && webhook.IsForm(r.Header.Get("Content-Type")) {
 		params, err := url.ParseQuery(string(body))
 		if err != nil {
 			return fmt.Errorf("telnyx: parsing webhook form: %w", err)
@@ -200,12 +200,6 @@ func errorStatus(err error) int {
 		return http.StatusForbidden
 	}
 	return http.StatusBadRequest
-}
-
-// isForm reports whether a Content-Type is application/x-www-form-urlencoded.
-func isForm(contentType string) bool {
-	ct, _, _ := strings.Cut(contentType, ";")
-	return strings.EqualFold(strings.TrimSpace(ct), "application/x-www-form-urlencoded")
 }
 
 // NewSignedRequest returns a form POST to fullURL carrying params, signed

@@ -295,7 +295,7 @@ func (e *enc) method(path, name string, m Method) {
 
 func (c *Connect) appendJSON(e *enc, path string) {
 	ep := path + ".endpoint[0]"
-	if off, err := checkSIPURI(c.Endpoint.URI); err != nil {
+	if off, err := docwrite.CheckSIPURI(c.Endpoint.URI, MaxURILen, sipURIReasons); err != nil {
 		e.fail(ep, "uri", off, err)
 		return
 	}
@@ -363,25 +363,6 @@ func validNumber(s string) bool {
 	return true
 }
 
-func checkSIPURI(uri string) (int, error) {
-	if uri == "" {
-		return -1, fmt.Errorf("%w: the SIP URI", ErrRequired)
-	}
-	if len(uri) > MaxURILen {
-		return -1, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLong, len(uri), MaxURILen)
-	}
-	lower := strings.ToLower(uri[:min(len(uri), 5)])
-	if !strings.HasPrefix(lower, "sip:") && !strings.HasPrefix(lower, "sips:") {
-		return -1, fmt.Errorf("%w: want a sip: or sips: URI", ErrInvalidChar)
-	}
-	for i := 0; i < len(uri); i++ {
-		if c := uri[i]; c <= ' ' || c >= 0x7F || strings.IndexByte("\"<>\\^`{|}", c) >= 0 {
-			return i, fmt.Errorf("%w: %q (percent-encode it)", ErrInvalidChar, c)
-		}
-	}
-	return -1, nil
-}
-
 // checkHeaderName accepts X- followed by one or more RFC 3261 token
 // characters.
 func checkHeaderName(name string) (int, error) {
@@ -417,7 +398,7 @@ func (t *Talk) appendJSON(e *enc, path string) {
 	case t.Style < 0 || t.Style > 100:
 		e.fail(path, "style", -1, fmt.Errorf("%w: %d, want 0 to 100", ErrRange, t.Style))
 		return
-	case t.Language != "" && !validLanguage(t.Language):
+	case t.Language != "" && !docwrite.ValidLanguage(t.Language):
 		e.fail(path, "language", -1, fmt.Errorf("%w: %q, want a tag such as en-US", ErrInvalidChar, t.Language))
 		return
 	}
@@ -438,24 +419,6 @@ func (t *Talk) appendJSON(e *enc, path string) {
 		e.integer("style", t.Style)
 	}
 	e.boolean("premium", t.Premium)
-}
-
-func validLanguage(l string) bool {
-	if len(l) > 35 {
-		return false
-	}
-	for _, part := range strings.Split(l, "-") {
-		if part == "" || len(part) > 8 {
-			return false
-		}
-		for i := 0; i < len(part); i++ {
-			c := part[i]
-			if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func (in *Input) appendJSON(e *enc, path string) {
@@ -486,3 +449,6 @@ func (in *Input) appendJSON(e *enc, path string) {
 	e.urls(path, "eventUrl", in.EventURL)
 	e.method(path, "eventMethod", in.EventMethod)
 }
+
+// sipURIReasons are the reasons docwrite.CheckSIPURI refuses a URI with.
+var sipURIReasons = docwrite.SIPURIReasons{Required: ErrRequired, TooLong: ErrTooLong, InvalidChar: ErrInvalidChar}

@@ -15,6 +15,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
+	"github.com/hmssip/interconnect-go/internal/webhook"
 )
 
 // Defaults of a [Verifier].
@@ -100,22 +101,16 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	if !ok || strings.TrimSpace(tok) == "" {
 		return ErrMissingToken
 	}
-	var body []byte
+	body, err := webhook.ReadBodyAs(w, r, v.max, "vonage", ErrBodyTooLarge)
+	if err != nil {
+		return err
+	}
 	if r.Body != nil {
-		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, v.max))
-		var mbe *http.MaxBytesError
-		switch {
-		case errors.As(err, &mbe):
-			return fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, mbe.Limit)
-		case err != nil:
-			return fmt.Errorf("vonage: reading webhook body: %w", err)
-		}
-		body = b
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	now := v.now()
 	claims := jwt.MapClaims{}
-	_, err := jwt.ParseWithClaims(strings.TrimSpace(tok), claims, func(*jwt.Token) (any, error) {
+	_, err = jwt.ParseWithClaims(strings.TrimSpace(tok), claims, func(*jwt.Token) (any, error) {
 		return []byte(v.key.Value()), nil
 	}, jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(func() time.Time { return now }),
 		jwt.WithLeeway(v.leeway), jwt.WithIssuedAt())

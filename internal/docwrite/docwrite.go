@@ -5,9 +5,11 @@
 package docwrite
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // Text is the Attribute of an error about an element's text.
@@ -53,4 +55,51 @@ func WriteHTTP(w http.ResponseWriter, contentType string, doc []byte, renderErr 
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(doc)
 	return err
+}
+
+// SIPURIReasons are a package's sentinels for CheckSIPURI's refusals.
+type SIPURIReasons struct{ Required, TooLong, InvalidChar error }
+
+// CheckSIPURI checks a SIP URI a document carries: present, at most maxLen
+// bytes, sip: or sips:, and nothing but printable ASCII that RFC 3261
+// allows unescaped. It returns the byte offset of a bad character (or -1)
+// and an error wrapping the package's reason.
+func CheckSIPURI(uri string, maxLen int, r SIPURIReasons) (int, error) {
+	if uri == "" {
+		return -1, fmt.Errorf("%w: the SIP URI", r.Required)
+	}
+	if len(uri) > maxLen {
+		return -1, fmt.Errorf("%w: %d bytes, at most %d", r.TooLong, len(uri), maxLen)
+	}
+	lower := strings.ToLower(uri[:min(len(uri), 5)])
+	if !strings.HasPrefix(lower, "sip:") && !strings.HasPrefix(lower, "sips:") {
+		return -1, fmt.Errorf("%w: want a sip: or sips: URI", r.InvalidChar)
+	}
+	for i := 0; i < len(uri); i++ {
+		if c := uri[i]; c <= ' ' || c >= 0x7F || strings.IndexByte("\"<>\\^`{|}", c) >= 0 {
+			return i, fmt.Errorf("%w: %q (percent-encode it)", r.InvalidChar, c)
+		}
+	}
+	return -1, nil
+}
+
+// ValidLanguage accepts a language tag of letters and digits in
+// hyphen-separated groups of 1 to 8, at most 35 bytes, such as en-US or
+// en-GB-WLS.
+func ValidLanguage(l string) bool {
+	if len(l) > 35 {
+		return false
+	}
+	for _, part := range strings.Split(l, "-") {
+		if part == "" || len(part) > 8 {
+			return false
+		}
+		for i := 0; i < len(part); i++ {
+			c := part[i]
+			if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -37,3 +37,38 @@ func TestWrite(t *testing.T) {
 	assert.Empty(t, rec.Header())
 	assert.Zero(t, rec.Body.Len())
 }
+
+func TestCheckSIPURI(t *testing.T) {
+	r := SIPURIReasons{Required: errors.New("required"), TooLong: errors.New("too long"), InvalidChar: errors.New("bad char")}
+	off, err := CheckSIPURI("sip:abc-defg-hij@sip.100ms.live?X-100ms-UserID=xyz", 100, r)
+	assert.NoError(t, err)
+	assert.Equal(t, -1, off)
+	_, err = CheckSIPURI("SIPS:a@b", 100, r)
+	assert.NoError(t, err)
+	for _, tc := range []struct {
+		uri    string
+		reason error
+		off    int
+	}{
+		{"", r.Required, -1},
+		{"sip:" + string(make([]byte, 200)), r.TooLong, -1},
+		{"tel:+14155550100", r.InvalidChar, -1},
+		{"sip:a b@host", r.InvalidChar, 5},
+		{"sip:a@host\r\nVia: x", r.InvalidChar, 10},
+		{"sip:a<b>@host", r.InvalidChar, 5},
+		{"sip:é@host", r.InvalidChar, 4},
+	} {
+		off, err := CheckSIPURI(tc.uri, 100, r)
+		assert.ErrorIs(t, err, tc.reason, "%q", tc.uri)
+		assert.Equal(t, tc.off, off, "%q", tc.uri)
+	}
+}
+
+func TestValidLanguage(t *testing.T) {
+	for _, ok := range []string{"en", "en-US", "en-GB-WLS", "cmn-Hans-CN"} {
+		assert.True(t, ValidLanguage(ok), ok)
+	}
+	for _, bad := range []string{"", "-", "en-", "en_US", "en US", "toolonggroup", "en-US\n", string(make([]byte, 36))} {
+		assert.False(t, ValidLanguage(bad), "%q", bad)
+	}
+}

@@ -28,7 +28,7 @@ var (
 // twiml's Verifier calls it; call it alone only where signatures are not
 // checked.
 func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) error {
-	if r.Method != http.MethodPost || !isForm(r.Header.Get("Content-Type")) {
+	if r.Method != http.MethodPost || !IsForm(r.Header.Get("Content-Type")) {
 		return nil
 	}
 	body, err := ReadBody(w, r, maxBytes)
@@ -46,15 +46,24 @@ func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) error {
 // ReadBody reads at most maxBytes of r's body. A larger body is an error
 // wrapping [ErrBodyTooLarge] that gives the limit.
 func ReadBody(w http.ResponseWriter, r *http.Request, maxBytes int64) ([]byte, error) {
+	return ReadBodyAs(w, r, maxBytes, "twiml", ErrBodyTooLarge)
+}
+
+// ReadBodyAs is ReadBody for package pkg, whose sentinel for a body over
+// the limit is tooLarge. A request without a body reads as empty.
+func ReadBodyAs(w http.ResponseWriter, r *http.Request, maxBytes int64, pkg string, tooLarge error) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBytes))
 	if err == nil {
 		return body, nil
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, mbe.Limit)
+		return nil, fmt.Errorf("%w: over %d bytes", tooLarge, mbe.Limit)
 	}
-	return nil, fmt.Errorf("twiml: reading webhook body: %w", err)
+	return nil, fmt.Errorf("%s: reading webhook body: %w", pkg, err)
 }
 
 // ErrorStatus returns the HTTP status that answers an error of twiml's
@@ -72,8 +81,9 @@ func ErrorStatus(err error) int {
 	return http.StatusBadRequest
 }
 
-// isForm reports whether a Content-Type is application/x-www-form-urlencoded.
-func isForm(contentType string) bool {
+// IsForm reports whether a Content-Type is application/x-www-form-urlencoded,
+// with or without parameters, in any case.
+func IsForm(contentType string) bool {
 	const form = "application/x-www-form-urlencoded"
 	ct := strings.TrimSpace(contentType)
 	return len(ct) >= len(form) && strings.EqualFold(ct[:len(form)], form) &&
