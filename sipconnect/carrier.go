@@ -275,15 +275,10 @@ func absoluteURL(publicURL, u string) string {
 // digits (Plivo, Vonage), so that HandlerConfig.Numbers, which lists E.164
 // numbers, routes it; anything else is returned as it is.
 func plusE164(s string) string {
-	if len(s) < 2 || len(s) > 15 || s[0] == '0' {
-		return s
+	if s != "" && s[0] != '+' && isE164("+"+s) {
+		return "+" + s
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return s
-		}
-	}
-	return "+" + s
+	return s
 }
 
 // sayOrDefault is a fixed answer of a carrier whose configuration gives
