@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hmssip/interconnect-go/internal/ascii"
 )
 
 // Sentinel errors. An [*APIError] matches the one for its status with
@@ -35,13 +36,7 @@ type InputError struct {
 // Error returns "hmsapi: invalid <field>: <reason>", the field quoted when
 // it is not printable ASCII.
 func (e *InputError) Error() string {
-	field := e.Field
-	for i := 0; i < len(field); i++ {
-		if field[i] < 0x20 || field[i] >= 0x7f {
-			field = strconv.Quote(field)
-			break
-		}
-	}
+	field := ascii.QuoteUnlessPrintable(e.Field)
 	return "hmsapi: invalid " + field + ": " + e.Reason
 }
 

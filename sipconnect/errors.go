@@ -2,9 +2,9 @@ package sipconnect
 
 import (
 	"errors"
-	"strconv"
 
 	"github.com/hmssip/interconnect-go/headers"
+	"github.com/hmssip/interconnect-go/internal/ascii"
 )
 
 // Reasons an address is refused, besides those of package headers (for header
@@ -47,13 +47,7 @@ type Error struct {
 // not printable ASCII (a header name holding a line break, say) is quoted,
 // so that the message stays one line.
 func (e *Error) Error() string {
-	field := e.Field
-	for i := 0; i < len(field); i++ {
-		if field[i] < 0x20 || field[i] >= 0x7f {
-			field = strconv.Quote(field)
-			break
-		}
-	}
+	field := ascii.QuoteUnlessPrintable(e.Field)
 	var he *headers.Error
 	if errors.As(e.Err, &he) {
 		return "sipconnect: invalid " + field + ": " + he.Reason()

@@ -1,6 +1,9 @@
 // Package ascii compares strings ignoring ASCII case, as SIP compares
-// header names, URI schemes and parameter names.
+// header names, URI schemes and parameter names, and quotes names that are
+// not printable ASCII before they go into a message.
 package ascii
+
+import "strconv"
 
 // EqualFold reports whether a and b are equal ignoring ASCII case. Unlike
 // [strings.EqualFold] it does not fold non-ASCII letters (the Kelvin sign
@@ -27,4 +30,16 @@ func lower(c byte) byte {
 		return c + ('a' - 'A')
 	}
 	return c
+}
+
+// QuoteUnlessPrintable returns s as it is when it is printable ASCII, and
+// quoted (strconv.Quote) otherwise, so that a name put into a message
+// cannot break the line it is logged on.
+func QuoteUnlessPrintable(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] >= 0x7f {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }

@@ -26,3 +26,9 @@ func TestHasPrefixFold(t *testing.T) {
 	assert.False(t, ascii.HasPrefixFold("X-", "X-Twilio"))
 	assert.False(t, ascii.HasPrefixFold("Y-Twilio", "X-Twilio"))
 }
+
+func TestQuoteUnlessPrintable(t *testing.T) {
+	assert.Equal(t, "X-Tenant", ascii.QuoteUnlessPrintable("X-Tenant"))
+	assert.Equal(t, `"X-A\r\nVia"`, ascii.QuoteUnlessPrintable("X-A\r\nVia"))
+	assert.Equal(t, `"é"`, ascii.QuoteUnlessPrintable("é"))
+}
