@@ -1,0 +1,3 @@
+// echo answers with its request: the harness's own self-check.
+'use strict';
+exports.echo = (req) => req.value;
