@@ -85,7 +85,7 @@ func Twilio() Carrier { return twilioCarrier{} }
 func (twilioCarrier) Name() string { return "twilio" }
 
 func (twilioCarrier) adapt(cfg *HandlerConfig) (adapter, error) {
-	t := &twilioAdapter{cfg: cfg}
+	t := &twilioAdapter{fallbackDoc: cfg.Fallback, dialFailedDoc: cfg.DialFailed}
 	switch {
 	case cfg.InsecureSkipSignature:
 	case cfg.AuthToken == "":
@@ -107,12 +107,13 @@ func (twilioCarrier) adapt(cfg *HandlerConfig) (adapter, error) {
 // twilioAdapter renders TwiML. The dial-in document is rendered once; only
 // the SIP URI between docPrefix and docSuffix changes from call to call.
 // The prefix holds the SIP password, so it is kept where no printer can
-// reach it.
+// reach it; the adapter keeps nothing else of the HandlerConfig, which
+// holds the auth token and the password in plain strings.
 type twilioAdapter struct {
-	cfg       *HandlerConfig
-	verifier  *twiml.Verifier
-	docPrefix secret.Secret
-	docSuffix string
+	verifier                   *twiml.Verifier
+	docPrefix                  secret.Secret
+	docSuffix                  string
+	fallbackDoc, dialFailedDoc twiml.Response
 }
 
 func (t *twilioAdapter) verify(w http.ResponseWriter, r *http.Request, maxBody int64) (url.Values, int, error) {
@@ -209,7 +210,7 @@ func (*twilioAdapter) gather(prompts []Prompt, action string, timeout time.Durat
 }
 
 func (t *twilioAdapter) fallback() ([]byte, error) {
-	doc, err := render(t.cfg.Fallback, DefaultFallback())
+	doc, err := render(t.fallbackDoc, DefaultFallback())
 	if err != nil {
 		return nil, fmt.Errorf("sipconnect: HandlerConfig.Fallback: %w", err)
 	}
@@ -217,7 +218,7 @@ func (t *twilioAdapter) fallback() ([]byte, error) {
 }
 
 func (t *twilioAdapter) dialFailed() ([]byte, error) {
-	doc, err := render(t.cfg.DialFailed, DefaultDialFailed())
+	doc, err := render(t.dialFailedDoc, DefaultDialFailed())
 	if err != nil {
 		return nil, fmt.Errorf("sipconnect: HandlerConfig.DialFailed: %w", err)
 	}
