@@ -26,8 +26,15 @@
 //     into the INVITE is not documented (unverified): test with your account.
 //
 // [Verifier] implements Plivo's V3 signature (X-Plivo-Signature-V3, with
-// several comma-separated signatures during key rotation) exactly as
-// plivo-go's utils.go GenerateUrl and ComputeSignatureV3 build it;
-// [NewSignedRequest] builds requests signed that way for handler tests, and
-// [ParseCall] reads the answer_url parameters into a [Call].
+// several comma-separated signatures during key rotation) as plivo-go v7's
+// utils.go GenerateUrl and ComputeSignatureV3 build it: HMAC-SHA256 with the
+// auth token of scheme://host, the decoded path, the query's decoded names
+// and values (a bare name as "name="), the form body of a POST, and the
+// nonce, as [SignatureV3] details. Where the official SDKs sign a request
+// differently (a name given twice, which plivo-go signs once and plivo-node
+// with every value) or where plivo-go's string does not cover every byte
+// (a last value ending in the '.' or '&' it trims, a query pair net/url
+// drops), the Verifier refuses the request. [NewSignedRequest] builds
+// requests signed that way for handler tests, and [ParseCall] reads the
+// answer_url parameters into a [Call].
 package plivo

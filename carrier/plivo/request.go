@@ -80,11 +80,13 @@ func NewSignedRequest(method, fullURL, authToken, nonce string, params url.Value
 	target, signParams := fullURL, params
 	if method == http.MethodGet {
 		if len(params) > 0 {
-			sep := "?"
-			if strings.Contains(fullURL, "?") {
-				sep = "&"
+			switch {
+			case u.RawQuery != "":
+				target += "&"
+			case !u.ForceQuery:
+				target += "?"
 			}
-			target += sep + params.Encode()
+			target += params.Encode()
 		}
 		signParams = nil
 		req, err = http.NewRequest(method, target, http.NoBody)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -34,29 +35,34 @@ var (
 	ErrBodyTooLarge     = errors.New("plivo: request body too large")
 )
 
-// errRepeated is returned for a parameter given twice: plivo-go signs a
-// map, one value per name, so a repeated name cannot be verified.
+// errRepeated is returned for a name given twice in the signed part of a
+// request: plivo-go signs a map, one value per name (the first), while
+// plivo-node signs every value sorted, so a repeated name cannot be
+// verified.
 var errRepeated = errors.New("plivo: repeated parameter cannot be signed")
 
 // SignatureV3 returns the X-Plivo-Signature-V3 value Plivo sends for a
 // request: base64(HMAC-SHA256(authToken, U + "." + nonce)), where U is built
-// from method, fullURL (scheme, host, path and query as requested) and
-// params (the form body of a POST; nil for a GET) exactly as plivo-go's
-// utils.go GenerateUrl builds it:
+// from method, fullURL and params (the form body of a POST; for a GET,
+// parameters merged into the query) as plivo-go v7's utils.go GenerateUrl
+// builds it. Every name and value is signed decoded, as net/url reads it:
+// %XX is the byte it stands for, '+' a space, and a bare name ("?debug")
+// the name with an empty value ("debug="). Then:
 //
-//   - U starts scheme://host/path, followed by "?" when there are params
-//     or a query;
-//   - GET with a query: the query's k=v pairs merged with params, sorted,
-//     joined with "&" (values as they appear in the URL, undecoded);
+//   - U starts scheme://host followed by the decoded path, and "?" when
+//     there are params or a query;
+//   - GET: the query's pairs merged with params, sorted by name, written
+//     k=v and joined with "&", trailing '&' trimmed;
 //   - POST with a query: the query sorted as k=v&..., then ".", then params
-//     sorted by name as k1v1k2v2..., and trailing dots trimmed;
-//   - without a query: params sorted, as k=v&... for GET and as k1v1k2v2...
-//     otherwise.
+//     sorted by name as k1v1k2v2..., trailing '.' trimmed;
+//   - POST without a query: params sorted as k1v1k2v2...
 //
-// It returns an error for an unparsable URL or a parameter with several
-// values, which plivo-go's map cannot represent.
+// It returns an error for an unparsable URL, for a name given twice (in
+// the query, in params, or in both for a GET: the official SDKs disagree
+// on which values to sign), and for a query pair net/url would drop (one
+// holding ';' or an invalid %-escape) or a query made only of empty pairs.
 func SignatureV3(authToken, method, fullURL, nonce string, params url.Values) (string, error) {
-	u, err := signedString(method, fullURL, params)
+	u, _, err := signedString(method, fullURL, params)
 	if err != nil {
 		return "", err
 	}
@@ -73,11 +79,15 @@ func mac(key []byte, u, nonce string) []byte {
 
 // ValidateSignatureV3 reports whether header, an X-Plivo-Signature-V3 value
 // holding one signature or several separated by commas (during an auth
-// token rotation), holds the signature of the request. Each candidate is
-// compared in constant time; one match is enough.
+// token rotation), holds the signature of the request as [SignatureV3]
+// computes it. Each candidate is compared in constant time; one match is
+// enough. It reports false for every request SignatureV3 refuses, and for
+// one whose last signed value loses bytes to the trimming (a POST's last
+// value ending in '.', a GET's ending in '&'): those bytes are not covered
+// by the signature, and plivo-node signs them.
 func ValidateSignatureV3(authToken, method, fullURL, nonce string, params url.Values, header string) bool {
-	u, err := signedString(method, fullURL, params)
-	if err != nil {
+	u, lossy, err := signedString(method, fullURL, params)
+	if err != nil || lossy {
 		return false
 	}
 	return matchAny(mac([]byte(authToken), u, nonce), header)
@@ -94,101 +104,106 @@ func matchAny(want []byte, header string) bool {
 	return ok
 }
 
-// signedString builds plivo-go's GenerateUrl string.
-func signedString(method, fullURL string, params url.Values) (string, error) {
+// errLossy is returned by Verify for a request whose signed string loses
+// bytes of its last value to plivo-go's trimming.
+var errLossy = errors.New("plivo: the last signed value ends in the separator the signed string trims")
+
+// signedString builds U as plivo-go's GenerateUrl does. lossy reports that
+// the trimming removed bytes of a name or value, not only the separator.
+func signedString(method, fullURL string, params url.Values) (u string, lossy bool, err error) {
 	pu, err := url.Parse(fullURL)
 	if err != nil {
-		return "", errors.New("plivo: unparsable URL")
+		return "", false, errors.New("plivo: unparsable URL")
 	}
 	flat := make(map[string]string, len(params))
 	for k, vs := range params {
 		if len(vs) > 1 {
-			return "", fmt.Errorf("%w: %q", errRepeated, k)
+			return "", false, fmt.Errorf("%w: %q", errRepeated, k)
 		}
 		if len(vs) == 1 {
 			flat[k] = vs[0]
 		}
+	}
+	query, err := decodeQuery(pu.RawQuery)
+	if err != nil {
+		return "", false, err
 	}
 	var b strings.Builder
 	b.WriteString(pu.Scheme + "://" + pu.Host + pu.Path)
 	if len(flat) > 0 || pu.RawQuery != "" {
 		b.WriteByte('?')
 	}
+	var signed string
 	switch {
-	case pu.RawQuery != "" && method == http.MethodGet:
-		q := queryMap(pu.RawQuery)
+	case method == http.MethodGet:
 		for k, v := range flat {
-			q[k] = v
+			if _, ok := query[k]; ok {
+				return "", false, fmt.Errorf("%w: %q", errRepeated, k)
+			}
+			query[k] = v
 		}
-		b.WriteString(sortedPairs(q, true))
+		signed = joinSorted(query, "=", "&")
+		lossy = strings.HasSuffix(signed, "&")
+		signed = strings.TrimRight(signed, "&")
 	case pu.RawQuery != "":
-		s := sortedPairs(queryMap(pu.RawQuery), true) + "." + sortedPairs(flat, false)
-		b.WriteString(strings.TrimRight(s, "."))
+		q, p := joinSorted(query, "=", "&"), joinSorted(flat, "", "")
+		signed = strings.TrimRight(q+"."+p, ".")
+		lossy = (p == "" && signed != q) || (p != "" && signed != q+"."+p)
 	default:
-		b.WriteString(sortedPairs(flat, method == http.MethodGet))
+		signed = joinSorted(flat, "", "")
 	}
-	return b.String(), nil
+	b.WriteString(signed)
+	return b.String(), lossy, nil
 }
 
-// checkQuery refuses a query that a signature over queryMap's reading of it
-// would not cover in full: a name given twice (also once escaped and once
-// not), a pair without '=', or a name or value that does not decode.
-func checkQuery(raw string) error {
+// decodeQuery reads raw as plivo-go's signature does (url.Values, first
+// value per name), refusing what that reading cannot pin down: a name given
+// twice, also once escaped and once not, a pair net/url drops (holding ';'
+// or an invalid %-escape), and a query of empty pairs only, which plivo-go
+// signs as a lone "?" and plivo-node not at all. Empty pairs between others
+// ("a=1&&b=2") are skipped, as both SDKs do.
+func decodeQuery(raw string) (map[string]string, error) {
+	m := map[string]string{}
 	if raw == "" {
-		return nil
+		return m, nil
 	}
-	seen := map[string]bool{}
-	for _, p := range strings.Split(raw, "&") {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok {
-			return fmt.Errorf("query pair %q without '='", p)
+	for p := range strings.SplitSeq(raw, "&") {
+		if p == "" {
+			continue
 		}
+		if strings.Contains(p, ";") {
+			return nil, errors.New("plivo: query pair holding ';'")
+		}
+		k, v, _ := strings.Cut(p, "=")
 		name, err := url.QueryUnescape(k)
 		if err != nil {
-			return errors.New("query name does not decode")
+			return nil, errors.New("plivo: query name does not decode")
 		}
-		if _, err := url.QueryUnescape(v); err != nil {
-			return errors.New("query value does not decode")
+		value, err := url.QueryUnescape(v)
+		if err != nil {
+			return nil, errors.New("plivo: query value does not decode")
 		}
-		if seen[name] {
-			return fmt.Errorf("%w: %q", errRepeated, name)
+		if _, ok := m[name]; ok {
+			return nil, fmt.Errorf("%w: %q", errRepeated, name)
 		}
-		seen[name] = true
+		m[name] = value
 	}
-	return nil
+	if len(m) == 0 {
+		return nil, errors.New("plivo: query of empty pairs only")
+	}
+	return m, nil
 }
 
-// queryMap is plivo-go's getMapFromQueryString: pairs split on "&", sorted,
-// split on the first "=", pairs without "=" dropped, later pairs winning.
-func queryMap(raw string) map[string]string {
-	pairs := strings.Split(raw, "&")
-	slices.Sort(pairs)
-	m := make(map[string]string, len(pairs))
-	for _, p := range pairs {
-		if k, v, ok := strings.Cut(p, "="); ok {
-			m[k] = v
-		}
-	}
-	return m
-}
-
-// sortedPairs is plivo-go's GetSortedQueryParamString.
-func sortedPairs(m map[string]string, query bool) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+// joinSorted writes m's pairs sorted by name, name and value separated by
+// kv, pairs by sep.
+func joinSorted(m map[string]string, kv, sep string) string {
+	keys := slices.Sorted(maps.Keys(m))
 	var b strings.Builder
 	for i, k := range keys {
-		if query {
-			if i > 0 {
-				b.WriteByte('&')
-			}
-			b.WriteString(k + "=" + m[k])
-		} else {
-			b.WriteString(k + m[k])
+		if i > 0 {
+			b.WriteString(sep)
 		}
+		b.WriteString(k + kv + m[k])
 	}
 	return b.String()
 }
@@ -247,20 +262,15 @@ func (v *Verifier) URL(r *http.Request) string {
 // Verify checks r's signature. For a POST it reads the form body (bounded)
 // into r.PostForm and puts the body back in r.Body. It returns nil,
 // [ErrMissingSignature], an error wrapping [ErrInvalidSignature] (also for
-// a parameter given twice, which Plivo's scheme cannot sign), an error
+// every request [ValidateSignatureV3] refuses whatever the signature: a
+// name given twice in the query or in the body, a query pair net/url
+// drops, a last value the signed string trims), an error
 // wrapping [ErrBodyTooLarge], or another error for a body that is not a
 // form. [Verifier.Middleware] answers them 403, 403, 413 and 400.
 func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	sig, nonce := r.Header.Get(SignatureHeader), r.Header.Get(NonceHeader)
 	if sig == "" || nonce == "" {
 		return ErrMissingSignature
-	}
-	// Plivo's signed string keeps one value per query name and drops pairs
-	// without '=', while a handler reads every pair: a query the string
-	// cannot pin down is refused, so that nothing unsigned can be added to
-	// a signed URL.
-	if err := checkQuery(r.URL.RawQuery); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidSignature, err)
 	}
 	var params url.Values
 	if r.Method != http.MethodGet {
@@ -279,7 +289,13 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		}
 		r.PostForm = params
 	}
-	u, err := signedString(r.Method, v.URL(r), params)
+	// A request the signed string cannot pin down (a repeated name, a query
+	// pair net/url drops, a last value the trimming cuts) is refused, so
+	// that nothing unsigned can be added to a signed request.
+	u, lossy, err := signedString(r.Method, v.URL(r), params)
+	if err == nil && lossy {
+		err = errLossy
+	}
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidSignature, err)
 	}

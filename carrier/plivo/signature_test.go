@@ -60,7 +60,7 @@ func TestSignatureVectors(t *testing.T) {
 		},
 		{
 			"GET", http.MethodGet, base + "/plivo/voice?To=%2B14155550199&From=%2B14155550100&CallUUID=abc", nil,
-			base + "/plivo/voice?CallUUID=abc&From=%2B14155550100&To=%2B14155550199",
+			base + "/plivo/voice?CallUUID=abc&From=+14155550100&To=+14155550199",
 		},
 		{
 			"GET without query", http.MethodGet, base + "/plivo/voice", nil,
@@ -148,7 +148,7 @@ func TestMiddleware(t *testing.T) {
 
 	getURL := base + "/plivo/voice?CallUUID=abc&From=%2B1555"
 	gr := httptest.NewRequest(http.MethodGet, getURL, nil)
-	gr.Header.Set(plivo.SignatureHeader, refSign(token, getURL, nonce))
+	gr.Header.Set(plivo.SignatureHeader, refSign(token, base+"/plivo/voice?CallUUID=abc&From=+1555", nonce))
 	gr.Header.Set(plivo.NonceHeader, nonce)
 	assert.Equal(t, http.StatusOK, serve(gr))
 	assert.Equal(t, "+1555", got.From)
@@ -188,10 +188,11 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	assert.NotContains(t, string(body), token)
 }
 
-// TestQueryThatTheSignatureCannotPinDown: Plivo's signed string keeps the
-// last of two values of a query name, and drops a pair without '=', while a
-// handler reads the first: a signed GET with a name added in front must be
-// refused, not read with the added value.
+// TestQueryThatTheSignatureCannotPinDown: plivo-go's signed string keeps
+// one value of a query name, and drops a pair holding ';' or an invalid
+// escape, while a handler may read every pair: a signed GET with a name
+// added (in front, behind, escaped, bare) must be refused, not read with
+// the added value.
 func TestQueryThatTheSignatureCannotPinDown(t *testing.T) {
 	v, err := plivo.NewVerifier(token, base)
 	require.NoError(t, err)
@@ -214,10 +215,114 @@ func TestQueryThatTheSignatureCannotPinDown(t *testing.T) {
 		"From=%2B10000000001&" + signed.URL.RawQuery,                     // a second From
 		"attempt=1&" + signed.URL.RawQuery,                               // the same value twice
 		"Dig%69ts=0000&" + signed.URL.RawQuery,                           // the same name, escaped
-		signed.URL.RawQuery + "&Digits",                                  // a pair without '='
+		signed.URL.RawQuery + "&Digits",                                  // a bare name repeated
+		signed.URL.RawQuery + "&Digits=0000",                             // a second Digits, behind
+		signed.URL.RawQuery + "&x=1;y=2",                                 // a pair net/url drops
 		strings.Replace(signed.URL.RawQuery, "Digits=", "Digits=%zz", 1), // a value that does not decode
 	} {
 		assert.Equal(t, http.StatusForbidden, serve(forged), forged)
 	}
 	assert.Equal(t, 1, reached)
+}
+
+// TestDecodedQuery: plivo-go (since 2020), plivo-python and plivo-node sign
+// the decoded query, so %-escapes and '+' are signed as the characters they
+// stand for and a bare name as "name=".
+func TestDecodedQuery(t *testing.T) {
+	const host = "https://voice.example.com"
+	v, err := plivo.NewVerifier(token, host)
+	require.NoError(t, err)
+	verify := func(method, target, body, sig string) error {
+		var r *http.Request
+		if method == http.MethodGet {
+			r = httptest.NewRequest(method, target, nil)
+		} else {
+			r = httptest.NewRequest(method, target, strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		r.Header.Set(plivo.SignatureHeader, sig)
+		r.Header.Set(plivo.NonceHeader, nonce)
+		return v.Verify(httptest.NewRecorder(), r)
+	}
+
+	// plivo-go v7.60.2's ComputeSignatureV3("tok", <URL>, "GET", "n", nil).
+	const goSig = "F3DbZPXwY212iNSDtV5uxApVdi+CQB4Eap+t3Gc5sa8="
+	escaped := host + "/hooks/voice?CallUUID=abc&From=%2B14155550100"
+	got, err := plivo.SignatureV3("tok", http.MethodGet, escaped, "n", nil)
+	require.NoError(t, err)
+	assert.Equal(t, goSig, got)
+	assert.Equal(t, refSign("tok", host+"/hooks/voice?CallUUID=abc&From=+14155550100", "n"), goSig)
+
+	sig := refSign(token, host+"/hooks/voice?CallUUID=abc&From=+14155550100", nonce)
+	require.NoError(t, verify(http.MethodGet, escaped, "", sig), "a %-escape in a GET query")
+	require.NoError(t, verify(http.MethodGet, host+"/hooks/voice?CallUUID=abc&From=%2b14155550100", "", sig), "lower-case hex")
+	// '+' is a space: the same signature on From=+1... is someone else's number.
+	assert.ErrorIs(t, verify(http.MethodGet, host+"/hooks/voice?CallUUID=abc&From=+14155550100", "", sig), plivo.ErrInvalidSignature)
+
+	postSig := refSign(token, host+"/hooks/voice?next=a b/é.CallUUIDabcFrom+14155550100", nonce)
+	require.NoError(t, verify(http.MethodPost, host+"/hooks/voice?next=a+b%2F%C3%A9", "From=%2B14155550100&CallUUID=abc", postSig), "a POST with an escaped query")
+	assert.ErrorIs(t, verify(http.MethodPost, host+"/hooks/voice?next=a%2Bb%2F%C3%A9", "From=%2B14155550100&CallUUID=abc", postSig), plivo.ErrInvalidSignature)
+
+	bare := refSign(token, host+"/hooks/voice?CallUUID=abc&debug=", nonce)
+	require.NoError(t, verify(http.MethodGet, host+"/hooks/voice?debug&CallUUID=abc", "", bare), "a bare name is signed as name=")
+	require.NoError(t, verify(http.MethodGet, host+"/hooks/voice?debug=&CallUUID=abc", "", bare))
+	assert.ErrorIs(t, verify(http.MethodGet, host+"/hooks/voice?debug=1&CallUUID=abc", "", bare), plivo.ErrInvalidSignature)
+
+	// The decoded path, as plivo-go's parsedUrl.Path.
+	pathSig := refSign(token, host+"/hooks/a b?x=1", nonce)
+	require.NoError(t, verify(http.MethodGet, host+"/hooks/a%20b?x=1", "", pathSig))
+}
+
+// TestNewSignedRequestOnAnEmptyQuery: a URL ending in '?' gets the
+// parameters right after it, and the Verifier accepts the request.
+func TestNewSignedRequestOnAnEmptyQuery(t *testing.T) {
+	const host = "https://voice.example.com"
+	v, err := plivo.NewVerifier(token, host)
+	require.NoError(t, err)
+	req, err := plivo.NewSignedRequest(http.MethodGet, host+"/plivo/voice?", token, nonce, url.Values{"From": {"+14155550100"}})
+	require.NoError(t, err)
+	assert.Equal(t, "From=%2B14155550100", req.URL.RawQuery)
+	require.NoError(t, v.Verify(httptest.NewRecorder(), req))
+	assert.Equal(t, refSign(token, host+"/plivo/voice?From=+14155550100", nonce), req.Header.Get(plivo.SignatureHeader))
+}
+
+// TestTrimmedValues: plivo-go trims every trailing '.' of a POST's signed
+// string and every trailing '&' of a GET's, so a last value ending in one
+// of them is not covered in full (and plivo-node keeps it): SignatureV3
+// computes what plivo-go sends, the Verifier refuses it.
+func TestTrimmedValues(t *testing.T) {
+	const host = "https://voice.example.com"
+	for _, tt := range []struct {
+		method, url string
+		params      url.Values
+		u           string
+	}{
+		{http.MethodPost, host + "/v?a=1", url.Values{"Digits": {"12.."}}, host + "/v?a=1.Digits12"},
+		{http.MethodPost, host + "/v?a=1.", nil, host + "/v?a=1"},
+		{http.MethodPost, host + "/v?a=1", url.Values{"b.": {""}}, host + "/v?a=1.b"},
+		{http.MethodGet, host + "/v?a=1&b=x%26", nil, host + "/v?a=1&b=x"},
+		{http.MethodGet, host + "/v", url.Values{"b": {"x&&"}}, host + "/v?b=x"},
+	} {
+		want := refSign(token, tt.u, nonce)
+		got, err := plivo.SignatureV3(token, tt.method, tt.url, nonce, tt.params)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, tt.url)
+		assert.False(t, plivo.ValidateSignatureV3(token, tt.method, tt.url, nonce, tt.params, want), tt.url)
+	}
+	// A trailing '.' of the query is no loss when a body follows it.
+	u := host + "/v?a=1..Digits12"
+	assert.True(t, plivo.ValidateSignatureV3(token, http.MethodPost, host+"/v?a=1.", nonce, url.Values{"Digits": {"12"}}, refSign(token, u, nonce)))
+}
+
+// TestEmptyQueryPairs: empty pairs between others are skipped, as plivo-go
+// and plivo-node both do; a query of empty pairs only is signed by plivo-go
+// as a lone "?" and by plivo-node not at all, and is refused.
+func TestEmptyQueryPairs(t *testing.T) {
+	const host = "https://voice.example.com"
+	assert.True(t, plivo.ValidateSignatureV3(token, http.MethodGet, host+"/v?a=1&&b=2&", nonce, nil, refSign(token, host+"/v?a=1&b=2", nonce)))
+	assert.False(t, plivo.ValidateSignatureV3(token, http.MethodGet, host+"/v?&&", nonce, nil, refSign(token, host+"/v?", nonce)))
+	_, err := plivo.SignatureV3(token, http.MethodGet, host+"/v?&&", nonce, nil)
+	require.Error(t, err)
+	assert.False(t, plivo.ValidateSignatureV3(token, http.MethodPost, host+"/v?&", nonce, answerParams,
+		refSign(token, host+"/v?.CallUUID2fd6b1cc-9a3e-11ee-b9d1-0242ac120002Digits1234#From+14155550100To+14155550199", nonce)))
 }
