@@ -160,8 +160,8 @@ func (a *vonageAdapter) verify(w http.ResponseWriter, r *http.Request, maxBody i
 		}
 	}
 	if r.Method == http.MethodGet || len(bytes.TrimSpace(body)) == 0 {
-		// A GET's query is not covered by the token: digits are never read
-		// from it.
+		// Digits come only from the input event's JSON body: a GET's
+		// dtmf parameters are dropped.
 		params := r.URL.Query()
 		for k := range params {
 			if k == "dtmf" || strings.HasPrefix(k, "dtmf.") {

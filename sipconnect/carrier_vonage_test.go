@@ -28,13 +28,18 @@ const vonageSecret = "vonage-signature-secret-0123456789abcdef"
 
 // vonageRequest signs a request as Vonage signs a webhook, built here with
 // golang-jwt apart from package vonage: HS256 with the signature secret,
-// iat at, and payload_hash the hex SHA-256 of the body when there is one.
+// iat at, and payload_hash the hex SHA-256 of the body when there is one,
+// or for a GET of its query as a JSON object in the order sent.
 func vonageRequest(t *testing.T, key, method, fullURL string, body []byte, at time.Time) *http.Request {
 	t.Helper()
 	claims := jwt.MapClaims{"iat": at.Unix(), "exp": at.Add(5 * time.Minute).Unix(), "jti": "test", "iss": "Vonage"}
 	var rd *bytes.Reader
-	if len(body) > 0 {
-		sum := sha256.Sum256(body)
+	payload := body
+	if method == http.MethodGet {
+		payload = vonageQueryJSON(t, fullURL)
+	}
+	if len(payload) > 0 {
+		sum := sha256.Sum256(payload)
 		claims["payload_hash"] = hex.EncodeToString(sum[:])
 	}
 	rd = bytes.NewReader(body)
@@ -47,6 +52,39 @@ func vonageRequest(t *testing.T, key, method, fullURL string, body []byte, at ti
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	return req
+}
+
+// vonageQueryJSON is the query of fullURL as Vonage hashes it for a GET: a
+// JSON object of the decoded parameters in the order sent (the test URLs
+// hold no characters that encoding/json and JSON.stringify write apart).
+func vonageQueryJSON(t *testing.T, fullURL string) []byte {
+	t.Helper()
+	u, err := url.Parse(fullURL)
+	require.NoError(t, err)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	b.WriteByte('{')
+	for _, pair := range strings.Split(u.RawQuery, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, err = url.QueryUnescape(k)
+		require.NoError(t, err)
+		v, err = url.QueryUnescape(v)
+		require.NoError(t, err)
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		require.NoError(t, enc.Encode(k))
+		b.Truncate(b.Len() - 1) // Encode's newline
+		b.WriteByte(':')
+		require.NoError(t, enc.Encode(v))
+		b.Truncate(b.Len() - 1)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
 }
 
 // vonageAnswer is the answer webhook's JSON (POST); Vonage sends numbers

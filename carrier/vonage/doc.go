@@ -24,7 +24,8 @@
 //
 // [Verifier] checks Vonage's signed webhooks: Authorization: Bearer <JWT>,
 // HS256 with the account's signature secret, exp/nbf/iat checked against an
-// injectable clock, and the payload_hash claim (hex SHA-256 of the body)
-// when there is a body. [NewSignedRequest] builds such requests for handler
+// injectable clock, and the payload_hash claim: the hex SHA-256 of a POST's
+// body, or of a GET's query as a JSON object in the order sent
+// ([QueryPayload]). [NewSignedRequest] builds such requests for handler
 // tests and [ParseCall] reads the answer and input webhooks into a [Call].
 package vonage

@@ -40,17 +40,24 @@ var (
 
 // Verifier checks Vonage's signed webhooks (developer.vonage.com "Signed
 // webhooks"; api.support.vonage.com "How do I verify that the Voice API
-// Webhook request and its payload has not been tampered"): a JWT in
-// Authorization: Bearer, HS256 with the account's signature secret; exp and
-// nbf when present and iat (required, at most the maximum age old) checked
-// against the Verifier's clock with a leeway; and, when the request has a
-// body, the payload_hash claim equal to the hex SHA-256 of the raw body.
+// Webhook request and its payload has not been tampered during transit?"):
+// a JWT in Authorization: Bearer, HS256 with the account's signature
+// secret; exp and nbf when present and iat (required, at most the maximum
+// age old) checked against the Verifier's clock with a leeway; and the
+// payload_hash claim, the hex SHA-256 of the payload:
 //
-// A GET has no body and Vonage's payload_hash then covers a JSON rendering
-// of the query whose exact bytes are not specified, so for a GET the query
-// is not checked: configure the answer and event URLs with POST to have the
-// parameters covered. It is safe for concurrent use and never shows the
-// secret.
+//   - for a GET (the answer webhook's default method), the query's
+//     parameters as a JSON object in the order sent, as [QueryPayload]
+//     renders it. A GET whose query has parameters is refused when the
+//     token has no payload_hash, and so is a query that QueryPayload cannot
+//     render (a repeated name, bytes that are not UTF-8) and a GET with a
+//     body. A GET without parameters has nothing to tamper with: its token
+//     may leave payload_hash out, and if it has one it must be the hash of
+//     "{}".
+//   - for any other method, the raw body, which must not be empty; the
+//     query of a POST is not covered and not read by [ParseCall].
+//
+// It is safe for concurrent use and never shows the secret.
 type Verifier struct {
 	key    secret.Secret
 	now    func() time.Time
@@ -124,22 +131,58 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	if now.Sub(iat.Time) > v.maxAge+v.leeway {
 		return fmt.Errorf("%w: issued %v ago, at most %v", ErrInvalidToken, now.Sub(iat.Time).Round(time.Second), v.maxAge)
 	}
-	if len(body) == 0 {
-		if r.Method != http.MethodGet {
-			// Vonage's webhooks by POST carry a JSON body, signed through
-			// payload_hash: a token replayed with the body left out would
-			// otherwise vouch for whatever the URL's query says.
-			return fmt.Errorf("%w: a %s without a body", ErrPayloadHash, r.Method)
+	if r.Method == http.MethodGet {
+		if len(body) > 0 {
+			// Vonage's GETs have no body; one here would be a POST's
+			// body and token replayed beside a forged query.
+			return fmt.Errorf("%w: a GET with a body", ErrPayloadHash)
 		}
-		return nil
+		var rawQuery string
+		if r.URL != nil {
+			rawQuery = r.URL.RawQuery
+		}
+		return checkQuery(rawQuery, claims)
 	}
-	h, _ := claims["payload_hash"].(string)
-	want, err := hex.DecodeString(h)
-	got := sha256.Sum256(body)
-	if err != nil || subtle.ConstantTimeCompare(got[:], want) != 1 {
+	if len(body) == 0 {
+		// Vonage's webhooks by POST carry a JSON body, signed through
+		// payload_hash: a token replayed with the body left out would
+		// otherwise vouch for whatever the URL's query says.
+		return fmt.Errorf("%w: a %s without a body", ErrPayloadHash, r.Method)
+	}
+	if !hashMatches(claims, body) {
 		return ErrPayloadHash
 	}
 	return nil
+}
+
+// emptyQuery is QueryPayload's rendering of a query without parameters.
+const emptyQuery = "{}"
+
+// checkQuery checks a GET's query against the token's payload_hash.
+func checkQuery(rawQuery string, claims jwt.MapClaims) error {
+	payload, err := QueryPayload(rawQuery)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrPayloadHash, err)
+	}
+	if _, ok := claims["payload_hash"]; !ok {
+		if string(payload) == emptyQuery {
+			return nil
+		}
+		return fmt.Errorf("%w: the token has no payload_hash for the GET's query", ErrPayloadHash)
+	}
+	if !hashMatches(claims, payload) {
+		return ErrPayloadHash
+	}
+	return nil
+}
+
+// hashMatches reports, in constant time, whether the payload_hash claim
+// (hex, either case) is the SHA-256 of payload.
+func hashMatches(claims jwt.MapClaims, payload []byte) bool {
+	h, _ := claims["payload_hash"].(string)
+	want, err := hex.DecodeString(h)
+	got := sha256.Sum256(payload)
+	return err == nil && subtle.ConstantTimeCompare(got[:], want) == 1
 }
 
 // Middleware returns a handler that answers requests failing Verify with
@@ -165,10 +208,12 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 // NewSignedRequest returns a request signed as Vonage signs a webhook, for
 // testing a handler behind [Verifier.Middleware]: a POST with body as
 // application/json and the token's payload_hash set to its hex SHA-256, or
-// a GET (body must be empty) to fullURL with its query. The token is HS256
-// with signatureSecret, iat and nbf = now, exp = now + 5 minutes, and a jti;
-// pass the Verifier's clock reading as now so the test does not depend on
-// the date. No error shows signatureSecret.
+// a GET (body must be empty) to fullURL with the token's payload_hash set to
+// the hex SHA-256 of [QueryPayload] of its query ("{}" without one). The
+// token is HS256 with signatureSecret, iat and nbf = now, exp = now + 5
+// minutes, and a jti; pass the Verifier's clock reading as now so the test
+// does not depend on the date. It fails for a GET whose query QueryPayload
+// refuses. No error shows signatureSecret.
 func NewSignedRequest(method, fullURL, signatureSecret string, body []byte, now time.Time) (*http.Request, error) {
 	if method != http.MethodGet && method != http.MethodPost {
 		return nil, fmt.Errorf("vonage: signed request: method %q: want GET or POST", method)
@@ -185,17 +230,25 @@ func NewSignedRequest(method, fullURL, signatureSecret string, body []byte, now 
 	}
 	var rd io.Reader = http.NoBody
 	if len(body) > 0 {
-		sum := sha256.Sum256(body)
-		claims["payload_hash"] = hex.EncodeToString(sum[:])
 		rd = bytes.NewReader(body)
-	}
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(signatureSecret))
-	if err != nil {
-		return nil, errors.New("vonage: signed request: signing failed")
 	}
 	req, err := http.NewRequest(method, fullURL, rd)
 	if err != nil {
 		return nil, errors.New("vonage: signed request: URL cannot be parsed")
+	}
+	payload := body
+	if method == http.MethodGet {
+		if payload, err = QueryPayload(req.URL.RawQuery); err != nil {
+			return nil, fmt.Errorf("vonage: signed request: %w", err)
+		}
+	}
+	if len(payload) > 0 {
+		sum := sha256.Sum256(payload)
+		claims["payload_hash"] = hex.EncodeToString(sum[:])
+	}
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(signatureSecret))
+	if err != nil {
+		return nil, errors.New("vonage: signed request: signing failed")
 	}
 	if len(body) > 0 {
 		req.Header.Set("Content-Type", "application/json")

@@ -66,8 +66,11 @@ func TestMiddleware(t *testing.T) {
 	assert.Equal(t, "aaaaaaaa-bbbb-cccc-dddd-0123456789ab", got.ID)
 	assert.Equal(t, "447700900000", got.From)
 
-	getTok := refToken(t, sigSecret, fixed, nil, nil)
-	assert.Equal(t, http.StatusOK, serve(req(http.MethodGet, "/vonage/answer?uuid=u1&from=447700900000&to=447700900001&conversation_uuid=c1", "", getTok)))
+	// A GET's payload_hash covers its query as a JSON object in the order
+	// sent, written here by hand from Vonage's rule.
+	getQuery := "uuid=u1&from=447700900000&to=447700900001&conversation_uuid=c1"
+	getTok := refToken(t, sigSecret, fixed, []byte(`{"uuid":"u1","from":"447700900000","to":"447700900001","conversation_uuid":"c1"}`), nil)
+	assert.Equal(t, http.StatusOK, serve(req(http.MethodGet, "/vonage/answer?"+getQuery, "", getTok)))
 	assert.Equal(t, "u1", got.ID)
 	assert.Equal(t, "c1", got.ConversationID)
 
@@ -91,6 +94,9 @@ func TestMiddleware(t *testing.T) {
 		"no payload_hash":  req(http.MethodPost, "/vonage/answer", answerBody, refToken(t, sigSecret, fixed, nil, nil)),
 		"alg none":         req(http.MethodPost, "/vonage/answer", "", noneTok),
 		"no iat":           req(http.MethodGet, "/vonage/answer", "", refToken(t, sigSecret, fixed, nil, jwt.MapClaims{"iat": nil})),
+		"GET, no hash":     req(http.MethodGet, "/vonage/answer?"+getQuery, "", refToken(t, sigSecret, fixed, nil, nil)),
+		"GET, reordered":   req(http.MethodGet, "/vonage/answer?from=447700900000&uuid=u1&to=447700900001&conversation_uuid=c1", "", getTok),
+		"GET with a body":  req(http.MethodGet, "/vonage/answer?"+getQuery, answerBody, refToken(t, sigSecret, fixed, []byte(answerBody), nil)),
 		"basic, not bearer": func() *http.Request {
 			r := req(http.MethodGet, "/", "", "")
 			r.Header.Set("Authorization", "Basic "+good)
@@ -177,4 +183,77 @@ func TestPOSTWithoutABodyIsRefused(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, rec.Code)
 	}
 	assert.Zero(t, reached)
+}
+
+// TestGETQueryIsSigned: Vonage's payload_hash of a GET covers its query, so
+// a token minted for one caller's number must not vouch for another.
+func TestGETQueryIsSigned(t *testing.T) {
+	v, err := vonage.NewVerifier(sigSecret, vonage.WithClock(func() time.Time { return fixed }))
+	require.NoError(t, err)
+	r, err := vonage.NewSignedRequest(http.MethodGet, "https://e.com/vonage/answer?From=447700900000", sigSecret, nil, fixed)
+	require.NoError(t, err)
+	require.NoError(t, v.Verify(httptest.NewRecorder(), r))
+	r.URL.RawQuery = "From=447700900001"
+	require.ErrorIs(t, v.Verify(httptest.NewRecorder(), r), vonage.ErrPayloadHash)
+}
+
+func TestQueryPayload(t *testing.T) {
+	// Expected texts written by hand from Vonage's rule (object of the query
+	// parameters in the order sent, converted to a JSON string with no
+	// whitespace) and JSON.stringify's escaping.
+	for raw, want := range map[string]string{
+		"":                          `{}`,
+		"&&":                        `{}`,
+		"b=2&a=1":                   `{"b":"2","a":"1"}`,
+		"from=%2B447700900000":      `{"from":"+447700900000"}`,
+		"name=John+Doe&debug":       `{"name":"John Doe","debug":""}`,
+		"x=%3C%3E%26%2F":            `{"x":"<>&/"}`,
+		"q=%22%5C":                  `{"q":"\"\\"}`,
+		"c=%08%09%0A%0C%0D%01%1F":   `{"c":"\b\t\n\f\r\u0001\u001f"}`,
+		"d=%7F%E2%80%A8%E2%80%A9":   "{\"d\":\"\x7f\u2028\u2029\"}",
+		"%C3%A9=%F0%9F%98%80":       `{"é":"😀"}`,
+		"=empty-name":               `{"":"empty-name"}`,
+		"uuid=u1&from=1&to=2&z=%20": `{"uuid":"u1","from":"1","to":"2","z":" "}`,
+	} {
+		got, err := vonage.QueryPayload(raw)
+		require.NoError(t, err, raw)
+		assert.Equal(t, want, string(got), raw)
+	}
+	for raw, want := range map[string]error{
+		"a=1&a=2":     vonage.ErrQueryRepeated,
+		"a=1&b&a":     vonage.ErrQueryRepeated,
+		"a=%FF":       vonage.ErrQueryUTF8,
+		"%ED%A0%80=x": vonage.ErrQueryUTF8,
+		"a=1;b=2":     vonage.ErrQuerySyntax,
+		"a=%zz":       vonage.ErrQuerySyntax,
+	} {
+		_, err := vonage.QueryPayload(raw)
+		assert.ErrorIs(t, err, want, raw)
+	}
+}
+
+// TestGETWithoutParameters: nothing to tamper with, so the token may leave
+// payload_hash out; one it has must be the hash of "{}".
+func TestGETWithoutParameters(t *testing.T) {
+	v, err := vonage.NewVerifier(sigSecret, vonage.WithClock(func() time.Time { return fixed }))
+	require.NoError(t, err)
+	check := func(target, tok string) error {
+		r := httptest.NewRequest(http.MethodGet, target, nil)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		return v.Verify(httptest.NewRecorder(), r)
+	}
+	require.NoError(t, check("/vonage/answer", refToken(t, sigSecret, fixed, nil, nil)))
+	require.NoError(t, check("/vonage/answer", refToken(t, sigSecret, fixed, []byte("{}"), nil)))
+	require.NoError(t, check("/vonage/answer?", refToken(t, sigSecret, fixed, []byte("{}"), nil)))
+	require.ErrorIs(t, check("/vonage/answer", refToken(t, sigSecret, fixed, []byte(answerBody), nil)), vonage.ErrPayloadHash)
+	require.ErrorIs(t, check("/vonage/answer?uuid=u1", refToken(t, sigSecret, fixed, []byte("{}"), nil)), vonage.ErrPayloadHash)
+	// A repeated name is refused even with a hash of either reading.
+	for _, payload := range []string{`{"a":"1"}`, `{"a":"2"}`, `{"a":["1","2"]}`} {
+		err := check("/vonage/answer?a=1&a=2", refToken(t, sigSecret, fixed, []byte(payload), nil))
+		require.ErrorIs(t, err, vonage.ErrPayloadHash, payload)
+		require.ErrorIs(t, err, vonage.ErrQueryRepeated, payload)
+	}
+	_, err = vonage.NewSignedRequest(http.MethodGet, "https://e.com/?a=1&a=2", sigSecret, nil, fixed)
+	require.ErrorIs(t, err, vonage.ErrQueryRepeated)
+	assert.NotContains(t, err.Error(), sigSecret)
 }
