@@ -53,8 +53,9 @@ var errRepeated = errors.New("plivo: repeated parameter cannot be signed")
 //     there are params or a query;
 //   - GET: the query's pairs merged with params, sorted by name, written
 //     k=v and joined with "&", trailing '&' trimmed;
-//   - POST with a query: the query sorted as k=v&..., then ".", then params
-//     sorted by name as k1v1k2v2..., trailing '.' trimmed;
+//   - POST with a query: the query sorted as k=v&... with trailing '&'
+//     trimmed, then ".", then params sorted by name as k1v1k2v2..., and
+//     trailing '.' trimmed;
 //   - POST without a query: params sorted as k1v1k2v2...
 //
 // It returns an error for an unparsable URL, for a name given twice (in
@@ -82,9 +83,9 @@ func mac(key []byte, u, nonce string) []byte {
 // token rotation), holds the signature of the request as [SignatureV3]
 // computes it. Each candidate is compared in constant time; one match is
 // enough. It reports false for every request SignatureV3 refuses, and for
-// one whose last signed value loses bytes to the trimming (a POST's last
-// value ending in '.', a GET's ending in '&'): those bytes are not covered
-// by the signature, and plivo-node signs them.
+// one whose signed string loses bytes of a value to the trimming (a POST's
+// last value ending in '.', a last query value ending in '&'): those bytes
+// are not covered by the signature, and plivo-node signs them.
 func ValidateSignatureV3(authToken, method, fullURL, nonce string, params url.Values, header string) bool {
 	u, lossy, err := signedString(method, fullURL, params)
 	if err != nil || lossy {
@@ -147,8 +148,10 @@ func signedString(method, fullURL string, params url.Values) (u string, lossy bo
 		signed = strings.TrimRight(signed, "&")
 	case pu.RawQuery != "":
 		q, p := joinSorted(query, "=", "&"), joinSorted(flat, "", "")
+		lossy = strings.HasSuffix(q, "&")
+		q = strings.TrimRight(q, "&")
 		signed = strings.TrimRight(q+"."+p, ".")
-		lossy = (p == "" && signed != q) || (p != "" && signed != q+"."+p)
+		lossy = lossy || (p == "" && signed != q) || (p != "" && signed != q+"."+p)
 	default:
 		signed = joinSorted(flat, "", "")
 	}

@@ -287,8 +287,8 @@ func TestNewSignedRequestOnAnEmptyQuery(t *testing.T) {
 }
 
 // TestTrimmedValues: plivo-go trims every trailing '.' of a POST's signed
-// string and every trailing '&' of a GET's, so a last value ending in one
-// of them is not covered in full (and plivo-node keeps it): SignatureV3
+// string and every trailing '&' of the sorted query, so a last value ending
+// in one of them is not covered in full (and plivo-node keeps it): SignatureV3
 // computes what plivo-go sends, the Verifier refuses it.
 func TestTrimmedValues(t *testing.T) {
 	const host = "https://voice.example.com"
@@ -301,6 +301,7 @@ func TestTrimmedValues(t *testing.T) {
 		{http.MethodPost, host + "/v?a=1.", nil, host + "/v?a=1"},
 		{http.MethodPost, host + "/v?a=1", url.Values{"b.": {""}}, host + "/v?a=1.b"},
 		{http.MethodGet, host + "/v?a=1&b=x%26", nil, host + "/v?a=1&b=x"},
+		{http.MethodPost, host + "/v?a=1&b=x%26", url.Values{"c": {"2"}}, host + "/v?a=1&b=x.c2"},
 		{http.MethodGet, host + "/v", url.Values{"b": {"x&&"}}, host + "/v?b=x"},
 	} {
 		want := refSign(token, tt.u, nonce)
