@@ -47,7 +47,7 @@ func Signature(authToken, fullURL string, params url.Values) string {
 }
 
 func signature(key []byte, fullURL string, params url.Values) string {
-	return twiliosig.Sign(key, fullURL, params)
+	return twiliosig.Twilio.Sign(key, fullURL, params)
 }
 
 func newMAC(key []byte) hash.Hash { return twiliosig.NewMAC(key) }
@@ -55,7 +55,8 @@ func newMAC(key []byte) hash.Hash { return twiliosig.NewMAC(key) }
 // ValidateSignature reports whether signature is Twilio's signature for a
 // request to fullURL with the form parameters params. Twilio has signed
 // HTTPS URLs both with and without the default port, so the other form of
-// fullURL is tried when the first does not match. Comparisons take constant
+// fullURL is tried when the first does not match: the default port added
+// to or removed from fullURL as given, the rest of it byte for byte. Comparisons take constant
 // time. The signature must be in canonical base64: the 28 characters that
 // encode a 20-byte HMAC-SHA1, with zero padding bits and no line breaks;
 // any other spelling is refused.
@@ -64,12 +65,13 @@ func ValidateSignature(authToken, fullURL string, params url.Values, signature s
 }
 
 func validSignature(h hash.Hash, fullURL string, params url.Values, signature string) bool {
-	return twiliosig.Valid(h, fullURL, params, signature)
+	return twiliosig.Twilio.Valid(h, fullURL, params, signature)
 }
 
 // ValidateJSONSignature reports whether signature is Twilio's signature for a
 // request with a JSON (or other non-form) body: Twilio signs fullURL alone,
-// which carries a bodySHA256 query parameter with the hex SHA-256 of body.
+// which carries a bodySHA256 query parameter with the lowercase hex SHA-256
+// of body (compared as a string, as twilio-go does).
 // Both the signature, decoded as strictly as by [ValidateSignature], and the
 // hash must match.
 func ValidateJSONSignature(authToken, fullURL string, body []byte, signature string) bool {

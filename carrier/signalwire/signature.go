@@ -40,9 +40,18 @@ var (
 // fullURL (scheme, host, path and query, as requested) with the form
 // parameters params (nil for a GET or a JSON body): Twilio's scheme keyed
 // with the project's signing key, the standard base64 of the HMAC-SHA1 of
-// fullURL followed by every parameter name and value sorted by name.
+// fullURL followed by every parameter name and value, the names sorted.
+//
+// Two rules are SignalWire's own, as its official validators apply them
+// (@signalwire/compatibility-api lib/webhooks/webhooks.js,
+// getExpectedTwilioSignature): a repeated name's values follow one another
+// in the order they were sent, not sorted as Twilio sorts them, and the
+// names are sorted as JavaScript sorts strings, by UTF-16 code units, which
+// differs from byte order only between characters above U+FFFF (sorted
+// first) and those from U+E000 to U+FFFF. params keeps the order of each
+// name's values, as [url.ParseQuery] returns them.
 func Signature(signingKey, fullURL string, params url.Values) string {
-	return twiliosig.Sign([]byte(signingKey), fullURL, params)
+	return twiliosig.SignalWire.Sign([]byte(signingKey), fullURL, params)
 }
 
 // Verifier checks that cXML webhook requests come from SignalWire. It is
@@ -91,7 +100,7 @@ func NewVerifier(signingKey, publicBaseURL string, opts ...VerifierOption) (*Ver
 func (v *Verifier) check(fullURL string, params url.Values, signature string) bool {
 	h := v.macs.Get().(hash.Hash)
 	defer v.macs.Put(h)
-	return twiliosig.Valid(h, fullURL, params, signature)
+	return twiliosig.SignalWire.Valid(h, fullURL, params, signature)
 }
 
 // URL returns the URL SignalWire signed for r: the public base URL followed
@@ -104,11 +113,14 @@ func (v *Verifier) URL(r *http.Request) string {
 	return v.base + uri
 }
 
-// Verify checks r's signature: in canonical base64 only, with the URL tried
-// with and without the default port. For a form POST it reads the body
+// Verify checks r's signature, computed as [Signature] computes it: in
+// canonical base64 only, with the URL tried with and without the default
+// port (added to or removed from the URL as received, the rest of it byte
+// for byte). For a form POST it reads the body
 // (bounded by the limit), parses it into r.PostForm and puts it back in
 // r.Body; for a request whose URL carries bodySHA256 (a JSON body) it
-// checks the signature of the URL alone and the body's hash. It returns
+// checks the signature of the URL alone and the body's hash, which must be
+// the lowercase hex SHA-256 of the body. It returns
 // nil, [ErrMissingSignature], [ErrInvalidSignature], [ErrBodyHash], an
 // error wrapping [ErrBodyTooLarge], or another error for a body that cannot
 // be read or parsed.
@@ -187,8 +199,12 @@ func errorStatus(err error) int {
 // wrapped by [Verifier.Middleware]: POST sends params as a form body and
 // signs fullURL with them; GET appends params to the query and signs the
 // resulting URL alone. fullURL is the absolute http(s) URL SignalWire would
-// request. It fails for another method, an empty key, or a URL that is not
-// absolute http(s) or has a fragment; no error shows the key.
+// request. What is signed is the URL the request is sent to: where net/url
+// percent-encodes part of fullURL's path (non-ASCII bytes, spaces, braces),
+// or adds the "/" of an empty path, the signature covers the encoded form
+// the request carries, so a [Verifier] accepts it. It fails for another
+// method, an empty key, or a URL that is not absolute http(s) or has a
+// fragment; no error shows the key.
 func NewSignedRequest(method, fullURL, signingKey string, params url.Values) (*http.Request, error) {
 	if method != http.MethodGet && method != http.MethodPost {
 		return nil, fmt.Errorf("signalwire: signed request: method %q: want GET or POST", method)
@@ -217,7 +233,7 @@ func NewSignedRequest(method, fullURL, signingKey string, params url.Values) (*h
 		if err != nil {
 			return nil, errors.New("signalwire: signed request: URL with parameters cannot be parsed")
 		}
-		req.Header.Set(SignatureHeader, Signature(signingKey, signed, nil))
+		req.Header.Set(SignatureHeader, Signature(signingKey, twiliosig.SentURL(signed, req.URL), nil))
 		return req, nil
 	}
 	req, err := http.NewRequest(method, fullURL, strings.NewReader(params.Encode()))
@@ -225,6 +241,6 @@ func NewSignedRequest(method, fullURL, signingKey string, params url.Values) (*h
 		return nil, errors.New("signalwire: signed request: URL cannot be parsed")
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(SignatureHeader, Signature(signingKey, fullURL, params))
+	req.Header.Set(SignatureHeader, Signature(signingKey, twiliosig.SentURL(fullURL, req.URL), params))
 	return req, nil
 }

@@ -2,7 +2,9 @@
 // scheme: the base64 of the HMAC-SHA1 of the requested URL followed by the
 // form parameters sorted by name, each as name then value. Package twiml
 // (X-Twilio-Signature) and package carrier/signalwire (X-SignalWire-Signature,
-// the same scheme keyed with a signing key) share it.
+// the same scheme keyed with a signing key) share it, each with its
+// carrier's [Rules]: the carriers' official validators differ in how they
+// order names and a repeated name's values.
 package twiliosig
 
 import (
@@ -16,23 +18,52 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
-// NewMAC returns an HMAC-SHA1 state keyed with key, for [Valid] and [Sum].
+// Rules are one carrier's reading of the scheme: how the parameters are
+// ordered in the signed string. The zero value is [Twilio]'s.
+type Rules struct {
+	// ValuesAsSent appends a repeated name's values in the order they
+	// were sent; otherwise they are sorted (byte order).
+	ValuesAsSent bool
+	// UTF16NameOrder sorts the names by UTF-16 code units, as
+	// JavaScript's Array.prototype.sort does; otherwise by bytes (UTF-8,
+	// that is code point order). The two differ only between a character
+	// above U+FFFF and one from U+E000 to U+FFFF.
+	UTF16NameOrder bool
+}
+
+var (
+	// Twilio is Twilio's rule (twilio.com/docs/usage/security; twilio-go
+	// client/request_validator.go): names sorted by bytes (Go's
+	// sort.Strings) and, for a repeated name, its values sorted too.
+	// twilio-go's map-based validator cannot express a repeated name at
+	// all; it signs the first value only.
+	Twilio = Rules{}
+	// SignalWire is SignalWire's rule (@signalwire/compatibility-api
+	// lib/webhooks/webhooks.js getExpectedTwilioSignature and
+	// toFormUrlEncodedParam): names sorted by JavaScript's default sort,
+	// a repeated name's values in the order they were sent.
+	SignalWire = Rules{ValuesAsSent: true, UTF16NameOrder: true}
+)
+
+// NewMAC returns an HMAC-SHA1 state keyed with key, for [Rules.Valid] and
+// [Rules.Sum].
 func NewMAC(key []byte) hash.Hash { return hmac.New(sha1.New, key) }
 
 // Sign returns the signature of a request to fullURL with the form
 // parameters params (nil for a GET or a JSON body), keyed with key.
-func Sign(key []byte, fullURL string, params url.Values) string {
+func (ru Rules) Sign(key []byte, fullURL string, params url.Values) string {
 	var sum [sha1.Size]byte
-	return base64.StdEncoding.EncodeToString(Sum(NewMAC(key), fullURL, params, sum[:0]))
+	return base64.StdEncoding.EncodeToString(ru.Sum(NewMAC(key), fullURL, params, sum[:0]))
 }
 
 // Sum appends to dst the HMAC, computed with h, of the signed string:
-// fullURL, then every parameter name and value, sorted by name and, for
-// repeated names, by value. The string is built in one buffer and hashed
-// with one Write.
-func Sum(h hash.Hash, fullURL string, params url.Values, dst []byte) []byte {
+// fullURL, then every parameter name and value, in the order the rules
+// give. The string is built in one buffer and hashed with one Write; the
+// caller's values are never reordered.
+func (ru Rules) Sum(h hash.Hash, fullURL string, params url.Values, dst []byte) []byte {
 	var keysArr [32]string
 	keys := keysArr[:0]
 	n := len(fullURL)
@@ -42,12 +73,16 @@ func Sum(h hash.Hash, fullURL string, params url.Values, dst []byte) []byte {
 			n += len(k) + len(v)
 		}
 	}
-	slices.Sort(keys)
+	if ru.UTF16NameOrder {
+		slices.SortFunc(keys, CompareUTF16)
+	} else {
+		slices.Sort(keys)
+	}
 	buf := make([]byte, 0, n)
 	buf = append(buf, fullURL...)
 	for _, k := range keys {
 		vs := params[k]
-		if len(vs) > 1 {
+		if len(vs) > 1 && !ru.ValuesAsSent {
 			vs = slices.Clone(vs)
 			slices.Sort(vs)
 		}
@@ -59,6 +94,60 @@ func Sum(h hash.Hash, fullURL string, params url.Values, dst []byte) []byte {
 	h.Reset()
 	h.Write(buf)
 	return h.Sum(dst)
+}
+
+// CompareUTF16 compares a and b, read as UTF-8, in the order of their
+// UTF-16 code units, as JavaScript compares strings: -1, 0 or +1. It is
+// byte order except where one string has a character above U+FFFF (encoded
+// in UTF-16 from 0xD800) and the other one from U+E000 to U+FFFF at the
+// first difference; there the first sorts first. Bytes that are not UTF-8
+// compare as bytes.
+func CompareUTF16(a, b string) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	switch {
+	case i == len(a) && i == len(b):
+		return 0
+	case i == len(a):
+		return -1
+	case i == len(b):
+		return +1
+	}
+	if a[i] < utf8.RuneSelf && b[i] < utf8.RuneSelf {
+		return cmpByte(a[i], b[i])
+	}
+	start := i
+	for start > 0 && i-start < utf8.UTFMax-1 && !utf8.RuneStart(a[start]) {
+		start--
+	}
+	ra, na := utf8.DecodeRuneInString(a[start:])
+	rb, nb := utf8.DecodeRuneInString(b[start:])
+	if ka, kb := utf16Key(ra), utf16Key(rb); na > 1 && nb > 1 && ka != kb {
+		if ka < kb {
+			return -1
+		}
+		return +1
+	}
+	return cmpByte(a[i], b[i])
+}
+
+// utf16Key maps a code point to a number in the order of its first UTF-16
+// code unit: characters from U+E000 to U+FFFF move above every character
+// above U+FFFF, whose first unit is a surrogate (0xD800 to 0xDBFF).
+func utf16Key(r rune) rune {
+	if r >= 0xE000 && r <= 0xFFFF {
+		return r + 0x200000
+	}
+	return r
+}
+
+func cmpByte(x, y byte) int {
+	if x < y {
+		return -1
+	}
+	return +1
 }
 
 // encodedLen is the length of a signature in base64: the 20 bytes of an
@@ -90,33 +179,34 @@ func Decode(signature string, dst *[sha1.Size]byte) bool {
 // computed with h of a request to fullURL with params. When it does not
 // match, the other port form of fullURL (see [OtherPortForm]) is tried.
 // Comparisons take constant time.
-func Valid(h hash.Hash, fullURL string, params url.Values, signature string) bool {
+func (ru Rules) Valid(h hash.Hash, fullURL string, params url.Values, signature string) bool {
 	var want, gotArr [sha1.Size]byte
 	if !Decode(signature, &want) {
 		return false
 	}
-	if subtle.ConstantTimeCompare(Sum(h, fullURL, params, gotArr[:0]), want[:]) == 1 {
+	if subtle.ConstantTimeCompare(ru.Sum(h, fullURL, params, gotArr[:0]), want[:]) == 1 {
 		return true
 	}
 	if other, ok := OtherPortForm(fullURL); ok {
-		return subtle.ConstantTimeCompare(Sum(h, other, params, gotArr[:0]), want[:]) == 1
+		return subtle.ConstantTimeCompare(ru.Sum(h, other, params, gotArr[:0]), want[:]) == 1
 	}
 	return false
 }
 
 // BodyHashMatches reports whether fullURL carries a bodySHA256 query
-// parameter holding the hex SHA-256 of body.
+// parameter (its first value) that is the lowercase hex SHA-256 of body.
+// Both twilio-go (RequestValidator.ValidateBody) and SignalWire's
+// validateRequestWithBody compare the hex as a string, so uppercase hex is
+// refused.
 func BodyHashMatches(fullURL string, body []byte) bool {
 	u, err := url.Parse(fullURL)
 	if err != nil {
 		return false
 	}
-	want, err := hex.DecodeString(u.Query().Get("bodySHA256"))
-	if err != nil || len(want) != sha256.Size {
-		return false
-	}
-	got := sha256.Sum256(body)
-	return subtle.ConstantTimeCompare(got[:], want) == 1
+	sum := sha256.Sum256(body)
+	var got [2 * sha256.Size]byte
+	hex.Encode(got[:], sum[:])
+	return subtle.ConstantTimeCompare(got[:], []byte(u.Query().Get("bodySHA256"))) == 1
 }
 
 // HasBodyHash reports whether the raw query of a request URL carries a
@@ -126,28 +216,63 @@ func HasBodyHash(u *url.URL) bool {
 }
 
 // OtherPortForm returns fullURL with the scheme's default port added when
-// absent or removed when present, for http and https URLs.
+// the authority has no port, or removed when it has the default port, for
+// http and https URLs. It works on the string as requested, so the rest
+// of the URL keeps its bytes: nothing is decoded or re-encoded. A URL with
+// another port, an empty port or no authority has no other form.
 func OtherPortForm(fullURL string) (string, bool) {
-	u, err := url.Parse(fullURL)
-	if err != nil || u.Host == "" {
+	sep := strings.Index(fullURL, "://")
+	if sep < 0 {
 		return "", false
 	}
 	var port string
-	switch strings.ToLower(u.Scheme) {
-	case "https":
+	switch scheme := fullURL[:sep]; {
+	case strings.EqualFold(scheme, "https"):
 		port = "443"
-	case "http":
+	case strings.EqualFold(scheme, "http"):
 		port = "80"
 	default:
 		return "", false
 	}
-	switch u.Port() {
-	case "":
-		u.Host += ":" + port
-	case port:
-		u.Host = strings.TrimSuffix(u.Host, ":"+port)
-	default:
+	authStart := sep + len("://")
+	authEnd := authorityEnd(fullURL, authStart)
+	auth := fullURL[authStart:authEnd]
+	host := auth[strings.LastIndexByte(auth, '@')+1:]
+	if host == "" {
 		return "", false
 	}
-	return u.String(), true
+	colon := strings.LastIndexByte(host, ':')
+	if colon < strings.LastIndexByte(host, ']') { // an IPv6 literal's colons
+		colon = -1
+	}
+	if colon < 0 {
+		return fullURL[:authEnd] + ":" + port + fullURL[authEnd:], true
+	}
+	if host[colon+1:] != port {
+		return "", false
+	}
+	return fullURL[:authEnd-len(port)-1] + fullURL[authEnd:], true
+}
+
+// authorityEnd returns the index in fullURL, whose authority starts at
+// start, of the path, query or fragment that follows the authority.
+func authorityEnd(fullURL string, start int) int {
+	if i := strings.IndexAny(fullURL[start:], "/?#"); i >= 0 {
+		return start + i
+	}
+	return len(fullURL)
+}
+
+// SentURL returns the URL a request built from fullURL with
+// [net/http.NewRequest], whose parsed URL is u, is sent to: the scheme and
+// authority of fullURL as written, followed by the request URI net/http
+// writes on the request line (u.RequestURI, where net/url has percent-encoded
+// what a path may not hold, such as non-ASCII bytes). A server's verifier
+// sees that URL, so it is the one to sign.
+func SentURL(fullURL string, u *url.URL) string {
+	start := 0
+	if sep := strings.Index(fullURL, "://"); sep >= 0 {
+		start = sep + len("://")
+	}
+	return fullURL[:authorityEnd(fullURL, start)] + u.RequestURI()
 }

@@ -1,8 +1,13 @@
 package twiliosig
 
 import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"net/url"
+	"slices"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -14,24 +19,89 @@ func TestSignTwilioVector(t *testing.T) {
 		"From": {"+14158675310"}, "To": {"+18005551212"},
 	}
 	const u = "https://example.com/myapp.php?foo=1&bar=2"
-	sig := Sign([]byte("12345"), u, params)
-	assert.Equal(t, "L/OH5YylLD5NRKLltdqwSvS0BnU=", sig)
-	assert.True(t, Valid(NewMAC([]byte("12345")), u, params, sig))
-	assert.True(t, Valid(NewMAC([]byte("12345")), "https://example.com:443/myapp.php?foo=1&bar=2", params, sig))
-	assert.False(t, Valid(NewMAC([]byte("12346")), u, params, sig))
-	assert.False(t, Valid(NewMAC([]byte("12345")), u, params, sig+"\n"))
+	for _, ru := range []Rules{Twilio, SignalWire} {
+		sig := ru.Sign([]byte("12345"), u, params)
+		assert.Equal(t, "L/OH5YylLD5NRKLltdqwSvS0BnU=", sig)
+		assert.True(t, ru.Valid(NewMAC([]byte("12345")), u, params, sig))
+		assert.True(t, ru.Valid(NewMAC([]byte("12345")), "https://example.com:443/myapp.php?foo=1&bar=2", params, sig))
+		assert.False(t, ru.Valid(NewMAC([]byte("12346")), u, params, sig))
+		assert.False(t, ru.Valid(NewMAC([]byte("12345")), u, params, sig+"\n"))
+	}
+}
+
+func hmacOf(key, s string) string {
+	m := hmac.New(sha1.New, []byte(key))
+	m.Write([]byte(s))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+func TestRulesOrder(t *testing.T) {
+	const u = "https://x/"
+	p := url.Values{"B": {"2", "1"}, "\uff01": {"a"}, "\U0001F600": {"b"}}
+	assert.Equal(t, hmacOf("k", u+"B1B2\uff01a\U0001F600b"), Twilio.Sign([]byte("k"), u, p))
+	assert.Equal(t, hmacOf("k", u+"B2B1\U0001F600b\uff01a"), SignalWire.Sign([]byte("k"), u, p))
+	assert.Equal(t, []string{"2", "1"}, p["B"], "the caller's values are not reordered")
+}
+
+func TestCompareUTF16(t *testing.T) {
+	words := []string{"", "a", "ab", "b", "é", "\u00e9\u00e9", "\ud7ff", "\ue000", "\uff01", "\ufffd", "\uffff",
+		"\U00010000", "\U0001F600", "\U0010FFFF", "a\U0001F600", "a\uffff", "\u0800"}
+	for _, x := range words {
+		for _, y := range words {
+			want := slices.Compare(utf16.Encode([]rune(x)), utf16.Encode([]rune(y)))
+			assert.Equal(t, want, CompareUTF16(x, y), "%q %q", x, y)
+		}
+	}
+	// Bytes that are not UTF-8 compare as bytes.
+	assert.Equal(t, 1, CompareUTF16("\xff", "\xfe\x01"))
+	assert.Equal(t, 1, CompareUTF16("\xf0\x9f", "\xef\xbc"), "truncated characters: bytes, not UTF-16")
 }
 
 func TestOtherPortForm(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://a.example/x":     "https://a.example:443/x",
-		"https://a.example:443/x": "https://a.example/x",
-		"http://a.example/x?y=1":  "http://a.example:80/x?y=1",
+		"https://a.example/x":              "https://a.example:443/x",
+		"https://a.example:443/x":          "https://a.example/x",
+		"http://a.example/x?y=1":           "http://a.example:80/x?y=1",
+		"http://a.example":                 "http://a.example:80",
+		"HTTPS://a.example?x":              "HTTPS://a.example:443?x",
+		"https://u:p@a.example:443/x":      "https://u:p@a.example/x",
+		"https://[::1]/x":                  "https://[::1]:443/x",
+		"https://[::1]:443/x":              "https://[::1]/x",
+		"https://h/caf\xc3\xa9?q=\xc3\xa9": "https://h:443/caf\xc3\xa9?q=\xc3\xa9",
+		"https://h:443/a b/{x}#f":          "https://h/a b/{x}#f",
 	} {
 		got, ok := OtherPortForm(in)
 		assert.True(t, ok, in)
 		assert.Equal(t, want, got, in)
+		back, ok := OtherPortForm(got)
+		assert.True(t, ok, got)
+		assert.Equal(t, in, back, "the other form of the other form")
 	}
-	_, ok := OtherPortForm("https://a.example:8443/x")
-	assert.False(t, ok)
+	for _, in := range []string{"https://a.example:8443/x", "http://a.example:443/x", "https://a.example:/x", "ftp://a/x", "https:///x", "/x"} {
+		_, ok := OtherPortForm(in)
+		assert.False(t, ok, in)
+	}
+}
+
+func TestBodyHashMatches(t *testing.T) {
+	const h = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a" // sha256("{}")
+	assert.True(t, BodyHashMatches("https://x/?bodySHA256="+h, []byte("{}")))
+	assert.False(t, BodyHashMatches("https://x/?bodySHA256=44136FA355B3678A1146AD16F7E8649E94FB4FC21FE77E8310C060F61CAAFF8A", []byte("{}")))
+	assert.False(t, BodyHashMatches("https://x/?bodySHA256="+h, []byte("{ }")))
+	assert.False(t, BodyHashMatches("https://x/", []byte("{}")))
+}
+
+func TestSentURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://h/hooks/caf\xc3\xa9":      "https://h/hooks/caf%C3%A9",
+		"https://H:443/a b/{x}?q=\xc3\xa9": "https://H:443/a%20b/%7Bx%7D?q=\xc3\xa9",
+		"https://h?x=1":                    "https://h/?x=1",
+		"http://h":                         "http://h/",
+		"https://h/a%2fb?":                 "https://h/a%2fb?",
+	} {
+		u, err := url.Parse(in)
+		if assert.NoError(t, err, in) {
+			assert.Equal(t, want, SentURL(in, u), in)
+		}
+	}
 }
