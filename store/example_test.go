@@ -130,3 +130,21 @@ func ExampleStore_PushCapped() {
 	// CA3
 	// CA2
 }
+
+// An Epoch tells a process that the shared store lost its data, so that it
+// can rebuild what it keeps there.
+func ExampleEpoch() {
+	ctx := context.Background()
+	shared := store.NewMemory()
+	epoch := store.NewEpoch(shared, "")
+
+	wiped, _ := epoch.Check(ctx) // at start: learns the mark
+	fmt.Println("at start:", wiped)
+
+	_, _ = shared.Delete(ctx, store.DefaultEpochKey) // an empty restart of the store
+	wiped, _ = epoch.Check(ctx)
+	fmt.Println("after the restart:", wiped)
+	// Output:
+	// at start: false
+	// after the restart: true
+}
