@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/hmssip/interconnect-go/internal/twiliosig"
 )
 
 // NewSignedRequest returns a request signed exactly as Twilio signs a
@@ -21,7 +23,11 @@ import (
 // public URL the handler's Verifier is configured with, followed by the
 // path and any query. The request is made for that URL, so it can be passed
 // to a handler's ServeHTTP with an [httptest.ResponseRecorder], or sent with
-// an [http.Client] when fullURL is a test server's URL. Parameters are sent
+// an [http.Client] when fullURL is a test server's URL.
+// What is signed is the URL the request is sent to: where net/url
+// percent-encodes part of fullURL's path (non-ASCII bytes, spaces, braces)
+// or adds the "/" of an empty path, the signature covers the encoded form
+// the request carries, so a [Verifier] accepts it. Parameters are sent
 // in the order [url.Values.Encode] gives, which does not change the
 // signature.
 //
@@ -67,13 +73,13 @@ func NewSignedRequest(method, fullURL, authToken string, params url.Values) (*ht
 		if req, err = http.NewRequest(method, signed, http.NoBody); err != nil {
 			return nil, errors.New("twiml: signed request: URL with parameters cannot be parsed")
 		}
-		req.Header.Set(SignatureHeader, Signature(authToken, signed, nil))
+		req.Header.Set(SignatureHeader, Signature(authToken, twiliosig.SentURL(signed, req.URL), nil))
 		return req, nil
 	}
 	if req, err = http.NewRequest(method, fullURL, strings.NewReader(params.Encode())); err != nil {
 		return nil, errors.New("twiml: signed request: URL cannot be parsed")
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(SignatureHeader, Signature(authToken, fullURL, params))
+	req.Header.Set(SignatureHeader, Signature(authToken, twiliosig.SentURL(fullURL, req.URL), params))
 	return req, nil
 }
