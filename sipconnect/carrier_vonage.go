@@ -30,10 +30,9 @@ import (
 // which take Language but no voice name and no audio URL.
 //
 // Vonage signs a webhook with a JWT (HS256, the signature secret) whose
-// payload_hash covers the JSON body of a POST, never the URL. So:
-//   - an answer webhook by GET (Vonage's default answer_method) has its
-//     token checked but its query is not covered: set answer_method to POST
-//     to have the caller's number covered as well;
+// payload_hash covers the JSON body of a POST, or the query of a GET (the
+// answer webhook's default method) written as a JSON object; a POST's
+// query is not covered. So:
 //   - the PIN step's attempt counter, in the step URL, is protected by an
 //     HMAC of this handler's, keyed with the signature secret, in the
 //     step URL's "step" parameter: a step URL it did not make is refused
