@@ -39,6 +39,15 @@ const (
 	DefaultRosterTimeout = 300 * time.Millisecond
 )
 
+// RecentTrimDivisor sets how often a room's ended calls are trimmed to
+// RosterConfig.RecentCalls: every RecentCalls/RecentTrimDivisor leaves.
+const RecentTrimDivisor = 10
+
+// maxTrimDeletes bounds the ended calls one trim deletes, so that a leave
+// never pays for a backlog (a room written by a version that did not cap)
+// all at once; the next trims take the rest.
+const maxTrimDeletes = 256
+
 // ErrRosterUnavailable is returned when the roster's store cannot answer.
 var ErrRosterUnavailable = errors.New("sipconnect: the phone roster is unavailable")
 
@@ -94,6 +103,11 @@ type RosterConfig struct {
 	Peers *activeroom.Client
 	// RecentCalls is how many ended calls are kept per room,
 	// DefaultRecentCalls by default, for RecentTTL (DefaultRecentTTL).
+	// The cap is applied when calls end: every RecentCalls/RecentTrimDivisor
+	// leaves of a room (at least every leave), the oldest ended calls
+	// beyond RecentCalls are deleted, so the store holds at most about
+	// RecentCalls + RecentCalls/RecentTrimDivisor of them per room however
+	// many calls ended, and reading them costs the same.
 	RecentCalls int
 	RecentTTL   time.Duration
 	// TTL is how long a participant is listed after their join when their
@@ -118,7 +132,8 @@ type RosterConfig struct {
 // Roster keeps the phone participants of rooms. It is safe for concurrent
 // use, and several Rosters on one shared store behave as one.
 type Roster struct {
-	cfg RosterConfig
+	cfg       RosterConfig
+	trimEvery int // leaves of a room between trims of its ended calls
 }
 
 // NewRoster returns a roster.
@@ -144,7 +159,7 @@ func NewRoster(cfg RosterConfig) (*Roster, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	return &Roster{cfg: cfg}, nil
+	return &Roster{cfg: cfg, trimEvery: max(1, cfg.RecentCalls/RecentTrimDivisor)}, nil
 }
 
 // Store keys. The user id, room id and peer id come from 100ms or from
@@ -153,6 +168,7 @@ func callKey(userID string) string         { return "sipconnect:call:" + userID 
 func phonesKey(roomID string) string       { return "sipconnect:phones:" + roomID }
 func recentKey(roomID string) string       { return "sipconnect:ended:" + roomID }
 func leftKey(roomID, peerID string) string { return "sipconnect:left:" + roomID + "\x00" + peerID }
+func endedCountKey(roomID string) string   { return "sipconnect:ended-count:" + roomID }
 func (r *Roster) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, r.cfg.Timeout)
 }
@@ -345,6 +361,7 @@ func (r *Roster) Leave(ctx context.Context, l PhoneLeave) error {
 	}); err != nil {
 		return err
 	}
+	r.trimRecent(ctx, l.RoomID)
 	if first, err := r.once(ctx, "notified-left", l.RoomID, l.PeerID); err != nil || !first {
 		return err
 	}
@@ -355,6 +372,68 @@ func (r *Roster) Leave(ctx context.Context, l PhoneLeave) error {
 		r.cfg.OnLeave(ctx, ended)
 	}
 	return nil
+}
+
+// trimRecent counts a leave of the room and, every trimEvery leaves,
+// deletes the room's oldest ended calls beyond RecentCalls (and those older
+// than RecentTTL). Deleting is idempotent and concurrent trims delete the
+// same fields, so instances need not agree on who trims; a leave recorded
+// while a trim runs is the newest and stays. A trim that fails is left to
+// the next one: the leave itself is recorded.
+func (r *Roster) trimRecent(ctx context.Context, roomID string) {
+	var n int64
+	if err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		n, err = r.cfg.Store.IncrBy(ctx, endedCountKey(roomID), 1, r.cfg.RecentTTL)
+		return err
+	}); err != nil || n%int64(r.trimEvery) != 0 {
+		return
+	}
+	var all map[string][]byte
+	if err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		all, err = r.cfg.Store.HGetAll(ctx, recentKey(roomID))
+		return err
+	}); err != nil || len(all) <= r.cfg.RecentCalls {
+		return
+	}
+	type call struct {
+		field string
+		e     stored[EndedCall]
+	}
+	now := r.cfg.Clock()
+	calls := make([]call, 0, len(all))
+	var drop []string
+	for field, v := range all {
+		c := call{field: field}
+		if json.Unmarshal(v, &c.e) != nil || now.Sub(c.e.Seen) > r.cfg.RecentTTL {
+			drop = append(drop, field)
+			continue
+		}
+		calls = append(calls, c)
+	}
+	// Recent's order: what it would not show goes.
+	slices.SortFunc(calls, func(a, b call) int { return newestFirst(a.e.Value, b.e.Value) })
+	for _, c := range calls[min(len(calls), r.cfg.RecentCalls):] {
+		drop = append(drop, c.field)
+	}
+	for _, field := range drop[:min(len(drop), maxTrimDeletes)] {
+		if err := r.do(ctx, func(ctx context.Context) error {
+			_, err := r.cfg.Store.HDel(ctx, recentKey(roomID), field)
+			return err
+		}); err != nil {
+			return
+		}
+	}
+}
+
+// newestFirst orders ended calls as Recent answers them: newest first, then
+// by peer id.
+func newestFirst(a, b EndedCall) int {
+	if c := b.LeftAt.Compare(a.LeftAt); c != 0 {
+		return c
+	}
+	return strings.Compare(a.PeerID, b.PeerID)
 }
 
 // entries reads a hash of stored entries, dropping (and deleting) those
@@ -409,12 +488,7 @@ func (r *Roster) Recent(ctx context.Context, roomID string) ([]EndedCall, error)
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b EndedCall) int {
-		if c := b.LeftAt.Compare(a.LeftAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.PeerID, b.PeerID)
-	})
+	slices.SortFunc(out, newestFirst)
 	return out[:min(len(out), r.cfg.RecentCalls)], nil
 }
 

@@ -420,3 +420,46 @@ func TestRosterOnJoinNeverFollowsOnLeave(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, phones)
 }
+
+// TestRosterCapsEndedCallsOnWrite: a room where thousands of calls ended
+// keeps about RecentCalls of them in the store, not one per call ever
+// made, and Recent still answers the newest.
+func TestRosterCapsEndedCallsOnWrite(t *testing.T) {
+	shared := store.NewMemory()
+	roster, _ := newRoster(t, shared, func(c *sipconnect.RosterConfig) { c.RecentCalls = 50 })
+	ctx := context.Background()
+	const calls = 2000
+	for i := range calls {
+		left := t0.Add(time.Duration(i) * time.Second)
+		require.NoError(t, roster.Leave(ctx, sipconnect.PhoneLeave{RoomID: "r", PeerID: fmt.Sprintf("p%05d", i), LeftAt: left}))
+	}
+	kept, err := shared.HGetAll(ctx, "sipconnect:ended:r")
+	require.NoError(t, err)
+	assert.LessOrEqual(t, len(kept), 50+50/sipconnect.RecentTrimDivisor, "ended calls kept in the store")
+	recent, err := roster.Recent(ctx, "r")
+	require.NoError(t, err)
+	require.Len(t, recent, 50)
+	assert.Equal(t, fmt.Sprintf("p%05d", calls-1), recent[0].PeerID, "newest first")
+	assert.Equal(t, fmt.Sprintf("p%05d", calls-50), recent[49].PeerID)
+}
+
+// BenchmarkRosterRecent reads the recent calls of a room where 50 and
+// 20,000 calls ended: the read costs the same.
+func BenchmarkRosterRecent(b *testing.B) {
+	for _, ended := range []int{50, 20_000} {
+		b.Run(fmt.Sprintf("ended=%d", ended), func(b *testing.B) {
+			roster, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler)})
+			require.NoError(b, err)
+			ctx := context.Background()
+			for i := range ended {
+				require.NoError(b, roster.Leave(ctx, sipconnect.PhoneLeave{RoomID: "r", PeerID: fmt.Sprintf("p%05d", i),
+					LeftAt: t0.Add(time.Duration(i) * time.Second)}))
+			}
+			for b.Loop() {
+				if _, err := roster.Recent(ctx, "r"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

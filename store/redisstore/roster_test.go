@@ -355,3 +355,100 @@ func BenchmarkRosterDeliveries(b *testing.B) {
 		})
 	}
 }
+
+// rosterStore returns a store of the backend, "memory" or "redis" (with a
+// prefix of its own, its keys deleted when tb ends).
+func rosterStore(tb testing.TB, backend string) store.Store {
+	tb.Helper()
+	if backend == "memory" {
+		return store.NewMemory()
+	}
+	client := testClient(tb)
+	return redisstore.New(client, redisstore.WithPrefix(testPrefix(tb, client)), redisstore.WithTimeout(2*time.Second))
+}
+
+// endCalls records n ended calls in room r, one second apart.
+func endCalls(tb testing.TB, roster *sipconnect.Roster, room string, n int) {
+	tb.Helper()
+	t0 := time.Date(2001, 1, 1, 9, 0, 0, 0, time.UTC)
+	for i := range n {
+		if err := roster.Leave(context.Background(), sipconnect.PhoneLeave{RoomID: room, PeerID: fmt.Sprintf("p%05d", i),
+			LeftAt: t0.Add(time.Duration(i) * time.Second), Duration: time.Minute, Reason: "client request"}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// TestRosterCapsEndedCallsOnWrite: two instances record 1,000 ended calls
+// of one room; the store keeps about RecentCalls of them, and both
+// instances read the newest.
+func TestRosterCapsEndedCallsOnWrite(t *testing.T) {
+	for _, backend := range []string{"memory", "redis"} {
+		t.Run(backend, func(t *testing.T) {
+			shared := rosterStore(t, backend)
+			var rosters []*sipconnect.Roster
+			for range 2 {
+				r, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: shared, RecentCalls: 50, Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				rosters = append(rosters, r)
+			}
+			t0 := time.Date(2001, 1, 1, 9, 0, 0, 0, time.UTC)
+			const calls = 1000
+			for i := range calls {
+				if err := rosters[i%2].Leave(t.Context(), sipconnect.PhoneLeave{RoomID: "r", PeerID: fmt.Sprintf("p%05d", i),
+					LeftAt: t0.Add(time.Duration(i) * time.Second)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			kept, err := shared.HGetAll(t.Context(), "sipconnect:ended:r")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(kept) > 50+50/10 {
+				t.Errorf("%d ended calls kept in the store, want at most %d", len(kept), 50+50/10)
+			}
+			for _, r := range rosters {
+				recent, err := r.Recent(t.Context(), "r")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(recent) != 50 || recent[0].PeerID != fmt.Sprintf("p%05d", calls-1) || recent[49].PeerID != fmt.Sprintf("p%05d", calls-50) {
+					t.Errorf("recent calls: %d, newest %v", len(recent), recent[:min(len(recent), 1)])
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRosterRecent reads a room's phones and recent calls, as GET
+// /rooms/{room}/phones does, in a room where 50 and 20,000 calls ended,
+// side by side: the read costs the same.
+func BenchmarkRosterRecent(b *testing.B) {
+	for _, backend := range []string{"memory", "redis"} {
+		for _, ended := range []int{50, 20_000} {
+			b.Run(fmt.Sprintf("store=%s/ended=%d", backend, ended), func(b *testing.B) {
+				shared := rosterStore(b, backend)
+				roster, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: shared, Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				endCalls(b, roster, "r", ended)
+				kept, err := shared.HGetAll(b.Context(), "sipconnect:ended:r")
+				if err != nil {
+					b.Fatal(err)
+				}
+				for b.Loop() {
+					if _, err := roster.Phones(b.Context(), "r"); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := roster.Recent(b.Context(), "r"); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(len(kept)), "kept")
+			})
+		}
+	}
+}
