@@ -7,6 +7,7 @@ require (
 	github.com/hmssip/interconnect-go/store/redisstore v0.0.0-00010101000000-000000000000
 	github.com/redis/go-redis/v9 v9.22.0
 	github.com/stretchr/testify v1.12.1
+	golang.org/x/net v0.43.0
 )
 
 require (
@@ -16,7 +17,6 @@ require (
 	github.com/google/go-querystring v1.2.0 // indirect
 	go.uber.org/atomic v1.11.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/net v0.43.0 // indirect
 	golang.org/x/sync v0.16.0 // indirect
 	golang.org/x/sys v0.35.0 // indirect
 )

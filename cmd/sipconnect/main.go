@@ -22,7 +22,7 @@
 //	sipconnect pins create   --room-id ID --role ROLE [--redis URL] [--json]
 //	sipconnect serve  [--addr 127.0.0.1:8080] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin]
 //	                  [--display-name-from caller-name|none] [--insecure-skip-signature] [--redis URL]
-//	                  [--provider twilio|telnyx|signalwire|plivo|vonage]
+//	                  [--provider twilio|telnyx|signalwire|plivo|vonage] [--max-conns N] [--drain DURATION] [--grace DURATION]
 //	sipconnect version
 //
 // Environment: HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET
@@ -69,6 +69,16 @@
 // VONAGE_SIGNATURE_SECRET; outside demo mode a missing key refuses to start.
 // In demo mode a throwaway key signs the sample request printed as a curl
 // line.
+//
+// serve answers GET /healthz (liveness: 200 while the process serves) and
+// GET /readyz (readiness: 503 while it drains). It reads at most 64 KiB of
+// headers (more gets 431), waits at most 5 s for a request's headers and
+// 10 s for the whole request, and holds at most --max-conns connections
+// (default 1024; more wait to be accepted). On SIGINT or SIGTERM it answers
+// 503 at /readyz and goes on serving for --drain (default 5 s; 0 in demo
+// mode), then stops accepting and gives the requests in flight --grace
+// (default 10 s) to finish before closing their connections: it exits 0
+// within drain + grace. A second signal stops it at once.
 //
 // Output goes to stdout, diagnostics to stderr; no command prints a token,
 // app secret, auth token or trunk password. Exit status: 0 on success, 2 on
@@ -124,10 +134,21 @@ mode on an embedded fake of the 100ms API.
 
 Run 'sipconnect <command> -h' for the flags of a command.`
 
+// main runs the command. The first SIGINT or SIGTERM ends ctx (serve then
+// drains and stops); a second one closes hurry (serve stops at once).
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
-	stop()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	hurry := make(chan struct{})
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		close(hurry)
+	}()
+	code := runWith(ctx, hurry, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	signal.Stop(sigs)
 	os.Exit(code)
 }
 
@@ -135,11 +156,19 @@ func main() {
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// hurry is closed by a second signal, after the one that ended the
+	// command's context; nil when there is none.
+	hurry <-chan struct{}
 }
 
 // run executes the command line args and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	e := env{stdout: stdout, stderr: stderr, getenv: getenv}
+	return runWith(ctx, nil, args, stdout, stderr, getenv)
+}
+
+// runWith is run with the channel a second signal closes.
+func runWith(ctx context.Context, hurry <-chan struct{}, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	e := env{stdout: stdout, stderr: stderr, getenv: getenv, hurry: hurry}
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return exitUsage

@@ -386,18 +386,13 @@ func TestServeDemo(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, 403, resp.StatusCode)
 
-	// SIGTERM: a clean exit within a second.
+	// SIGTERM: a clean exit, without draining in demo mode: well within
+	// the grace period.
 	start := time.Now()
 	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
-	done := make(chan error, 1)
-	go func() { done <- s.cmd.Wait() }()
-	select {
-	case err := <-done:
-		assert.NoError(t, err, "exit status 0")
-		assert.Less(t, time.Since(start), time.Second)
-	case <-time.After(2 * time.Second):
-		t.Fatal("serve did not stop on SIGTERM")
-	}
+	code, took := waitExit(t, s, start, 60*time.Second)
+	assert.Equal(t, 0, code, "exit status 0")
+	assert.Less(t, took, defaultGrace, "no drain in demo mode, and nothing in flight")
 }
 
 func TestServeStaticRoomAndTokens(t *testing.T) {

@@ -119,7 +119,7 @@ func runServeUntil(t *testing.T, env map[string]string, want string, args ...str
 	var stdout, stderr lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), &stdout, &stderr, func(k string) string { return env[k] })
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--drain", "0"}, args...), &stdout, &stderr, func(k string) string { return env[k] })
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(stdout.String(), want) {

@@ -14,8 +14,11 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"golang.org/x/net/netutil"
 
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
@@ -38,6 +41,8 @@ func (e env) serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var addr, publicURL, roomCode, roomID, role, nameFrom, redisURL, provider string
 	var insecure, pin bool
+	var maxConns int
+	var drain, grace time.Duration
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`address` to listen on")
 	fs.StringVar(&publicURL, "public-url", "", "base `URL` Twilio reaches this server at (default http://ADDR)")
 	fs.StringVar(&roomCode, "room-code", "", "send every call to this room `code`")
@@ -48,10 +53,19 @@ func (e env) serve(ctx context.Context, args []string) error {
 	fs.BoolVar(&pin, "pin", false, "ask callers for a meeting PIN, which decides the room (no room flags)")
 	fs.StringVar(&provider, "provider", "twilio", "the carrier whose webhooks to answer: "+strings.Join(providers, ", "))
 	fs.StringVar(&redisURL, "redis", "", "`URL` of a Redis shared with other instances and with pins create (default $SIPCONNECT_REDIS_URL)")
+	fs.IntVar(&maxConns, "max-conns", defaultMaxConns, "most client `connections` open at once; more wait to be accepted")
+	fs.DurationVar(&drain, "drain", defaultDrain, "on SIGTERM, how long to keep serving with /readyz answering 503 before stopping (demo mode: 0)")
+	fs.DurationVar(&grace, "grace", defaultGrace, "then, how long requests in flight have to finish before their connections are closed")
 	cmd, err := e.parse(fs, "serve [--addr ADDR] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin] [--provider twilio|telnyx|signalwire|plivo|vonage] [flags]", args,
 		"Keys of the carriers: TWILIO_AUTH_TOKEN, TELNYX_PUBLIC_KEY, SIGNALWIRE_SIGNING_KEY, PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_SECRET.")
 	if err != nil {
 		return err
+	}
+	if maxConns < 1 {
+		return cmd.usagef("--max-conns must be at least 1, not %d", maxConns)
+	}
+	if drain < 0 || grace < 0 {
+		return cmd.usagef("--drain and --grace must not be negative")
 	}
 	if !slices.Contains(providers, provider) {
 		return cmd.usagef("--provider must be one of %s, not %q", strings.Join(providers, ", "), provider)
@@ -71,6 +85,9 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return cmd.usagef("--pin takes no room flags: the PIN decides the room")
 	}
 	demo := roomCode == "" && !e.hasAPICredentials()
+	if demo && !flagGiven(fs, "drain") {
+		drain = 0 // no load balancer waits on a demo
+	}
 	if !demo && !pin && roomCode == "" && (roomID == "" || role == "") {
 		return cmd.usagef("--room-code, or --room-id with --role, is required")
 	}
@@ -205,6 +222,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	ln = netutil.LimitListener(ln, maxConns)
 	defer ln.Close()
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String()
@@ -250,10 +268,11 @@ func (e env) serve(ctx context.Context, args []string) error {
 		mux.HandleFunc("DELETE /rooms/{room_id}/phones/{peer_id}", p.hangUp)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
+		writeText(w, http.StatusOK, "ok")
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 15 * time.Second}
+	ready := &readiness{}
+	mux.Handle("GET /readyz", ready)
+	srv := newHTTPServer(mux)
 
 	if demo && pin {
 		fmt.Fprintln(e.stderr, "*** DEMO MODE: no 100ms credentials, so the PINs below lead to rooms on an embedded fake of the Room Code API. ***")
@@ -364,16 +383,116 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	fmt.Fprintln(e.stderr, "sipconnect: shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return err
-	}
+	e.stop(srv, ready, drain, grace)
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// The limits of serve's HTTP server. A carrier's webhook is a few KiB of
+// headers and a small form, answered within its timeout (Twilio waits 15
+// s): these bound what a slow or hostile client can hold.
+const (
+	// maxHeaderBytes bounds the request line and headers; more gets 431. A
+	// carrier's headers, signature included, are a few KiB.
+	maxHeaderBytes = 64 << 10
+	// readHeaderTimeout bounds the wait for a request's headers,
+	// readTimeout for the whole request, body included: a client that
+	// trickles is cut off then.
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	// writeTimeout bounds the answer, from the start of the request.
+	writeTimeout = 15 * time.Second
+	// idleTimeout bounds a kept-alive connection between requests.
+	idleTimeout = 30 * time.Second
+
+	// defaultMaxConns is --max-conns: connections beyond it wait in the
+	// kernel's accept queue until one closes. Each can hold at most
+	// maxHeaderBytes of headers for readHeaderTimeout.
+	defaultMaxConns = 1024
+	// defaultDrain is --drain: long enough for a load balancer that probes
+	// /readyz every few seconds to stop sending new requests.
+	defaultDrain = 5 * time.Second
+	// defaultGrace is --grace: as long as readTimeout, so a request that
+	// began before the shutdown has all the time its timeouts give it.
+	// Drain + grace, 15 s by default, is under the 30 s a process manager
+	// such as Kubernetes waits after SIGTERM before it kills.
+	defaultGrace = readTimeout
+)
+
+// newHTTPServer returns serve's HTTP server for h, with the limits above.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+	}
+}
+
+// stop shuts srv down after a signal: /readyz answers 503 at once and
+// kept-alive connections are closed after their next answer, while srv
+// goes on serving for drain; then srv stops accepting and the requests in
+// flight have grace to finish, after which their connections are closed.
+// A second signal (e.hurry) ends the wait at once. It returns within drain
+// + grace, and srv.Serve has returned http.ErrServerClosed by then.
+func (e env) stop(srv *http.Server, ready *readiness, drain, grace time.Duration) {
+	ready.draining.Store(true)
+	srv.SetKeepAlivesEnabled(false)
+	if drain > 0 {
+		fmt.Fprintf(e.stderr, "sipconnect: draining: /readyz answers 503; stopping in %s (--drain; a second signal stops now)\n", drain)
+		t := time.NewTimer(drain)
+		select {
+		case <-t.C:
+		case <-e.hurry:
+			t.Stop()
+		}
+	}
+	fmt.Fprintln(e.stderr, "sipconnect: shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	go func() {
+		select {
+		case <-e.hurry:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	if err := srv.Shutdown(ctx); err != nil {
+		fmt.Fprintf(e.stderr, "sipconnect: requests still in flight after %s (--grace): closing their connections\n", grace)
+		_ = srv.Close()
+	}
+}
+
+// readiness answers GET /readyz: 503 while serve drains, else 200.
+type readiness struct {
+	draining atomic.Bool
+}
+
+func (rd *readiness) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	if rd.draining.Load() {
+		writeText(w, http.StatusServiceUnavailable, "draining")
+		return
+	}
+	writeText(w, http.StatusOK, "ready")
+}
+
+// writeText answers a probe with one line of text.
+func writeText(w http.ResponseWriter, status int, line string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, line+"\n")
+}
+
+// flagGiven reports whether the flag name was set on the command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 // sampleForm is the incoming call the curl line and the demo's own sample
