@@ -220,8 +220,8 @@ func TestPlivoPINFlow(t *testing.T) {
 	}
 	a := post(s.srv.URL+"/hooks/voice", plivoCall())
 	require.NotNil(t, a.GetInput)
-	step1 := s.srv.URL + "/hooks/pin?attempt=1"
-	assert.Equal(t, step1, a.GetInput.Action)
+	step1 := a.GetInput.Action
+	assert.Equal(t, s.srv.URL+"/hooks/pin?attempt=1&nonce=N", withoutNonce(step1))
 	assert.Equal(t, "POST", a.GetInput.Method)
 	assert.Equal(t, "dtmf", a.GetInput.InputType)
 	assert.Equal(t, "6", a.GetInput.ExecutionTimeout)
@@ -235,20 +235,24 @@ func TestPlivoPINFlow(t *testing.T) {
 	a = post(step1, plivoCall("Digits", "111111111"))
 	require.NotNil(t, a.GetInput)
 	assert.Equal(t, []string{"Sorry, that PIN is not valid.", "Please enter your meeting PIN, then press pound."}, a.GetInput.Speak)
-	step2 := s.srv.URL + "/hooks/pin?attempt=2"
-	assert.Equal(t, step2, a.GetInput.Action)
+	step2 := a.GetInput.Action
+	assert.Equal(t, s.srv.URL+"/hooks/pin?attempt=2&nonce=N", withoutNonce(step2))
 	a = post(step2, plivoCall())
 	require.NotNil(t, a.GetInput)
 	assert.Equal(t, []string{"We did not receive a PIN.", "Please enter your meeting PIN, then press pound."}, a.GetInput.Speak)
-	a = post(s.srv.URL+"/hooks/pin?attempt=3", plivoCall("Digits", examplePIN))
+	a = post(a.GetInput.Action, plivoCall("Digits", examplePIN))
 	require.NotNil(t, a.Dial, "the right PIN bridges the caller")
 	assert.Equal(t, exampleURI, a.Dial.User[0].URI)
 	assert.NotContains(t, s.logs.String(), examplePIN)
 
 	// The attempt counter is signed with the URL.
-	req := plivoRequest(t, plivoToken, http.MethodPost, step1, plivoCall("Digits", "1"))
-	req.URL.RawQuery = "attempt=0"
+	fresh := post(s.srv.URL+"/hooks/voice", plivoCall()).GetInput.Action
+	req := plivoRequest(t, plivoToken, http.MethodPost, fresh, plivoCall("Digits", "1"))
+	req.URL.RawQuery = strings.Replace(req.URL.RawQuery, "attempt=1", "attempt=2", 1)
 	status, _, _ := s.do(t, req)
+	assert.Equal(t, http.StatusForbidden, status)
+	// A step is good once, even sent again exactly as signed.
+	status, _, _ = s.do(t, plivoRequest(t, plivoToken, http.MethodPost, step1, plivoCall("Digits", "111111111")))
 	assert.Equal(t, http.StatusForbidden, status)
 }
 

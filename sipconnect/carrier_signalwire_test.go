@@ -151,8 +151,8 @@ func TestSignalWirePINFlow(t *testing.T) {
 		}
 		a := send(s.srv.URL+"/hooks/voice", signalWireCall())
 		require.NotNil(t, a.Gather)
-		step1 := s.srv.URL + "/hooks/pin?attempt=1"
-		assert.Equal(t, step1, a.Gather.Action)
+		step1 := a.Gather.Action
+		assert.Equal(t, s.srv.URL+"/hooks/pin?attempt=1&nonce=N", withoutNonce(step1))
 		assert.Equal(t, "true", a.Gather.ActionOnEmptyResult, "silence comes back to the step")
 		assert.Equal(t, "#", a.Gather.FinishOnKey)
 		assert.Equal(t, "dtmf", a.Gather.Input)
@@ -162,7 +162,7 @@ func TestSignalWirePINFlow(t *testing.T) {
 		a = send(step1, signalWireCall("Digits", "111111111"))
 		require.NotNil(t, a.Gather)
 		assert.Equal(t, []string{"Sorry, that PIN is not valid.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
-		assert.Equal(t, s.srv.URL+"/hooks/pin?attempt=2", a.Gather.Action)
+		assert.Equal(t, s.srv.URL+"/hooks/pin?attempt=2&nonce=N", withoutNonce(a.Gather.Action))
 		a = send(a.Gather.Action, signalWireCall("Digits", ""))
 		require.NotNil(t, a.Gather)
 		assert.Equal(t, []string{"We did not receive a PIN.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
@@ -172,8 +172,9 @@ func TestSignalWirePINFlow(t *testing.T) {
 		assert.NotContains(t, s.logs.String(), examplePIN)
 
 		// The attempt counter is signed with the URL.
-		req := signalWireRequest(t, signingKey, http.MethodPost, s.srv.URL+"/hooks/pin?attempt=1", signalWireCall("Digits", "1"))
-		req.URL.RawQuery = "attempt=0"
+		fresh := send(s.srv.URL+"/hooks/voice", signalWireCall()).Gather.Action
+		req := signalWireRequest(t, signingKey, http.MethodPost, fresh, signalWireCall("Digits", "1"))
+		req.URL.RawQuery = strings.Replace(req.URL.RawQuery, "attempt=1", "attempt=2", 1)
 		status, _, _ := s.do(t, req)
 		assert.Equal(t, http.StatusForbidden, status)
 	}

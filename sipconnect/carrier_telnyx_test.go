@@ -193,8 +193,8 @@ func TestTelnyxPINFlow(t *testing.T) {
 	}
 	a := post(s.srv.URL+"/hooks/voice", telnyxCall())
 	require.NotNil(t, a.Gather)
-	step1 := s.srv.URL + "/hooks/pin?attempt=1"
-	assert.Equal(t, step1, a.Gather.Action)
+	step1 := a.Gather.Action
+	assert.Equal(t, s.srv.URL+"/hooks/pin?attempt=1&nonce=N", withoutNonce(step1))
 	assert.Equal(t, "dtmf", a.Gather.Input)
 	assert.Equal(t, "#", a.Gather.FinishOnKey)
 	assert.Equal(t, "6", a.Gather.Timeout)
@@ -206,19 +206,28 @@ func TestTelnyxPINFlow(t *testing.T) {
 	a = post(step1, telnyxCall("Digits", "111111111"))
 	require.NotNil(t, a.Gather)
 	assert.Equal(t, []string{"Sorry, that PIN is not valid.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
-	step2 := s.srv.URL + "/hooks/pin?attempt=2"
-	assert.Equal(t, step2, a.Gather.Action)
+	step2 := a.Gather.Action
+	assert.Equal(t, s.srv.URL+"/hooks/pin?attempt=2&nonce=N", withoutNonce(step2))
 
 	// Silence: the <Redirect> brings the step back without digits.
 	a = post(step2, telnyxCall())
 	require.NotNil(t, a.Gather)
 	assert.Equal(t, []string{"We did not receive a PIN.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
 
-	a = post(s.srv.URL+"/hooks/pin?attempt=3", telnyxCall("Digits", examplePIN))
+	step3 := a.Gather.Action
+	a = post(step3, telnyxCall("Digits", examplePIN))
 	require.NotNil(t, a.Dial, "the right PIN bridges the caller")
 	assert.Equal(t, exampleURI, a.Dial.Sip[0].URI)
 	assert.Equal(t, "U", a.Dial.Sip[0].Username)
 	assert.NotContains(t, s.logs.String(), examplePIN)
+
+	// Telnyx signs the body only, so the step's nonce is what protects
+	// the attempt counter and refuses a replay: both get 403.
+	fresh := post(s.srv.URL+"/hooks/voice", telnyxCall()).Gather.Action
+	status, _, _ := s.do(t, telnyxRequest(t, k, strings.Replace(fresh, "attempt=1", "attempt=2", 1), telnyxCall("Digits", "1"), carrierNow))
+	assert.Equal(t, http.StatusForbidden, status, "a changed attempt counter")
+	status, _, _ = s.do(t, telnyxRequest(t, k, step1, telnyxCall("Digits", "111111111"), carrierNow))
+	assert.Equal(t, http.StatusForbidden, status, "a replayed step")
 }
 
 func TestTelnyxFallbackAndDialStatus(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -234,7 +235,7 @@ func TestVonagePINFlow(t *testing.T) {
 	assert.Equal(t, "POST", n[2].EventMethod)
 	require.Len(t, n[2].EventURL, 1)
 	step1 := n[2].EventURL[0]
-	assert.True(t, strings.HasPrefix(step1, s.srv.URL+"/hooks/pin?attempt=1&step="), step1)
+	assert.Regexp(t, `^`+regexp.QuoteMeta(s.srv.URL+"/hooks/pin?attempt=1&nonce=N&step=")+`[^&]+$`, withoutNonce(step1))
 
 	status, body = post(step1, input("111111111", false))
 	require.Equal(t, http.StatusOK, status, body)
@@ -242,7 +243,7 @@ func TestVonagePINFlow(t *testing.T) {
 	require.Len(t, n, 3)
 	assert.Equal(t, "Sorry, that PIN is not valid.", n[0].Text)
 	step2 := n[2].EventURL[0]
-	assert.True(t, strings.HasPrefix(step2, s.srv.URL+"/hooks/pin?attempt=2&step="), step2)
+	assert.Regexp(t, `^`+regexp.QuoteMeta(s.srv.URL+"/hooks/pin?attempt=2&nonce=N&step=")+`[^&]+$`, withoutNonce(step2))
 
 	// Silence: Vonage posts the input event with timed_out and no digits.
 	status, body = post(step2, input("", true))
@@ -267,8 +268,14 @@ func TestVonagePINFlow(t *testing.T) {
 	assert.Equal(t, map[string]string{"100ms-Display-Name": "John Doe", "100ms-UserID": "xyz"}, n[0].Endpoint[0].Headers)
 	assert.NotContains(t, s.logs.String(), examplePIN)
 
+	// A step is good once.
+	status, _ = post(step3, input(examplePIN, false))
+	assert.Equal(t, http.StatusForbidden, status, "a step sent again")
+
 	// Digits are read from the signed body only, never from a GET's query.
-	req := vonageRequest(t, vonageSecret, http.MethodGet, step1+"&dtmf.digits="+examplePIN+"&uuid=x", nil, carrierNow)
+	_, body = post(s.srv.URL+"/hooks/voice", vonageAnswer(nil))
+	fresh := decodeNCCO(t, body)[2].EventURL[0]
+	req := vonageRequest(t, vonageSecret, http.MethodGet, fresh+"&dtmf.digits="+examplePIN+"&uuid=x", nil, carrierNow)
 	status, _, body = s.do(t, req)
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "We did not receive a PIN.", decodeNCCO(t, body)[0].Text)

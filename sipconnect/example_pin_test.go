@@ -3,10 +3,12 @@ package sipconnect_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -67,11 +69,17 @@ func ExampleHandler_PINHandler() {
 		mux.ServeHTTP(rec, req)
 		return rec.Body.String()
 	}
-	fmt.Println(twilio("https://voice.example.com/twilio/voice", ""))
-	fmt.Println(twilio("https://voice.example.com/twilio/pin?attempt=1", "123456789"))
+	prompt := twilio("https://voice.example.com/twilio/voice", "")
+	// The step URL carries the attempt and a one-time nonce, random each
+	// call (shown here as N).
+	step := html.UnescapeString(regexp.MustCompile(`action="([^"]*)"`).FindStringSubmatch(prompt)[1])
+	fmt.Println(regexp.MustCompile(`nonce=[\w-]+`).ReplaceAllString(prompt, "nonce=N"))
+	fmt.Println(twilio(step, "123456789"))
+	fmt.Println(twilio(step, "123456789")) // the same step again: refused
 	// Output:
-	// <?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" action="https://voice.example.com/twilio/pin?attempt=1" method="POST" timeout="6" finishOnKey="#"><Say>Welcome.</Say><Say>Please enter your meeting PIN, then press pound.</Say></Gather><Redirect method="POST">https://voice.example.com/twilio/pin?attempt=1</Redirect></Response>
+	// <?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" action="https://voice.example.com/twilio/pin?attempt=1&amp;nonce=N" method="POST" timeout="6" finishOnKey="#"><Say>Welcome.</Say><Say>Please enter your meeting PIN, then press pound.</Say></Gather><Redirect method="POST">https://voice.example.com/twilio/pin?attempt=1&amp;nonce=N</Redirect></Response>
 	// <?xml version="1.0" encoding="UTF-8"?><Response><Dial answerOnBridge="true"><Sip>sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=Host</Sip></Dial></Response>
+	// Forbidden
 }
 
 func ExampleRoute() {

@@ -1,7 +1,10 @@
 package sipconnect
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,26 +23,51 @@ import (
 // says the PIN is wrong and asks again, up to MaxAttempts, then says
 // goodbye and hangs up.
 //
-// The attempt number travels in the query of the <Gather> action URL. Twilio
-// signs the full URL it requests, query included, together with every POST
-// parameter (Digits among them), and the handler checks that signature
-// before it reads either: a changed attempt counter, or a signed step sent
-// again with other digits, fails with 403. The state needs no storage of
-// its own. A step replayed exactly as signed is answered again (Twilio's
-// scheme has no nonce), which gives no extra guess: its digits are the ones
-// already tried. On carriers whose signature covers only the body (Telnyx,
-// and Vonage with its own tag on the URL) see the carrier's notes; there
-// the per-number lockout still bounds guessing.
+// The attempt number travels in the query of the <Gather> action URL,
+// with a one-time step nonce: a random value the handler registers in the
+// store, for that attempt, when it sends the URL, and takes back when the
+// carrier requests it. Carriers that sign the URL (Twilio, SignalWire,
+// Plivo) also fail a changed counter, or a signed step sent again with
+// other digits, with 403; the nonce does the rest for every carrier: a
+// step requested a second time, even exactly as signed, or for another
+// attempt than the one it was issued for, gets 403 and costs nobody a
+// guess. A nonce not used within PINConfig.StepTTL lapses.
 //
-// Every PIN entered is charged to the caller's number before it is looked
-// up (an atomic increment in the store), so that parallel calls from one
-// number cannot all pass the lockout check at once; a right PIN, or a
-// lookup that fails on our side, gives its charge back. A store that cannot
-// count makes the flow say "try again later": the lockout fails closed.
+// Guessing is bounded three ways, each counted in the store so that every
+// instance sharing it shares the bounds:
+//
+//   - per caller number, normalised to E.164 first (spaces, dashes,
+//     brackets, a tel: or sip: wrapper and a 00 prefix removed), so that
+//     one number spelt seven ways is one count: LockoutFailures wrong PINs
+//     in LockoutWindow lock that number out until the window ends;
+//   - for callers who withhold their number (no number, a word such as
+//     "anonymous", or the keypad spellings of ANONYMOUS, RESTRICTED,
+//     UNAVAILABLE and BLOCKED that some carriers send), which cannot be
+//     told apart: together at most WithheldFailures wrong PINs a minute,
+//     after which they hear "try again later" for the rest of that minute,
+//     never an hour-long lockout of every anonymous caller;
+//   - for everyone together: at most WrongPINsPerMinute wrong PINs a
+//     minute across the directory; past it callers hear "try again later"
+//     until the minute ends, and the flow logs it with outcome
+//     "pin-throttled". An attacker who varies the caller number meets
+//     this bound. With 1,000 live PINs of 10 digits a guess hits one with
+//     probability 1,000/10^10 = 10^-7, so finding one takes 10^7 wrong
+//     PINs on average; at the default of 15 a minute that is 666,667
+//     minutes, about 1.27 years, however fast the server answers. The
+//     price is that a flood of wrong PINs makes honest callers try again
+//     later: size the bound to your traffic and PIN length (each extra
+//     digit allows ten times as many wrong PINs for the same year).
+//
+// Every PIN entered is charged to these counts before it is looked up (an
+// atomic increment in the store), so that parallel calls cannot all pass
+// a check at once; a right PIN, a lookup that fails on our side, or an
+// attempt refused by the minute's bound gives its charges back. A store
+// that cannot count makes the flow say "try again later": the bounds fail
+// closed.
 //
 // Silence (no digits before the timeout) is asked again and counts as an
 // attempt, so a caller who says nothing is not kept on the line for ever;
-// it does not count towards the lockout, which counts wrong PINs only.
+// it does not count towards the bounds, which count wrong PINs only.
 
 // Defaults of PINConfig.
 const (
@@ -50,7 +78,19 @@ const (
 	DefaultLockoutWindow  = time.Hour
 	DefaultPINStoreTimout = 300 * time.Millisecond
 	DefaultResolveTimeout = time.Second
+	// DefaultWrongPINsPerMinute bounds wrong PINs from all callers
+	// together: with 1,000 live 10-digit PINs, finding one takes over a
+	// year (see PINConfig.WrongPINsPerMinute).
+	DefaultWrongPINsPerMinute = 15
+	// DefaultWithheldFailures bounds wrong PINs a minute from callers who
+	// withhold their number, all of them together.
+	DefaultWithheldFailures = 3
+	// DefaultPINStepTTL is how long a PIN step URL stays usable.
+	DefaultPINStepTTL = 10 * time.Minute
 )
+
+// minute is the window of the bounds counted per minute.
+const minute = time.Minute
 
 // ErrUnknownPIN is returned by a PINResolver for a PIN that names no room.
 var ErrUnknownPIN = errors.New("sipconnect: unknown PIN")
@@ -126,7 +166,7 @@ type PINConfig struct {
 	// Required when the resolver returns such targets.
 	Cache *roomcode.Cache
 	// Path is where PINHandler is mounted, below HandlerConfig.PublicURL:
-	// the <Gather> action is PublicURL + Path + "?attempt=N".
+	// the <Gather> action is PublicURL + Path + "?attempt=N&nonce=...".
 	// DefaultPINPath by default.
 	Path string
 	// MaxAttempts is how many PINs (or silences) a caller may try in one
@@ -151,9 +191,21 @@ type PINConfig struct {
 	// LockoutWindow lock that number out until the window ends:
 	// DefaultLockoutFails and DefaultLockoutWindow by default. A locked-out
 	// caller hears LockedOut and is hung up without a PIN lookup. Callers
-	// without a number (anonymous) share one count.
+	// without a number are bounded by WithheldFailures instead.
 	LockoutFailures int
 	LockoutWindow   time.Duration
+	// WrongPINsPerMinute bounds the wrong PINs of all callers together in
+	// each minute, DefaultWrongPINsPerMinute by default. Past it, callers
+	// hear TryLater until the minute ends. With N live PINs of D digits,
+	// finding one takes 10^D / N / WrongPINsPerMinute minutes on average:
+	// keep that above the lifetime of your PINs.
+	WrongPINsPerMinute int
+	// WithheldFailures bounds the wrong PINs a minute of callers without a
+	// number, together, DefaultWithheldFailures by default.
+	WithheldFailures int
+	// StepTTL is how long a PIN step URL, with its one-time nonce, stays
+	// usable after it is sent, DefaultPINStepTTL by default.
+	StepTTL time.Duration
 	// StoreTimeout bounds each store call on the call path,
 	// DefaultPINStoreTimout by default: a store that does not answer
 	// never keeps a caller waiting.
@@ -213,6 +265,15 @@ func newPINFlow(cfg PINConfig, publicURL string, carrier adapter) (*pinFlow, err
 	if cfg.ResolveTimeout <= 0 {
 		cfg.ResolveTimeout = DefaultResolveTimeout
 	}
+	if cfg.WrongPINsPerMinute <= 0 {
+		cfg.WrongPINsPerMinute = DefaultWrongPINsPerMinute
+	}
+	if cfg.WithheldFailures <= 0 {
+		cfg.WithheldFailures = DefaultWithheldFailures
+	}
+	if cfg.StepTTL <= 0 {
+		cfg.StepTTL = DefaultPINStepTTL
+	}
 	if cfg.Store == nil {
 		cfg.Store = store.NewMemory()
 	}
@@ -244,8 +305,10 @@ func newPINFlow(cfg PINConfig, publicURL string, carrier adapter) (*pinFlow, err
 		}
 		f.answers[name] = doc
 	}
+	// The step answers are rendered with a placeholder where each call's
+	// nonce goes: URL-safe letters that no carrier's escaping changes.
 	for attempt := 1; attempt <= cfg.MaxAttempts; attempt++ {
-		action := f.action + "?attempt=" + strconv.Itoa(attempt)
+		action := f.action + "?attempt=" + strconv.Itoa(attempt) + "&nonce=" + noncePlaceholder
 		for lead, first := range map[string]Prompt{"welcome": p.Welcome, "wrong": p.WrongPIN, "silence": p.NoInput} {
 			doc, err := carrier.gather([]Prompt{first, p.EnterPIN}, action, cfg.Timeout, cfg.MaxDigits)
 			if err != nil {
@@ -257,20 +320,90 @@ func newPINFlow(cfg PINConfig, publicURL string, carrier adapter) (*pinFlow, err
 	return f, nil
 }
 
-// lockKey is the store key counting wrong PINs from a caller's number.
-func lockKey(from string) string {
-	if from == "" {
-		from = "anonymous"
-	}
-	return "sipconnect:pin-failures:" + from
+// Store keys of the flow.
+const (
+	failuresPrefix = "sipconnect:pin-failures:"
+	withheldKey    = "sipconnect:pin-failures-withheld"
+	wrongKey       = "sipconnect:pin-wrong-per-minute"
+	stepPrefix     = "sipconnect:pin-step:"
+)
+
+// caller is where a call's wrong PINs are counted.
+type caller struct {
+	key    string
+	limit  int64
+	window time.Duration
 }
 
-// failures returns how many wrong PINs the number has entered in the
+// callerOf returns the count that call's wrong PINs go to: its number's, or
+// the one all withheld numbers share.
+func (f *pinFlow) callerOf(call Call) caller {
+	if n, ok := normalizeNumber(call.From); ok {
+		return caller{failuresPrefix + n, int64(f.cfg.LockoutFailures), f.cfg.LockoutWindow}
+	}
+	return caller{withheldKey, int64(f.cfg.WithheldFailures), minute}
+}
+
+// withheldNumbers are the keypad spellings some carriers send as the
+// number of a caller who withholds it: ANONYMOUS, RESTRICTED, UNAVAILABLE,
+// BLOCKED. They are shared by every such caller, so they are not counted
+// as numbers.
+var withheldNumbers = [...]string{"+266696687", "+7378742833", "+86282452253", "+2562533"}
+
+// normalizeNumber returns from as an E.164 number, and false when it holds
+// none (a withheld number). Visual separators, a tel:, sip: or sips:
+// wrapper (and what follows the user part) and a 00 international prefix
+// are removed; digits without "+" get one when they make an E.164 number.
+func normalizeNumber(from string) (string, bool) {
+	s := strings.TrimSpace(from)
+	for _, scheme := range []string{"tel:", "sip:", "sips:"} {
+		if len(s) > len(scheme) && strings.EqualFold(s[:len(scheme)], scheme) {
+			s = s[len(scheme):]
+			break
+		}
+	}
+	if i := strings.IndexAny(s, "@;"); i >= 0 {
+		s = s[:i]
+	}
+	var b [24]byte
+	n := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		case (c >= '0' && c <= '9') || (c == '+' && n == 0):
+			if n == len(b) {
+				return "", false
+			}
+			b[n] = c
+			n++
+		default:
+			return "", false
+		}
+	}
+	num := string(b[:n])
+	switch {
+	case strings.HasPrefix(num, "00"):
+		num = "+" + num[2:]
+	case !strings.HasPrefix(num, "+"):
+		num = "+" + num
+	}
+	if !isE164(num) {
+		return "", false
+	}
+	for _, w := range withheldNumbers {
+		if num == w {
+			return "", false
+		}
+	}
+	return num, true
+}
+
+// failures returns how many wrong PINs the caller has entered in the
 // current window.
-func (f *pinFlow) failures(ctx context.Context, from string) (int64, error) {
+func (f *pinFlow) failures(ctx context.Context, c caller) (int64, error) {
 	ctx, cancel := f.storeContext(ctx)
 	defer cancel()
-	v, err := f.cfg.Store.Get(ctx, lockKey(from))
+	v, err := f.cfg.Store.Get(ctx, c.key)
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil
 	}
@@ -291,44 +424,112 @@ func (f *pinFlow) storeContext(ctx context.Context) (context.Context, func()) {
 	return withLazyDeadline(context.WithoutCancel(ctx), f.cfg.StoreTimeout)
 }
 
-// charge adds delta to the number's count of PINs entered and returns the
-// new count: +1 before a lookup, -1 to give a charge back.
-func (f *pinFlow) charge(ctx context.Context, from string, delta int64) (int64, error) {
+// charge adds delta to the count under key and returns the new count: +1
+// before a lookup, -1 to give a charge back.
+func (f *pinFlow) charge(ctx context.Context, key string, delta int64, window time.Duration) (int64, error) {
 	ctx, cancel := f.storeContext(ctx)
 	defer cancel()
-	return f.cfg.Store.IncrBy(ctx, lockKey(from), delta, f.cfg.LockoutWindow)
+	return f.cfg.Store.IncrBy(ctx, key, delta, window)
 }
 
-// refund gives a charge back; a failure is logged, and costs the caller
-// one attempt of the window at most.
-func (f *pinFlow) refund(ctx context.Context, h *Handler, call Call, start time.Time) {
+// refund gives back the charges under keys; a failure is logged, and costs
+// the caller one attempt of the window at most.
+func (f *pinFlow) refund(ctx context.Context, h *Handler, call Call, start time.Time, keys ...caller) {
 	ctx = context.WithoutCancel(ctx)
-	n, err := f.charge(ctx, call.From, -1)
-	if err == nil && n < 0 {
-		// The window ended during the lookup and the refund started a new
-		// count below zero, which would grant extra guesses: put it back.
-		_, err = f.charge(ctx, call.From, 1)
+	for _, c := range keys {
+		n, err := f.charge(ctx, c.key, -1, c.window)
+		if err == nil && n < 0 {
+			// The window ended during the lookup and the refund started
+			// a new count below zero, which would grant extra guesses:
+			// put it back.
+			_, err = f.charge(ctx, c.key, 1, c.window)
+		}
+		if err != nil {
+			h.logCall(ctx, slog.LevelWarn, "sipconnect: giving a PIN charge back failed", call, start, slog.String("error", err.Error()))
+		}
 	}
-	if err != nil {
-		h.logCall(ctx, slog.LevelWarn, "sipconnect: giving a PIN charge back failed", call, start, slog.String("error", err.Error()))
+}
+
+// noncePlaceholder stands in the rendered step answers where a call's
+// nonce goes; a nonce has the same length and alphabet.
+const noncePlaceholder = "sipconnectPINstepNonce"
+
+// newNonce returns a random step nonce: 16 bytes in unpadded base64url, 22
+// characters.
+func newNonce() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// stepKey is the store key of a step nonce issued for attempt.
+func stepKey(nonce string, attempt int) string {
+	return stepPrefix + nonce + ":" + strconv.Itoa(attempt)
+}
+
+// issue registers a nonce for attempt and returns the step answer named
+// answer (rendered for attempt) with the nonce in place.
+func (f *pinFlow) issue(ctx context.Context, answer string, attempt int) ([]byte, error) {
+	nonce := newNonce()
+	sctx, cancel := f.storeContext(ctx)
+	defer cancel()
+	if _, err := f.cfg.Store.SetNX(sctx, stepKey(nonce, attempt), nil, f.cfg.StepTTL); err != nil {
+		return nil, err
 	}
+	return bytes.ReplaceAll(f.answers[answer], []byte(noncePlaceholder), []byte(nonce)), nil
+}
+
+// redeem takes back the nonce of a step request: true the first time it
+// is redeemed for the attempt it was issued for, false after that.
+func (f *pinFlow) redeem(ctx context.Context, nonce string, attempt int) (bool, error) {
+	if len(nonce) != len(noncePlaceholder) || strings.Trim(nonce, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		return false, nil
+	}
+	sctx, cancel := f.storeContext(ctx)
+	defer cancel()
+	return f.cfg.Store.Delete(sctx, stepKey(nonce, attempt))
 }
 
 // prompt answers an incoming call routed to the PIN menu.
 func (f *pinFlow) prompt(ctx context.Context, w http.ResponseWriter, h *Handler, call Call, start time.Time) {
-	n, err := f.failures(ctx, call.From)
+	c := f.callerOf(call)
+	n, err := f.failures(ctx, c)
 	switch {
 	case err != nil:
 		// The count cannot be read: asking for a PIN is still safe, since
 		// each step checks again.
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN failure count unavailable", call, start, slog.String("error", err.Error()))
-	case n >= int64(f.cfg.LockoutFailures):
-		h.logCall(ctx, slog.LevelWarn, "sipconnect: caller locked out of the PIN menu", call, start, slog.String("outcome", "locked"))
-		h.write(w, f.answers[answerLocked])
+	case n >= c.limit:
+		f.locked(ctx, w, h, call, c, start)
+		return
+	}
+	doc, err := f.issue(ctx, "welcome1", 1)
+	if err != nil {
+		f.later(ctx, w, h, call, start, "a PIN step cannot be issued", err)
 		return
 	}
 	h.logCall(ctx, slog.LevelInfo, "sipconnect: asking for a PIN", call, start, slog.String("outcome", "pin-prompt"))
-	h.write(w, f.answers["welcome1"])
+	h.write(w, doc)
+}
+
+// locked answers a caller past its bound: an hour-long lockout for a
+// number, the rest of the minute for withheld numbers.
+func (f *pinFlow) locked(ctx context.Context, w http.ResponseWriter, h *Handler, call Call, c caller, start time.Time) {
+	if c.key == withheldKey {
+		h.logCall(ctx, slog.LevelWarn, "sipconnect: too many wrong PINs from withheld numbers this minute", call, start,
+			slog.String("outcome", "pin-throttled"))
+		h.write(w, f.answers[answerLater])
+		return
+	}
+	h.logCall(ctx, slog.LevelWarn, "sipconnect: caller locked out of the PIN menu", call, start, slog.String("outcome", "locked"))
+	h.write(w, f.answers[answerLocked])
+}
+
+// later tells the caller to try again later, logging why.
+func (f *pinFlow) later(ctx context.Context, w http.ResponseWriter, h *Handler, call Call, start time.Time, why string, err error) {
+	h.logCall(ctx, slog.LevelWarn, "sipconnect: "+why+", asking the caller to try later", call, start,
+		slog.String("outcome", "try-later"), slog.String("error", err.Error()))
+	h.write(w, f.answers[answerLater])
 }
 
 // PINHandler returns the handler of the PIN step, to mount at
@@ -346,56 +547,76 @@ func (h *Handler) PINHandler() http.Handler {
 		}
 		q := r.URL.Query()
 		attempt, err := strconv.Atoi(q.Get("attempt"))
-		if err != nil || attempt < 1 {
-			// The URL was signed, so only a misconfigured path gets here.
+		if err != nil || attempt < 1 || attempt > h.pin.cfg.MaxAttempts {
 			http.Error(w, "bad PIN step", http.StatusBadRequest)
 			return
 		}
 		call := h.carrier.call(params)
 		ctx, release := withLazyDeadline(r.Context(), h.timeout)
 		defer release()
-		h.pin.step(ctx, w, h, call, attempt, time.Now())
+		start := time.Now()
+		fresh, err := h.pin.redeem(ctx, q.Get("nonce"), attempt)
+		switch {
+		case err != nil:
+			h.pin.later(ctx, w, h, call, start, "a PIN step cannot be checked", err)
+			return
+		case !fresh:
+			h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN step refused: used before, lapsed or never issued", call, start,
+				slog.String("outcome", "rejected-step"), slog.Int("status", http.StatusForbidden))
+			http.Error(w, http.StatusText(http.StatusForbidden), http.StatusForbidden)
+			return
+		}
+		h.pin.step(ctx, w, h, call, attempt, start)
 	})
 }
 
 // step answers the digits of attempt number attempt.
 func (f *pinFlow) step(ctx context.Context, w http.ResponseWriter, h *Handler, call Call, attempt int, start time.Time) {
 	pin := call.Digits
+	c := f.callerOf(call)
 	if pin == "" {
 		// Silence costs no charge, but a locked-out number is not asked
 		// again.
-		n, err := f.failures(ctx, call.From)
+		n, err := f.failures(ctx, c)
 		switch {
 		case err != nil:
-			h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN failure count unavailable, asking the caller to try later", call, start,
-				slog.String("outcome", "try-later"), slog.String("error", err.Error()))
-			h.write(w, f.answers[answerLater])
-		case n >= int64(f.cfg.LockoutFailures):
-			h.logCall(ctx, slog.LevelWarn, "sipconnect: caller locked out of the PIN menu", call, start, slog.String("outcome", "locked"))
-			h.write(w, f.answers[answerLocked])
+			f.later(ctx, w, h, call, start, "PIN failure count unavailable", err)
+		case n >= c.limit:
+			f.locked(ctx, w, h, call, c, start)
 		default:
 			f.again(ctx, w, h, call, attempt, "silence", start)
 		}
 		return
 	}
-	// Charge the attempt before the lookup: parallel calls from one number
-	// each see the count that includes the others.
-	n, err := f.charge(ctx, call.From, 1)
+	// Charge the attempt before the lookup: parallel calls each see the
+	// counts that include the others.
+	n, err := f.charge(ctx, c.key, 1, c.window)
 	switch {
 	case err != nil:
-		h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN attempts cannot be counted, asking the caller to try later", call, start,
-			slog.String("outcome", "try-later"), slog.String("error", err.Error()))
-		h.write(w, f.answers[answerLater])
+		f.later(ctx, w, h, call, start, "PIN attempts cannot be counted", err)
 		return
-	case n > int64(f.cfg.LockoutFailures):
-		h.logCall(ctx, slog.LevelWarn, "sipconnect: caller locked out of the PIN menu", call, start, slog.String("outcome", "locked"))
-		h.write(w, f.answers[answerLocked])
+	case n > c.limit:
+		f.locked(ctx, w, h, call, c, start)
+		return
+	}
+	all := caller{wrongKey, int64(f.cfg.WrongPINsPerMinute), minute}
+	g, err := f.charge(ctx, all.key, 1, all.window)
+	switch {
+	case err != nil:
+		f.refund(ctx, h, call, start, c)
+		f.later(ctx, w, h, call, start, "PIN attempts cannot be counted", err)
+		return
+	case g > all.limit:
+		f.refund(ctx, h, call, start, c, all)
+		h.logCall(ctx, slog.LevelWarn, "sipconnect: too many wrong PINs this minute, asking the caller to try later", call, start,
+			slog.String("outcome", "pin-throttled"))
+		h.write(w, f.answers[answerLater])
 		return
 	}
 	target, err := f.resolve(ctx, pin, call)
 	switch {
 	case err == nil:
-		f.refund(ctx, h, call, start)
+		f.refund(ctx, h, call, start, c, all)
 		room, rerr := f.room(target)
 		if rerr != nil {
 			h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN target unusable, answering the fallback", call, start,
@@ -405,17 +626,19 @@ func (f *pinFlow) step(ctx context.Context, w http.ResponseWriter, h *Handler, c
 		}
 		h.bridge(ctx, w, call, start, room, target.Identity)
 	case errors.Is(err, ErrUnknownPIN):
-		if n >= int64(f.cfg.LockoutFailures) {
+		if n >= c.limit {
+			if c.key == withheldKey {
+				f.locked(ctx, w, h, call, c, start)
+				return
+			}
 			h.logCall(ctx, slog.LevelWarn, "sipconnect: wrong PIN; caller now locked out", call, start, slog.String("outcome", "locked"))
 			h.write(w, f.answers[answerLocked])
 			return
 		}
 		f.again(ctx, w, h, call, attempt, "wrong", start)
 	default:
-		f.refund(ctx, h, call, start)
-		h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN lookup failed, asking the caller to try later", call, start,
-			slog.String("outcome", "try-later"), slog.String("error", err.Error()))
-		h.write(w, f.answers[answerLater])
+		f.refund(ctx, h, call, start, c, all)
+		f.later(ctx, w, h, call, start, "PIN lookup failed", err)
 	}
 }
 
@@ -455,7 +678,12 @@ func (f *pinFlow) again(ctx context.Context, w http.ResponseWriter, h *Handler, 
 		h.write(w, f.answers[answerGoodbye])
 		return
 	}
+	doc, err := f.issue(ctx, why+strconv.Itoa(attempt+1), attempt+1)
+	if err != nil {
+		f.later(ctx, w, h, call, start, "a PIN step cannot be issued", err)
+		return
+	}
 	h.logCall(ctx, slog.LevelInfo, "sipconnect: asking for the PIN again", call, start,
 		slog.String("outcome", "pin-"+why), slog.Int("attempt", attempt))
-	h.write(w, f.answers[why+strconv.Itoa(attempt+1)])
+	h.write(w, doc)
 }

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -133,6 +134,12 @@ func (p *pinServer) call(t *testing.T, method string, form url.Values) string {
 	return a.Gather.Action
 }
 
+// nonceRE matches the one-time nonce of a PIN step URL.
+var nonceRE = regexp.MustCompile(`nonce=[A-Za-z0-9_-]{22}`)
+
+// withoutNonce writes every step nonce in s as N.
+func withoutNonce(s string) string { return nonceRE.ReplaceAllString(s, "nonce=N") }
+
 // enter sends digits to a step and returns the answer.
 func (p *pinServer) enter(t *testing.T, method, action string, form url.Values, digits string) pinAnswer {
 	t.Helper()
@@ -154,7 +161,7 @@ func TestPINFlow(t *testing.T) {
 			form := callForm()
 
 			action := p.call(t, method, form)
-			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=1", action)
+			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=1&nonce=N", withoutNonce(action))
 			a := p.enter(t, method, action, form, pin)
 			require.NotNil(t, a.Dial, "the right PIN bridges the caller")
 			assert.Equal(t, "sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=Guest", a.Dial.Sip.URI)
@@ -164,10 +171,10 @@ func TestPINFlow(t *testing.T) {
 			a = p.enter(t, method, action, form, "1111111111")
 			require.NotNil(t, a.Gather)
 			assert.Equal(t, []string{"Sorry, that PIN is not valid.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
-			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=2", a.Gather.Action)
+			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=2&nonce=N", withoutNonce(a.Gather.Action))
 			a = p.enter(t, method, a.Gather.Action, form, "22")
 			require.NotNil(t, a.Gather)
-			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=3", a.Gather.Action)
+			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=3&nonce=N", withoutNonce(a.Gather.Action))
 			a = p.enter(t, method, a.Gather.Action, form, pin)
 			require.NotNil(t, a.Dial, "bridged on the third attempt")
 
@@ -189,7 +196,7 @@ func TestPINFlow(t *testing.T) {
 			a = p.enter(t, method, action, form, "")
 			require.NotNil(t, a.Gather)
 			assert.Equal(t, []string{"We did not receive a PIN.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
-			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=2", a.Gather.Action)
+			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=2&nonce=N", withoutNonce(a.Gather.Action))
 			require.NotNil(t, a.Redirect, "silence after <Gather> comes back to the step")
 			assert.Equal(t, a.Gather.Action, a.Redirect.URL)
 
@@ -253,6 +260,7 @@ func TestPINLockout(t *testing.T) {
 	p := newPINServer(t, nil) // 5 wrong PINs an hour lock a number out
 	pin := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
 	mallory := callForm("From", "+14155550666")
+	spare := p.call(t, http.MethodPost, mallory) // a step issued before the lockout
 	// Two calls: 3 wrong PINs, then 2 more.
 	for _, tries := range []int{3, 2} {
 		action := p.call(t, http.MethodPost, mallory)
@@ -270,7 +278,7 @@ func TestPINLockout(t *testing.T) {
 	assert.Nil(t, a.Gather)
 	assert.Equal(t, []string{"Too many incorrect PINs were entered from this number. Please try again later. Goodbye."}, a.Say)
 	assert.NotNil(t, a.Hangup)
-	a = p.enter(t, http.MethodPost, p.srv.URL+"/hooks/pin?attempt=1", mallory, pin)
+	a = p.enter(t, http.MethodPost, spare, mallory, pin)
 	assert.Nil(t, a.Dial, "a locked-out number is not bridged, even with the right PIN")
 
 	// Another number is not locked out.
@@ -290,19 +298,24 @@ func TestPINStoreDownAsksToTryLater(t *testing.T) {
 			return sipconnect.PINTarget{RoomCode: "abc-defg-hij"}, nil
 		})
 	})
-	start := time.Now()
-	action := p.call(t, http.MethodPost, callForm()) // the prompt still comes
-	a := p.enter(t, http.MethodPost, action, callForm(), "1234567890")
-	assert.Nil(t, a.Dial)
+	// No step can be issued: the caller is told at once, not after typing
+	// a PIN that cannot be checked.
+	status, body := p.send(t, http.MethodPost, p.srv.URL+"/hooks/voice", callForm())
+	require.Equal(t, 200, status)
+	a := decodePIN(t, body)
+	assert.Nil(t, a.Gather)
 	assert.Equal(t, []string{"Sorry, we cannot check your PIN right now. Please try again later. Goodbye."}, a.Say)
 	assert.NotNil(t, a.Hangup)
-	assert.Less(t, time.Since(start), 3*time.Second)
 }
 
 // downStore is a store whose every call fails as an unreachable Redis does.
 type downStore struct{ store.Store }
 
 func (downStore) Get(context.Context, string) ([]byte, error) { return nil, store.ErrUnavailable }
+func (downStore) SetNX(context.Context, string, []byte, time.Duration) (bool, error) {
+	return false, store.ErrUnavailable
+}
+func (downStore) Delete(context.Context, string) (bool, error) { return false, store.ErrUnavailable }
 func (downStore) IncrBy(context.Context, string, int64, time.Duration) (int64, error) {
 	return 0, store.ErrUnavailable
 }
@@ -319,13 +332,18 @@ func TestPINLockoutHoldsUnderParallelCalls(t *testing.T) {
 			return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
 		})
 	}) // 5 wrong PINs an hour
+	// 60 calls reach the PIN prompt before any of them enters a PIN.
+	actions := make([]string, 60)
+	for i := range actions {
+		actions[i] = p.call(t, http.MethodPost, callForm("CallSid", fmt.Sprintf("CA%032d", i)))
+	}
 	var wg sync.WaitGroup
 	for i := range 60 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			form := callForm("CallSid", fmt.Sprintf("CA%032d", i), "Digits", fmt.Sprintf("%010d", i))
-			status, _ := p.send(t, http.MethodPost, p.srv.URL+"/hooks/pin?attempt=1", form)
+			status, _ := p.send(t, http.MethodPost, actions[i], form)
 			assert.Equal(t, 200, status)
 		}()
 	}
@@ -345,7 +363,7 @@ func TestPINLockoutFailsClosed(t *testing.T) {
 		})
 	})
 	for range 10 {
-		a := p.enter(t, http.MethodPost, p.srv.URL+"/hooks/pin?attempt=1", callForm(), "1234567890")
+		a := p.enter(t, http.MethodPost, p.call(t, http.MethodPost, callForm()), callForm(), "1234567890")
 		assert.Equal(t, []string{"Sorry, we cannot check your PIN right now. Please try again later. Goodbye."}, a.Say)
 	}
 	assert.Zero(t, lookups.Load())
@@ -365,7 +383,7 @@ func TestPINRightPINGivesItsChargeBack(t *testing.T) {
 	p := newPINServer(t, nil) // 5 wrong PINs an hour
 	pin := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
 	for range 20 {
-		a := p.enter(t, http.MethodPost, p.srv.URL+"/hooks/pin?attempt=1", callForm(), pin)
+		a := p.enter(t, http.MethodPost, p.call(t, http.MethodPost, callForm()), callForm(), pin)
 		require.NotNil(t, a.Dial)
 	}
 }
@@ -393,10 +411,10 @@ func TestPINResolverErrorsAndRoutes(t *testing.T) {
 	a := p.enter(t, http.MethodPost, action, callForm(), "4242")
 	require.NotNil(t, a.Dial)
 	assert.Equal(t, "sip:hst-abcd-xyz@sip.100ms.live?X-100ms-Display-Name=Host", a.Dial.Sip.URI)
-	a = p.enter(t, http.MethodPost, action, callForm(), "500")
+	a = p.enter(t, http.MethodPost, p.call(t, http.MethodPost, callForm()), callForm(), "500")
 	assert.Equal(t, []string{"Sorry, we cannot check your PIN right now. Please try again later. Goodbye."}, a.Say)
 	before := lookups.Load()
-	a = p.enter(t, http.MethodPost, action, callForm(), "12ab")
+	a = p.enter(t, http.MethodPost, p.call(t, http.MethodPost, callForm()), callForm(), "12ab")
 	require.NotNil(t, a.Gather, "not digits: a wrong PIN")
 	assert.Equal(t, before, lookups.Load(), "not looked up")
 
@@ -537,13 +555,23 @@ func TestPINPromptsGolden(t *testing.T) {
 		require.Equal(t, 200, rec.Code)
 		return rec.Body.String()
 	}
+	// step answers digits at the step the previous answer asks for.
+	step := func(prev, digits string) string {
+		a := decodePIN(t, prev)
+		require.NotNil(t, a.Gather, prev)
+		return serve(h.PINHandler(), a.Gather.Action, digits)
+	}
+	welcome := serve(h, "https://voice.example.com/twilio/voice", "-")
+	wrong := step(welcome, "123")
 	docs := map[string]string{
-		"pin-welcome.xml": serve(h, "https://voice.example.com/twilio/voice", "-"),
-		"pin-wrong.xml":   serve(h.PINHandler(), "https://voice.example.com/twilio/pin?attempt=1", "123"),
-		"pin-silence.xml": serve(h.PINHandler(), "https://voice.example.com/twilio/pin?attempt=1", ""),
-		"pin-goodbye.xml": serve(h.PINHandler(), "https://voice.example.com/twilio/pin?attempt=3", "123"),
+		"pin-welcome.xml": welcome,
+		"pin-wrong.xml":   wrong,
+		"pin-silence.xml": step(serve(h, "https://voice.example.com/twilio/voice", "-"), ""),
+		"pin-goodbye.xml": step(step(wrong, "123"), "123"),
 	}
 	for name, doc := range docs {
+		// Each step's nonce is random: the golden files write it N.
+		doc = withoutNonce(doc)
 		path := filepath.Join("testdata", name)
 		if *updateGolden {
 			require.NoError(t, os.WriteFile(path, []byte(doc+"\n"), 0o644))
@@ -570,7 +598,7 @@ func TestPINRefundAcrossTheWindow(t *testing.T) {
 			return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
 		})
 	}) // 5 wrong PINs an hour
-	a := p.enter(t, http.MethodPost, p.srv.URL+"/hooks/pin?attempt=1", callForm(), "1234567890")
+	a := p.enter(t, http.MethodPost, p.call(t, http.MethodPost, callForm()), callForm(), "1234567890")
 	require.NotNil(t, a.Dial)
 	if v, err := p.store.Get(context.Background(), "sipconnect:pin-failures:"+callerPhone); err == nil {
 		assert.NotEqual(t, "-1", string(v), "no count below zero")
@@ -578,7 +606,12 @@ func TestPINRefundAcrossTheWindow(t *testing.T) {
 	// Still exactly 5 wrong PINs before the lockout.
 	looked := 0
 	for range 7 {
-		a = p.enter(t, http.MethodPost, p.srv.URL+"/hooks/pin?attempt=1", callForm(), "9999999999")
+		status, body := p.send(t, http.MethodPost, p.srv.URL+"/hooks/voice", callForm())
+		require.Equal(t, 200, status)
+		if a = decodePIN(t, body); a.Gather == nil {
+			continue // locked out at the prompt
+		}
+		a = p.enter(t, http.MethodPost, a.Gather.Action, callForm(), "9999999999")
 		if a.Gather != nil {
 			looked++
 		}

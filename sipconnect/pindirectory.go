@@ -30,8 +30,14 @@ const (
 // PINs are drawn uniformly from crypto/rand (leading zeros included), are
 // unique among live PINs (the store's set-if-absent decides), and never
 // appear in its errors. With the default of 10 digits and the PIN flow's
-// lockout (10 wrong PINs an hour per number), guessing one of a thousand
-// live PINs takes a caller some 10,000 years of hours.
+// bound of 15 wrong PINs a minute across all callers, finding one of a
+// thousand live PINs takes about 1.27 years on average (10^10 / 1,000 / 15
+// minutes), whatever the caller numbers.
+//
+// PINs are durable data: the store must keep them across restarts (Redis
+// with AOF or RDB persistence). A store that lost them is noticed, and the
+// PIN flow then asks callers to try again later instead of calling their
+// PINs wrong (see ErrPINDirectoryLost).
 type PINDirectory struct {
 	store  store.Store
 	length int
@@ -68,6 +74,18 @@ func NewPINDirectory(s store.Store, opts PINDirectoryOptions) (*PINDirectory, er
 // pinKey is the store key of a PIN.
 func pinKey(pin string) string { return "sipconnect:pin:" + pin }
 
+// directoryMark is the store key a directory writes with its first PIN and
+// never removes: a store without it has lost the directory's data.
+const directoryMark = "sipconnect:pin-directory"
+
+// ErrPINDirectoryLost is returned by ResolvePIN for a PIN it does not find
+// while its store holds no PIN directory at all: the store lost its data (an
+// empty restart of a Redis without persistence, a flush), so the PIN may
+// well be right. The PIN flow then charges nobody and asks the caller to
+// try again later, until a PIN is issued again. It matches
+// store.ErrUnavailable.
+var ErrPINDirectoryLost = fmt.Errorf("sipconnect: the PIN directory's store holds no directory (lost its data?): %w", store.ErrUnavailable)
+
 // Issue draws a new PIN for target (a valid room code, or a room id and a
 // role) and returns it.
 func (d *PINDirectory) Issue(ctx context.Context, target PINTarget) (string, error) {
@@ -86,6 +104,9 @@ func (d *PINDirectory) Issue(ctx context.Context, target PINTarget) (string, err
 	value, err := json.Marshal(target)
 	if err != nil {
 		return "", fmt.Errorf("sipconnect: encoding PIN target: %w", err)
+	}
+	if _, err := d.store.SetNX(ctx, directoryMark, []byte("1"), 0); err != nil {
+		return "", fmt.Errorf("sipconnect: storing a PIN: %w", err)
 	}
 	// A collision is rare (one in 10^length per live PIN); a few draws
 	// make a failure astronomically unlikely unless the space is full.
@@ -114,14 +135,21 @@ func (d *PINDirectory) Revoke(ctx context.Context, pin string) (bool, error) {
 	return existed, nil
 }
 
-// ResolvePIN returns the target of pin, or an error wrapping ErrUnknownPIN.
-// It implements PINResolver.
+// ResolvePIN returns the target of pin, or an error wrapping ErrUnknownPIN,
+// or ErrPINDirectoryLost when the store has lost the directory. It
+// implements PINResolver.
 func (d *PINDirectory) ResolvePIN(ctx context.Context, pin string, _ Call) (PINTarget, error) {
 	if len(pin) != d.length {
 		return PINTarget{}, ErrUnknownPIN
 	}
 	v, err := d.store.Get(ctx, pinKey(pin))
 	if errors.Is(err, store.ErrNotFound) {
+		switch _, err := d.store.Get(ctx, directoryMark); {
+		case errors.Is(err, store.ErrNotFound):
+			return PINTarget{}, ErrPINDirectoryLost
+		case err != nil:
+			return PINTarget{}, fmt.Errorf("sipconnect: looking a PIN up: %w", err)
+		}
 		return PINTarget{}, ErrUnknownPIN
 	}
 	if err != nil {
