@@ -114,7 +114,7 @@ func TestServeProviderPINDemo(t *testing.T) {
 	s := startServe(t, nil, "--provider", "signalwire", "--pin")
 	status, body := runCurl(t, s.curl)
 	require.Equal(t, 200, status, body)
-	assert.Regexp(t, `action="http://127\.0\.0\.1:\d+/signalwire/pin\?attempt=1"`, body)
+	assert.Regexp(t, `action="http://127\.0\.0\.1:\d+/signalwire/pin\?attempt=1&amp;nonce=[A-Za-z0-9_-]{22}"`, body)
 }
 
 func TestServeProviderKeys(t *testing.T) {

@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -51,10 +53,19 @@ func TestPINsCreateAndServeOnRedis(t *testing.T) {
 
 	env := map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken, "HMS_API_BASE_URL": api.URL, "TWILIO_AUTH_TOKEN": secretTwilioToken}
 	s := startServe(t, env, "--pin", "--redis", redisURL)
-	form := url.Values{"CallSid": {"CA1"}, "From": {"+14155550100"}, "Digits": {issued.PIN}}
-	req, err := twiml.NewSignedRequest(http.MethodPost, s.base+"/twilio/pin?attempt=1", secretTwilioToken, form)
+	form := url.Values{"CallSid": {"CA1"}, "From": {"+14155550100"}}
+	req, err := twiml.NewSignedRequest(http.MethodPost, s.base+"/twilio/voice", secretTwilioToken, form)
 	require.NoError(t, err)
 	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	prompt, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	step := regexp.MustCompile(`action="([^"]*)"`).FindStringSubmatch(string(prompt))
+	require.NotNil(t, step, "the PIN prompt: %s", prompt)
+	form.Set("Digits", issued.PIN)
+	req, err = twiml.NewSignedRequest(http.MethodPost, html.UnescapeString(step[1]), secretTwilioToken, form)
+	require.NoError(t, err)
+	resp, err = http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()

@@ -2,10 +2,12 @@ package redisstore_test
 
 import (
 	"context"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +24,7 @@ func TestPINFlowAcrossTwoInstances(t *testing.T) {
 	client := testClient(t)
 	shared := redisstore.New(client, redisstore.WithPrefix(testPrefix(t, client)))
 	const token, public = "twilio-auth-token-0123456789", "https://voice.example.com"
-	instance := func() http.Handler {
+	instance := func() *sipconnect.Handler {
 		pins, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -33,7 +35,7 @@ func TestPINFlowAcrossTwoInstances(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return h.PINHandler()
+		return h
 	}
 	a, b := instance(), instance()
 	issuer, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{})
@@ -44,9 +46,8 @@ func TestPINFlowAcrossTwoInstances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	step := func(h http.Handler, from, digits string) string {
-		form := url.Values{"CallSid": {"CA1"}, "From": {from}, "Digits": {digits}}
-		req, err := twiml.NewSignedRequest(http.MethodPost, public+"/twilio/pin?attempt=1", token, form)
+	serve := func(h http.Handler, u string, form url.Values) string {
+		req, err := twiml.NewSignedRequest(http.MethodPost, u, token, form)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,15 +58,31 @@ func TestPINFlowAcrossTwoInstances(t *testing.T) {
 		}
 		return rec.Body.String()
 	}
+	// step enters digits at a PIN step that the other instance issued: the
+	// step's nonce is in the shared store.
+	step := func(h *sipconnect.Handler, from, digits string) string {
+		form := url.Values{"CallSid": {"CA1"}, "From": {from}}
+		other := a
+		if h == a {
+			other = b
+		}
+		prompt := serve(other, public+"/twilio/voice", form)
+		m := regexp.MustCompile(`action="([^"]*)"`).FindStringSubmatch(prompt)
+		if m == nil {
+			return prompt // no PIN prompt (locked out)
+		}
+		form.Set("Digits", digits)
+		return serve(h.PINHandler(), html.UnescapeString(m[1]), form)
+	}
 	if got := step(b, "+14155550100", pin); !strings.Contains(got, "sip:abc-defg-hij@sip.100ms.live") {
 		t.Fatalf("a PIN issued elsewhere is resolved: %s", got)
 	}
 	// Four wrong PINs, alternating between the instances, lock the number out
 	// on both.
-	for i, h := range []http.Handler{a, b, a, b} {
+	for i, h := range []*sipconnect.Handler{a, b, a, b} {
 		step(h, "+14155550666", "000000000"+string(rune('0'+i)))
 	}
-	for _, h := range []http.Handler{a, b} {
+	for _, h := range []*sipconnect.Handler{a, b} {
 		if got := step(h, "+14155550666", pin); !strings.Contains(got, "Too many incorrect PINs") {
 			t.Errorf("the number is locked out on every instance: %s", got)
 		}
