@@ -71,7 +71,10 @@
 // line.
 //
 // serve answers GET /healthz (liveness: 200 while the process serves) and
-// GET /readyz (readiness: 503 while it drains). It reads at most 64 KiB of
+// GET /readyz (readiness: 503 while it drains, and while the Redis that the
+// PIN directory or the roster keeps its state in does not answer a ping
+// within half a second). serve --redis warns at start when that Redis
+// persists nothing (neither AOF nor RDB): PINs are durable data. It reads at most 64 KiB of
 // headers (more gets 431), waits at most 5 s for a request's headers and
 // 10 s for the whole request, and holds at most --max-conns connections
 // (default 1024; more wait to be accepted). On SIGINT or SIGTERM it answers

@@ -101,11 +101,11 @@ func (e env) pins(ctx context.Context, args []string) error {
 	case t.Role == "":
 		return cmd.usagef("--role is required")
 	}
-	st, closeStore, err := e.sharedStore(ctx, redisURL)
+	st, err := e.sharedStore(ctx, redisURL)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	defer st.Close()
 	dir, err := sipconnect.NewPINDirectory(st, sipconnect.PINDirectoryOptions{})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -13,22 +14,75 @@ import (
 	"github.com/hmssip/interconnect-go/store/redisstore"
 )
 
+// sharedRedis is the Redis several processes share, as a store.
+type sharedRedis struct {
+	store.Store
+	client   *redis.Client
+	shown    string // its address, or "(hidden)" when it holds the password
+	password string
+}
+
+// Close closes the connections to Redis.
+func (r *sharedRedis) Close() { _ = r.client.Close() }
+
+// Ping reports whether Redis answers, within ctx; its error never shows
+// the password.
+func (r *sharedRedis) Ping(ctx context.Context) error {
+	if err := r.client.Ping(ctx).Err(); err != nil {
+		return errors.New(redactErr(err, r.password))
+	}
+	return nil
+}
+
+// checkPersistence warns on w when Redis keeps nothing across a restart
+// (neither AOF nor RDB snapshots): PINs are durable data, and an empty
+// restart loses every one. A Redis that refuses CONFIG (managed services
+// often do) is said to be unchecked; neither stops the caller.
+func (r *sharedRedis) checkPersistence(ctx context.Context, w io.Writer) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	get := func(name string) (string, error) {
+		m, err := r.client.ConfigGet(ctx, name).Result()
+		if err != nil {
+			return "", err
+		}
+		v, ok := m[name]
+		if !ok {
+			return "", fmt.Errorf("CONFIG GET %s answered no value", name)
+		}
+		return v, nil
+	}
+	aof, err := get("appendonly")
+	var save string
+	if err == nil {
+		save, err = get("save")
+	}
+	switch {
+	case err != nil:
+		fmt.Fprintf(w, "sipconnect: warning: cannot read the persistence settings of the Redis at %s (%s): "+
+			"PINs are durable data, so make sure it persists with AOF or RDB\n", r.shown, redactErr(err, r.password))
+	case aof != "yes" && strings.TrimSpace(save) == "":
+		fmt.Fprintf(w, "sipconnect: warning: the Redis at %s persists nothing (appendonly %s, save %q), so a restart loses every PIN: "+
+			"PINs are durable data; turn on AOF or RDB (appendonly yes, or save points)\n", r.shown, aof, save)
+	}
+}
+
 // sharedStore opens the store several processes share: Redis at rawURL, or
 // at SIPCONNECT_REDIS_URL when rawURL is empty. Without either it returns
 // errNoStore. It checks that Redis answers before returning. The URL's
 // password never appears in an error.
-func (e env) sharedStore(ctx context.Context, rawURL string) (store.Store, func(), error) {
+func (e env) sharedStore(ctx context.Context, rawURL string) (*sharedRedis, error) {
 	if rawURL == "" {
 		rawURL = e.getenv("SIPCONNECT_REDIS_URL")
 	}
 	if rawURL == "" {
-		return nil, nil, errNoStore
+		return nil, errNoStore
 	}
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
 		// Nothing of the URL is shown: a password holding '/', '?' or '#'
 		// parses as the host or path.
-		return nil, nil, errors.New("invalid Redis URL (not shown, as it may hold a password): want redis://[user:password@]host:port/db")
+		return nil, errors.New("invalid Redis URL (not shown, as it may hold a password): want redis://[user:password@]host:port/db")
 	}
 	shown := opts.Addr
 	if opts.Password != "" && strings.Contains(shown, opts.Password) {
@@ -45,9 +99,9 @@ func (e env) sharedStore(ctx context.Context, rawURL string) (store.Store, func(
 	defer cancel()
 	if err := client.Ping(ctx).Err(); err != nil {
 		_ = client.Close()
-		return nil, nil, fmt.Errorf("redis at %s does not answer: %s", shown, redactErr(err, opts.Password))
+		return nil, fmt.Errorf("redis at %s does not answer: %s", shown, redactErr(err, opts.Password))
 	}
-	return redisstore.New(client), func() { _ = client.Close() }, nil
+	return &sharedRedis{Store: redisstore.New(client), client: client, shown: shown, password: opts.Password}, nil
 }
 
 // redactErr returns err's message with secret replaced.

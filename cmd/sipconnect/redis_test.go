@@ -1,14 +1,24 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -91,5 +101,247 @@ func TestRedisUnreachable(t *testing.T) {
 		assert.Equal(t, 1, r.code, bad)
 		assert.NotContains(t, r.stderr, secretToken, bad)
 		assert.NotContains(t, r.stdout, secretToken, bad)
+	}
+}
+
+// stallProxy forwards TCP connections to a Redis until stalled: then it
+// holds every connection, old and new, without forwarding a byte, as a
+// Redis stopped with SIGSTOP would.
+type stallProxy struct {
+	ln      net.Listener
+	target  string
+	mu      sync.Mutex
+	stalled bool
+	resume  chan struct{}
+}
+
+func newStallProxy(t *testing.T, target string) *stallProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &stallProxy{ln: ln, target: target, resume: make(chan struct{})}
+	t.Cleanup(func() { ln.Close(); p.setStalled(false) })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.serve(c)
+		}
+	}()
+	return p
+}
+
+func (p *stallProxy) setStalled(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stalled == on {
+		return
+	}
+	p.stalled = on
+	if !on {
+		close(p.resume)
+		p.resume = make(chan struct{})
+	}
+}
+
+// gate returns nil when bytes may flow, else the channel closed on resume.
+func (p *stallProxy) gate() chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stalled {
+		return p.resume
+	}
+	return nil
+}
+
+func (p *stallProxy) serve(c net.Conn) {
+	defer c.Close()
+	up, err := net.Dial("tcp", p.target)
+	if err != nil {
+		return
+	}
+	defer up.Close()
+	pipe := func(dst, src net.Conn) {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				if g := p.gate(); g != nil {
+					<-g
+				}
+				if _, err := dst.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}
+	go pipe(up, c)
+	pipe(c, up)
+}
+
+// /readyz answers 503 while the Redis the PIN directory needs does not
+// answer, and 200 again once it does; /healthz stays 200 throughout.
+func TestServeReadyzFollowsRedis(t *testing.T) {
+	redisURL := testRedisURL(t)
+	opts, err := redis.ParseURL(redisURL)
+	require.NoError(t, err)
+	proxy := newStallProxy(t, opts.Addr)
+	proxied := strings.Replace(redisURL, opts.Addr, proxy.ln.Addr().String(), 1)
+
+	s := startServe(t, nil, "--pin", "--redis", proxied)
+	waitStatus := func(path string, want int) string {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			status, body := do(t, http.MethodGet, s.base+path, nil, "")
+			if status == want {
+				return body
+			}
+			require.True(t, time.Now().Before(deadline), "%s never answered %d; last %d %s", path, want, status, body)
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitStatus("/readyz", 200)
+	proxy.setStalled(true)
+	body := waitStatus("/readyz", 503)
+	assert.Contains(t, body, "store")
+	status, _ := do(t, http.MethodGet, s.base+"/healthz", nil, "")
+	assert.Equal(t, 200, status, "alive while Redis stalls")
+	proxy.setStalled(false)
+	waitStatus("/readyz", 200)
+}
+
+// Without Redis, the memory store is always there: /readyz answers 200.
+func TestServeReadyzOnMemory(t *testing.T) {
+	s := startServe(t, nil, "--pin")
+	status, body := do(t, http.MethodGet, s.base+"/readyz", nil, "")
+	assert.Equal(t, 200, status, body)
+	assert.Equal(t, "ready\n", body)
+}
+
+// serve --redis warns when the Redis keeps nothing across a restart: PINs
+// are durable data.
+func TestServeWarnsWhenRedisDoesNotPersist(t *testing.T) {
+	redisURL := testRedisURL(t)
+	opts, err := redis.ParseURL(redisURL)
+	require.NoError(t, err)
+	client := redis.NewClient(opts)
+	defer client.Close()
+	cfg, err := client.ConfigGet(context.Background(), "*").Result()
+	require.NoError(t, err)
+	r := runServeBriefly(t, staticEnv, "--room-code", "abc-defg-hij", "--redis", redisURL)
+	require.Equal(t, 0, r.code, r.stderr)
+	if cfg["appendonly"] == "no" && cfg["save"] == "" {
+		assert.Contains(t, r.stderr, "sipconnect: warning: the Redis at "+opts.Addr+" persists nothing (appendonly no, save \"\"), so a restart loses every PIN")
+	} else {
+		assert.NotContains(t, r.stderr, "persists nothing")
+	}
+}
+
+// fakeRedis answers the RESP2 commands in replies (by upper-case name, the
+// first word of the command), "-ERR unknown command" to others.
+func fakeRedis(t *testing.T, replies map[string]func(args []string) string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					args, err := readRESP(br)
+					if err != nil {
+						return
+					}
+					reply := "-ERR unknown command '" + args[0] + "'\r\n"
+					if f := replies[strings.ToUpper(args[0])]; f != nil {
+						reply = f(args[1:])
+					}
+					if _, err := io.WriteString(c, reply); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return "redis://" + ln.Addr().String() + "/0"
+}
+
+// readRESP reads one command, an array of bulk strings.
+func readRESP(br *bufio.Reader) ([]string, error) {
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(line, "*") {
+		return nil, fmt.Errorf("not an array: %q", line)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(line[1:]))
+	if err != nil || n < 1 {
+		return nil, fmt.Errorf("bad array: %q", line)
+	}
+	args := make([]string, n)
+	for i := range args {
+		if line, err = br.ReadString('\n'); err != nil {
+			return nil, err
+		}
+		size, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "$")))
+		if err != nil {
+			return nil, err
+		}
+		buf := make([]byte, size+2)
+		if _, err := io.ReadFull(br, buf); err != nil {
+			return nil, err
+		}
+		args[i] = string(buf[:size])
+	}
+	return args, nil
+}
+
+// The persistence check on Redis that persist, and on a managed Redis that
+// refuses CONFIG: serve says it cannot tell, and goes on.
+func TestServeRedisPersistenceCheck(t *testing.T) {
+	pong := func([]string) string { return "+PONG\r\n" }
+	config := func(appendonly, save string) func([]string) string {
+		return func(args []string) string {
+			if len(args) != 2 || strings.ToUpper(args[0]) != "GET" {
+				return "-ERR wrong arguments\r\n"
+			}
+			v := map[string]string{"appendonly": appendonly, "save": save}[args[1]]
+			return fmt.Sprintf("*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", len(args[1]), args[1], len(v), v)
+		}
+	}
+	for _, tt := range []struct {
+		name    string
+		config  func([]string) string
+		want    string
+		wantNot string
+	}{
+		{"aof", config("yes", ""), "", "persist"},
+		{"rdb", config("no", "3600 1 300 100"), "", "persist"},
+		{"neither", config("no", ""), "persists nothing (appendonly no, save \"\")", ""},
+		{"refused", func([]string) string { return "-ERR unknown command 'CONFIG'\r\n" }, "cannot read the persistence settings of the Redis at", ""},
+	} {
+		u := fakeRedis(t, map[string]func([]string) string{"PING": pong, "CONFIG": tt.config})
+		r := runServeBriefly(t, staticEnv, "--room-code", "abc-defg-hij", "--redis", u)
+		assert.Equal(t, 0, r.code, "%s: %s", tt.name, r.stderr)
+		if tt.want != "" {
+			assert.Contains(t, r.stderr, tt.want, tt.name)
+			assert.Contains(t, r.stderr, "AOF or RDB", tt.name)
+		}
+		if tt.wantNot != "" {
+			assert.NotContains(t, r.stderr, tt.wantNot, tt.name)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
@@ -156,13 +157,14 @@ func (e env) serve(ctx context.Context, args []string) error {
 	// memory.
 	shared := redisURL != "" || e.getenv("SIPCONNECT_REDIS_URL") != ""
 	var st store.Store = store.NewMemory()
+	var rdb *sharedRedis
 	if shared {
-		s, closeStore, err := e.sharedStore(ctx, redisURL)
-		if err != nil {
+		if rdb, err = e.sharedStore(ctx, redisURL); err != nil {
 			return err
 		}
-		st = s
-		cleanup = append(cleanup, closeStore)
+		st = rdb
+		cleanup = append(cleanup, rdb.Close)
+		rdb.checkPersistence(ctx, e.stderr)
 	}
 	// 100ms webhooks feed the phone roster, which the admin routes serve.
 	// Demo mode makes throwaway secrets for both.
@@ -270,7 +272,12 @@ func (e env) serve(ctx context.Context, args []string) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "ok")
 	})
-	ready := &readiness{}
+	ready := &readiness{logger: logger}
+	if rdb != nil && (pin || roster != nil) {
+		// The PIN directory, the roster and the webhooks' dedupe are in
+		// Redis: without it this instance cannot do its work.
+		ready.ping = rdb.Ping
+	}
 	mux.Handle("GET /readyz", ready)
 	srv := newHTTPServer(mux)
 
@@ -467,17 +474,60 @@ func (e env) stop(srv *http.Server, ready *readiness, drain, grace time.Duration
 	}
 }
 
-// readiness answers GET /readyz: 503 while serve drains, else 200.
+// readiness answers GET /readyz: 503 while serve drains, and while the
+// store the enabled features need does not answer a ping within
+// readyPingTimeout; else 200. A ping's verdict is kept for readyPingEvery,
+// so that probes never send the store more than one ping at a time, nor
+// more than one per readyPingEvery.
 type readiness struct {
 	draining atomic.Bool
+	ping     func(context.Context) error // nil: no store to check
+	logger   *slog.Logger
+
+	mu      sync.Mutex
+	checked time.Time // when err was found; zero: never
+	err     error
 }
 
-func (rd *readiness) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+const (
+	readyPingTimeout = 500 * time.Millisecond // under a probe's usual 1 s timeout
+	readyPingEvery   = time.Second
+)
+
+func (rd *readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rd.draining.Load() {
 		writeText(w, http.StatusServiceUnavailable, "draining")
 		return
 	}
+	if err := rd.storeErr(r.Context()); err != nil {
+		writeText(w, http.StatusServiceUnavailable, "the store does not answer")
+		return
+	}
 	writeText(w, http.StatusOK, "ready")
+}
+
+// storeErr pings the store, or returns the verdict of a recent ping. It
+// logs when the verdict changes.
+func (rd *readiness) storeErr(ctx context.Context) error {
+	if rd.ping == nil {
+		return nil
+	}
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	if !rd.checked.IsZero() && time.Since(rd.checked) < readyPingEvery {
+		return rd.err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyPingTimeout)
+	defer cancel()
+	err := rd.ping(ctx)
+	switch {
+	case err != nil && rd.err == nil:
+		rd.logger.Warn("not ready: the store does not answer", "err", err)
+	case err == nil && rd.err != nil:
+		rd.logger.Info("ready: the store answers again")
+	}
+	rd.checked, rd.err = time.Now(), err
+	return err
 }
 
 // writeText answers a probe with one line of text.
