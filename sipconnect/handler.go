@@ -77,7 +77,9 @@ type HandlerConfig struct {
 	// its address carries, and gives a call whose identity sets no user id
 	// one derived from its call id (CallUserID), never from its number, so
 	// that 100ms's join webhook can be tied to the call. A store that does
-	// not answer is logged and the caller bridged all the same.
+	// not answer within the roster's Timeout is logged and the caller
+	// bridged all the same; the record is written again in the background
+	// (RosterConfig.RetryQueue). Close the roster when the server stops.
 	Roster *Roster
 	// OnDialStatus, if set, is told the outcome of every dial.
 	OnDialStatus func(ctx context.Context, status DialStatus)
@@ -250,9 +252,14 @@ func (h *Handler) bridge(ctx context.Context, w http.ResponseWriter, call Call, 
 		return
 	}
 	if h.roster != nil && addr.UserID() != "" {
-		if err := h.roster.recordCall(ctx, addr.UserID(), call); err != nil {
-			h.logCall(ctx, slog.LevelWarn, "sipconnect: the roster could not record the call; bridging it all the same", call, start,
-				slog.String("error", err.Error()))
+		// At most the roster's Timeout; a record the store did not take is
+		// written again in the background, after the caller is answered.
+		if queued, err := h.roster.recordCall(ctx, addr.UserID(), call); err != nil {
+			msg := "sipconnect: the roster could not record the call; bridging it all the same"
+			if queued {
+				msg = "sipconnect: the roster will record the call when the store answers; bridging it now"
+			}
+			h.logCall(ctx, slog.LevelWarn, msg, call, start, slog.String("error", err.Error()))
 		}
 	}
 	bp := h.bufs.Get().(*[]byte)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hmssip/interconnect-go/activeroom"
@@ -37,6 +38,17 @@ const (
 	DefaultRecentTTL     = 24 * time.Hour
 	DefaultRosterTTL     = 24 * time.Hour
 	DefaultRosterTimeout = 300 * time.Millisecond
+)
+
+// Defaults of the call-record retry (RosterConfig.RetryQueue and the next
+// fields).
+const (
+	DefaultRetryQueue    = 1024
+	DefaultRetryWorkers  = 2
+	DefaultRetryInterval = 100 * time.Millisecond
+	// MaxRetryInterval is the longest wait between two writes of a call
+	// record.
+	MaxRetryInterval = 5 * time.Second
 )
 
 // RecentTrimDivisor sets how often a room's ended calls are trimmed to
@@ -127,6 +139,19 @@ type RosterConfig struct {
 	OnLeave func(ctx context.Context, c EndedCall)
 	// Logger, slog.Default() if nil. Lines carry masked numbers only.
 	Logger *slog.Logger
+
+	// A call record the store did not take when the call was bridged (the
+	// store stalled or was down) is written again in the background, until
+	// the store takes it or TTL has passed since the call: RetryQueue
+	// records wait at most (DefaultRetryQueue by default; a record that
+	// finds the queue full is dropped and logged), worked by at most
+	// RetryWorkers goroutines (DefaultRetryWorkers), which start with the
+	// first record to retry and stop with Close. Each record is tried
+	// again after RetryInterval (DefaultRetryInterval), then after twice
+	// as long each time, up to MaxRetryInterval.
+	RetryQueue    int
+	RetryWorkers  int
+	RetryInterval time.Duration
 }
 
 // Roster keeps the phone participants of rooms. It is safe for concurrent
@@ -134,6 +159,23 @@ type RosterConfig struct {
 type Roster struct {
 	cfg       RosterConfig
 	trimEvery int // leaves of a room between trims of its ended calls
+
+	// The call records written again in the background.
+	queue   chan pendingRecord
+	stopped context.Context // done once Close was called
+	stop    context.CancelFunc
+	mu      sync.Mutex // guards workers and closed, and wg.Add
+	workers int
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+// pendingRecord is a call record the store has not taken yet.
+type pendingRecord struct {
+	key    string
+	value  []byte
+	userID string
+	at     time.Time // when the call was bridged, by the roster's clock
 }
 
 // NewRoster returns a roster.
@@ -159,7 +201,40 @@ func NewRoster(cfg RosterConfig) (*Roster, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	return &Roster{cfg: cfg, trimEvery: max(1, cfg.RecentCalls/RecentTrimDivisor)}, nil
+	if cfg.RetryQueue <= 0 {
+		cfg.RetryQueue = DefaultRetryQueue
+	}
+	if cfg.RetryWorkers <= 0 {
+		cfg.RetryWorkers = DefaultRetryWorkers
+	}
+	if cfg.RetryInterval <= 0 {
+		cfg.RetryInterval = DefaultRetryInterval
+	}
+	r := &Roster{cfg: cfg, trimEvery: max(1, cfg.RecentCalls/RecentTrimDivisor),
+		queue: make(chan pendingRecord, cfg.RetryQueue)}
+	r.stopped, r.stop = context.WithCancel(context.Background())
+	return r, nil
+}
+
+// Close stops the roster's background work: the goroutines that write call
+// records again, and those Start started. Call records still waiting are
+// dropped (and counted in a log line). Close waits for the goroutines to
+// return; it may be called more than once, and always returns nil. A
+// closed roster keeps answering and recording, but no longer retries.
+func (r *Roster) Close() error {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.stop()
+	r.wg.Wait()
+	if n := len(r.queue); n > 0 {
+		r.cfg.Logger.LogAttrs(context.Background(), slog.LevelWarn,
+			"sipconnect: roster closed with call records not yet written; dropping them", slog.Int("records", n))
+		for len(r.queue) > 0 {
+			<-r.queue
+		}
+	}
+	return nil
 }
 
 // Store keys. The user id, room id and peer id come from 100ms or from
@@ -190,18 +265,106 @@ type callRecord struct {
 }
 
 // recordCall keeps the call id and masked number of a call whose SIP
-// address carries userID, for the join to find.
-func (r *Roster) recordCall(ctx context.Context, userID string, call Call) error {
+// address carries userID, for the join to find. It waits on the store at
+// most the roster's Timeout; when the store does not take the record then,
+// the record is queued to be written again in the background and queued
+// reports true. Either way err tells what the first write met.
+func (r *Roster) recordCall(ctx context.Context, userID string, call Call) (queued bool, err error) {
 	v, err := json.Marshal(callRecord{CallID: call.CallSid, From: MaskNumber(call.From)})
 	if err != nil {
-		return err
+		return false, err
 	}
-	ctx, cancel := r.ctx(ctx)
+	p := pendingRecord{key: callKey(userID), value: v, userID: userID, at: r.cfg.Clock()}
+	sctx, cancel := r.ctx(ctx)
 	defer cancel()
 	// The first record of a user id wins: a second call with the same
 	// application-chosen id does not take over the first's join.
-	_, err = r.cfg.Store.SetNX(ctx, callKey(userID), v, r.cfg.TTL)
-	return err
+	if _, err = r.cfg.Store.SetNX(sctx, p.key, v, r.cfg.TTL); err == nil || !retryable(err) {
+		return false, err
+	}
+	return r.enqueue(ctx, p), fmt.Errorf("%w: %w", ErrRosterUnavailable, err)
+}
+
+// retryable reports whether a store error may pass: the store was down or
+// slow, not given a bad key.
+func retryable(err error) bool {
+	return !errors.Is(err, store.ErrInvalid) && !errors.Is(err, store.ErrWrongType)
+}
+
+// enqueue queues a call record to be written again, starting a worker when
+// fewer than RetryWorkers run. It reports false, and logs why, when the
+// record is dropped: the queue is full or the roster closed.
+func (r *Roster) enqueue(ctx context.Context, p pendingRecord) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "sipconnect: the roster is closed; the call record is not written again",
+			slog.String("user_id", p.userID))
+		return false
+	}
+	select {
+	case r.queue <- p:
+	default:
+		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "sipconnect: the roster's retry queue is full; the call record is dropped",
+			slog.String("user_id", p.userID), slog.Int("queue", cap(r.queue)))
+		return false
+	}
+	if r.workers < r.cfg.RetryWorkers {
+		r.workers++
+		r.wg.Add(1)
+		go r.retryWorker()
+	}
+	return true
+}
+
+// retryWorker writes queued call records until Close.
+func (r *Roster) retryWorker() {
+	defer r.wg.Done()
+	for {
+		select {
+		case <-r.stopped.Done():
+			return
+		case p := <-r.queue:
+			r.retryRecord(p)
+		}
+	}
+}
+
+// retryRecord writes p until the store takes it, its TTL passes, or the
+// roster closes, waiting longer after each failure.
+func (r *Roster) retryRecord(p pendingRecord) {
+	wait := r.cfg.RetryInterval
+	for attempt := 1; ; attempt++ {
+		left := p.at.Add(r.cfg.TTL).Sub(r.cfg.Clock())
+		if left <= 0 {
+			r.cfg.Logger.LogAttrs(r.stopped, slog.LevelWarn, "sipconnect: a call record expired before the store took it",
+				slog.String("user_id", p.userID), slog.Int("attempts", attempt-1))
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.stopped, r.cfg.Timeout)
+		// SetNX: a write of the first attempt that landed late (a stalled
+		// Redis runs the commands it queued) wins, and this one is a no-op.
+		_, err := r.cfg.Store.SetNX(ctx, p.key, p.value, left)
+		cancel()
+		if err == nil {
+			r.cfg.Logger.LogAttrs(r.stopped, slog.LevelInfo, "sipconnect: call record written after a retry",
+				slog.String("user_id", p.userID), slog.Int("attempts", attempt))
+			return
+		}
+		if !retryable(err) {
+			r.cfg.Logger.LogAttrs(r.stopped, slog.LevelError, "sipconnect: the store refused a call record",
+				slog.String("user_id", p.userID), slog.String("error", err.Error()))
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-r.stopped.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		wait = min(2*wait, MaxRetryInterval)
+	}
 }
 
 // participant completes a join or leave with its call's record.
@@ -471,6 +634,13 @@ func (r *Roster) Phones(ctx context.Context, roomID string) ([]PhoneParticipant,
 	out, err := entries[PhoneParticipant](ctx, r, phonesKey(roomID), r.cfg.TTL)
 	if err != nil {
 		return nil, err
+	}
+	// A join can be handled before its call's record is written (the
+	// record was retried after a store stall): look it up again.
+	for i, p := range out {
+		if p.CallID == "" && p.UserID != "" {
+			out[i] = r.participant(ctx, p.RoomID, p.PeerID, p.UserID, p.JoinedAt)
+		}
 	}
 	slices.SortFunc(out, func(a, b PhoneParticipant) int {
 		if c := a.JoinedAt.Compare(b.JoinedAt); c != 0 {

@@ -34,6 +34,7 @@ func newRoster(t *testing.T, s store.Store, mutate func(*sipconnect.RosterConfig
 	}
 	r, err := sipconnect.NewRoster(cfg)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = r.Close() })
 	return r, logs
 }
 

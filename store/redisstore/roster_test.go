@@ -459,3 +459,116 @@ func BenchmarkRosterRecent(b *testing.B) {
 		}
 	}
 }
+
+// gatedStore makes every call fail at once while down is set, as a store
+// that cannot be reached does.
+type gatedStore struct {
+	store.Store
+	down atomic.Bool
+}
+
+func (g *gatedStore) SetNX(ctx context.Context, key string, v []byte, ttl time.Duration) (bool, error) {
+	if g.down.Load() {
+		return false, store.ErrUnavailable
+	}
+	return g.Store.SetNX(ctx, key, v, ttl)
+}
+
+// TestRosterRecordsCallsBridgedDuringAnOutage: calls bridged on one
+// instance while the store is unreachable are answered at once; when the
+// store is back, their records are written again in the background, and
+// the other instance ties each join to its call. Closing the roster leaves
+// no goroutine behind.
+func TestRosterRecordsCallsBridgedDuringAnOutage(t *testing.T) {
+	for _, backend := range []string{"memory", "redis"} {
+		t.Run(backend, func(t *testing.T) {
+			var shared, viaOutage store.Store
+			var down, up func()
+			if backend == "memory" {
+				shared = store.NewMemory()
+				g := &gatedStore{Store: shared}
+				viaOutage, down, up = g, func() { g.down.Store(true) }, func() { g.down.Store(false) }
+			} else {
+				real := testClient(t)
+				prefix := testPrefix(t, real)
+				shared = redisstore.New(real, redisstore.WithPrefix(prefix))
+				p := newProxy(t, real.Options().Addr)
+				client := redis.NewClient(&redis.Options{Addr: p.addr(), DB: real.Options().DB, Password: real.Options().Password,
+					Username: real.Options().Username, MaxRetries: -1})
+				t.Cleanup(func() { client.Close() })
+				viaOutage, down, up = redisstore.New(client, redisstore.WithPrefix(prefix)), p.stop, p.start
+			}
+			a, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: viaOutage, Timeout: 200 * time.Millisecond,
+				RetryInterval: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: shared, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: sipconnect.StaticRoom("abc-defg-hij"),
+				Roster: a, Timeout: 2 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const calls = 20
+			down()
+			for i := range calls {
+				req := httptest.NewRequest(http.MethodPost, "/voice",
+					strings.NewReader(fmt.Sprintf("CallSid=CA%d&From=%%2B14155550123&To=%%2B18005550111", i)))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if !strings.Contains(rec.Body.String(), "<Dial") {
+					t.Fatalf("call %d not bridged during the outage: %s", i, rec.Body.String())
+				}
+			}
+			up()
+			t0 := time.Date(2001, 1, 1, 9, 0, 0, 0, time.UTC)
+			for i := range calls {
+				j := sipconnect.PhoneJoin{RoomID: "room-1", PeerID: fmt.Sprintf("peer-%02d", i),
+					UserID: sipconnect.CallUserID(fmt.Sprintf("CA%d", i)), JoinedAt: t0}
+				if err := b.Join(t.Context(), j); err != nil {
+					t.Fatal(err)
+				}
+			}
+			missing := calls
+			for deadline := time.Now().Add(20 * time.Second); missing > 0 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+				phones, err := b.Phones(t.Context(), "room-1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				missing = calls - len(phones)
+				for _, p := range phones {
+					if p.CallID == "" || p.From != "+*******0123" {
+						missing++
+					}
+				}
+			}
+			if missing > 0 {
+				t.Errorf("%d of %d calls bridged during the outage are listed without their call record", missing, calls)
+			}
+			a.Close()
+			b.Close()
+			for deadline := time.Now().Add(10 * time.Second); len(rosterGoroutines()) > 0 && time.Now().Before(deadline); {
+				time.Sleep(5 * time.Millisecond)
+			}
+			if left := rosterGoroutines(); len(left) > 0 {
+				t.Errorf("goroutines left after Close:\n%s", strings.Join(left, "\n\n"))
+			}
+		})
+	}
+}
+
+// rosterGoroutines returns the stacks of goroutines running roster code.
+func rosterGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	var out []string
+	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+		if strings.Contains(g, "sipconnect.(*Roster)") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
