@@ -53,10 +53,36 @@ func (p phones) authorized(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
+// maxIDLen bounds the room ids and peer ids of the roster's routes, in
+// bytes. 100ms's room ids are 24 hex digits and its peer ids 36-byte UUIDs;
+// the roster's store keys join a short prefix, a room id and a peer id, and
+// must stay within store.MaxKeyLen, which a longer id would pass (the store
+// would then refuse the key, and the route answer 503).
+const maxIDLen = 128
+
+// validIDs checks the path values named, as 100ms ids of at most maxIDLen
+// bytes, and answers 400 naming the first that is not.
+func validIDs(w http.ResponseWriter, r *http.Request, names ...string) bool {
+	for _, name := range names {
+		v := r.PathValue(name)
+		var msg string
+		if err := hmsapi.CheckID(name, v); err != nil {
+			msg = strings.TrimPrefix(err.Error(), "hmsapi: ")
+		} else if len(v) > maxIDLen {
+			msg = fmt.Sprintf("invalid %s: %d bytes, over the limit of %d", name, len(v), maxIDLen)
+		}
+		if msg != "" {
+			writeJSONError(w, http.StatusBadRequest, msg)
+			return false
+		}
+	}
+	return true
+}
+
 // list answers GET /rooms/{room_id}/phones: the phone participants of the
 // room now, and the calls that ended recently.
 func (p phones) list(w http.ResponseWriter, r *http.Request) {
-	if !p.authorized(w, r) {
+	if !p.authorized(w, r) || !validIDs(w, r, "room_id") {
 		return
 	}
 	room := r.PathValue("room_id")
@@ -85,7 +111,7 @@ func (p phones) list(w http.ResponseWriter, r *http.Request) {
 // hangUp answers DELETE /rooms/{room_id}/phones/{peer_id}: 204 once 100ms
 // accepted the removal.
 func (p phones) hangUp(w http.ResponseWriter, r *http.Request) {
-	if !p.authorized(w, r) {
+	if !p.authorized(w, r) || !validIDs(w, r, "room_id", "peer_id") {
 		return
 	}
 	err := p.roster.HangUp(r.Context(), r.PathValue("room_id"), r.PathValue("peer_id"), r.URL.Query().Get("reason"))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/store"
 )
 
 const (
@@ -137,5 +139,39 @@ func TestServeDemoShowsRoster(t *testing.T) {
 		assert.Contains(t, r.stdout, `"call_id": "`+sampleCallSid+`"`, args)
 		assert.Contains(t, r.stdout, `"user_id": "`+sipconnect.CallUserID(sampleCallSid)+`"`, args)
 		assert.Contains(t, r.stdout, `"from": "+*******0006"`, args)
+	}
+}
+
+// The longest room id and peer id the routes take fit the roster's store
+// keys, with room to spare for their prefixes.
+func TestIDLimitFitsStoreKeys(t *testing.T) {
+	assert.LessOrEqual(t, 2*maxIDLen+64, store.MaxKeyLen)
+}
+
+// A room id or peer id longer than the roster takes gets 400 naming the
+// limit, before the roster is asked; on the memory store and on Redis.
+func TestServeRoomIDTooLong(t *testing.T) {
+	stores := [][]string{nil}
+	if u := testRedisURLOrEmpty(t); u != "" {
+		stores = append(stores, []string{"--redis", u})
+	}
+	for _, st := range stores {
+		env := map[string]string{"TWILIO_AUTH_TOKEN": secretTwilioToken, "SIPCONNECT_ADMIN_TOKEN": secretAdminToken}
+		s := startServe(t, env, append([]string{"--room-code", "abc-defg-hij"}, st...)...)
+		admin := map[string]string{"Authorization": "Bearer " + secretAdminToken}
+		for _, n := range []int{maxIDLen + 1, 1007, 5000} {
+			long := strings.Repeat("a", n)
+			for _, r := range []struct{ method, path string }{
+				{http.MethodGet, "/rooms/" + long + "/phones"},
+				{http.MethodDelete, "/rooms/" + long + "/phones/peer-1"},
+				{http.MethodDelete, "/rooms/room-1/phones/" + long},
+			} {
+				status, body := do(t, r.method, s.base+r.path, admin, "")
+				assert.Equal(t, 400, status, "%v %s %d: %s", st, r.method, n, body)
+				assert.Contains(t, body, fmt.Sprintf("%d bytes, over the limit of %d", n, maxIDLen), "%v %s %d", st, r.method, n)
+			}
+		}
+		status, body := do(t, http.MethodGet, s.base+"/rooms/"+strings.Repeat("a", maxIDLen)+"/phones", admin, "")
+		assert.Equal(t, 200, status, "%v: %s", st, body)
 	}
 }
