@@ -13,4 +13,15 @@
 // times, about 1, 3 and 10 seconds apart, whenever the answer is not 200;
 // [Receiver] answers 503 when the handler fails or the store is down so
 // that those retries carry the event.
+//
+// An event is handled exactly once across instances whatever the store does
+// between the deliveries (stalls, refusals): a delivery claims the event
+// with a claim that carries the deadline of the attempt that wrote it, so
+// a claim written during a store stall, which the store runs only when it
+// resumes, cannot keep 100ms's later retries out once that attempt has
+// answered. Claims are only ever added with SetNX (a takeover or release
+// is a new key, named after the claim it follows), so that this holds on
+// any store.Store, none of whose operations is a compare-and-set; it
+// assumes that the instances' clocks agree within about a second. The
+// Claims section of [Receiver] has the details.
 package hmsevents

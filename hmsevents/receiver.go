@@ -2,8 +2,10 @@ package hmsevents
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,16 +36,30 @@ const (
 	DefaultHandlerTimeout = 5 * time.Second
 )
 
+// lastRetry is when 100ms sends an event for the last time, after the
+// first attempt.
+const lastRetry = 10 * time.Second
+
 // maxIDLen bounds an event id, so that the store keys built from it stay
 // within [store.MaxKeyLen]. 100ms's ids are UUIDs, 36 bytes.
 const maxIDLen = 256
 
-// Store keys: claimPrefix+id is held while an instance handles the event,
-// donePrefix+id once it has been handled.
+// Store keys: claimPrefix+id is the event's first claim, claimPrefix+id+
+// ":"+token the claim that took over (or released) the one with that token,
+// and donePrefix+id marks the event handled.
 const (
 	claimPrefix = "hmsevents:claim:"
 	donePrefix  = "hmsevents:done:"
 )
+
+// clockSkew is how far the clocks of the instances sharing a store may
+// disagree: a claim is taken over only this long after its deadline.
+const clockSkew = time.Second
+
+// maxChain bounds the links of an event's claim chain that a delivery
+// walks. Each delivery adds at most one, and 100ms delivers an event 4
+// times.
+const maxChain = 16
 
 // Handler processes events for a [Receiver].
 type Handler interface {
@@ -110,7 +127,9 @@ type Config struct {
 
 	// HandlerTimeout bounds the context given to Handler. 100ms waits for
 	// the answer, so a handler should be quick and queue long work. Zero
-	// means DefaultHandlerTimeout.
+	// means DefaultHandlerTimeout. HandlerTimeout + 4×StoreTimeout is the
+	// deadline of each attempt (see Receiver): keep it, plus a second,
+	// under the 10 s after which 100ms sends an event for the last time.
 	HandlerTimeout time.Duration
 
 	// Handler processes each event. Required.
@@ -141,20 +160,51 @@ type Config struct {
 //     decodes, data that does not decode;
 //   - 200, without calling the handler, for an event id already handled;
 //   - 409 for an event id another delivery is handling right now (100ms
-//     retries, and the retry finds it handled, or free if that one failed);
+//     retries, and the retry finds it handled, or free if that one failed
+//     or ended);
 //   - 503 when the store is unavailable or slower than StoreTimeout, or when
 //     the handler returns an error (or panics: the panic goes on to
 //     net/http after the claim is released);
 //   - 200 once the handler has returned nil, for every type, known or not.
 //
-// Each event is handled in three store calls: it claims the id with SetNX
-// for HandlerTimeout plus a margin (the claim lapses by itself if the
-// instance dies mid-way), checks that the id is not already marked handled,
-// calls the handler, and then marks it handled for DedupeTTL, or releases
-// the claim when the handler failed. So the handler runs for an event at
-// most once at a time, and runs again only after a failure, unless it
-// outlives HandlerTimeout plus the margin while ignoring its context, or the
-// store cannot record a success (answered 200 all the same, and logged).
+// # Claims
+//
+// An event is handled by one delivery at a time, and once: a delivery first
+// claims the event id, then checks that it is not marked handled, calls the
+// handler, and then marks it handled for DedupeTTL (and deletes its
+// claim), or, when the handler failed, releases the claim. A claim holds a
+// random token and the absolute deadline of the attempt that wrote it:
+// HandlerTimeout + 4×StoreTimeout after the attempt began, by which time
+// the attempt has answered (its handler's context ends early enough for
+// that). A delivery that finds a claim whose deadline has passed by more
+// than a second takes it over, since the attempt that wrote it has ended.
+//
+// So a claim never outlives its attempt. That matters when the store
+// stalls (Redis stopped, a network that holds packets): the claim commands
+// of attempts that answered 503 run when the store resumes, and with a
+// claim that merely expired some time after it was written, they would
+// answer 409 to 100ms's last retry and the event would be lost. With the
+// defaults the deadline is 6.2 s, so the retry 10 s after the first
+// attempt finds any claim written by then either released or past its
+// deadline. Keep HandlerTimeout + 4×StoreTimeout + 1 s under 10 s (a
+// larger one is logged at NewReceiver).
+//
+// Claims are written with SetNX only, never overwritten or deleted while
+// the event may still be handled: the first claim under one key, and each
+// takeover or release as a new key named after the token of the claim it
+// follows, which only one delivery can write. A release or takeover that
+// reaches the store late therefore cannot free or steal a claim another
+// delivery holds: that would need a compare-and-set, which not every
+// store.Store has. Claims are deleted once the event is marked handled,
+// when every later delivery finds the mark whatever claim it takes;
+// otherwise they expire after DedupeTTL.
+//
+// The deadline is read by the clocks of other instances: their clocks must
+// agree within about a second (NTP keeps them far closer). The handler runs
+// again only after a failure, unless it outlives its context, or the clocks
+// disagree by more than that, or the store cannot record a success (which
+// is answered 200 all the same, and logged: a duplicate 100ms sends later
+// may then be handled again).
 type Receiver struct {
 	header         string
 	secret         secret.Secret
@@ -169,6 +219,7 @@ type Receiver struct {
 	lease          time.Duration
 	handler        Handler
 	logger         *slog.Logger
+	now            func() time.Time
 }
 
 // NewReceiver returns a Receiver for cfg, with the defaults filled in. It
@@ -222,14 +273,18 @@ func NewReceiver(cfg Config) (*Receiver, error) {
 		handlerTimeout: orDefault(cfg.HandlerTimeout, DefaultHandlerTimeout),
 		handler:        cfg.Handler,
 		logger:         cfg.Logger,
+		now:            time.Now,
 	}
 	if r.store == nil {
 		r.store = store.NewMemory()
 	}
-	// The claim outlives a handler that honours its deadline, with the store
-	// calls around it and a second for the clocks of the store and of this
-	// process to disagree.
-	r.lease = r.handlerTimeout + 3*r.storeTimeout + time.Second
+	// An attempt's deadline: two store calls to claim the event and check
+	// it, the handler, and two to record the outcome.
+	r.lease = r.handlerTimeout + 4*r.storeTimeout
+	if r.lease+clockSkew >= lastRetry {
+		r.log().Warn("hmsevents: HandlerTimeout + 4×StoreTimeout + 1 s is not under 10 s: 100ms's last retry cannot take over the claim of an attempt that failed during a store stall",
+			slog.Duration("handler_timeout", r.handlerTimeout), slog.Duration("store_timeout", r.storeTimeout))
+	}
 	return r, nil
 }
 
@@ -353,57 +408,139 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	http.Error(w, http.StatusText(status), status)
 }
 
-// deliver passes e to the handler unless its id is taken, and returns the
-// status to answer.
+// deliver passes e to the handler unless it has been handled or another
+// delivery holds it, and returns the status to answer. The type's doc tells
+// how claims work.
 func (r *Receiver) deliver(ctx context.Context, e Event) int {
 	lg := r.log().With(slog.String("id", e.ID), slog.String("type", e.Type))
-	claimKey, doneKey := claimPrefix+e.ID, donePrefix+e.ID
-	claimed, err := r.setNX(ctx, claimKey, r.lease)
-	if err != nil {
+	begun := time.Now()
+	mine := claim{token: newToken(), deadline: r.now().Add(r.lease)}
+	unavailable := func(err error) int {
 		lg.WarnContext(ctx, "hmsevents: store unavailable, asking 100ms to retry", slog.Int("status", http.StatusServiceUnavailable), slog.String("error", err.Error()))
 		return http.StatusServiceUnavailable
 	}
-	done, err := r.handled(ctx, doneKey)
-	if err != nil {
-		if claimed {
-			r.release(ctx, lg, claimKey)
-		}
-		lg.WarnContext(ctx, "hmsevents: store unavailable, asking 100ms to retry", slog.Int("status", http.StatusServiceUnavailable), slog.String("error", err.Error()))
-		return http.StatusServiceUnavailable
-	}
+	chain, status, err := r.acquire(ctx, lg, e.ID, mine)
 	switch {
-	case done:
-		// The claim, if this delivery took one, lapses by itself.
+	case err != nil:
+		return unavailable(err)
+	case status != 0:
+		return status
+	}
+	done, err := r.handled(ctx, donePrefix+e.ID)
+	if err != nil {
+		r.release(ctx, lg, e.ID, mine)
+		return unavailable(err)
+	}
+	if done {
+		r.forget(ctx, e.ID, chain)
 		lg.DebugContext(ctx, "hmsevents: duplicate event ignored")
 		return http.StatusOK
-	case !claimed:
-		lg.InfoContext(ctx, "hmsevents: event being handled by another delivery, asking 100ms to retry", slog.Int("status", http.StatusConflict))
-		return http.StatusConflict
 	}
-	if err := r.handle(ctx, lg, claimKey, e); err != nil {
-		r.release(ctx, lg, claimKey)
+	// The handler ends early enough for this attempt to record the
+	// outcome before its deadline.
+	budget := min(r.handlerTimeout, r.lease-2*r.storeTimeout-time.Since(begun))
+	if budget <= 0 {
+		r.release(ctx, lg, e.ID, mine)
+		return unavailable(errors.New("the store answered too slowly to leave the handler any time"))
+	}
+	if err := r.handle(ctx, lg, e, mine, budget); err != nil {
+		r.release(ctx, lg, e.ID, mine)
 		lg.WarnContext(ctx, "hmsevents: handler failed, asking 100ms to retry", slog.Int("status", http.StatusServiceUnavailable), slog.String("error", err.Error()))
 		return http.StatusServiceUnavailable
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.storeTimeout)
 	defer cancel()
-	if _, err := r.store.SetNX(sctx, doneKey, []byte("1"), r.dedupeTTL); err != nil {
+	if _, err := r.store.SetNX(sctx, donePrefix+e.ID, []byte("1"), r.dedupeTTL); err != nil {
 		// The event is handled: answering 503 would have it handled again.
+		// The claim stays until its deadline; a write that reached the
+		// store during a stall lands when the store resumes, before any
+		// later delivery can take the claim over and look.
 		lg.WarnContext(ctx, "hmsevents: event handled but not recorded; a late duplicate may be handled again", slog.String("error", err.Error()))
+	} else {
+		r.forget(ctx, e.ID, chain)
 	}
 	lg.DebugContext(ctx, "hmsevents: event handled")
 	return http.StatusOK
 }
 
-// handle calls the handler with a bounded context. A panic releases the
-// claim and goes on up to net/http, which logs it and drops the connection.
-func (r *Receiver) handle(ctx context.Context, lg *slog.Logger, claimKey string, e Event) error {
-	hctx, cancel := context.WithTimeout(ctx, r.handlerTimeout)
+// acquire takes the event's claim for mine: the root claim when there is
+// none, or, when the claim at the end of the chain has passed its deadline
+// (plus clockSkew) or was released, a link after it. It returns the keys of
+// the links it walked and wrote, for forget; or the status to answer when
+// the event is not this attempt's to handle (200: handled already, 409:
+// another delivery holds it); or the store's error.
+func (r *Receiver) acquire(ctx context.Context, lg *slog.Logger, id string, mine claim) (chain []string, status int, err error) {
+	root, value := claimPrefix+id, mine.encode()
+	for range 3 {
+		stored, err := r.setNX(ctx, root, value, r.dedupeTTL)
+		if err != nil || stored {
+			return nil, 0, err
+		}
+		v, err := r.get(ctx, root)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // released by a success since: claim it, then look
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		tail, known := decodeClaim(v)
+		var walked []string
+		for known {
+			if len(walked) == maxChain {
+				return nil, 0, fmt.Errorf("hmsevents: the claims of event %.64q form a chain of over %d links", id, maxChain)
+			}
+			link := claimPrefix + id + ":" + tail.token
+			v, err := r.get(ctx, link)
+			if errors.Is(err, store.ErrNotFound) {
+				break
+			}
+			if err != nil {
+				return nil, 0, err
+			}
+			walked = append(walked, link)
+			tail, known = decodeClaim(v)
+		}
+		if !known || r.now().Before(tail.deadline.Add(clockSkew)) {
+			// A live claim (or one of an older version of this package,
+			// which lapses by itself): unless the event is done, another
+			// delivery is handling it.
+			done, err := r.handled(ctx, donePrefix+id)
+			switch {
+			case err != nil:
+				return nil, 0, err
+			case done:
+				lg.DebugContext(ctx, "hmsevents: duplicate event ignored")
+				return nil, http.StatusOK, nil
+			}
+			lg.InfoContext(ctx, "hmsevents: event being handled by another delivery, asking 100ms to retry", slog.Int("status", http.StatusConflict))
+			return nil, http.StatusConflict, nil
+		}
+		// The attempt that holds the claim has ended: take it over. Of
+		// several deliveries doing so at once, one stores the link.
+		link := claimPrefix + id + ":" + tail.token
+		stored, err = r.setNX(ctx, link, value, r.dedupeTTL)
+		if err != nil {
+			return nil, 0, err
+		}
+		if stored {
+			lg.InfoContext(ctx, "hmsevents: took over the claim of an attempt that ended", slog.Time("its_deadline", tail.deadline))
+			return append(walked, link), 0, nil
+		}
+	}
+	lg.InfoContext(ctx, "hmsevents: event being claimed by other deliveries, asking 100ms to retry", slog.Int("status", http.StatusConflict))
+	return nil, http.StatusConflict, nil
+}
+
+// handle calls the handler with a context bounded by budget. A panic
+// releases the claim and goes on up to net/http, which logs it and drops
+// the connection.
+func (r *Receiver) handle(ctx context.Context, lg *slog.Logger, e Event, mine claim, budget time.Duration) error {
+	hctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	completed := false
 	defer func() {
 		if !completed {
-			r.release(ctx, lg, claimKey)
+			r.release(ctx, lg, e.ID, mine)
 		}
 	}()
 	err := r.handler.HandleEvent(hctx, e)
@@ -411,17 +548,21 @@ func (r *Receiver) handle(ctx context.Context, lg *slog.Logger, claimKey string,
 	return err
 }
 
-func (r *Receiver) setNX(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+func (r *Receiver) setNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
 	sctx, cancel := context.WithTimeout(ctx, r.storeTimeout)
 	defer cancel()
-	return r.store.SetNX(sctx, key, []byte("1"), ttl)
+	return r.store.SetNX(sctx, key, value, ttl)
+}
+
+func (r *Receiver) get(ctx context.Context, key string) ([]byte, error) {
+	sctx, cancel := context.WithTimeout(ctx, r.storeTimeout)
+	defer cancel()
+	return r.store.Get(sctx, key)
 }
 
 // handled reports whether the event whose done key is key has been handled.
 func (r *Receiver) handled(ctx context.Context, key string) (bool, error) {
-	sctx, cancel := context.WithTimeout(ctx, r.storeTimeout)
-	defer cancel()
-	_, err := r.store.Get(sctx, key)
+	_, err := r.get(ctx, key)
 	switch {
 	case err == nil:
 		return true, nil
@@ -432,13 +573,74 @@ func (r *Receiver) handled(ctx context.Context, key string) (bool, error) {
 	}
 }
 
-// release drops a claim so that 100ms's next delivery is handled; the
-// request's end does not stop it. On failure the claim lapses after the
-// lease.
-func (r *Receiver) release(ctx context.Context, lg *slog.Logger, key string) {
+// release gives up mine so that 100ms's next delivery is handled at once:
+// it writes, with SetNX, a claim whose deadline has passed as the link
+// after mine. SetNX only ever adds that one key, so a release that reaches
+// the store late (after a stall) cannot free a claim another delivery took
+// since. The request's end does not stop it. On failure the claim frees
+// itself at its deadline.
+func (r *Receiver) release(ctx context.Context, lg *slog.Logger, id string, mine claim) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.storeTimeout)
 	defer cancel()
-	if _, err := r.store.Delete(sctx, key); err != nil {
-		lg.WarnContext(ctx, "hmsevents: releasing the event failed; retries wait for the claim to lapse", slog.Duration("lease", r.lease), slog.String("error", err.Error()))
+	freed := claim{token: newToken()} // deadline: the zero time, long past
+	if _, err := r.store.SetNX(sctx, claimPrefix+id+":"+mine.token, freed.encode(), r.dedupeTTL); err != nil {
+		lg.WarnContext(ctx, "hmsevents: releasing the event failed; retries wait for the claim's deadline", slog.Time("deadline", mine.deadline), slog.String("error", err.Error()))
 	}
+}
+
+// forget deletes the claims of an event that is recorded handled: every
+// later delivery finds the done key, whatever claim it takes. Best effort:
+// the keys expire after DedupeTTL anyway.
+func (r *Receiver) forget(ctx context.Context, id string, chain []string) {
+	for _, key := range append([]string{claimPrefix + id}, chain...) {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.storeTimeout)
+		_, err := r.store.Delete(sctx, key)
+		cancel()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// claim is what a claim key holds: a random token naming the attempt that
+// wrote it, and the attempt's deadline.
+type claim struct {
+	token    string
+	deadline time.Time
+}
+
+// encode returns the stored form of c: the token, a colon and the deadline
+// in Unix milliseconds.
+func (c claim) encode() []byte {
+	ms := int64(0) // released
+	if !c.deadline.IsZero() {
+		ms = c.deadline.UnixMilli()
+	}
+	return []byte(c.token + ":" + strconv.FormatInt(ms, 10))
+}
+
+// decodeClaim parses a stored claim; ok is false for another form (the
+// "1" that older versions of this package wrote).
+func decodeClaim(v []byte) (c claim, ok bool) {
+	token, ms, found := strings.Cut(string(v), ":")
+	if !found || len(token) != 2*tokenBytes {
+		return claim{}, false
+	}
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil {
+		return claim{}, false
+	}
+	if n == 0 {
+		return claim{token: token}, true
+	}
+	return claim{token: token, deadline: time.UnixMilli(n)}, true
+}
+
+// tokenBytes is the size of a claim's random token.
+const tokenBytes = 12
+
+func newToken() string {
+	b := make([]byte, tokenBytes)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
