@@ -2,12 +2,15 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -214,4 +217,60 @@ func TestServeDrainPeriodBoundsExit(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.GreaterOrEqual(t, took, time.Second, "drained for --drain")
 	assert.Less(t, took, 1*time.Second+1*time.Second+20*time.Second, "drain + grace + slack")
+}
+
+// TestMeasureStalledHeaders measures, on loopback only, the RSS of serve
+// under connections that each send a large header and stall. It is a
+// measurement, not a check: it runs only with SIPCONNECT_MEASURE_RSS set
+// (the README gives the figures), e.g.
+//
+//	SIPCONNECT_MEASURE_RSS=300x1000 go test ./cmd/sipconnect -run TestMeasureStalledHeaders -v
+//
+// for 300 connections of 1000 KiB each.
+func TestMeasureStalledHeaders(t *testing.T) {
+	spec := os.Getenv("SIPCONNECT_MEASURE_RSS")
+	if spec == "" {
+		t.Skip("a measurement: set SIPCONNECT_MEASURE_RSS=CONNSxKIB")
+	}
+	var n, kib int
+	_, err := fmt.Sscanf(spec, "%dx%d", &n, &kib)
+	require.NoError(t, err)
+	require.True(t, n > 0 && n <= 2000 && kib > 0 && kib <= 2000, "at most 2000 connections of 2000 KiB")
+	s := startServe(t, staticEnv, "--room-code", "abc-defg-hij")
+	pid := s.cmd.Process.Pid
+	rss := func(field string) string {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		require.NoError(t, err)
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, field+":") {
+				return strings.Join(strings.Fields(l)[1:], " ")
+			}
+		}
+		return "?"
+	}
+	before := rss("VmRSS")
+	pad := strings.Repeat("a", kib<<10)
+	var wg sync.WaitGroup
+	conns := make(chan net.Conn, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.DialTimeout("tcp", hostOf(t, s.base), 5*time.Second)
+			if err != nil {
+				return
+			}
+			conns <- c
+			_ = c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			_, _ = io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: "+pad) // and stall
+		}()
+	}
+	wg.Wait()
+	time.Sleep(2 * time.Second)
+	during := rss("VmRSS")
+	close(conns)
+	for c := range conns {
+		c.Close()
+	}
+	t.Logf("%d connections x %d KiB of header: RSS %s before, %s during, peak %s", n, kib, before, during, rss("VmHWM"))
 }
