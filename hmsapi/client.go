@@ -359,6 +359,13 @@ type Request struct {
 	// repeating them could create twice what was asked once (a room code,
 	// a phone call).
 	Repeatable bool
+	// NoRetry sends the request once, whatever the client's retry
+	// policy: for a caller that keeps its own schedule of retries and
+	// would otherwise multiply the core's, such as the room-code cache,
+	// whose background refreshes back off between failures. A refused
+	// management token is still renewed and the request sent once more
+	// with the new one; that is not a retry.
+	NoRetry bool
 	// Timeout, when positive, bounds each attempt instead of the client's
 	// WithTimeout: for a request the API holds open, such as a call that
 	// rings until it is answered.
@@ -399,6 +406,10 @@ func (c *Client) Do(ctx context.Context, req Request, out any) error {
 	// path is the request's path as errors and logs show it.
 	path := red.text(req.Path)
 	renewed := req.Token != ""
+	policy := c.retry
+	if req.NoRetry {
+		policy.MaxRetries = 0
+	}
 	for attempt := 0; ; attempt++ {
 		status, header, data, err := c.send(ctx, tok, red, req)
 		if err != nil && ctx.Err() != nil {
@@ -429,7 +440,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) error {
 		if err == nil {
 			apiErr = c.apiError(method, req.Path, status, header, data, red)
 		}
-		retry, reason := shouldRetry(c.retry, req.Repeatable, status, err, attempt)
+		retry, reason := shouldRetry(policy, req.Repeatable, status, err, attempt)
 		if !retry {
 			if apiErr != nil {
 				return apiErr
