@@ -145,11 +145,32 @@ func fill(tb testing.TB, api *instantAPI, cache *roomcode.Cache) {
 	require.Equal(tb, int64(filledRooms), api.requests.Load())
 }
 
+// seed caches 100,000 rooms at the clock's time: the 1,000 that forget
+// keeps in use through the API, as any miss does, and the other 99,000
+// stored directly, as a lookup would store them, since asking for each
+// costs the test most of its time under the race detector.
+func seed(tb testing.TB, api *instantAPI, cache *roomcode.Cache) {
+	tb.Helper()
+	for i := range filledRooms {
+		room := roomName(i)
+		if i >= usedRooms {
+			cache.StoreForTest(room, "guest", roomcode.RoomCode{Code: "abc-defg-hij", RoomID: room, Role: "guest", Enabled: true})
+			continue
+		}
+		if _, err := cache.Code(context.Background(), room, "guest"); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	require.Equal(tb, int64(usedRooms), api.requests.Load())
+	require.Equal(tb, filledRooms, cache.Len())
+}
+
 // forget keeps 1,000 of the filled rooms in use past the TTL (so that they
 // are refreshed) and lets the other 99,000 go unused past TTL+MaxStale.
 func forget(tb testing.TB, clk *clock, api *instantAPI, cache *roomcode.Cache, opts roomcode.CacheOptions) {
 	tb.Helper()
 	ctx := context.Background()
+	before := api.requests.Load()
 	clk.Advance(opts.TTL + time.Second)
 	for i := range usedRooms {
 		if _, err := cache.Code(ctx, roomName(i), "guest"); err != nil {
@@ -157,7 +178,7 @@ func forget(tb testing.TB, clk *clock, api *instantAPI, cache *roomcode.Cache, o
 		}
 	}
 	// The refreshes of the used rooms run in the background.
-	require.Eventually(tb, func() bool { return api.requests.Load() == filledRooms+usedRooms }, 10*time.Second, time.Millisecond)
+	require.Eventually(tb, func() bool { return api.requests.Load() == before+usedRooms }, 10*time.Second, time.Millisecond)
 	clk.Advance(opts.MaxStale)
 	// Expired entries are removed as the cache is used.
 	for i := range usedRooms {
@@ -170,9 +191,11 @@ func forget(tb testing.TB, clk *clock, api *instantAPI, cache *roomcode.Cache, o
 func TestCacheUnusedEntriesExpire(t *testing.T) {
 	clk := newClock()
 	api := &instantAPI{}
-	opts := roomcode.CacheOptions{TTL: time.Minute, MaxStale: 10 * time.Minute}
+	// Room for twice the rooms, so that expiry alone removes them, never
+	// the size bound.
+	opts := roomcode.CacheOptions{TTL: time.Minute, MaxStale: 10 * time.Minute, MaxEntries: 2 * filledRooms}
 	cache := roomcode.NewCache(instantClient(t, api, hmsapi.WithClock(clk.Now)), opts)
-	fill(t, api, cache)
+	seed(t, api, cache)
 	forget(t, clk, api, cache, opts)
 	require.Eventually(t, func() bool { return cache.Len() <= 1_100 }, 10*time.Second, 10*time.Millisecond,
 		"99,000 unused rooms expired; %d entries left", cache.Len())
@@ -207,7 +230,7 @@ func BenchmarkCacheMemoryAfterExpiry(b *testing.B) {
 		base := heap()
 		clk := newClock()
 		api := &instantAPI{}
-		opts := roomcode.CacheOptions{TTL: time.Minute, MaxStale: 10 * time.Minute}
+		opts := roomcode.CacheOptions{TTL: time.Minute, MaxStale: 10 * time.Minute, MaxEntries: 2 * filledRooms}
 		cache := roomcode.NewCache(instantClient(b, api, hmsapi.WithClock(clk.Now)), opts)
 		fill(b, api, cache)
 		full := heap() - base
