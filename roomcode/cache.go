@@ -24,15 +24,28 @@ import (
 //   - A miss asks the API once however many callers wait for the same key;
 //     each caller stops waiting when its own context ends, while the lookup
 //     carries on (up to LookupTimeout) for the others. Its cost does not
-//     grow with the number of rooms cached either.
+//     grow with the number of rooms cached either. The lookup goes through
+//     the core's retry policy (hmsapi.WithRetryPolicy), since callers wait
+//     on it: when every attempt fails it has sent 1+MaxRetries requests, 4
+//     with hmsapi.DefaultRetryPolicy (and one more after a refused token,
+//     as every call through the core does).
 //   - A code older than TTL is still answered at once, and one background
-//     refresh asks the API for a newer one (stale-while-revalidate). While
-//     refreshes fail (a transport error, 401, 429 or 5xx) the old code keeps
-//     being served, up to TTL+MaxStale after it was fetched, and the next
-//     refresh waits RefreshBackoff (or the API's Retry-After, if longer), so
-//     an outage costs the API one request per key per backoff, not one per
-//     wave of callers. A refresh that finds the room, role or code gone
-//     (403, 404, no enabled code) drops the entry.
+//     refresh asks the API for a newer one (stale-while-revalidate). A
+//     refresh sends one request, without the core's retries: the cache
+//     has its own schedule for them. While refreshes fail (a transport
+//     error, 401, 429 or 5xx) the old code keeps being served, up to
+//     TTL+MaxStale after it was fetched, and the next refresh waits
+//     RefreshBackoff (or the API's Retry-After, if longer). A refresh that
+//     finds the room, role or code gone (403, 404, no enabled code) drops
+//     the entry.
+//   - A lookup that fails in the same way, for a key with no code fit to
+//     serve, is remembered for RefreshBackoff (or the API's Retry-After,
+//     if longer), and callers in that period get its error at once. So
+//     an outage costs the API, per key and per backoff, one request for a
+//     key with a code to serve, and one lookup (up to 1+MaxRetries
+//     requests) for a key without: never one per wave of callers. When the
+//     API answers that the room, role or code does not exist, nothing is
+//     remembered, and the next caller asks again.
 //   - An entry not used for TTL+MaxStale is removed, and at most MaxEntries
 //     are kept (the least recently used go first), so memory stays bounded
 //     on a server that sees new rooms all day. Removal runs in the
@@ -91,7 +104,8 @@ type CacheOptions struct {
 	// DefaultMaxEntries by default.
 	MaxEntries int
 	// Logger receives a warning whenever a refresh fails and a stale code
-	// is served; nothing is logged by default.
+	// is served, and whenever a lookup fails and its error is remembered
+	// for the backoff; nothing is logged by default.
 	Logger *slog.Logger
 }
 
@@ -104,16 +118,28 @@ var ErrNoCode = errors.New("roomcode: no enabled room code")
 // cacheEntry is one (room, role). Its fields are read and written with
 // atomics, so a hit takes no lock.
 type cacheEntry struct {
-	v          atomic.Pointer[cached]
-	used       atomic.Int64 // when last read, unix nanoseconds, kept to within a second
-	refreshing atomic.Bool  // a background refresh is running
-	nextTry    atomic.Int64 // no refresh before this, unix nanoseconds (backoff)
+	v          atomic.Pointer[cached] // nil while no code was fetched
+	used       atomic.Int64           // when last read, unix nanoseconds, kept to within a second
+	refreshing atomic.Bool            // a background refresh is running
+	// failed is the last failed lookup or refresh, until a lookup
+	// succeeds: no request for the key is sent before its until.
+	failed atomic.Pointer[failure]
 }
 
 type cached struct {
 	code    RoomCode
 	fetched int64 // unix nanoseconds
 }
+
+// failure is a failed lookup, remembered for its backoff.
+type failure struct {
+	err   error
+	until int64 // unix nanoseconds
+}
+
+// backingOff reports whether f is a failure whose backoff has not passed
+// at now.
+func (f *failure) backingOff(now int64) bool { return f != nil && now < f.until }
 
 // NewCache returns a cache in front of client. It reads the time from the
 // client's clock.
@@ -143,43 +169,55 @@ func NewCache(client *Client, opts CacheOptions) *Cache {
 
 // Code returns the enabled code for the room's role. It returns an error
 // wrapping ErrNoCode when the room has none (and CreateIfMissing is off),
-// the API's error when the API fails and nothing usable is cached, or the
-// context's error when ctx ends first.
+// the API's error when the API fails and nothing usable is cached (at
+// once, while a failed lookup is remembered), or the context's error when
+// ctx ends first.
 func (c *Cache) Code(ctx context.Context, roomID, role string) (RoomCode, error) {
 	key := cacheKey{roomID, role}
 	now := c.now().UnixNano()
 	c.maybeSweep(now)
-	if e, got := c.usable(key, now); got != nil {
-		// Written at most once a second, so that parallel hits do not
-		// contend for the entry's cache line.
-		if now-e.used.Load() > int64(time.Second) {
-			e.used.Store(now)
+	e := c.entry(key)
+	if e != nil {
+		if got := c.usable(e, now); got != nil {
+			// Written at most once a second, so that parallel hits do not
+			// contend for the entry's cache line.
+			if now-e.used.Load() > int64(time.Second) {
+				e.used.Store(now)
+			}
+			if time.Duration(now-got.fetched) >= c.opts.TTL {
+				c.refreshInBackground(key, e, now)
+			}
+			return got.code, nil
 		}
-		if time.Duration(now-got.fetched) >= c.opts.TTL {
-			c.refreshInBackground(key, e, now)
+		if f := e.failed.Load(); f.backingOff(now) {
+			return RoomCode{}, f.err
 		}
-		return got.code, nil
 	}
 	return c.miss(ctx, key)
 }
 
-// usable returns the key's entry and its code when the code may still be
-// served: younger than TTL+MaxStale.
-func (c *Cache) usable(key cacheKey, now int64) (*cacheEntry, *cached) {
+// entry returns the key's entry, or nil.
+func (c *Cache) entry(key cacheKey) *cacheEntry {
 	v, ok := c.entries.Load(key)
 	if !ok {
-		return nil, nil
+		return nil
 	}
-	e := v.(*cacheEntry)
-	got := e.v.Load()
-	if got == nil || time.Duration(now-got.fetched) >= c.opts.TTL+c.opts.MaxStale {
-		return nil, nil
-	}
-	return e, got
+	return v.(*cacheEntry)
 }
 
-// Invalidate drops the cached code of the room's role, if any. A lookup
-// or refresh already under way does not put it back.
+// usable returns e's code when it may still be served at now: younger
+// than TTL+MaxStale.
+func (c *Cache) usable(e *cacheEntry, now int64) *cached {
+	got := e.v.Load()
+	if got == nil || time.Duration(now-got.fetched) >= c.opts.TTL+c.opts.MaxStale {
+		return nil
+	}
+	return got
+}
+
+// Invalidate drops the cached code of the room's role, if any, and the
+// failure remembered for it, so that the next caller asks the API. A
+// lookup or refresh already under way does not put the code back.
 func (c *Cache) Invalidate(roomID, role string) {
 	c.invalidations.Add(1)
 	c.remove(cacheKey{roomID, role})
@@ -199,6 +237,16 @@ func (c *Cache) removeEntry(key cacheKey, e *cacheEntry) {
 	}
 }
 
+// publish stores fresh as the key's entry unless the key has one already,
+// which it returns instead.
+func (c *Cache) publish(key cacheKey, fresh *cacheEntry) *cacheEntry {
+	v, loaded := c.entries.LoadOrStore(key, fresh)
+	if !loaded && c.count.Add(1) > int64(c.opts.MaxEntries) {
+		c.startSweep()
+	}
+	return v.(*cacheEntry)
+}
+
 // Len returns the number of (room, role) pairs the cache holds, for
 // monitoring.
 func (c *Cache) Len() int { return int(c.count.Load()) }
@@ -210,22 +258,31 @@ func (c *Cache) Len() int { return int(c.count.Load()) }
 func (c *Cache) miss(ctx context.Context, key cacheKey) (RoomCode, error) {
 	ch := c.lookups.DoChan(key.roomID+"\x00"+key.role, func() (any, error) {
 		// A lookup that finished between this caller's miss and its joining
-		// the flight has stored its answer: use it rather than ask again.
-		if _, got := c.usable(key, c.now().UnixNano()); got != nil {
-			return got.code, nil
+		// the flight has stored its answer, or its failure: use it rather
+		// than ask again.
+		now := c.now().UnixNano()
+		if e := c.entry(key); e != nil {
+			if got := c.usable(e, now); got != nil {
+				return got.code, nil
+			}
+			if f := e.failed.Load(); f.backingOff(now) {
+				return RoomCode{}, f.err
+			}
 		}
 		gen := c.invalidations.Load()
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.LookupTimeout)
 		defer cancel()
-		code, err := c.lookup(lctx, key)
-		if err != nil {
-			if gone(err) {
-				c.remove(key)
-			}
-			return RoomCode{}, err
+		code, err := c.lookup(lctx, key, false)
+		switch {
+		case err == nil:
+			c.store(key, nil, code, gen)
+			return code, nil
+		case gone(err):
+			c.remove(key)
+		case !inputError(err):
+			c.fail(ctx, key, nil, err)
 		}
-		c.store(key, nil, code, gen)
-		return code, nil
+		return RoomCode{}, err
 	})
 	select {
 	case r := <-ch:
@@ -247,7 +304,7 @@ func (c *Cache) store(key cacheKey, e *cacheEntry, code RoomCode, gen uint64) {
 	}
 	now := c.now().UnixNano()
 	if e != nil {
-		if v, ok := c.entries.Load(key); !ok || v.(*cacheEntry) != e {
+		if c.entry(key) != e {
 			return
 		}
 	} else {
@@ -256,24 +313,54 @@ func (c *Cache) store(key cacheKey, e *cacheEntry, code RoomCode, gen uint64) {
 		fresh := &cacheEntry{}
 		fresh.used.Store(now)
 		fresh.v.Store(&cached{code: code, fetched: now})
-		v, loaded := c.entries.LoadOrStore(key, fresh)
-		if !loaded {
-			if c.count.Add(1) > int64(c.opts.MaxEntries) {
-				c.startSweep()
-			}
+		if e = c.publish(key, fresh); e == fresh {
 			return
 		}
-		e = v.(*cacheEntry)
 	}
 	e.used.Store(now)
-	e.nextTry.Store(0)
+	e.failed.Store(nil)
 	e.v.Store(&cached{code: code, fetched: now})
+}
+
+// fail remembers err, the failure of a lookup or of a refresh of e, for
+// the backoff. A refresh passes the entry it refreshed, e, and remembers
+// the failure only in that entry, if it is still the key's; a lookup
+// passes nil, and remembers it in the key's entry, made if need be.
+// Unlike a code, a failure is remembered even when
+// Invalidate was called while the request was out: the failure was the
+// API's, whatever the application changed meanwhile.
+func (c *Cache) fail(ctx context.Context, key cacheKey, e *cacheEntry, err error) {
+	wait := c.opts.RefreshBackoff
+	var apiErr *hmsapi.APIError
+	if errors.As(err, &apiErr) && apiErr.RetryAfter > wait {
+		wait = apiErr.RetryAfter
+	}
+	now := c.now()
+	f := &failure{err: err, until: now.Add(wait).UnixNano()}
+	if e != nil {
+		if c.entry(key) != e {
+			return
+		}
+		e.failed.Store(f)
+		c.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "roomcode: refreshing a room code failed; serving the stale one",
+			slog.String("room_id", key.roomID), slog.String("role", key.role), slog.String("error", err.Error()),
+			slog.Duration("backoff", wait))
+		return
+	}
+	fresh := &cacheEntry{}
+	fresh.used.Store(now.UnixNano())
+	fresh.failed.Store(f)
+	e = c.publish(key, fresh)
+	e.failed.Store(f)
+	c.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "roomcode: looking up a room code failed; its callers get this error until the backoff has passed",
+		slog.String("room_id", key.roomID), slog.String("role", key.role), slog.String("error", err.Error()),
+		slog.Duration("backoff", wait))
 }
 
 // refreshInBackground starts one refresh of a stale entry, unless one is
 // running or the backoff after a failed one has not passed.
 func (c *Cache) refreshInBackground(key cacheKey, e *cacheEntry, now int64) {
-	if now < e.nextTry.Load() || !e.refreshing.CompareAndSwap(false, true) {
+	if e.failed.Load().backingOff(now) || !e.refreshing.CompareAndSwap(false, true) {
 		return
 	}
 	gen := c.invalidations.Load()
@@ -281,21 +368,14 @@ func (c *Cache) refreshInBackground(key cacheKey, e *cacheEntry, now int64) {
 		defer e.refreshing.Store(false)
 		ctx, cancel := context.WithTimeout(context.Background(), c.opts.LookupTimeout)
 		defer cancel()
-		code, err := c.lookup(ctx, key)
+		code, err := c.lookup(ctx, key, true)
 		switch {
 		case err == nil:
 			c.store(key, e, code, gen)
 		case gone(err):
 			c.removeEntry(key, e)
 		default:
-			wait := c.opts.RefreshBackoff
-			var apiErr *hmsapi.APIError
-			if errors.As(err, &apiErr) && apiErr.RetryAfter > wait {
-				wait = apiErr.RetryAfter
-			}
-			e.nextTry.Store(c.now().Add(wait).UnixNano())
-			c.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "roomcode: refreshing a room code failed; serving the stale one",
-				slog.String("room_id", key.roomID), slog.String("role", key.role), slog.String("error", err.Error()))
+			c.fail(ctx, key, e, err)
 		}
 	}()
 }
@@ -304,6 +384,13 @@ func (c *Cache) refreshInBackground(key cacheKey, e *cacheEntry, now int64) {
 // exists, so that a cached code must not be served.
 func gone(err error) bool {
 	return errors.Is(err, ErrNoCode) || errors.Is(err, hmsapi.ErrNotFound) || errors.Is(err, hmsapi.ErrForbidden)
+}
+
+// inputError reports whether err refused the key before anything was
+// sent: there is no request to back off from.
+func inputError(err error) bool {
+	var in *hmsapi.InputError
+	return errors.As(err, &in)
 }
 
 // maybeSweep starts a sweep when the last one is older than the TTL, so
@@ -338,8 +425,9 @@ func (c *Cache) startSweep() {
 	}()
 }
 
-// sweep removes the entries not used for TTL+MaxStale, then, while more
-// than MaxEntries are left, the least recently used down to nine tenths of
+// sweep removes the entries not used for TTL+MaxStale and those that only
+// remember a failure whose backoff has passed, then, while more than
+// MaxEntries are left, the least recently used down to nine tenths of
 // MaxEntries, so that a full cache is not swept again at the next miss.
 func (c *Cache) sweep() {
 	now := c.now().UnixNano()
@@ -352,7 +440,8 @@ func (c *Cache) sweep() {
 	var kept []aged
 	c.entries.Range(func(k, v any) bool {
 		key, e := k.(cacheKey), v.(*cacheEntry)
-		if used := e.used.Load(); now-used > unused {
+		used := e.used.Load()
+		if now-used > unused || e.v.Load() == nil && !e.failed.Load().backingOff(now) {
 			c.removeEntry(key, e)
 		} else {
 			kept = append(kept, aged{key, e, used})
@@ -369,9 +458,10 @@ func (c *Cache) sweep() {
 }
 
 // lookup asks the API for an enabled code of the role, creating one if
-// none exists and the cache is configured to.
-func (c *Cache) lookup(ctx context.Context, key cacheKey) (RoomCode, error) {
-	page, err := c.client.List(ctx, key.roomID, &ListOptions{Role: key.role, Enabled: EnabledOnly})
+// none exists and the cache is configured to. once sends each request
+// without the core's retries.
+func (c *Cache) lookup(ctx context.Context, key cacheKey, once bool) (RoomCode, error) {
+	page, err := c.client.list(ctx, key.roomID, &ListOptions{Role: key.role, Enabled: EnabledOnly}, once)
 	if err != nil {
 		return RoomCode{}, err
 	}
@@ -381,7 +471,7 @@ func (c *Cache) lookup(ctx context.Context, key cacheKey) (RoomCode, error) {
 		}
 	}
 	if c.opts.CreateIfMissing {
-		rc, err := c.client.CreateForRole(ctx, key.roomID, key.role)
+		rc, err := c.client.createForRole(ctx, key.roomID, key.role, once)
 		if err != nil {
 			return RoomCode{}, err
 		}

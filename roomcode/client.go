@@ -41,6 +41,12 @@ func (c *Client) Create(ctx context.Context, roomID string) ([]RoomCode, error) 
 // CreateForRole creates a code for one role of the room and returns it; like
 // Create, it is not repeated once it may have reached 100ms.
 func (c *Client) CreateForRole(ctx context.Context, roomID, role string) (RoomCode, error) {
+	return c.createForRole(ctx, roomID, role, false)
+}
+
+// createForRole is CreateForRole; once sends the request without the
+// core's retries (hmsapi.Request.NoRetry), for a caller that has its own.
+func (c *Client) createForRole(ctx context.Context, roomID, role string, once bool) (RoomCode, error) {
 	if err := hmsapi.CheckID("room id", roomID); err != nil {
 		return RoomCode{}, err
 	}
@@ -49,12 +55,18 @@ func (c *Client) CreateForRole(ctx context.Context, roomID, role string) (RoomCo
 	}
 	var out RoomCode
 	err := c.api.Do(ctx, hmsapi.Request{Method: http.MethodPost,
-		Path: "/room-codes/room/" + url.PathEscape(roomID) + "/role/" + url.PathEscape(role)}, &out)
+		Path: "/room-codes/room/" + url.PathEscape(roomID) + "/role/" + url.PathEscape(role), NoRetry: once}, &out)
 	return out, err
 }
 
 // List returns one page of the room's codes. opts may be nil.
 func (c *Client) List(ctx context.Context, roomID string, opts *ListOptions) (Page, error) {
+	return c.list(ctx, roomID, opts, false)
+}
+
+// list is List; once sends the request without the core's retries
+// (hmsapi.Request.NoRetry), for a caller that has its own.
+func (c *Client) list(ctx context.Context, roomID string, opts *ListOptions, once bool) (Page, error) {
 	if err := hmsapi.CheckID("room id", roomID); err != nil {
 		return Page{}, err
 	}
@@ -70,7 +82,7 @@ func (c *Client) List(ctx context.Context, roomID string, opts *ListOptions) (Pa
 	}
 	var out Page
 	err := c.api.Do(ctx, hmsapi.Request{Method: http.MethodGet, Path: "/room-codes/room/" + url.PathEscape(roomID),
-		Query: q, Repeatable: true}, &out)
+		Query: q, Repeatable: true, NoRetry: once}, &out)
 	return out, err
 }
 
