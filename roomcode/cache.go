@@ -46,10 +46,14 @@ import (
 //     requests) for a key without: never one per wave of callers. When the
 //     API answers that the room, role or code does not exist, nothing is
 //     remembered, and the next caller asks again.
-//   - An entry not used for TTL+MaxStale is removed, and at most MaxEntries
-//     are kept (the least recently used go first), so memory stays bounded
-//     on a server that sees new rooms all day. Removal runs in the
-//     background, so Len may count removed entries for a moment.
+//   - An entry not used for TTL+MaxStale is removed, and never more than
+//     MaxEntries are held (Len never exceeds it): once more than nine
+//     tenths of MaxEntries are held, the least recently used are removed
+//     down to eight tenths. Removal runs in the background, so Len may
+//     count removed entries for a moment; should new rooms arrive faster
+//     than it removes them, a code looked up while the cache is full is
+//     answered but not kept, and its next caller asks the API again.
+//     Memory stays bounded on a server that sees new rooms all day.
 //
 // Every time the cache reads comes from the client's clock
 // (hmsapi.WithClock). A Cache is safe for concurrent use.
@@ -58,8 +62,16 @@ type Cache struct {
 	opts    CacheOptions
 	now     func() time.Time
 	entries sync.Map // cacheKey -> *cacheEntry; its reads take no lock
-	count   atomic.Int64
-	lookups singleflight.Group
+	// count is the number of entries held plus those about to be stored:
+	// a slot is taken (reserve) before an entry is published and given
+	// back after it is removed, so that the map never holds more than
+	// count, and count never exceeds MaxEntries.
+	count atomic.Int64
+	// high and low are the marks of the size bound: a new entry that takes
+	// count above high starts a sweep, which removes the least recently
+	// used down to low.
+	high, low int64
+	lookups   singleflight.Group
 	// invalidations counts Invalidate calls: a lookup that started before
 	// one does not store its answer, so that an invalidated code is not put
 	// back by a reply already on its way.
@@ -101,7 +113,8 @@ type CacheOptions struct {
 	// up on it.
 	LookupTimeout time.Duration
 	// MaxEntries bounds the number of (room, role) pairs held,
-	// DefaultMaxEntries by default.
+	// DefaultMaxEntries by default. It is a hard bound; see Cache for how
+	// entries are removed to stay under it.
 	MaxEntries int
 	// Logger receives a warning whenever a refresh fails and a stale code
 	// is served, and whenever a lookup fails and its error is remembered
@@ -162,7 +175,10 @@ func NewCache(client *Client, opts CacheOptions) *Cache {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Cache{client: client, opts: opts, now: client.api.Now}
+	maxEntries := int64(opts.MaxEntries)
+	high := min(maxEntries*9/10, maxEntries-1)
+	low := min(maxEntries*8/10, high)
+	c := &Cache{client: client, opts: opts, now: client.api.Now, high: high, low: low}
 	c.lastSweep.Store(c.now().UnixNano())
 	return c
 }
@@ -237,18 +253,45 @@ func (c *Cache) removeEntry(key cacheKey, e *cacheEntry) {
 	}
 }
 
+// reserve takes the slot of a new entry, to be published next or given
+// back with c.count.Add(-1). It reports false, and takes nothing, when
+// MaxEntries are held. A slot that takes the count above the high mark,
+// or a cache found full, starts a sweep.
+func (c *Cache) reserve() bool {
+	for {
+		n := c.count.Load()
+		if n >= int64(c.opts.MaxEntries) {
+			c.startSweep()
+			return false
+		}
+		if c.count.CompareAndSwap(n, n+1) {
+			if n+1 > c.high {
+				c.startSweep()
+			}
+			return true
+		}
+	}
+}
+
 // publish stores fresh as the key's entry unless the key has one already,
-// which it returns instead.
+// which it returns instead. It returns nil when the key has none and the
+// cache is full: fresh is not kept.
 func (c *Cache) publish(key cacheKey, fresh *cacheEntry) *cacheEntry {
+	if e := c.entry(key); e != nil {
+		return e
+	}
+	if !c.reserve() {
+		return nil
+	}
 	v, loaded := c.entries.LoadOrStore(key, fresh)
-	if !loaded && c.count.Add(1) > int64(c.opts.MaxEntries) {
-		c.startSweep()
+	if loaded {
+		c.count.Add(-1)
 	}
 	return v.(*cacheEntry)
 }
 
 // Len returns the number of (room, role) pairs the cache holds, for
-// monitoring.
+// monitoring; it never exceeds MaxEntries.
 func (c *Cache) Len() int { return int(c.count.Load()) }
 
 // miss looks the key up. The lookup runs detached from ctx, bounded by
@@ -313,7 +356,7 @@ func (c *Cache) store(key cacheKey, e *cacheEntry, code RoomCode, gen uint64) {
 		fresh := &cacheEntry{}
 		fresh.used.Store(now)
 		fresh.v.Store(&cached{code: code, fetched: now})
-		if e = c.publish(key, fresh); e == fresh {
+		if e = c.publish(key, fresh); e == fresh || e == nil {
 			return
 		}
 	}
@@ -325,8 +368,8 @@ func (c *Cache) store(key cacheKey, e *cacheEntry, code RoomCode, gen uint64) {
 // fail remembers err, the failure of a lookup or of a refresh of e, for
 // the backoff. A refresh passes the entry it refreshed, e, and remembers
 // the failure only in that entry, if it is still the key's; a lookup
-// passes nil, and remembers it in the key's entry, made if need be.
-// Unlike a code, a failure is remembered even when
+// passes nil, and remembers it in the key's entry, made if need be (when
+// the cache is not full). Unlike a code, a failure is remembered even when
 // Invalidate was called while the request was out: the failure was the
 // API's, whatever the application changed meanwhile.
 func (c *Cache) fail(ctx context.Context, key cacheKey, e *cacheEntry, err error) {
@@ -350,7 +393,9 @@ func (c *Cache) fail(ctx context.Context, key cacheKey, e *cacheEntry, err error
 	fresh := &cacheEntry{}
 	fresh.used.Store(now.UnixNano())
 	fresh.failed.Store(f)
-	e = c.publish(key, fresh)
+	if e = c.publish(key, fresh); e == nil {
+		return
+	}
 	e.failed.Store(f)
 	c.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "roomcode: looking up a room code failed; its callers get this error until the backoff has passed",
 		slog.String("room_id", key.roomID), slog.String("role", key.role), slog.String("error", err.Error()),
@@ -426,9 +471,10 @@ func (c *Cache) startSweep() {
 }
 
 // sweep removes the entries not used for TTL+MaxStale and those that only
-// remember a failure whose backoff has passed, then, while more than
-// MaxEntries are left, the least recently used down to nine tenths of
-// MaxEntries, so that a full cache is not swept again at the next miss.
+// remember a failure whose backoff has passed, then, when more than the
+// high mark are left, the least recently used down to the low mark, so
+// that the cache is not swept again at the next miss, and new entries find
+// room while the next sweep runs.
 func (c *Cache) sweep() {
 	now := c.now().UnixNano()
 	unused := int64(c.opts.TTL + c.opts.MaxStale)
@@ -448,11 +494,11 @@ func (c *Cache) sweep() {
 		}
 		return true
 	})
-	if len(kept) <= c.opts.MaxEntries {
+	if int64(len(kept)) <= c.high {
 		return
 	}
 	slices.SortFunc(kept, func(a, b aged) int { return cmp.Compare(a.used, b.used) })
-	for _, a := range kept[:len(kept)-c.opts.MaxEntries*9/10] {
+	for _, a := range kept[:int64(len(kept))-c.low] {
 		c.removeEntry(a.key, a.e)
 	}
 }

@@ -244,3 +244,44 @@ func BenchmarkCacheMemoryAfterExpiry(b *testing.B) {
 		b.ReportMetric(after, "MB-after-expiry")
 	}
 }
+
+// TestCacheSizeIsAHardBound: however fast new rooms arrive, from however
+// many goroutines, the cache never holds more than MaxEntries, and every
+// caller still gets its code.
+func TestCacheSizeIsAHardBound(t *testing.T) {
+	const maxEntries, goroutines, perGoroutine = 1000, 8, 1000
+	api := &instantAPI{}
+	cache := roomcode.NewCache(instantClient(t, api), roomcode.CacheOptions{MaxEntries: maxEntries})
+	// Each goroutine reads Len after each of its lookups: the most entries
+	// held while they all stored new rooms.
+	var most atomic.Int64
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perGoroutine {
+				room := roomName(g*perGoroutine + i)
+				rc, err := cache.Code(context.Background(), room, "guest")
+				if !assert.NoError(t, err) || !assert.Equal(t, room, rc.RoomID) {
+					return
+				}
+				n := int64(cache.Len())
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	assert.LessOrEqual(t, most.Load(), int64(maxEntries), "entries held at the busiest moment")
+	assert.LessOrEqual(t, cache.Len(), maxEntries)
+
+	// Once the background sweep has made room, a new room is cached again.
+	require.Eventually(t, func() bool { return cache.Len() < maxEntries }, 5*time.Second, time.Millisecond)
+	before := api.requests.Load()
+	for range 3 {
+		_, err := cache.Code(context.Background(), "room-new", "guest")
+		require.NoError(t, err)
+	}
+	assert.Equal(t, before+1, api.requests.Load(), "the new room is asked for once, then answered from memory")
+}
