@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -50,6 +51,18 @@ const (
 	// record.
 	MaxRetryInterval = 5 * time.Second
 )
+
+// DefaultWipeCheckInterval is RosterConfig.WipeCheckInterval's default.
+const DefaultWipeCheckInterval = 10 * time.Second
+
+// ReasonReconciled is the reason of an ended call that Reconcile recorded:
+// the roster listed the caller, but 100ms no longer did (the leave webhook
+// was lost).
+const ReasonReconciled = "reconciled"
+
+// maxKnownRooms bounds the rooms a Roster remembers in memory for
+// Reconcile; the oldest seen is forgotten first.
+const maxKnownRooms = 10_000
 
 // RecentTrimDivisor sets how often a room's ended calls are trimmed to
 // RosterConfig.RecentCalls: every RecentCalls/RecentTrimDivisor leaves.
@@ -110,9 +123,23 @@ type RosterConfig struct {
 	// Store holds the roster, shared by every instance of your server when
 	// it is shared (Redis). Required.
 	Store store.Store
-	// Peers hangs callers up (HangUp removes their peer). Optional: without
-	// it HangUp returns an error.
+	// Peers hangs callers up (HangUp removes their peer) and lists the
+	// live peers that Reconcile compares the roster with. Optional: without
+	// it HangUp, Reconcile and Start return an error.
 	Peers *activeroom.Client
+	// PhonePeer tells which live peers Reconcile lists as phone callers;
+	// by default those whose user id CallUserID made (IsCallUserID). A
+	// peer the roster already lists stays listed while it is live,
+	// whatever PhonePeer says. Set it when your IdentityFunc gives callers
+	// user ids of its own.
+	PhonePeer func(activeroom.Peer) bool
+	// ReconcileInterval, when positive, makes Start reconcile every room
+	// the roster knows that often (see Reconcile). Off (0) by default:
+	// each reconcile asks 100ms for the peers of every known room.
+	ReconcileInterval time.Duration
+	// WipeCheckInterval is how often Start's loop checks whether the store
+	// lost its data (CheckWipe), DefaultWipeCheckInterval by default.
+	WipeCheckInterval time.Duration
 	// RecentCalls is how many ended calls are kept per room,
 	// DefaultRecentCalls by default, for RecentTTL (DefaultRecentTTL).
 	// The cap is applied when calls end: every RecentCalls/RecentTrimDivisor
@@ -164,10 +191,14 @@ type Roster struct {
 	queue   chan pendingRecord
 	stopped context.Context // done once Close was called
 	stop    context.CancelFunc
-	mu      sync.Mutex // guards workers and closed, and wg.Add
+	mu      sync.Mutex // guards workers, closed, started, rooms, and wg.Add
 	workers int
 	closed  bool
+	started bool
 	wg      sync.WaitGroup
+
+	epoch *store.Epoch
+	rooms map[string]time.Time // the rooms this roster saw a join in, and when
 }
 
 // pendingRecord is a call record the store has not taken yet.
@@ -210,8 +241,14 @@ func NewRoster(cfg RosterConfig) (*Roster, error) {
 	if cfg.RetryInterval <= 0 {
 		cfg.RetryInterval = DefaultRetryInterval
 	}
+	if cfg.WipeCheckInterval <= 0 {
+		cfg.WipeCheckInterval = DefaultWipeCheckInterval
+	}
+	if cfg.PhonePeer == nil {
+		cfg.PhonePeer = func(p activeroom.Peer) bool { return IsCallUserID(p.UserID) }
+	}
 	r := &Roster{cfg: cfg, trimEvery: max(1, cfg.RecentCalls/RecentTrimDivisor),
-		queue: make(chan pendingRecord, cfg.RetryQueue)}
+		queue: make(chan pendingRecord, cfg.RetryQueue), epoch: store.NewEpoch(cfg.Store, ""), rooms: map[string]time.Time{}}
 	r.stopped, r.stop = context.WithCancel(context.Background())
 	return r, nil
 }
@@ -244,6 +281,11 @@ func phonesKey(roomID string) string       { return "sipconnect:phones:" + roomI
 func recentKey(roomID string) string       { return "sipconnect:ended:" + roomID }
 func leftKey(roomID, peerID string) string { return "sipconnect:left:" + roomID + "\x00" + peerID }
 func endedCountKey(roomID string) string   { return "sipconnect:ended-count:" + roomID }
+
+// roomsKey is the hash of the rooms a join was seen in, shared by
+// instances: field the room id, value when (a stored[struct{}]).
+const roomsKey = "sipconnect:rooms"
+
 func (r *Roster) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, r.cfg.Timeout)
 }
@@ -256,6 +298,22 @@ func (r *Roster) ctx(ctx context.Context) (context.Context, context.CancelFunc) 
 func CallUserID(callID string) string {
 	sum := sha256.Sum256([]byte(callID))
 	return "pstn-" + hex.EncodeToString(sum[:10])
+}
+
+// IsCallUserID reports whether userID has the form CallUserID gives:
+// "pstn-" and 20 lowercase hex digits. Reconcile lists the live peers with
+// such a user id as phone callers.
+func IsCallUserID(userID string) bool {
+	h, ok := strings.CutPrefix(userID, "pstn-")
+	if !ok || len(h) != 20 {
+		return false
+	}
+	for _, c := range []byte(h) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // callRecord is what the handler keeps of a bridged call.
@@ -428,6 +486,7 @@ func (r *Roster) Join(ctx context.Context, j PhoneJoin) error {
 		}
 		return err
 	}
+	r.seeRoom(ctx, j.RoomID)
 	// A leave claims "joined" before anything else, so a join that wins the
 	// claim here was not overtaken by its leave: OnJoin never follows
 	// OnLeave.
@@ -702,4 +761,238 @@ func (r *Roster) HandleEvent(ctx context.Context, e hmsevents.Event) error {
 	}
 	return r.Leave(ctx, PhoneLeave{RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID,
 		JoinedAt: p.JoinedAt, LeftAt: p.LeftAt, Duration: p.Duration, Reason: p.Reason})
+}
+
+// seeRoom remembers that the room had a phone participant, in memory (a
+// store wipe keeps it) and in the store (a restart of this instance keeps
+// it), for Reconcile. Failing to write it only narrows later reconciles.
+func (r *Roster) seeRoom(ctx context.Context, roomID string) {
+	now := r.cfg.Clock()
+	r.mu.Lock()
+	if _, ok := r.rooms[roomID]; !ok && len(r.rooms) >= maxKnownRooms {
+		oldest, at := "", now
+		for id, t := range r.rooms {
+			if !t.After(at) {
+				oldest, at = id, t
+			}
+		}
+		delete(r.rooms, oldest)
+	}
+	r.rooms[roomID] = now
+	r.mu.Unlock()
+	if v, err := json.Marshal(stored[struct{}]{Seen: now}); err == nil {
+		_ = r.do(ctx, func(ctx context.Context) error { return r.cfg.Store.HSet(ctx, roomsKey, roomID, v, r.cfg.TTL) })
+	}
+}
+
+// knownRooms returns the rooms seen within TTL, by this instance or any
+// other sharing the store, sorted.
+func (r *Roster) knownRooms(ctx context.Context) ([]string, error) {
+	now := r.cfg.Clock()
+	set := map[string]bool{}
+	r.mu.Lock()
+	for id, t := range r.rooms {
+		if now.Sub(t) > r.cfg.TTL {
+			delete(r.rooms, id)
+			continue
+		}
+		set[id] = true
+	}
+	r.mu.Unlock()
+	var all map[string][]byte
+	err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		all, err = r.cfg.Store.HGetAll(ctx, roomsKey)
+		return err
+	})
+	for id, v := range all {
+		var e stored[struct{}]
+		if json.Unmarshal(v, &e) != nil || now.Sub(e.Seen) > r.cfg.TTL {
+			_ = r.do(ctx, func(ctx context.Context) error { _, err := r.cfg.Store.HDel(ctx, roomsKey, id); return err })
+			continue
+		}
+		set[id] = true
+	}
+	return slices.Sorted(maps.Keys(set)), err
+}
+
+// ErrCannotReconcile is returned by Reconcile and Start when the roster was
+// made without RosterConfig.Peers, the live-room client that lists peers.
+var ErrCannotReconcile = errors.New("sipconnect: RosterConfig.Peers is required to reconcile the roster")
+
+// ErrRosterStarted is returned by Start when the roster was started
+// before, or closed.
+var ErrRosterStarted = errors.New("sipconnect: the roster was already started or closed")
+
+// ReconcileError is the error of one room that Reconcile could not
+// reconcile: 100ms or the store did not answer. Reconcile joins one per
+// such room (errors.Join); errors.As finds them.
+type ReconcileError struct {
+	RoomID string
+	Err    error
+}
+
+// Error returns "sipconnect: reconciling the phones of room <room>: <err>".
+func (e *ReconcileError) Error() string {
+	return fmt.Sprintf("sipconnect: reconciling the phones of room %q: %v", e.RoomID, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *ReconcileError) Unwrap() error { return e.Err }
+
+// Reconcile makes the roster agree with 100ms, the source of truth: for
+// each room the roster knows (a join was seen in it within TTL, by any
+// instance sharing the store, or by this one before the store lost its
+// data) and each room given, it lists the room's live peers that are
+// phone callers (RosterConfig.PhonePeer) and are not listed, and takes out
+// the listed callers that are no longer live, recording their calls as
+// ended with reason ReasonReconciled. It goes through Join and Leave, so
+// it is idempotent, safe to run on several instances at once, and tells
+// OnJoin and OnLeave once. A caller whose call record was lost is listed
+// without it. After a store wipe, the claims that made OnJoin tell once are
+// gone too: OnJoin tells again of the callers Reconcile lists.
+//
+// A room whose peers or roster could not be read is left as it was, and
+// its error (a *ReconcileError) joined to the result; the other rooms are
+// reconciled all the same.
+func (r *Roster) Reconcile(ctx context.Context, roomIDs ...string) error {
+	if r.cfg.Peers == nil {
+		return ErrCannotReconcile
+	}
+	rooms, err := r.knownRooms(ctx)
+	var errs []error
+	if err != nil {
+		errs = append(errs, fmt.Errorf("sipconnect: reading the rooms the roster knows: %w", err))
+	}
+	for _, id := range roomIDs {
+		if !slices.Contains(rooms, id) {
+			rooms = append(rooms, id)
+		}
+	}
+	for _, room := range rooms {
+		if err := r.reconcileRoom(ctx, room); err != nil {
+			errs = append(errs, &ReconcileError{RoomID: room, Err: err})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// reconcileRoom reconciles one room. The roster is read before 100ms's
+// peers: a caller listed then and not live afterwards has left, while a
+// join recorded after the roster was read is not taken for a ghost.
+func (r *Roster) reconcileRoom(ctx context.Context, roomID string) error {
+	listed, err := r.Phones(ctx, roomID)
+	if err != nil {
+		return err
+	}
+	live, err := r.cfg.Peers.Peers(ctx, roomID, nil)
+	if err != nil {
+		return err
+	}
+	isListed := make(map[string]bool, len(listed))
+	for _, p := range listed {
+		isListed[p.PeerID] = true
+	}
+	isLive := make(map[string]bool, len(live))
+	added, removed := 0, 0
+	for _, p := range live {
+		isLive[p.ID] = true
+		if isListed[p.ID] || !r.cfg.PhonePeer(p) {
+			continue
+		}
+		if err := r.Join(ctx, PhoneJoin{RoomID: roomID, PeerID: p.ID, UserID: p.UserID, JoinedAt: p.JoinedAt}); err != nil {
+			return err
+		}
+		added++
+	}
+	now := r.cfg.Clock()
+	for _, p := range listed {
+		if isLive[p.PeerID] {
+			continue
+		}
+		if err := r.Leave(ctx, PhoneLeave{RoomID: roomID, PeerID: p.PeerID, UserID: p.UserID, JoinedAt: p.JoinedAt,
+			LeftAt: now, Duration: max(0, now.Sub(p.JoinedAt)), Reason: ReasonReconciled}); err != nil {
+			return err
+		}
+		removed++
+	}
+	if added > 0 || removed > 0 {
+		r.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "sipconnect: roster reconciled with the live room",
+			slog.String("room_id", roomID), slog.Int("added", added), slog.Int("removed", removed))
+	}
+	return nil
+}
+
+// CheckWipe checks whether the store lost its data (an empty restart of
+// Redis, a FLUSHALL, a failover to an empty replica) since the previous
+// check, with a store.Epoch mark, and if so reconciles every room the
+// roster knows. Start's loop calls it every WipeCheckInterval; call it
+// yourself when you have a reason to think the store was wiped. The first
+// check of a roster learns the mark and reports false. An error matching
+// ErrRosterUnavailable means the store did not answer.
+func (r *Roster) CheckWipe(ctx context.Context) (wiped bool, err error) {
+	sctx, cancel := r.ctx(ctx)
+	wiped, err = r.epoch.Check(sctx)
+	cancel()
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", ErrRosterUnavailable, err)
+	}
+	if !wiped {
+		return false, nil
+	}
+	r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "sipconnect: the store lost its data; reconciling the roster with 100ms")
+	return true, r.Reconcile(ctx)
+}
+
+// Start heals the roster from 100ms now and from then on: it learns the
+// store's epoch mark, reconciles every room the roster knows (Reconcile),
+// and starts one goroutine that runs CheckWipe every WipeCheckInterval and,
+// when ReconcileInterval is positive, Reconcile that often, until Close.
+// The goroutine is started even when the first reconcile fails; its error
+// is returned. Start returns ErrCannotReconcile without RosterConfig.Peers
+// and ErrRosterStarted when called again or after Close.
+func (r *Roster) Start(ctx context.Context) error {
+	if r.cfg.Peers == nil {
+		return ErrCannotReconcile
+	}
+	r.mu.Lock()
+	if r.started || r.closed {
+		r.mu.Unlock()
+		return ErrRosterStarted
+	}
+	r.started = true
+	r.wg.Add(1)
+	r.mu.Unlock()
+	_, err := r.CheckWipe(ctx)
+	err = errors.Join(err, r.Reconcile(ctx))
+	go r.heal()
+	return err
+}
+
+// heal is Start's loop.
+func (r *Roster) heal() {
+	defer r.wg.Done()
+	wipe := time.NewTicker(r.cfg.WipeCheckInterval)
+	defer wipe.Stop()
+	var periodic <-chan time.Time
+	if r.cfg.ReconcileInterval > 0 {
+		t := time.NewTicker(r.cfg.ReconcileInterval)
+		defer t.Stop()
+		periodic = t.C
+	}
+	for {
+		var err error
+		select {
+		case <-r.stopped.Done():
+			return
+		case <-wipe.C:
+			_, err = r.CheckWipe(r.stopped)
+		case <-periodic:
+			err = r.Reconcile(r.stopped)
+		}
+		if err != nil && r.stopped.Err() == nil {
+			r.cfg.Logger.LogAttrs(r.stopped, slog.LevelWarn, "sipconnect: healing the roster failed; trying again later",
+				slog.String("error", err.Error()))
+		}
+	}
 }

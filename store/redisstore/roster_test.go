@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"runtime"
 	"strings"
@@ -18,7 +19,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hmssip/interconnect-go/activeroom"
+	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmsevents"
+	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 	"github.com/hmssip/interconnect-go/store/redisstore"
@@ -571,4 +575,190 @@ func rosterGoroutines() []string {
 		}
 	}
 	return out
+}
+
+// flushDBVar names the Redis database TestRosterHealsAfterAnEmptyRestart
+// empties with FLUSHDB (15 by default): a database of its own, so that the
+// flush takes no other test's keys.
+const flushDBVar = "SIPCONNECT_TEST_REDIS_FLUSH_DB"
+
+// TestRosterHealsAfterAnEmptyRestart: two instances share a store that
+// loses every key (FLUSHDB on a real Redis, a new memory store), as an
+// empty restart of Redis does; one reconcile makes the roster exact on
+// both instances, and the other instance detects the wipe too.
+func TestRosterHealsAfterAnEmptyRestart(t *testing.T) {
+	api := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"))
+	t.Cleanup(api.Close)
+	core, err := hmsapi.New(hmsapi.WithBaseURL(api.URL), hmsapi.WithAppCredentials(api.AccessKey(), api.AppSecret()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(core.CloseIdleConnections)
+	peers := activeroom.NewClient(core)
+	for _, backend := range []string{"memory", "redis"} {
+		t.Run(backend, func(t *testing.T) {
+			var shared store.Store
+			var wipe func()
+			if backend == "memory" {
+				s := &swapStore{}
+				s.cur.Store(store.NewMemory())
+				shared, wipe = s, func() { s.cur.Store(store.NewMemory()) }
+			} else {
+				client := flushDBClient(t)
+				shared = redisstore.New(client, redisstore.WithPrefix(testPrefix(t, client)), redisstore.WithTimeout(2*time.Second))
+				wipe = func() {
+					if err := client.FlushDB(context.Background()).Err(); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			room := "room-1"
+			var live []hmstest.Peer
+			for i := range 20 {
+				live = append(live, api.AddPeer(room, hmstest.Peer{UserID: sipconnect.CallUserID(fmt.Sprintf("CA-%s-%d", backend, i)), SIP: true}))
+			}
+			api.AddPeer(room, hmstest.Peer{UserID: "web-" + backend})
+			var instances []*sipconnect.Roster
+			for range 2 {
+				r, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: shared, Peers: peers, Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { r.Close() })
+				if err := r.Start(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+				instances = append(instances, r)
+			}
+			a, b := instances[0], instances[1]
+			want := func() map[string]bool {
+				out := map[string]bool{}
+				for _, p := range api.Peers(room) {
+					if sipconnect.IsCallUserID(p.UserID) {
+						out[p.ID] = true
+					}
+				}
+				return out
+			}
+			exact := func(when string) {
+				t.Helper()
+				w := want()
+				for _, r := range instances {
+					phones, err := r.Phones(t.Context(), room)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got := map[string]bool{}
+					for _, p := range phones {
+						got[p.PeerID] = true
+					}
+					if len(got) != len(w) {
+						t.Errorf("%s: %d phone participants listed, %d live", when, len(got), len(w))
+					}
+					for id := range w {
+						if !got[id] {
+							t.Errorf("%s: live caller %s not listed", when, id)
+						}
+					}
+				}
+			}
+			// The first half's joins were acknowledged before the restart.
+			for i, p := range live[:10] {
+				if err := instances[i%2].Join(t.Context(), sipconnect.PhoneJoin{RoomID: room, PeerID: p.ID, UserID: p.UserID, JoinedAt: p.JoinedAt}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wipe()
+			// Callers hang up and others join while the roster is empty;
+			// those webhooks are lost.
+			for _, p := range live[:5] {
+				if err := peers.RemovePeer(t.Context(), room, p.ID, "bye"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if phones, err := b.Phones(t.Context(), room); err != nil || len(phones) != 0 {
+				t.Fatalf("after the wipe: %d listed, %v", len(phones), err)
+			}
+			wiped, err := a.CheckWipe(t.Context())
+			if err != nil || !wiped {
+				t.Fatalf("CheckWipe = %t, %v; want the wipe seen", wiped, err)
+			}
+			exact("after one reconcile")
+			if wiped, err := b.CheckWipe(t.Context()); err != nil || !wiped {
+				t.Errorf("the other instance: CheckWipe = %t, %v", wiped, err)
+			}
+			exact("after the other instance's reconcile")
+
+			// A caller who left with their webhook lost is recorded as ended.
+			gone := live[12]
+			if err := peers.RemovePeer(t.Context(), room, gone.ID, "bye"); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Reconcile(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			exact("after a lost leave")
+			recent, err := a.Recent(t.Context(), room)
+			if err != nil || len(recent) != 1 || recent[0].PeerID != gone.ID || recent[0].Reason != sipconnect.ReasonReconciled {
+				t.Errorf("recent calls %+v, %v: want %s ended, reason %q", recent, err, gone.ID, sipconnect.ReasonReconciled)
+			}
+			for _, p := range api.Peers(room) {
+				_ = peers.RemovePeer(t.Context(), room, p.ID, "end of test")
+			}
+		})
+	}
+}
+
+// flushDBClient returns a client of the Redis server urlVar names, on the
+// database flushDBVar names, which must be empty; it is flushed again when
+// t ends.
+func flushDBClient(t *testing.T) *redis.Client {
+	t.Helper()
+	base := testClient(t)
+	opt := *base.Options()
+	opt.DB = 15
+	if v := os.Getenv(flushDBVar); v != "" {
+		if _, err := fmt.Sscanf(v, "%d", &opt.DB); err != nil {
+			t.Fatalf("%s=%q: %v", flushDBVar, v, err)
+		}
+	}
+	client := redis.NewClient(&opt)
+	t.Cleanup(func() { client.Close() })
+	if n, err := client.DBSize(t.Context()).Result(); err != nil || n != 0 {
+		t.Fatalf("Redis database %d holds %d keys (%v): the test flushes it, so it must be one no one else uses (set %s)", opt.DB, n, err, flushDBVar)
+	}
+	t.Cleanup(func() { client.FlushDB(context.Background()) })
+	return client
+}
+
+// swapStore is a memory store that an empty restart replaces with a new,
+// empty one under every instance sharing it.
+type swapStore struct{ cur atomic.Pointer[store.Memory] }
+
+func (s *swapStore) SetNX(ctx context.Context, k string, v []byte, ttl time.Duration) (bool, error) {
+	return s.cur.Load().SetNX(ctx, k, v, ttl)
+}
+func (s *swapStore) Get(ctx context.Context, k string) ([]byte, error) {
+	return s.cur.Load().Get(ctx, k)
+}
+func (s *swapStore) Delete(ctx context.Context, k string) (bool, error) {
+	return s.cur.Load().Delete(ctx, k)
+}
+func (s *swapStore) IncrBy(ctx context.Context, k string, d int64, w time.Duration) (int64, error) {
+	return s.cur.Load().IncrBy(ctx, k, d, w)
+}
+func (s *swapStore) HSet(ctx context.Context, k, f string, v []byte, ttl time.Duration) error {
+	return s.cur.Load().HSet(ctx, k, f, v, ttl)
+}
+func (s *swapStore) HDel(ctx context.Context, k, f string) (bool, error) {
+	return s.cur.Load().HDel(ctx, k, f)
+}
+func (s *swapStore) HGetAll(ctx context.Context, k string) (map[string][]byte, error) {
+	return s.cur.Load().HGetAll(ctx, k)
+}
+func (s *swapStore) PushCapped(ctx context.Context, k string, v []byte, n int, ttl time.Duration) error {
+	return s.cur.Load().PushCapped(ctx, k, v, n, ttl)
+}
+func (s *swapStore) Range(ctx context.Context, k string) ([][]byte, error) {
+	return s.cur.Load().Range(ctx, k)
 }
