@@ -81,15 +81,26 @@ func ExampleWithClock() {
 // never evicts a live one.
 func ExampleWithMaxEntries() {
 	ctx := context.Background()
-	s := store.NewMemory(store.WithMaxEntries(2))
-	for _, key := range []string{"a", "b", "c"} {
+	s := store.NewMemory(store.WithMaxEntries(3))
+	_, _ = s.SetNX(ctx, "pin:1234", []byte("room-1"), 0) // no expiry: never evicted
+	for _, key := range []string{"call:a", "call:b", "call:c"} {
 		_, err := s.SetNX(ctx, key, nil, time.Hour)
-		fmt.Println(key, errors.Is(err, store.ErrUnavailable))
+		fmt.Println("write", key, err)
 	}
+	for _, key := range []string{"pin:1234", "call:a", "call:b", "call:c"} {
+		_, err := s.Get(ctx, key)
+		fmt.Println(key, err)
+	}
+	fmt.Println("evicted:", s.Stats().Evicted)
 	// Output:
-	// a false
-	// b false
-	// c true
+	// write call:a <nil>
+	// write call:b <nil>
+	// write call:c <nil>
+	// pin:1234 <nil>
+	// call:a store: key not found
+	// call:b <nil>
+	// call:c <nil>
+	// evicted: 1
 }
 
 // The phone roster of a room: one hash field per phone participant. Of

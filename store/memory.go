@@ -34,9 +34,10 @@ func WithClock(now func() time.Time) Option {
 
 // WithMaxEntries bounds the entries the store holds (default
 // [DefaultMaxEntries]): a plain value or counter counts one, a hash one per
-// field, a list one per element. A write that would go over the bound after
-// expired keys are dropped fails with an error matching [ErrUnavailable]; it
-// never evicts a live key. n < 1 keeps the default.
+// field, a list one per element. A write that would go over the bound
+// evicts keys that have an expiry, the least recently used first (see
+// [Memory]); it fails with an error matching [ErrUnavailable] only when
+// every key left has none. n < 1 keeps the default.
 func WithMaxEntries(n int) Option {
 	return func(m *Memory) {
 		if n >= 1 {
@@ -52,9 +53,53 @@ func WithMaxEntries(n int) Option {
 // Expired keys are dropped when they are next touched, and by a sweep of
 // the whole store that runs during a write once the entries have doubled
 // since the last sweep (from at least 1024, and only if some key may have
-// expired since): what the store holds stays within twice what was live at
-// its last sweep, and [WithMaxEntries] bounds it all. A sweep costs time in
-// proportion to the keys, paid once per doubling.
+// expired since), or, on a full store, once half as many entries as it
+// holds have been written since the last sweep. A sweep costs time in
+// proportion to the keys, paid once per that many writes.
+//
+// # When it is full
+//
+// The store holds at most [WithMaxEntries] entries ([DefaultMaxEntries],
+// 1,048,576, by default). A write that needs room on a full store first
+// drops expired keys, then evicts live keys that have an expiry, the least
+// recently used first (a read or write of a key is a use), as Redis's
+// volatile-lru policy does. It never refuses a write while such a key is
+// left: a full store of old call records, roster entries and dedupe marks
+// makes room for the new caller's.
+//
+// Keys without an expiry are never evicted: they are durable data, such as
+// the PINs of a sipconnect.PINDirectory made without a TTL and the mark of
+// an [Epoch], whose silent loss would answer right PINs as wrong (and
+// charge the callers' lockouts) or report a wipe. A PIN therefore outlives
+// every record that expires. Only a store whose every entry has no expiry
+// refuses a write that needs room, with an error matching
+// [ErrUnavailable].
+//
+// Least recently used rather than soonest to expire: the keys with short
+// windows, the PIN lockout and rate-limit counters, are the ones in use
+// (and those that guard the PINs when the pressure comes from an attacker),
+// while the records of old calls, which expire a day after their last write
+// and are rarely read again, are both the least recently used and, since
+// their time to live is the same, the soonest to expire among themselves.
+// A PIN issued with a TTL is evicted, if ever, only after every key used
+// less recently than it.
+//
+// # Memory per call
+//
+// A complete call of the sipconnect PIN flow with the roster and the 100ms
+// webhook receiver on this store (a PIN call from a number of its own, its
+// join and its leave delivered once each) leaves about 7.1 entries and
+// 1.75 KB of heap: for a day, the call record, the roster's joined, left
+// and notified-left marks and the two events' dedupe marks; for an hour,
+// the caller number's PIN lockout counter; and a share of the ended calls
+// each room keeps (RosterConfig.RecentCalls). The default bound therefore
+// holds the last 147,000 or so complete calls, about 260 MB of heap,
+// which is the memory to plan for; past that the least recently used are
+// evicted. Measured with
+//
+//	go test -run TestMemoryPerCall -v ./store/
+//
+// which prints the entries and bytes per call.
 type Memory struct {
 	now func() time.Time
 	max int
@@ -63,6 +108,11 @@ type Memory struct {
 	keys    map[string]*entry
 	entries int // the sum of size() over keys
 	sweepAt int // the entries at which the next write sweeps
+	grown   int // entries added since the last sweep
+	evicted int64
+	// lru links the keys that have an expiry, the most recently used
+	// first: lru.next is the newest, lru.prev the next to be evicted.
+	lru entry
 	// No key expires before earliest; hasEarliest is false when no key
 	// has an expiry.
 	earliest    time.Time
@@ -86,6 +136,9 @@ type entry struct {
 	hash    map[string][]byte
 	list    [][]byte  // oldest first
 	expires time.Time // zero: never
+
+	key        string // the entry's key, for eviction
+	prev, next *entry // in Memory.lru while the key has an expiry
 }
 
 func (e *entry) size() int {
@@ -107,6 +160,7 @@ func NewMemory(opts ...Option) *Memory {
 		keys:    make(map[string]*entry),
 		sweepAt: minSweepAt,
 	}
+	m.lru.prev, m.lru.next = &m.lru, &m.lru
 	for _, o := range opts {
 		o(m)
 	}
@@ -124,10 +178,10 @@ func (m *Memory) SetNX(ctx context.Context, key string, value []byte, ttl time.D
 	if m.lookup(key, now) != nil {
 		return false, nil
 	}
-	if err := m.grow(1, now); err != nil {
+	if err := m.grow(1, now, nil); err != nil {
 		return false, err
 	}
-	e := &entry{kind: kindValue, value: append([]byte{}, value...)}
+	e := &entry{kind: kindValue, value: append([]byte{}, value...), key: key}
 	m.keys[key] = e
 	m.expire(e, now, ttl)
 	return true, nil
@@ -176,10 +230,10 @@ func (m *Memory) IncrBy(ctx context.Context, key string, delta int64, window tim
 	e := m.lookup(key, now)
 	created := e == nil
 	if created {
-		if err := m.grow(1, now); err != nil {
+		if err := m.grow(1, now, nil); err != nil {
 			return 0, err
 		}
-		e = &entry{kind: kindValue}
+		e = &entry{kind: kindValue, key: key}
 		m.keys[key] = e
 	}
 	if e.kind != kindValue {
@@ -219,12 +273,12 @@ func (m *Memory) HSet(ctx context.Context, key, field string, value []byte, ttl 
 		return ErrWrongType
 	}
 	if e == nil || e.hash[field] == nil {
-		if err := m.grow(1, now); err != nil {
+		if err := m.grow(1, now, e); err != nil {
 			return err
 		}
 	}
 	if e == nil {
-		e = &entry{kind: kindHash, hash: make(map[string][]byte)}
+		e = &entry{kind: kindHash, hash: make(map[string][]byte), key: key}
 		m.keys[key] = e
 	}
 	e.hash[field] = append([]byte{}, value...) // never nil: nil marks absence above
@@ -302,12 +356,12 @@ func (m *Memory) PushCapped(ctx context.Context, key string, value []byte, maxLe
 		old = len(e.list)
 	}
 	if grow := min(old+1, maxLen) - old; grow > 0 {
-		if err := m.grow(grow, now); err != nil {
+		if err := m.grow(grow, now, e); err != nil {
 			return err
 		}
 	}
 	if e == nil {
-		e = &entry{kind: kindList}
+		e = &entry{kind: kindList, key: key}
 		m.keys[key] = e
 	}
 	e.list = append(e.list, append([]byte{}, value...))
@@ -365,6 +419,10 @@ func (m *Memory) lookup(key string, now time.Time) *entry {
 		m.remove(key, e)
 		return nil
 	}
+	if e.next != nil { // used: to the front
+		m.unlink(e)
+		m.link(e)
+	}
 	return e
 }
 
@@ -372,15 +430,35 @@ func (m *Memory) lookup(key string, now time.Time) *entry {
 func (m *Memory) remove(key string, e *entry) {
 	delete(m.keys, key)
 	m.entries -= e.size()
+	if e.next != nil {
+		m.unlink(e)
+	}
 }
 
-// expire sets when e expires: ttl after now, or never when ttl ≤ 0. m.mu is
-// held.
+// link puts e, which is not in m.lru, at its front. m.mu is held.
+func (m *Memory) link(e *entry) {
+	e.prev, e.next = &m.lru, m.lru.next
+	m.lru.next.prev = e
+	m.lru.next = e
+}
+
+// unlink takes e out of m.lru. m.mu is held.
+func (m *Memory) unlink(e *entry) {
+	e.prev.next, e.next.prev = e.next, e.prev
+	e.prev, e.next = nil, nil
+}
+
+// expire sets when e expires: ttl after now, or never when ttl ≤ 0, and
+// puts e at the front of m.lru, or out of it. m.mu is held.
 func (m *Memory) expire(e *entry, now time.Time, ttl time.Duration) {
+	if e.next != nil {
+		m.unlink(e)
+	}
 	if ttl <= 0 {
 		e.expires = time.Time{}
 		return
 	}
+	m.link(e)
 	e.expires = now.Add(ttl.Truncate(time.Millisecond))
 	if ttl < time.Millisecond {
 		e.expires = now.Add(time.Millisecond) // as Redis: the shortest expiry is 1 ms
@@ -390,19 +468,50 @@ func (m *Memory) expire(e *entry, now time.Time, ttl time.Duration) {
 	}
 }
 
-// grow makes room for n more entries, sweeping expired keys when the store
-// has doubled since the last sweep or would go over its bound, and fails
-// with ErrUnavailable when the bound would still be passed. m.mu is held.
-func (m *Memory) grow(n int, now time.Time) error {
-	if m.entries+n > m.sweepAt || m.entries+n > m.max {
+// grow makes room for n more entries for the key that holds self (nil for
+// a new key): it sweeps expired keys when the store has doubled since the
+// last sweep, or is full and half its entries were written since the last
+// sweep, then evicts the least recently used keys that have an expiry,
+// other than self, while the bound would be passed. It fails with
+// ErrUnavailable when it still would be. m.mu is held.
+func (m *Memory) grow(n int, now time.Time, self *entry) error {
+	if m.entries+n > m.sweepAt || m.entries+n > m.max && m.grown >= m.entries/2 {
 		m.sweep(now)
 		m.sweepAt = max(2*m.entries, minSweepAt)
+		m.grown = 0
+	}
+	for victim := m.lru.prev; m.entries+n > m.max && victim != &m.lru; {
+		next := victim.prev
+		if victim != self {
+			m.remove(victim.key, victim)
+			m.evicted++
+		}
+		victim = next
 	}
 	if m.entries+n > m.max {
-		return fmt.Errorf("%w: memory store full (%d entries)", ErrUnavailable, m.max)
+		return fmt.Errorf("%w: memory store full (%d entries) of keys that do not expire", ErrUnavailable, m.max)
 	}
 	m.entries += n
+	m.grown += n
 	return nil
+}
+
+// MemoryStats tells what a [Memory] store holds.
+type MemoryStats struct {
+	// Keys is the number of keys, Entries the entries they count for the
+	// bound (one per plain value or counter, hash field, list element).
+	// Both may include expired keys not yet dropped.
+	Keys, Entries int
+	// Evicted is how many live keys were evicted to make room since the
+	// store was made.
+	Evicted int64
+}
+
+// Stats returns what the store holds now.
+func (m *Memory) Stats() MemoryStats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return MemoryStats{Keys: len(m.keys), Entries: m.entries, Evicted: m.evicted}
 }
 
 // sweep drops every expired key, when some key may have expired. m.mu is

@@ -44,62 +44,56 @@ func TestMemoryBound(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	full := func(what string, err error) {
-		t.Helper()
-		if !errors.Is(err, ErrUnavailable) {
-			t.Fatalf("%s on a full store: err = %v, want ErrUnavailable", what, err)
-		}
+	// Each write evicts a key with an expiry, never one without.
+	if _, err := m.SetNX(ctx, "more", nil, time.Hour); err != nil {
+		t.Fatal(err)
 	}
-	_, err := m.SetNX(ctx, "more", nil, 0)
-	full("SetNX", err)
-	_, err = m.IncrBy(ctx, "count", 1, 0)
-	full("Incr", err)
-	full("HSet", m.HSet(ctx, "hash", "f", nil, 0))
-	full("PushCapped", m.PushCapped(ctx, "list", nil, 3, 0))
+	if _, err := m.IncrBy(ctx, "count", 1, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.HSet(ctx, "hash", "f", nil, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.PushCapped(ctx, "list", nil, 3, time.Hour); err != nil {
+		t.Fatal(err)
+	}
 	checkEntries(t, m)
-
-	// Nothing live was evicted; once the short keys expire there is room.
-	clock.t = clock.t.Add(time.Second)
+	if m.entries != 10 || m.evicted != 4 {
+		t.Fatalf("entries = %d, evicted = %d; want 10 and 4", m.entries, m.evicted)
+	}
 	for i := range 5 {
 		if _, err := m.Get(ctx, fmt.Sprint("live", i)); err != nil {
-			t.Fatalf("live key %d: %v", i, err)
+			t.Fatalf("key %d without expiry: %v", i, err)
 		}
 	}
-	if err := m.HSet(ctx, "hash", "a", nil, 0); err != nil {
+	// A hash or list that grows evicts others, never itself.
+	if err := m.HSet(ctx, "hash", "g", nil, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.PushCapped(ctx, "list", []byte("1"), 2, 0); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.PushCapped(ctx, "list", []byte("2"), 2, 0); err != nil {
+	if err := m.PushCapped(ctx, "list", []byte("2"), 3, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	checkEntries(t, m)
-	if m.entries != 8 {
-		t.Fatalf("entries = %d, want 8", m.entries)
+	if all, _ := m.HGetAll(ctx, "hash"); len(all) != 2 {
+		t.Fatalf("hash = %v", all)
 	}
-	// A write that does not add an entry still works on a full store.
-	if _, err := m.SetNX(ctx, "x", nil, 0); err != nil {
-		t.Fatal(err)
+	if l, _ := m.Range(ctx, "list"); len(l) != 2 {
+		t.Fatalf("list = %q", l)
 	}
-	if err := m.HSet(ctx, "hash", "b", nil, 0); err != nil {
-		t.Fatal(err)
+	// Only keys without expiry and the one written: a new key is refused.
+	clock.t = clock.t.Add(2 * time.Hour)
+	for i := range 5 {
+		if err := m.HSet(ctx, "big", fmt.Sprint(i), nil, time.Hour); err != nil {
+			t.Fatal(err)
+		}
 	}
-	full("HSet of a new field", m.HSet(ctx, "hash", "c", nil, 0))
-	if err := m.HSet(ctx, "hash", "a", []byte("again"), 0); err != nil {
+	if err := m.HSet(ctx, "big", "one more", nil, time.Hour); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("a hash outgrowing a store full of keys without expiry: %v", err)
+	}
+	if err := m.HSet(ctx, "big", "0", []byte("again"), time.Hour); err != nil {
 		t.Fatalf("overwriting a field of a full store: %v", err)
 	}
-	if err := m.PushCapped(ctx, "list", []byte("3"), 2, 0); err != nil {
-		t.Fatalf("pushing to a list at its cap on a full store: %v", err)
-	}
-	full("PushCapped past the cap", m.PushCapped(ctx, "list", []byte("4"), 3, 0))
-	if err := m.PushCapped(ctx, "list", []byte("5"), 1, 0); err != nil {
-		t.Fatal(err)
-	}
 	checkEntries(t, m)
-	if m.entries != 9 {
-		t.Fatalf("entries = %d, want 9 after the list shrank to 1", m.entries)
-	}
 }
 
 // TestMemorySweep checks that keys which expire without being touched again
@@ -137,22 +131,32 @@ func TestMemorySweep(t *testing.T) {
 	}
 }
 
-// TestMemoryFullNoSweepStorm checks that a store full of live keys refuses
-// a new key without walking all of them each time.
+// TestMemoryFullNoSweepStorm checks that a store full of live keys makes
+// room for a new key without walking all of them each time: a sweep runs
+// at most once per half the store's entries written.
 func TestMemoryFullNoSweepStorm(t *testing.T) {
 	ctx := context.Background()
-	m, _ := newTestMemory(1000)
+	m, clock := newTestMemory(1000)
 	for i := range 1000 {
-		if _, err := m.SetNX(ctx, fmt.Sprint(i), nil, time.Hour); err != nil {
+		if _, err := m.SetNX(ctx, fmt.Sprint(i), nil, time.Hour+time.Duration(i)*time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := m.SetNX(ctx, "one more", nil, time.Hour); !errors.Is(err, ErrUnavailable) {
-		t.Fatal(err)
+	clock.t = clock.t.Add(time.Hour + 100*time.Millisecond) // some have expired
+	sweeps := 0
+	for i := range 2000 {
+		before := m.grown
+		if _, err := m.SetNX(ctx, fmt.Sprint("new", i), nil, 2*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if m.grown <= before {
+			sweeps++
+		}
 	}
-	if !m.hasEarliest || !m.now().Before(m.earliest) {
-		t.Fatalf("the sweep gate is open although no key can have expired")
+	if sweeps > 5 {
+		t.Fatalf("%d sweeps for 2000 writes to a full store of 1000", sweeps)
 	}
+	checkEntries(t, m)
 }
 
 func TestParseInteger(t *testing.T) {
