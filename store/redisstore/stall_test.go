@@ -217,6 +217,7 @@ func TestStoreStalledForTenSeconds(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				t.Cleanup(func() { roster.Close() })
 				rcv, err := hmsevents.NewReceiver(hmsevents.Config{SecretHeader: "X-Webhook-Secret", Secret: webhookSecret,
 					Store: shared, Handler: counted(counts, roster), Logger: slog.New(slog.DiscardHandler)})
 				if err != nil {
