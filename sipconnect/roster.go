@@ -173,7 +173,7 @@ type RosterConfig struct {
 	// records wait at most (DefaultRetryQueue by default; a record that
 	// finds the queue full is dropped and logged), worked by at most
 	// RetryWorkers goroutines (DefaultRetryWorkers), which start with the
-	// first record to retry and stop with Close. Each record is tried
+	// first record to retry and stop when none is left, or with Close. Each record is tried
 	// again after RetryInterval (DefaultRetryInterval), then after twice
 	// as long each time, up to MaxRetryInterval.
 	RetryQueue    int
@@ -375,7 +375,9 @@ func (r *Roster) enqueue(ctx context.Context, p pendingRecord) bool {
 	return true
 }
 
-// retryWorker writes queued call records until Close.
+// retryWorker writes queued call records until the queue is empty or the
+// roster closes: no goroutine waits while nothing needs writing, and the
+// next record queued starts one again.
 func (r *Roster) retryWorker() {
 	defer r.wg.Done()
 	for {
@@ -384,6 +386,17 @@ func (r *Roster) retryWorker() {
 			return
 		case p := <-r.queue:
 			r.retryRecord(p)
+		default:
+			// enqueue adds a record and checks the workers under r.mu,
+			// so an empty queue seen under r.mu is either left empty or
+			// gets a worker of its own.
+			r.mu.Lock()
+			if len(r.queue) == 0 {
+				r.workers--
+				r.mu.Unlock()
+				return
+			}
+			r.mu.Unlock()
 		}
 	}
 }
