@@ -212,12 +212,13 @@ func (e env) demoJoin(base, secretName, secretValue, adminToken, roomID, callSid
 	return nil
 }
 
-// newRoster returns serve's roster; it hangs callers up through api when
-// there is one.
-func newRoster(st store.Store, api *hmsapi.Client, logger *slog.Logger) (*sipconnect.Roster, error) {
+// newRoster returns serve's roster; with api, it hangs callers up and
+// reconciles with 100ms's live peers every reconcileEvery (0: never).
+func newRoster(st store.Store, api *hmsapi.Client, reconcileEvery time.Duration, logger *slog.Logger) (*sipconnect.Roster, error) {
 	cfg := sipconnect.RosterConfig{Store: st, Logger: logger}
 	if api != nil {
 		cfg.Peers = activeroom.NewClient(api)
+		cfg.ReconcileInterval = reconcileEvery
 	}
 	return sipconnect.NewRoster(cfg)
 }

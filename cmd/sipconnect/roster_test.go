@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -174,4 +175,43 @@ func TestServeRoomIDTooLong(t *testing.T) {
 		status, body := do(t, http.MethodGet, s.base+"/rooms/"+strings.Repeat("a", maxIDLen)+"/phones", admin, "")
 		assert.Equal(t, 200, status, "%v: %s", st, body)
 	}
+}
+
+// TestServeReconcilesTheRoster: serve heals its roster from 100ms's live
+// peers every --reconcile-every: a caller whose leave webhook was lost
+// stops being listed, and a live phone caller whose join was lost is
+// listed.
+func TestServeReconcilesTheRoster(t *testing.T) {
+	live := sipconnect.CallUserID("CA-live")
+	api := hmstest.NewServer(hmstest.WithRoom(testRoomID, "guest"), hmstest.WithStaticToken(secretToken),
+		hmstest.WithCode(testRoomID, "guest", testRoomCode, true),
+		hmstest.WithPeer(testRoomID, hmstest.Peer{ID: "peer-live", UserID: live, Role: "guest", SIP: true}))
+	defer api.Close()
+	env := map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken, "HMS_API_BASE_URL": api.URL, "TWILIO_AUTH_TOKEN": secretTwilioToken,
+		"HMS_WEBHOOK_SECRET_HEADER": "X-Hook-Secret: " + secretHookValue, "SIPCONNECT_ADMIN_TOKEN": secretAdminToken}
+	s := startServe(t, env, "--room-id", testRoomID, "--role", "guest", "--reconcile-every", "100ms")
+
+	// A join whose leave never comes: the peer is not in the live room.
+	event := joinEvent("ev-gone", testRoomID, "peer-gone", sipconnect.CallUserID("CA-gone"))
+	status, body := do(t, http.MethodPost, s.base+"/100ms/events", map[string]string{"X-Hook-Secret": secretHookValue, "Content-Type": "application/json"}, event)
+	require.Equal(t, 200, status, body)
+
+	admin := map[string]string{"Authorization": "Bearer " + secretAdminToken}
+	var peers []string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		status, body = do(t, http.MethodGet, s.base+"/rooms/"+testRoomID+"/phones", admin, "")
+		require.Equal(t, 200, status, body)
+		var roster struct {
+			Phones []sipconnect.PhoneParticipant `json:"phones"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &roster), body)
+		peers = peers[:0]
+		for _, p := range roster.Phones {
+			peers = append(peers, p.PeerID)
+		}
+		if len(peers) == 1 && peers[0] == "peer-live" {
+			return
+		}
+	}
+	t.Fatalf("the roster lists %v, want only the live caller peer-live", peers)
 }

@@ -43,7 +43,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	var addr, publicURL, roomCode, roomID, role, nameFrom, redisURL, provider string
 	var insecure, pin bool
 	var maxConns int
-	var drain, grace time.Duration
+	var drain, grace, reconcileEvery time.Duration
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`address` to listen on")
 	fs.StringVar(&publicURL, "public-url", "", "base `URL` Twilio reaches this server at (default http://ADDR)")
 	fs.StringVar(&roomCode, "room-code", "", "send every call to this room `code`")
@@ -56,6 +56,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	fs.StringVar(&redisURL, "redis", "", "`URL` of a Redis shared with other instances and with pins create (default $SIPCONNECT_REDIS_URL)")
 	fs.IntVar(&maxConns, "max-conns", defaultMaxConns, "most client `connections` open at once; more wait to be accepted")
 	fs.DurationVar(&drain, "drain", defaultDrain, "on SIGTERM, how long to keep serving with /readyz answering 503 before stopping (demo mode: 0)")
+	fs.DurationVar(&reconcileEvery, "reconcile-every", defaultReconcile, "how often the phone roster is reconciled with 100ms's live peers (0: only at start and after the store lost its data)")
 	fs.DurationVar(&grace, "grace", defaultGrace, "then, how long requests in flight have to finish before their connections are closed")
 	cmd, err := e.parse(fs, "serve [--addr ADDR] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin] [--provider twilio|telnyx|signalwire|plivo|vonage] [flags]", args,
 		"Keys of the carriers: TWILIO_AUTH_TOKEN, TELNYX_PUBLIC_KEY, SIGNALWIRE_SIGNING_KEY, PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_SECRET.")
@@ -65,8 +66,8 @@ func (e env) serve(ctx context.Context, args []string) error {
 	if maxConns < 1 {
 		return cmd.usagef("--max-conns must be at least 1, not %d", maxConns)
 	}
-	if drain < 0 || grace < 0 {
-		return cmd.usagef("--drain and --grace must not be negative")
+	if drain < 0 || grace < 0 || reconcileEvery < 0 {
+		return cmd.usagef("--drain, --grace and --reconcile-every must not be negative")
 	}
 	if !slices.Contains(providers, provider) {
 		return cmd.usagef("--provider must be one of %s, not %q", strings.Join(providers, ", "), provider)
@@ -189,8 +190,18 @@ func (e env) serve(ctx context.Context, args []string) error {
 			}
 			cleanup = append(cleanup, api.CloseIdleConnections)
 		}
-		if roster, err = newRoster(st, api, logger); err != nil {
+		if roster, err = newRoster(st, api, reconcileEvery, logger); err != nil {
 			return err
+		}
+		cleanup = append([]func(){func() { roster.Close() }}, cleanup...)
+		if api != nil {
+			// The roster heals from 100ms's live peers: now, after the
+			// store lost its data, and every --reconcile-every.
+			sctx, cancel := context.WithTimeout(ctx, rosterStartTimeout)
+			if err := roster.Start(sctx); err != nil {
+				logger.Warn("sipconnect: the first reconcile of the phone roster with 100ms failed; it goes on in the background", "error", err)
+			}
+			cancel()
 		}
 	}
 	var room sipconnect.Room
@@ -426,6 +437,11 @@ const (
 	// Drain + grace, 15 s by default, is under the 30 s a process manager
 	// such as Kubernetes waits after SIGTERM before it kills.
 	defaultGrace = readTimeout
+	// defaultReconcile is --reconcile-every: a caller whose leave webhook
+	// was lost stops being listed within a minute.
+	defaultReconcile = time.Minute
+	// rosterStartTimeout bounds the first reconcile, before serving.
+	rosterStartTimeout = 10 * time.Second
 )
 
 // newHTTPServer returns serve's HTTP server for h, with the limits above.
