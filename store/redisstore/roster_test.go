@@ -623,15 +623,24 @@ func TestRosterHealsAfterAnEmptyRestart(t *testing.T) {
 	}
 	t.Cleanup(core.CloseIdleConnections)
 	peers := activeroom.NewClient(core)
-	for _, backend := range []string{"memory", "redis"} {
+	for _, backend := range []string{"memory", "redis", "redis-sigkill"} {
 		t.Run(backend, func(t *testing.T) {
 			var shared store.Store
 			var wipe func()
-			if backend == "memory" {
+			switch backend {
+			case "memory":
 				s := &swapStore{}
 				s.cur.Store(store.NewMemory())
 				shared, wipe = s, func() { s.cur.Store(store.NewMemory()) }
-			} else {
+			case "redis-sigkill":
+				// A redis-server of the test's own, killed and started
+				// again empty on the same address.
+				srv := startRedis(t)
+				client := redis.NewClient(&redis.Options{Addr: srv.addr, MaxRetries: -1})
+				t.Cleanup(func() { client.Close() })
+				shared = redisstore.New(client, redisstore.WithTimeout(2*time.Second))
+				wipe = func() { srv.killAndRestartEmpty(t) }
+			default:
 				client := flushDBClient(t)
 				shared = redisstore.New(client, redisstore.WithPrefix(testPrefix(t, client)), redisstore.WithTimeout(2*time.Second))
 				wipe = func() {

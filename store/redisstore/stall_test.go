@@ -75,9 +75,9 @@ func startRedis(t testing.TB) *redisServer {
 		client.Close()
 		if up {
 			t.Cleanup(func() {
-				_ = cmd.Process.Signal(syscall.SIGCONT)
-				_ = cmd.Process.Kill()
-				_ = cmd.Wait()
+				_ = s.cmd.Process.Signal(syscall.SIGCONT)
+				_ = s.cmd.Process.Kill()
+				_ = s.cmd.Wait()
 			})
 			return s
 		}
@@ -107,6 +107,46 @@ func (s *redisServer) stop(t testing.TB) {
 		}
 	}
 	t.Fatal("redis-server did not stop")
+}
+
+// killAndRestartEmpty kills the server with SIGKILL and starts a new one,
+// without persistence and so empty, on the same address: what an empty
+// restart of a Redis without AOF or RDB does to its clients.
+func (s *redisServer) killAndRestartEmpty(t testing.TB) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.cmd.Wait()
+	_, port, _ := net.SplitHostPort(s.addr)
+	var logs bytes.Buffer
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		cmd := exec.Command(s.cmd.Path, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+			"--protected-mode", "yes", "--daemonize", "no")
+		logs.Reset()
+		cmd.Stdout, cmd.Stderr = &logs, &logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		client := redis.NewClient(&redis.Options{Addr: s.addr, MaxRetries: -1})
+		up := false
+		for until := time.Now().Add(2 * time.Second); time.Now().Before(until); time.Sleep(20 * time.Millisecond) {
+			if client.Ping(context.Background()).Err() == nil {
+				up = true
+				break
+			}
+		}
+		client.Close()
+		if up {
+			s.cmd = cmd
+			return
+		}
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server did not start again on %s:\n%s", s.addr, logs.String())
+		}
+	}
 }
 
 // resume lets a stopped server run again.
