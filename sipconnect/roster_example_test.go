@@ -69,3 +69,29 @@ func ExampleRoster_Close() {
 	fmt.Println(roster.Close())
 	// Output: <nil>
 }
+
+// CheckWipe tells when the store lost its data, and then reconciles every
+// room the roster knows with 100ms.
+func ExampleRoster_CheckWipe() {
+	api := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"))
+	defer api.Close()
+	api.AddPeer("room-1", hmstest.Peer{ID: "peer-phone", UserID: sipconnect.CallUserID("CA1"), SIP: true})
+	core, _ := hmsapi.New(hmsapi.WithBaseURL(api.URL), hmsapi.WithAppCredentials(api.AccessKey(), api.AppSecret()))
+	shared := store.NewMemory()
+	roster, _ := sipconnect.NewRoster(sipconnect.RosterConfig{Store: shared,
+		Peers: activeroom.NewClient(core), Logger: slog.New(slog.DiscardHandler)})
+	defer roster.Close()
+	ctx := context.Background()
+	_ = roster.Reconcile(ctx, "room-1")
+	wiped, _ := roster.CheckWipe(ctx) // learns the store's mark
+	fmt.Println("wiped:", wiped)
+
+	_, _ = shared.Delete(ctx, store.DefaultEpochKey) // the store loses its data...
+	_, _ = shared.Delete(ctx, "sipconnect:phones:room-1")
+	wiped, _ = roster.CheckWipe(ctx) // ...and the roster heals from 100ms
+	phones, _ := roster.Phones(ctx, "room-1")
+	fmt.Println("wiped:", wiped, "listed:", len(phones))
+	// Output:
+	// wiped: false
+	// wiped: true listed: 1
+}

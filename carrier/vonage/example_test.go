@@ -108,3 +108,15 @@ func ExampleVerifier_Verify() {
 	// Output:
 	// vonage: missing Authorization: Bearer token
 }
+
+// A GET webhook's payload_hash covers its query written as a JSON object in
+// the order sent: the SHA-256 of these bytes.
+func ExampleQueryPayload() {
+	b, err := vonage.QueryPayload("uuid=abc&from=447700900000&to=447700900001&text=a%2Bb+%3C1%3E")
+	fmt.Println(string(b), err)
+	_, err = vonage.QueryPayload("from=1&from=2")
+	fmt.Println(errors.Is(err, vonage.ErrQueryRepeated))
+	// Output:
+	// {"uuid":"abc","from":"447700900000","to":"447700900001","text":"a+b <1>"} <nil>
+	// true
+}
