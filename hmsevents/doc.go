@@ -22,6 +22,11 @@
 // answered. Claims are only ever added with SetNX (a takeover or release
 // is a new key, named after the claim it follows), so that this holds on
 // any store.Store, none of whose operations is a compare-and-set; it
-// assumes that the instances' clocks agree within about a second. The
-// Claims section of [Receiver] has the details.
+// assumes that the instances' clocks agree within about a second. An
+// attempt that outlives its claim (a process starved for seconds) or
+// cannot record the event as done, after three tries, may let another
+// delivery handle the event again: it logs a warning saying so, and the
+// handler's steps must be idempotent, as the phone roster's are, so that
+// the effect is still once. The Claims section of [Receiver] has the
+// details.
 package hmsevents

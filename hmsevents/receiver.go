@@ -448,9 +448,7 @@ func (r *Receiver) deliver(ctx context.Context, e Event) int {
 		lg.WarnContext(ctx, "hmsevents: handler failed, asking 100ms to retry", slog.Int("status", http.StatusServiceUnavailable), slog.String("error", err.Error()))
 		return http.StatusServiceUnavailable
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.storeTimeout)
-	defer cancel()
-	if _, err := r.store.SetNX(sctx, donePrefix+e.ID, []byte("1"), r.dedupeTTL); err != nil {
+	if err := r.markDone(ctx, e.ID, mine); err != nil {
 		// The event is handled: answering 503 would have it handled again.
 		// The claim stays until its deadline; a write that reached the
 		// store during a stall lands when the store resumes, before any
@@ -459,8 +457,30 @@ func (r *Receiver) deliver(ctx context.Context, e Event) int {
 	} else {
 		r.forget(ctx, e.ID, chain)
 	}
+	if late := r.now().Sub(mine.deadline.Add(clockSkew)); late > 0 {
+		// Past its deadline the claim could be taken over before the done
+		// mark landed: the handler's steps being idempotent, the event's
+		// effect is the same, but it may have been handled twice.
+		lg.WarnContext(ctx, "hmsevents: the attempt outlived its claim; another delivery may have handled the event as well", slog.Duration("late", late))
+	}
 	lg.DebugContext(ctx, "hmsevents: event handled")
 	return http.StatusOK
+}
+
+// markDone records that the event was handled. The write is idempotent, so
+// a store that does not answer is asked again, up to three times in all
+// while the attempt's deadline allows: a mark that is missing lets a later
+// delivery handle the event again.
+func (r *Receiver) markDone(ctx context.Context, id string, mine claim) error {
+	ctx = context.WithoutCancel(ctx)
+	for try := 1; ; try++ {
+		sctx, cancel := context.WithTimeout(ctx, r.storeTimeout)
+		_, err := r.store.SetNX(sctx, donePrefix+id, []byte("1"), r.dedupeTTL)
+		cancel()
+		if err == nil || try == 3 || !errors.Is(err, store.ErrUnavailable) || !r.now().Add(r.storeTimeout).Before(mine.deadline) {
+			return err
+		}
+	}
 }
 
 // acquire takes the event's claim for mine: the root claim when there is
