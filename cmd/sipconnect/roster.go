@@ -14,6 +14,7 @@ import (
 	"github.com/hmssip/interconnect-go/activeroom"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmsevents"
+	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 )
@@ -157,17 +158,27 @@ func newEventsReceiver(name, value string, st store.Store, roster *sipconnect.Ro
 	return hmsevents.NewReceiver(hmsevents.Config{SecretHeader: name, Secret: value, Store: st, Handler: roster, Logger: logger})
 }
 
-// demoJoin posts, as 100ms would, the peer.join.success webhook of the
-// demo's simulated caller to the server at base, then prints the roster of
-// the room as GET /rooms/{room_id}/phones answers it.
-func (e env) demoJoin(base, secretName, secretValue, adminToken, roomID, callSid string) error {
+// demoPeerID is the peer id of the demo's simulated caller.
+const demoPeerID = "3f1e2d3c-4b5a-4697-8877-665544332211"
+
+// demoJoin puts the demo's simulated caller in the live room of the
+// embedded fake API (so that hanging it up works), posts, as 100ms would,
+// its peer.join.success webhook to the server at base, then prints the
+// roster of the room as GET /rooms/{room_id}/phones answers it, and the
+// curl lines that get the roster and hang the caller up through the public
+// URL pub. showToken says that adminToken is the demo's throwaway token,
+// which the lines then carry; a token of SIPCONNECT_ADMIN_TOKEN is never
+// printed.
+func (e env) demoJoin(fake *hmstest.Server, base, pub, secretName, secretValue, adminToken string, showToken bool, roomID, callSid string) error {
+	joined := time.Now().UTC()
+	fake.AddPeer(roomID, hmstest.Peer{ID: demoPeerID, Name: "Phone caller", UserID: sipconnect.CallUserID(callSid), Role: demoRole, JoinedAt: joined, SIP: true})
 	event := map[string]any{
 		"version": "2.0", "id": "demo-" + throwawayToken(), "type": hmsevents.TypePeerJoinSuccess,
-		"timestamp": time.Now().UTC().Format(time.RFC3339),
+		"timestamp": joined.Format(time.RFC3339),
 		"data": map[string]any{
-			"room_id": roomID, "peer_id": "3f1e2d3c-4b5a-4697-8877-665544332211", "role": demoRole,
+			"room_id": roomID, "peer_id": demoPeerID, "role": demoRole,
 			"user_id": sipconnect.CallUserID(callSid), "user_name": "Phone caller", "type": "sip",
-			"joined_at": time.Now().UTC().Format(time.RFC3339Nano),
+			"joined_at": joined.Format(time.RFC3339Nano),
 		},
 	}
 	body, err := json.Marshal(event)
@@ -209,6 +220,13 @@ func (e env) demoJoin(base, secretName, secretValue, adminToken, roomID, callSid
 		return fmt.Errorf("GET /rooms/%s/phones answered %d", roomID, resp.StatusCode)
 	}
 	fmt.Fprintf(e.stdout, "the phone roster of room %s (GET /rooms/%s/phones):\n%s", roomID, roomID, roster)
+	auth := "'Authorization: Bearer " + adminToken + "'"
+	if !showToken {
+		auth = `"Authorization: Bearer $SIPCONNECT_ADMIN_TOKEN"`
+	}
+	fmt.Fprintln(e.stdout, "the roster, and hanging the caller up (answers 204), from another shell:")
+	fmt.Fprintf(e.stdout, "curl -sS -X GET '%s/rooms/%s/phones' -H %s\n", pub, roomID, auth)
+	fmt.Fprintf(e.stdout, "curl -sS -X DELETE '%s/rooms/%s/phones/%s' -H %s\n", pub, roomID, demoPeerID, auth)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -214,4 +215,45 @@ func TestServeReconcilesTheRoster(t *testing.T) {
 		}
 	}
 	t.Fatalf("the roster lists %v, want only the live caller peer-live", peers)
+}
+
+// untilPrefix returns the next stdout line of a running serve that starts
+// with prefix.
+func (s *serving) untilPrefix(t *testing.T, prefix string) string {
+	t.Helper()
+	for {
+		if l := s.next(t); strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+}
+
+// The demo prints curl lines for its roster that work as printed: GET
+// lists the simulated caller, DELETE hangs it up on the embedded fake.
+func TestServeDemoRosterCurlLines(t *testing.T) {
+	for _, args := range [][]string{nil, {"--pin"}} {
+		s := startServe(t, nil, args...)
+		get := s.untilPrefix(t, "curl -sS -X GET ")
+		del := s.untilPrefix(t, "curl -sS -X DELETE ")
+		assert.Regexp(t, `^curl -sS -X GET '`+regexp.QuoteMeta(s.base)+`/rooms/demo-room/phones' -H 'Authorization: Bearer [0-9a-f]{32}'$`, get, args)
+		status, body := runCurl(t, get)
+		require.Equal(t, 200, status, body)
+		assert.Contains(t, body, `"peer_id": "`+demoPeerID+`"`, args)
+		status, body = runCurl(t, del)
+		assert.Equal(t, 204, status, "%v: %s", args, body)
+		status, _ = runCurl(t, del)
+		assert.Equal(t, 404, status, "hung up already: %v", args)
+	}
+}
+
+// A real admin token is never printed, not even in demo mode.
+func TestServeDemoKeepsTheAdminTokenSecret(t *testing.T) {
+	s := startServe(t, map[string]string{"SIPCONNECT_ADMIN_TOKEN": secretAdminToken})
+	get := s.untilPrefix(t, "curl -sS -X GET ")
+	assert.NotContains(t, get, secretAdminToken)
+	assert.Contains(t, get, `"Authorization: Bearer $SIPCONNECT_ADMIN_TOKEN"`)
+	s.cmd.Process.Kill()
+	for l := range s.lines {
+		assert.NotContains(t, l, secretAdminToken)
+	}
 }

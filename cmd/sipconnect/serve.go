@@ -127,6 +127,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	}()
 	// The 100ms API, unless a static room code needs none.
 	var api *hmsapi.Client
+	var fake *hmstest.Server // demo mode's
 	if roomCode == "" {
 		if demo {
 			seed := []hmstest.Option{}
@@ -143,7 +144,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 				}
 				seed = append(seed, hmstest.WithRoom(roomID, role))
 			}
-			fake := hmstest.NewServer(seed...)
+			fake = hmstest.NewServer(seed...)
 			cleanup = append(cleanup, fake.Close)
 			api, err = hmsapi.New(hmsapi.WithBaseURL(fake.URL), hmsapi.WithAppCredentials(fake.AccessKey(), fake.AppSecret()))
 		} else {
@@ -325,7 +326,11 @@ func (e env) serve(ctx context.Context, args []string) error {
 		fmt.Fprintf(e.stdout, "sipconnect: taking 100ms webhooks at %s%s\n", publicURL, eventsPath)
 	}
 	if adminToken != "" {
-		fmt.Fprintf(e.stdout, "sipconnect: serving the phone roster at %s/rooms/{room_id}/phones (GET; DELETE .../{peer_id} hangs up), with the bearer token\n", publicURL)
+		with := "with the bearer token of SIPCONNECT_ADMIN_TOKEN"
+		if demo && e.getenv("SIPCONNECT_ADMIN_TOKEN") == "" {
+			with = "with the demo's throwaway bearer token (curl lines below)"
+		}
+		fmt.Fprintf(e.stdout, "sipconnect: serving the phone roster at %s/rooms/{room_id}/phones (GET; DELETE .../{peer_id} hangs up), %s\n", publicURL, with)
 		if secretName == "" {
 			fmt.Fprintln(e.stderr, "sipconnect: SIPCONNECT_ADMIN_TOKEN is set but HMS_WEBHOOK_SECRET_HEADER is not: the roster hears of no joins")
 		}
@@ -370,7 +375,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		if err == nil {
 			fmt.Fprintf(e.stdout, "%s gets this answer:\n%s\n", title, answer)
 			if !pin {
-				err = e.demoJoin("http://"+ln.Addr().String(), secretName, secretValue, adminToken, roomID, sampleCallID)
+				err = e.demoJoin(fake, "http://"+ln.Addr().String(), publicURL, secretName, secretValue, adminToken, demo && e.getenv("SIPCONNECT_ADMIN_TOKEN") == "", roomID, sampleCallID)
 			}
 		}
 		if err != nil {
@@ -380,7 +385,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		// Walk a simulated caller through the PIN menu.
 		err := e.pinWalkthrough("http://"+ln.Addr().String(), publicURL, authToken, demoPINs[0])
 		if err == nil {
-			err = e.demoJoin("http://"+ln.Addr().String(), secretName, secretValue, adminToken, demoPINRooms[0].RoomID, sampleForm().Get("CallSid"))
+			err = e.demoJoin(fake, "http://"+ln.Addr().String(), publicURL, secretName, secretValue, adminToken, demo && e.getenv("SIPCONNECT_ADMIN_TOKEN") == "", demoPINRooms[0].RoomID, sampleForm().Get("CallSid"))
 		}
 		if err != nil {
 			fmt.Fprintf(e.stderr, "sipconnect: sample call failed: %v\n", err)
@@ -390,7 +395,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		answer, err := sampleCall("http://"+ln.Addr().String()+"/twilio/voice", publicURL+"/twilio/voice", authToken)
 		if err == nil {
 			fmt.Fprintf(e.stdout, "Twilio gets this answer:\n%s\n", answer)
-			err = e.demoJoin("http://"+ln.Addr().String(), secretName, secretValue, adminToken, roomID, sampleForm().Get("CallSid"))
+			err = e.demoJoin(fake, "http://"+ln.Addr().String(), publicURL, secretName, secretValue, adminToken, demo && e.getenv("SIPCONNECT_ADMIN_TOKEN") == "", roomID, sampleForm().Get("CallSid"))
 		}
 		if err != nil {
 			fmt.Fprintf(e.stderr, "sipconnect: sample call failed: %v\n", err)
