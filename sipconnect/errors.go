@@ -57,3 +57,16 @@ func (e *Error) Error() string {
 
 // Unwrap returns the reason.
 func (e *Error) Unwrap() error { return e.Err }
+
+// ConfigError reports a configuration that NewHandler refuses, so that the
+// mistake shows when the server starts rather than when a caller rings.
+// Field is the path of the field at fault, such as
+// "HandlerConfig.Credentials.Password" or "PINConfig.Cache"; Reason says
+// what is wrong and what to do.
+type ConfigError struct {
+	Field  string
+	Reason string
+}
+
+// Error returns "sipconnect: " followed by the field and the reason.
+func (e *ConfigError) Error() string { return "sipconnect: " + e.Field + ": " + e.Reason }

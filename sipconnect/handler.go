@@ -160,6 +160,16 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if h.room == nil && cfg.PIN == nil && len(cfg.Numbers) == 0 {
 		return nil, errors.New("sipconnect: HandlerConfig.Room is required (StaticRoom, CachedRoom or your own RoomFunc), unless PIN or Numbers is set")
 	}
+	if cfg.Credentials.Username != "" && cfg.Credentials.Password == "" {
+		return nil, &ConfigError{Field: "HandlerConfig.Credentials.Password",
+			Reason: "a username is set without a password: set the SIP password from the Developer section of the 100ms dashboard, or leave both empty"}
+	}
+	if cfg.PIN != nil && cfg.PIN.Cache == nil {
+		if d, ok := cfg.PIN.Resolver.(*PINDirectory); ok && !d.roomCodesOnly {
+			return nil, &ConfigError{Field: "PINConfig.Cache",
+				Reason: "required with a *PINDirectory, whose PINs may name a room id and role: set it to a roomcode.Cache, or make the directory with PINDirectoryOptions.RoomCodesOnly if its PINs name room codes only"}
+		}
+	}
 	if strings.HasPrefix(cfg.Dial.Action, "/") && cfg.PublicURL != "" {
 		cfg.Dial.Action = strings.TrimSuffix(cfg.PublicURL, "/") + cfg.Dial.Action
 	}

@@ -76,7 +76,7 @@ func newPINServer(t *testing.T, mutate func(*sipconnect.HandlerConfig)) *pinServ
 	p := &pinServer{logs: &syncBuffer{}, clock: &sharedClock{}}
 	p.clock.ns.Store(time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
 	p.store = store.NewMemory(store.WithClock(p.clock.Now))
-	dir, err := sipconnect.NewPINDirectory(p.store, sipconnect.PINDirectoryOptions{})
+	dir, err := sipconnect.NewPINDirectory(p.store, sipconnect.PINDirectoryOptions{RoomCodesOnly: true})
 	require.NoError(t, err)
 	p.dir = dir
 	mux := http.NewServeMux()

@@ -42,6 +42,8 @@ type PINDirectory struct {
 	store  store.Store
 	length int
 	ttl    time.Duration
+	// roomCodesOnly refuses targets by room id (PINDirectoryOptions).
+	roomCodesOnly bool
 }
 
 // PINDirectoryOptions configure a PINDirectory. Zero fields take the
@@ -52,6 +54,14 @@ type PINDirectoryOptions struct {
 	Length int
 	// TTL is how long an issued PIN stays valid; 0 keeps it until revoked.
 	TTL time.Duration
+	// RoomCodesOnly makes Issue refuse targets by room id and role, so
+	// that every PIN names a room code. A handler whose PINConfig.Resolver
+	// is such a directory needs no PINConfig.Cache; with any other
+	// *PINDirectory, NewHandler requires the Cache, since a PIN may name a
+	// room id that only the cache turns into a room code. (A directory in a
+	// store shared with other processes holds what they issued too: give
+	// them the same option.)
+	RoomCodesOnly bool
 }
 
 // NewPINDirectory returns a directory keeping its PINs in s.
@@ -68,7 +78,7 @@ func NewPINDirectory(s store.Store, opts PINDirectoryOptions) (*PINDirectory, er
 	if opts.TTL < 0 {
 		return nil, fmt.Errorf("sipconnect: PIN TTL %v is negative", opts.TTL)
 	}
-	return &PINDirectory{store: s, length: opts.Length, ttl: opts.TTL}, nil
+	return &PINDirectory{store: s, length: opts.Length, ttl: opts.TTL, roomCodesOnly: opts.RoomCodesOnly}, nil
 }
 
 // pinKey is the store key of a PIN.
@@ -94,6 +104,8 @@ func (d *PINDirectory) Issue(ctx context.Context, target PINTarget) (string, err
 		if _, err := NewAddress(target.RoomCode); err != nil {
 			return "", err
 		}
+	case d.roomCodesOnly:
+		return "", errors.New("sipconnect: this PIN directory names room codes only (PINDirectoryOptions.RoomCodesOnly): give PINTarget.RoomCode")
 	case target.RoomID != "" && target.Role != "":
 		if err := roomcodeIDs(target.RoomID, target.Role); err != nil {
 			return "", err

@@ -73,7 +73,7 @@ func callRig(t *testing.T, m *store.Memory) func(i int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pins, err := sipconnect.NewPINDirectory(m, sipconnect.PINDirectoryOptions{})
+	pins, err := sipconnect.NewPINDirectory(m, sipconnect.PINDirectoryOptions{RoomCodesOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

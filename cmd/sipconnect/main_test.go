@@ -563,3 +563,21 @@ func TestTooLongNamesLengthAndLimit(t *testing.T) {
 	assert.Contains(t, r.stderr, "at most 256")
 	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line: %q", r.stderr)
 }
+
+// Mistakes that would only show when a caller rings are refused at start:
+// a SIP username without a password, a room code given as --room-id.
+func TestServeAndTwiMLRefuseConfigurationMistakes(t *testing.T) {
+	env := map[string]string{"TWILIO_AUTH_TOKEN": secretTwilioToken, "HMS_MANAGEMENT_TOKEN": secretToken, "SIP_USERNAME": "sip-user"}
+	r := sipconnectCmd(t, env, "serve", "--addr", "127.0.0.1:0", "--room-code", "abc-defg-hij")
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "SIP_USERNAME is set without SIP_PASSWORD")
+	r = sipconnectCmd(t, map[string]string{"SIP_USERNAME": "sip-user"}, "twiml", "--room-code", "abc-defg-hij")
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "SIP_PASSWORD")
+	assert.Empty(t, r.stdout)
+
+	delete(env, "SIP_USERNAME")
+	r = sipconnectCmd(t, env, "serve", "--addr", "127.0.0.1:0", "--room-id", "abc-defg-hij", "--role", "guest")
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "is a room code, not a room id: use --room-code")
+}

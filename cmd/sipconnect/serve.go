@@ -100,6 +100,12 @@ func (e env) serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	if roomID != "" && roomcode.ValidateCode(roomID) == nil {
+		return cmd.usagef("--room-id %q is a room code, not a room id: use --room-code %s", roomID, roomID)
+	}
+	if err := e.sipCredentials("SIP_USERNAME", "SIP_PASSWORD"); err != nil {
+		return err
+	}
 
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	var authToken string

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -54,6 +55,9 @@ func (e env) twiml(args []string) error {
 	if password == "" {
 		password = e.getenv("SIP_PASSWORD")
 	}
+	if username != "" && password == "" {
+		return errors.New("a SIP username is set (--username or SIP_USERNAME) without a password: give --password or set SIP_PASSWORD, or leave both unset")
+	}
 	d := sipconnect.DialIn{
 		Address:           addr,
 		Credentials:       sipconnect.Credentials{Username: username, Password: password},
@@ -66,4 +70,14 @@ func (e env) twiml(args []string) error {
 	}
 	_, err = fmt.Fprintln(e.stdout, string(doc))
 	return err
+}
+
+// sipCredentials refuses a SIP username in the environment variable user
+// without a password in pass: the 100ms bridge would be sent a username
+// alone and refuse every call.
+func (e env) sipCredentials(user, pass string) error {
+	if e.getenv(user) != "" && e.getenv(pass) == "" {
+		return fmt.Errorf("%s is set without %s: set %s to the SIP password from the Developer section of the 100ms dashboard, or unset %s", user, pass, pass, user)
+	}
+	return nil
 }

@@ -25,7 +25,7 @@ func TestPINFlowAcrossTwoInstances(t *testing.T) {
 	shared := redisstore.New(client, redisstore.WithPrefix(testPrefix(t, client)))
 	const token, public = "twilio-auth-token-0123456789", "https://voice.example.com"
 	instance := func() *sipconnect.Handler {
-		pins, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{})
+		pins, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{RoomCodesOnly: true})
 		if err != nil {
 			t.Fatal(err)
 		}

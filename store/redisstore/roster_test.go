@@ -243,7 +243,7 @@ func TestRedisOutageMidRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { roster.Close() })
-	pins, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{})
+	pins, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{RoomCodesOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
