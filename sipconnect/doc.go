@@ -1,11 +1,32 @@
 // Package sipconnect puts phone callers into 100ms rooms over SIP.
 //
-// An [Address] is the SIP URI that names a room (by its room code) and the
-// caller (by the X-100ms-Display-Name and X-100ms-UserID headers), validated
-// and escaped so that no value can break out of its header. [Credentials]
-// hold the workspace's SIP username and password and never print the
-// password. A [DialIn] is the TwiML answer that bridges a call to an
-// address, and a [Handler] answers Twilio's incoming-call webhook with it:
-// it checks Twilio's signature, decides the room and the caller's identity,
-// and when anything fails answers a fallback instead of an error.
+// Start with [NewHandler] and a [HandlerConfig]: the result is the
+// http.Handler for your carrier's incoming-call webhook, and everything
+// else in this package is a field of that config or a part it uses.
+//
+// The flow of one call, and the names that play each part:
+//
+//  1. Address: an [Address] ([NewAddress]) is the SIP URI of a room (its
+//     room code) and the caller (X-100ms-Display-Name, X-100ms-UserID),
+//     validated and escaped; [Credentials] are the workspace's SIP
+//     username and password, never printed. A [DialIn] is the answer
+//     that bridges a call to an address.
+//  2. Handler: [Handler.ServeHTTP] checks the carrier's signature
+//     ([Twilio] by default; [Telnyx], [SignalWire], [Plivo], [Vonage]),
+//     decides the room and the caller's [Identity], and answers the
+//     dial; when anything fails it answers a fallback, never an error.
+//     [Handler.StatusHandler] takes the dial's result.
+//  3. Routing: HandlerConfig.Room picks the room: [StaticRoom] (one room
+//     code, the shortest path), [CachedRoom] (a room id and role through
+//     a roomcode.Cache) or a [RoomFunc] of your own; HandlerConfig.Numbers
+//     routes by the number called ([Route]).
+//  4. PIN: with HandlerConfig.PIN ([PINConfig]) the caller enters a
+//     meeting PIN ([Handler.PINHandler]) that a [PINResolver] turns into
+//     a room: your own, or a [PINDirectory] in a shared store.
+//  5. Roster: HandlerConfig.Roster ([NewRoster]) records phone
+//     participants and calls, fed by the handler and 100ms webhooks, and
+//     hangs a caller up.
+//
+// NewHandler refuses, with a [*ConfigError] naming the field, any
+// configuration that could only fail once a caller rings.
 package sipconnect
