@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -328,6 +330,14 @@ const (
 	stepPrefix     = "sipconnect:pin-step:"
 )
 
+// failuresKey is the store key counting the wrong PINs of the E.164 number
+// n. It holds a SHA-256 digest of the number, never the number itself, so
+// that a listing of the store's keys shows no phone numbers.
+func failuresKey(n string) string {
+	sum := sha256.Sum256([]byte("sipconnect pin-failures\x00" + n))
+	return failuresPrefix + hex.EncodeToString(sum[:16])
+}
+
 // caller is where a call's wrong PINs are counted.
 type caller struct {
 	key    string
@@ -339,7 +349,7 @@ type caller struct {
 // the one all withheld numbers share.
 func (f *pinFlow) callerOf(call Call) caller {
 	if n, ok := normalizeNumber(call.From); ok {
-		return caller{failuresPrefix + n, int64(f.cfg.LockoutFailures), f.cfg.LockoutWindow}
+		return caller{failuresKey(n), int64(f.cfg.LockoutFailures), f.cfg.LockoutWindow}
 	}
 	return caller{withheldKey, int64(f.cfg.WithheldFailures), minute}
 }

@@ -61,7 +61,8 @@ func TestPINStepReplayIsRefused(t *testing.T) {
 	status, body := p.do(t, captured)
 	require.Equal(t, 200, status, body)
 	require.NotNil(t, decodePIN(t, body).Gather, "a wrong PIN, asked again")
-	require.Equal(t, 1, p.failures(t, "sipconnect:pin-failures:"+callerPhone))
+	require.Equal(t, 1, p.failures(t, sipconnect.PINFailuresKey(callerPhone)))
+	assert.NotContains(t, sipconnect.PINFailuresKey(callerPhone), callerPhone[4:], "no phone number in a key name")
 
 	for range 10 {
 		replay := mustRequest(t, http.MethodPost, action, form)
@@ -69,7 +70,7 @@ func TestPINStepReplayIsRefused(t *testing.T) {
 		status, _ := p.do(t, replay)
 		assert.Equal(t, http.StatusForbidden, status)
 	}
-	assert.Equal(t, 1, p.failures(t, "sipconnect:pin-failures:"+callerPhone), "replays are charged to nobody")
+	assert.Equal(t, 1, p.failures(t, sipconnect.PINFailuresKey(callerPhone)), "replays are charged to nobody")
 	assert.NotNil(t, p.answerTo(t, callForm(), pin).Dial, "the number's owner is not locked out")
 	assert.Contains(t, p.logs.String(), `"outcome":"rejected-step"`)
 }
@@ -89,7 +90,7 @@ func TestPINNumberSpellingsShareOneCount(t *testing.T) {
 			require.Equal(t, []string{lockedUp}, a.Say, "the fifth wrong PIN, from %q, locks the number out", from)
 		}
 	}
-	assert.Equal(t, 5, p.failures(t, "sipconnect:pin-failures:+14155550666"))
+	assert.Equal(t, 5, p.failures(t, sipconnect.PINFailuresKey("+14155550666")))
 	for _, from := range spellings {
 		a := p.answerTo(t, callForm("From", from), pin)
 		assert.Nil(t, a.Dial, "%q is the locked-out number", from)
@@ -182,12 +183,12 @@ func TestPINDirectoryLostAfterWipe(t *testing.T) {
 		assert.Nil(t, a.Dial)
 		assert.Equal(t, []string{tryLater}, a.Say, "a right PIN is not called wrong")
 	}
-	assert.Equal(t, 0, p.failures(t, "sipconnect:pin-failures:"+callerPhone), "nobody is charged")
+	assert.Equal(t, 0, p.failures(t, sipconnect.PINFailuresKey(callerPhone)), "nobody is charged")
 	assert.Contains(t, p.logs.String(), "lost its data")
 
 	// PINs issued again: wrong PINs are wrong again.
 	again := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
 	assert.NotNil(t, p.answerTo(t, callForm(), "0000000000").Gather)
-	assert.Equal(t, 1, p.failures(t, "sipconnect:pin-failures:"+callerPhone))
+	assert.Equal(t, 1, p.failures(t, sipconnect.PINFailuresKey(callerPhone)))
 	assert.NotNil(t, p.answerTo(t, callForm(), again).Dial)
 }

@@ -600,7 +600,7 @@ func TestPINRefundAcrossTheWindow(t *testing.T) {
 	}) // 5 wrong PINs an hour
 	a := p.enter(t, http.MethodPost, p.call(t, http.MethodPost, callForm()), callForm(), "1234567890")
 	require.NotNil(t, a.Dial)
-	if v, err := p.store.Get(context.Background(), "sipconnect:pin-failures:"+callerPhone); err == nil {
+	if v, err := p.store.Get(context.Background(), sipconnect.PINFailuresKey(callerPhone)); err == nil {
 		assert.NotEqual(t, "-1", string(v), "no count below zero")
 	}
 	// Still exactly 5 wrong PINs before the lockout.

@@ -356,3 +356,40 @@ func testRedisURLOrEmpty(t *testing.T) string {
 	}
 	return testRedisURL(t)
 }
+
+// demoRedis returns the URL of a database of the test Redis that only the
+// demo tests use, emptied now and when the test ends, and a client of it.
+func demoRedis(t *testing.T) (string, *redis.Client) {
+	t.Helper()
+	u, err := url.Parse(testRedisURL(t))
+	require.NoError(t, err)
+	u.Path = "/12"
+	opts, err := redis.ParseURL(u.String())
+	require.NoError(t, err)
+	rdb := redis.NewClient(opts)
+	ctx := context.Background()
+	require.NoError(t, rdb.FlushDB(ctx).Err())
+	t.Cleanup(func() { _ = rdb.FlushDB(ctx).Err(); _ = rdb.Close() })
+	return u.String(), rdb
+}
+
+// Demo mode on a real Redis leaves nothing there for good: every key it
+// writes is under the demo's prefix and expires, and no key name holds the
+// simulated caller's phone number.
+func TestServeDemoOnRedisExpires(t *testing.T) {
+	redisURL, rdb := demoRedis(t)
+	s := startServe(t, nil, "--pin", "--redis", redisURL)
+	s.untilPrefix(t, "curl -sS -X DELETE ") // the walkthrough and the join are done
+	ctx := context.Background()
+	keys, err := rdb.Keys(ctx, "*").Result()
+	require.NoError(t, err)
+	require.NotEmpty(t, keys)
+	caller := strings.TrimPrefix(sampleForm().Get("From"), "+")
+	for _, k := range keys {
+		assert.True(t, strings.HasPrefix(k, demoKeyPrefix), "%q", k)
+		assert.NotContains(t, k, caller[3:], "a phone number in a key name")
+		ttl, err := rdb.PTTL(ctx, k).Result()
+		require.NoError(t, err)
+		assert.True(t, ttl > 0 && ttl <= demoTTL, "%q expires in %v", k, ttl)
+	}
+}

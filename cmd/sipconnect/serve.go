@@ -173,6 +173,12 @@ func (e env) serve(ctx context.Context, args []string) error {
 		st = rdb
 		cleanup = append(cleanup, rdb.Close)
 		rdb.checkPersistence(ctx, e.stderr)
+		if demo {
+			// The demo's PINs, call records and dedupe keys are no real
+			// data: keep them apart and let them expire.
+			st = demoStore{rdb}
+			fmt.Fprintf(e.stderr, "sipconnect: demo mode keeps its data in Redis under the key prefix %q, expiring within %s\n", demoKeyPrefix, demoTTL)
+		}
 	}
 	// 100ms webhooks feed the phone roster, which the admin routes serve.
 	// Demo mode makes throwaway secrets for both.
