@@ -8,8 +8,8 @@
 // callee joins as), HMS_ROOM_ID (the same room's id, for DTMF: no endpoint
 // turns a code into a room id), and either HMS_SIP_TRUNK_ID or the trunk
 // to create: HMS_SIP_TRUNK_ADDRESS, HMS_SIP_TRUNK_FROM and, when the
-// provider asks for them, HMS_SIP_TRUNK_USERNAME and
-// HMS_SIP_TRUNK_PASSWORD. DIGITS sets the tones (default 1234#). DTMF needs
+// provider asks for them, SIP_TRUNK_USERNAME and
+// SIP_TRUNK_PASSWORD. DIGITS sets the tones (default 1234#). DTMF needs
 // the app secret: a management token (HMS_MANAGEMENT_TOKEN) places the call
 // but cannot send DTMF. Without credentials it runs against an in-memory
 // fake of the API, whose simulated phone answers after a moment.
@@ -29,7 +29,17 @@ import (
 	"github.com/hmssip/interconnect-go/sipout"
 )
 
+const usage = "usage: dial-out [+number or sip:URI]\n\nCalls a phone into a 100ms room and plays it DTMF tones. See go doc for\nthe environment. Without credentials it runs on an in-memory fake of the\n100ms API.\n"
+
 func main() {
+	if help, bad := helpArg(os.Args[1:]); help || bad {
+		if bad {
+			fmt.Fprint(os.Stderr, usage)
+			os.Exit(2)
+		}
+		fmt.Print(usage)
+		return
+	}
 	to := "+14155550123"
 	if len(os.Args) > 1 {
 		to = os.Args[1]
@@ -57,8 +67,8 @@ func run(ctx context.Context, w io.Writer, getenv func(string) string, to string
 	roomCode, roomID := getenv("HMS_ROOM_CODE"), getenv("HMS_ROOM_ID")
 	trunkID := getenv("HMS_SIP_TRUNK_ID")
 	trunk := sipout.Trunk{
-		Username: getenv("HMS_SIP_TRUNK_USERNAME"),
-		Password: getenv("HMS_SIP_TRUNK_PASSWORD"),
+		Username: getenv("SIP_TRUNK_USERNAME"),
+		Password: getenv("SIP_TRUNK_PASSWORD"),
 		Address:  getenv("HMS_SIP_TRUNK_ADDRESS"),
 		From:     getenv("HMS_SIP_TRUNK_FROM"),
 	}
@@ -124,4 +134,18 @@ func run(ctx context.Context, w io.Writer, getenv func(string) string, to string
 	}
 	fmt.Fprintf(w, "sent DTMF %s\n", digits)
 	return nil
+}
+
+// helpArg reports whether args ask for help, or give a flag, which this
+// program takes none of: neither is taken as data.
+func helpArg(args []string) (help, bad bool) {
+	for _, a := range args {
+		switch {
+		case a == "-h" || a == "-help" || a == "--help":
+			return true, false
+		case strings.HasPrefix(a, "-"):
+			bad = true
+		}
+	}
+	return false, bad
 }

@@ -36,7 +36,7 @@ func fakeEnv(t *testing.T) (*hmstest.Server, map[string]string) {
 		"HMS_ACCESS_KEY": srv.AccessKey(), "HMS_APP_SECRET": srv.AppSecret(), "HMS_API_BASE_URL": srv.URL,
 		"HMS_ROOM_CODE": "xyz-abcd-efg", "HMS_ROOM_ID": "room-9",
 		"HMS_SIP_TRUNK_ADDRESS": "acme.pstn.twilio.com:5061", "HMS_SIP_TRUNK_FROM": "+14155550100",
-		"HMS_SIP_TRUNK_USERNAME": "acme", "HMS_SIP_TRUNK_PASSWORD": "env-trunk-password", "DIGITS": "9*a",
+		"SIP_TRUNK_USERNAME": "acme", "SIP_TRUNK_PASSWORD": "env-trunk-password", "DIGITS": "9*a",
 	}
 }
 
@@ -104,4 +104,16 @@ func TestRunRefusesBadInputBeforeSending(t *testing.T) {
 	delete(env, "HMS_SIP_TRUNK_ADDRESS")
 	err = run(context.Background(), &out, func(k string) string { return env[k] }, "+14155550123")
 	assert.EqualError(t, err, "dial-out: set HMS_ROOM_ID, HMS_SIP_TRUNK_ID or HMS_SIP_TRUNK_ADDRESS")
+}
+
+// "-h" asks for help; it is never taken as data.
+func TestHelpIsNotData(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}} {
+		if help, _ := helpArg(args); !help {
+			t.Errorf("%q does not ask for help", args)
+		}
+	}
+	if _, bad := helpArg([]string{"-x"}); !bad {
+		t.Error("an unknown flag is taken as data")
+	}
 }

@@ -7,24 +7,34 @@
 // PINs are asked again up to three times per call; ten wrong PINs from one
 // number lock it out for an hour.
 //
-// Environment: TWILIO_AUTH_TOKEN, PUBLIC_URL, HMS_ACCESS_KEY,
-// HMS_APP_SECRET, SIP_USERNAME, SIP_PASSWORD, ROLE, and optionally
-// HMS_API_BASE_URL and ADDR (default 127.0.0.1:8080). The PINs live in this
-// process's memory; several instances would share a Redis store instead
-// (package store/redisstore).
+//	pin-dialin [room-id...]
+//
+// Environment, with the names the sipconnect command reads:
+// HMS_MANAGEMENT_TOKEN (or HMS_ACCESS_KEY and HMS_APP_SECRET),
+// HMS_API_BASE_URL, TWILIO_AUTH_TOKEN, SIP_USERNAME and SIP_PASSWORD; and
+// ROLE, PUBLIC_URL (default http://ADDR) and ADDR (default 127.0.0.1:8080).
+// The PINs live in this process's memory; several instances would share a
+// Redis store instead (package store/redisstore).
+//
+// Without 100ms credentials it needs no account: it runs on an in-memory
+// fake of the 100ms API holding the rooms given (demo-room by default),
+// with a throwaway Twilio auth token when TWILIO_AUTH_TOKEN is unset, and
+// says so.
 package main
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
@@ -33,7 +43,12 @@ import (
 
 // newMux issues a PIN for each room and returns the webhook routes.
 func newMux(ctx context.Context, getenv func(string) string, rooms []string, out io.Writer, logger *slog.Logger) (*http.ServeMux, error) {
-	opts := []hmsapi.Option{hmsapi.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET"))}
+	var opts []hmsapi.Option
+	if token := getenv("HMS_MANAGEMENT_TOKEN"); token != "" {
+		opts = append(opts, hmsapi.WithManagementToken(token))
+	} else {
+		opts = append(opts, hmsapi.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET")))
+	}
 	if base := getenv("HMS_API_BASE_URL"); base != "" {
 		opts = append(opts, hmsapi.WithBaseURL(base))
 	}
@@ -78,17 +93,100 @@ func newMux(ctx context.Context, getenv func(string) string, rooms []string, out
 	return mux, nil
 }
 
-func main() {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	mux, err := newMux(context.Background(), os.Getenv, os.Args[1:], os.Stdout, logger)
-	if err != nil {
-		log.Fatal(err)
+const usage = `usage: pin-dialin [room-id...]
+
+Issues one PIN per room id (role ROLE, default guest), prints them, and
+serves Twilio's voice webhook at PUBLIC_URL/twilio/voice. Environment:
+HMS_MANAGEMENT_TOKEN (or HMS_ACCESS_KEY and HMS_APP_SECRET), HMS_API_BASE_URL,
+TWILIO_AUTH_TOKEN, SIP_USERNAME, SIP_PASSWORD, ROLE, PUBLIC_URL, ADDR.
+Without 100ms credentials it runs on an in-memory fake of the 100ms API.
+`
+
+// withDemo returns the environment to serve with: getenv itself when it
+// names 100ms credentials, otherwise one pointing at an in-memory fake of
+// the 100ms API holding rooms (stopped by the returned function),
+// announced on out.
+func withDemo(getenv func(string) string, rooms []string, out io.Writer) (func(string) string, func()) {
+	if getenv("HMS_MANAGEMENT_TOKEN") != "" || getenv("HMS_ACCESS_KEY") != "" {
+		return getenv, func() {}
 	}
-	addr := os.Getenv("ADDR")
+	role := getenv("ROLE")
+	if role == "" {
+		role = "guest"
+	}
+	var seed []hmstest.Option
+	for _, r := range rooms {
+		seed = append(seed, hmstest.WithRoom(r, role))
+	}
+	fake := hmstest.NewServer(seed...)
+	demo := map[string]string{"HMS_API_BASE_URL": fake.URL, "HMS_ACCESS_KEY": fake.AccessKey(), "HMS_APP_SECRET": fake.AppSecret()}
+	fmt.Fprintln(out, "no 100ms credentials (HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET): using an in-memory fake of the 100ms API")
+	if getenv("TWILIO_AUTH_TOKEN") == "" {
+		demo["TWILIO_AUTH_TOKEN"] = rand.Text()
+		fmt.Fprintln(out, "no TWILIO_AUTH_TOKEN: using a throwaway one, so only requests signed with it are answered")
+	}
+	return func(k string) string {
+		if v, ok := demo[k]; ok {
+			return v
+		}
+		return getenv(k)
+	}, fake.Close
+}
+
+// helpArg reports whether args ask for help; any other flag is a usage
+// error, since this program takes none (a room id never starts with '-').
+func helpArg(args []string) (help, bad bool) {
+	for _, a := range args {
+		switch {
+		case a == "-h" || a == "-help" || a == "--help":
+			return true, false
+		case strings.HasPrefix(a, "-"):
+			bad = true
+		}
+	}
+	return false, bad
+}
+
+func main() {
+	if help, bad := helpArg(os.Args[1:]); help || bad {
+		if bad {
+			fmt.Fprint(os.Stderr, usage)
+			os.Exit(2)
+		}
+		fmt.Print(usage)
+		return
+	}
+	if err := run(os.Getenv, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run(getenv func(string) string, rooms []string) error {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if len(rooms) == 0 {
+		rooms = []string{"demo-room"}
+	}
+	getenv, stop := withDemo(getenv, rooms, os.Stderr)
+	defer stop()
+	addr := getenv("ADDR")
 	if addr == "" {
 		addr = "127.0.0.1:8080"
 	}
+	if getenv("PUBLIC_URL") == "" {
+		base := getenv
+		getenv = func(k string) string {
+			if k == "PUBLIC_URL" {
+				return "http://" + addr
+			}
+			return base(k)
+		}
+	}
+	mux, err := newMux(context.Background(), getenv, rooms, os.Stdout, logger)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	logger.Info("listening", "addr", addr)
-	log.Fatal(srv.ListenAndServe())
+	logger.Info("listening", "addr", addr, "voice_webhook", getenv("PUBLIC_URL")+"/twilio/voice")
+	return srv.ListenAndServe()
 }

@@ -75,3 +75,24 @@ func TestPINDialIn(t *testing.T) {
 	}
 	assert.NotEqual(t, codes["room-a"], codes["room-b"], "each PIN leads to its own room")
 }
+
+// Without 100ms credentials the example runs on the fake and says so.
+func TestDemoOnTheFake(t *testing.T) {
+	var out bytes.Buffer
+	getenv, stop := withDemo(func(k string) string { return map[string]string{"PUBLIC_URL": "http://127.0.0.1:8080"}[k] }, []string{"demo-room"}, &out)
+	defer stop()
+	assert.Contains(t, out.String(), "in-memory fake of the 100ms API")
+	var pins bytes.Buffer
+	_, err := newMux(context.Background(), getenv, []string{"demo-room"}, &pins, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	assert.Regexp(t, `room demo-room: PIN \d+`, pins.String())
+}
+
+func TestHelpIsNotData(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"room-a", "--help"}, {"-help"}} {
+		help, _ := helpArg(args)
+		assert.True(t, help, args)
+	}
+	_, bad := helpArg([]string{"room-a", "-x"})
+	assert.True(t, bad)
+}

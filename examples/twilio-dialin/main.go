@@ -2,31 +2,90 @@
 // the Twilio number joins the 100ms room ROOM_ID with role ROLE, through the
 // room's enabled room code (looked up once, then cached).
 //
+//	twilio-dialin
+//
 // Configure the number's voice webhook as POST PUBLIC_URL/twilio/voice.
-// Environment: TWILIO_AUTH_TOKEN, PUBLIC_URL, HMS_ACCESS_KEY,
-// HMS_APP_SECRET, SIP_USERNAME, SIP_PASSWORD, ROOM_ID, ROLE, and optionally
-// HMS_API_BASE_URL and ADDR (default 127.0.0.1:8080).
+// Environment, with the names the sipconnect command reads:
+// HMS_MANAGEMENT_TOKEN (or HMS_ACCESS_KEY and HMS_APP_SECRET),
+// HMS_API_BASE_URL, TWILIO_AUTH_TOKEN, SIP_USERNAME and SIP_PASSWORD;
+// and ROOM_ID, ROLE, PUBLIC_URL (default http://ADDR) and ADDR (default
+// 127.0.0.1:8080). With 100ms credentials, ROOM_ID and ROLE are required.
+//
+// Without 100ms credentials it needs no account: it runs on an in-memory
+// fake of the 100ms API (room demo-room, role guest), with a throwaway
+// Twilio auth token when TWILIO_AUTH_TOKEN is unset, and says so.
 package main
 
 import (
-	"log"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"time"
 
 	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/twiml"
 )
 
-func newMux(getenv func(string) string, logger *slog.Logger) (*http.ServeMux, error) {
-	opts := []hmsapi.Option{hmsapi.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET"))}
+const usage = `usage: twilio-dialin
+
+Serves Twilio's voice webhook at PUBLIC_URL/twilio/voice: each call joins
+the 100ms room ROOM_ID with role ROLE. Environment: HMS_MANAGEMENT_TOKEN
+(or HMS_ACCESS_KEY and HMS_APP_SECRET), HMS_API_BASE_URL, TWILIO_AUTH_TOKEN,
+SIP_USERNAME, SIP_PASSWORD, ROOM_ID, ROLE, PUBLIC_URL, ADDR. Without 100ms
+credentials it runs on an in-memory fake of the 100ms API.
+`
+
+// withDemo returns the environment to serve with: getenv itself when it
+// names 100ms credentials, otherwise one pointing at an in-memory fake of
+// the 100ms API (stopped by the returned function), announced on out.
+func withDemo(getenv func(string) string, out io.Writer) (func(string) string, func(), error) {
+	if getenv("HMS_MANAGEMENT_TOKEN") != "" || getenv("HMS_ACCESS_KEY") != "" {
+		return getenv, func() {}, nil
+	}
+	fake := hmstest.NewServer(hmstest.WithRoom("demo-room", "guest"))
+	demo := map[string]string{"HMS_API_BASE_URL": fake.URL, "HMS_ACCESS_KEY": fake.AccessKey(),
+		"HMS_APP_SECRET": fake.AppSecret(), "ROOM_ID": "demo-room", "ROLE": "guest"}
+	if getenv("TWILIO_AUTH_TOKEN") == "" {
+		demo["TWILIO_AUTH_TOKEN"] = rand.Text()
+	}
+	fmt.Fprintln(out, "no 100ms credentials (HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET): using an in-memory fake of the 100ms API, room demo-room, role guest")
+	if _, ok := demo["TWILIO_AUTH_TOKEN"]; ok {
+		fmt.Fprintln(out, "no TWILIO_AUTH_TOKEN: using a throwaway one, so only requests signed with it are answered")
+	}
+	return func(k string) string {
+		if v, ok := demo[k]; ok {
+			return v
+		}
+		return getenv(k)
+	}, fake.Close, nil
+}
+
+// newAPI returns the 100ms API client the environment names.
+func newAPI(getenv func(string) string) (*hmsapi.Client, error) {
+	var opts []hmsapi.Option
+	if token := getenv("HMS_MANAGEMENT_TOKEN"); token != "" {
+		opts = append(opts, hmsapi.WithManagementToken(token))
+	} else {
+		opts = append(opts, hmsapi.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET")))
+	}
 	if base := getenv("HMS_API_BASE_URL"); base != "" {
 		opts = append(opts, hmsapi.WithBaseURL(base))
 	}
-	api, err := hmsapi.New(opts...)
+	return hmsapi.New(opts...)
+}
+
+func newMux(getenv func(string) string, logger *slog.Logger) (*http.ServeMux, error) {
+	if getenv("ROOM_ID") == "" || getenv("ROLE") == "" {
+		return nil, errors.New("twilio-dialin: set ROOM_ID and ROLE: the 100ms room id callers join, and the role they join with")
+	}
+	api, err := newAPI(getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -50,17 +109,58 @@ func newMux(getenv func(string) string, logger *slog.Logger) (*http.ServeMux, er
 	return mux, nil
 }
 
-func main() {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	mux, err := newMux(os.Getenv, logger)
-	if err != nil {
-		log.Fatal(err)
+// helpArg reports whether args ask for help; any other flag is a usage
+// error, since this program takes none.
+func helpArg(args []string) (help, bad bool) {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help":
+			return true, false
+		}
 	}
-	addr := os.Getenv("ADDR")
+	return false, len(args) > 0
+}
+
+func main() {
+	if help, bad := helpArg(os.Args[1:]); help || bad {
+		if bad {
+			fmt.Fprint(os.Stderr, usage)
+			os.Exit(2)
+		}
+		fmt.Print(usage)
+		return
+	}
+	if err := run(os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run(getenv func(string) string) error {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	getenv, stop, err := withDemo(getenv, os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	addr := getenv("ADDR")
 	if addr == "" {
 		addr = "127.0.0.1:8080"
 	}
+	if getenv("PUBLIC_URL") == "" {
+		base := getenv
+		getenv = func(k string) string {
+			if k == "PUBLIC_URL" {
+				return "http://" + addr
+			}
+			return base(k)
+		}
+	}
+	mux, err := newMux(getenv, logger)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	logger.Info("listening", "addr", addr)
-	log.Fatal(srv.ListenAndServe())
+	logger.Info("listening", "addr", addr, "voice_webhook", getenv("PUBLIC_URL")+"/twilio/voice")
+	return srv.ListenAndServe()
 }

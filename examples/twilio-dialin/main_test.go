@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/xml"
 	"io"
 	"log/slog"
@@ -66,4 +67,35 @@ func TestDialInServer(t *testing.T) {
 		assert.Equal(t, first, addr.RoomCode(), "every call joins the same room code")
 	}
 	assert.Equal(t, 2, api.RequestCount(), "one list and one create, then the cache answers")
+}
+
+// Without 100ms credentials the example runs on the fake and says so;
+// with them, ROOM_ID and ROLE are required at start.
+func TestDemoAndRequiredRoom(t *testing.T) {
+	var out bytes.Buffer
+	getenv, stop, err := withDemo(func(string) string { return "" }, &out)
+	require.NoError(t, err)
+	defer stop()
+	assert.Contains(t, out.String(), "in-memory fake of the 100ms API")
+	assert.Equal(t, "demo-room", getenv("ROOM_ID"))
+	public := map[string]string{"PUBLIC_URL": "http://127.0.0.1:8080"}
+	_, err = newMux(func(k string) string {
+		if v, ok := public[k]; ok {
+			return v
+		}
+		return getenv(k)
+	}, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+
+	_, err = newMux(func(k string) string { return map[string]string{"HMS_MANAGEMENT_TOKEN": "t"}[k] }, slog.New(slog.DiscardHandler))
+	require.ErrorContains(t, err, "set ROOM_ID and ROLE")
+}
+
+func TestHelpIsNotData(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}} {
+		help, _ := helpArg(args)
+		assert.True(t, help, args)
+	}
+	_, bad := helpArg([]string{"-x"})
+	assert.True(t, bad)
 }
