@@ -164,3 +164,28 @@ func ExampleTwilio() {
 	fmt.Println(sipconnect.Twilio().Name(), err, h != nil)
 	// Output: twilio <nil> true
 }
+
+func ExamplePINDirectory_List() {
+	now := time.Date(2031, 5, 6, 7, 0, 0, 0, time.UTC)
+	pins, err := sipconnect.NewPINDirectory(store.NewMemory(store.WithClock(func() time.Time { return now })), sipconnect.PINDirectoryOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	target := sipconnect.PINTarget{RoomID: "room-1", Role: "guest"}
+	_, _ = pins.Issue(ctx, target)                      // until revoked
+	_, _ = pins.IssueWithTTL(ctx, target, 24*time.Hour) // for a day
+	listed, _ := pins.List(ctx, "room-1")
+	fmt.Println(len(listed))
+	now = now.Add(25 * time.Hour) // the day is over
+	listed, _ = pins.List(ctx, "room-1")
+	fmt.Println(len(listed), listed[0].Target.Role, listed[0].ExpiresAt.IsZero())
+	revoked, _ := pins.Revoke(ctx, listed[0].PIN)
+	listed, _ = pins.List(ctx, "room-1")
+	fmt.Println(revoked, len(listed))
+	// Output:
+	// 2
+	// 1 guest true
+	// true 0
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,9 +97,31 @@ const directoryMark = "sipconnect:pin-directory"
 // store.ErrUnavailable.
 var ErrPINDirectoryLost = fmt.Errorf("sipconnect: the PIN directory's store holds no directory (lost its data?): %w", store.ErrUnavailable)
 
+// roomPINsKey is the store key of the index of the PINs issued for a room
+// id: a hash, one field per PIN.
+func roomPINsKey(roomID string) string { return "sipconnect:pin-room:" + roomID }
+
+// IssuedPIN is a live PIN of a room, as List returns it.
+type IssuedPIN struct {
+	PIN    string    `json:"pin"`
+	Target PINTarget `json:"target"`
+	// ExpiresAt is when the PIN stops working; zero: when revoked.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
 // Issue draws a new PIN for target (a valid room code, or a room id and a
-// role) and returns it.
+// role) and returns it. It expires after PINDirectoryOptions.TTL.
 func (d *PINDirectory) Issue(ctx context.Context, target PINTarget) (string, error) {
+	return d.IssueWithTTL(ctx, target, d.ttl)
+}
+
+// IssueWithTTL is Issue with a time to live of its own for this PIN: ttl
+// from now the PIN stops working (0: it works until revoked). A PIN issued
+// for a room id is listed by List until it expires or is revoked.
+func (d *PINDirectory) IssueWithTTL(ctx context.Context, target PINTarget, ttl time.Duration) (string, error) {
+	if ttl < 0 {
+		return "", fmt.Errorf("sipconnect: PIN TTL %v is negative", ttl)
+	}
 	switch {
 	case target.RoomCode != "":
 		if _, err := NewAddress(target.RoomCode); err != nil {
@@ -127,24 +150,76 @@ func (d *PINDirectory) Issue(ctx context.Context, target PINTarget) (string, err
 		if err != nil {
 			return "", err
 		}
-		stored, err := d.store.SetNX(ctx, pinKey(pin), value, d.ttl)
+		stored, err := d.store.SetNX(ctx, pinKey(pin), value, ttl)
 		if err != nil {
 			return "", fmt.Errorf("sipconnect: storing a PIN: %w", err)
 		}
-		if stored {
-			return pin, nil
+		if !stored {
+			continue
 		}
+		if target.RoomID != "" {
+			entry := IssuedPIN{Target: target}
+			if ttl > 0 {
+				entry.ExpiresAt = time.Now().Add(ttl).UTC().Truncate(time.Second)
+			}
+			v, _ := json.Marshal(entry)
+			// The index never expires as a whole (its PINs may not);
+			// List drops the entries of PINs gone.
+			if err := d.store.HSet(ctx, roomPINsKey(target.RoomID), pin, v, 0); err != nil {
+				_, _ = d.store.Delete(ctx, pinKey(pin))
+				return "", fmt.Errorf("sipconnect: storing a PIN: %w", err)
+			}
+		}
+		return pin, nil
 	}
 	return "", errors.New("sipconnect: could not draw an unused PIN; use longer PINs")
 }
 
 // Revoke makes pin stop working and reports whether it was live.
 func (d *PINDirectory) Revoke(ctx context.Context, pin string) (bool, error) {
+	var t PINTarget
+	if v, err := d.store.Get(ctx, pinKey(pin)); err == nil {
+		_ = json.Unmarshal(v, &t)
+	}
 	existed, err := d.store.Delete(ctx, pinKey(pin))
 	if err != nil {
 		return false, fmt.Errorf("sipconnect: revoking a PIN: %w", err)
 	}
+	if t.RoomID != "" {
+		if _, err := d.store.HDel(ctx, roomPINsKey(t.RoomID), pin); err != nil {
+			return existed, fmt.Errorf("sipconnect: revoking a PIN: %w", err)
+		}
+	}
 	return existed, nil
+}
+
+// List returns the live PINs issued for roomID, sorted by PIN. PINs are
+// secrets: show them only to whoever may hand them out. Entries of PINs
+// that expired are removed from the room's index on the way.
+func (d *PINDirectory) List(ctx context.Context, roomID string) ([]IssuedPIN, error) {
+	all, err := d.store.HGetAll(ctx, roomPINsKey(roomID))
+	if err != nil {
+		return nil, fmt.Errorf("sipconnect: listing PINs: %w", err)
+	}
+	out := make([]IssuedPIN, 0, len(all))
+	for pin, v := range all {
+		_, err := d.store.Get(ctx, pinKey(pin))
+		if errors.Is(err, store.ErrNotFound) {
+			_, _ = d.store.HDel(ctx, roomPINsKey(roomID), pin)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sipconnect: listing PINs: %w", err)
+		}
+		var p IssuedPIN
+		if err := json.Unmarshal(v, &p); err != nil {
+			return nil, fmt.Errorf("sipconnect: reading a PIN's entry: %w", err)
+		}
+		p.PIN = pin
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b IssuedPIN) int { return strings.Compare(a.PIN, b.PIN) })
+	return out, nil
 }
 
 // ResolvePIN returns the target of pin, or an error wrapping ErrUnknownPIN,

@@ -91,10 +91,11 @@ func TestPINUsageAndStore(t *testing.T) {
 	}{
 		{[]string{"serve", "--pin", "--room-code", "abc-defg-hij"}, "--pin takes no room flags: the PIN decides the room", "usage: sipconnect serve"},
 		{[]string{"serve", "--pin", "--room-id", "r", "--role", "guest"}, "--pin takes no room flags: the PIN decides the room", "usage: sipconnect serve"},
-		{[]string{"pins"}, "pins needs a subcommand: create", "usage: sipconnect pins <subcommand>"},
-		{[]string{"pins", "revoke"}, `unknown pins subcommand "revoke" (want create)`, "usage: sipconnect pins <subcommand>"},
-		{[]string{"pins", "create", "--role", "guest"}, "--room-id is required", "usage: sipconnect pins create --room-id ID --role ROLE [--redis URL] [--json]"},
-		{[]string{"pins", "create", "--room-id", "r", "--json"}, "--role is required", "usage: sipconnect pins create --room-id ID --role ROLE [--redis URL] [--json]"},
+		{[]string{"pins"}, "pins needs a subcommand: create, list or revoke", "usage: sipconnect pins <subcommand>"},
+		{[]string{"pins", "revoke"}, "the PIN to revoke is required", "usage: sipconnect pins revoke PIN"},
+		{[]string{"pins", "list"}, "--room-id is required", "usage: sipconnect pins list --room-id ID"},
+		{[]string{"pins", "create", "--role", "guest"}, "--room-id is required", "usage: sipconnect pins create --room-id ID --role ROLE [--ttl DURATION] [--redis URL] [--json]"},
+		{[]string{"pins", "create", "--room-id", "r", "--json"}, "--role is required", "usage: sipconnect pins create --room-id ID --role ROLE [--ttl DURATION] [--redis URL] [--json]"},
 	} {
 		r := sipconnectCmd(t, nil, tt.args...)
 		assert.Equal(t, 2, r.code, "%v: %s", tt.args, r.stderr)

@@ -393,3 +393,32 @@ func TestServeDemoOnRedisExpires(t *testing.T) {
 		assert.True(t, ttl > 0 && ttl <= demoTTL, "%q expires in %v", k, ttl)
 	}
 }
+
+// pins create checks the room and role with 100ms when it can; --ttl,
+// list and revoke manage the PINs of a room.
+func TestPINsCheckTTLListRevoke(t *testing.T) {
+	redisURL, _ := demoRedis(t)
+	api := hmstest.NewServer(hmstest.WithRoom(testRoomID, "guest"), hmstest.WithStaticToken(secretToken))
+	defer api.Close()
+	env := map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken, "HMS_API_BASE_URL": api.URL, "SIPCONNECT_REDIS_URL": redisURL}
+	r := sipconnectCmd(t, env, "pins", "create", "--room-id", "nonexistent", "--role", "guest")
+	assertOneLineError(t, r, `sipconnect: --room-id: 100ms has no room "nonexistent"`)
+	r = sipconnectCmd(t, env, "pins", "create", "--room-id", testRoomID, "--role", "nosuchrole")
+	assertOneLineError(t, r, `sipconnect: --role: room "room-1" has no role "nosuchrole"`)
+
+	r = sipconnectCmd(t, env, "pins", "create", "--room-id", testRoomID, "--role", "guest", "--ttl", "1h")
+	require.Equal(t, 0, r.code, r.stderr)
+	pin := strings.TrimSpace(r.stdout)
+	r = sipconnectCmd(t, env, "pins", "list", "--room-id", testRoomID, "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"pin":"`+pin+`"`)
+	assert.Contains(t, r.stdout, `"expires_at":"`)
+	r = sipconnectCmd(t, env, "pins", "revoke", pin)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.NotContains(t, r.stderr, pin)
+	r = sipconnectCmd(t, env, "pins", "list", "--room-id", testRoomID, "--json")
+	assert.Equal(t, "[]\n", r.stdout)
+	r = sipconnectCmd(t, env, "pins", "revoke", pin)
+	assert.Equal(t, 1, r.code)
+	assert.NotContains(t, r.stderr, pin)
+}
