@@ -118,7 +118,7 @@ func (e env) group(name, usage string, subs []string, args []string) (string, []
 			return sub, args, nil
 		}
 	}
-	return "", nil, &usageError{msg: fmt.Sprintf("unknown %s subcommand %q (want %s)", name, sub, want), usage: usage}
+	return "", nil, &usageError{msg: fmt.Sprintf("unknown %s subcommand %q (want %s)%s", name, sub, want, didYouMean(sub, subs)), usage: usage}
 }
 
 // headerFlag registers the repeatable --header X-Name=value flag.

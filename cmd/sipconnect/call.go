@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"github.com/hmssip/interconnect-go/activeroom"
@@ -24,7 +26,7 @@ func (e env) call(ctx context.Context, args []string) error {
 	fs.StringVar(&r.RoomCode, "room-code", "", "room `code` of the room and role the callee joins (required)")
 	fs.StringVar(&r.TrunkID, "trunk-id", "", "`id` of the outbound trunk that places the call (required)")
 	fs.StringVar(&r.Name, "name", "", "callee's display `name` in the room")
-	fs.StringVar(&r.UserID, "user-id", "", "callee's user `id` in the room")
+	fs.StringVar(&r.UserID, "user-id", "", "callee's user `id` in the room (default: a fresh sipconnect-call-... id, printed while it rings)")
 	headerFlag(fs, "custom SIP header `X-Name=value` for the INVITE (repeatable)", func(name, value string) {
 		r.Headers = append(r.Headers, headers.Field{Name: name, Value: value})
 	})
@@ -61,12 +63,19 @@ func (e env) call(ctx context.Context, args []string) error {
 			s.fake.SetCallAnswer(r.To, demoRingFor)
 		}
 	}
+	if r.UserID == "" {
+		// A user id of its own lets a callee who answers after we gave up
+		// be found and removed: 100ms gives no call id before the answer.
+		r.UserID = "sipconnect-call-" + throwawayToken()[:12]
+	}
+	stop := e.ringing(r)
 	res, err := sipout.NewClient(s.api).Call(ctx, r)
+	stop(err == nil)
 	switch {
 	case errors.Is(err, sipout.ErrNoAnswer):
-		return fmt.Errorf("no answer: nobody picked up within the ring timeout (%v)", r.RingTimeout)
+		return fmt.Errorf("no answer: nobody picked up within the ring timeout (%v); %s", r.RingTimeout, lateAnswerHint(r))
 	case err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()):
-		return errors.New("interrupted while the phone rang: 100ms has no way to cancel a call, so it may still ring")
+		return fmt.Errorf("interrupted while the phone rang: 100ms has no way to cancel a call, so it may still ring; %s", lateAnswerHint(r))
 	case err != nil:
 		return err
 	}
@@ -99,4 +108,84 @@ func (e env) call(ctx context.Context, args []string) error {
 		fmt.Fprintf(e.stdout, "the callee is peer %s\n", p.ID)
 	}
 	return nil
+}
+
+// lateAnswerHint says how to remove the callee if the phone answers after
+// the command gave up. 100ms returns a call's id only once it is answered,
+// so an unanswered call has none: the callee is found by user id.
+func lateAnswerHint(r sipout.CallRequest) string {
+	return fmt.Sprintf("100ms gives no call id before the phone answers. If it answers late, the callee joins the room of room code %s "+
+		"with user id %s: find its peer id with 'sipconnect peers list --room-id ROOM_ID --user-id %s' "+
+		"and remove it with 'sipconnect peers remove --room-id ROOM_ID --peer-id PEER_ID'",
+		r.RoomCode, r.UserID, r.UserID)
+}
+
+// ringing shows on stderr that the phone rings, until the returned
+// function is called (with whether it was answered). 100ms answers the
+// call request, with the call id, only once the phone answers, so there is
+// no id to show before: it shows the user id the callee will have. On a
+// terminal it draws a spinner with the seconds rung; otherwise it writes a
+// plain line every 5 seconds.
+func (e env) ringing(r sipout.CallRequest) func(answered bool) {
+	tty := isTerminal(e.stderr)
+	start := time.Now()
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	shown := false
+	tick := 5 * time.Second
+	if tty {
+		tick = 200 * time.Millisecond
+	}
+	go func() {
+		defer close(finished)
+		// A request refused at once (a bad number, say) rings nothing:
+		// say nothing for it.
+		select {
+		case <-done:
+			return
+		case <-time.After(ringingDelay):
+		}
+		shown = true
+		fmt.Fprintf(e.stderr, "ringing %s for up to %v as user id %s (100ms gives the call id when the phone answers; Ctrl-C gives up)\n",
+			r.To, r.RingTimeout, r.UserID)
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		frames := `|/-\`
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				if tty {
+					fmt.Fprint(e.stderr, "\r\033[K")
+				}
+				return
+			case <-t.C:
+				rung := time.Since(start).Truncate(time.Second)
+				if tty {
+					fmt.Fprintf(e.stderr, "\r%c ringing %s: %v of %v", frames[i%len(frames)], r.To, rung, r.RingTimeout)
+				} else {
+					fmt.Fprintf(e.stderr, "still ringing %s: %v of %v\n", r.To, rung, r.RingTimeout)
+				}
+			}
+		}
+	}()
+	return func(answered bool) {
+		close(done)
+		<-finished
+		if answered && shown {
+			fmt.Fprintf(e.stderr, "answered after %v\n", time.Since(start).Truncate(100*time.Millisecond))
+		}
+	}
+}
+
+// ringingDelay is how long a call request runs before ringing shows it.
+const ringingDelay = 200 * time.Millisecond
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

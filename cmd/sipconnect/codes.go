@@ -56,7 +56,8 @@ func (e env) codes(ctx context.Context, args []string) error {
 		synopsis = "codes " + sub + " --code CODE [--json]"
 		fs.StringVar(&code, "code", "", "room `code` (required)")
 	default:
-		return &usageError{msg: fmt.Sprintf("unknown codes subcommand %q (want list, create, enable or disable)", sub), usage: codesUsage}
+		return &usageError{msg: fmt.Sprintf("unknown codes subcommand %q (want list, create, enable or disable)%s", sub,
+			didYouMean(sub, []string{"list", "create", "enable", "disable"})), usage: codesUsage}
 	}
 	cmd, err := e.parse(fs, synopsis, args)
 	if err != nil {

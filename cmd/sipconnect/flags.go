@@ -55,18 +55,49 @@ func (e env) parse(fs *flag.FlagSet, synopsis string, args []string, note ...str
 		fmt.Fprintln(e.stdout, c.usage())
 		return nil, errHelp
 	case err != nil:
-		return nil, c.usagef("%v", err)
+		msg := strings.Replace(err.Error(), "flag -", "flag --", 1)
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+			msg = "unknown flag --" + name + didYouMean("--"+name, flagNames(fs))
+		}
+		return nil, c.usagef("%s", msg)
 	case fs.NArg() > 0:
 		return nil, c.usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if missing := missingRequired(fs, synopsisFlags(synopsis)); len(missing) == 1 {
+		return nil, c.usagef("%s is required", missing[0])
+	} else if len(missing) > 1 {
+		return nil, c.usagef("%s are required", joinAnd(missing))
 	}
 	return c, nil
 }
 
+// synopsisFlags returns the names of the flags a synopsis shows, in its
+// order.
+func synopsisFlags(synopsis string) []string {
+	var names []string
+	for _, w := range strings.Fields(synopsis) {
+		w = strings.Trim(w, "[]|.")
+		if name, ok := strings.CutPrefix(w, "--"); ok {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// flagList is the flag list of fs for -h, each flag shown as --name, as the
+// synopsis and the README write them.
 func flagList(fs *flag.FlagSet) string {
 	var b strings.Builder
 	fs.SetOutput(&b)
 	fs.PrintDefaults()
-	return b.String()
+	fs.SetOutput(io.Discard)
+	lines := strings.SplitAfter(b.String(), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "  -") {
+			lines[i] = "  --" + l[3:]
+		}
+	}
+	return strings.Join(lines, "")
 }
 
 // addressFlags are the flags that describe a SIP address.

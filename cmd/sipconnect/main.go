@@ -98,6 +98,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -129,13 +130,20 @@ commands:
   peers   list or remove the live peers of a room (list|remove)
   dtmf    play DTMF tones to the SIP peers of a room
   pins    issue meeting PINs for serve --pin (create)
-  serve   serve a Twilio dial-in webhook
+  serve   serve a dial-in webhook for five carriers: twilio (default), telnyx,
+          signalwire, plivo and vonage (--provider)
   version print the version of sipconnect and of the Go it was built with
+  help    show the help of a command: sipconnect help <command>
+  completion  print a shell completion script (bash|zsh|fish)
 
 Without 100ms credentials, call, trunks, peers, dtmf and serve run in demo
 mode on an embedded fake of the 100ms API.
 
-Run 'sipconnect <command> -h' for the flags of a command.`
+Run 'sipconnect <command> -h' or 'sipconnect help <command>' for the flags
+of a command.`
+
+// commands are the commands run knows, for "did you mean" and completion.
+var commands = []string{"uri", "twiml", "codes", "call", "trunks", "peers", "dtmf", "pins", "serve", "version", "help", "completion"}
 
 // main runs the command. The first SIGINT or SIGTERM ends ctx (serve then
 // drains and stops); a second one closes hurry (serve stops at once).
@@ -198,11 +206,23 @@ func runWith(ctx context.Context, hurry <-chan struct{}, args []string, stdout, 
 		err = e.serve(ctx, args[1:])
 	case "version", "-version", "--version":
 		err = e.version(args[1:])
-	case "-h", "-help", "--help", "help":
+	case "completion":
+		err = e.completion(ctx, args[1:])
+	case "help":
+		if len(args) > 1 && args[1] != "help" && slices.Contains(commands, args[1]) {
+			return runWith(ctx, hurry, append(slices.Clone(args[1:]), "-h"), stdout, stderr, getenv)
+		}
+		if len(args) > 1 {
+			err = usagef("unknown command %q%s", args[1], didYouMean(args[1], commands))
+			break
+		}
+		fmt.Fprintln(stdout, usage)
+		return exitOK
+	case "-h", "-help", "--help":
 		fmt.Fprintln(stdout, usage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q", args[0])
+		err = usagef("unknown command %q%s", args[0], didYouMean(args[0], commands))
 	}
 	var ue *usageError
 	switch {
@@ -219,6 +239,7 @@ func runWith(ctx context.Context, hurry <-chan struct{}, args []string, stdout, 
 		return exitUsage
 	default:
 		// Errors of package sipconnect already start with its name.
+		err = userFacing(err, getenv)
 		fmt.Fprintf(stderr, "sipconnect: %s\n", strings.TrimPrefix(err.Error(), "sipconnect: "))
 		return exitError
 	}

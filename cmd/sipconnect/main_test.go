@@ -160,7 +160,7 @@ func TestValueErrors(t *testing.T) {
 		{[]string{"twiml", "--room-code", "abc-defg-hij", "--user-id", "a\nb"}, "sipconnect: invalid X-100ms-UserID: control character U+000A at byte 1"},
 		{[]string{"uri", "--room-code", "abc-defg-hij", "--header", "Via=x"}, `sipconnect: invalid Via: custom header name must start with "X-"`},
 		{[]string{"uri", "--room-code", "abc-defg-hij", "--transport", "sctp"}, "sipconnect: invalid transport"},
-		{[]string{"twiml", "--room-code", "abc-defg-hij", "--timeout", "1"}, "sipconnect: twiml: Response/Dial[1] attribute timeout: out of range: 1s, want 5s to 10m0s"},
+		{[]string{"twiml", "--room-code", "abc-defg-hij", "--timeout", "1"}, "sipconnect: --timeout must be from 5 to 600 seconds (Twilio's range), not 1"},
 		{[]string{"twiml", "--room-code", "abc", "--password", secretSIPPassword}, "sipconnect: invalid room code"},
 	}
 	for _, tt := range tests {

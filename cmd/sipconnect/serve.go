@@ -35,6 +35,28 @@ const (
 	demoRole   = "guest"
 )
 
+// serveNote ends serve's usage: demo mode and the environment it reads.
+const serveNote = `Carriers (--provider): twilio (default), telnyx, signalwire, plivo, vonage; each answers at
+/<provider>/voice (and /<provider>/pin with --pin, /<provider>/dial-status).
+
+Demo mode: with no 100ms credentials and no --room-code, serve runs on an embedded fake of the
+100ms API (room demo-room, role guest). It needs no environment at all: a throwaway carrier key
+is generated when none is set, and it prints a ready-to-paste signed curl line to try it; with
+--pin it prints the PINs of its demo rooms and walks a simulated caller through them. Nothing it
+does reaches 100ms or a carrier.
+
+Environment:
+  HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET   100ms credentials (none: demo mode)
+  HMS_API_BASE_URL            the 100ms API (default https://api.100ms.live/v2)
+  SIP_USERNAME, SIP_PASSWORD  the SIP credentials the dial carries
+  TWILIO_AUTH_TOKEN, TELNYX_PUBLIC_KEY, SIGNALWIRE_SIGNING_KEY, PLIVO_AUTH_TOKEN,
+  VONAGE_SIGNATURE_SECRET     the carrier's key that verifies its webhooks (outside demo mode,
+                              a missing key refuses to start, unless --insecure-skip-signature)
+  SIPCONNECT_REDIS_URL        the shared store, as --redis (PINs, the roster, call records)
+  HMS_WEBHOOK_SECRET_HEADER   "Name: value": take 100ms webhooks at POST /100ms/events
+  SIPCONNECT_ADMIN_TOKEN      bearer token of GET /rooms/{room_id}/phones and
+                              DELETE /rooms/{room_id}/phones/{peer_id}`
+
 // The rooms of demo mode with --pin, one PIN each.
 var demoPINRooms = []sipconnect.PINTarget{{RoomID: "demo-room", Role: "guest"}, {RoomID: "demo-standup", Role: "guest"}}
 
@@ -59,7 +81,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	fs.DurationVar(&reconcileEvery, "reconcile-every", defaultReconcile, "how often the phone roster is reconciled with 100ms's live peers (0: only at start and after the store lost its data)")
 	fs.DurationVar(&grace, "grace", defaultGrace, "then, how long requests in flight have to finish before their connections are closed")
 	cmd, err := e.parse(fs, "serve [--addr ADDR] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin] [--provider twilio|telnyx|signalwire|plivo|vonage] [flags]", args,
-		"Keys of the carriers: TWILIO_AUTH_TOKEN, TELNYX_PUBLIC_KEY, SIGNALWIRE_SIGNING_KEY, PLIVO_AUTH_TOKEN, VONAGE_SIGNATURE_SECRET.")
+		serveNote)
 	if err != nil {
 		return err
 	}
@@ -246,7 +268,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return err
+		return listenError(addr, err)
 	}
 	ln = netutil.LimitListener(ln, maxConns)
 	defer ln.Close()

@@ -49,6 +49,9 @@ func (e env) twiml(args []string) error {
 	if err != nil {
 		return err
 	}
+	if timeout != 0 && (timeout < 5 || timeout > 600) {
+		return fmt.Errorf("--timeout must be from 5 to 600 seconds (Twilio's range), not %d", timeout)
+	}
 	if username == "" {
 		username = e.getenv("SIP_USERNAME")
 	}
