@@ -189,3 +189,23 @@ func ExamplePINDirectory_List() {
 	// 1 guest true
 	// true 0
 }
+
+// A PIN for one meeting that stops working when the meeting is over.
+func ExamplePINDirectory_IssueWithTTL() {
+	now := time.Date(2031, 5, 6, 9, 0, 0, 0, time.UTC)
+	pins, _ := sipconnect.NewPINDirectory(store.NewMemory(store.WithClock(func() time.Time { return now })), sipconnect.PINDirectoryOptions{})
+	ctx := context.Background()
+	pin, err := pins.IssueWithTTL(ctx, sipconnect.PINTarget{RoomCode: "abc-defg-hij"}, 2*time.Hour)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	target, err := pins.ResolvePIN(ctx, pin, sipconnect.Call{})
+	fmt.Println(target.RoomCode, err)
+	now = now.Add(2*time.Hour + time.Second) // the meeting is over
+	_, err = pins.ResolvePIN(ctx, pin, sipconnect.Call{})
+	fmt.Println(err)
+	// Output:
+	// abc-defg-hij <nil>
+	// sipconnect: unknown PIN
+}
