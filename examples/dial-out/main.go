@@ -24,22 +24,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hmssip/interconnect-go/examples/internal/usage"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/sipout"
 )
 
-const usage = "usage: dial-out [+number or sip:URI]\n\nCalls a phone into a 100ms room and plays it DTMF tones. See go doc for\nthe environment. Without credentials it runs on an in-memory fake of the\n100ms API.\n"
+const usageText = "usage: dial-out [+number or sip:URI]\n\nCalls a phone into a 100ms room and plays it DTMF tones. See go doc for\nthe environment. Without credentials it runs on an in-memory fake of the\n100ms API.\n"
 
 func main() {
-	if help, bad := helpArg(os.Args[1:]); help || bad {
-		if bad {
-			fmt.Fprint(os.Stderr, usage)
-			os.Exit(2)
-		}
-		fmt.Print(usage)
-		return
-	}
+	usage.Check(usageText, true)
 	to := "+14155550123"
 	if len(os.Args) > 1 {
 		to = os.Args[1]
@@ -134,18 +128,4 @@ func run(ctx context.Context, w io.Writer, getenv func(string) string, to string
 	}
 	fmt.Fprintf(w, "sent DTMF %s\n", digits)
 	return nil
-}
-
-// helpArg reports whether args ask for help, or give a flag, which this
-// program takes none of: neither is taken as data.
-func helpArg(args []string) (help, bad bool) {
-	for _, a := range args {
-		switch {
-		case a == "-h" || a == "-help" || a == "--help":
-			return true, false
-		case strings.HasPrefix(a, "-"):
-			bad = true
-		}
-	}
-	return false, bad
 }

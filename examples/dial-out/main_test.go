@@ -107,13 +107,3 @@ func TestRunRefusesBadInputBeforeSending(t *testing.T) {
 }
 
 // "-h" asks for help; it is never taken as data.
-func TestHelpIsNotData(t *testing.T) {
-	for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}} {
-		if help, _ := helpArg(args); !help {
-			t.Errorf("%q does not ask for help", args)
-		}
-	}
-	if _, bad := helpArg([]string{"-x"}); !bad {
-		t.Error("an unknown flag is taken as data")
-	}
-}

@@ -30,9 +30,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
+	"github.com/hmssip/interconnect-go/examples/internal/usage"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
@@ -93,7 +93,7 @@ func newMux(ctx context.Context, getenv func(string) string, rooms []string, out
 	return mux, nil
 }
 
-const usage = `usage: pin-dialin [room-id...]
+const usageText = `usage: pin-dialin [room-id...]
 
 Issues one PIN per room id (role ROLE, default guest), prints them, and
 serves Twilio's voice webhook at PUBLIC_URL/twilio/voice. Environment:
@@ -133,29 +133,8 @@ func withDemo(getenv func(string) string, rooms []string, out io.Writer) (func(s
 	}, fake.Close
 }
 
-// helpArg reports whether args ask for help; any other flag is a usage
-// error, since this program takes none (a room id never starts with '-').
-func helpArg(args []string) (help, bad bool) {
-	for _, a := range args {
-		switch {
-		case a == "-h" || a == "-help" || a == "--help":
-			return true, false
-		case strings.HasPrefix(a, "-"):
-			bad = true
-		}
-	}
-	return false, bad
-}
-
 func main() {
-	if help, bad := helpArg(os.Args[1:]); help || bad {
-		if bad {
-			fmt.Fprint(os.Stderr, usage)
-			os.Exit(2)
-		}
-		fmt.Print(usage)
-		return
-	}
+	usage.Check(usageText, true)
 	if err := run(os.Getenv, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

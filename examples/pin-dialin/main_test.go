@@ -87,12 +87,3 @@ func TestDemoOnTheFake(t *testing.T) {
 	require.NoError(t, err)
 	assert.Regexp(t, `room demo-room: PIN \d+`, pins.String())
 }
-
-func TestHelpIsNotData(t *testing.T) {
-	for _, args := range [][]string{{"-h"}, {"room-a", "--help"}, {"-help"}} {
-		help, _ := helpArg(args)
-		assert.True(t, help, args)
-	}
-	_, bad := helpArg([]string{"room-a", "-x"})
-	assert.True(t, bad)
-}

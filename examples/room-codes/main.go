@@ -9,25 +9,18 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
+	"github.com/hmssip/interconnect-go/examples/internal/usage"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
-const usage = "usage: room-codes [room-id]\n\nCreates the room's codes and lists the enabled ones. Environment:\nHMS_MANAGEMENT_TOKEN (or HMS_ACCESS_KEY and HMS_APP_SECRET), HMS_API_BASE_URL.\nWithout credentials it runs on an in-memory fake of the 100ms API.\n"
+const usageText = "usage: room-codes [room-id]\n\nCreates the room's codes and lists the enabled ones. Environment:\nHMS_MANAGEMENT_TOKEN (or HMS_ACCESS_KEY and HMS_APP_SECRET), HMS_API_BASE_URL.\nWithout credentials it runs on an in-memory fake of the 100ms API.\n"
 
 func main() {
-	if help, bad := helpArg(os.Args[1:]); help || bad {
-		if bad {
-			fmt.Fprint(os.Stderr, usage)
-			os.Exit(2)
-		}
-		fmt.Print(usage)
-		return
-	}
+	usage.Check(usageText, true)
 	roomID := "demo-room"
 	if len(os.Args) > 1 {
 		roomID = os.Args[1]
@@ -75,18 +68,4 @@ func run(ctx context.Context, w io.Writer, getenv func(string) string, roomID st
 		fmt.Fprintf(w, "%-8s %s  sip:%s@sip.100ms.live\n", code.Role, code.Code, code.Code)
 	}
 	return nil
-}
-
-// helpArg reports whether args ask for help, or give a flag, which this
-// program takes none of: neither is taken as data.
-func helpArg(args []string) (help, bad bool) {
-	for _, a := range args {
-		switch {
-		case a == "-h" || a == "-help" || a == "--help":
-			return true, false
-		case strings.HasPrefix(a, "-"):
-			bad = true
-		}
-	}
-	return false, bad
 }

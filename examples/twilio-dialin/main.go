@@ -26,6 +26,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hmssip/interconnect-go/examples/internal/usage"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
@@ -33,7 +34,7 @@ import (
 	"github.com/hmssip/interconnect-go/twiml"
 )
 
-const usage = `usage: twilio-dialin
+const usageText = `usage: twilio-dialin
 
 Serves Twilio's voice webhook at PUBLIC_URL/twilio/voice: each call joins
 the 100ms room ROOM_ID with role ROLE. Environment: HMS_MANAGEMENT_TOKEN
@@ -109,27 +110,8 @@ func newMux(getenv func(string) string, logger *slog.Logger) (*http.ServeMux, er
 	return mux, nil
 }
 
-// helpArg reports whether args ask for help; any other flag is a usage
-// error, since this program takes none.
-func helpArg(args []string) (help, bad bool) {
-	for _, a := range args {
-		switch a {
-		case "-h", "-help", "--help":
-			return true, false
-		}
-	}
-	return false, len(args) > 0
-}
-
 func main() {
-	if help, bad := helpArg(os.Args[1:]); help || bad {
-		if bad {
-			fmt.Fprint(os.Stderr, usage)
-			os.Exit(2)
-		}
-		fmt.Print(usage)
-		return
-	}
+	usage.Check(usageText, false)
 	if err := run(os.Getenv); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

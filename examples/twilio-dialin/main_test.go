@@ -90,12 +90,3 @@ func TestDemoAndRequiredRoom(t *testing.T) {
 	_, err = newMux(func(k string) string { return map[string]string{"HMS_MANAGEMENT_TOKEN": "t"}[k] }, slog.New(slog.DiscardHandler))
 	require.ErrorContains(t, err, "set ROOM_ID and ROLE")
 }
-
-func TestHelpIsNotData(t *testing.T) {
-	for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}} {
-		help, _ := helpArg(args)
-		assert.True(t, help, args)
-	}
-	_, bad := helpArg([]string{"-x"})
-	assert.True(t, bad)
-}
