@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -291,6 +292,16 @@ func urlValues(body []byte) (url.Values, error) { return url.ParseQuery(string(b
 
 // sentURI is the request URI of req, built for a URL under base, as the
 // handler behind a proxy that strips base's path prefix receives it.
+// delivered is the request a NewSignedRequest helper built for h, as a server
+// receives it: its request URI below h's base, and its body.
+func delivered(h hookReq, req *http.Request) hookReq {
+	got := hookReq{Method: h.Method, Base: h.Base, URI: sentURI(h.Base, req), Form: h.Form}
+	if req.Body != nil {
+		got.Body, _ = io.ReadAll(req.Body)
+	}
+	return got
+}
+
 func sentURI(base string, req *http.Request) string {
 	u, err := url.Parse(base)
 	if err != nil {
