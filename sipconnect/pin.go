@@ -354,11 +354,17 @@ func (f *pinFlow) callerOf(call Call) caller {
 	return caller{withheldKey, int64(f.cfg.WithheldFailures), minute}
 }
 
-// withheldNumbers are the keypad spellings some carriers send as the
-// number of a caller who withholds it: ANONYMOUS, RESTRICTED, UNAVAILABLE,
-// BLOCKED. They are shared by every such caller, so they are not counted
-// as numbers.
-var withheldNumbers = [...]string{"+266696687", "+7378742833", "+86282452253", "+2562533"}
+// withheldNumber reports whether n is one of the keypad spellings some
+// carriers send as the number of a caller who withholds it: ANONYMOUS,
+// RESTRICTED, UNAVAILABLE, BLOCKED. They are shared by every such caller,
+// so they are not counted as numbers.
+func withheldNumber(n string) bool {
+	switch n {
+	case "+266696687", "+7378742833", "+86282452253", "+2562533":
+		return true
+	}
+	return false
+}
 
 // normalizeNumber returns from as an E.164 number, and false when it holds
 // none (a withheld number). Visual separators, a tel:, sip: or sips:
@@ -400,10 +406,8 @@ func normalizeNumber(from string) (string, bool) {
 	if !isE164(num) {
 		return "", false
 	}
-	for _, w := range withheldNumbers {
-		if num == w {
-			return "", false
-		}
+	if withheldNumber(num) {
+		return "", false
 	}
 	return num, true
 }
