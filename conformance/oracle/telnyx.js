@@ -67,7 +67,11 @@ exports.verify = (req) => {
     body: req.body, now: req.now,
   });
   if (Atomics.wait(flag, 0, 0, 30000) === 'timed-out') throw new Error('the Telnyx worker did not answer');
-  const m = receiveMessageOnPort(port);
+  // The flag is set right after the answer is posted, but a message
+  // crosses threads on its own schedule: wait for it, a millisecond at a
+  // time, for up to 30 s.
+  let m;
+  for (let i = 0; i < 30000 && !(m = receiveMessageOnPort(port)); i++) Atomics.wait(flag, 0, 1, 1);
   if (!m) throw new Error('the Telnyx worker answered nothing');
   return m.message;
 };
