@@ -80,7 +80,7 @@ type HandlerConfig struct {
 	// not answer within the roster's Timeout is logged and the caller
 	// bridged all the same; the record is written again in the background
 	// (RosterConfig.RetryQueue). Close the roster when the server stops.
-	Roster *Roster
+	Roster CallRecorder
 	// OnDialStatus, if set, is told the outcome of every dial.
 	OnDialStatus func(ctx context.Context, status DialStatus)
 
@@ -96,6 +96,14 @@ type HandlerConfig struct {
 	// full phone number. To silence the handler, pass a logger whose
 	// handler is slog.DiscardHandler.
 	Logger *slog.Logger
+}
+
+// A CallRecorder records the calls the handler bridges, so that 100ms's
+// join webhook can be tied to the call: the roster is one. RecordCall is
+// given the user id the call's address carries; queued reports that a
+// record the store did not take will be written in the background.
+type CallRecorder interface {
+	RecordCall(ctx context.Context, userID string, call Call) (queued bool, err error)
 }
 
 // DefaultFallback is the answer used when a call cannot be bridged and
@@ -129,7 +137,7 @@ type Handler struct {
 	room         Room
 	numbers      map[string]Route
 	pin          *pinFlow
-	roster       *Roster
+	roster       CallRecorder
 	identity     IdentityFunc
 	addrOpts     []AddressOption
 	fallback     []byte
@@ -264,7 +272,7 @@ func (h *Handler) bridge(ctx context.Context, w http.ResponseWriter, call Call, 
 	if h.roster != nil && addr.UserID() != "" {
 		// At most the roster's Timeout; a record the store did not take is
 		// written again in the background, after the caller is answered.
-		if queued, err := h.roster.recordCall(ctx, addr.UserID(), call); err != nil {
+		if queued, err := h.roster.RecordCall(ctx, addr.UserID(), call); err != nil {
 			msg := "sipconnect: the roster could not record the call; bridging it all the same"
 			if queued {
 				msg = "sipconnect: the roster will record the call when the store answers; bridging it now"

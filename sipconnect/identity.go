@@ -2,6 +2,8 @@ package sipconnect
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -111,4 +113,30 @@ func SanitizeDisplayName(s string) string {
 		return ""
 	}
 	return out
+}
+
+// CallUserID is the X-100ms-UserID the dial-in handler gives a bridged
+// call when the roster is on and the identity sets none: "pstn-" and the
+// first 20 hex digits of the SHA-256 of the carrier's call id. It is
+// derived from the call id only, never from a phone number, and tells
+// nothing about the caller.
+func CallUserID(callID string) string {
+	sum := sha256.Sum256([]byte(callID))
+	return "pstn-" + hex.EncodeToString(sum[:10])
+}
+
+// IsCallUserID reports whether userID has the form CallUserID gives:
+// "pstn-" and 20 lowercase hex digits. Reconcile lists the live peers with
+// such a user id as phone callers.
+func IsCallUserID(userID string) bool {
+	h, ok := strings.CutPrefix(userID, "pstn-")
+	if !ok || len(h) != 20 {
+		return false
+	}
+	for _, c := range []byte(h) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

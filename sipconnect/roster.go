@@ -2,8 +2,6 @@ package sipconnect
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -290,44 +288,18 @@ func (r *Roster) ctx(ctx context.Context) (context.Context, context.CancelFunc) 
 	return context.WithTimeout(ctx, r.cfg.Timeout)
 }
 
-// CallUserID is the X-100ms-UserID the dial-in handler gives a bridged
-// call when the roster is on and the identity sets none: "pstn-" and the
-// first 20 hex digits of the SHA-256 of the carrier's call id. It is
-// derived from the call id only, never from a phone number, and tells
-// nothing about the caller.
-func CallUserID(callID string) string {
-	sum := sha256.Sum256([]byte(callID))
-	return "pstn-" + hex.EncodeToString(sum[:10])
-}
-
-// IsCallUserID reports whether userID has the form CallUserID gives:
-// "pstn-" and 20 lowercase hex digits. Reconcile lists the live peers with
-// such a user id as phone callers.
-func IsCallUserID(userID string) bool {
-	h, ok := strings.CutPrefix(userID, "pstn-")
-	if !ok || len(h) != 20 {
-		return false
-	}
-	for _, c := range []byte(h) {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 // callRecord is what the handler keeps of a bridged call.
 type callRecord struct {
 	CallID string `json:"call_id"`
 	From   string `json:"from,omitempty"` // masked
 }
 
-// recordCall keeps the call id and masked number of a call whose SIP
+// RecordCall keeps the call id and masked number of a call whose SIP
 // address carries userID, for the join to find. It waits on the store at
 // most the roster's Timeout; when the store does not take the record then,
 // the record is queued to be written again in the background and queued
 // reports true. Either way err tells what the first write met.
-func (r *Roster) recordCall(ctx context.Context, userID string, call Call) (queued bool, err error) {
+func (r *Roster) RecordCall(ctx context.Context, userID string, call Call) (queued bool, err error) {
 	v, err := json.Marshal(callRecord{CallID: call.CallSid, From: MaskNumber(call.From)})
 	if err != nil {
 		return false, err
