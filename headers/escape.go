@@ -3,14 +3,14 @@ package headers
 import (
 	"strings"
 
-	"github.com/hmssip/interconnect-go/internal/sipescape"
+	"github.com/hmssip/interconnect-go/internal/ascii"
 )
 
 // rawAllowed reports whether c may stand unescaped in an RFC 3261 hname or
 // hvalue: unreserved (alphanumerics and - _ . ! ~ * ' ( )) or one of
 // [ ] / ? : + $.
 func rawAllowed(c byte) bool {
-	if sipescape.Kept(c) {
+	if ascii.PercentKept(c) {
 		return true
 	}
 	switch c {
@@ -25,11 +25,11 @@ func rawAllowed(c byte) bool {
 // It returns s itself, without allocating, when nothing needs escaping.
 // Escape does not validate; see [ValidateValue].
 func Escape(s string) string {
-	n := sipescape.Len(s)
+	n := ascii.PercentLen(s)
 	if n == len(s) {
 		return s
 	}
-	return string(sipescape.Append(make([]byte, 0, n), s))
+	return string(ascii.AppendPercent(make([]byte, 0, n), s))
 }
 
 // Unescape decodes an escaped header name or value as RFC 3261 defines them:

@@ -8,7 +8,6 @@ import (
 
 	"github.com/hmssip/interconnect-go/headers"
 	"github.com/hmssip/interconnect-go/internal/ascii"
-	"github.com/hmssip/interconnect-go/internal/sipescape"
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
@@ -187,7 +186,7 @@ func (a *Address) headersLen() int {
 		if n > 0 {
 			n++ // '&'
 		}
-		n += sipescape.Len(name) + 1 + sipescape.Len(value)
+		n += ascii.PercentLen(name) + 1 + ascii.PercentLen(value)
 	})
 	return n
 }
@@ -288,9 +287,9 @@ func (a Address) AppendTo(dst []byte) []byte {
 	sep := byte('?')
 	a.eachHeader(func(name, value string) {
 		dst = append(dst, sep)
-		dst = sipescape.Append(dst, name)
+		dst = ascii.AppendPercent(dst, name)
 		dst = append(dst, '=')
-		dst = sipescape.Append(dst, value)
+		dst = ascii.AppendPercent(dst, value)
 		sep = '&'
 	})
 	return dst

@@ -13,7 +13,7 @@ import (
 
 	"github.com/hmssip/interconnect-go/internal/secret"
 	"github.com/hmssip/interconnect-go/internal/webhook"
-	"github.com/hmssip/interconnect-go/internal/xmltext"
+	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 	"github.com/hmssip/interconnect-go/twiml"
 )
 
@@ -168,7 +168,7 @@ func (t *twilioAdapter) appendDial(dst []byte, addr Address) ([]byte, error) {
 	// A valid address holds no character XML escapes but '&'.
 	if bytes.IndexByte(dst[start:], '&') >= 0 {
 		var err error
-		if dst, err = xmltext.AppendText(dst[:start], string(dst[start:])); err != nil {
+		if dst, err = xmlwrite.AppendText(dst[:start], string(dst[start:])); err != nil {
 			return dst, err
 		}
 	}

@@ -3,7 +3,7 @@ package twiml
 import (
 	"errors"
 
-	"github.com/hmssip/interconnect-go/internal/docwrite"
+	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
 // Reasons a document is refused. An [*Error] wraps one of them.
@@ -43,7 +43,7 @@ type Error struct {
 
 // Error returns the message: the element, the attribute and the reason.
 func (e *Error) Error() string {
-	return docwrite.ErrorMessage("twiml", e.Path, e.Attribute, e.Offset, e.Err)
+	return xmlwrite.ErrorMessage("twiml", e.Path, e.Attribute, e.Offset, e.Err)
 }
 
 // Unwrap returns the reason.

@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/hmssip/interconnect-go/internal/twiliosig"
+	"github.com/hmssip/interconnect-go/internal/webhook"
 )
 
 // NewSignedRequest returns a request signed exactly as Twilio signs a
@@ -73,13 +73,13 @@ func NewSignedRequest(method, fullURL, authToken string, params url.Values) (*ht
 		if req, err = http.NewRequest(method, signed, http.NoBody); err != nil {
 			return nil, errors.New("twiml: signed request: URL with parameters cannot be parsed")
 		}
-		req.Header.Set(SignatureHeader, Signature(authToken, twiliosig.SentURL(signed, req.URL), nil))
+		req.Header.Set(SignatureHeader, Signature(authToken, webhook.SentURL(signed, req.URL), nil))
 		return req, nil
 	}
 	if req, err = http.NewRequest(method, fullURL, strings.NewReader(params.Encode())); err != nil {
 		return nil, errors.New("twiml: signed request: URL cannot be parsed")
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(SignatureHeader, Signature(authToken, twiliosig.SentURL(fullURL, req.URL), params))
+	req.Header.Set(SignatureHeader, Signature(authToken, webhook.SentURL(fullURL, req.URL), params))
 	return req, nil
 }

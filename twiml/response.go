@@ -4,7 +4,7 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/hmssip/interconnect-go/internal/docwrite"
+	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
 // XMLDeclaration is the XML declaration every document starts with.
@@ -59,7 +59,7 @@ func (r Response) MarshalText() ([]byte, error) {
 // [io.WriterTo]. Nothing is written when the document is invalid.
 func (r Response) WriteTo(w io.Writer) (int64, error) {
 	b, err := r.AppendXML(make([]byte, 0, 512))
-	return docwrite.WriteTo(w, b, err)
+	return xmlwrite.WriteTo(w, b, err)
 }
 
 // WriteHTTP validates the document and sends it with status 200 and
@@ -67,5 +67,5 @@ func (r Response) WriteTo(w io.Writer) (int64, error) {
 // and returns the error, so the caller can still answer something else.
 func (r Response) WriteHTTP(w http.ResponseWriter) error {
 	b, err := r.AppendXML(make([]byte, 0, 512))
-	return docwrite.WriteHTTP(w, ContentType, b, err)
+	return xmlwrite.WriteHTTP(w, ContentType, b, err)
 }

@@ -12,7 +12,6 @@ import (
 	"sync"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
-	"github.com/hmssip/interconnect-go/internal/twiliosig"
 	"github.com/hmssip/interconnect-go/internal/webhook"
 )
 
@@ -47,10 +46,10 @@ func Signature(authToken, fullURL string, params url.Values) string {
 }
 
 func signature(key []byte, fullURL string, params url.Values) string {
-	return twiliosig.Twilio.Sign(key, fullURL, params)
+	return webhook.TwilioRules.Sign(key, fullURL, params)
 }
 
-func newMAC(key []byte) hash.Hash { return twiliosig.NewMAC(key) }
+func newMAC(key []byte) hash.Hash { return webhook.NewSigMAC(key) }
 
 // ValidateSignature reports whether signature is Twilio's signature for a
 // request to fullURL with the form parameters params. Twilio has signed
@@ -65,7 +64,7 @@ func ValidateSignature(authToken, fullURL string, params url.Values, signature s
 }
 
 func validSignature(h hash.Hash, fullURL string, params url.Values, signature string) bool {
-	return twiliosig.Twilio.Valid(h, fullURL, params, signature)
+	return webhook.TwilioRules.Valid(h, fullURL, params, signature)
 }
 
 // ValidateJSONSignature reports whether signature is Twilio's signature for a
@@ -82,7 +81,7 @@ func ValidateJSONSignature(authToken, fullURL string, body []byte, signature str
 }
 
 func bodyHashMatches(fullURL string, body []byte) bool {
-	return twiliosig.BodyHashMatches(fullURL, body)
+	return webhook.BodyHashMatches(fullURL, body)
 }
 
 // Verifier checks that webhook requests come from Twilio. It is safe for
@@ -162,7 +161,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		return ErrMissingSignature
 	}
 	full := v.URL(r)
-	if twiliosig.HasBodyHash(r.URL) {
+	if webhook.HasBodyHash(r.URL) {
 		body, err := webhook.ReadBody(w, r, v.max)
 		if err != nil {
 			return err

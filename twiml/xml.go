@@ -6,7 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/hmssip/interconnect-go/internal/xmltext"
+	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
 // loc locates an element in a document. The path string is built only when
@@ -211,10 +211,10 @@ func (e *enc) end(name string) {
 }
 
 // escape appends s to e.buf escaped for text or, with inAttr, for a
-// double-quoted attribute value (see [xmltext.Escape]), and records an error
+// double-quoted attribute value (see [xmlwrite.Escape]), and records an error
 // for invalid UTF-8 and for characters XML 1.0 cannot carry.
 func (e *enc) escape(attr, s string, inAttr bool) []byte {
-	out, bad, r := xmltext.Escape(e.buf, s, inAttr)
+	out, bad, r := xmlwrite.Escape(e.buf, s, inAttr)
 	if bad >= 0 {
 		e.failChar(attr, bad, r)
 	}

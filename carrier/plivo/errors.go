@@ -3,7 +3,7 @@ package plivo
 import (
 	"errors"
 
-	"github.com/hmssip/interconnect-go/internal/docwrite"
+	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
 // Reasons a document is refused. An [*Error] wraps one of them.
@@ -51,7 +51,7 @@ type Error struct {
 
 // Error returns the message: the element, the attribute and the reason.
 func (e *Error) Error() string {
-	return docwrite.ErrorMessage("plivo", e.Path, e.Attribute, e.Offset, e.Err)
+	return xmlwrite.ErrorMessage("plivo", e.Path, e.Attribute, e.Offset, e.Err)
 }
 
 // Unwrap returns the reason.

@@ -9,8 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/hmssip/interconnect-go/internal/docwrite"
-	"github.com/hmssip/interconnect-go/internal/xmltext"
+	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
 // XMLDeclaration starts every document.
@@ -294,7 +293,7 @@ func (e *enc) attr(path, name, value string) {
 	e.buf = append(e.buf, ' ')
 	e.buf = append(e.buf, name...)
 	e.buf = append(e.buf, '=', '"')
-	out, bad, r := xmltext.Escape(e.buf, value, true)
+	out, bad, r := xmlwrite.Escape(e.buf, value, true)
 	if bad >= 0 {
 		e.fail(path, name, bad, refusal(r))
 		return
@@ -359,7 +358,7 @@ func (e *enc) text(path, name, text string) {
 		return
 	}
 	e.buf = append(e.buf, '>')
-	out, bad, r := xmltext.Escape(e.buf, text, false)
+	out, bad, r := xmlwrite.Escape(e.buf, text, false)
 	if bad >= 0 {
 		e.fail(path, textAttr, bad, refusal(r))
 		return
@@ -425,7 +424,7 @@ func validCallerID(s string) bool {
 }
 
 func (u *User) appendXML(e *enc, path string) {
-	if off, err := docwrite.CheckSIPURI(u.URI, MaxURILen, sipURIReasons); err != nil {
+	if off, err := xmlwrite.CheckSIPURI(u.URI, MaxURILen, sipURIReasons); err != nil {
 		e.fail(path, textAttr, off, err)
 		return
 	}
@@ -463,7 +462,7 @@ func (s *Speak) appendXML(e *enc, path string) {
 		e.fail(path, "voice", -1, fmt.Errorf("%w: %q, want WOMAN, MAN or Polly.<Name>", ErrEnum, s.Voice))
 		return
 	}
-	if s.Language != "" && !docwrite.ValidLanguage(s.Language) {
+	if s.Language != "" && !xmlwrite.ValidLanguage(s.Language) {
 		e.fail(path, "language", -1, fmt.Errorf("%w: %q, want a tag such as en-US", ErrInvalidChar, s.Language))
 		return
 	}
@@ -589,5 +588,5 @@ func (r *Redirect) appendXML(e *enc, path string) {
 	e.text(path, "Redirect", r.URL)
 }
 
-// sipURIReasons are the reasons docwrite.CheckSIPURI refuses a URI with.
-var sipURIReasons = docwrite.SIPURIReasons{Required: ErrRequired, TooLong: ErrTooLong, InvalidChar: ErrInvalidChar}
+// sipURIReasons are the reasons xmlwrite.CheckSIPURI refuses a URI with.
+var sipURIReasons = xmlwrite.SIPURIReasons{Required: ErrRequired, TooLong: ErrTooLong, InvalidChar: ErrInvalidChar}

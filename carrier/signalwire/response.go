@@ -4,12 +4,11 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/hmssip/interconnect-go/internal/docwrite"
-	"github.com/hmssip/interconnect-go/internal/xmldoc"
+	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
 // XMLDeclaration is the XML declaration every document starts with.
-const XMLDeclaration = xmldoc.Declaration
+const XMLDeclaration = xmlwrite.Declaration
 
 // ContentType is the Content-Type a cXML answer is served with.
 const ContentType = "text/xml; charset=utf-8"
@@ -30,7 +29,7 @@ func (r Response) Validate() error {
 // half-written, although bytes past that length in dst's spare capacity may
 // have been overwritten.
 func (r Response) AppendXML(dst []byte) ([]byte, error) {
-	return xmldoc.AppendResponse(dst, len(r), func(dst []byte, l xmldoc.Loc) ([]byte, error) {
+	return xmlwrite.AppendResponse(dst, len(r), func(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 		v := r[l.VI-1]
 		if v == nil {
 			return dst, fail(l, "", -1, ErrNil)
@@ -50,7 +49,7 @@ func (r Response) MarshalText() ([]byte, error) {
 // [io.WriterTo]. Nothing is written when the document is invalid.
 func (r Response) WriteTo(w io.Writer) (int64, error) {
 	b, err := r.AppendXML(make([]byte, 0, 512))
-	return docwrite.WriteTo(w, b, err)
+	return xmlwrite.WriteTo(w, b, err)
 }
 
 // WriteHTTP validates the document and sends it with status 200 and
@@ -58,5 +57,5 @@ func (r Response) WriteTo(w io.Writer) (int64, error) {
 // and returns the error, so the caller can still answer something else.
 func (r Response) WriteHTTP(w http.ResponseWriter) error {
 	b, err := r.AppendXML(make([]byte, 0, 512))
-	return docwrite.WriteHTTP(w, ContentType, b, err)
+	return xmlwrite.WriteHTTP(w, ContentType, b, err)
 }

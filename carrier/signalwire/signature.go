@@ -12,7 +12,6 @@ import (
 	"sync"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
-	"github.com/hmssip/interconnect-go/internal/twiliosig"
 	"github.com/hmssip/interconnect-go/internal/webhook"
 )
 
@@ -51,7 +50,7 @@ var (
 // first) and those from U+E000 to U+FFFF. params keeps the order of each
 // name's values, as [url.ParseQuery] returns them.
 func Signature(signingKey, fullURL string, params url.Values) string {
-	return twiliosig.SignalWire.Sign([]byte(signingKey), fullURL, params)
+	return webhook.SignalWireRules.Sign([]byte(signingKey), fullURL, params)
 }
 
 // Verifier checks that cXML webhook requests come from SignalWire. It is
@@ -93,14 +92,14 @@ func NewVerifier(signingKey, publicBaseURL string, opts ...VerifierOption) (*Ver
 	if v.max <= 0 {
 		return nil, errors.New("signalwire: body limit must be positive")
 	}
-	v.macs.New = func() any { return twiliosig.NewMAC([]byte(v.key.Value())) }
+	v.macs.New = func() any { return webhook.NewSigMAC([]byte(v.key.Value())) }
 	return v, nil
 }
 
 func (v *Verifier) check(fullURL string, params url.Values, signature string) bool {
 	h := v.macs.Get().(hash.Hash)
 	defer v.macs.Put(h)
-	return twiliosig.SignalWire.Valid(h, fullURL, params, signature)
+	return webhook.SignalWireRules.Valid(h, fullURL, params, signature)
 }
 
 // URL returns the URL SignalWire signed for r: the public base URL followed
@@ -134,7 +133,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	}
 	full := v.URL(r)
 	var body []byte
-	if r.Method == http.MethodPost || twiliosig.HasBodyHash(r.URL) {
+	if r.Method == http.MethodPost || webhook.HasBodyHash(r.URL) {
 		var err error
 		body, err = webhook.ReadBody(w, r, v.max)
 		if errors.Is(err, webhook.ErrBodyTooLarge) {
@@ -144,11 +143,11 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	if twiliosig.HasBodyHash(r.URL) {
+	if webhook.HasBodyHash(r.URL) {
 		if !v.check(full, nil, sig) {
 			return ErrInvalidSignature
 		}
-		if !twiliosig.BodyHashMatches(full, body) {
+		if !webhook.BodyHashMatches(full, body) {
 			return ErrBodyHash
 		}
 		return nil
@@ -233,7 +232,7 @@ func NewSignedRequest(method, fullURL, signingKey string, params url.Values) (*h
 		if err != nil {
 			return nil, errors.New("signalwire: signed request: URL with parameters cannot be parsed")
 		}
-		req.Header.Set(SignatureHeader, Signature(signingKey, twiliosig.SentURL(signed, req.URL), nil))
+		req.Header.Set(SignatureHeader, Signature(signingKey, webhook.SentURL(signed, req.URL), nil))
 		return req, nil
 	}
 	req, err := http.NewRequest(method, fullURL, strings.NewReader(params.Encode()))
@@ -241,6 +240,6 @@ func NewSignedRequest(method, fullURL, signingKey string, params url.Values) (*h
 		return nil, errors.New("signalwire: signed request: URL cannot be parsed")
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(SignatureHeader, Signature(signingKey, twiliosig.SentURL(fullURL, req.URL), params))
+	req.Header.Set(SignatureHeader, Signature(signingKey, webhook.SentURL(fullURL, req.URL), params))
 	return req, nil
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/hmssip/interconnect-go/internal/xmldoc"
+	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
 // LoopForever is the Loop value of [Say] that repeats until the call ends
@@ -19,13 +19,13 @@ const MaxSayText = 4096
 // *[Hangup].
 type Verb interface {
 	verbName() string
-	appendXML(dst []byte, l xmldoc.Loc) ([]byte, error)
+	appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error)
 }
 
 // Noun is an element of a [Dial]. This package models one: *[Sip].
 type Noun interface {
 	nounName() string
-	appendXML(dst []byte, l xmldoc.Loc) ([]byte, error)
+	appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error)
 }
 
 // Dial connects the caller to the nouns it holds. The zero value of each
@@ -115,14 +115,14 @@ func isSipCallerIDChar(c byte) bool {
 
 func isKey(c byte) bool { return '0' <= c && c <= '9' || c == '*' || c == '#' }
 
-func (d *Dial) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
+func (d *Dial) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if d == nil {
 		return dst, fail(l, "", -1, ErrNil)
 	}
 	if len(d.Nouns) == 0 {
 		return dst, fail(l, "", -1, fmt.Errorf("%w: at least one noun", ErrRequired))
 	}
-	e := xmldoc.Enc{Buf: dst}
+	e := xmlwrite.Enc{Buf: dst}
 	e.Open("Dial")
 	e.Str("action", d.Action)
 	e.Enum("method", string(d.Method), d.Method.valid())
@@ -149,17 +149,17 @@ func (d *Dial) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
 	return e.Buf, nil
 }
 
-func (s *Sip) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
-	if attr, err := xmldoc.CheckSIP(s.URI, s.Username, s.Password); err != nil {
+func (s *Sip) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
+	if attr, err := xmlwrite.CheckSIP(s.URI, s.Username, s.Password); err != nil {
 		return dst, fail(l, attr, -1, err)
 	}
-	e := xmldoc.Enc{Buf: dst}
+	e := xmlwrite.Enc{Buf: dst}
 	e.Open("Sip")
 	e.Str("username", s.Username)
 	e.Str("password", s.Password)
 	e.Str("url", s.URL)
 	e.Enum("method", string(s.Method), s.Method.valid())
-	xmldoc.List(&e, "statusCallbackEvent", s.StatusCallbackEvent, CallEvent.valid)
+	xmlwrite.List(&e, "statusCallbackEvent", s.StatusCallbackEvent, CallEvent.valid)
 	e.Str("statusCallback", s.StatusCallback)
 	e.Enum("statusCallbackMethod", string(s.StatusCallbackMethod), s.StatusCallbackMethod.valid())
 	appendCodecs(&e, s.Codecs)
@@ -168,14 +168,14 @@ func (s *Sip) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
 }
 
 // appendCodecs writes the comma-separated codecs attribute.
-func appendCodecs(e *xmldoc.Enc, cs []Codec) {
+func appendCodecs(e *xmlwrite.Enc, cs []Codec) {
 	if len(cs) == 0 || e.Err != nil {
 		return
 	}
 	// List checks and writes space-separated; render into a scratch
 	// encoder, then write the same values with commas.
-	check := xmldoc.Enc{}
-	xmldoc.List(&check, "codecs", cs, Codec.valid)
+	check := xmlwrite.Enc{}
+	xmlwrite.List(&check, "codecs", cs, Codec.valid)
 	if check.Err != nil {
 		e.Fail(check.Attr, check.Off, check.Err)
 		return
@@ -190,17 +190,17 @@ func appendCodecs(e *xmldoc.Enc, cs []Codec) {
 	e.Enum("codecs", string(v), true)
 }
 
-func (s *Say) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
+func (s *Say) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if s == nil {
 		return dst, fail(l, "", -1, ErrNil)
 	}
 	if s.Text == "" {
-		return dst, fail(l, xmldoc.Text, -1, ErrRequired)
+		return dst, fail(l, xmlwrite.Text, -1, ErrRequired)
 	}
 	if n := utf8.RuneCountInString(s.Text); n > MaxSayText {
-		return dst, fail(l, xmldoc.Text, -1, fmt.Errorf("%w: %d characters, want at most %d", ErrRange, n, MaxSayText))
+		return dst, fail(l, xmlwrite.Text, -1, fmt.Errorf("%w: %d characters, want at most %d", ErrRange, n, MaxSayText))
 	}
-	e := xmldoc.Enc{Buf: dst}
+	e := xmlwrite.Enc{Buf: dst}
 	e.Open("Say")
 	e.Str("voice", s.Voice)
 	switch {
@@ -216,24 +216,24 @@ func (s *Say) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
 	return result(&e, l)
 }
 
-func (h *Hangup) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
+func (h *Hangup) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if h == nil {
 		return dst, fail(l, "", -1, ErrNil)
 	}
 	return append(dst, "<Hangup/>"...), nil
 }
 
-func (g *Gather) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
+func (g *Gather) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if g == nil {
 		return dst, fail(l, "", -1, ErrNil)
 	}
-	e := xmldoc.Enc{Buf: dst}
+	e := xmlwrite.Enc{Buf: dst}
 	e.Open("Gather")
 	e.Str("action", g.Action)
 	e.Flag("actionOnEmptyResult", g.ActionOnEmptyResult)
 	e.CheckChars("finishOnKey", g.FinishOnKey, isKey, "keys are 0-9 * #")
 	e.Str("finishOnKey", g.FinishOnKey)
-	xmldoc.List(&e, "input", g.Input, GatherInput.valid)
+	xmlwrite.List(&e, "input", g.Input, GatherInput.valid)
 	if g.NumDigits < 0 && e.Err == nil {
 		e.Fail("numDigits", -1, fmt.Errorf("%w: %d, want at least 1", ErrRange, g.NumDigits))
 	}

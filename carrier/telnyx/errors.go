@@ -1,22 +1,21 @@
 package telnyx
 
 import (
-	"github.com/hmssip/interconnect-go/internal/docwrite"
-	"github.com/hmssip/interconnect-go/internal/xmldoc"
+	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
 // Reasons a document is refused. An [*Error] wraps one of them.
 var (
-	ErrRequired    = xmldoc.ErrRequired
-	ErrRange       = xmldoc.ErrRange
-	ErrWholeUnits  = xmldoc.ErrWholeUnits
-	ErrEnum        = xmldoc.ErrEnum
-	ErrDuplicate   = xmldoc.ErrDuplicate
-	ErrInvalidChar = xmldoc.ErrInvalidChar
-	ErrInvalidUTF8 = xmldoc.ErrInvalidUTF8
-	ErrXMLChar     = xmldoc.ErrXMLChar
-	ErrNoUsername  = xmldoc.ErrNoUsername
-	ErrNil         = xmldoc.ErrNil
+	ErrRequired    = xmlwrite.ErrRequired
+	ErrRange       = xmlwrite.ErrRange
+	ErrWholeUnits  = xmlwrite.ErrWholeUnits
+	ErrEnum        = xmlwrite.ErrEnum
+	ErrDuplicate   = xmlwrite.ErrDuplicate
+	ErrInvalidChar = xmlwrite.ErrInvalidChar
+	ErrInvalidUTF8 = xmlwrite.ErrInvalidUTF8
+	ErrXMLChar     = xmlwrite.ErrXMLChar
+	ErrNoUsername  = xmlwrite.ErrNoUsername
+	ErrNil         = xmlwrite.ErrNil
 )
 
 // Error reports an invalid document: the element (with its position among
@@ -38,19 +37,19 @@ type Error struct {
 
 // Error returns the message: the element, the attribute and the reason.
 func (e *Error) Error() string {
-	return docwrite.ErrorMessage("telnyx", e.Path, e.Attribute, e.Offset, e.Err)
+	return xmlwrite.ErrorMessage("telnyx", e.Path, e.Attribute, e.Offset, e.Err)
 }
 
 // Unwrap returns the reason.
 func (e *Error) Unwrap() error { return e.Err }
 
-func fail(l xmldoc.Loc, attr string, off int, reason error) error {
+func fail(l xmlwrite.Loc, attr string, off int, reason error) error {
 	return &Error{Path: l.Path(), Attribute: attr, Offset: off, Err: reason}
 }
 
 // result returns the encoder's output and, if it recorded a problem, the
 // *Error that reports it at l.
-func result(e *xmldoc.Enc, l xmldoc.Loc) ([]byte, error) {
+func result(e *xmlwrite.Enc, l xmlwrite.Loc) ([]byte, error) {
 	if e.Err != nil {
 		return e.Buf, fail(l, e.Attr, e.Off, e.Err)
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hmssip/interconnect-go/internal/xmldoc"
+	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
 // LoopForever is the Loop value of [Say] that repeats until the call ends
@@ -15,13 +15,13 @@ const LoopForever = -1
 // *[Pause], *[Redirect] or *[Hangup].
 type Verb interface {
 	verbName() string
-	appendXML(dst []byte, l xmldoc.Loc) ([]byte, error)
+	appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error)
 }
 
 // Noun is an element of a [Dial]. This package models one: *[Sip].
 type Noun interface {
 	nounName() string
-	appendXML(dst []byte, l xmldoc.Loc) ([]byte, error)
+	appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error)
 }
 
 // Dial connects the caller to the nouns it holds. The zero value of each
@@ -122,14 +122,14 @@ func (*Gather) verbName() string { return "Gather" }
 func (*Redirect) verbName() string { return "Redirect" }
 func (*Sip) nounName() string      { return "Sip" }
 
-func (d *Dial) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
+func (d *Dial) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if d == nil {
 		return dst, fail(l, "", -1, ErrNil)
 	}
 	if len(d.Nouns) == 0 {
 		return dst, fail(l, "", -1, fmt.Errorf("%w: at least one noun", ErrRequired))
 	}
-	e := xmldoc.Enc{Buf: dst}
+	e := xmlwrite.Enc{Buf: dst}
 	e.Open("Dial")
 	e.Str("action", d.Action)
 	e.Enum("method", string(d.Method), d.Method.valid())
@@ -186,16 +186,16 @@ func isDisplayNameChar(c byte) bool {
 
 func isKey(c byte) bool { return '0' <= c && c <= '9' || c == '*' || c == '#' }
 
-func (s *Sip) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
-	if attr, err := xmldoc.CheckSIP(s.URI, s.Username, s.Password); err != nil {
+func (s *Sip) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
+	if attr, err := xmlwrite.CheckSIP(s.URI, s.Username, s.Password); err != nil {
 		return dst, fail(l, attr, -1, err)
 	}
-	e := xmldoc.Enc{Buf: dst}
+	e := xmlwrite.Enc{Buf: dst}
 	e.Open("Sip")
 	e.Str("username", s.Username)
 	e.Str("password", s.Password)
 	e.Str("statusCallback", s.StatusCallback)
-	xmldoc.List(&e, "statusCallbackEvent", s.StatusCallbackEvent, CallEvent.valid)
+	xmlwrite.List(&e, "statusCallbackEvent", s.StatusCallbackEvent, CallEvent.valid)
 	e.Enum("statusCallbackMethod", string(s.StatusCallbackMethod), s.StatusCallbackMethod.valid())
 	e.Str("url", s.URL)
 	e.Enum("method", string(s.Method), s.Method.valid())
@@ -203,14 +203,14 @@ func (s *Sip) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
 	return result(&e, l)
 }
 
-func (s *Say) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
+func (s *Say) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if s == nil {
 		return dst, fail(l, "", -1, ErrNil)
 	}
 	if s.Text == "" {
-		return dst, fail(l, xmldoc.Text, -1, ErrRequired)
+		return dst, fail(l, xmlwrite.Text, -1, ErrRequired)
 	}
-	e := xmldoc.Enc{Buf: dst}
+	e := xmlwrite.Enc{Buf: dst}
 	e.Open("Say")
 	e.Str("voice", s.Voice)
 	e.Str("language", s.Language)
@@ -226,33 +226,33 @@ func (s *Say) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
 	return result(&e, l)
 }
 
-func (p *Pause) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
+func (p *Pause) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if p == nil {
 		return dst, fail(l, "", -1, ErrNil)
 	}
-	e := xmldoc.Enc{Buf: dst}
+	e := xmlwrite.Enc{Buf: dst}
 	e.Open("Pause")
 	e.Duration("length", p.Length, time.Second, 1, 180)
 	e.CloseText("Pause", "")
 	return result(&e, l)
 }
 
-func (h *Hangup) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
+func (h *Hangup) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if h == nil {
 		return dst, fail(l, "", -1, ErrNil)
 	}
 	return append(dst, "<Hangup/>"...), nil
 }
 
-func (g *Gather) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
+func (g *Gather) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if g == nil {
 		return dst, fail(l, "", -1, ErrNil)
 	}
-	e := xmldoc.Enc{Buf: dst}
+	e := xmlwrite.Enc{Buf: dst}
 	e.Open("Gather")
 	e.Str("action", g.Action)
 	e.Duration("timeout", g.Timeout, time.Second, 1, 120)
-	xmldoc.List(&e, "input", g.Input, GatherInput.valid)
+	xmlwrite.List(&e, "input", g.Input, GatherInput.valid)
 	e.CheckChars("finishOnKey", g.FinishOnKey, isKey, "keys are 0-9 * #")
 	e.Str("finishOnKey", g.FinishOnKey)
 	e.Int("numDigits", g.NumDigits, 1, 128)
@@ -278,14 +278,14 @@ func (g *Gather) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
 	return e.Buf, nil
 }
 
-func (r *Redirect) appendXML(dst []byte, l xmldoc.Loc) ([]byte, error) {
+func (r *Redirect) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if r == nil {
 		return dst, fail(l, "", -1, ErrNil)
 	}
 	if r.URL == "" {
-		return dst, fail(l, xmldoc.Text, -1, ErrRequired)
+		return dst, fail(l, xmlwrite.Text, -1, ErrRequired)
 	}
-	e := xmldoc.Enc{Buf: dst}
+	e := xmlwrite.Enc{Buf: dst}
 	e.Open("Redirect")
 	e.Enum("method", string(r.Method), r.Method.valid())
 	e.CloseText("Redirect", r.URL)

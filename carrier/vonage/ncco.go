@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/hmssip/interconnect-go/internal/docwrite"
+	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
 // ContentType is the Content-Type of a rendered NCCO.
@@ -183,14 +183,14 @@ func (n NCCO) MarshalJSON() ([]byte, error) { return n.AppendJSON(nil) }
 // is invalid.
 func (n NCCO) WriteTo(w io.Writer) (int64, error) {
 	b, err := n.AppendJSON(nil)
-	return docwrite.WriteTo(w, b, err)
+	return xmlwrite.WriteTo(w, b, err)
 }
 
 // WriteHTTP renders the NCCO and writes it with status 200 and
 // [ContentType]. On an invalid NCCO it writes nothing and returns the error.
 func (n NCCO) WriteHTTP(w http.ResponseWriter) error {
 	b, err := n.AppendJSON(nil)
-	return docwrite.WriteHTTP(w, ContentType, b, err)
+	return xmlwrite.WriteHTTP(w, ContentType, b, err)
 }
 
 type enc struct {
@@ -295,7 +295,7 @@ func (e *enc) method(path, name string, m Method) {
 
 func (c *Connect) appendJSON(e *enc, path string) {
 	ep := path + ".endpoint[0]"
-	if off, err := docwrite.CheckSIPURI(c.Endpoint.URI, MaxURILen, sipURIReasons); err != nil {
+	if off, err := xmlwrite.CheckSIPURI(c.Endpoint.URI, MaxURILen, sipURIReasons); err != nil {
 		e.fail(ep, "uri", off, err)
 		return
 	}
@@ -398,7 +398,7 @@ func (t *Talk) appendJSON(e *enc, path string) {
 	case t.Style < 0 || t.Style > 100:
 		e.fail(path, "style", -1, fmt.Errorf("%w: %d, want 0 to 100", ErrRange, t.Style))
 		return
-	case t.Language != "" && !docwrite.ValidLanguage(t.Language):
+	case t.Language != "" && !xmlwrite.ValidLanguage(t.Language):
 		e.fail(path, "language", -1, fmt.Errorf("%w: %q, want a tag such as en-US", ErrInvalidChar, t.Language))
 		return
 	}
@@ -450,5 +450,5 @@ func (in *Input) appendJSON(e *enc, path string) {
 	e.method(path, "eventMethod", in.EventMethod)
 }
 
-// sipURIReasons are the reasons docwrite.CheckSIPURI refuses a URI with.
-var sipURIReasons = docwrite.SIPURIReasons{Required: ErrRequired, TooLong: ErrTooLong, InvalidChar: ErrInvalidChar}
+// sipURIReasons are the reasons xmlwrite.CheckSIPURI refuses a URI with.
+var sipURIReasons = xmlwrite.SIPURIReasons{Required: ErrRequired, TooLong: ErrTooLong, InvalidChar: ErrInvalidChar}

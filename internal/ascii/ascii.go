@@ -1,6 +1,7 @@
-// Package ascii compares strings ignoring ASCII case, as SIP compares
-// header names, URI schemes and parameter names, and quotes names that are
-// not printable ASCII before they go into a message.
+// Package ascii holds the byte-level text rules of SIP: it compares strings
+// ignoring ASCII case, as SIP compares header names, URI schemes and
+// parameter names, quotes names that are not printable ASCII before they go
+// into a message, and percent-encodes SIP URI header names and values.
 package ascii
 
 import "strconv"

@@ -1,7 +1,8 @@
 // Package webhook holds the request handling that twiml's Verifier shares
 // with sipconnect's Handler: reading a bounded form body, the reasons a
 // webhook request is refused (re-exported by package twiml) and the HTTP
-// status that answers each.
+// status that answers each, and the signature scheme of Twilio's webhooks,
+// which SignalWire's share ([SigRules]).
 package webhook
 
 import (

@@ -1,11 +1,11 @@
-package sipescape_test
+package ascii_test
 
 import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/hmssip/interconnect-go/internal/sipescape"
+	"github.com/hmssip/interconnect-go/internal/ascii"
 )
 
 func TestAppendAndLen(t *testing.T) {
@@ -18,15 +18,15 @@ func TestAppendAndLen(t *testing.T) {
 		{"\r\n\xff", "%0D%0A%FF"},
 		{"", ""},
 	} {
-		assert.Equal(t, "pre"+tt.out, string(sipescape.Append([]byte("pre"), tt.in)), "Append(%q)", tt.in)
-		assert.Equal(t, len(tt.out), sipescape.Len(tt.in), "Len(%q)", tt.in)
+		assert.Equal(t, "pre"+tt.out, string(ascii.AppendPercent([]byte("pre"), tt.in)), "Append(%q)", tt.in)
+		assert.Equal(t, len(tt.out), ascii.PercentLen(tt.in), "Len(%q)", tt.in)
 	}
 }
 
 func TestKept(t *testing.T) {
 	var kept []byte
 	for c := 0; c < 256; c++ {
-		if sipescape.Kept(byte(c)) {
+		if ascii.PercentKept(byte(c)) {
 			kept = append(kept, byte(c))
 		}
 	}
@@ -35,6 +35,6 @@ func TestKept(t *testing.T) {
 
 func TestAppendDoesNotAllocate(t *testing.T) {
 	buf := make([]byte, 0, 64)
-	allocs := testing.AllocsPerRun(100, func() { buf = sipescape.Append(buf[:0], "X-100ms-Display-Name=John Doe") })
+	allocs := testing.AllocsPerRun(100, func() { buf = ascii.AppendPercent(buf[:0], "X-100ms-Display-Name=John Doe") })
 	assert.Zero(t, allocs)
 }

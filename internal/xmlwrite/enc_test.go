@@ -1,4 +1,4 @@
-package xmldoc
+package xmlwrite
 
 import (
 	"errors"

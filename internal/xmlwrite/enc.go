@@ -1,10 +1,13 @@
-// Package xmldoc renders the call-control documents of the TwiML-like
-// carriers (Telnyx TeXML, SignalWire cXML): one element at a time, appended
-// to a buffer, attributes in the order they are written, unset ones left
-// out, every value escaped by package xmltext and checked on the way. The
-// carrier packages wrap the problem an Enc records into their own error
-// type, naming the element by its [Loc].
-package xmldoc
+// Package xmlwrite is the one writer of the call-control documents: TwiML
+// (package twiml), SignalWire cXML, Telnyx TeXML and Plivo XML. It renders
+// one element at a time, appended to a buffer, attributes in the order they
+// are written, unset ones left out, every value escaped for XML 1.0 and
+// checked on the way; the document packages wrap the problem an [Enc]
+// records into their own error type, naming the element by its [Loc]. It
+// also holds what every document package shares once a document is
+// rendered (the message of a document error, writing to an io.Writer or an
+// HTTP response), which the Vonage NCCO package uses too.
+package xmlwrite
 
 import (
 	"errors"
@@ -12,8 +15,6 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
-
-	"github.com/hmssip/interconnect-go/internal/xmltext"
 )
 
 // Reasons a document is refused; the carrier packages export them.
@@ -24,15 +25,10 @@ var (
 	ErrEnum         = errors.New("not one of the allowed values")
 	ErrDuplicate    = errors.New("value listed twice")
 	ErrInvalidChar  = errors.New("character not allowed")
-	ErrInvalidUTF8  = errors.New("invalid UTF-8")
-	ErrXMLChar      = errors.New("character XML 1.0 cannot carry")
 	ErrNoUsername   = errors.New("password given without username")
 	ErrNil          = errors.New("nil verb or noun")
 	ErrTooManyNouns = errors.New("too many nouns in one <Dial>")
 )
-
-// Text stands for an element's text content where an attribute is named.
-const Text = "#text"
 
 // Declaration is the XML declaration every document starts with.
 const Declaration = `<?xml version="1.0" encoding="UTF-8"?>`
@@ -257,7 +253,7 @@ func (e *Enc) End(name string) {
 }
 
 func (e *Enc) escape(attr, s string, inAttr bool) {
-	out, bad, r := xmltext.Escape(e.Buf, s, inAttr)
+	out, bad, r := Escape(e.Buf, s, inAttr)
 	e.Buf = out
 	switch {
 	case bad < 0:

@@ -1,11 +1,12 @@
-// Package twiliosig computes and checks signatures in Twilio's webhook
-// scheme: the base64 of the HMAC-SHA1 of the requested URL followed by the
-// form parameters sorted by name, each as name then value. Package twiml
-// (X-Twilio-Signature) and package carrier/signalwire (X-SignalWire-Signature,
-// the same scheme keyed with a signing key) share it, each with its
-// carrier's [Rules]: the carriers' official validators differ in how they
-// order names and a repeated name's values.
-package twiliosig
+package webhook
+
+// This file computes and checks signatures in Twilio's webhook scheme: the
+// base64 of the HMAC-SHA1 of the requested URL followed by the form
+// parameters sorted by name, each as name then value. Package twiml
+// (X-Twilio-Signature) and package carrier/signalwire
+// (X-SignalWire-Signature, the same scheme keyed with a signing key) share
+// it, each with its carrier's [SigRules]: the carriers' official validators
+// differ in how they order names and a repeated name's values.
 
 import (
 	"crypto/hmac"
@@ -21,9 +22,9 @@ import (
 	"unicode/utf8"
 )
 
-// Rules are one carrier's reading of the scheme: how the parameters are
-// ordered in the signed string. The zero value is [Twilio]'s.
-type Rules struct {
+// SigRules are one carrier's reading of the scheme: how the parameters are
+// ordered in the signed string. The zero value is [TwilioRules]'s.
+type SigRules struct {
 	// ValuesAsSent appends a repeated name's values in the order they
 	// were sent; otherwise they are sorted (byte order).
 	ValuesAsSent bool
@@ -35,35 +36,35 @@ type Rules struct {
 }
 
 var (
-	// Twilio is Twilio's rule (twilio.com/docs/usage/security; twilio-go
+	// TwilioRules is Twilio's rule (twilio.com/docs/usage/security; twilio-go
 	// client/request_validator.go): names sorted by bytes (Go's
 	// sort.Strings) and, for a repeated name, its values sorted too.
 	// twilio-go's map-based validator cannot express a repeated name at
 	// all; it signs the first value only.
-	Twilio = Rules{}
-	// SignalWire is SignalWire's rule (@signalwire/compatibility-api
+	TwilioRules = SigRules{}
+	// SignalWireRules is SignalWire's rule (@signalwire/compatibility-api
 	// lib/webhooks/webhooks.js getExpectedTwilioSignature and
 	// toFormUrlEncodedParam): names sorted by JavaScript's default sort,
 	// a repeated name's values in the order they were sent.
-	SignalWire = Rules{ValuesAsSent: true, UTF16NameOrder: true}
+	SignalWireRules = SigRules{ValuesAsSent: true, UTF16NameOrder: true}
 )
 
-// NewMAC returns an HMAC-SHA1 state keyed with key, for [Rules.Valid] and
-// [Rules.Sum].
-func NewMAC(key []byte) hash.Hash { return hmac.New(sha1.New, key) }
+// NewSigMAC returns an HMAC-SHA1 state keyed with key, for [SigRules.Valid]
+// and [SigRules.Sum].
+func NewSigMAC(key []byte) hash.Hash { return hmac.New(sha1.New, key) }
 
 // Sign returns the signature of a request to fullURL with the form
 // parameters params (nil for a GET or a JSON body), keyed with key.
-func (ru Rules) Sign(key []byte, fullURL string, params url.Values) string {
+func (ru SigRules) Sign(key []byte, fullURL string, params url.Values) string {
 	var sum [sha1.Size]byte
-	return base64.StdEncoding.EncodeToString(ru.Sum(NewMAC(key), fullURL, params, sum[:0]))
+	return base64.StdEncoding.EncodeToString(ru.Sum(NewSigMAC(key), fullURL, params, sum[:0]))
 }
 
 // Sum appends to dst the HMAC, computed with h, of the signed string:
 // fullURL, then every parameter name and value, in the order the rules
 // give. The string is built in one buffer and hashed with one Write; the
 // caller's values are never reordered.
-func (ru Rules) Sum(h hash.Hash, fullURL string, params url.Values, dst []byte) []byte {
+func (ru SigRules) Sum(h hash.Hash, fullURL string, params url.Values, dst []byte) []byte {
 	var keysArr [32]string
 	keys := keysArr[:0]
 	n := len(fullURL)
@@ -158,10 +159,10 @@ const encodedLen = (sha1.Size + 2) / 3 * 4
 // accepted spelling.
 var strictBase64 = base64.StdEncoding.Strict()
 
-// Decode decodes a signature header into dst. It accepts the canonical
+// DecodeSig decodes a signature header into dst. It accepts the canonical
 // encoding only: exactly 28 characters, zero padding bits and no CR or LF,
 // which base64 decoders otherwise skip.
-func Decode(signature string, dst *[sha1.Size]byte) bool {
+func DecodeSig(signature string, dst *[sha1.Size]byte) bool {
 	if len(signature) != encodedLen ||
 		strings.IndexByte(signature, '\n') >= 0 || strings.IndexByte(signature, '\r') >= 0 {
 		return false
@@ -179,9 +180,9 @@ func Decode(signature string, dst *[sha1.Size]byte) bool {
 // computed with h of a request to fullURL with params. When it does not
 // match, the other port form of fullURL (see [OtherPortForm]) is tried.
 // Comparisons take constant time.
-func (ru Rules) Valid(h hash.Hash, fullURL string, params url.Values, signature string) bool {
+func (ru SigRules) Valid(h hash.Hash, fullURL string, params url.Values, signature string) bool {
 	var want, gotArr [sha1.Size]byte
-	if !Decode(signature, &want) {
+	if !DecodeSig(signature, &want) {
 		return false
 	}
 	if subtle.ConstantTimeCompare(ru.Sum(h, fullURL, params, gotArr[:0]), want[:]) == 1 {

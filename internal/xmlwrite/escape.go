@@ -1,7 +1,4 @@
-// Package xmltext escapes text and attribute values for XML 1.0, refusing
-// what XML cannot carry: it is the escaper of package twiml, shared with the
-// code that fills a pre-rendered TwiML document.
-package xmltext
+package xmlwrite
 
 import (
 	"errors"

@@ -1,8 +1,4 @@
-// Package docwrite holds what the call-control document packages (twiml
-// and the carrier packages) share once a document is rendered: the message
-// of a document error, and writing the document to an io.Writer or an HTTP
-// response.
-package docwrite
+package xmlwrite
 
 import (
 	"fmt"
@@ -12,7 +8,7 @@ import (
 	"strings"
 )
 
-// Text is the Attribute of an error about an element's text.
+// Text is the attribute named in an error about an element's text.
 const Text = "#text"
 
 // ErrorMessage returns the message of a document error:

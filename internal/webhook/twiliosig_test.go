@@ -1,4 +1,4 @@
-package twiliosig
+package webhook
 
 import (
 	"crypto/hmac"
@@ -19,13 +19,13 @@ func TestSignTwilioVector(t *testing.T) {
 		"From": {"+14158675310"}, "To": {"+18005551212"},
 	}
 	const u = "https://example.com/myapp.php?foo=1&bar=2"
-	for _, ru := range []Rules{Twilio, SignalWire} {
+	for _, ru := range []SigRules{TwilioRules, SignalWireRules} {
 		sig := ru.Sign([]byte("12345"), u, params)
 		assert.Equal(t, "L/OH5YylLD5NRKLltdqwSvS0BnU=", sig)
-		assert.True(t, ru.Valid(NewMAC([]byte("12345")), u, params, sig))
-		assert.True(t, ru.Valid(NewMAC([]byte("12345")), "https://example.com:443/myapp.php?foo=1&bar=2", params, sig))
-		assert.False(t, ru.Valid(NewMAC([]byte("12346")), u, params, sig))
-		assert.False(t, ru.Valid(NewMAC([]byte("12345")), u, params, sig+"\n"))
+		assert.True(t, ru.Valid(NewSigMAC([]byte("12345")), u, params, sig))
+		assert.True(t, ru.Valid(NewSigMAC([]byte("12345")), "https://example.com:443/myapp.php?foo=1&bar=2", params, sig))
+		assert.False(t, ru.Valid(NewSigMAC([]byte("12346")), u, params, sig))
+		assert.False(t, ru.Valid(NewSigMAC([]byte("12345")), u, params, sig+"\n"))
 	}
 }
 
@@ -38,8 +38,8 @@ func hmacOf(key, s string) string {
 func TestRulesOrder(t *testing.T) {
 	const u = "https://x/"
 	p := url.Values{"B": {"2", "1"}, "\uff01": {"a"}, "\U0001F600": {"b"}}
-	assert.Equal(t, hmacOf("k", u+"B1B2\uff01a\U0001F600b"), Twilio.Sign([]byte("k"), u, p))
-	assert.Equal(t, hmacOf("k", u+"B2B1\U0001F600b\uff01a"), SignalWire.Sign([]byte("k"), u, p))
+	assert.Equal(t, hmacOf("k", u+"B1B2\uff01a\U0001F600b"), TwilioRules.Sign([]byte("k"), u, p))
+	assert.Equal(t, hmacOf("k", u+"B2B1\U0001F600b\uff01a"), SignalWireRules.Sign([]byte("k"), u, p))
 	assert.Equal(t, []string{"2", "1"}, p["B"], "the caller's values are not reordered")
 }
 

@@ -1,4 +1,4 @@
-package xmltext_test
+package xmlwrite_test
 
 import (
 	"strings"
@@ -8,25 +8,25 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hmssip/interconnect-go/internal/xmltext"
+	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
 func TestAppendText(t *testing.T) {
-	out, err := xmltext.AppendText([]byte("<Sip>"), "sip:a@b?x=1&y=<2>\r")
+	out, err := xmlwrite.AppendText([]byte("<Sip>"), "sip:a@b?x=1&y=<2>\r")
 	require.NoError(t, err)
 	assert.Equal(t, "<Sip>sip:a@b?x=1&amp;y=&lt;2&gt;&#xD;", string(out))
 
-	out, err = xmltext.AppendText([]byte("<Sip>"), "sip:abc-defg-hij@sip.100ms.live?X-100ms-UserID=a&X-Tenant=b")
+	out, err = xmlwrite.AppendText([]byte("<Sip>"), "sip:abc-defg-hij@sip.100ms.live?X-100ms-UserID=a&X-Tenant=b")
 	require.NoError(t, err)
 	assert.Equal(t, "<Sip>sip:abc-defg-hij@sip.100ms.live?X-100ms-UserID=a&amp;X-Tenant=b", string(out))
 
-	out, err = xmltext.AppendText([]byte("keep"), "ok\x00")
-	assert.ErrorIs(t, err, xmltext.ErrXMLChar)
+	out, err = xmlwrite.AppendText([]byte("keep"), "ok\x00")
+	assert.ErrorIs(t, err, xmlwrite.ErrXMLChar)
 	assert.EqualError(t, err, "character XML 1.0 cannot carry: U+0000 at byte 2")
 	assert.Equal(t, "keep", string(out))
 
-	out, err = xmltext.AppendText([]byte("keep"), "ok\xff")
-	assert.ErrorIs(t, err, xmltext.ErrInvalidUTF8)
+	out, err = xmlwrite.AppendText([]byte("keep"), "ok\xff")
+	assert.ErrorIs(t, err, xmlwrite.ErrInvalidUTF8)
 	assert.EqualError(t, err, "invalid UTF-8 at byte 2")
 	assert.Equal(t, "keep", string(out))
 }
@@ -50,7 +50,7 @@ func TestEscape(t *testing.T) {
 		{long + "\uFFFF", "", "", len(long), 0xFFFF},
 	} {
 		for _, inAttr := range []bool{false, true} {
-			out, bad, r := xmltext.Escape([]byte("pre"), tt.in, inAttr)
+			out, bad, r := xmlwrite.Escape([]byte("pre"), tt.in, inAttr)
 			assert.Equal(t, tt.bad, bad, "%q attr=%v", tt.in, inAttr)
 			if tt.bad >= 0 {
 				assert.Equal(t, tt.r, r, "%q", tt.in)
@@ -68,6 +68,6 @@ func TestEscape(t *testing.T) {
 func TestEscapeDoesNotAllocate(t *testing.T) {
 	buf := make([]byte, 0, 256)
 	s := "sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&X-100ms-UserID=xyz"
-	allocs := testing.AllocsPerRun(100, func() { buf, _, _ = xmltext.Escape(buf[:0], s, false) })
+	allocs := testing.AllocsPerRun(100, func() { buf, _, _ = xmlwrite.Escape(buf[:0], s, false) })
 	assert.Zero(t, allocs)
 }

@@ -1,4 +1,4 @@
-package docwrite
+package xmlwrite
 
 import (
 	"bytes"
