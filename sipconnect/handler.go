@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -164,6 +165,9 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	}
 	if f, ok := h.room.(RoomFunc); ok && f == nil {
 		h.room = nil
+	}
+	if v := reflect.ValueOf(h.roster); v.Kind() == reflect.Pointer && v.IsNil() {
+		h.roster = nil // a nil *roster.Roster is no roster, not one to call
 	}
 	if h.room == nil && cfg.PIN == nil && len(cfg.Numbers) == 0 {
 		return nil, errors.New("sipconnect: HandlerConfig.Room is required (StaticRoom, CachedRoom or your own RoomFunc), unless PIN or Numbers is set")

@@ -719,3 +719,11 @@ func newClient(opts ...hmsapi.Option) (*roomcode.Client, error) {
 	}
 	return roomcode.NewClient(api), nil
 }
+
+func TestNilRosterPointerIsNoRoster(t *testing.T) {
+	var none *sipconnect.Roster // a server without a roster passes its nil pointer on
+	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij"), Roster: none})
+	status, body := d.signedPost(t, "/hooks/voice", callForm())
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Contains(t, body, "sip:abc-defg-hij@sip.100ms.live<", "bridged, with no user id made up for a roster")
+}
