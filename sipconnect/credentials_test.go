@@ -77,21 +77,26 @@ func TestHandlerConfigNeverPrintsSecrets(t *testing.T) {
 		AuthToken:   "twilio-auth-token-SECRET",
 		PublicURL:   "https://voice.example.com",
 		Credentials: sipconnect.Credentials{Username: "U", Password: "sip-pass-SECRET"},
-		Sip:         twiml.Sip{Username: "U", Password: "sip-pass-SECRET", URL: "https://x/whisper"},
 		Room:        sipconnect.StaticRoom("abc-defg-hij"),
 	}
+	tw := sipconnect.TwilioConfig{AuthToken: "twilio-auth-token-SECRET",
+		Sip: twiml.Sip{Username: "U", Password: "sip-pass-SECRET", URL: "https://x/whisper"}}
+	withCarrier := cfg
+	withCarrier.AuthToken = ""
+	withCarrier.Carrier = sipconnect.Twilio(tw)
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
-	logger.Info("config", "cfg", cfg, "ptr", &cfg, "sip", cfg.Sip)
+	logger.Info("config", "cfg", cfg, "ptr", &cfg, "sip", tw.Sip, "twilio", tw, "carrier", withCarrier)
 	texts := []string{logs.String()}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
-		texts = append(texts, fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, &cfg), fmt.Sprintf(verb, cfg.Sip), fmt.Sprintf(verb, &cfg.Sip),
-			fmt.Sprintf(verb, []twiml.Sip{cfg.Sip}))
+		texts = append(texts, fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, &cfg), fmt.Sprintf(verb, tw.Sip), fmt.Sprintf(verb, &tw.Sip),
+			fmt.Sprintf(verb, []twiml.Sip{tw.Sip}), fmt.Sprintf(verb, tw), fmt.Sprintf(verb, &tw), fmt.Sprintf(verb, withCarrier))
 	}
 	for _, text := range texts {
 		assert.NotContains(t, text, "SECRET")
 		assert.NotContains(t, text, hex.EncodeToString([]byte("SECRET")))
 	}
 	assert.Contains(t, fmt.Sprintf("%+v", cfg), "https://voice.example.com", "the rest still prints")
-	assert.Contains(t, fmt.Sprintf("%#v", cfg.Sip), "https://x/whisper")
+	assert.Contains(t, fmt.Sprintf("%#v", tw.Sip), "https://x/whisper")
+	assert.Contains(t, fmt.Sprintf("%#v", tw), "sipconnect.TwilioConfig{", "Go syntax under the configuration's own name")
 }

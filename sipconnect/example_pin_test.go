@@ -152,17 +152,22 @@ func ExampleCallUserID() {
 }
 
 func ExampleTwilio() {
-	// Twilio is the carrier of a HandlerConfig whose Carrier is nil; naming
-	// it changes nothing.
-	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
-		Carrier:   sipconnect.Twilio(),
+	// Twilio is the carrier of a HandlerConfig whose Carrier is nil, made
+	// with HandlerConfig.AuthToken; its configuration holds the rest of
+	// what Twilio's documents say.
+	twilio := sipconnect.Twilio(sipconnect.TwilioConfig{
 		AuthToken: "twilio-auth-token",
+		Dial:      twiml.Dial{Action: "/twilio/dial-status", Timeout: 30 * time.Second},
+		Fallback:  twiml.Response{&twiml.Reject{Reason: twiml.ReasonBusy}},
+	})
+	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
+		Carrier:   twilio,
 		PublicURL: "https://voice.example.com",
 		Room:      sipconnect.StaticRoom("abc-defg-hij"),
 		Logger:    slog.New(slog.DiscardHandler),
 	})
-	fmt.Println(sipconnect.Twilio().Name(), err, h != nil)
-	// Output: twilio <nil> true
+	fmt.Println(twilio.Name(), err, h != nil)
+	// Output: Twilio <nil> true
 }
 
 func ExamplePINDirectory_List() {

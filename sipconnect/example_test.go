@@ -107,11 +107,13 @@ func ExampleDialIn() {
 
 func ExampleNewHandler() {
 	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
-		AuthToken:   "twilio-auth-token",
+		Carrier: sipconnect.Twilio(sipconnect.TwilioConfig{
+			AuthToken: "twilio-auth-token",
+			Dial:      twiml.Dial{Action: "/twilio/dial-status"}, // relative to PublicURL
+		}),
 		PublicURL:   "https://voice.example.com", // what Twilio's webhook URL starts with
 		Room:        sipconnect.StaticRoom("abc-defg-hij"),
 		Credentials: sipconnect.Credentials{Username: "U", Password: "P"},
-		Dial:        twiml.Dial{Action: "/twilio/dial-status"},
 	})
 	if err != nil {
 		fmt.Println(err)

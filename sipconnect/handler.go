@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"strings"
 	"sync"
 	"time"
 
@@ -19,17 +18,19 @@ import (
 // unless InsecureSkipSignature is set.
 type HandlerConfig struct {
 	// Carrier is the telephony provider whose webhooks the handler
-	// answers: Twilio (the default, when nil), Telnyx, SignalWire, Plivo or
-	// Vonage. AuthToken, Dial, Sip, Fallback and DialFailed are Twilio's;
-	// the other carriers take their keys in their own constructors.
+	// answers: Twilio (the default, when nil) or another carrier's
+	// NewCarrier, such as telnyx.NewCarrier. Each takes its keys and
+	// documents' attributes in its own configuration.
 	Carrier Carrier
-
 	// AuthToken is the Twilio account's auth token, used to check
-	// X-Twilio-Signature.
+	// X-Twilio-Signature when Carrier is nil: the shorthand for
+	// Carrier: Twilio(TwilioConfig{AuthToken: ...}). It must be empty when
+	// Carrier is set.
 	AuthToken string
-	// PublicURL is the scheme, host and any path prefix under which Twilio
-	// reaches this server, such as "https://voice.example.com": Twilio signs
-	// the URL it requested, which a server behind a proxy cannot see.
+	// PublicURL is the scheme, host and any path prefix under which the
+	// carrier reaches this server, such as "https://voice.example.com":
+	// carriers sign the URL they requested, which a server behind a proxy
+	// cannot see.
 	PublicURL string
 	// InsecureSkipSignature turns signature checking off, for local
 	// experiments only: anyone could then make the handler answer.
@@ -56,23 +57,6 @@ type HandlerConfig struct {
 	// AddressOptions apply to every address, such as WithHost or
 	// WithTransport.
 	AddressOptions []AddressOption
-	// Dial carries <Dial> attributes (action, timeout, callerId, ...) and
-	// Sip the <Sip> ones; see DialIn. answerOnBridge is on. An Action that
-	// starts with "/" is taken relative to PublicURL: with PublicURL
-	// "https://voice.example.com", Action "/twilio/dial-status" becomes
-	// "https://voice.example.com/twilio/dial-status", where StatusHandler
-	// is then mounted.
-	Dial twiml.Dial
-	Sip  twiml.Sip
-
-	// Fallback is the answer when the call cannot be bridged (the room is
-	// unknown, its code disabled, the 100ms API down with nothing cached).
-	// By default: an apology (<Say>) and <Hangup/>. Use
-	// twiml.Response{&twiml.Reject{}} to decline the call unanswered.
-	Fallback twiml.Response
-	// DialFailed is what the dial-status handler answers when the dial to
-	// 100ms fails: by default an apology and <Hangup/>.
-	DialFailed twiml.Response
 	// Roster, when set, keeps the phone participants of rooms: the handler
 	// records each bridged call's id and masked number under the user id
 	// its address carries, and gives a call whose identity sets no user id
@@ -107,22 +91,16 @@ type CallRecorder interface {
 	RecordCall(ctx context.Context, userID string, call Call) (queued bool, err error)
 }
 
-// DefaultFallback is the answer used when a call cannot be bridged and
-// HandlerConfig.Fallback is empty.
+// DefaultFallback is Twilio's answer when a call cannot be bridged and
+// TwilioConfig.Fallback is empty: FallbackText, then a hang-up.
 func DefaultFallback() twiml.Response {
-	return twiml.Response{
-		&twiml.Say{Text: "Sorry, we cannot connect your call to the meeting right now. Please try again later."},
-		&twiml.Hangup{},
-	}
+	return twiml.Response{&twiml.Say{Text: FallbackText}, &twiml.Hangup{}}
 }
 
-// DefaultDialFailed is the answer to a failed dial when
-// HandlerConfig.DialFailed is empty.
+// DefaultDialFailed is Twilio's answer to a failed dial when
+// TwilioConfig.DialFailed is empty: DialFailedText, then a hang-up.
 func DefaultDialFailed() twiml.Response {
-	return twiml.Response{
-		&twiml.Say{Text: "Sorry, the meeting could not be reached. Please try again later."},
-		&twiml.Hangup{},
-	}
+	return twiml.Response{&twiml.Say{Text: DialFailedText}, &twiml.Hangup{}}
 }
 
 // Handler answers Twilio's incoming-call webhook with the TwiML that puts
@@ -133,7 +111,7 @@ func DefaultDialFailed() twiml.Response {
 // another method and 413 to a body over the limit. A Handler is safe for
 // concurrent use; make one with NewHandler.
 type Handler struct {
-	carrier      adapter
+	carrier      Adapter
 	carrierTitle string // the carrier's name as written, "Twilio"
 	room         Room
 	numbers      map[string]Route
@@ -182,9 +160,6 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 				Reason: "required with a *PINDirectory, whose PINs may name a room id and role: set it to a roomcode.Cache, or make the directory with PINDirectoryOptions.RoomCodesOnly if its PINs name room codes only"}
 		}
 	}
-	if strings.HasPrefix(cfg.Dial.Action, "/") && cfg.PublicURL != "" {
-		cfg.Dial.Action = strings.TrimSuffix(cfg.PublicURL, "/") + cfg.Dial.Action
-	}
 	if h.timeout <= 0 {
 		h.timeout = 5 * time.Second
 	}
@@ -204,21 +179,27 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		return nil, err
 	}
 	carrier := cfg.Carrier
-	if carrier == nil {
-		carrier = Twilio()
+	switch {
+	case carrier == nil:
+		carrier = Twilio(TwilioConfig{AuthToken: cfg.AuthToken})
+	case cfg.AuthToken != "":
+		return nil, &ConfigError{Field: "HandlerConfig.AuthToken",
+			Reason: "Twilio's shorthand, which cannot go with a Carrier: give the carrier its key in its own configuration"}
 	}
 	var err error
-	if h.carrier, err = carrier.adapt(&cfg); err != nil {
+	h.carrier, err = carrier.Adapter(CarrierSettings{PublicURL: cfg.PublicURL, Credentials: cfg.Credentials,
+		InsecureSkipSignature: cfg.InsecureSkipSignature, MaxBodyBytes: h.maxBody})
+	if err != nil {
 		return nil, err
 	}
-	h.carrierTitle = carrierTitle(carrier.Name())
-	if h.fallback, err = h.carrier.fallback(); err != nil {
+	h.carrierTitle = carrier.Name()
+	if h.fallback, err = h.carrier.Fallback(); err != nil {
 		return nil, err
 	}
-	if h.dialFailed, err = h.carrier.dialFailed(); err != nil {
+	if h.dialFailed, err = h.carrier.DialFailed(); err != nil {
 		return nil, err
 	}
-	if h.hangup, err = h.carrier.hangup(); err != nil {
+	if h.hangup, err = h.carrier.Hangup(); err != nil {
 		return nil, err
 	}
 	h.bufs.New = func() any { b := make([]byte, 0, 1024); return &b }
@@ -243,7 +224,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	call := h.carrier.call(params)
+	call := h.carrier.Call(params)
 	ctx, release := withLazyDeadline(r.Context(), h.timeout)
 	defer release()
 	start := time.Now()
@@ -286,7 +267,7 @@ func (h *Handler) bridge(ctx context.Context, w http.ResponseWriter, call Call, 
 	}
 	bp := h.bufs.Get().(*[]byte)
 	defer h.bufs.Put(bp)
-	buf, err := h.carrier.appendDial((*bp)[:0], addr)
+	buf, err := h.carrier.AppendDial((*bp)[:0], addr)
 	*bp = buf
 	if err != nil {
 		h.logCall(ctx, slog.LevelError, "sipconnect: rendering the dial-in failed, answering the fallback", call, start,
@@ -321,7 +302,7 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request) (url.Values, bo
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return nil, false
 	}
-	params, status, err := h.carrier.verify(w, r, h.maxBody)
+	params, status, err := h.carrier.Verify(w, r)
 	if err != nil {
 		if status == http.StatusForbidden {
 			h.logger.LogAttrs(r.Context(), slog.LevelWarn, "sipconnect: rejected a request without a valid "+h.carrierTitle+" signature",
@@ -388,7 +369,7 @@ func (h *Handler) StatusHandler() http.Handler {
 		if !ok {
 			return
 		}
-		st := h.carrier.dialStatus(params)
+		st := h.carrier.DialStatus(params)
 		h.logger.LogAttrs(r.Context(), slog.LevelInfo, "sipconnect: dial ended",
 			slog.String("call_sid", st.CallSid), slog.String("dial_status", st.DialCallStatus),
 			slog.String("sip_response", st.DialSipResponseCode), slog.String("duration", st.DialCallDuration))
@@ -413,7 +394,7 @@ func (h *Handler) StatusHandler() http.Handler {
 
 // write sends an answer with status 200.
 func (h *Handler) write(w http.ResponseWriter, doc []byte) {
-	w.Header().Set("Content-Type", h.carrier.contentType())
+	w.Header().Set("Content-Type", h.carrier.ContentType())
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(doc)
 }

@@ -47,7 +47,7 @@ func (c HandlerConfig) Format(f fmt.State, verb rune) {
 func (c HandlerConfig) LogValue() slog.Value {
 	carrier := "twilio"
 	if c.Carrier != nil {
-		carrier = c.Carrier.Name()
+		carrier = strings.ToLower(c.Carrier.Name())
 	}
 	return slog.GroupValue(slog.String("public_url", c.PublicURL), slog.String("carrier", carrier),
 		slog.Bool("insecure_skip_signature", c.InsecureSkipSignature), slog.Any("credentials", c.Credentials))

@@ -3,9 +3,6 @@ package sipconnect_test
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -17,7 +14,6 @@ import (
 	"net/url"
 	"regexp"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +22,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/carrier/carriertest"
 	"github.com/hmssip/interconnect-go/headers"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
@@ -41,39 +38,17 @@ const (
 	callerPhone = "+14155550123"
 )
 
-// refSign signs a Twilio request exactly as REFERENCE.md §6 describes,
-// independently of package twiml: HMAC-SHA1 keyed with the auth token over
-// the URL followed by each parameter's name and value, sorted by name.
-func refSign(token, u string, form url.Values) string {
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	s := u
-	for _, k := range keys {
-		vs := append([]string(nil), form[k]...)
-		sort.Strings(vs)
-		for _, v := range vs {
-			s += k + v
-		}
-	}
-	mac := hmac.New(sha1.New, []byte(token))
-	mac.Write([]byte(s))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
-}
-
 func TestRefSignVector(t *testing.T) {
 	form := url.Values{"CallSid": {"CA1234567890ABCDE"}, "Caller": {"+14158675310"}, "Digits": {"1234"},
 		"From": {"+14158675310"}, "To": {"+18005551212"}}
-	assert.Equal(t, "L/OH5YylLD5NRKLltdqwSvS0BnU=", refSign("12345", "https://example.com/myapp.php?foo=1&bar=2", form))
+	assert.Equal(t, "L/OH5YylLD5NRKLltdqwSvS0BnU=", carriertest.TwilioSignature("12345", "https://example.com/myapp.php?foo=1&bar=2", form))
 	// The signed requests these tests send carry the signature that the
 	// independent refSign computes.
 	call := callForm("Digits", "1")
 	call.Add("Digits", "0")
 	req, err := twiml.NewSignedRequest(http.MethodPost, "https://voice.example.com/hooks/voice", authToken, call)
 	require.NoError(t, err)
-	assert.Equal(t, refSign(authToken, "https://voice.example.com/hooks/voice", call), req.Header.Get(twiml.SignatureHeader))
+	assert.Equal(t, carriertest.TwilioSignature(authToken, "https://voice.example.com/hooks/voice", call), req.Header.Get(twiml.SignatureHeader))
 }
 
 func callForm(extra ...string) url.Values {
@@ -116,7 +91,9 @@ func newDialIn(t *testing.T, cfg sipconnect.HandlerConfig) *dialInServer {
 	d.srv = httptest.NewUnstartedServer(mux)
 	d.srv.Start()
 	t.Cleanup(d.srv.Close)
-	cfg.AuthToken = authToken
+	if cfg.Carrier == nil {
+		cfg.AuthToken = authToken
+	}
 	cfg.PublicURL = d.srv.URL
 	cfg.Credentials = sipconnect.Credentials{Username: "sip-user", Password: sipPassword}
 	cfg.Logger = slog.New(slog.NewJSONHandler(d.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -127,6 +104,12 @@ func newDialIn(t *testing.T, cfg sipconnect.HandlerConfig) *dialInServer {
 	mux.Handle("POST /hooks/dial-status", h.StatusHandler())
 	mux.Handle("/hooks/dial-status-any", h.StatusHandler())
 	return d
+}
+
+// twilio is the Twilio carrier of tc, with the tests' auth token.
+func twilio(tc sipconnect.TwilioConfig) sipconnect.Carrier {
+	tc.AuthToken = authToken
+	return sipconnect.Twilio(tc)
 }
 
 func (d *dialInServer) post(t *testing.T, path string, form url.Values, sig string) (int, string) {
@@ -187,7 +170,7 @@ func decode(t *testing.T, body string) answer {
 
 func TestHandlerStaticRoom(t *testing.T) {
 	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij"),
-		Dial: twiml.Dial{Action: "/hooks/dial-status", Timeout: 30 * time.Second}})
+		Carrier: twilio(sipconnect.TwilioConfig{Dial: twiml.Dial{Action: "/hooks/dial-status", Timeout: 30 * time.Second}})})
 	status, body := d.signedPost(t, "/hooks/voice", callForm())
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="`+d.srv.URL+`/hooks/dial-status" timeout="30" answerOnBridge="true">`+
@@ -210,10 +193,10 @@ func TestHandlerRejectsBadRequests(t *testing.T) {
 	require.NoError(t, err)
 	status, _ = d.do(t, otherToken)
 	assert.Equal(t, http.StatusForbidden, status, "signed with another token")
-	status, _ = d.post(t, "/hooks/voice", form, refSign(authToken, d.srv.URL+"/hooks/other", form))
+	status, _ = d.post(t, "/hooks/voice", form, carriertest.TwilioSignature(authToken, d.srv.URL+"/hooks/other", form))
 	assert.Equal(t, http.StatusForbidden, status, "signed for another URL")
 	tampered := callForm("From", "+19995550000")
-	status, _ = d.post(t, "/hooks/voice", tampered, refSign(authToken, d.srv.URL+"/hooks/voice", form))
+	status, _ = d.post(t, "/hooks/voice", tampered, carriertest.TwilioSignature(authToken, d.srv.URL+"/hooks/voice", form))
 	assert.Equal(t, http.StatusForbidden, status, "parameters changed after signing")
 
 	put, err := http.NewRequest(http.MethodPut, d.srv.URL+"/hooks/voice-any", nil)
@@ -300,8 +283,8 @@ func TestHandlerFallbacks(t *testing.T) {
 
 func TestHandlerRejectFallbackAndPanics(t *testing.T) {
 	d := newDialIn(t, sipconnect.HandlerConfig{
-		Room:     sipconnect.RoomFunc(func(context.Context, sipconnect.Call) (string, error) { panic("bug in user code") }),
-		Fallback: twiml.Response{&twiml.Reject{Reason: twiml.ReasonBusy}},
+		Room:    sipconnect.RoomFunc(func(context.Context, sipconnect.Call) (string, error) { panic("bug in user code") }),
+		Carrier: twilio(sipconnect.TwilioConfig{Fallback: twiml.Response{&twiml.Reject{Reason: twiml.ReasonBusy}}}),
 	})
 	status, body := d.signedPost(t, "/hooks/voice", callForm())
 	assert.Equal(t, 200, status)
@@ -357,7 +340,7 @@ func TestHandlerLogsToTheDefaultLogger(t *testing.T) {
 }
 
 func TestHandlerByGET(t *testing.T) {
-	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij"), Dial: twiml.Dial{Action: "/hooks/dial-status-any"}})
+	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij"), Carrier: twilio(sipconnect.TwilioConfig{Dial: twiml.Dial{Action: "/hooks/dial-status-any"}})})
 	req, err := twiml.NewSignedRequest(http.MethodGet, d.srv.URL+"/hooks/voice-any", authToken, callForm())
 	require.NoError(t, err)
 	status, body := d.do(t, req)
@@ -377,7 +360,7 @@ func TestHandlerByGET(t *testing.T) {
 
 func TestDialActionRelativeToPublicURL(t *testing.T) {
 	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij"),
-		Dial: twiml.Dial{Action: "/hooks/dial-status"}})
+		Carrier: twilio(sipconnect.TwilioConfig{Dial: twiml.Dial{Action: "/hooks/dial-status"}})})
 	_, body := d.signedPost(t, "/hooks/voice", callForm())
 	a := decode(t, body)
 	require.NotNil(t, a.Dial)
@@ -521,12 +504,17 @@ func TestDialStatusHandler(t *testing.T) {
 func TestNewHandlerConfigErrors(t *testing.T) {
 	room := sipconnect.StaticRoom("abc-defg-hij")
 	for name, cfg := range map[string]sipconnect.HandlerConfig{
-		"no room":            {AuthToken: "t", PublicURL: "https://x"},
-		"no auth token":      {Room: room, PublicURL: "https://x"},
-		"bad public URL":     {Room: room, AuthToken: "t", PublicURL: "x"},
-		"bad fallback":       {Room: room, AuthToken: "t", PublicURL: "https://x", Fallback: twiml.Response{&twiml.Say{}}},
-		"bad dial failed":    {Room: room, AuthToken: "t", PublicURL: "https://x", DialFailed: twiml.Response{&twiml.Hangup{}, &twiml.Reject{}}},
-		"bad dial attribute": {Room: room, AuthToken: "t", PublicURL: "https://x", Dial: twiml.Dial{Timeout: time.Hour}},
+		"no room":        {AuthToken: "t", PublicURL: "https://x"},
+		"no auth token":  {Room: room, PublicURL: "https://x"},
+		"bad public URL": {Room: room, AuthToken: "t", PublicURL: "x"},
+		"bad fallback": {Room: room, PublicURL: "https://x",
+			Carrier: sipconnect.Twilio(sipconnect.TwilioConfig{AuthToken: "t", Fallback: twiml.Response{&twiml.Say{}}})},
+		"bad dial failed": {Room: room, PublicURL: "https://x",
+			Carrier: sipconnect.Twilio(sipconnect.TwilioConfig{AuthToken: "t", DialFailed: twiml.Response{&twiml.Hangup{}, &twiml.Reject{}}})},
+		"bad dial attribute": {Room: room, PublicURL: "https://x",
+			Carrier: sipconnect.Twilio(sipconnect.TwilioConfig{AuthToken: "t", Dial: twiml.Dial{Timeout: time.Hour}})},
+		"auth token beside a carrier": {Room: room, PublicURL: "https://x", AuthToken: "t",
+			Carrier: sipconnect.Twilio(sipconnect.TwilioConfig{AuthToken: "t"})},
 	} {
 		_, err := sipconnect.NewHandler(cfg)
 		assert.Error(t, err, name)
@@ -589,7 +577,7 @@ func BenchmarkHandler(b *testing.B) {
 	}
 	form := callForm()
 	body := form.Encode()
-	sig := refSign(authToken, public+"/voice", form)
+	sig := carriertest.TwilioSignature(authToken, public+"/voice", form)
 	constant := []byte(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial answerOnBridge="true"><Sip username="U" password="P">sip:gst-abcd-xyz@sip.100ms.live</Sip></Dial></Response>`)
 	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
@@ -648,7 +636,7 @@ func BenchmarkHandler(b *testing.B) {
 				b.Fatalf("no PIN prompt: %s", rec.Body)
 			}
 			action := html.UnescapeString(m[1])
-			batch[i] = prepared{strings.TrimPrefix(action, public), refSign(authToken, action, pinForm)}
+			batch[i] = prepared{strings.TrimPrefix(action, public), carriertest.TwilioSignature(authToken, action, pinForm)}
 		}
 		return batch
 	}
@@ -681,7 +669,7 @@ func TestHandlerAnswerMatchesDialIn(t *testing.T) {
 	sip := twiml.Sip{StatusCallback: "https://x.example/sip?x=<1>", StatusCallbackEvent: []twiml.CallEvent{twiml.CallAnswered}}
 	creds := sipconnect.Credentials{Username: `u&<">`, Password: `p&"'`}
 	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: sipconnect.StaticRoom("abc-defg-hij"),
-		Credentials: creds, Dial: dial, Sip: sip,
+		Credentials: creds, Carrier: sipconnect.Twilio(sipconnect.TwilioConfig{Dial: dial, Sip: sip}),
 		Identity: func(_ context.Context, c sipconnect.Call) (sipconnect.Identity, error) {
 			return sipconnect.Identity{DisplayName: c.CallerName, UserID: "u&1"}, nil
 		}})

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hmssip/interconnect-go/internal/webhook"
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/store"
 )
@@ -233,7 +234,7 @@ const (
 	answerLater   = "later"
 )
 
-func newPINFlow(cfg PINConfig, publicURL string, carrier adapter) (*pinFlow, error) {
+func newPINFlow(cfg PINConfig, publicURL string, carrier Adapter) (*pinFlow, error) {
 	if cfg.Resolver == nil {
 		return nil, errors.New("sipconnect: PINConfig.Resolver is required")
 	}
@@ -301,7 +302,7 @@ func newPINFlow(cfg PINConfig, publicURL string, carrier adapter) (*pinFlow, err
 		answerLocked:  {p.LockedOut},
 		answerLater:   {p.TryLater},
 	} {
-		doc, err := carrier.say(prompts...)
+		doc, err := carrier.Say(prompts...)
 		if err != nil {
 			return nil, fmt.Errorf("sipconnect: PINConfig.Prompts: %w", err)
 		}
@@ -312,7 +313,7 @@ func newPINFlow(cfg PINConfig, publicURL string, carrier adapter) (*pinFlow, err
 	for attempt := 1; attempt <= cfg.MaxAttempts; attempt++ {
 		action := f.action + "?attempt=" + strconv.Itoa(attempt) + "&nonce=" + noncePlaceholder
 		for lead, first := range map[string]Prompt{"welcome": p.Welcome, "wrong": p.WrongPIN, "silence": p.NoInput} {
-			doc, err := carrier.gather([]Prompt{first, p.EnterPIN}, action, cfg.Timeout, cfg.MaxDigits)
+			doc, err := carrier.Gather([]Prompt{first, p.EnterPIN}, action, cfg.Timeout, cfg.MaxDigits)
 			if err != nil {
 				return nil, fmt.Errorf("sipconnect: PINConfig.Prompts: %w", err)
 			}
@@ -403,7 +404,7 @@ func normalizeNumber(from string) (string, bool) {
 	case !strings.HasPrefix(num, "+"):
 		num = "+" + num
 	}
-	if !isE164(num) {
+	if !webhook.IsE164(num) {
 		return "", false
 	}
 	if withheldNumber(num) {
@@ -565,7 +566,7 @@ func (h *Handler) PINHandler() http.Handler {
 			http.Error(w, "bad PIN step", http.StatusBadRequest)
 			return
 		}
-		call := h.carrier.call(params)
+		call := h.carrier.Call(params)
 		ctx, release := withLazyDeadline(r.Context(), h.timeout)
 		defer release()
 		start := time.Now()

@@ -1,6 +1,10 @@
 package sipconnect
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/hmssip/interconnect-go/internal/webhook"
+)
 
 // Route says what a call to one number gets: the room of Room, or the PIN
 // menu (PIN, which needs HandlerConfig.PIN). The zero Route answers the
@@ -13,7 +17,7 @@ type Route struct {
 // setRoutes checks the routing table and keeps it.
 func (h *Handler) setRoutes(cfg HandlerConfig) error {
 	for number, rt := range cfg.Numbers {
-		if !isE164(number) {
+		if !webhook.IsE164(number) {
 			return fmt.Errorf("sipconnect: HandlerConfig.Numbers: %q is not an E.164 number (+ and up to 15 digits)", number)
 		}
 		if f, ok := rt.Room.(RoomFunc); ok && f == nil {
@@ -63,17 +67,4 @@ func checkStatic(r Room, opts []AddressOption) error {
 		return s.check(opts)
 	}
 	return nil
-}
-
-// isE164 reports whether s is + followed by 1 to 15 digits, the first not 0.
-func isE164(s string) bool {
-	if len(s) < 2 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

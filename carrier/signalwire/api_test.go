@@ -13,6 +13,7 @@ import (
 // each is documented.
 func TestPublicAPI(t *testing.T) {
 	want := []string{
+		"Config", "Config.Format", "Config.GoString", "Config.LogValue", "Config.MarshalJSON", "Config.String", "NewCarrier",
 		"Call", "CallAnswered", "CallCompleted", "CallEvent", "CallInitiated", "CallRinging",
 		"Codec", "CodecG722", "CodecG729", "CodecOPUS", "CodecPCMA", "CodecPCMU",
 		"ContentType", "DefaultMaxBodyBytes", "Dial",

@@ -13,6 +13,7 @@ import (
 // each is documented.
 func TestPublicAPI(t *testing.T) {
 	want := []string{
+		"Config", "Config.Format", "Config.GoString", "Config.LogValue", "Config.MarshalJSON", "Config.String", "NewCarrier",
 		"Call", "CallAMD", "CallAnswered", "CallCompleted", "CallDTMF", "CallEvent", "CallInitiated", "CallRinging",
 		"ContentType", "DefaultMaxBodyBytes", "DefaultTolerance", "Dial",
 		"ErrBodyTooLarge", "ErrDuplicate", "ErrEnum", "ErrInvalidChar", "ErrInvalidSignature", "ErrInvalidUTF8",

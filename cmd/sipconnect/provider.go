@@ -20,20 +20,55 @@ import (
 	"github.com/hmssip/interconnect-go/sipconnect"
 )
 
-// providers are the carriers serve --provider takes, in the order usage
-// lists them.
-var providers = []string{"twilio", "telnyx", "signalwire", "plivo", "vonage"}
-
-// providerKeys names the variable that holds each carrier's verification key.
-var providerKeys = map[string]string{
-	"twilio":     "TWILIO_AUTH_TOKEN",
-	"telnyx":     "TELNYX_PUBLIC_KEY",
-	"signalwire": "SIGNALWIRE_SIGNING_KEY",
-	"plivo":      "PLIVO_AUTH_TOKEN",
-	"vonage":     "VONAGE_SIGNATURE_SECRET",
+// carrierEntry is a carrier other than Twilio as serve --provider takes
+// it: one entry of carriers per carrier package.
+type carrierEntry struct {
+	name, title, keyVar string
+	// make returns the carrier verifying with key, its dial status at the
+	// path action (relative to the public URL).
+	make func(key, action string) sipconnect.Carrier
+	// sign returns the sample incoming call to the public URL u signed with
+	// key, as the carrier signs it; nil when the key cannot sign (Telnyx's
+	// is a public key).
+	sign func(key, u string) (*http.Request, error)
+	// demo makes a throwaway key for demo mode and, when the key cannot
+	// sign, the function that signs the sample call; nil: a random token.
+	demo func() (key string, sign func(u string) (*http.Request, error), err error)
 }
 
-var providerTitles = map[string]string{"twilio": "Twilio", "telnyx": "Telnyx", "signalwire": "SignalWire", "plivo": "Plivo", "vonage": "Vonage"}
+// carriers are the carriers serve --provider takes besides Twilio, in the
+// order usage lists them. A new carrier package adds its entry here.
+var carriers = []carrierEntry{
+	{name: "telnyx", title: "Telnyx", keyVar: "TELNYX_PUBLIC_KEY", make: newTelnyx, demo: telnyxDemoKey},
+	{name: "signalwire", title: "SignalWire", keyVar: "SIGNALWIRE_SIGNING_KEY", make: newSignalWire, sign: signSignalWire},
+	{name: "plivo", title: "Plivo", keyVar: "PLIVO_AUTH_TOKEN", make: newPlivo, sign: signPlivo},
+	{name: "vonage", title: "Vonage", keyVar: "VONAGE_SIGNATURE_SECRET", make: newVonage, sign: signVonage},
+}
+
+// providers are the carriers serve --provider takes, in the order usage
+// lists them: Twilio, the default, then carriers.
+var providers = append([]string{"twilio"}, carrierNames()...)
+
+func carrierNames() []string {
+	names := make([]string, len(carriers))
+	for i, c := range carriers {
+		names[i] = c.name
+	}
+	return names
+}
+
+// providerKeys names the variable that holds each carrier's verification
+// key, and providerTitles each carrier's name as it writes it.
+var providerKeys, providerTitles = carrierTable()
+
+func carrierTable() (keys, titles map[string]string) {
+	keys = map[string]string{"twilio": "TWILIO_AUTH_TOKEN"}
+	titles = map[string]string{"twilio": "Twilio"}
+	for _, c := range carriers {
+		keys[c.name], titles[c.name] = c.keyVar, c.title
+	}
+	return keys, titles
+}
 
 // sampleCallID is the call id of the sample call of every carrier.
 const sampleCallID = "CA00000000000000000000000000000001"
@@ -52,7 +87,12 @@ type carrierSetup struct {
 // environment, or a throwaway one in demo mode. Outside demo mode a
 // missing key is an error naming the variable, unless insecure.
 func (e env) newCarrier(name string, demo, insecure bool) (carrierSetup, error) {
-	key := e.getenv(providerKeys[name])
+	i := slices.IndexFunc(carriers, func(c carrierEntry) bool { return c.name == name })
+	if i < 0 {
+		return carrierSetup{}, fmt.Errorf("no carrier %q", name)
+	}
+	c := carriers[i]
+	key := e.getenv(c.keyVar)
 	var s carrierSetup
 	if key == "" {
 		switch {
@@ -60,59 +100,71 @@ func (e env) newCarrier(name string, demo, insecure bool) (carrierSetup, error) 
 			s.throwaway = true
 		case !insecure:
 			return s, fmt.Errorf("%s is not set: without it %s's signatures cannot be checked (use --insecure-skip-signature only for testing)",
-				providerKeys[name], providerTitles[name])
+				c.keyVar, c.title)
 		}
 	}
-	action := "/" + name + "/dial-status" // relative to the public URL
-	switch name {
-	case "telnyx":
-		var priv ed25519.PrivateKey
-		if s.throwaway {
-			pub, p, err := ed25519.GenerateKey(rand.Reader)
-			if err != nil {
+	if c.sign != nil {
+		s.sample = func(u string) (*http.Request, error) { return c.sign(key, u) }
+	}
+	if s.throwaway {
+		if c.demo == nil {
+			key = throwawayToken()
+		} else {
+			var err error
+			if key, s.sample, err = c.demo(); err != nil {
 				return s, err
 			}
-			key, priv = base64.StdEncoding.EncodeToString(pub), p
-		}
-		s.carrier = sipconnect.Telnyx(sipconnect.TelnyxConfig{PublicKey: key, Dial: telnyx.Dial{Action: action}})
-		if priv != nil {
-			s.sample = func(u string) (*http.Request, error) {
-				return telnyx.NewSignedRequest(u, twilioStyleForm(), priv, time.Now())
-			}
-		}
-	case "signalwire":
-		if s.throwaway {
-			key = throwawayToken()
-		}
-		s.carrier = sipconnect.SignalWire(sipconnect.SignalWireConfig{SigningKey: key, Dial: signalwire.Dial{Action: action}})
-		s.sample = func(u string) (*http.Request, error) {
-			return signalwire.NewSignedRequest(http.MethodPost, u, key, twilioStyleForm())
-		}
-	case "plivo":
-		if s.throwaway {
-			key = throwawayToken()
-		}
-		s.carrier = sipconnect.Plivo(sipconnect.PlivoConfig{AuthToken: key, Dial: plivo.Dial{Action: action}})
-		s.sample = func(u string) (*http.Request, error) {
-			form := url.Values{"CallUUID": {sampleCallID}, "From": {"15005550006"}, "To": {"15005550001"},
-				"Direction": {"inbound"}, "CallStatus": {"ringing"}}
-			return plivo.NewSignedRequest(http.MethodPost, u, key, throwawayToken(), form)
-		}
-	case "vonage":
-		if s.throwaway {
-			key = throwawayToken()
-		}
-		s.carrier = sipconnect.Vonage(sipconnect.VonageConfig{SignatureSecret: key, Connect: vonage.Connect{EventURL: []string{action}}})
-		s.sample = func(u string) (*http.Request, error) {
-			q := url.Values{"uuid": {sampleCallID}, "conversation_uuid": {"CON-00000000-0000-0000-0000-000000000001"},
-				"from": {"15005550006"}, "to": {"15005550001"}}
-			return vonage.NewSignedRequest(http.MethodGet, u+"?"+q.Encode(), key, nil, time.Now())
 		}
 	}
+	s.carrier = c.make(key, "/"+name+"/dial-status") // relative to the public URL
 	if insecure && key == "" {
 		s.sample = nil
 	}
 	return s, nil
+}
+
+func newTelnyx(key, action string) sipconnect.Carrier {
+	return telnyx.NewCarrier(telnyx.Config{PublicKey: key, Dial: telnyx.Dial{Action: action}})
+}
+
+// telnyxDemoKey makes a throwaway key pair: the public key verifies, the
+// private one signs the sample call.
+func telnyxDemoKey() (string, func(u string) (*http.Request, error), error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return "", nil, err
+	}
+	return base64.StdEncoding.EncodeToString(pub), func(u string) (*http.Request, error) {
+		return telnyx.NewSignedRequest(u, twilioStyleForm(), priv, time.Now())
+	}, nil
+}
+
+func newSignalWire(key, action string) sipconnect.Carrier {
+	return signalwire.NewCarrier(signalwire.Config{SigningKey: key, Dial: signalwire.Dial{Action: action}})
+}
+
+func signSignalWire(key, u string) (*http.Request, error) {
+	return signalwire.NewSignedRequest(http.MethodPost, u, key, twilioStyleForm())
+}
+
+func newPlivo(key, action string) sipconnect.Carrier {
+	return plivo.NewCarrier(plivo.Config{AuthToken: key, Dial: plivo.Dial{Action: action}})
+}
+
+func signPlivo(key, u string) (*http.Request, error) {
+	form := url.Values{"CallUUID": {sampleCallID}, "From": {"15005550006"}, "To": {"15005550001"},
+		"Direction": {"inbound"}, "CallStatus": {"ringing"}}
+	return plivo.NewSignedRequest(http.MethodPost, u, key, throwawayToken(), form)
+}
+
+func newVonage(key, action string) sipconnect.Carrier {
+	return vonage.NewCarrier(vonage.Config{SignatureSecret: key, Connect: vonage.Connect{EventURL: []string{action}}})
+}
+
+func signVonage(key, u string) (*http.Request, error) {
+	q := url.Values{"uuid": {sampleCallID}, "conversation_uuid": {"CON-00000000-0000-0000-0000-000000000001"},
+		"from": {"15005550006"}, "to": {"15005550001"}}
+	return vonage.NewSignedRequest(http.MethodGet, u+"?"+q.Encode(), key, nil, time.Now())
 }
 
 // twilioStyleForm is the sample call in the parameters Telnyx and

@@ -276,8 +276,11 @@ func (e env) serve(ctx context.Context, args []string) error {
 		publicURL = "http://" + ln.Addr().String()
 	}
 	publicURL = strings.TrimSuffix(publicURL, "/")
+	if provider == "twilio" {
+		other.carrier = sipconnect.Twilio(sipconnect.TwilioConfig{AuthToken: authToken,
+			Dial: twiml.Dial{Action: statusPath}}) // relative to PublicURL
+	}
 	cfg := sipconnect.HandlerConfig{
-		AuthToken:             authToken,
 		PublicURL:             publicURL,
 		InsecureSkipSignature: insecure && keyMissing,
 		Carrier:               other.carrier,
@@ -286,9 +289,6 @@ func (e env) serve(ctx context.Context, args []string) error {
 		Credentials:           sipconnect.Credentials{Username: e.getenv("SIP_USERNAME"), Password: e.getenv("SIP_PASSWORD")},
 		Logger:                logger,
 		Roster:                roster,
-	}
-	if provider == "twilio" {
-		cfg.Dial = twiml.Dial{Action: statusPath} // relative to PublicURL
 	}
 	if pin {
 		cfg.PIN = &sipconnect.PINConfig{Resolver: pins, Cache: cache, Store: st, Path: pinPath}

@@ -76,11 +76,13 @@ func newMux(ctx context.Context, getenv func(string) string, rooms []string, out
 	}
 
 	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
-		AuthToken:   getenv("TWILIO_AUTH_TOKEN"),
+		Carrier: sipconnect.Twilio(sipconnect.TwilioConfig{
+			AuthToken: getenv("TWILIO_AUTH_TOKEN"),
+			Dial:      twiml.Dial{Action: "/twilio/dial-status"}, // relative to PublicURL
+		}),
 		PublicURL:   getenv("PUBLIC_URL"),
 		PIN:         &sipconnect.PINConfig{Resolver: pins, Cache: cache, Store: shared},
 		Credentials: sipconnect.Credentials{Username: getenv("SIP_USERNAME"), Password: getenv("SIP_PASSWORD")},
-		Dial:        twiml.Dial{Action: "/twilio/dial-status"},
 		Logger:      logger,
 	})
 	if err != nil {

@@ -94,11 +94,13 @@ func newMux(getenv func(string) string, logger *slog.Logger) (*http.ServeMux, er
 	cache := roomcode.NewCache(client, roomcode.CacheOptions{TTL: 5 * time.Minute, CreateIfMissing: true, Logger: logger})
 
 	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
-		AuthToken:   getenv("TWILIO_AUTH_TOKEN"),
+		Carrier: sipconnect.Twilio(sipconnect.TwilioConfig{
+			AuthToken: getenv("TWILIO_AUTH_TOKEN"),
+			Dial:      twiml.Dial{Action: "/twilio/dial-status"}, // relative to PublicURL
+		}),
 		PublicURL:   getenv("PUBLIC_URL"),
 		Room:        sipconnect.CachedRoom(cache, getenv("ROOM_ID"), getenv("ROLE")),
 		Credentials: sipconnect.Credentials{Username: getenv("SIP_USERNAME"), Password: getenv("SIP_PASSWORD")},
-		Dial:        twiml.Dial{Action: "/twilio/dial-status"}, // relative to PublicURL
 		Logger:      logger,
 	})
 	if err != nil {

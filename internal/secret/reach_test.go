@@ -20,6 +20,7 @@ import (
 
 	"github.com/hmssip/interconnect-go/carrier/plivo"
 	"github.com/hmssip/interconnect-go/carrier/signalwire"
+	"github.com/hmssip/interconnect-go/carrier/telnyx"
 	"github.com/hmssip/interconnect-go/carrier/vonage"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmsevents"
@@ -205,10 +206,10 @@ func TestNoSecretReachableByReflection(t *testing.T) {
 	require.NoError(t, err)
 	handlers := map[string]sipconnect.HandlerConfig{
 		"twilio":     {AuthToken: twilioToken, Credentials: creds},
-		"telnyx":     {Carrier: sipconnect.Telnyx(sipconnect.TelnyxConfig{PublicKey: base64.StdEncoding.EncodeToString(pub)}), Credentials: creds},
-		"signalwire": {Carrier: sipconnect.SignalWire(sipconnect.SignalWireConfig{SigningKey: signingKey}), Credentials: creds},
-		"plivo":      {Carrier: sipconnect.Plivo(sipconnect.PlivoConfig{AuthToken: plivoToken})},
-		"vonage":     {Carrier: sipconnect.Vonage(sipconnect.VonageConfig{SignatureSecret: vonageSecret})},
+		"telnyx":     {Carrier: telnyx.NewCarrier(telnyx.Config{PublicKey: base64.StdEncoding.EncodeToString(pub)}), Credentials: creds},
+		"signalwire": {Carrier: signalwire.NewCarrier(signalwire.Config{SigningKey: signingKey}), Credentials: creds},
+		"plivo":      {Carrier: plivo.NewCarrier(plivo.Config{AuthToken: plivoToken})},
+		"vonage":     {Carrier: vonage.NewCarrier(vonage.Config{SignatureSecret: vonageSecret})},
 	}
 	roots := map[string]any{"hmsapi.Client with minted tokens": minted, "hmsapi.Client with a static token": static, "roomcode.Cache": cache}
 	for name, cfg := range handlers {

@@ -1,4 +1,4 @@
-package sipconnect_test
+package plivo_test
 
 import (
 	"context"
@@ -19,9 +19,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/carrier/carriertest"
 	"github.com/hmssip/interconnect-go/carrier/plivo"
 	"github.com/hmssip/interconnect-go/sipconnect"
-	"github.com/hmssip/interconnect-go/twiml"
 )
 
 const plivoToken = "plivo-auth-token-0123456789abcdef"
@@ -87,13 +87,13 @@ func plivoRequest(t *testing.T, token, method, fullURL string, params url.Values
 
 func plivoCall(extra ...string) url.Values {
 	// Plivo sends numbers without "+".
-	return withParams(url.Values{"CallUUID": {"plivo-call-0123"}, "From": {strings.TrimPrefix(callerPhone, "+")},
+	return carriertest.WithParams(url.Values{"CallUUID": {"plivo-call-0123"}, "From": {strings.TrimPrefix(carriertest.CallerPhone, "+")},
 		"To": {"18005550100"}, "CallStatus": {"ringing"}, "Direction": {"inbound"}}, extra...)
 }
 
 func plivoHandlerConfig() sipconnect.HandlerConfig {
 	return sipconnect.HandlerConfig{
-		Carrier: sipconnect.Plivo(sipconnect.PlivoConfig{
+		Carrier: plivo.NewCarrier(plivo.Config{
 			AuthToken: plivoToken,
 			Dial:      plivo.Dial{Action: "/hooks/dial-status", Timeout: 30 * time.Second},
 		}),
@@ -131,39 +131,39 @@ type plivoAnswer struct {
 
 func decodePlivo(t *testing.T, body string) plivoAnswer {
 	t.Helper()
-	return decodeXML[plivoAnswer](t, body)
+	return carriertest.DecodeXML[plivoAnswer](t, body)
 }
 
 func TestPlivoDialIn(t *testing.T) {
 	for _, method := range []string{http.MethodPost, http.MethodGet} {
 		cfg := plivoHandlerConfig()
-		cfg.Numbers = map[string]sipconnect.Route{"+18005550100": {Room: sipconnect.StaticRoom(exampleRoom)}}
-		cfg.Identity = exampleIdentity
-		s := newCarrierServer(t, cfg)
-		status, ctype, body := s.do(t, plivoRequest(t, plivoToken, method, s.srv.URL+"/hooks/voice", plivoCall()))
+		cfg.Numbers = map[string]sipconnect.Route{"+18005550100": {Room: sipconnect.StaticRoom(carriertest.ExampleRoom)}}
+		cfg.Identity = carriertest.ExampleIdentity
+		s := carriertest.NewServer(t, cfg)
+		status, ctype, body := s.Do(t, plivoRequest(t, plivoToken, method, s.URL()+"/hooks/voice", plivoCall()))
 		require.Equal(t, http.StatusOK, status, body)
 		assert.Equal(t, "text/xml; charset=utf-8", ctype)
 		// Written by hand from Plivo's <Dial> and <User> pages: no
 		// credentials (Plivo has no attribute for them), the X-100ms
 		// headers in the URI.
-		assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="`+s.srv.URL+`/hooks/dial-status" timeout="30">`+
+		assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="`+s.URL()+`/hooks/dial-status" timeout="30">`+
 			`<User>sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&amp;X-100ms-UserID=xyz</User></Dial></Response>`, body)
 		a := decodePlivo(t, body)
 		require.NotNil(t, a.Dial, "routed by the called number with its + restored")
 		require.Len(t, a.Dial.User, 1)
-		assert.Equal(t, exampleURI, a.Dial.User[0].URI)
-		logs := s.logs.String()
+		assert.Equal(t, carriertest.ExampleURI, a.Dial.User[0].URI)
+		logs := s.Logs.String()
 		assert.Contains(t, logs, `"call_sid":"plivo-call-0123"`)
-		assert.Contains(t, logs, sipconnect.MaskNumber(callerPhone))
-		assert.NotContains(t, logs, strings.TrimPrefix(callerPhone, "+"))
+		assert.Contains(t, logs, sipconnect.MaskNumber(carriertest.CallerPhone))
+		assert.NotContains(t, logs, strings.TrimPrefix(carriertest.CallerPhone, "+"))
 	}
 }
 
 func TestPlivoSignatureFailures(t *testing.T) {
 	cfg := plivoHandlerConfig()
-	cfg.Room = sipconnect.StaticRoom(exampleRoom)
-	s := newCarrierServer(t, cfg)
-	u := s.srv.URL + "/hooks/voice"
+	cfg.Room = sipconnect.StaticRoom(carriertest.ExampleRoom)
+	s := carriertest.NewServer(t, cfg)
+	u := s.URL() + "/hooks/voice"
 	cases := map[string]func() *http.Request{
 		"flipped bit": func() *http.Request {
 			r := plivoRequest(t, plivoToken, http.MethodPost, u, plivoCall())
@@ -200,28 +200,28 @@ func TestPlivoSignatureFailures(t *testing.T) {
 			return r
 		},
 	}
-	assertForbidden(t, s, "Plivo", cases)
+	carriertest.AssertForbidden(t, s, "Plivo", cases)
 	// During key rotation Plivo sends several signatures, comma-separated.
 	r := plivoRequest(t, plivoToken, http.MethodPost, u, plivoCall())
 	r.Header.Set("X-Plivo-Signature-V3", plivoRequest(t, "old-token", http.MethodPost, u, plivoCall()).Header.Get("X-Plivo-Signature-V3")+","+r.Header.Get("X-Plivo-Signature-V3"))
-	status, _, _ := s.do(t, r)
+	status, _, _ := s.Do(t, r)
 	assert.Equal(t, http.StatusOK, status)
 }
 
 func TestPlivoPINFlow(t *testing.T) {
 	cfg := plivoHandlerConfig()
-	cfg.PIN = &sipconnect.PINConfig{Resolver: pinResolver, Path: "/hooks/pin"}
-	s := newCarrierServer(t, cfg)
+	cfg.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver, Path: "/hooks/pin"}
+	s := carriertest.NewServer(t, cfg)
 	post := func(u string, params url.Values) plivoAnswer {
 		t.Helper()
-		status, _, body := s.do(t, plivoRequest(t, plivoToken, http.MethodPost, u, params))
+		status, _, body := s.Do(t, plivoRequest(t, plivoToken, http.MethodPost, u, params))
 		require.Equal(t, http.StatusOK, status, body)
 		return decodePlivo(t, body)
 	}
-	a := post(s.srv.URL+"/hooks/voice", plivoCall())
+	a := post(s.URL()+"/hooks/voice", plivoCall())
 	require.NotNil(t, a.GetInput)
 	step1 := a.GetInput.Action
-	assert.Equal(t, s.srv.URL+"/hooks/pin?attempt=1&nonce=N", withoutNonce(step1))
+	assert.Equal(t, s.URL()+"/hooks/pin?attempt=1&nonce=N", carriertest.WithoutNonce(step1))
 	assert.Equal(t, "POST", a.GetInput.Method)
 	assert.Equal(t, "dtmf", a.GetInput.InputType)
 	assert.Equal(t, "6", a.GetInput.ExecutionTimeout)
@@ -236,105 +236,105 @@ func TestPlivoPINFlow(t *testing.T) {
 	require.NotNil(t, a.GetInput)
 	assert.Equal(t, []string{"Sorry, that PIN is not valid.", "Please enter your meeting PIN, then press pound."}, a.GetInput.Speak)
 	step2 := a.GetInput.Action
-	assert.Equal(t, s.srv.URL+"/hooks/pin?attempt=2&nonce=N", withoutNonce(step2))
+	assert.Equal(t, s.URL()+"/hooks/pin?attempt=2&nonce=N", carriertest.WithoutNonce(step2))
 	a = post(step2, plivoCall())
 	require.NotNil(t, a.GetInput)
 	assert.Equal(t, []string{"We did not receive a PIN.", "Please enter your meeting PIN, then press pound."}, a.GetInput.Speak)
-	a = post(a.GetInput.Action, plivoCall("Digits", examplePIN))
+	a = post(a.GetInput.Action, plivoCall("Digits", carriertest.ExamplePIN))
 	require.NotNil(t, a.Dial, "the right PIN bridges the caller")
-	assert.Equal(t, exampleURI, a.Dial.User[0].URI)
-	assert.NotContains(t, s.logs.String(), examplePIN)
+	assert.Equal(t, carriertest.ExampleURI, a.Dial.User[0].URI)
+	assert.NotContains(t, s.Logs.String(), carriertest.ExamplePIN)
 
 	// The attempt counter is signed with the URL.
-	fresh := post(s.srv.URL+"/hooks/voice", plivoCall()).GetInput.Action
+	fresh := post(s.URL()+"/hooks/voice", plivoCall()).GetInput.Action
 	req := plivoRequest(t, plivoToken, http.MethodPost, fresh, plivoCall("Digits", "1"))
 	req.URL.RawQuery = strings.Replace(req.URL.RawQuery, "attempt=1", "attempt=2", 1)
-	status, _, _ := s.do(t, req)
+	status, _, _ := s.Do(t, req)
 	assert.Equal(t, http.StatusForbidden, status)
 	// A step is good once, even sent again exactly as signed.
-	status, _, _ = s.do(t, plivoRequest(t, plivoToken, http.MethodPost, step1, plivoCall("Digits", "111111111")))
+	status, _, _ = s.Do(t, plivoRequest(t, plivoToken, http.MethodPost, step1, plivoCall("Digits", "111111111")))
 	assert.Equal(t, http.StatusForbidden, status)
 }
 
 func TestPlivoFallbackAndDialStatus(t *testing.T) {
 	cfg := plivoHandlerConfig()
-	cfg.Room = roomError("code disabled")
+	cfg.Room = carriertest.RoomError("code disabled")
 	var got sipconnect.DialStatus
 	cfg.OnDialStatus = func(_ context.Context, st sipconnect.DialStatus) { got = st }
-	s := newCarrierServer(t, cfg)
-	status, _, body := s.do(t, plivoRequest(t, plivoToken, http.MethodPost, s.srv.URL+"/hooks/voice", plivoCall()))
+	s := carriertest.NewServer(t, cfg)
+	status, _, body := s.Do(t, plivoRequest(t, plivoToken, http.MethodPost, s.URL()+"/hooks/voice", plivoCall()))
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Speak>Sorry, we cannot connect your call to the meeting right now. Please try again later.</Speak><Hangup/></Response>`, body)
 
-	_, _, body = s.do(t, plivoRequest(t, plivoToken, http.MethodPost, s.srv.URL+"/hooks/dial-status",
+	_, _, body = s.Do(t, plivoRequest(t, plivoToken, http.MethodPost, s.URL()+"/hooks/dial-status",
 		plivoCall("DialStatus", "timeout", "DialALegUUID", "plivo-call-0123", "DialBLegUUID", "", "DialHangupCause", "NO_ANSWER")))
 	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Speak>Sorry, the meeting could not be reached. Please try again later.</Speak><Hangup/></Response>`, body)
 	assert.Equal(t, "no-answer", got.DialCallStatus)
 	assert.Equal(t, "timeout", got.Form.Get("DialStatus"))
 	assert.Equal(t, "plivo-call-0123", got.CallSid)
-	_, _, body = s.do(t, plivoRequest(t, plivoToken, http.MethodPost, s.srv.URL+"/hooks/dial-status",
+	_, _, body = s.Do(t, plivoRequest(t, plivoToken, http.MethodPost, s.URL()+"/hooks/dial-status",
 		plivoCall("DialStatus", "completed", "DialBLegUUID", "leg-b")))
 	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>`, body)
 	assert.Equal(t, "leg-b", got.DialCallSid)
 }
 
 func TestPlivoHostileIdentity(t *testing.T) {
-	forHostileNames(t, plivoHandlerConfig, func(s *carrierServer) *http.Request {
-		return plivoRequest(t, plivoToken, http.MethodPost, s.srv.URL+"/hooks/voice", plivoCall())
+	carriertest.ForHostileNames(t, plivoHandlerConfig, func(s *carriertest.Server) *http.Request {
+		return plivoRequest(t, plivoToken, http.MethodPost, s.URL()+"/hooks/voice", plivoCall())
 	}, func(name, body string) {
 		a := decodePlivo(t, body)
 		require.NotNil(t, a.Dial, "the caller is still bridged: %q", name)
 		require.Len(t, a.Dial.User, 1, "one User noun for %q", name)
 		assert.Empty(t, a.Dial.User[0].SIPHeaders, "nothing reaches sipHeaders: %q", name)
-		assertCarriedIntact(t, a.Dial.User[0].URI, name)
+		carriertest.AssertCarriedIntact(t, a.Dial.User[0].URI, name)
 	})
 }
 
 func TestPlivoRefusesWhatItCannotExpress(t *testing.T) {
 	base := func() sipconnect.HandlerConfig {
 		cfg := plivoHandlerConfig()
-		cfg.Room = sipconnect.StaticRoom(exampleRoom)
+		cfg.Room = sipconnect.StaticRoom(carriertest.ExampleRoom)
 		cfg.PublicURL = "https://voice.example.com"
 		return cfg
 	}
-	assertRefused(t, base, map[string]refusal{
+	carriertest.AssertRefused(t, base, map[string]carriertest.Refusal{
 		"SIP credentials": {func(c *sipconnect.HandlerConfig) {
 			c.Credentials = sipconnect.Credentials{Username: "U", Password: "P"}
 		},
 			"HandlerConfig.Credentials cannot be sent by Plivo (plivo: Response/Dial/User attribute username: no SIP username or password attribute on Plivo's <User> noun): leave them empty"},
 		"SIP password alone": {func(c *sipconnect.HandlerConfig) { c.Credentials = sipconnect.Credentials{Password: "P"} },
 			"attribute password"},
-		"Twilio's settings": {func(c *sipconnect.HandlerConfig) { c.Dial = twiml.Dial{CallerID: "+14155550100"} },
-			"HandlerConfig.Dial: Twilio's settings, which Plivo cannot use"},
+		"Twilio's auth token": {func(c *sipconnect.HandlerConfig) { c.AuthToken = "x" },
+			"HandlerConfig.AuthToken: Twilio's shorthand, which cannot go with a Carrier"},
 		"X-100ms header in sipHeaders": {func(c *sipconnect.HandlerConfig) {
-			c.Carrier = sipconnect.Plivo(sipconnect.PlivoConfig{AuthToken: plivoToken,
+			c.Carrier = plivo.NewCarrier(plivo.Config{AuthToken: plivoToken,
 				User: plivo.User{SIPHeaders: []plivo.Header{{Name: "X-100ms-Display-Name", Value: "John"}}}})
 		}, "X-100ms-Display-Name and X-100ms-UserID cannot be sent this way; put them in the SIP URI"},
 		"URI in User": {func(c *sipconnect.HandlerConfig) {
-			c.Carrier = sipconnect.Plivo(sipconnect.PlivoConfig{AuthToken: plivoToken, User: plivo.User{URI: "sip:x@y"}})
-		}, "PlivoConfig.User.URI: leave it empty"},
-		"no auth token": {func(c *sipconnect.HandlerConfig) { c.Carrier = sipconnect.Plivo(sipconnect.PlivoConfig{}) },
-			"PlivoConfig.AuthToken is required"},
+			c.Carrier = plivo.NewCarrier(plivo.Config{AuthToken: plivoToken, User: plivo.User{URI: "sip:x@y"}})
+		}, "Config.User.URI: leave it empty"},
+		"no auth token": {func(c *sipconnect.HandlerConfig) { c.Carrier = plivo.NewCarrier(plivo.Config{}) },
+			"Config.AuthToken is required"},
 		"no public URL": {func(c *sipconnect.HandlerConfig) { c.PublicURL = "" }, "HandlerConfig.PublicURL is required with Plivo"},
 		"Twilio voice": {func(c *sipconnect.HandlerConfig) {
-			c.Carrier = sipconnect.Plivo(sipconnect.PlivoConfig{AuthToken: plivoToken, Fallback: sipconnect.Prompt{Text: "x", Voice: "alice"}})
-		}, "PlivoConfig.Fallback: plivo:"},
+			c.Carrier = plivo.NewCarrier(plivo.Config{AuthToken: plivoToken, Fallback: sipconnect.Prompt{Text: "x", Voice: "alice"}})
+		}, "Config.Fallback: plivo:"},
 		"PIN timeout over Plivo's 10s between digits": {func(c *sipconnect.HandlerConfig) {
-			c.PIN = &sipconnect.PINConfig{Resolver: pinResolver, Timeout: 15 * time.Second}
+			c.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver, Timeout: 15 * time.Second}
 		}, "Plivo: PINConfig.Timeout 15s"},
 	}, plivoToken, `"P"`)
 }
 
 func TestPlivoConfigShowsNoSecret(t *testing.T) {
-	cfg := sipconnect.PlivoConfig{AuthToken: plivoToken}
-	assertNoSecret(t, cfg, plivoToken)
-	assertNoSecret(t, sipconnect.Plivo(cfg), plivoToken)
-	assert.Equal(t, "plivo", sipconnect.Plivo(cfg).Name())
+	cfg := plivo.Config{AuthToken: plivoToken}
+	carriertest.AssertNoSecret(t, cfg, plivoToken)
+	carriertest.AssertNoSecret(t, plivo.NewCarrier(cfg), plivoToken)
+	assert.Equal(t, "Plivo", plivo.NewCarrier(cfg).Name())
 }
 
-func ExamplePlivo() {
+func ExampleNewCarrier() {
 	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
-		Carrier: sipconnect.Plivo(sipconnect.PlivoConfig{
+		Carrier: plivo.NewCarrier(plivo.Config{
 			AuthToken: "plivo-auth-token",
 			Dial:      plivo.Dial{Action: "/plivo/dial-status"},
 		}),

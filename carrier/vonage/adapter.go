@@ -1,4 +1,4 @@
-package sipconnect
+package vonage
 
 import (
 	"bytes"
@@ -14,12 +14,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hmssip/interconnect-go/carrier/vonage"
+	"github.com/hmssip/interconnect-go/carrier"
 	"github.com/hmssip/interconnect-go/internal/secret"
 	"github.com/hmssip/interconnect-go/internal/webhook"
+	"github.com/hmssip/interconnect-go/sipconnect"
 )
 
-// VonageConfig configures the Vonage carrier (Voice API, NCCO in JSON).
+// Config configures the Vonage carrier (Voice API, NCCO in JSON).
 //
 // What Vonage cannot express, as package vonage documents it: SIP
 // credentials (the sip endpoint has no username or password), so a Vonage
@@ -46,7 +47,7 @@ import (
 // the answer to a failed, busy, timed-out, rejected or unanswered connect
 // as the NCCO that follows (DialFailed), and the handler answers other
 // events with an empty NCCO.
-type VonageConfig struct {
+type Config struct {
 	// SignatureSecret is the account's signature secret (Dashboard, API
 	// settings), which checks the Authorization: Bearer JWT. Required
 	// unless HandlerConfig.InsecureSkipSignature is set. It never prints.
@@ -55,56 +56,54 @@ type VonageConfig struct {
 	// EventURL, EventMethod, Synchronous). Its Endpoint comes from the
 	// address and must be left empty. An EventURL that starts with "/" is
 	// taken relative to HandlerConfig.PublicURL.
-	Connect vonage.Connect
+	Connect Connect
 	// Fallback is said before the call ends when it cannot be bridged, and
 	// DialFailed when the connect to 100ms fails; empty prompts say the
-	// texts of DefaultFallback and DefaultDialFailed.
-	Fallback, DialFailed Prompt
-	// VerifierOptions configure the token check, such as vonage.WithClock.
+	// texts of sipconnect.FallbackText and DialFailedText.
+	Fallback, DialFailed sipconnect.Prompt
+	// VerifierOptions configure the token check, such as WithClock.
 	// The body limit is HandlerConfig.MaxBodyBytes.
-	VerifierOptions []vonage.VerifierOption `json:"-"`
+	VerifierOptions []VerifierOption `json:"-"`
 }
 
-// vonageCarrier is the Vonage carrier; the signature secret is kept where
+// carrierImpl is the Vonage carrier; the signature secret is kept where
 // no printer reaches it.
-type vonageCarrier struct {
-	cfg VonageConfig // SignatureSecret cleared
+type carrierImpl struct {
+	cfg Config // SignatureSecret cleared
 	key secret.Secret
 }
 
-// Vonage returns the Vonage carrier: NCCO answers, webhooks verified with
-// Vonage's signed JWT. Set it as HandlerConfig.Carrier and leave
-// HandlerConfig's Twilio fields (AuthToken, Dial, Sip, Fallback,
-// DialFailed) and Credentials empty: NewHandler refuses them.
-func Vonage(cfg VonageConfig) Carrier {
-	c := vonageCarrier{cfg: cfg, key: secret.New(cfg.SignatureSecret)}
+// NewCarrier returns the Vonage carrier: NCCO answers, webhooks verified with
+// Vonage's signed JWT. Set it as
+// sipconnect.HandlerConfig.Carrier and leave HandlerConfig.AuthToken and
+// Credentials empty: NewHandler refuses them.
+func NewCarrier(cfg Config) sipconnect.Carrier {
+	c := carrierImpl{cfg: cfg, key: secret.New(cfg.SignatureSecret)}
 	c.cfg.SignatureSecret = ""
 	return c
 }
 
-// Name returns "vonage".
-func (vonageCarrier) Name() string { return "vonage" }
+// Name returns "Vonage".
+func (carrierImpl) Name() string { return "Vonage" }
 
-func (c vonageCarrier) adapt(cfg *HandlerConfig) (adapter, error) {
-	if err := checkTwilioOnly(cfg, "Vonage", "VonageConfig"); err != nil {
-		return nil, err
-	}
-	if err := vonage.CheckCredentials(cfg.Credentials.Username, cfg.Credentials.Password); err != nil {
-		return nil, errCredentials("Vonage", err)
+// Adapter checks the handler's settings against what Vonage can express.
+func (c carrierImpl) Adapter(s sipconnect.CarrierSettings) (sipconnect.Adapter, error) {
+	if err := CheckCredentials(s.Credentials.Username, s.Credentials.Password); err != nil {
+		return nil, carrier.ErrCredentials("Vonage", err)
 	}
 	if c.cfg.Connect.Endpoint.URI != "" || len(c.cfg.Connect.Endpoint.Headers) > 0 {
-		return nil, errors.New("sipconnect: VonageConfig.Connect.Endpoint: leave it empty: the address is the endpoint")
+		return nil, errors.New("vonage: Config.Connect.Endpoint: leave it empty: the address is the endpoint")
 	}
-	a := &vonageAdapter{cfg: c.cfg}
+	a := &adapter{cfg: c.cfg, maxBody: s.MaxBodyBytes}
 	switch {
-	case cfg.InsecureSkipSignature:
+	case s.InsecureSkipSignature:
 	case c.key.IsZero():
-		return nil, errors.New("sipconnect: VonageConfig.SignatureSecret is required to check Vonage's signed webhooks (or set HandlerConfig.InsecureSkipSignature)")
+		return nil, errors.New("vonage: Config.SignatureSecret is required to check Vonage's signed webhooks (or set HandlerConfig.InsecureSkipSignature)")
 	default:
-		opts := append([]vonage.VerifierOption{vonage.WithMaxBodyBytes(maxBodyOf(cfg))}, c.cfg.VerifierOptions...)
-		v, err := vonage.NewVerifier(c.key.Value(), opts...)
+		opts := append([]VerifierOption{WithMaxBodyBytes(s.MaxBodyBytes)}, c.cfg.VerifierOptions...)
+		v, err := NewVerifier(c.key.Value(), opts...)
 		if err != nil {
-			return nil, fmt.Errorf("sipconnect: VonageConfig: %w", err)
+			return nil, fmt.Errorf("vonage: Config: %w", err)
 		}
 		a.verifier = v
 		mac := hmac.New(sha256.New, []byte(c.key.Value()))
@@ -113,48 +112,49 @@ func (c vonageCarrier) adapt(cfg *HandlerConfig) (adapter, error) {
 	}
 	events := make([]string, len(a.cfg.Connect.EventURL))
 	for i, u := range a.cfg.Connect.EventURL {
-		events[i] = absoluteURL(cfg.PublicURL, u)
+		events[i] = s.URL(u)
 	}
 	a.cfg.Connect.EventURL = events
 	a.cfg.VerifierOptions = nil
-	if err := probeDial(a, "VonageConfig.Connect", WithDisplayName("a"), WithUserID("b")); err != nil {
+	if err := carrier.Probe(a, "vonage: Config.Connect", sipconnect.WithDisplayName("a"), sipconnect.WithUserID("b")); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
-// vonageAdapter renders NCCOs.
-type vonageAdapter struct {
-	cfg      VonageConfig
-	verifier *vonage.Verifier
+// adapter renders NCCOs.
+type adapter struct {
+	cfg      Config
+	maxBody  int64
+	verifier *Verifier
 	stepKey  secret.Secret // keys the PIN step's HMAC; zero without signatures
 }
 
 // stepMAC is the "step" parameter that protects a PIN step's attempt
 // number.
-func (a *vonageAdapter) stepMAC(attempt string) string {
+func (a *adapter) stepMAC(attempt string) string {
 	mac := hmac.New(sha256.New, []byte(a.stepKey.Value()))
 	mac.Write([]byte(attempt))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-func (a *vonageAdapter) verify(w http.ResponseWriter, r *http.Request, maxBody int64) (url.Values, int, error) {
+func (a *adapter) Verify(w http.ResponseWriter, r *http.Request) (url.Values, int, error) {
 	var body []byte
 	if a.verifier != nil {
 		if err := a.verifier.Verify(w, r); err != nil {
-			return nil, verifyStatus(err, vonage.ErrBodyTooLarge, vonage.ErrMissingToken, vonage.ErrInvalidToken, vonage.ErrPayloadHash), err
+			return nil, webhook.Status(err, ErrBodyTooLarge, ErrMissingToken, ErrInvalidToken, ErrPayloadHash), err
 		}
 		q := r.URL.Query()
 		if q.Has("attempt") || q.Has("step") {
 			want := a.stepMAC(q.Get("attempt"))
 			if !hmac.Equal([]byte(q.Get("step")), []byte(want)) {
-				return nil, http.StatusForbidden, errors.New("sipconnect: Vonage PIN step URL without this handler's HMAC")
+				return nil, http.StatusForbidden, errors.New("vonage: Vonage PIN step URL without this handler's HMAC")
 			}
 		}
 	}
 	if r.Body != nil && r.Method != http.MethodGet {
 		var err error
-		if body, err = webhook.ReadBody(w, r, maxBody); err != nil {
+		if body, err = webhook.ReadBody(w, r, a.maxBody); err != nil {
 			return nil, webhook.ErrorStatus(err), err
 		}
 	}
@@ -171,7 +171,7 @@ func (a *vonageAdapter) verify(w http.ResponseWriter, r *http.Request, maxBody i
 	}
 	params, err := flattenJSON(body)
 	if err != nil {
-		return nil, http.StatusBadRequest, fmt.Errorf("sipconnect: Vonage webhook body: %w", err)
+		return nil, http.StatusBadRequest, fmt.Errorf("vonage: Vonage webhook body: %w", err)
 	}
 	return params, http.StatusOK, nil
 }
@@ -212,11 +212,11 @@ func flattenJSON(body []byte) (url.Values, error) {
 
 // call reads the answer webhook and the input event: uuid (the call leg),
 // from, to, dtmf.digits, status, direction.
-func (*vonageAdapter) call(params url.Values) Call {
-	return Call{
+func (*adapter) Call(params url.Values) sipconnect.Call {
+	return sipconnect.Call{
 		CallSid:    params.Get("uuid"),
-		From:       plusE164(params.Get("from")),
-		To:         plusE164(params.Get("to")),
+		From:       webhook.PlusE164(params.Get("from")),
+		To:         webhook.PlusE164(params.Get("to")),
 		CallStatus: params.Get("status"),
 		Direction:  params.Get("direction"),
 		Digits:     params.Get("dtmf.digits"),
@@ -229,7 +229,7 @@ func (*vonageAdapter) call(params url.Values) Call {
 // status becomes Twilio's word where there is one (timeout and unanswered
 // are no-answer, rejected is failed, cancelled is canceled); the raw value
 // stays in Form.
-func (*vonageAdapter) dialStatus(params url.Values) DialStatus {
+func (*adapter) DialStatus(params url.Values) sipconnect.DialStatus {
 	st := params.Get("status")
 	switch st {
 	case "timeout", "unanswered":
@@ -239,7 +239,7 @@ func (*vonageAdapter) dialStatus(params url.Values) DialStatus {
 	case "cancelled":
 		st = "canceled"
 	}
-	return DialStatus{
+	return sipconnect.DialStatus{
 		CallSid:          params.Get("conversation_uuid"),
 		DialCallSid:      params.Get("uuid"),
 		DialCallStatus:   st,
@@ -248,9 +248,9 @@ func (*vonageAdapter) dialStatus(params url.Values) DialStatus {
 	}
 }
 
-func (*vonageAdapter) contentType() string { return vonage.ContentType }
+func (*adapter) ContentType() string { return ContentType }
 
-func (a *vonageAdapter) appendDial(dst []byte, addr Address) ([]byte, error) {
+func (a *adapter) AppendDial(dst []byte, addr sipconnect.Address) ([]byte, error) {
 	uri := make([]byte, 0, 64)
 	uri = append(uri, "sip:"...)
 	uri = append(uri, addr.RoomCode()...)
@@ -260,40 +260,40 @@ func (a *vonageAdapter) appendDial(dst []byte, addr Address) ([]byte, error) {
 		uri = append(uri, ";transport="...)
 		uri = append(uri, t...)
 	}
-	var hs []vonage.Header
+	var hs []Header
 	if v := addr.DisplayName(); v != "" {
-		hs = append(hs, vonage.Header{Name: "X-100ms-Display-Name", Value: v})
+		hs = append(hs, Header{Name: "X-100ms-Display-Name", Value: v})
 	}
 	if v := addr.UserID(); v != "" {
-		hs = append(hs, vonage.Header{Name: "X-100ms-UserID", Value: v})
+		hs = append(hs, Header{Name: "X-100ms-UserID", Value: v})
 	}
 	for _, h := range addr.Headers() {
-		hs = append(hs, vonage.Header{Name: h.Name, Value: h.Value})
+		hs = append(hs, Header{Name: h.Name, Value: h.Value})
 	}
 	c := a.cfg.Connect
-	c.Endpoint = vonage.SIPEndpoint{URI: string(uri), Headers: hs}
-	return vonage.NCCO{&c}.AppendJSON(dst)
+	c.Endpoint = SIPEndpoint{URI: string(uri), Headers: hs}
+	return NCCO{&c}.AppendJSON(dst)
 }
 
 // vonageTalk is a prompt as a talk action.
-func vonageTalk(p Prompt) (*vonage.Talk, error) {
+func vonageTalk(p sipconnect.Prompt) (*Talk, error) {
 	switch {
 	case p.AudioURL != "":
-		return nil, errAudioPrompt("Vonage", "stream action")
+		return nil, carrier.ErrAudioPrompt("Vonage", "stream action")
 	case p.Voice != "":
 		return nil, fmt.Errorf("Vonage: Prompt.Voice %q cannot be used: a talk action takes Language, not a voice name", p.Voice)
 	}
-	return &vonage.Talk{Text: p.Text, Language: p.Language}, nil
+	return &Talk{Text: p.Text, Language: p.Language}, nil
 }
 
 // say renders talk actions; the call ends after the last action of an
 // NCCO, so no hang-up is needed.
-func (*vonageAdapter) say(prompts ...Prompt) ([]byte, error) {
-	talks, err := promptVerbs(prompts, vonageTalk)
+func (*adapter) Say(prompts ...sipconnect.Prompt) ([]byte, error) {
+	talks, err := carrier.Verbs(prompts, vonageTalk)
 	if err != nil {
 		return nil, err
 	}
-	n := make(vonage.NCCO, 0, len(talks))
+	n := make(NCCO, 0, len(talks))
 	for _, t := range talks {
 		n = append(n, t)
 	}
@@ -307,12 +307,12 @@ func (*vonageAdapter) say(prompts ...Prompt) ([]byte, error) {
 // back to the step. The timeout is the input's timeOut (1s to 10s after
 // the last key); without numDigits the input takes Vonage's most, 20
 // digits, since its default is 4.
-func (a *vonageAdapter) gather(prompts []Prompt, action string, timeout time.Duration, numDigits int) ([]byte, error) {
+func (a *adapter) Gather(prompts []sipconnect.Prompt, action string, timeout time.Duration, numDigits int) ([]byte, error) {
 	if numDigits == 0 {
-		numDigits = vonage.MaxDigits
+		numDigits = MaxDigits
 	}
-	if numDigits > vonage.MaxDigits {
-		return nil, fmt.Errorf("Vonage: PINConfig.MaxDigits %d: an input action collects at most %d digits", numDigits, vonage.MaxDigits)
+	if numDigits > MaxDigits {
+		return nil, fmt.Errorf("Vonage: PINConfig.MaxDigits %d: an input action collects at most %d digits", numDigits, MaxDigits)
 	}
 	if timeout > 10*time.Second {
 		return nil, fmt.Errorf("Vonage: PINConfig.Timeout %v: an input action waits at most 10s after a key", timeout)
@@ -324,61 +324,61 @@ func (a *vonageAdapter) gather(prompts []Prompt, action string, timeout time.Dur
 		}
 		action += "&step=" + a.stepMAC(u.Query().Get("attempt"))
 	}
-	talks, err := promptVerbs(prompts, vonageTalk)
+	talks, err := carrier.Verbs(prompts, vonageTalk)
 	if err != nil {
 		return nil, err
 	}
-	n := make(vonage.NCCO, 0, len(talks)+1)
+	n := make(NCCO, 0, len(talks)+1)
 	for i, t := range talks {
 		t.BargeIn = i == len(talks)-1
 		n = append(n, t)
 	}
-	n = append(n, &vonage.Input{
-		DTMF:        vonage.DTMF{MaxDigits: numDigits, SubmitOnHash: true, TimeOut: timeout},
+	n = append(n, &Input{
+		DTMF:        DTMF{MaxDigits: numDigits, SubmitOnHash: true, TimeOut: timeout},
 		EventURL:    []string{action},
-		EventMethod: vonage.MethodPost,
+		EventMethod: MethodPost,
 	})
 	return n.AppendJSON(nil)
 }
 
-func (a *vonageAdapter) fallback() ([]byte, error) {
-	return sayOrDefault(a.say, "VonageConfig.Fallback", a.cfg.Fallback, defaultFallbackText)
+func (a *adapter) Fallback() ([]byte, error) {
+	return carrier.SayOr(a, "vonage: Config.Fallback", a.cfg.Fallback, sipconnect.FallbackText)
 }
 
-func (a *vonageAdapter) dialFailed() ([]byte, error) {
-	return sayOrDefault(a.say, "VonageConfig.DialFailed", a.cfg.DialFailed, defaultDialFailedText)
+func (a *adapter) DialFailed() ([]byte, error) {
+	return carrier.SayOr(a, "vonage: Config.DialFailed", a.cfg.DialFailed, sipconnect.DialFailedText)
 }
 
 // hangup is the empty NCCO: an NCCO has no hang-up action, and the call
 // ends when its actions do. The handler answers it to connect events that
 // are not failures, which Vonage does not take as an NCCO.
-func (*vonageAdapter) hangup() ([]byte, error) { return vonage.NCCO{}.AppendJSON(nil) }
+func (*adapter) Hangup() ([]byte, error) { return NCCO{}.AppendJSON(nil) }
 
-// vonageConfigView is a VonageConfig without methods, for printing.
-type vonageConfigView VonageConfig
+// configView is a Config without methods, for printing.
+type configView Config
 
-func (c VonageConfig) redacted() vonageConfigView {
-	v := vonageConfigView(c)
-	v.SignatureSecret = redact(v.SignatureSecret)
+func (c Config) redacted() configView {
+	v := configView(c)
+	v.SignatureSecret = secret.Redact(v.SignatureSecret)
 	return v
 }
 
 // String returns the configuration with the signature secret shown as
 // [REDACTED]; so do GoString, Format (every verb), LogValue and
 // MarshalJSON.
-func (c VonageConfig) String() string { return fmt.Sprintf("%+v", c.redacted()) }
+func (c Config) String() string { return fmt.Sprintf("%+v", c.redacted()) }
 
 // GoString returns the Go syntax of the configuration, redacted.
-func (c VonageConfig) GoString() string { return fmt.Sprintf("%#v", c) }
+func (c Config) GoString() string { return fmt.Sprintf("%#v", c) }
 
 // Format implements [fmt.Formatter], redacted for every verb.
-func (c VonageConfig) Format(f fmt.State, verb rune) {
-	formatConfig(f, verb, c.redacted(), "VonageConfig")
+func (c Config) Format(f fmt.State, verb rune) {
+	secret.FormatConfig(f, verb, c.redacted(), "vonage.Config")
 }
 
 // LogValue implements [slog.LogValuer]: String's text.
-func (c VonageConfig) LogValue() slog.Value { return slog.StringValue(c.String()) }
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // MarshalJSON encodes the configuration, redacted, without its
 // VerifierOptions.
-func (c VonageConfig) MarshalJSON() ([]byte, error) { return json.Marshal(c.redacted()) }
+func (c Config) MarshalJSON() ([]byte, error) { return json.Marshal(c.redacted()) }

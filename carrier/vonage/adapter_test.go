@@ -1,4 +1,4 @@
-package sipconnect_test
+package vonage_test
 
 import (
 	"bytes"
@@ -20,9 +20,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/carrier/carriertest"
 	"github.com/hmssip/interconnect-go/carrier/vonage"
 	"github.com/hmssip/interconnect-go/sipconnect"
-	"github.com/hmssip/interconnect-go/twiml"
 )
 
 const vonageSecret = "vonage-signature-secret-0123456789abcdef"
@@ -91,7 +91,7 @@ func vonageQueryJSON(t *testing.T, fullURL string) []byte {
 // vonageAnswer is the answer webhook's JSON (POST); Vonage sends numbers
 // without "+".
 func vonageAnswer(extra map[string]any) []byte {
-	m := map[string]any{"uuid": "vonage-leg-0123", "conversation_uuid": "CON-0123", "from": strings.TrimPrefix(callerPhone, "+"),
+	m := map[string]any{"uuid": "vonage-leg-0123", "conversation_uuid": "CON-0123", "from": strings.TrimPrefix(carriertest.CallerPhone, "+"),
 		"to": "18005550100", "region_url": "https://api-us-3.vonage.com"}
 	for k, v := range extra {
 		m[k] = v
@@ -102,10 +102,10 @@ func vonageAnswer(extra map[string]any) []byte {
 
 func vonageHandlerConfig() sipconnect.HandlerConfig {
 	return sipconnect.HandlerConfig{
-		Carrier: sipconnect.Vonage(sipconnect.VonageConfig{
+		Carrier: vonage.NewCarrier(vonage.Config{
 			SignatureSecret: vonageSecret,
 			Connect:         vonage.Connect{Timeout: 30 * time.Second, EventURL: []string{"/hooks/dial-status"}, Synchronous: true},
-			VerifierOptions: []vonage.VerifierOption{vonage.WithClock(carrierClock)},
+			VerifierOptions: []vonage.VerifierOption{vonage.WithClock(carriertest.Clock)},
 		}),
 	}
 }
@@ -143,17 +143,17 @@ func decodeNCCO(t *testing.T, body string) ncco {
 
 func TestVonageDialIn(t *testing.T) {
 	cfg := vonageHandlerConfig()
-	cfg.Numbers = map[string]sipconnect.Route{"+18005550100": {Room: sipconnect.StaticRoom(exampleRoom)}}
-	cfg.Identity = exampleIdentity
-	s := newCarrierServer(t, cfg)
+	cfg.Numbers = map[string]sipconnect.Route{"+18005550100": {Room: sipconnect.StaticRoom(carriertest.ExampleRoom)}}
+	cfg.Identity = carriertest.ExampleIdentity
+	s := carriertest.NewServer(t, cfg)
 	want := `[{"action":"connect","endpoint":[{"type":"sip","uri":"sip:abc-defg-hij@sip.100ms.live","headers":{"100ms-Display-Name":"John Doe","100ms-UserID":"xyz"}}],` +
-		`"eventType":"synchronous","timeout":30,"eventUrl":["` + s.srv.URL + `/hooks/dial-status"]}]`
+		`"eventType":"synchronous","timeout":30,"eventUrl":["` + s.URL() + `/hooks/dial-status"]}]`
 	for name, req := range map[string]*http.Request{
-		"POST JSON": vonageRequest(t, vonageSecret, http.MethodPost, s.srv.URL+"/hooks/voice", vonageAnswer(nil), carrierNow),
-		"GET query": vonageRequest(t, vonageSecret, http.MethodGet, s.srv.URL+"/hooks/voice?"+url.Values{
-			"uuid": {"vonage-leg-0123"}, "from": {"14155550123"}, "to": {"18005550100"}}.Encode(), nil, carrierNow),
+		"POST JSON": vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/voice", vonageAnswer(nil), carriertest.Now),
+		"GET query": vonageRequest(t, vonageSecret, http.MethodGet, s.URL()+"/hooks/voice?"+url.Values{
+			"uuid": {"vonage-leg-0123"}, "from": {"14155550123"}, "to": {"18005550100"}}.Encode(), nil, carriertest.Now),
 	} {
-		status, ctype, body := s.do(t, req)
+		status, ctype, body := s.Do(t, req)
 		require.Equal(t, http.StatusOK, status, body)
 		assert.Equal(t, "application/json", ctype)
 		// Written by hand from the NCCO reference (connect, sip endpoint):
@@ -167,58 +167,58 @@ func TestVonageDialIn(t *testing.T) {
 		assert.Equal(t, "sip:abc-defg-hij@sip.100ms.live", n[0].Endpoint[0].URI)
 		assert.Equal(t, map[string]string{"100ms-Display-Name": "John Doe", "100ms-UserID": "xyz"}, n[0].Endpoint[0].Headers)
 	}
-	logs := s.logs.String()
+	logs := s.Logs.String()
 	assert.Contains(t, logs, `"call_sid":"vonage-leg-0123"`)
-	assert.NotContains(t, logs, strings.TrimPrefix(callerPhone, "+"))
+	assert.NotContains(t, logs, strings.TrimPrefix(carriertest.CallerPhone, "+"))
 }
 
 func TestVonageSignatureFailures(t *testing.T) {
 	cfg := vonageHandlerConfig()
-	cfg.Room = sipconnect.StaticRoom(exampleRoom)
-	s := newCarrierServer(t, cfg)
-	u := s.srv.URL + "/hooks/voice"
+	cfg.Room = sipconnect.StaticRoom(carriertest.ExampleRoom)
+	s := carriertest.NewServer(t, cfg)
+	u := s.URL() + "/hooks/voice"
 	cases := map[string]func() *http.Request{
 		"flipped bit": func() *http.Request {
-			r := vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carrierNow)
+			r := vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carriertest.Now)
 			tok := []byte(r.Header.Get("Authorization"))
 			tok[len(tok)-3] ^= 1
 			r.Header.Set("Authorization", string(tok))
 			return r
 		},
 		"changed parameter": func() *http.Request {
-			r := vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carrierNow)
+			r := vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carriertest.Now)
 			r2, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(vonageAnswer(map[string]any{"from": "14155550199"})))
 			r2.Header = r.Header
 			return r2
 		},
 		"stale token": func() *http.Request {
-			return vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carrierNow.Add(-time.Hour))
+			return vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carriertest.Now.Add(-time.Hour))
 		},
 		"wrong key": func() *http.Request {
-			return vonageRequest(t, "other-secret", http.MethodPost, u, vonageAnswer(nil), carrierNow)
+			return vonageRequest(t, "other-secret", http.MethodPost, u, vonageAnswer(nil), carriertest.Now)
 		},
 		"missing header": func() *http.Request {
-			r := vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carrierNow)
+			r := vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carriertest.Now)
 			r.Header.Del("Authorization")
 			return r
 		},
 	}
-	assertForbidden(t, s, "Vonage", cases)
+	carriertest.AssertForbidden(t, s, "Vonage", cases)
 }
 
 func TestVonagePINFlow(t *testing.T) {
 	cfg := vonageHandlerConfig()
-	cfg.PIN = &sipconnect.PINConfig{Resolver: pinResolver, Path: "/hooks/pin"}
-	s := newCarrierServer(t, cfg)
+	cfg.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver, Path: "/hooks/pin"}
+	s := carriertest.NewServer(t, cfg)
 	post := func(u string, body []byte) (int, string) {
 		t.Helper()
-		status, _, out := s.do(t, vonageRequest(t, vonageSecret, http.MethodPost, u, body, carrierNow))
+		status, _, out := s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, u, body, carriertest.Now))
 		return status, out
 	}
 	input := func(digits string, timedOut bool) []byte {
 		return vonageAnswer(map[string]any{"dtmf": map[string]any{"digits": digits, "timed_out": timedOut}, "speech": nil})
 	}
-	status, body := post(s.srv.URL+"/hooks/voice", vonageAnswer(nil))
+	status, body := post(s.URL()+"/hooks/voice", vonageAnswer(nil))
 	require.Equal(t, http.StatusOK, status, body)
 	n := decodeNCCO(t, body)
 	require.Len(t, n, 3)
@@ -235,7 +235,7 @@ func TestVonagePINFlow(t *testing.T) {
 	assert.Equal(t, "POST", n[2].EventMethod)
 	require.Len(t, n[2].EventURL, 1)
 	step1 := n[2].EventURL[0]
-	assert.Regexp(t, `^`+regexp.QuoteMeta(s.srv.URL+"/hooks/pin?attempt=1&nonce=N&step=")+`[^&]+$`, withoutNonce(step1))
+	assert.Regexp(t, `^`+regexp.QuoteMeta(s.URL()+"/hooks/pin?attempt=1&nonce=N&step=")+`[^&]+$`, carriertest.WithoutNonce(step1))
 
 	status, body = post(step1, input("111111111", false))
 	require.Equal(t, http.StatusOK, status, body)
@@ -243,7 +243,7 @@ func TestVonagePINFlow(t *testing.T) {
 	require.Len(t, n, 3)
 	assert.Equal(t, "Sorry, that PIN is not valid.", n[0].Text)
 	step2 := n[2].EventURL[0]
-	assert.Regexp(t, `^`+regexp.QuoteMeta(s.srv.URL+"/hooks/pin?attempt=2&nonce=N&step=")+`[^&]+$`, withoutNonce(step2))
+	assert.Regexp(t, `^`+regexp.QuoteMeta(s.URL()+"/hooks/pin?attempt=2&nonce=N&step=")+`[^&]+$`, carriertest.WithoutNonce(step2))
 
 	// Silence: Vonage posts the input event with timed_out and no digits.
 	status, body = post(step2, input("", true))
@@ -255,57 +255,57 @@ func TestVonagePINFlow(t *testing.T) {
 	// The attempt counter is not covered by Vonage's token; the step HMAC
 	// covers it.
 	forged := strings.Replace(step3, "attempt=3", "attempt=1", 1)
-	status, _ = post(forged, input(examplePIN, false))
+	status, _ = post(forged, input(carriertest.ExamplePIN, false))
 	assert.Equal(t, http.StatusForbidden, status)
-	status, _ = post(s.srv.URL+"/hooks/pin?attempt=1", input(examplePIN, false))
+	status, _ = post(s.URL()+"/hooks/pin?attempt=1", input(carriertest.ExamplePIN, false))
 	assert.Equal(t, http.StatusForbidden, status, "a step URL without the HMAC")
 
-	status, body = post(step3, input(examplePIN, false))
+	status, body = post(step3, input(carriertest.ExamplePIN, false))
 	require.Equal(t, http.StatusOK, status, body)
 	n = decodeNCCO(t, body)
 	require.Len(t, n, 1)
 	assert.Equal(t, "connect", n[0].Action)
 	assert.Equal(t, map[string]string{"100ms-Display-Name": "John Doe", "100ms-UserID": "xyz"}, n[0].Endpoint[0].Headers)
-	assert.NotContains(t, s.logs.String(), examplePIN)
+	assert.NotContains(t, s.Logs.String(), carriertest.ExamplePIN)
 
 	// A step is good once.
-	status, _ = post(step3, input(examplePIN, false))
+	status, _ = post(step3, input(carriertest.ExamplePIN, false))
 	assert.Equal(t, http.StatusForbidden, status, "a step sent again")
 
 	// Digits are read from the signed body only, never from a GET's query.
-	_, body = post(s.srv.URL+"/hooks/voice", vonageAnswer(nil))
+	_, body = post(s.URL()+"/hooks/voice", vonageAnswer(nil))
 	fresh := decodeNCCO(t, body)[2].EventURL[0]
-	req := vonageRequest(t, vonageSecret, http.MethodGet, fresh+"&dtmf.digits="+examplePIN+"&uuid=x", nil, carrierNow)
-	status, _, body = s.do(t, req)
+	req := vonageRequest(t, vonageSecret, http.MethodGet, fresh+"&dtmf.digits="+carriertest.ExamplePIN+"&uuid=x", nil, carriertest.Now)
+	status, _, body = s.Do(t, req)
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "We did not receive a PIN.", decodeNCCO(t, body)[0].Text)
 }
 
 func TestVonageFallbackAndDialStatus(t *testing.T) {
 	cfg := vonageHandlerConfig()
-	cfg.Room = roomError("no room")
+	cfg.Room = carriertest.RoomError("no room")
 	var got sipconnect.DialStatus
 	cfg.OnDialStatus = func(_ context.Context, st sipconnect.DialStatus) { got = st }
-	s := newCarrierServer(t, cfg)
-	status, _, body := s.do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.srv.URL+"/hooks/voice", vonageAnswer(nil), carrierNow))
+	s := carriertest.NewServer(t, cfg)
+	status, _, body := s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/voice", vonageAnswer(nil), carriertest.Now))
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, `[{"action":"talk","text":"Sorry, we cannot connect your call to the meeting right now. Please try again later."}]`, body)
 
 	event := vonageAnswer(map[string]any{"uuid": "leg-b", "status": "timeout", "duration": "0"})
-	_, _, body = s.do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.srv.URL+"/hooks/dial-status", event, carrierNow))
+	_, _, body = s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/dial-status", event, carriertest.Now))
 	assert.Equal(t, `[{"action":"talk","text":"Sorry, the meeting could not be reached. Please try again later."}]`, body)
 	assert.Equal(t, "no-answer", got.DialCallStatus)
 	assert.Equal(t, "timeout", got.Form.Get("status"))
 	assert.Equal(t, "CON-0123", got.CallSid)
 	assert.Equal(t, "leg-b", got.DialCallSid)
 	event = vonageAnswer(map[string]any{"uuid": "leg-b", "status": "answered"})
-	_, _, body = s.do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.srv.URL+"/hooks/dial-status", event, carrierNow))
+	_, _, body = s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/dial-status", event, carriertest.Now))
 	assert.Equal(t, `[]`, body)
 }
 
 func TestVonageHostileIdentity(t *testing.T) {
-	forHostileNames(t, vonageHandlerConfig, func(s *carrierServer) *http.Request {
-		return vonageRequest(t, vonageSecret, http.MethodPost, s.srv.URL+"/hooks/voice", vonageAnswer(nil), carrierNow)
+	carriertest.ForHostileNames(t, vonageHandlerConfig, func(s *carriertest.Server) *http.Request {
+		return vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/voice", vonageAnswer(nil), carriertest.Now)
 	}, func(name, body string) {
 		n := decodeNCCO(t, body)
 		require.Len(t, n, 1, "one action for %q", name)
@@ -321,54 +321,54 @@ func TestVonageHostileIdentity(t *testing.T) {
 func TestVonageRefusesWhatItCannotExpress(t *testing.T) {
 	base := func() sipconnect.HandlerConfig {
 		cfg := vonageHandlerConfig()
-		cfg.Room = sipconnect.StaticRoom(exampleRoom)
+		cfg.Room = sipconnect.StaticRoom(carriertest.ExampleRoom)
 		cfg.PublicURL = "https://voice.example.com"
 		return cfg
 	}
-	assertRefused(t, base, map[string]refusal{
+	carriertest.AssertRefused(t, base, map[string]carriertest.Refusal{
 		"SIP credentials": {func(c *sipconnect.HandlerConfig) {
 			c.Credentials = sipconnect.Credentials{Username: "U", Password: "P"}
 		},
 			"HandlerConfig.Credentials cannot be sent by Vonage (vonage: ncco[].endpoint[].username: no SIP username or password field on Vonage's sip endpoint): leave them empty"},
-		"Twilio's settings": {func(c *sipconnect.HandlerConfig) { c.Fallback = twiml.Response{&twiml.Reject{}} },
-			"HandlerConfig.Fallback: Twilio's settings, which Vonage cannot use"},
+		"Twilio's auth token": {func(c *sipconnect.HandlerConfig) { c.AuthToken = "x" },
+			"HandlerConfig.AuthToken: Twilio's shorthand, which cannot go with a Carrier"},
 		"endpoint in Connect": {func(c *sipconnect.HandlerConfig) {
-			c.Carrier = sipconnect.Vonage(sipconnect.VonageConfig{SignatureSecret: vonageSecret, Connect: vonage.Connect{Endpoint: vonage.SIPEndpoint{URI: "sip:x@y"}}})
-		}, "VonageConfig.Connect.Endpoint: leave it empty"},
-		"no secret": {func(c *sipconnect.HandlerConfig) { c.Carrier = sipconnect.Vonage(sipconnect.VonageConfig{}) },
-			"VonageConfig.SignatureSecret is required"},
+			c.Carrier = vonage.NewCarrier(vonage.Config{SignatureSecret: vonageSecret, Connect: vonage.Connect{Endpoint: vonage.SIPEndpoint{URI: "sip:x@y"}}})
+		}, "Config.Connect.Endpoint: leave it empty"},
+		"no secret": {func(c *sipconnect.HandlerConfig) { c.Carrier = vonage.NewCarrier(vonage.Config{}) },
+			"Config.SignatureSecret is required"},
 		"connect limit": {func(c *sipconnect.HandlerConfig) {
-			c.Carrier = sipconnect.Vonage(sipconnect.VonageConfig{SignatureSecret: vonageSecret, Connect: vonage.Connect{Limit: 3 * time.Hour}})
-		}, "VonageConfig.Connect: vonage: ncco[0].limit"},
+			c.Carrier = vonage.NewCarrier(vonage.Config{SignatureSecret: vonageSecret, Connect: vonage.Connect{Limit: 3 * time.Hour}})
+		}, "Config.Connect: vonage: ncco[0].limit"},
 		"voice name": {func(c *sipconnect.HandlerConfig) {
-			c.Carrier = sipconnect.Vonage(sipconnect.VonageConfig{SignatureSecret: vonageSecret, DialFailed: sipconnect.Prompt{Text: "x", Voice: "Polly.Joanna"}})
-		}, `VonageConfig.DialFailed: Vonage: Prompt.Voice "Polly.Joanna" cannot be used`},
+			c.Carrier = vonage.NewCarrier(vonage.Config{SignatureSecret: vonageSecret, DialFailed: sipconnect.Prompt{Text: "x", Voice: "Polly.Joanna"}})
+		}, `Config.DialFailed: Vonage: Prompt.Voice "Polly.Joanna" cannot be used`},
 		"audio prompt": {func(c *sipconnect.HandlerConfig) {
-			c.Carrier = sipconnect.Vonage(sipconnect.VonageConfig{SignatureSecret: vonageSecret, Fallback: sipconnect.Prompt{AudioURL: "https://example.com/a.mp3"}})
+			c.Carrier = vonage.NewCarrier(vonage.Config{SignatureSecret: vonageSecret, Fallback: sipconnect.Prompt{AudioURL: "https://example.com/a.mp3"}})
 		}, "Vonage: Prompt.AudioURL cannot be used"},
 		"PIN of more than 20 digits": {func(c *sipconnect.HandlerConfig) {
-			c.PIN = &sipconnect.PINConfig{Resolver: pinResolver, MaxDigits: 24}
+			c.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver, MaxDigits: 24}
 		}, "Vonage: PINConfig.MaxDigits 24: an input action collects at most 20 digits"},
 		"PIN timeout over 10s": {func(c *sipconnect.HandlerConfig) {
-			c.PIN = &sipconnect.PINConfig{Resolver: pinResolver, Timeout: 20 * time.Second}
+			c.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver, Timeout: 20 * time.Second}
 		}, "Vonage: PINConfig.Timeout 20s"},
 	}, vonageSecret)
 }
 
 func TestVonageConfigShowsNoSecret(t *testing.T) {
-	cfg := sipconnect.VonageConfig{SignatureSecret: vonageSecret}
-	assertNoSecret(t, cfg, vonageSecret)
-	assertNoSecret(t, sipconnect.Vonage(cfg), vonageSecret)
+	cfg := vonage.Config{SignatureSecret: vonageSecret}
+	carriertest.AssertNoSecret(t, cfg, vonageSecret)
+	carriertest.AssertNoSecret(t, vonage.NewCarrier(cfg), vonageSecret)
 	b, err := json.Marshal(cfg)
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"SignatureSecret":"[REDACTED]"`)
-	assert.Equal(t, "vonage", sipconnect.Vonage(cfg).Name())
+	assert.Equal(t, "Vonage", vonage.NewCarrier(cfg).Name())
 }
 
-func ExampleVonage() {
+func ExampleNewCarrier() {
 	now := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
 	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
-		Carrier: sipconnect.Vonage(sipconnect.VonageConfig{
+		Carrier: vonage.NewCarrier(vonage.Config{
 			SignatureSecret: "vonage-signature-secret",
 			VerifierOptions: []vonage.VerifierOption{vonage.WithClock(func() time.Time { return now })},
 		}),

@@ -1,0 +1,331 @@
+// Package carriertest holds the tests every carrier adapter passes, shared
+// by the carrier packages' own tests: a handler served on loopback, the
+// hostile caller names that must arrive intact or not at all, the
+// signature failures that must be refused with 403, and the
+// configurations NewHandler must refuse without showing a secret. A new
+// carrier's tests call them with its own requests and documents.
+package carriertest
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/store"
+)
+
+// Now is the fixed time at which the carrier tests sign and verify:
+// nothing depends on the date the suite runs on.
+var Now = time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
+
+func Clock() time.Time { return Now }
+
+// The example call of 100ms's documentation (REFERENCE §1).
+const (
+	ExampleRoom = "abc-defg-hij"
+	ExamplePIN  = "123456789"
+	ExampleURI  = "sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&X-100ms-UserID=xyz"
+)
+
+// ExampleIdentity gives every caller the example's display name and user id.
+func ExampleIdentity(context.Context, sipconnect.Call) (sipconnect.Identity, error) {
+	return sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}, nil
+}
+
+// HostileNames are the caller names TestHandlerHostileCallerName sends
+// through Twilio, sent through every carrier.
+var HostileNames = []string{
+	"Eve\r\nX-100ms-UserID: admin",
+	"x&X-100ms-UserID=admin",
+	"x?X-100ms-UserID=admin",
+	strings.Repeat("A", 5<<10),
+	"Jos\xe9 \xff\xfe",
+	"</Sip><Sip>sip:evil@attacker.example</Sip>",
+	"\u0085\u009b\x7f\x00",
+	CallerPhone,
+	"+1 (415) 555-0123",
+	// And what a JSON document or a Plivo header list would split on.
+	`", "uri": "sip:evil@attacker.example`,
+	`\"}]},{"action":"connect`,
+	"a,X-PH-Evil=1",
+	"</User><User>sip:evil@attacker.example</User>",
+}
+
+// CarelessIdentity passes a hostile value through unchecked, as display
+// name and user id.
+func CarelessIdentity(value string) sipconnect.IdentityFunc {
+	return func(context.Context, sipconnect.Call) (sipconnect.Identity, error) {
+		return sipconnect.Identity{DisplayName: value, UserID: value}, nil
+	}
+}
+
+// PINResolver knows one PIN, ExamplePIN, which leads to the example room
+// with the example identity.
+var PINResolver = sipconnect.PINResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (sipconnect.PINTarget, error) {
+	if pin == ExamplePIN {
+		return sipconnect.PINTarget{RoomCode: ExampleRoom, Identity: &sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}}, nil
+	}
+	return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
+})
+
+// Server serves a handler under /hooks on loopback; its URL is the
+// public URL the carrier signs.
+type Server struct {
+	srv  *httptest.Server
+	Logs *LogBuffer
+}
+
+// NewServer makes the handler of cfg, with PublicURL, a JSON logger
+// and the PIN store filled in, and mounts it at /hooks/voice, /hooks/pin
+// and /hooks/dial-status.
+func NewServer(t *testing.T, cfg sipconnect.HandlerConfig) *Server {
+	t.Helper()
+	s := &Server{Logs: &LogBuffer{}}
+	mux := http.NewServeMux()
+	s.srv = httptest.NewServer(mux)
+	t.Cleanup(s.srv.Close)
+	cfg.PublicURL = s.srv.URL
+	cfg.Logger = slog.New(slog.NewJSONHandler(s.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if cfg.PIN != nil && cfg.PIN.Store == nil {
+		cfg.PIN.Store = store.NewMemory()
+	}
+	h, err := sipconnect.NewHandler(cfg)
+	require.NoError(t, err)
+	mux.Handle("/hooks/voice", h)
+	mux.Handle("/hooks/pin", h.PINHandler())
+	mux.Handle("/hooks/dial-status", h.StatusHandler())
+	return s
+}
+
+// do sends req and returns the status, the Content-Type and the body.
+func (s *Server) Do(t *testing.T, req *http.Request) (int, string, string) {
+	t.Helper()
+	resp, err := s.srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(body)
+}
+
+// AssertNoSecret checks that formatting and logging v shows none of the
+// secrets.
+func AssertNoSecret(t *testing.T, v any, secrets ...string) {
+	t.Helper()
+	var outs []string
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		outs = append(outs, fmt.Sprintf(verb, v))
+	}
+	var logs LogBuffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("config", "value", v)
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("config", "value", v)
+	outs = append(outs, logs.String())
+	for _, out := range outs {
+		for _, s := range secrets {
+			assert.NotContains(t, out, s)
+			assert.NotContains(t, out, fmt.Sprintf("%x", s))
+		}
+	}
+}
+
+// WithParams sets extra, name-value pairs, on the webhook parameters p and
+// returns p.
+func WithParams(p url.Values, extra ...string) url.Values {
+	for i := 0; i+1 < len(extra); i += 2 {
+		p.Set(extra[i], extra[i+1])
+	}
+	return p
+}
+
+// RoomError is a room lookup that fails with msg.
+func RoomError(msg string) sipconnect.RoomFunc {
+	return func(context.Context, sipconnect.Call) (string, error) { return "", errors.New(msg) }
+}
+
+// DecodeXML reads an XML answer, which starts with the XML declaration,
+// into a T.
+func DecodeXML[T any](t *testing.T, body string) T {
+	t.Helper()
+	require.True(t, strings.HasPrefix(body, `<?xml version="1.0" encoding="UTF-8"?>`), body)
+	var a T
+	require.NoError(t, xml.Unmarshal([]byte(body), &a), body)
+	return a
+}
+
+// AssertForbidden sends each request of cases, each failing the carrier's
+// signature check, and checks that the handler refuses it with 403 and logs
+// that it was not signed by title.
+func AssertForbidden(t *testing.T, s *Server, title string, cases map[string]func() *http.Request) {
+	t.Helper()
+	for name, mk := range cases {
+		status, _, body := s.Do(t, mk())
+		assert.Equal(t, http.StatusForbidden, status, "%s: %s", name, body)
+	}
+	assert.Contains(t, s.Logs.String(), "without a valid "+title+" signature")
+}
+
+// A Refusal is a change to a carrier's handler configuration that
+// NewHandler must refuse, with want in its error.
+type Refusal = struct {
+	Mutate func(*sipconnect.HandlerConfig)
+	Want   string
+}
+
+// AssertRefused applies each Refusal to the configuration base makes and
+// checks that NewHandler refuses it, naming what it wants and none of
+// secrets.
+func AssertRefused(t *testing.T, base func() sipconnect.HandlerConfig, cases map[string]Refusal, secrets ...string) {
+	t.Helper()
+	for name, tt := range cases {
+		cfg := base()
+		tt.Mutate(&cfg)
+		_, err := sipconnect.NewHandler(cfg)
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), tt.Want, name)
+		for _, s := range secrets {
+			assert.NotContains(t, err.Error(), s)
+		}
+	}
+}
+
+// ForHostileNames answers the incoming call that request makes to a
+// handler of base's configuration whose identity is each of HostileNames,
+// unchecked, and gives check the answer, which must be 200.
+func ForHostileNames(t *testing.T, base func() sipconnect.HandlerConfig, request func(s *Server) *http.Request, check func(name, body string)) {
+	t.Helper()
+	for _, name := range HostileNames {
+		cfg := base()
+		cfg.Room = sipconnect.StaticRoom(ExampleRoom)
+		cfg.Identity = CarelessIdentity(name)
+		s := NewServer(t, cfg)
+		status, _, body := s.Do(t, request(s))
+		require.Equal(t, http.StatusOK, status)
+		check(name, body)
+	}
+}
+
+// AssertCarriedIntact checks that the SIP URI of a call whose identity was
+// the hostile name leads to the example room, carries no injected header,
+// and carries the name as display name and user id intact or not at all.
+func AssertCarriedIntact(t *testing.T, uri, name string) {
+	t.Helper()
+	addr, err := sipconnect.ParseAddress(uri)
+	require.NoError(t, err)
+	assert.Equal(t, ExampleRoom, addr.RoomCode())
+	assert.Empty(t, addr.Headers(), "no header injected by %q", name)
+	if addr.DisplayName() != "" {
+		assert.Equal(t, name, addr.DisplayName(), "carried intact or not at all")
+		assert.Equal(t, name, addr.UserID())
+	}
+}
+
+// CallerPhone is the caller's number in the tests' calls.
+const CallerPhone = "+14155550123"
+
+// LogBuffer is a bytes.Buffer safe for the handler's concurrent logging.
+type LogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (s *LogBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns what was written.
+func (s *LogBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// URL is the server's URL, the public URL the carrier signs.
+func (s *Server) URL() string { return s.srv.URL }
+
+// nonceRE matches the one-time nonce of a PIN step URL.
+var nonceRE = regexp.MustCompile(`nonce=[A-Za-z0-9_-]{22}`)
+
+// WithoutNonce replaces the one-time nonce of the PIN step URLs in s by
+// "N", so that an answer can be compared with a golden file.
+func WithoutNonce(s string) string { return nonceRE.ReplaceAllString(s, "nonce=N") }
+
+// XMLAnswer is a TwiML-shaped answer (TeXML, cXML) as encoding/xml
+// reads it.
+type XMLAnswer struct {
+	XMLName xml.Name `xml:"Response"`
+	Dial    *struct {
+		Action         string `xml:"action,attr"`
+		Timeout        string `xml:"timeout,attr"`
+		AnswerOnBridge string `xml:"answerOnBridge,attr"`
+		Sip            []struct {
+			Username string `xml:"username,attr"`
+			Password string `xml:"password,attr"`
+			URI      string `xml:",chardata"`
+		} `xml:"Sip"`
+	} `xml:"Dial"`
+	Gather *struct {
+		Action              string   `xml:"action,attr"`
+		Timeout             string   `xml:"timeout,attr"`
+		Input               string   `xml:"input,attr"`
+		FinishOnKey         string   `xml:"finishOnKey,attr"`
+		ActionOnEmptyResult string   `xml:"actionOnEmptyResult,attr"`
+		Say                 []string `xml:"Say"`
+	} `xml:"Gather"`
+	Redirect *struct {
+		Method string `xml:"method,attr"`
+		URL    string `xml:",chardata"`
+	} `xml:"Redirect"`
+	Say    []string  `xml:"Say"`
+	Hangup *struct{} `xml:"Hangup"`
+}
+
+// DecodeTwiMLShaped reads a TeXML or cXML answer.
+func DecodeTwiMLShaped(t *testing.T, body string) XMLAnswer {
+	t.Helper()
+	return DecodeXML[XMLAnswer](t, body)
+}
+
+// TwilioSignature signs a Twilio request exactly as REFERENCE.md §6 describes,
+// independently of package twiml: HMAC-SHA1 keyed with the auth token over
+// the URL followed by each parameter's name and value, sorted by name.
+func TwilioSignature(token, u string, form url.Values) string {
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	s := u
+	for _, k := range keys {
+		vs := append([]string(nil), form[k]...)
+		sort.Strings(vs)
+		for _, v := range vs {
+			s += k + v
+		}
+	}
+	mac := hmac.New(sha1.New, []byte(token))
+	mac.Write([]byte(s))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
