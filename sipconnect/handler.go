@@ -225,7 +225,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call := h.carrier.Call(params)
-	ctx, release := withLazyDeadline(r.Context(), h.timeout)
+	ctx, release := context.WithTimeout(r.Context(), h.timeout)
 	defer release()
 	start := time.Now()
 	room, pin, known := h.route(call)

@@ -436,7 +436,7 @@ func (f *pinFlow) failures(ctx context.Context, c caller) (int64, error) {
 // the request's end, which it outlives by StoreTimeout at most, and arms
 // no timer for a store that does not wait on it (the one in memory).
 func (f *pinFlow) storeContext(ctx context.Context) (context.Context, func()) {
-	return withLazyDeadline(context.WithoutCancel(ctx), f.cfg.StoreTimeout)
+	return context.WithTimeout(context.WithoutCancel(ctx), f.cfg.StoreTimeout)
 }
 
 // charge adds delta to the count under key and returns the new count: +1
@@ -567,7 +567,7 @@ func (h *Handler) PINHandler() http.Handler {
 			return
 		}
 		call := h.carrier.Call(params)
-		ctx, release := withLazyDeadline(r.Context(), h.timeout)
+		ctx, release := context.WithTimeout(r.Context(), h.timeout)
 		defer release()
 		start := time.Now()
 		fresh, err := h.pin.redeem(ctx, q.Get("nonce"), attempt)
@@ -667,7 +667,7 @@ func (f *pinFlow) resolve(ctx context.Context, pin string, call Call) (t PINTarg
 	if len(pin) > f.maxDigits || strings.Trim(pin, "0123456789") != "" {
 		return PINTarget{}, ErrUnknownPIN
 	}
-	ctx, cancel := withLazyDeadline(ctx, f.cfg.ResolveTimeout)
+	ctx, cancel := context.WithTimeout(ctx, f.cfg.ResolveTimeout)
 	defer cancel()
 	return f.cfg.Resolver.ResolvePIN(ctx, pin, call)
 }
