@@ -79,7 +79,7 @@ const (
 	DefaultPINTimeout     = 6 * time.Second
 	DefaultLockoutFails   = 10
 	DefaultLockoutWindow  = time.Hour
-	DefaultPINStoreTimout = 300 * time.Millisecond
+	DefaultPINStoreTimeout = 300 * time.Millisecond
 	DefaultResolveTimeout = time.Second
 	// DefaultWrongPINsPerMinute bounds wrong PINs from all callers
 	// together: with 1,000 live 10-digit PINs, finding one takes over a
@@ -210,7 +210,7 @@ type PINConfig struct {
 	// usable after it is sent, DefaultPINStepTTL by default.
 	StepTTL time.Duration
 	// StoreTimeout bounds each store call on the call path,
-	// DefaultPINStoreTimout by default: a store that does not answer
+	// DefaultPINStoreTimeout by default: a store that does not answer
 	// never keeps a caller waiting.
 	StoreTimeout time.Duration
 	// ResolveTimeout bounds each call of Resolver, DefaultResolveTimeout by
@@ -263,7 +263,7 @@ func newPINFlow(cfg PINConfig, publicURL string, carrier Adapter) (*pinFlow, err
 		cfg.LockoutWindow = DefaultLockoutWindow
 	}
 	if cfg.StoreTimeout <= 0 {
-		cfg.StoreTimeout = DefaultPINStoreTimout
+		cfg.StoreTimeout = DefaultPINStoreTimeout
 	}
 	if cfg.ResolveTimeout <= 0 {
 		cfg.ResolveTimeout = DefaultResolveTimeout
