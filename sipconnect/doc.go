@@ -23,7 +23,9 @@
 //  4. PIN: with HandlerConfig.PIN ([PINConfig]) the caller enters a
 //     meeting PIN ([Handler.PINHandler]) that a [PINResolver] turns into
 //     a room: your own, or a [PINDirectory] in a shared store.
-//  5. Roster: HandlerConfig.Roster ([NewRoster]) records phone
+//  5. Roster: HandlerConfig.Roster, a [CallRecorder], records each
+//     bridged call so that 100ms's join webhook can be tied to it; package
+//     [github.com/hmssip/interconnect-go/roster] keeps the phone
 //     participants and calls, fed by the handler and 100ms webhooks, and
 //     hangs a caller up.
 //

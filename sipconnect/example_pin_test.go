@@ -118,26 +118,6 @@ func ExampleDefaultPINPrompts() {
 	// de-DE
 }
 
-func ExampleNewRoster() {
-	roster, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	ctx := context.Background()
-	joined := time.Date(2001, 1, 1, 9, 0, 0, 0, time.UTC)
-	// From 100ms's peer.join.success and peer.leave.success webhooks (type "sip").
-	_ = roster.Join(ctx, sipconnect.PhoneJoin{RoomID: "room-1", PeerID: "peer-1", UserID: sipconnect.CallUserID("CA123"), JoinedAt: joined})
-	phones, _ := roster.Phones(ctx, "room-1")
-	fmt.Println(len(phones), phones[0].PeerID, phones[0].UserID)
-	_ = roster.Leave(ctx, sipconnect.PhoneLeave{RoomID: "room-1", PeerID: "peer-1", Duration: 5 * time.Minute, Reason: "client request"})
-	recent, _ := roster.Recent(ctx, "room-1")
-	fmt.Println(len(recent), recent[0].Duration, recent[0].Reason)
-	// Output:
-	// 1 peer-1 pstn-6ea3fd03ef6f75d97263
-	// 1 5m0s client request
-}
-
 func ExampleHandlerConfig_String() {
 	cfg := sipconnect.HandlerConfig{AuthToken: "twilio-auth-token", PublicURL: "https://voice.example.com"}
 	fmt.Println(strings.Contains(fmt.Sprintf("%+v", cfg), "twilio-auth-token"), strings.Contains(fmt.Sprintf("%+v", cfg), "[REDACTED]"))
@@ -149,6 +129,14 @@ func ExampleCallUserID() {
 	// set and the identity gives none: derived from the call id only.
 	fmt.Println(sipconnect.CallUserID("CA00000000000000000000000000000001"))
 	// Output: pstn-f1d4275ab1c13055b77d
+}
+
+func ExampleIsCallUserID() {
+	fmt.Println(sipconnect.IsCallUserID(sipconnect.CallUserID("CA0123")))
+	fmt.Println(sipconnect.IsCallUserID("alice"))
+	// Output:
+	// true
+	// false
 }
 
 func ExampleTwilio() {

@@ -27,6 +27,7 @@ import (
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
+	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 	"github.com/hmssip/interconnect-go/twiml"
@@ -709,7 +710,7 @@ func newClient(opts ...hmsapi.Option) (*roomcode.Client, error) {
 }
 
 func TestNilRosterPointerIsNoRoster(t *testing.T) {
-	var none *sipconnect.Roster // a server without a roster passes its nil pointer on
+	var none *roster.Roster // a server without a roster passes its nil pointer on
 	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij"), Roster: none})
 	status, body := d.signedPost(t, "/hooks/voice", callForm())
 	require.Equal(t, http.StatusOK, status, body)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/hmssip/interconnect-go/hmsevents"
+	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 )
@@ -69,7 +70,7 @@ func callRig(t *testing.T, m *store.Memory) func(i int) {
 	const rooms = 10
 	ctx := context.Background()
 	quiet := slog.New(slog.DiscardHandler)
-	roster, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: m, Logger: quiet})
+	r, err := roster.New(roster.Config{Store: m, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,12 +83,12 @@ func callRig(t *testing.T, m *store.Memory) func(i int) {
 		t.Fatal(err)
 	}
 	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: sipconnect.StaticRoom("abc-defg-hij"),
-		Roster: roster, PIN: &sipconnect.PINConfig{Resolver: pins, Store: m},
+		Roster: r, PIN: &sipconnect.PINConfig{Resolver: pins, Store: m},
 		Numbers: map[string]sipconnect.Route{"+18005550100": {PIN: true}}, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	receiver, err := hmsevents.NewReceiver(hmsevents.Config{Insecure: true, Store: m, Handler: roster, Logger: quiet})
+	receiver, err := hmsevents.NewReceiver(hmsevents.Config{Insecure: true, Store: m, Handler: r, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

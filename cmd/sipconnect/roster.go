@@ -15,6 +15,7 @@ import (
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmsevents"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 )
@@ -38,7 +39,7 @@ func secretHeader(v string) (name, value string, err error) {
 
 // phones serves the roster: the routes answer 404 unless mounted.
 type phones struct {
-	roster *sipconnect.Roster
+	roster *roster.Roster
 	token  string // SIPCONNECT_ADMIN_TOKEN
 }
 
@@ -98,14 +99,14 @@ func (p phones) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if now == nil {
-		now = []sipconnect.PhoneParticipant{}
+		now = []roster.Participant{}
 	}
 	if recent == nil {
-		recent = []sipconnect.EndedCall{}
+		recent = []roster.EndedCall{}
 	}
 	writeJSON(w, http.StatusOK, struct {
-		Phones []sipconnect.PhoneParticipant `json:"phones"`
-		Recent []sipconnect.EndedCall        `json:"recent"`
+		Phones []roster.Participant `json:"phones"`
+		Recent []roster.EndedCall   `json:"recent"`
 	}{now, recent})
 }
 
@@ -126,13 +127,13 @@ func (p phones) hangUp(w http.ResponseWriter, r *http.Request) {
 func rosterError(w http.ResponseWriter, err error) {
 	var in *hmsapi.InputError
 	switch {
-	case errors.Is(err, sipconnect.ErrNotOnPhone), errors.Is(err, activeroom.ErrNoPeer):
+	case errors.Is(err, roster.ErrNotOnPhone), errors.Is(err, activeroom.ErrNoPeer):
 		writeJSONError(w, http.StatusNotFound, "no such phone participant in the room")
-	case errors.Is(err, sipconnect.ErrRosterUnavailable), errors.Is(err, store.ErrUnavailable):
+	case errors.Is(err, roster.ErrUnavailable), errors.Is(err, store.ErrUnavailable):
 		writeJSONError(w, http.StatusServiceUnavailable, "the phone roster is unavailable")
 	case errors.As(err, &in):
 		writeJSONError(w, http.StatusBadRequest, in.Error())
-	case errors.Is(err, sipconnect.ErrCannotHangUp):
+	case errors.Is(err, roster.ErrCannotHangUp):
 		writeJSONError(w, http.StatusNotImplemented, "hanging up needs 100ms credentials (HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET)")
 	default:
 		writeJSONError(w, http.StatusBadGateway, "hanging up failed: "+err.Error())
@@ -153,9 +154,9 @@ func writeJSONError(w http.ResponseWriter, status int, msg string) {
 	}{msg})
 }
 
-// newEventsReceiver makes the 100ms webhook receiver that feeds roster.
-func newEventsReceiver(name, value string, st store.Store, roster *sipconnect.Roster, logger *slog.Logger) (*hmsevents.Receiver, error) {
-	return hmsevents.NewReceiver(hmsevents.Config{SecretHeader: name, Secret: value, Store: st, Handler: roster, Logger: logger})
+// newEventsReceiver makes the 100ms webhook receiver that feeds r.
+func newEventsReceiver(name, value string, st store.Store, r *roster.Roster, logger *slog.Logger) (*hmsevents.Receiver, error) {
+	return hmsevents.NewReceiver(hmsevents.Config{SecretHeader: name, Secret: value, Store: st, Handler: r, Logger: logger})
 }
 
 // demoPeerID is the peer id of the demo's simulated caller.
@@ -232,11 +233,11 @@ func (e env) demoJoin(fake *hmstest.Server, base, pub, secretName, secretValue, 
 
 // newRoster returns serve's roster; with api, it hangs callers up and
 // reconciles with 100ms's live peers every reconcileEvery (0: never).
-func newRoster(st store.Store, api *hmsapi.Client, reconcileEvery time.Duration, logger *slog.Logger) (*sipconnect.Roster, error) {
-	cfg := sipconnect.RosterConfig{Store: st, Logger: logger}
+func newRoster(st store.Store, api *hmsapi.Client, reconcileEvery time.Duration, logger *slog.Logger) (*roster.Roster, error) {
+	cfg := roster.Config{Store: st, Logger: logger}
 	if api != nil {
 		cfg.Peers = activeroom.NewClient(api)
 		cfg.ReconcileInterval = reconcileEvery
 	}
-	return sipconnect.NewRoster(cfg)
+	return roster.New(cfg)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 )
@@ -79,17 +80,17 @@ func TestServeWebhooksAndRoster(t *testing.T) {
 	admin := map[string]string{"Authorization": "Bearer " + secretAdminToken}
 	status, body = do(t, http.MethodGet, s.base+"/rooms/"+testRoomID+"/phones", admin, "")
 	require.Equal(t, 200, status, body)
-	var roster struct {
-		Phones []sipconnect.PhoneParticipant `json:"phones"`
-		Recent []sipconnect.EndedCall        `json:"recent"`
+	var listed struct {
+		Phones []roster.Participant `json:"phones"`
+		Recent []roster.EndedCall   `json:"recent"`
 	}
-	require.NoError(t, json.Unmarshal([]byte(body), &roster), body)
-	require.Len(t, roster.Phones, 1, body)
-	p := roster.Phones[0]
+	require.NoError(t, json.Unmarshal([]byte(body), &listed), body)
+	require.Len(t, listed.Phones, 1, body)
+	p := listed.Phones[0]
 	assert.Equal(t, "peer-sip", p.PeerID)
 	assert.Equal(t, sampleCallSid, p.CallID)
 	assert.Equal(t, "+*******0006", p.From)
-	assert.NotNil(t, roster.Recent)
+	assert.NotNil(t, listed.Recent)
 	assert.NotContains(t, body, "+15005550006", "masked numbers only")
 
 	status, body = do(t, http.MethodDelete, s.base+"/rooms/"+testRoomID+"/phones/someone-else", admin, "")
@@ -202,12 +203,12 @@ func TestServeReconcilesTheRoster(t *testing.T) {
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		status, body = do(t, http.MethodGet, s.base+"/rooms/"+testRoomID+"/phones", admin, "")
 		require.Equal(t, 200, status, body)
-		var roster struct {
-			Phones []sipconnect.PhoneParticipant `json:"phones"`
+		var listed struct {
+			Phones []roster.Participant `json:"phones"`
 		}
-		require.NoError(t, json.Unmarshal([]byte(body), &roster), body)
+		require.NoError(t, json.Unmarshal([]byte(body), &listed), body)
 		peers = peers[:0]
-		for _, p := range roster.Phones {
+		for _, p := range listed.Phones {
 			peers = append(peers, p.PeerID)
 		}
 		if len(peers) == 1 && peers[0] == "peer-live" {

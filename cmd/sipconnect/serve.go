@@ -24,6 +24,7 @@ import (
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
+	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 	"github.com/hmssip/interconnect-go/twiml"
@@ -216,7 +217,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	if adminToken == "" && demo {
 		adminToken = throwawayToken()
 	}
-	var roster *sipconnect.Roster
+	var phoneRoster *roster.Roster
 	if secretName != "" || adminToken != "" {
 		if api == nil && e.hasAPICredentials() {
 			// A static room needs no API, but hanging up does.
@@ -225,15 +226,15 @@ func (e env) serve(ctx context.Context, args []string) error {
 			}
 			cleanup = append(cleanup, api.CloseIdleConnections)
 		}
-		if roster, err = newRoster(st, api, reconcileEvery, logger); err != nil {
+		if phoneRoster, err = newRoster(st, api, reconcileEvery, logger); err != nil {
 			return err
 		}
-		cleanup = append([]func(){func() { roster.Close() }}, cleanup...)
+		cleanup = append([]func(){func() { phoneRoster.Close() }}, cleanup...)
 		if api != nil {
 			// The roster heals from 100ms's live peers: now, after the
 			// store lost its data, and every --reconcile-every.
 			sctx, cancel := context.WithTimeout(ctx, rosterStartTimeout)
-			if err := roster.Start(sctx); err != nil {
+			if err := phoneRoster.Start(sctx); err != nil {
 				logger.Warn("sipconnect: the first reconcile of the phone roster with 100ms failed; it goes on in the background", "error", err)
 			}
 			cancel()
@@ -288,7 +289,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		Identity:              identity,
 		Credentials:           sipconnect.Credentials{Username: e.getenv("SIP_USERNAME"), Password: e.getenv("SIP_PASSWORD")},
 		Logger:                logger,
-		Roster:                roster,
+		Roster:                phoneRoster,
 	}
 	if pin {
 		cfg.PIN = &sipconnect.PINConfig{Resolver: pins, Cache: cache, Store: st, Path: pinPath}
@@ -304,14 +305,14 @@ func (e env) serve(ctx context.Context, args []string) error {
 		mux.Handle(pinPath, handler.PINHandler())
 	}
 	if secretName != "" {
-		receiver, err := newEventsReceiver(secretName, secretValue, st, roster, logger)
+		receiver, err := newEventsReceiver(secretName, secretValue, st, phoneRoster, logger)
 		if err != nil {
 			return err
 		}
 		mux.Handle(eventsPath, receiver)
 	}
 	if adminToken != "" {
-		p := phones{roster: roster, token: adminToken}
+		p := phones{roster: phoneRoster, token: adminToken}
 		mux.HandleFunc("GET /rooms/{room_id}/phones", p.list)
 		mux.HandleFunc("DELETE /rooms/{room_id}/phones/{peer_id}", p.hangUp)
 	}
@@ -319,7 +320,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		writeText(w, http.StatusOK, "ok")
 	})
 	ready := &readiness{logger: logger}
-	if rdb != nil && (pin || roster != nil) {
+	if rdb != nil && (pin || phoneRoster != nil) {
 		// The PIN directory, the roster and the webhooks' dedupe are in
 		// Redis: without it this instance cannot do its work.
 		ready.ping = rdb.Ping

@@ -22,6 +22,7 @@ import (
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmsevents"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 )
@@ -31,31 +32,31 @@ import (
 type instance struct {
 	voice  *sipconnect.Handler
 	events *hmsevents.Receiver
-	roster *sipconnect.Roster
+	roster *roster.Roster
 }
 
 const secretHeader, secret = "X-Webhook-Secret", "demo-webhook-secret"
 
 func newInstance(shared store.Store, peers *activeroom.Client, logger *slog.Logger) (*instance, error) {
-	roster, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: shared, Peers: peers, Logger: logger})
+	r, err := roster.New(roster.Config{Store: shared, Peers: peers, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
 	voice, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
 		InsecureSkipSignature: true, // this demo sends its own calls; check Twilio's signatures in production
 		Room:                  sipconnect.StaticRoom("abc-defg-hij"),
-		Roster:                roster,
+		Roster:                r,
 		Logger:                logger,
 	})
 	if err != nil {
 		return nil, err
 	}
 	events, err := hmsevents.NewReceiver(hmsevents.Config{SecretHeader: secretHeader, Secret: secret,
-		Store: shared, Handler: roster, Logger: logger})
+		Store: shared, Handler: r, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
-	return &instance{voice: voice, events: events, roster: roster}, nil
+	return &instance{voice: voice, events: events, roster: r}, nil
 }
 
 func run(ctx context.Context, out io.Writer) error {

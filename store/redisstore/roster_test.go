@@ -23,6 +23,7 @@ import (
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmsevents"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 	"github.com/hmssip/interconnect-go/store/redisstore"
@@ -47,18 +48,18 @@ func (c *counting) HandleEvent(ctx context.Context, e hmsevents.Event) error {
 // rosterInstance is one server: a webhook receiver feeding a roster, both on
 // the shared store, behind a loopback HTTP server.
 type rosterInstance struct {
-	roster *sipconnect.Roster
+	roster *roster.Roster
 	srv    *httptest.Server
 }
 
 func newRosterInstance(t testing.TB, shared store.Store, counter *counting) *rosterInstance {
 	t.Helper()
-	roster, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: shared, RecentCalls: 100_000, Logger: slog.New(slog.DiscardHandler)})
+	r, err := roster.New(roster.Config{Store: shared, RecentCalls: 100_000, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { roster.Close() })
-	counter.next = roster
+	t.Cleanup(func() { r.Close() })
+	counter.next = r
 	rcv, err := hmsevents.NewReceiver(hmsevents.Config{SecretHeader: "X-Webhook-Secret", Secret: webhookSecret,
 		Store: shared, Handler: counter, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -66,7 +67,7 @@ func newRosterInstance(t testing.TB, shared store.Store, counter *counting) *ros
 	}
 	srv := httptest.NewServer(rcv)
 	t.Cleanup(srv.Close)
-	return &rosterInstance{roster: roster, srv: srv}
+	return &rosterInstance{roster: r, srv: srv}
 }
 
 // delivery is one webhook request: an event, maybe sent before.
@@ -173,7 +174,7 @@ func deliver(t testing.TB, plan []delivery, instances []*rosterInstance) (time.D
 
 // checkRoster checks that the roster ends exact: the peers that never left
 // are listed, every leave recorded once.
-func checkRoster(t testing.TB, r *sipconnect.Roster) {
+func checkRoster(t testing.TB, r *roster.Roster) {
 	t.Helper()
 	ctx := context.Background()
 	phones, recent := 0, 0
@@ -238,11 +239,11 @@ func TestRedisOutageMidRun(t *testing.T) {
 	t.Cleanup(func() { client.Close() })
 	shared := redisstore.New(client, redisstore.WithPrefix(prefix))
 
-	roster, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: shared, Logger: slog.New(slog.DiscardHandler)})
+	r, err := roster.New(roster.Config{Store: shared, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { roster.Close() })
+	t.Cleanup(func() { r.Close() })
 	pins, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{RoomCodesOnly: true})
 	if err != nil {
 		t.Fatal(err)
@@ -252,13 +253,13 @@ func TestRedisOutageMidRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: sipconnect.StaticRoom("abc-defg-hij"),
-		Roster: roster, PIN: &sipconnect.PINConfig{Resolver: pins, Store: shared}, Timeout: 2 * time.Second,
+		Roster: r, PIN: &sipconnect.PINConfig{Resolver: pins, Store: shared}, Timeout: 2 * time.Second,
 		Numbers: map[string]sipconnect.Route{"+18005550100": {PIN: true}}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rcv, err := hmsevents.NewReceiver(hmsevents.Config{SecretHeader: "X-Webhook-Secret", Secret: webhookSecret,
-		Store: shared, Handler: roster, Logger: slog.New(slog.DiscardHandler)})
+		Store: shared, Handler: r, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +313,7 @@ func TestRedisOutageMidRun(t *testing.T) {
 	if code := webhook("evt-during"); code != http.StatusServiceUnavailable {
 		t.Errorf("Redis down: webhook answered %d, want 503 so that 100ms retries", code)
 	}
-	if _, err := roster.Phones(t.Context(), "room-0"); err == nil {
+	if _, err := r.Phones(t.Context(), "room-0"); err == nil {
 		t.Error("Redis down: the roster says it is unavailable")
 	}
 
@@ -334,13 +335,13 @@ func TestRedisOutageMidRun(t *testing.T) {
 	if got := call("+18005550100", html.UnescapeString(step[1]), pin); !strings.Contains(got, "<Dial") {
 		t.Errorf("Redis back: the PIN flow bridges again: %s", got)
 	}
-	phones, err := roster.Phones(t.Context(), "room-0")
+	phones, err := r.Phones(t.Context(), "room-0")
 	if err != nil || len(phones) != 1 {
 		t.Errorf("Redis back: roster %v, %v", phones, err)
 	}
 	// The record of the call bridged during the outage is written again in
 	// the background; Close ends that work, as a server's shutdown does.
-	roster.Close()
+	r.Close()
 	deadline := time.Now().Add(5 * time.Second)
 	for sdkGoroutines() > goroutines+4 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
@@ -407,11 +408,11 @@ func rosterStore(tb testing.TB, backend string) store.Store {
 }
 
 // endCalls records n ended calls in room r, one second apart.
-func endCalls(tb testing.TB, roster *sipconnect.Roster, room string, n int) {
+func endCalls(tb testing.TB, r *roster.Roster, room string, n int) {
 	tb.Helper()
 	t0 := time.Date(2001, 1, 1, 9, 0, 0, 0, time.UTC)
 	for i := range n {
-		if err := roster.Leave(context.Background(), sipconnect.PhoneLeave{RoomID: room, PeerID: fmt.Sprintf("p%05d", i),
+		if err := r.Leave(context.Background(), roster.Leave{RoomID: room, PeerID: fmt.Sprintf("p%05d", i),
 			LeftAt: t0.Add(time.Duration(i) * time.Second), Duration: time.Minute, Reason: "client request"}); err != nil {
 			tb.Fatal(err)
 		}
@@ -425,9 +426,9 @@ func TestRosterCapsEndedCallsOnWrite(t *testing.T) {
 	for _, backend := range []string{"memory", "redis"} {
 		t.Run(backend, func(t *testing.T) {
 			shared := rosterStore(t, backend)
-			var rosters []*sipconnect.Roster
+			var rosters []*roster.Roster
 			for range 2 {
-				r, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: shared, RecentCalls: 50, Logger: slog.New(slog.DiscardHandler)})
+				r, err := roster.New(roster.Config{Store: shared, RecentCalls: 50, Logger: slog.New(slog.DiscardHandler)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -436,7 +437,7 @@ func TestRosterCapsEndedCallsOnWrite(t *testing.T) {
 			t0 := time.Date(2001, 1, 1, 9, 0, 0, 0, time.UTC)
 			const calls = 1000
 			for i := range calls {
-				if err := rosters[i%2].Leave(t.Context(), sipconnect.PhoneLeave{RoomID: "r", PeerID: fmt.Sprintf("p%05d", i),
+				if err := rosters[i%2].Leave(t.Context(), roster.Leave{RoomID: "r", PeerID: fmt.Sprintf("p%05d", i),
 					LeftAt: t0.Add(time.Duration(i) * time.Second)}); err != nil {
 					t.Fatal(err)
 				}
@@ -469,20 +470,20 @@ func BenchmarkRosterRecent(b *testing.B) {
 		for _, ended := range []int{50, 20_000} {
 			b.Run(fmt.Sprintf("store=%s/ended=%d", backend, ended), func(b *testing.B) {
 				shared := rosterStore(b, backend)
-				roster, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: shared, Logger: slog.New(slog.DiscardHandler)})
+				r, err := roster.New(roster.Config{Store: shared, Logger: slog.New(slog.DiscardHandler)})
 				if err != nil {
 					b.Fatal(err)
 				}
-				endCalls(b, roster, "r", ended)
+				endCalls(b, r, "r", ended)
 				kept, err := shared.HGetAll(b.Context(), "sipconnect:ended:r")
 				if err != nil {
 					b.Fatal(err)
 				}
 				for b.Loop() {
-					if _, err := roster.Phones(b.Context(), "r"); err != nil {
+					if _, err := r.Phones(b.Context(), "r"); err != nil {
 						b.Fatal(err)
 					}
-					if _, err := roster.Recent(b.Context(), "r"); err != nil {
+					if _, err := r.Recent(b.Context(), "r"); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -530,12 +531,12 @@ func TestRosterRecordsCallsBridgedDuringAnOutage(t *testing.T) {
 				t.Cleanup(func() { client.Close() })
 				viaOutage, down, up = redisstore.New(client, redisstore.WithPrefix(prefix)), p.stop, p.start
 			}
-			a, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: viaOutage, Timeout: 200 * time.Millisecond,
+			a, err := roster.New(roster.Config{Store: viaOutage, Timeout: 200 * time.Millisecond,
 				RetryInterval: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: shared, Logger: slog.New(slog.DiscardHandler)})
+			b, err := roster.New(roster.Config{Store: shared, Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -559,7 +560,7 @@ func TestRosterRecordsCallsBridgedDuringAnOutage(t *testing.T) {
 			up()
 			t0 := time.Date(2001, 1, 1, 9, 0, 0, 0, time.UTC)
 			for i := range calls {
-				j := sipconnect.PhoneJoin{RoomID: "room-1", PeerID: fmt.Sprintf("peer-%02d", i),
+				j := roster.Join{RoomID: "room-1", PeerID: fmt.Sprintf("peer-%02d", i),
 					UserID: sipconnect.CallUserID(fmt.Sprintf("CA%d", i)), JoinedAt: t0}
 				if err := b.Join(t.Context(), j); err != nil {
 					t.Fatal(err)
@@ -598,7 +599,7 @@ func rosterGoroutines() []string {
 	buf := make([]byte, 1<<20)
 	var out []string
 	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
-		if strings.Contains(g, "sipconnect.(*Roster)") {
+		if strings.Contains(g, "roster.(*Roster)") {
 			out = append(out, g)
 		}
 	}
@@ -655,9 +656,9 @@ func TestRosterHealsAfterAnEmptyRestart(t *testing.T) {
 				live = append(live, api.AddPeer(room, hmstest.Peer{UserID: sipconnect.CallUserID(fmt.Sprintf("CA-%s-%d", backend, i)), SIP: true}))
 			}
 			api.AddPeer(room, hmstest.Peer{UserID: "web-" + backend})
-			var instances []*sipconnect.Roster
+			var instances []*roster.Roster
 			for range 2 {
-				r, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: shared, Peers: peers, Logger: slog.New(slog.DiscardHandler)})
+				r, err := roster.New(roster.Config{Store: shared, Peers: peers, Logger: slog.New(slog.DiscardHandler)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -701,7 +702,7 @@ func TestRosterHealsAfterAnEmptyRestart(t *testing.T) {
 			}
 			// The first half's joins were acknowledged before the restart.
 			for i, p := range live[:10] {
-				if err := instances[i%2].Join(t.Context(), sipconnect.PhoneJoin{RoomID: room, PeerID: p.ID, UserID: p.UserID, JoinedAt: p.JoinedAt}); err != nil {
+				if err := instances[i%2].Join(t.Context(), roster.Join{RoomID: room, PeerID: p.ID, UserID: p.UserID, JoinedAt: p.JoinedAt}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -736,8 +737,8 @@ func TestRosterHealsAfterAnEmptyRestart(t *testing.T) {
 			}
 			exact("after a lost leave")
 			recent, err := a.Recent(t.Context(), room)
-			if err != nil || len(recent) != 1 || recent[0].PeerID != gone.ID || recent[0].Reason != sipconnect.ReasonReconciled {
-				t.Errorf("recent calls %+v, %v: want %s ended, reason %q", recent, err, gone.ID, sipconnect.ReasonReconciled)
+			if err != nil || len(recent) != 1 || recent[0].PeerID != gone.ID || recent[0].Reason != roster.ReasonReconciled {
+				t.Errorf("recent calls %+v, %v: want %s ended, reason %q", recent, err, gone.ID, roster.ReasonReconciled)
 			}
 			for _, p := range api.Peers(room) {
 				_ = peers.RemovePeer(t.Context(), room, p.ID, "end of test")

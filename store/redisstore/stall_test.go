@@ -22,7 +22,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hmssip/interconnect-go/hmsevents"
-	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/store"
 	"github.com/hmssip/interconnect-go/store/redisstore"
 	"github.com/hmssip/interconnect-go/store/storetest"
@@ -190,7 +190,7 @@ func stallPlan() []delivery {
 
 // checkStallRoster checks that r lists exactly the peers that never left
 // and records each leave once.
-func checkStallRoster(t *testing.T, name string, r *sipconnect.Roster) {
+func checkStallRoster(t *testing.T, name string, r *roster.Roster) {
 	t.Helper()
 	ctx := context.Background()
 	phones, recent := 0, 0
@@ -255,19 +255,19 @@ func TestStoreStalledForTenSeconds(t *testing.T) {
 			overruns := &overrunCounter{}
 			var instances []*rosterInstance
 			for range 2 {
-				roster, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: shared, RecentCalls: stallPeers, Logger: slog.New(slog.DiscardHandler)})
+				r, err := roster.New(roster.Config{Store: shared, RecentCalls: stallPeers, Logger: slog.New(slog.DiscardHandler)})
 				if err != nil {
 					t.Fatal(err)
 				}
-				t.Cleanup(func() { roster.Close() })
+				t.Cleanup(func() { r.Close() })
 				rcv, err := hmsevents.NewReceiver(hmsevents.Config{SecretHeader: "X-Webhook-Secret", Secret: webhookSecret,
-					Store: shared, Handler: counted(counts, roster), Logger: slog.New(overruns)})
+					Store: shared, Handler: counted(counts, r), Logger: slog.New(overruns)})
 				if err != nil {
 					t.Fatal(err)
 				}
 				srv := httptest.NewServer(rcv)
 				t.Cleanup(srv.Close)
-				instances = append(instances, &rosterInstance{roster: roster, srv: srv})
+				instances = append(instances, &rosterInstance{roster: r, srv: srv})
 			}
 
 			plan := stallPlan()

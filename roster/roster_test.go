@@ -1,4 +1,4 @@
-package sipconnect_test
+package roster_test
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/hmssip/interconnect-go/activeroom"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 	"github.com/hmssip/interconnect-go/twiml"
@@ -25,14 +26,14 @@ import (
 
 var t0 = time.Date(2001, 1, 1, 9, 0, 0, 0, time.UTC)
 
-func newRoster(t *testing.T, s store.Store, mutate func(*sipconnect.RosterConfig)) (*sipconnect.Roster, *syncBuffer) {
+func newRoster(t *testing.T, s store.Store, mutate func(*roster.Config)) (*roster.Roster, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
-	cfg := sipconnect.RosterConfig{Store: s, Logger: slog.New(slog.NewJSONHandler(logs, nil))}
+	cfg := roster.Config{Store: s, Logger: slog.New(slog.NewJSONHandler(logs, nil))}
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	r, err := sipconnect.NewRoster(cfg)
+	r, err := roster.New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = r.Close() })
 	return r, logs
@@ -41,12 +42,12 @@ func newRoster(t *testing.T, s store.Store, mutate func(*sipconnect.RosterConfig
 func TestRosterTiesAJoinToItsCall(t *testing.T) {
 	shared := store.NewMemory()
 	var joined, left []string
-	roster, logs := newRoster(t, shared, func(c *sipconnect.RosterConfig) {
-		c.OnJoin = func(_ context.Context, p sipconnect.PhoneParticipant) { joined = append(joined, p.PeerID) }
-		c.OnLeave = func(_ context.Context, e sipconnect.EndedCall) { left = append(left, e.PeerID) }
+	r, logs := newRoster(t, shared, func(c *roster.Config) {
+		c.OnJoin = func(_ context.Context, p roster.Participant) { joined = append(joined, p.PeerID) }
+		c.OnLeave = func(_ context.Context, e roster.EndedCall) { left = append(left, e.PeerID) }
 	})
 	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: sipconnect.StaticRoom("abc-defg-hij"),
-		Roster: roster, Logger: slog.New(slog.DiscardHandler)})
+		Roster: r, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 
 	req := httptest.NewRequest(http.MethodPost, "/voice", strings.NewReader(callForm().Encode()))
@@ -61,22 +62,22 @@ func TestRosterTiesAJoinToItsCall(t *testing.T) {
 	assert.NotContains(t, userID, "4155550123")
 
 	ctx := context.Background()
-	require.NoError(t, roster.Join(ctx, sipconnect.PhoneJoin{RoomID: "room-1", PeerID: "peer-1", UserID: userID, JoinedAt: t0}))
-	phones, err := roster.Phones(ctx, "room-1")
+	require.NoError(t, r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "peer-1", UserID: userID, JoinedAt: t0}))
+	phones, err := r.Phones(ctx, "room-1")
 	require.NoError(t, err)
 	require.Len(t, phones, 1)
-	assert.Equal(t, sipconnect.PhoneParticipant{RoomID: "room-1", PeerID: "peer-1", UserID: userID,
+	assert.Equal(t, roster.Participant{RoomID: "room-1", PeerID: "peer-1", UserID: userID,
 		CallID: "CA0123456789abcdef0123456789abcdef", From: "+*******0123", JoinedAt: t0}, phones[0])
 
-	leave := sipconnect.PhoneLeave{RoomID: "room-1", PeerID: "peer-1", UserID: userID, JoinedAt: t0,
+	leave := roster.Leave{RoomID: "room-1", PeerID: "peer-1", UserID: userID, JoinedAt: t0,
 		LeftAt: t0.Add(90 * time.Second), Duration: 90 * time.Second, Reason: "peer kicked"}
 	for range 3 { // delivered three times
-		require.NoError(t, roster.Leave(ctx, leave))
+		require.NoError(t, r.Leave(ctx, leave))
 	}
-	phones, err = roster.Phones(ctx, "room-1")
+	phones, err = r.Phones(ctx, "room-1")
 	require.NoError(t, err)
 	assert.Empty(t, phones)
-	recent, err := roster.Recent(ctx, "room-1")
+	recent, err := r.Recent(ctx, "room-1")
 	require.NoError(t, err)
 	require.Len(t, recent, 1, "one leave, however often delivered")
 	assert.Equal(t, 90*time.Second, recent[0].Duration)
@@ -88,14 +89,14 @@ func TestRosterTiesAJoinToItsCall(t *testing.T) {
 }
 
 func TestRosterLeaveBeforeJoin(t *testing.T) {
-	roster, _ := newRoster(t, store.NewMemory(), nil)
+	r, _ := newRoster(t, store.NewMemory(), nil)
 	ctx := context.Background()
-	require.NoError(t, roster.Leave(ctx, sipconnect.PhoneLeave{RoomID: "r", PeerID: "p", LeftAt: t0.Add(time.Minute), Duration: time.Minute}))
-	require.NoError(t, roster.Join(ctx, sipconnect.PhoneJoin{RoomID: "r", PeerID: "p", JoinedAt: t0}))
-	phones, err := roster.Phones(ctx, "r")
+	require.NoError(t, r.Leave(ctx, roster.Leave{RoomID: "r", PeerID: "p", LeftAt: t0.Add(time.Minute), Duration: time.Minute}))
+	require.NoError(t, r.Join(ctx, roster.Join{RoomID: "r", PeerID: "p", JoinedAt: t0}))
+	phones, err := r.Phones(ctx, "r")
 	require.NoError(t, err)
 	assert.Empty(t, phones, "a join that arrives after its leave is not listed")
-	recent, err := roster.Recent(ctx, "r")
+	recent, err := r.Recent(ctx, "r")
 	require.NoError(t, err)
 	assert.Len(t, recent, 1)
 }
@@ -105,8 +106,8 @@ func TestRosterLeaveBeforeJoin(t *testing.T) {
 // some leaves before their joins: the roster ends exact.
 func TestRosterConcurrentDeliveries(t *testing.T) {
 	shared := store.NewMemory()
-	a, _ := newRoster(t, shared, func(c *sipconnect.RosterConfig) { c.RecentCalls = 10000 })
-	b, _ := newRoster(t, shared, func(c *sipconnect.RosterConfig) { c.RecentCalls = 10000 })
+	a, _ := newRoster(t, shared, func(c *roster.Config) { c.RecentCalls = 10000 })
+	b, _ := newRoster(t, shared, func(c *roster.Config) { c.RecentCalls = 10000 })
 	const peers = 600
 	type delivery struct {
 		join bool
@@ -125,9 +126,9 @@ func TestRosterConcurrentDeliveries(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			roster := a
+			r := a
 			if g%2 == 1 {
-				roster = b
+				r = b
 			}
 			for {
 				i := int(next.Add(1)) - 1
@@ -139,9 +140,9 @@ func TestRosterConcurrentDeliveries(t *testing.T) {
 				id := fmt.Sprintf("peer-%03d", d.peer)
 				var err error
 				if d.join {
-					err = roster.Join(context.Background(), sipconnect.PhoneJoin{RoomID: "room", PeerID: id, JoinedAt: t0.Add(time.Duration(d.peer) * time.Second)})
+					err = r.Join(context.Background(), roster.Join{RoomID: "room", PeerID: id, JoinedAt: t0.Add(time.Duration(d.peer) * time.Second)})
 				} else {
-					err = roster.Leave(context.Background(), sipconnect.PhoneLeave{RoomID: "room", PeerID: id, Duration: time.Minute})
+					err = r.Leave(context.Background(), roster.Leave{RoomID: "room", PeerID: id, Duration: time.Minute})
 				}
 				assert.NoError(t, err)
 			}
@@ -171,12 +172,12 @@ func TestRosterHangUp(t *testing.T) {
 	t.Cleanup(core.CloseIdleConnections)
 	shared := store.NewMemory()
 	joins, _ := newRoster(t, shared, nil)
-	clicks, _ := newRoster(t, shared, func(c *sipconnect.RosterConfig) { c.Peers = activeroom.NewClient(core) })
+	clicks, _ := newRoster(t, shared, func(c *roster.Config) { c.Peers = activeroom.NewClient(core) })
 	ctx := context.Background()
-	require.NoError(t, joins.Join(ctx, sipconnect.PhoneJoin{RoomID: "room-1", PeerID: caller.ID, UserID: "pstn-1", JoinedAt: t0}))
+	require.NoError(t, joins.Join(ctx, roster.Join{RoomID: "room-1", PeerID: caller.ID, UserID: "pstn-1", JoinedAt: t0}))
 
 	// A web participant is never hung up through the roster.
-	assert.ErrorIs(t, clicks.HangUp(ctx, "room-1", "peer-web", "no"), sipconnect.ErrNotOnPhone)
+	assert.ErrorIs(t, clicks.HangUp(ctx, "room-1", "peer-web", "no"), roster.ErrNotOnPhone)
 	require.NoError(t, clicks.HangUp(ctx, "room-1", caller.ID, "meeting over"))
 	left := api.Peers("room-1")
 	require.Len(t, left, 1)
@@ -184,18 +185,18 @@ func TestRosterHangUp(t *testing.T) {
 }
 
 func TestRosterStoreDown(t *testing.T) {
-	roster, _ := newRoster(t, hangingStore{}, func(c *sipconnect.RosterConfig) { c.Timeout = 50 * time.Millisecond })
+	r, _ := newRoster(t, hangingStore{}, func(c *roster.Config) { c.Timeout = 50 * time.Millisecond })
 	ctx := context.Background()
 	start := time.Now()
-	_, err := roster.Phones(ctx, "r")
-	assert.ErrorIs(t, err, sipconnect.ErrRosterUnavailable)
-	assert.ErrorIs(t, roster.Join(ctx, sipconnect.PhoneJoin{RoomID: "r", PeerID: "p"}), sipconnect.ErrRosterUnavailable)
-	assert.ErrorIs(t, roster.Leave(ctx, sipconnect.PhoneLeave{RoomID: "r", PeerID: "p"}), sipconnect.ErrRosterUnavailable)
+	_, err := r.Phones(ctx, "r")
+	assert.ErrorIs(t, err, roster.ErrUnavailable)
+	assert.ErrorIs(t, r.Join(ctx, roster.Join{RoomID: "r", PeerID: "p"}), roster.ErrUnavailable)
+	assert.ErrorIs(t, r.Leave(ctx, roster.Leave{RoomID: "r", PeerID: "p"}), roster.ErrUnavailable)
 	assert.Less(t, time.Since(start), 2*time.Second)
 
 	// The dial-in still bridges the caller, within the handler's timeout.
 	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: sipconnect.StaticRoom("abc-defg-hij"),
-		Roster: roster, Logger: slog.New(slog.DiscardHandler), Timeout: time.Second})
+		Roster: r, Logger: slog.New(slog.DiscardHandler), Timeout: time.Second})
 	require.NoError(t, err)
 	req, err := twiml.NewSignedRequest(http.MethodPost, "https://x/voice", "unused", callForm())
 	require.NoError(t, err)
@@ -271,18 +272,18 @@ func TestRosterLeaveRetriedAfterAFailure(t *testing.T) {
 		t.Run(fmt.Sprintf("%s-applied=%t", tc.method, tc.applied), func(t *testing.T) {
 			s := &flakyStore{Store: store.NewMemory(), method: tc.method, applied: tc.applied}
 			var left atomic.Int32
-			roster, _ := newRoster(t, s, func(c *sipconnect.RosterConfig) {
-				c.OnLeave = func(context.Context, sipconnect.EndedCall) { left.Add(1) }
+			r, _ := newRoster(t, s, func(c *roster.Config) {
+				c.OnLeave = func(context.Context, roster.EndedCall) { left.Add(1) }
 			})
 			ctx := context.Background()
-			require.NoError(t, roster.Join(ctx, sipconnect.PhoneJoin{RoomID: "r", PeerID: "p", JoinedAt: t0}))
-			leave := sipconnect.PhoneLeave{RoomID: "r", PeerID: "p", LeftAt: t0.Add(time.Minute), Duration: time.Minute}
-			assert.ErrorIs(t, roster.Leave(ctx, leave), sipconnect.ErrRosterUnavailable, "the first delivery fails: 503")
-			require.NoError(t, roster.Leave(ctx, leave), "100ms delivers it again")
-			phones, err := roster.Phones(ctx, "r")
+			require.NoError(t, r.Join(ctx, roster.Join{RoomID: "r", PeerID: "p", JoinedAt: t0}))
+			leave := roster.Leave{RoomID: "r", PeerID: "p", LeftAt: t0.Add(time.Minute), Duration: time.Minute}
+			assert.ErrorIs(t, r.Leave(ctx, leave), roster.ErrUnavailable, "the first delivery fails: 503")
+			require.NoError(t, r.Leave(ctx, leave), "100ms delivers it again")
+			phones, err := r.Phones(ctx, "r")
 			require.NoError(t, err)
 			assert.Empty(t, phones)
-			recent, err := roster.Recent(ctx, "r")
+			recent, err := r.Recent(ctx, "r")
 			require.NoError(t, err)
 			assert.Len(t, recent, 1, "the ended call recorded once")
 			assert.EqualValues(t, 1, left.Load(), "OnLeave told once")
@@ -293,13 +294,13 @@ func TestRosterLeaveRetriedAfterAFailure(t *testing.T) {
 func TestRosterDuplicateJoinTellsOnce(t *testing.T) {
 	shared := store.NewMemory()
 	var joined atomic.Int32
-	onJoin := func(c *sipconnect.RosterConfig) {
-		c.OnJoin = func(context.Context, sipconnect.PhoneParticipant) { joined.Add(1) }
+	onJoin := func(c *roster.Config) {
+		c.OnJoin = func(context.Context, roster.Participant) { joined.Add(1) }
 	}
 	a, _ := newRoster(t, shared, onJoin)
 	b, _ := newRoster(t, shared, onJoin)
 	ctx := context.Background()
-	j := sipconnect.PhoneJoin{RoomID: "r", PeerID: "p", JoinedAt: t0}
+	j := roster.Join{RoomID: "r", PeerID: "p", JoinedAt: t0}
 	require.NoError(t, a.Join(ctx, j))
 	require.NoError(t, b.Join(ctx, j))
 	require.NoError(t, a.Join(ctx, j))
@@ -313,16 +314,16 @@ func TestRosterForgetsALostLeave(t *testing.T) {
 	clk := &sharedClock{}
 	clk.ns.Store(t0.UnixNano())
 	shared := store.NewMemory(store.WithClock(clk.Now))
-	roster, _ := newRoster(t, shared, func(c *sipconnect.RosterConfig) { c.TTL = time.Hour; c.Clock = clk.Now })
+	r, _ := newRoster(t, shared, func(c *roster.Config) { c.TTL = time.Hour; c.Clock = clk.Now })
 	ctx := context.Background()
-	require.NoError(t, roster.Join(ctx, sipconnect.PhoneJoin{RoomID: "r", PeerID: "ghost", JoinedAt: t0}))
+	require.NoError(t, r.Join(ctx, roster.Join{RoomID: "r", PeerID: "ghost", JoinedAt: t0}))
 	for i := range 48 {
 		clk.Advance(30 * time.Minute)
 		peer := fmt.Sprintf("p%02d", i)
-		require.NoError(t, roster.Join(ctx, sipconnect.PhoneJoin{RoomID: "r", PeerID: peer, JoinedAt: clk.Now()}))
-		require.NoError(t, roster.Leave(ctx, sipconnect.PhoneLeave{RoomID: "r", PeerID: peer, LeftAt: clk.Now()}))
+		require.NoError(t, r.Join(ctx, roster.Join{RoomID: "r", PeerID: peer, JoinedAt: clk.Now()}))
+		require.NoError(t, r.Leave(ctx, roster.Leave{RoomID: "r", PeerID: peer, LeftAt: clk.Now()}))
 	}
-	phones, err := roster.Phones(ctx, "r")
+	phones, err := r.Phones(ctx, "r")
 	require.NoError(t, err)
 	assert.Empty(t, phones, "the ghost is gone")
 }
@@ -370,14 +371,14 @@ func TestRosterJoinRetriedAfterItsLeave(t *testing.T) {
 	shared := store.NewMemory()
 	b, _ := newRoster(t, shared, nil)
 	ctx := context.Background()
-	leave := sipconnect.PhoneLeave{RoomID: "r", PeerID: "p", Duration: time.Minute}
+	leave := roster.Leave{RoomID: "r", PeerID: "p", Duration: time.Minute}
 	var reads atomic.Int32
 	hooked := &hookStore{Store: shared, prefix: "sipconnect:left:", op: "Get", fail: true}
 	hooked.before = func() { require.NoError(t, b.Leave(ctx, leave)) }
 	// The hook is on the second read of the left mark: skip the first.
 	a, _ := newRoster(t, &countingGets{hookStore: hooked, reads: &reads}, nil)
-	j := sipconnect.PhoneJoin{RoomID: "r", PeerID: "p", JoinedAt: t0}
-	assert.ErrorIs(t, a.Join(ctx, j), sipconnect.ErrRosterUnavailable)
+	j := roster.Join{RoomID: "r", PeerID: "p", JoinedAt: t0}
+	assert.ErrorIs(t, a.Join(ctx, j), roster.ErrUnavailable)
 	require.NoError(t, a.Join(ctx, j), "the retry")
 	phones, err := b.Phones(ctx, "r")
 	require.NoError(t, err)
@@ -404,18 +405,18 @@ func TestRosterOnJoinNeverFollowsOnLeave(t *testing.T) {
 	var order []string
 	var mu sync.Mutex
 	note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
-	b, _ := newRoster(t, shared, func(c *sipconnect.RosterConfig) {
-		c.OnLeave = func(context.Context, sipconnect.EndedCall) { note("leave") }
+	b, _ := newRoster(t, shared, func(c *roster.Config) {
+		c.OnLeave = func(context.Context, roster.EndedCall) { note("leave") }
 	})
 	ctx := context.Background()
 	hooked := &hookStore{Store: shared, prefix: "sipconnect:joined:", op: "SetNX"}
 	hooked.before = func() {
-		require.NoError(t, b.Leave(ctx, sipconnect.PhoneLeave{RoomID: "r", PeerID: "p"}))
+		require.NoError(t, b.Leave(ctx, roster.Leave{RoomID: "r", PeerID: "p"}))
 	}
-	a, _ := newRoster(t, hooked, func(c *sipconnect.RosterConfig) {
-		c.OnJoin = func(context.Context, sipconnect.PhoneParticipant) { note("join") }
+	a, _ := newRoster(t, hooked, func(c *roster.Config) {
+		c.OnJoin = func(context.Context, roster.Participant) { note("join") }
 	})
-	require.NoError(t, a.Join(ctx, sipconnect.PhoneJoin{RoomID: "r", PeerID: "p", JoinedAt: t0}))
+	require.NoError(t, a.Join(ctx, roster.Join{RoomID: "r", PeerID: "p", JoinedAt: t0}))
 	assert.Equal(t, []string{"leave"}, order)
 	phones, err := a.Phones(ctx, "r")
 	require.NoError(t, err)
@@ -427,17 +428,17 @@ func TestRosterOnJoinNeverFollowsOnLeave(t *testing.T) {
 // made, and Recent still answers the newest.
 func TestRosterCapsEndedCallsOnWrite(t *testing.T) {
 	shared := store.NewMemory()
-	roster, _ := newRoster(t, shared, func(c *sipconnect.RosterConfig) { c.RecentCalls = 50 })
+	r, _ := newRoster(t, shared, func(c *roster.Config) { c.RecentCalls = 50 })
 	ctx := context.Background()
 	const calls = 2000
 	for i := range calls {
 		left := t0.Add(time.Duration(i) * time.Second)
-		require.NoError(t, roster.Leave(ctx, sipconnect.PhoneLeave{RoomID: "r", PeerID: fmt.Sprintf("p%05d", i), LeftAt: left}))
+		require.NoError(t, r.Leave(ctx, roster.Leave{RoomID: "r", PeerID: fmt.Sprintf("p%05d", i), LeftAt: left}))
 	}
 	kept, err := shared.HGetAll(ctx, "sipconnect:ended:r")
 	require.NoError(t, err)
-	assert.LessOrEqual(t, len(kept), 50+50/sipconnect.RecentTrimDivisor, "ended calls kept in the store")
-	recent, err := roster.Recent(ctx, "r")
+	assert.LessOrEqual(t, len(kept), 50+50/roster.RecentTrimDivisor, "ended calls kept in the store")
+	recent, err := r.Recent(ctx, "r")
 	require.NoError(t, err)
 	require.Len(t, recent, 50)
 	assert.Equal(t, fmt.Sprintf("p%05d", calls-1), recent[0].PeerID, "newest first")
@@ -449,15 +450,15 @@ func TestRosterCapsEndedCallsOnWrite(t *testing.T) {
 func BenchmarkRosterRecent(b *testing.B) {
 	for _, ended := range []int{50, 20_000} {
 		b.Run(fmt.Sprintf("ended=%d", ended), func(b *testing.B) {
-			roster, err := sipconnect.NewRoster(sipconnect.RosterConfig{Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler)})
+			r, err := roster.New(roster.Config{Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler)})
 			require.NoError(b, err)
 			ctx := context.Background()
 			for i := range ended {
-				require.NoError(b, roster.Leave(ctx, sipconnect.PhoneLeave{RoomID: "r", PeerID: fmt.Sprintf("p%05d", i),
+				require.NoError(b, r.Leave(ctx, roster.Leave{RoomID: "r", PeerID: fmt.Sprintf("p%05d", i),
 					LeftAt: t0.Add(time.Duration(i) * time.Second)}))
 			}
 			for b.Loop() {
-				if _, err := roster.Recent(ctx, "r"); err != nil {
+				if _, err := r.Recent(ctx, "r"); err != nil {
 					b.Fatal(err)
 				}
 			}

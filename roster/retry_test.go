@@ -1,4 +1,4 @@
-package sipconnect_test
+package roster_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 )
@@ -77,7 +78,7 @@ func rosterGoroutines() []string {
 	buf := make([]byte, 1<<20)
 	var out []string
 	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
-		if strings.Contains(g, "sipconnect.(*Roster)") {
+		if strings.Contains(g, "roster.(*Roster)") {
 			out = append(out, g)
 		}
 	}
@@ -99,12 +100,12 @@ func noRosterGoroutines(t *testing.T) {
 // store is back, so that its join is tied to the call.
 func TestRosterRecordsACallBridgedDuringAStall(t *testing.T) {
 	s := &stallStore{Store: store.NewMemory()}
-	roster, logs := newRoster(t, s, func(c *sipconnect.RosterConfig) {
+	r, logs := newRoster(t, s, func(c *roster.Config) {
 		c.Timeout = 20 * time.Millisecond
 		c.RetryInterval = time.Millisecond
 	})
 	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: sipconnect.StaticRoom("abc-defg-hij"),
-		Roster: roster, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+		Roster: r, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	require.NoError(t, err)
 
 	s.stalled.Store(true)
@@ -113,10 +114,10 @@ func TestRosterRecordsACallBridgedDuringAStall(t *testing.T) {
 
 	ctx := context.Background()
 	userID := sipconnect.CallUserID("CA0123456789abcdef0123456789abcdef")
-	require.NoError(t, roster.Join(ctx, sipconnect.PhoneJoin{RoomID: "room-1", PeerID: "peer-1", UserID: userID, JoinedAt: t0}))
-	var phones []sipconnect.PhoneParticipant
+	require.NoError(t, r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "peer-1", UserID: userID, JoinedAt: t0}))
+	var phones []roster.Participant
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		phones, err = roster.Phones(ctx, "room-1")
+		phones, err = r.Phones(ctx, "room-1")
 		require.NoError(t, err)
 		if len(phones) == 1 && phones[0].CallID != "" {
 			break
@@ -125,7 +126,7 @@ func TestRosterRecordsACallBridgedDuringAStall(t *testing.T) {
 	require.Len(t, phones, 1)
 	assert.Equal(t, "CA0123456789abcdef0123456789abcdef", phones[0].CallID, "the call record written again after the stall")
 	assert.Equal(t, "+*******0123", phones[0].From)
-	require.NoError(t, roster.Close())
+	require.NoError(t, r.Close())
 	noRosterGoroutines(t)
 	assert.NotContains(t, logs.String(), callerPhone)
 }
@@ -139,7 +140,7 @@ func TestRosterRetryGivesUpAtTTL(t *testing.T) {
 	clk.ns.Store(t0.UnixNano())
 	s := &stallStore{Store: store.NewMemory()}
 	s.stalled.Store(true)
-	roster, logs := newRoster(t, s, func(c *sipconnect.RosterConfig) {
+	r, logs := newRoster(t, s, func(c *roster.Config) {
 		c.Timeout = time.Millisecond
 		c.RetryInterval = time.Millisecond
 		c.RetryQueue = 2
@@ -148,7 +149,7 @@ func TestRosterRetryGivesUpAtTTL(t *testing.T) {
 		c.Clock = clk.Now
 	})
 	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: sipconnect.StaticRoom("abc-defg-hij"),
-		Roster: roster, Logger: slog.New(slog.DiscardHandler)})
+		Roster: r, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	for range 6 {
 		assert.Contains(t, bridge(t, h), "<Dial")
@@ -161,8 +162,8 @@ func TestRosterRetryGivesUpAtTTL(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	assert.Contains(t, logs.String(), "expired before the store took it")
-	require.NoError(t, roster.Close())
-	require.NoError(t, roster.Close(), "Close may be repeated")
+	require.NoError(t, r.Close())
+	require.NoError(t, r.Close(), "Close may be repeated")
 	noRosterGoroutines(t)
 	assert.Contains(t, bridge(t, h), "<Dial", "a closed roster still lets callers through")
 	noRosterGoroutines(t)

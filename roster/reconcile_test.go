@@ -1,4 +1,4 @@
-package sipconnect_test
+package roster_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/hmssip/interconnect-go/activeroom"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 )
@@ -54,7 +55,7 @@ func (s *swapStore) Range(ctx context.Context, k string) ([][]byte, error) {
 }
 
 // peerIDs returns the peer ids of phones, sorted, and the call id of each.
-func peerIDs(t *testing.T, r *sipconnect.Roster, room string) map[string]string {
+func peerIDs(t *testing.T, r *roster.Roster, room string) map[string]string {
 	t.Helper()
 	phones, err := r.Phones(context.Background(), room)
 	require.NoError(t, err)
@@ -85,9 +86,9 @@ func TestRosterReconcilesWithTheLiveRoom(t *testing.T) {
 
 	shared := newSwapStore()
 	var joins atomic.Int32
-	cfg := func(c *sipconnect.RosterConfig) {
+	cfg := func(c *roster.Config) {
 		c.Peers = peers
-		c.OnJoin = func(context.Context, sipconnect.PhoneParticipant) { joins.Add(1) }
+		c.OnJoin = func(context.Context, roster.Participant) { joins.Add(1) }
 	}
 	a, _ := newRoster(t, shared, cfg)
 	b, _ := newRoster(t, shared, cfg)
@@ -99,8 +100,8 @@ func TestRosterReconcilesWithTheLiveRoom(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, bridge(t, h), "<Dial")
 	for i, p := range []hmstest.Peer{phoneA, phoneB, phoneC} {
-		r := []*sipconnect.Roster{a, b}[i%2]
-		require.NoError(t, r.Join(ctx, sipconnect.PhoneJoin{RoomID: "room-1", PeerID: p.ID, UserID: p.UserID, JoinedAt: p.JoinedAt}))
+		r := []*roster.Roster{a, b}[i%2]
+		require.NoError(t, r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: p.ID, UserID: p.UserID, JoinedAt: p.JoinedAt}))
 	}
 	require.EqualValues(t, 3, joins.Load())
 
@@ -112,7 +113,7 @@ func TestRosterReconcilesWithTheLiveRoom(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, recent, 1)
 	assert.Equal(t, phoneC.ID, recent[0].PeerID)
-	assert.Equal(t, sipconnect.ReasonReconciled, recent[0].Reason)
+	assert.Equal(t, roster.ReasonReconciled, recent[0].Reason)
 
 	// An empty restart of the store; D joins meanwhile, its webhook lost.
 	shared.wipe()
@@ -137,6 +138,6 @@ func TestRosterReconcilesWithTheLiveRoom(t *testing.T) {
 
 func TestRosterReconcileNeedsPeers(t *testing.T) {
 	r, _ := newRoster(t, store.NewMemory(), nil)
-	assert.ErrorIs(t, r.Reconcile(context.Background(), "room-1"), sipconnect.ErrCannotReconcile)
-	assert.ErrorIs(t, r.Start(context.Background()), sipconnect.ErrCannotReconcile)
+	assert.ErrorIs(t, r.Reconcile(context.Background(), "room-1"), roster.ErrCannotReconcile)
+	assert.ErrorIs(t, r.Start(context.Background()), roster.ErrCannotReconcile)
 }
