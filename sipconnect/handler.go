@@ -392,6 +392,9 @@ func (h *Handler) StatusHandler() http.Handler {
 	})
 }
 
+// writeFallback sends the fallback answer.
+func (h *Handler) writeFallback(w http.ResponseWriter) { h.write(w, h.fallback) }
+
 // write sends an answer with status 200.
 func (h *Handler) write(w http.ResponseWriter, doc []byte) {
 	w.Header().Set("Content-Type", h.carrier.ContentType())

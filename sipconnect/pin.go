@@ -219,6 +219,19 @@ type PINConfig struct {
 	ResolveTimeout time.Duration
 }
 
+// pinHost is what the PIN flow needs of the handler that runs it: to log
+// a line about a call, to send an answer, and to bridge a caller to the
+// room a PIN names or give them the fallback. *Handler is the only one;
+// the flow sees no more of it than this.
+type pinHost interface {
+	logCall(ctx context.Context, level slog.Level, msg string, call Call, start time.Time, attrs ...slog.Attr)
+	write(w http.ResponseWriter, doc []byte)
+	writeFallback(w http.ResponseWriter)
+	bridge(ctx context.Context, w http.ResponseWriter, call Call, start time.Time, room Room, id *Identity)
+}
+
+var _ pinHost = (*Handler)(nil)
+
 // pinFlow is a PINConfig checked and with its answers rendered.
 type pinFlow struct {
 	cfg       PINConfig
@@ -449,7 +462,7 @@ func (f *pinFlow) charge(ctx context.Context, key string, delta int64, window ti
 
 // refund gives back the charges under keys; a failure is logged, and costs
 // the caller one attempt of the window at most.
-func (f *pinFlow) refund(ctx context.Context, h *Handler, call Call, start time.Time, keys ...caller) {
+func (f *pinFlow) refund(ctx context.Context, h pinHost, call Call, start time.Time, keys ...caller) {
 	ctx = context.WithoutCancel(ctx)
 	for _, c := range keys {
 		n, err := f.charge(ctx, c.key, -1, c.window)
@@ -506,7 +519,7 @@ func (f *pinFlow) redeem(ctx context.Context, nonce string, attempt int) (bool, 
 }
 
 // prompt answers an incoming call routed to the PIN menu.
-func (f *pinFlow) prompt(ctx context.Context, w http.ResponseWriter, h *Handler, call Call, start time.Time) {
+func (f *pinFlow) prompt(ctx context.Context, w http.ResponseWriter, h pinHost, call Call, start time.Time) {
 	c := f.callerOf(call)
 	n, err := f.failures(ctx, c)
 	switch {
@@ -529,7 +542,7 @@ func (f *pinFlow) prompt(ctx context.Context, w http.ResponseWriter, h *Handler,
 
 // locked answers a caller past its bound: an hour-long lockout for a
 // number, the rest of the minute for withheld numbers.
-func (f *pinFlow) locked(ctx context.Context, w http.ResponseWriter, h *Handler, call Call, c caller, start time.Time) {
+func (f *pinFlow) locked(ctx context.Context, w http.ResponseWriter, h pinHost, call Call, c caller, start time.Time) {
 	if c.key == withheldKey {
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: too many wrong PINs from withheld numbers this minute", call, start,
 			slog.String("outcome", "pin-throttled"))
@@ -541,7 +554,7 @@ func (f *pinFlow) locked(ctx context.Context, w http.ResponseWriter, h *Handler,
 }
 
 // later tells the caller to try again later, logging why.
-func (f *pinFlow) later(ctx context.Context, w http.ResponseWriter, h *Handler, call Call, start time.Time, why string, err error) {
+func (f *pinFlow) later(ctx context.Context, w http.ResponseWriter, h pinHost, call Call, start time.Time, why string, err error) {
 	h.logCall(ctx, slog.LevelWarn, "sipconnect: "+why+", asking the caller to try later", call, start,
 		slog.String("outcome", "try-later"), slog.String("error", err.Error()))
 	h.write(w, f.answers[answerLater])
@@ -586,7 +599,7 @@ func (h *Handler) PINHandler() http.Handler {
 }
 
 // step answers the digits of attempt number attempt.
-func (f *pinFlow) step(ctx context.Context, w http.ResponseWriter, h *Handler, call Call, attempt int, start time.Time) {
+func (f *pinFlow) step(ctx context.Context, w http.ResponseWriter, h pinHost, call Call, attempt int, start time.Time) {
 	pin := call.Digits
 	c := f.callerOf(call)
 	if pin == "" {
@@ -636,7 +649,7 @@ func (f *pinFlow) step(ctx context.Context, w http.ResponseWriter, h *Handler, c
 		if rerr != nil {
 			h.logCall(ctx, slog.LevelWarn, "sipconnect: PIN target unusable, answering the fallback", call, start,
 				slog.String("outcome", "fallback"), slog.String("stage", "pin"), slog.String("error", rerr.Error()))
-			h.write(w, h.fallback)
+			h.writeFallback(w)
 			return
 		}
 		h.bridge(ctx, w, call, start, room, target.Identity)
@@ -686,7 +699,7 @@ func (f *pinFlow) room(t PINTarget) (Room, error) {
 }
 
 // again asks for the next attempt, or says goodbye after the last.
-func (f *pinFlow) again(ctx context.Context, w http.ResponseWriter, h *Handler, call Call, attempt int, why string, start time.Time) {
+func (f *pinFlow) again(ctx context.Context, w http.ResponseWriter, h pinHost, call Call, attempt int, why string, start time.Time) {
 	if attempt >= f.cfg.MaxAttempts {
 		h.logCall(ctx, slog.LevelInfo, "sipconnect: no valid PIN, hanging up", call, start,
 			slog.String("outcome", "pin-exhausted"), slog.String("last", why), slog.Int("attempt", attempt))
