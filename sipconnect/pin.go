@@ -74,13 +74,13 @@ import (
 
 // Defaults of PINConfig.
 const (
-	DefaultPINPath        = "/twilio/pin"
-	DefaultPINAttempts    = 3
-	DefaultPINTimeout     = 6 * time.Second
-	DefaultLockoutFails   = 10
-	DefaultLockoutWindow  = time.Hour
+	DefaultPINPath         = "/twilio/pin"
+	DefaultPINAttempts     = 3
+	DefaultPINTimeout      = 6 * time.Second
+	DefaultLockoutFails    = 10
+	DefaultLockoutWindow   = time.Hour
 	DefaultPINStoreTimeout = 300 * time.Millisecond
-	DefaultResolveTimeout = time.Second
+	DefaultResolveTimeout  = time.Second
 	// DefaultWrongPINsPerMinute bounds wrong PINs from all callers
 	// together: with 1,000 live 10-digit PINs, finding one takes over a
 	// year (see PINConfig.WrongPINsPerMinute).
