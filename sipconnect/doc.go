@@ -11,11 +11,12 @@
 //     validated and escaped; [Credentials] are the workspace's SIP
 //     username and password, never printed. A [DialIn] is the answer
 //     that bridges a call to an address.
-//  2. Handler: [Handler.ServeHTTP] checks the carrier's signature
-//     ([Twilio] by default; [Telnyx], [SignalWire], [Plivo], [Vonage]),
+//  2. Handler: [Handler.ServeHTTP] checks the carrier's signature,
 //     decides the room and the caller's [Identity], and answers the
 //     dial; when anything fails it answers a fallback, never an error.
-//     [Handler.StatusHandler] takes the dial's result.
+//     [Handler.StatusHandler] takes the dial's result. The carrier is a
+//     [Carrier]: [Twilio] by default, or the NewCarrier of a package under
+//     carrier/ (telnyx, signalwire, plivo, vonage), each one folder.
 //  3. Routing: HandlerConfig.Room picks the room: [StaticRoom] (one room
 //     code, the shortest path), [CachedRoom] (a room id and role through
 //     a roomcode.Cache) or a [RoomFunc] of your own; HandlerConfig.Numbers

@@ -64,7 +64,7 @@ type HandlerConfig struct {
 	// that 100ms's join webhook can be tied to the call. A store that does
 	// not answer within the roster's Timeout is logged and the caller
 	// bridged all the same; the record is written again in the background
-	// (RosterConfig.RetryQueue). Close the roster when the server stops.
+	// (roster.Config.RetryQueue). Close the roster when the server stops.
 	Roster CallRecorder
 	// OnDialStatus, if set, is told the outcome of every dial.
 	OnDialStatus func(ctx context.Context, status DialStatus)

@@ -92,7 +92,7 @@ func WithMaxEntries(n int) Option {
 // 1.75 KB of heap: for a day, the call record, the roster's joined, left
 // and notified-left marks and the two events' dedupe marks; for an hour,
 // the caller number's PIN lockout counter; and a share of the ended calls
-// each room keeps (RosterConfig.RecentCalls). The default bound therefore
+// each room keeps (roster.Config.RecentCalls). The default bound therefore
 // holds the last 147,000 or so complete calls, about 260 MB of heap,
 // which is the memory to plan for; past that the least recently used are
 // evicted. Measured with
