@@ -39,8 +39,6 @@ type Client struct {
 	timeout time.Duration
 	logger  *slog.Logger
 	now     func() time.Time
-	// realClock is set when no WithClock was given.
-	realClock bool
 	// app holds the access key and app secret given to WithAppCredentials,
 	// for minting app tokens; nil otherwise.
 	app *appKey
@@ -222,8 +220,7 @@ func New(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	realClock := cfg.now == nil
-	if realClock {
+	if cfg.now == nil {
 		cfg.now = time.Now
 	}
 	switch {
@@ -256,7 +253,7 @@ func New(opts ...Option) (*Client, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{rc: rc, tokens: cfg.tokens, retry: cfg.retry, maxBody: cfg.maxBody, timeout: cfg.timeout,
-		logger: logger, now: cfg.now, realClock: realClock}
+		logger: logger, now: cfg.now}
 	if a := cfg.app; a != nil {
 		c.app = &appKey{a.accessKey, secret.New(a.appSecret)}
 	}
@@ -305,11 +302,6 @@ func (c *Client) AppToken(claims AppClaims) (string, error) {
 
 // Now returns the time from the client's clock (WithClock).
 func (c *Client) Now() time.Time { return c.now() }
-
-// HasClock reports whether the client was given a clock with WithClock,
-// so that a component built on it (a cache) knows whether it may read the
-// real time its own cheaper way.
-func (c *Client) HasClock() bool { return !c.realClock }
 
 // CloseIdleConnections closes the client's idle keep-alive connections.
 // Call it when the client is no longer needed.
