@@ -189,13 +189,6 @@ func (s *Server) RequestCount() int {
 	return len(s.requests)
 }
 
-// AddRoom adds a room with its roles.
-func (s *Server) AddRoom(roomID string, roles ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rooms[roomID] = roles
-}
-
 // statusRecorder remembers the status written.
 type statusRecorder struct {
 	http.ResponseWriter
