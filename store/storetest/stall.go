@@ -56,13 +56,6 @@ func (s *Stalling) Resume() int {
 	return n
 }
 
-// Stalled reports whether the store is stalled.
-func (s *Stalling) Stalled() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stalled
-}
-
 // hold returns true, after ctx ends, when the store is stalled; write, if
 // not nil, is kept for Resume.
 func (s *Stalling) hold(ctx context.Context, write func(context.Context)) (bool, error) {
