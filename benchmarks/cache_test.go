@@ -81,7 +81,7 @@ func (o *otterCache) Code(ctx context.Context, roomID, role string) (roomcode.Ro
 
 func caches(b *testing.B, maxEntries int) map[string]codeCache {
 	return map[string]codeCache{
-		"roomcode": roomcode.NewCache(codes(b), roomcode.CacheOptions{MaxEntries: maxEntries}),
+		"roomcode": roomcode.NewCache(codes(b), roomcode.CacheConfig{MaxEntries: maxEntries}),
 		"otter":    newOtterCache(codes(b), maxEntries),
 	}
 }

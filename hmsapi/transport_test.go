@@ -40,7 +40,7 @@ func TestConnectionsKeptForBursts(t *testing.T) {
 	api, err := hmsapi.New(hmsapi.WithBaseURL(srv.URL+"/v2"), hmsapi.WithManagementToken("mgmt-token-0123456789"))
 	require.NoError(t, err)
 	t.Cleanup(api.CloseIdleConnections)
-	cache := roomcode.NewCache(roomcode.NewClient(api), roomcode.CacheOptions{})
+	cache := roomcode.NewCache(roomcode.NewClient(api), roomcode.CacheConfig{})
 
 	for wave := range 5 {
 		var wg sync.WaitGroup

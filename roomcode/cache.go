@@ -59,7 +59,7 @@ import (
 // (hmsapi.WithClock). A Cache is safe for concurrent use.
 type Cache struct {
 	client  *Client
-	opts    CacheOptions
+	cfg     CacheConfig
 	now     func() time.Time
 	entries sync.Map // cacheKey -> *cacheEntry; its reads take no lock
 	// count is the number of entries held plus those about to be stored:
@@ -82,7 +82,7 @@ type Cache struct {
 	lastSweep atomic.Int64 // unix nanoseconds, by the clock
 }
 
-// Defaults of CacheOptions.
+// Defaults of CacheConfig.
 const (
 	DefaultCacheTTL       = 5 * time.Minute
 	DefaultMaxStale       = time.Hour
@@ -91,8 +91,8 @@ const (
 	DefaultMaxEntries     = 100_000
 )
 
-// CacheOptions configure a Cache. Zero fields take the defaults.
-type CacheOptions struct {
+// CacheConfig configures a Cache. Zero fields take the defaults.
+type CacheConfig struct {
 	// TTL is how long a code is served before it is refreshed in the
 	// background, DefaultCacheTTL by default.
 	TTL time.Duration
@@ -156,29 +156,29 @@ func (f *failure) backingOff(now int64) bool { return f != nil && now < f.until 
 
 // NewCache returns a cache in front of client. It reads the time from the
 // client's clock.
-func NewCache(client *Client, opts CacheOptions) *Cache {
-	if opts.TTL <= 0 {
-		opts.TTL = DefaultCacheTTL
+func NewCache(client *Client, cfg CacheConfig) *Cache {
+	if cfg.TTL <= 0 {
+		cfg.TTL = DefaultCacheTTL
 	}
-	if opts.MaxStale <= 0 {
-		opts.MaxStale = DefaultMaxStale
+	if cfg.MaxStale <= 0 {
+		cfg.MaxStale = DefaultMaxStale
 	}
-	if opts.RefreshBackoff <= 0 {
-		opts.RefreshBackoff = DefaultRefreshBackoff
+	if cfg.RefreshBackoff <= 0 {
+		cfg.RefreshBackoff = DefaultRefreshBackoff
 	}
-	if opts.LookupTimeout <= 0 {
-		opts.LookupTimeout = DefaultLookupTimeout
+	if cfg.LookupTimeout <= 0 {
+		cfg.LookupTimeout = DefaultLookupTimeout
 	}
-	if opts.MaxEntries <= 0 {
-		opts.MaxEntries = DefaultMaxEntries
+	if cfg.MaxEntries <= 0 {
+		cfg.MaxEntries = DefaultMaxEntries
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	maxEntries := int64(opts.MaxEntries)
+	maxEntries := int64(cfg.MaxEntries)
 	high := min(maxEntries*9/10, maxEntries-1)
 	low := min(maxEntries*8/10, high)
-	c := &Cache{client: client, opts: opts, now: client.api.Now, high: high, low: low}
+	c := &Cache{client: client, cfg: cfg, now: client.api.Now, high: high, low: low}
 	c.lastSweep.Store(c.now().UnixNano())
 	return c
 }
@@ -200,7 +200,7 @@ func (c *Cache) Code(ctx context.Context, roomID, role string) (RoomCode, error)
 			if now-e.used.Load() > int64(time.Second) {
 				e.used.Store(now)
 			}
-			if time.Duration(now-got.fetched) >= c.opts.TTL {
+			if time.Duration(now-got.fetched) >= c.cfg.TTL {
 				c.refreshInBackground(key, e, now)
 			}
 			return got.code, nil
@@ -225,7 +225,7 @@ func (c *Cache) entry(key cacheKey) *cacheEntry {
 // than TTL+MaxStale.
 func (c *Cache) usable(e *cacheEntry, now int64) *cached {
 	got := e.v.Load()
-	if got == nil || time.Duration(now-got.fetched) >= c.opts.TTL+c.opts.MaxStale {
+	if got == nil || time.Duration(now-got.fetched) >= c.cfg.TTL+c.cfg.MaxStale {
 		return nil
 	}
 	return got
@@ -260,7 +260,7 @@ func (c *Cache) removeEntry(key cacheKey, e *cacheEntry) {
 func (c *Cache) reserve() bool {
 	for {
 		n := c.count.Load()
-		if n >= int64(c.opts.MaxEntries) {
+		if n >= int64(c.cfg.MaxEntries) {
 			c.startSweep()
 			return false
 		}
@@ -313,7 +313,7 @@ func (c *Cache) miss(ctx context.Context, key cacheKey) (RoomCode, error) {
 			}
 		}
 		gen := c.invalidations.Load()
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.LookupTimeout)
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.LookupTimeout)
 		defer cancel()
 		code, err := c.lookup(lctx, key, false)
 		switch {
@@ -373,7 +373,7 @@ func (c *Cache) store(key cacheKey, e *cacheEntry, code RoomCode, gen uint64) {
 // Invalidate was called while the request was out: the failure was the
 // API's, whatever the application changed meanwhile.
 func (c *Cache) fail(ctx context.Context, key cacheKey, e *cacheEntry, err error) {
-	wait := c.opts.RefreshBackoff
+	wait := c.cfg.RefreshBackoff
 	var apiErr *hmsapi.APIError
 	if errors.As(err, &apiErr) && apiErr.RetryAfter > wait {
 		wait = apiErr.RetryAfter
@@ -385,7 +385,7 @@ func (c *Cache) fail(ctx context.Context, key cacheKey, e *cacheEntry, err error
 			return
 		}
 		e.failed.Store(f)
-		c.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "roomcode: refreshing a room code failed; serving the stale one",
+		c.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roomcode: refreshing a room code failed; serving the stale one",
 			slog.String("room_id", key.roomID), slog.String("role", key.role), slog.String("error", err.Error()),
 			slog.Duration("backoff", wait))
 		return
@@ -397,7 +397,7 @@ func (c *Cache) fail(ctx context.Context, key cacheKey, e *cacheEntry, err error
 		return
 	}
 	e.failed.Store(f)
-	c.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "roomcode: looking up a room code failed; its callers get this error until the backoff has passed",
+	c.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roomcode: looking up a room code failed; its callers get this error until the backoff has passed",
 		slog.String("room_id", key.roomID), slog.String("role", key.role), slog.String("error", err.Error()),
 		slog.Duration("backoff", wait))
 }
@@ -411,7 +411,7 @@ func (c *Cache) refreshInBackground(key cacheKey, e *cacheEntry, now int64) {
 	gen := c.invalidations.Load()
 	go func() {
 		defer e.refreshing.Store(false)
-		ctx, cancel := context.WithTimeout(context.Background(), c.opts.LookupTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.LookupTimeout)
 		defer cancel()
 		code, err := c.lookup(ctx, key, true)
 		switch {
@@ -442,7 +442,7 @@ func inputError(err error) bool {
 // that entries nobody uses any more are removed even when no new room
 // arrives.
 func (c *Cache) maybeSweep(now int64) {
-	if time.Duration(now-c.lastSweep.Load()) >= c.opts.TTL {
+	if time.Duration(now-c.lastSweep.Load()) >= c.cfg.TTL {
 		c.startSweep()
 	}
 }
@@ -477,7 +477,7 @@ func (c *Cache) startSweep() {
 // room while the next sweep runs.
 func (c *Cache) sweep() {
 	now := c.now().UnixNano()
-	unused := int64(c.opts.TTL + c.opts.MaxStale)
+	unused := int64(c.cfg.TTL + c.cfg.MaxStale)
 	type aged struct {
 		key  cacheKey
 		e    *cacheEntry
@@ -516,7 +516,7 @@ func (c *Cache) lookup(ctx context.Context, key cacheKey, once bool) (RoomCode, 
 			return rc, nil
 		}
 	}
-	if c.opts.CreateIfMissing {
+	if c.cfg.CreateIfMissing {
 		rc, err := c.client.createForRole(ctx, key.roomID, key.role, once)
 		if err != nil {
 			return RoomCode{}, err

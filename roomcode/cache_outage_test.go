@@ -28,7 +28,7 @@ const attempts = 1 + 3
 func TestCacheRefreshSendsOneRequestPerBackoff(t *testing.T) {
 	clk := newClock()
 	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute, RefreshBackoff: 10 * time.Second})
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute, RefreshBackoff: 10 * time.Second})
 	ctx := context.Background()
 	fresh, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
@@ -65,7 +65,7 @@ func TestCacheRefreshSendsOneRequestPerBackoff(t *testing.T) {
 func TestCacheColdMissIsBackedOff(t *testing.T) {
 	clk := newClock()
 	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{RefreshBackoff: 10 * time.Second})
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{RefreshBackoff: 10 * time.Second})
 	ctx := context.Background()
 	// Two lookups' worth of failures, then the API is back.
 	srv.InjectFault(hmstest.Fault{Count: 2 * attempts, Status: 503})
@@ -118,7 +118,7 @@ func TestCacheColdMissIsBackedOff(t *testing.T) {
 func TestCacheColdMissHonoursRetryAfter(t *testing.T) {
 	clk := newClock()
 	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{RefreshBackoff: time.Second})
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{RefreshBackoff: time.Second})
 	ctx := context.Background()
 	// Longer than fastRetries' MaxRetryAfter: the core gives up at once.
 	srv.InjectFault(hmstest.Fault{Count: 1, Status: 429, RetryAfter: "120"})
@@ -144,7 +144,7 @@ func TestCacheColdMissHonoursRetryAfter(t *testing.T) {
 func TestCacheTooStaleInBackoffIsNotLookedUp(t *testing.T) {
 	clk := newClock()
 	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute, MaxStale: time.Minute, RefreshBackoff: 30 * time.Second})
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute, MaxStale: time.Minute, RefreshBackoff: 30 * time.Second})
 	ctx := context.Background()
 	_, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
@@ -170,7 +170,7 @@ func TestCacheTooStaleInBackoffIsNotLookedUp(t *testing.T) {
 func TestCacheInvalidateForgetsAFailure(t *testing.T) {
 	clk := newClock()
 	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{RefreshBackoff: time.Hour})
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{RefreshBackoff: time.Hour})
 	ctx := context.Background()
 	srv.InjectFault(hmstest.Fault{Count: attempts, Status: 503})
 	_, err := cache.Code(ctx, "room1", "guest")
@@ -190,7 +190,7 @@ func TestCacheInvalidateForgetsAFailure(t *testing.T) {
 func TestCacheForgetsFailuresAfterTheirBackoff(t *testing.T) {
 	clk := newClock()
 	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute, MaxStale: time.Hour, RefreshBackoff: 10 * time.Second})
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute, MaxStale: time.Hour, RefreshBackoff: 10 * time.Second})
 	ctx := context.Background()
 	srv.InjectFault(hmstest.Fault{Count: 1000, Status: 503})
 	for i := range 20 {

@@ -63,7 +63,7 @@ func gatedClient(t *testing.T, api *gatedAPI, clk *clock) *roomcode.Client {
 func TestCacheInvalidateBeatsARefreshInFlight(t *testing.T) {
 	clk := newClock()
 	api := &gatedAPI{code: "old-code-aaa"}
-	cache := roomcode.NewCache(gatedClient(t, api, clk), roomcode.CacheOptions{TTL: time.Minute})
+	cache := roomcode.NewCache(gatedClient(t, api, clk), roomcode.CacheConfig{TTL: time.Minute})
 	ctx := context.Background()
 	_, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
@@ -91,7 +91,7 @@ func TestCacheInvalidateBeatsAMissInFlight(t *testing.T) {
 	clk := newClock()
 	gate := make(chan struct{})
 	api := &gatedAPI{code: "old-code-aaa", gate: gate}
-	cache := roomcode.NewCache(gatedClient(t, api, clk), roomcode.CacheOptions{TTL: time.Minute})
+	cache := roomcode.NewCache(gatedClient(t, api, clk), roomcode.CacheConfig{TTL: time.Minute})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
 	_, err := cache.Code(ctx, "room1", "guest")
@@ -112,7 +112,7 @@ func TestCacheInvalidateBeatsAMissInFlight(t *testing.T) {
 func TestCacheColdKeyOneRequestAgainstAFastAPI(t *testing.T) {
 	clk := newClock()
 	api := &gatedAPI{code: "abc-defg-hij"}
-	cache := roomcode.NewCache(gatedClient(t, api, clk), roomcode.CacheOptions{})
+	cache := roomcode.NewCache(gatedClient(t, api, clk), roomcode.CacheConfig{})
 	for it := range 40 {
 		room := "room-" + strconv.Itoa(it)
 		var wg sync.WaitGroup

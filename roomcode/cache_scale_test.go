@@ -102,7 +102,7 @@ func BenchmarkCacheMiss(b *testing.B) {
 	ctx := context.Background()
 	for _, keys := range []int{1_000, 10_000, 100_000} {
 		b.Run(fmt.Sprintf("impl=roomcode/keys=%d", keys), func(b *testing.B) {
-			cache := roomcode.NewCache(instantClient(b, &instantAPI{}), roomcode.CacheOptions{MaxEntries: 2 * keys})
+			cache := roomcode.NewCache(instantClient(b, &instantAPI{}), roomcode.CacheConfig{MaxEntries: 2 * keys})
 			for i := range keys {
 				if _, err := cache.Code(ctx, roomName(i), "guest"); err != nil {
 					b.Fatal(err)
@@ -167,7 +167,7 @@ func seed(tb testing.TB, api *instantAPI, cache *roomcode.Cache) {
 
 // forget keeps 1,000 of the filled rooms in use past the TTL (so that they
 // are refreshed) and lets the other 99,000 go unused past TTL+MaxStale.
-func forget(tb testing.TB, clk *clock, api *instantAPI, cache *roomcode.Cache, opts roomcode.CacheOptions) {
+func forget(tb testing.TB, clk *clock, api *instantAPI, cache *roomcode.Cache, opts roomcode.CacheConfig) {
 	tb.Helper()
 	ctx := context.Background()
 	before := api.requests.Load()
@@ -193,7 +193,7 @@ func TestCacheUnusedEntriesExpire(t *testing.T) {
 	api := &instantAPI{}
 	// Room for twice the rooms, so that expiry alone removes them, never
 	// the size bound.
-	opts := roomcode.CacheOptions{TTL: time.Minute, MaxStale: 10 * time.Minute, MaxEntries: 2 * filledRooms}
+	opts := roomcode.CacheConfig{TTL: time.Minute, MaxStale: 10 * time.Minute, MaxEntries: 2 * filledRooms}
 	cache := roomcode.NewCache(instantClient(t, api, hmsapi.WithClock(clk.Now)), opts)
 	seed(t, api, cache)
 	forget(t, clk, api, cache, opts)
@@ -208,7 +208,7 @@ func TestCacheUnusedEntriesExpire(t *testing.T) {
 
 func TestCacheSizeIsBounded(t *testing.T) {
 	api := &instantAPI{}
-	cache := roomcode.NewCache(instantClient(t, api), roomcode.CacheOptions{MaxEntries: 500})
+	cache := roomcode.NewCache(instantClient(t, api), roomcode.CacheConfig{MaxEntries: 500})
 	for i := range 5_000 {
 		_, err := cache.Code(context.Background(), roomName(i), "guest")
 		require.NoError(t, err)
@@ -230,7 +230,7 @@ func BenchmarkCacheMemoryAfterExpiry(b *testing.B) {
 		base := heap()
 		clk := newClock()
 		api := &instantAPI{}
-		opts := roomcode.CacheOptions{TTL: time.Minute, MaxStale: 10 * time.Minute, MaxEntries: 2 * filledRooms}
+		opts := roomcode.CacheConfig{TTL: time.Minute, MaxStale: 10 * time.Minute, MaxEntries: 2 * filledRooms}
 		cache := roomcode.NewCache(instantClient(b, api, hmsapi.WithClock(clk.Now)), opts)
 		fill(b, api, cache)
 		full := heap() - base
@@ -251,7 +251,7 @@ func BenchmarkCacheMemoryAfterExpiry(b *testing.B) {
 func TestCacheSizeIsAHardBound(t *testing.T) {
 	const maxEntries, goroutines, perGoroutine = 1000, 8, 1000
 	api := &instantAPI{}
-	cache := roomcode.NewCache(instantClient(t, api), roomcode.CacheOptions{MaxEntries: maxEntries})
+	cache := roomcode.NewCache(instantClient(t, api), roomcode.CacheConfig{MaxEntries: maxEntries})
 	// Each goroutine reads Len after each of its lookups: the most entries
 	// held while they all stored new rooms.
 	var most atomic.Int64

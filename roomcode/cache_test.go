@@ -84,7 +84,7 @@ func settled(t *testing.T, srv *hmstest.Server, want int, msg string) {
 func TestCacheHitAndTTL(t *testing.T) {
 	clk := newClock()
 	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute})
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute})
 	ctx := context.Background()
 	rc, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
@@ -110,11 +110,11 @@ func TestCacheHitAndTTL(t *testing.T) {
 func TestCacheNoCodeAndCreate(t *testing.T) {
 	c, srv := fake(t)
 	ctx := context.Background()
-	_, err := roomcode.NewCache(c, roomcode.CacheOptions{}).Code(ctx, "room1", "host")
+	_, err := roomcode.NewCache(c, roomcode.CacheConfig{}).Code(ctx, "room1", "host")
 	assert.ErrorIs(t, err, roomcode.ErrNoCode)
 	assert.Equal(t, 0, countMethod(srv, "POST"))
 
-	creating := roomcode.NewCache(c, roomcode.CacheOptions{CreateIfMissing: true})
+	creating := roomcode.NewCache(c, roomcode.CacheConfig{CreateIfMissing: true})
 	rc, err := creating.Code(ctx, "room1", "host")
 	require.NoError(t, err)
 	assert.Equal(t, "host", rc.Role)
@@ -132,7 +132,7 @@ func TestCacheServesStaleWhenAPIFails(t *testing.T) {
 	clk := newClock()
 	c, srv := clocked(t, clk, hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{}))
 	var logs lockedBuffer
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute, MaxStale: time.Hour,
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute, MaxStale: time.Hour,
 		RefreshBackoff: 10 * time.Second, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	ctx := context.Background()
 	fresh, err := cache.Code(ctx, "room1", "guest")
@@ -171,7 +171,7 @@ func TestCacheServesStaleWhenAPIFails(t *testing.T) {
 func TestCacheHonoursRetryAfterBetweenRefreshes(t *testing.T) {
 	clk := newClock()
 	c, srv := clocked(t, clk, hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{}))
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute, RefreshBackoff: time.Second})
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute, RefreshBackoff: time.Second})
 	ctx := context.Background()
 	_, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
@@ -193,7 +193,7 @@ func TestCacheHonoursRetryAfterBetweenRefreshes(t *testing.T) {
 func TestCacheAnswersStaleWhileTheAPIHangs(t *testing.T) {
 	clk := newClock()
 	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute, LookupTimeout: 200 * time.Millisecond})
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute, LookupTimeout: 200 * time.Millisecond})
 	want, err := cache.Code(context.Background(), "room1", "guest")
 	require.NoError(t, err)
 	clk.Advance(30 * time.Minute) // well past the TTL, well within MaxStale
@@ -214,7 +214,7 @@ func TestCacheAnswersStaleWhileTheAPIHangs(t *testing.T) {
 func TestCacheDropsOnNotFound(t *testing.T) {
 	clk := newClock()
 	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Minute})
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute})
 	ctx := context.Background()
 	_, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
@@ -234,7 +234,7 @@ func TestCacheDropsOnNotFound(t *testing.T) {
 func TestCacheColdKeyOneUpstreamRequest(t *testing.T) {
 	c, srv := fake(t)
 	srv.SetLatency(50 * time.Millisecond)
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{})
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{})
 	var wg sync.WaitGroup
 	var failures atomic.Int32
 	start := make(chan struct{})
@@ -258,7 +258,7 @@ func TestCacheColdKeyOneUpstreamRequest(t *testing.T) {
 func TestCacheWaiterRespectsOwnContext(t *testing.T) {
 	c, srv := fake(t)
 	srv.SetLatency(300 * time.Millisecond)
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{})
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	_, err := cache.Code(ctx, "room1", "guest")
@@ -272,7 +272,7 @@ func TestCacheWaiterRespectsOwnContext(t *testing.T) {
 
 func TestCacheHitDoesNotAllocate(t *testing.T) {
 	c, _ := fake(t)
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{})
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{})
 	ctx := context.Background()
 	_, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
@@ -288,7 +288,7 @@ func BenchmarkCacheHit(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.API().CloseIdleConnections()
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{})
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{})
 	ctx := context.Background()
 	if _, err := cache.Code(ctx, "room1", "guest"); err != nil {
 		b.Fatal(err)
@@ -313,7 +313,7 @@ func BenchmarkCacheColdKey1000(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		cache := roomcode.NewCache(c, roomcode.CacheOptions{})
+		cache := roomcode.NewCache(c, roomcode.CacheConfig{})
 		var wg sync.WaitGroup
 		b.StartTimer()
 		for range 1000 {

@@ -91,7 +91,7 @@ func ExampleCache() {
 	defer api.CloseIdleConnections()
 	client := roomcode.NewClient(api)
 
-	cache := roomcode.NewCache(client, roomcode.CacheOptions{TTL: 5 * time.Minute, CreateIfMissing: true})
+	cache := roomcode.NewCache(client, roomcode.CacheConfig{TTL: 5 * time.Minute, CreateIfMissing: true})
 	ctx := context.Background()
 	first, _ := cache.Code(ctx, "6560c7a8e4b0a1b2c3d4e5f6", "guest") // lists, finds none, creates one
 	again, _ := cache.Code(ctx, "6560c7a8e4b0a1b2c3d4e5f6", "guest") // from memory

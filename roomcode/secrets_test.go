@@ -56,7 +56,7 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 		hmsapi.WithRetryPolicy(fastRetries), hmsapi.WithLogger(logger))
 	require.NoError(t, err)
 	t.Cleanup(c.API().CloseIdleConnections)
-	cache := roomcode.NewCache(c, roomcode.CacheOptions{TTL: time.Nanosecond, Logger: logger, CreateIfMissing: true})
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Nanosecond, Logger: logger, CreateIfMissing: true})
 
 	ctx := context.Background()
 	var texts []string

@@ -45,7 +45,7 @@ func TestClockSweep(t *testing.T) {
 				hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()), hmsapi.WithClock(clk.Now))
 			require.NoError(t, err)
 			t.Cleanup(client.API().CloseIdleConnections)
-			cache := roomcode.NewCache(client, roomcode.CacheOptions{CreateIfMissing: true, TTL: time.Hour})
+			cache := roomcode.NewCache(client, roomcode.CacheConfig{CreateIfMissing: true, TTL: time.Hour})
 			h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
 				AuthToken: authToken, PublicURL: "https://voice.example.com",
 				Room:   sipconnect.CachedRoom(cache, "room-1", "guest"),

@@ -168,7 +168,7 @@ func ExampleCachedRoom() {
 	defer core.CloseIdleConnections()
 	client := roomcode.NewClient(core)
 
-	room := sipconnect.CachedRoom(roomcode.NewCache(client, roomcode.CacheOptions{}), "room-1", "guest")
+	room := sipconnect.CachedRoom(roomcode.NewCache(client, roomcode.CacheConfig{}), "room-1", "guest")
 	code, err := room(context.Background(), sipconnect.Call{CallSid: "CA1"})
 	fmt.Println(code, err)
 	// Output: gst-abcd-xyz <nil>

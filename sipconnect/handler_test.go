@@ -218,7 +218,7 @@ func TestHandlerRejectsBadRequests(t *testing.T) {
 }
 
 // apiFixture is a fake Room Code API with one room, a client and a cache.
-func apiFixture(t *testing.T, opts roomcode.CacheOptions) (*hmstest.Server, *roomcode.Cache) {
+func apiFixture(t *testing.T, opts roomcode.CacheConfig) (*hmstest.Server, *roomcode.Cache) {
 	t.Helper()
 	api := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"), hmstest.WithCode("room-1", "guest", "gst-abcd-xyz", true))
 	t.Cleanup(api.Close)
@@ -231,7 +231,7 @@ func apiFixture(t *testing.T, opts roomcode.CacheOptions) (*hmstest.Server, *roo
 }
 
 func TestHandlerCachedRoomAndFailures(t *testing.T) {
-	api, cache := apiFixture(t, roomcode.CacheOptions{TTL: time.Nanosecond, MaxStale: time.Hour})
+	api, cache := apiFixture(t, roomcode.CacheConfig{TTL: time.Nanosecond, MaxStale: time.Hour})
 	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.CachedRoom(cache, "room-1", "guest"), Timeout: time.Second})
 
 	status, body := d.signedPost(t, "/hooks/voice", callForm())
@@ -266,7 +266,7 @@ func TestHandlerFallbacks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			api, cache := apiFixture(t, roomcode.CacheOptions{LookupTimeout: 500 * time.Millisecond})
+			api, cache := apiFixture(t, roomcode.CacheConfig{LookupTimeout: 500 * time.Millisecond})
 			tt.setup(api)
 			d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.CachedRoom(cache, tt.room, "guest"), Timeout: 300 * time.Millisecond})
 			start := time.Now()
@@ -531,7 +531,7 @@ func TestNewHandlerConfigErrors(t *testing.T) {
 }
 
 func TestHandlerLogsHoldNoSecrets(t *testing.T) {
-	api, cache := apiFixture(t, roomcode.CacheOptions{TTL: time.Nanosecond})
+	api, cache := apiFixture(t, roomcode.CacheConfig{TTL: time.Nanosecond})
 	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.CachedRoom(cache, "room-1", "guest"),
 		Identity: sipconnect.CallerNameIdentity})
 	d.signedPost(t, "/hooks/voice", callForm("CallerName", "Alice"))
@@ -568,7 +568,7 @@ func BenchmarkHandler(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer client.API().CloseIdleConnections()
-	cache := roomcode.NewCache(client, roomcode.CacheOptions{TTL: time.Hour})
+	cache := roomcode.NewCache(client, roomcode.CacheConfig{TTL: time.Hour})
 	const public = "https://voice.example.com"
 	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: authToken, PublicURL: public,
 		Room: sipconnect.CachedRoom(cache, "room-1", "guest"), Credentials: sipconnect.Credentials{Username: "U", Password: "P"},

@@ -243,7 +243,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	var room sipconnect.Room
 	var cache *roomcode.Cache
 	if api != nil {
-		cache = roomcode.NewCache(roomcode.NewClient(api), roomcode.CacheOptions{CreateIfMissing: true, Logger: logger})
+		cache = roomcode.NewCache(roomcode.NewClient(api), roomcode.CacheConfig{CreateIfMissing: true, Logger: logger})
 	}
 	var pins *sipconnect.PINDirectory
 	var demoPINs []string

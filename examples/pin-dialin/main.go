@@ -56,7 +56,7 @@ func newMux(ctx context.Context, getenv func(string) string, rooms []string, out
 	if err != nil {
 		return nil, err
 	}
-	cache := roomcode.NewCache(roomcode.NewClient(api), roomcode.CacheOptions{CreateIfMissing: true, Logger: logger})
+	cache := roomcode.NewCache(roomcode.NewClient(api), roomcode.CacheConfig{CreateIfMissing: true, Logger: logger})
 
 	shared := store.NewMemory()
 	pins, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{})

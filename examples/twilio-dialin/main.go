@@ -91,7 +91,7 @@ func newMux(getenv func(string) string, logger *slog.Logger) (*http.ServeMux, er
 		return nil, err
 	}
 	client := roomcode.NewClient(api)
-	cache := roomcode.NewCache(client, roomcode.CacheOptions{TTL: 5 * time.Minute, CreateIfMissing: true, Logger: logger})
+	cache := roomcode.NewCache(client, roomcode.CacheConfig{TTL: 5 * time.Minute, CreateIfMissing: true, Logger: logger})
 
 	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
 		Carrier: sipconnect.Twilio(sipconnect.TwilioConfig{

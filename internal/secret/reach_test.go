@@ -195,7 +195,7 @@ func TestNoSecretReachableByReflection(t *testing.T) {
 		require.NoError(t, err, "a request that makes the core mint and keep its token")
 		t.Cleanup(c.CloseIdleConnections)
 	}
-	cache := roomcode.NewCache(roomcode.NewClient(minted), roomcode.CacheOptions{})
+	cache := roomcode.NewCache(roomcode.NewClient(minted), roomcode.CacheConfig{})
 	shared := store.NewMemory()
 	pins, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{})
 	require.NoError(t, err)
