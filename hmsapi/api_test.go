@@ -1,0 +1,36 @@
+package hmsapi_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/internal/apisurface"
+)
+
+// TestPublicAPI pins the exported names of the package: each serves a user
+// and is documented. Helpers the module shares between its own packages
+// live under internal/.
+func TestPublicAPI(t *testing.T) {
+	want := []string{
+		"APIError", "APIError.Error", "APIError.Is", "AppClaims", "CheckID", "Client", "Client.AppToken",
+		"Client.CloseIdleConnections", "Client.Do", "Client.Now", "DefaultAppTokenValidity", "DefaultBaseURL",
+		"DefaultMaxResponseBytes", "DefaultRetryPolicy", "DefaultTokenValidity", "ErrBadRequest", "ErrForbidden",
+		"ErrInvalidInput", "ErrNoAppCredentials", "ErrNotFound", "ErrRateLimited", "ErrResponse", "ErrServer",
+		"ErrTooLarge", "ErrUnauthorized", "InputError", "InputError.Error", "InputError.Unwrap",
+		"ManagementTokens", "ManagementTokens.Renew", "ManagementTokens.Token", "MintAppToken",
+		"MintManagementToken", "New", "NewManagementTokens", "Option", "Request", "RetryPolicy", "StaticToken",
+		"TokenOption", "TokenRenewer", "TokenSource", "WithAppCredentials", "WithBaseURL", "WithClock",
+		"WithHTTPClient", "WithLogger", "WithManagementToken", "WithMaxResponseBytes", "WithRetryPolicy",
+		"WithTimeout", "WithTokenClock", "WithTokenSource", "WithTokenValidity", "WithUserAgent",
+	}
+	names, err := apisurface.Exported(".")
+	require.NoError(t, err)
+	var got []string
+	for _, n := range names {
+		got = append(got, n.Name)
+		assert.True(t, n.Documented, "%s has no doc comment", n.Name)
+	}
+	assert.Equal(t, want, got)
+}

@@ -1,0 +1,32 @@
+package roomcode_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/internal/apisurface"
+)
+
+// TestPublicAPI pins the exported names of the package: each serves a user
+// and is documented. Helpers the module shares between its own packages
+// live under internal/.
+func TestPublicAPI(t *testing.T) {
+	want := []string{
+		"AnyState", "Cache", "Cache.Code", "Cache.Invalidate", "Cache.Len", "CacheConfig", "Client", "Client.API",
+		"Client.All", "Client.Create", "Client.CreateForRole", "Client.Disable", "Client.Enable", "Client.List",
+		"Client.SetEnabled", "DefaultCacheTTL", "DefaultLookupTimeout", "DefaultMaxEntries", "DefaultMaxStale",
+		"DefaultRefreshBackoff", "DisabledOnly", "EnabledFilter", "EnabledFilter.EncodeValues", "EnabledOnly",
+		"ErrCodeFormat", "ErrCodeLength", "ErrEmptyCode", "ErrNoCode", "ErrRoomID", "ListOptions", "MaxCodeLen",
+		"MaxLimit", "MinLimit", "NewCache", "NewClient", "Page", "RoomCode", "ValidateCode",
+	}
+	names, err := apisurface.Exported(".")
+	require.NoError(t, err)
+	var got []string
+	for _, n := range names {
+		got = append(got, n.Name)
+		assert.True(t, n.Documented, "%s has no doc comment", n.Name)
+	}
+	assert.Equal(t, want, got)
+}

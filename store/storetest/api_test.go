@@ -1,0 +1,29 @@
+package storetest_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/internal/apisurface"
+)
+
+// TestPublicAPI pins the exported names of the package: each serves a user
+// and is documented. Helpers the module shares between its own packages
+// live under internal/.
+func TestPublicAPI(t *testing.T) {
+	want := []string{
+		"Clock", "Clock.Advance", "Clock.Now", "Env", "NewClock", "NewStalling", "Run", "Stalling",
+		"Stalling.Delete", "Stalling.Get", "Stalling.HDel", "Stalling.HGetAll", "Stalling.HSet", "Stalling.IncrBy",
+		"Stalling.PushCapped", "Stalling.Range", "Stalling.Resume", "Stalling.SetNX", "Stalling.Stall",
+	}
+	names, err := apisurface.Exported(".")
+	require.NoError(t, err)
+	var got []string
+	for _, n := range names {
+		got = append(got, n.Name)
+		assert.True(t, n.Documented, "%s has no doc comment", n.Name)
+	}
+	assert.Equal(t, want, got)
+}
