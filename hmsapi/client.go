@@ -61,6 +61,14 @@ type config struct {
 	now        func() time.Time
 	authCount  int
 	app        *appCredentials // minted when the client is made, with its clock
+	err        error           // the first invalid option, reported by New
+}
+
+// fail records err unless an earlier option already failed.
+func (c *config) fail(err error) {
+	if c.err == nil {
+		c.err = err
+	}
 }
 
 type appCredentials struct {
@@ -68,31 +76,31 @@ type appCredentials struct {
 	opts                 []TokenOption
 }
 
-// Option configures a Client. Options are checked by New.
-type Option func(*config) error
+// Option configures a Client. An invalid option makes New fail.
+type Option func(*config)
 
 // WithBaseURL sets the API's base URL, DefaultBaseURL by default (100ms also
 // runs https://api-nonprod.100ms.live/v2).
 func WithBaseURL(u string) Option {
-	return func(c *config) error {
+	return func(c *config) {
 		p, err := url.Parse(u)
 		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || p.RawQuery != "" || p.Fragment != "" {
-			return fmt.Errorf("hmsapi: base URL %q: want http(s)://host[/path]", u)
+			c.fail(fmt.Errorf("hmsapi: base URL %q: want http(s)://host[/path]", u))
+			return
 		}
 		c.baseURL = strings.TrimSuffix(u, "/")
-		return nil
 	}
 }
 
 // WithManagementToken authenticates with a fixed management token.
 func WithManagementToken(token string) Option {
-	return func(c *config) error {
+	return func(c *config) {
 		if token == "" {
-			return errors.New("hmsapi: empty management token")
+			c.fail(errors.New("hmsapi: empty management token"))
+			return
 		}
 		c.tokens = StaticToken(token)
 		c.authCount++
-		return nil
 	}
 }
 
@@ -101,73 +109,73 @@ func WithManagementToken(token string) Option {
 // once after a 401. The tokens take their iat, nbf and exp from the
 // client's clock (WithClock) unless opts include WithTokenClock.
 func WithAppCredentials(accessKey, appSecret string, opts ...TokenOption) Option {
-	return func(c *config) error {
+	return func(c *config) {
 		if accessKey == "" || appSecret == "" {
-			return errNoAppCredentials
+			c.fail(errNoAppCredentials)
+			return
 		}
 		c.app = &appCredentials{accessKey, appSecret, opts}
 		c.authCount++
-		return nil
 	}
 }
 
 // WithTokenSource authenticates with tokens from ts. If ts implements
 // TokenRenewer, a 401 renews the token once.
 func WithTokenSource(ts TokenSource) Option {
-	return func(c *config) error {
+	return func(c *config) {
 		if ts == nil {
-			return errors.New("hmsapi: nil token source")
+			c.fail(errors.New("hmsapi: nil token source"))
+			return
 		}
 		c.tokens = ts
 		c.authCount++
-		return nil
 	}
 }
 
 // WithHTTPClient sets the HTTP client whose transport carries the requests.
 // Its Timeout, if any, bounds each attempt.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error {
+	return func(c *config) {
 		if hc == nil {
-			return errors.New("hmsapi: nil HTTP client")
+			c.fail(errors.New("hmsapi: nil HTTP client"))
+			return
 		}
 		c.httpClient = hc
-		return nil
 	}
 }
 
 // WithRetryPolicy replaces DefaultRetryPolicy.
 func WithRetryPolicy(p RetryPolicy) Option {
-	return func(c *config) error {
+	return func(c *config) {
 		if p.MaxRetries < 0 || p.BaseDelay < 0 || p.MaxDelay < p.BaseDelay || p.MaxRetryAfter < 0 {
-			return fmt.Errorf("hmsapi: invalid retry policy %+v", p)
+			c.fail(fmt.Errorf("hmsapi: invalid retry policy %+v", p))
+			return
 		}
 		c.retry = p
-		return nil
 	}
 }
 
 // WithTimeout bounds each attempt, 10 seconds by default; the context passed
 // to a call bounds the whole call, retries included.
 func WithTimeout(d time.Duration) Option {
-	return func(c *config) error {
+	return func(c *config) {
 		if d <= 0 {
-			return fmt.Errorf("hmsapi: timeout %v must be positive", d)
+			c.fail(fmt.Errorf("hmsapi: timeout %v must be positive", d))
+			return
 		}
 		c.timeout = d
-		return nil
 	}
 }
 
 // WithMaxResponseBytes bounds the response bodies read,
 // DefaultMaxResponseBytes by default.
 func WithMaxResponseBytes(n int64) Option {
-	return func(c *config) error {
+	return func(c *config) {
 		if n <= 0 {
-			return fmt.Errorf("hmsapi: response limit %d must be positive", n)
+			c.fail(fmt.Errorf("hmsapi: response limit %d must be positive", n))
+			return
 		}
 		c.maxBody = n
-		return nil
 	}
 }
 
@@ -175,17 +183,15 @@ func WithMaxResponseBytes(n int64) Option {
 // warn levels); nothing is logged by default. Logs never hold a token or
 // secret.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error {
+	return func(c *config) {
 		c.logger = l
-		return nil
 	}
 }
 
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option {
-	return func(c *config) error {
+	return func(c *config) {
 		c.userAgent = ua
-		return nil
 	}
 }
 
@@ -196,12 +202,12 @@ func WithUserAgent(ua string) Option {
 // client. Set it once here; a fake API that checks tokens must be given the
 // same clock (hmstest.WithClock).
 func WithClock(now func() time.Time) Option {
-	return func(c *config) error {
+	return func(c *config) {
 		if now == nil {
-			return errors.New("hmsapi: nil clock")
+			c.fail(errors.New("hmsapi: nil clock"))
+			return
 		}
 		c.now = now
-		return nil
 	}
 }
 
@@ -216,9 +222,10 @@ func New(opts ...Option) (*Client, error) {
 		userAgent: "sipconnect-hmsapi",
 	}
 	for _, o := range opts {
-		if err := o(&cfg); err != nil {
-			return nil, err
-		}
+		o(&cfg)
+	}
+	if cfg.err != nil {
+		return nil, cfg.err
 	}
 	if cfg.now == nil {
 		cfg.now = time.Now
