@@ -38,6 +38,7 @@ import (
 // nothing depends on the date the suite runs on.
 var Now = time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
 
+// Clock reads Now: the clock handed to every carrier under test.
 func Clock() time.Time { return Now }
 
 // The example call of 100ms's documentation (REFERENCE §1).
@@ -52,9 +53,9 @@ func ExampleIdentity(context.Context, sipconnect.Call) (sipconnect.Identity, err
 	return sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}, nil
 }
 
-// HostileNames are the caller names TestHandlerHostileCallerName sends
+// hostileNames are the caller names TestHandlerHostileCallerName sends
 // through Twilio, sent through every carrier.
-var HostileNames = []string{
+var hostileNames = []string{
 	"Eve\r\nX-100ms-UserID: admin",
 	"x&X-100ms-UserID=admin",
 	"x?X-100ms-UserID=admin",
@@ -71,9 +72,9 @@ var HostileNames = []string{
 	"</User><User>sip:evil@attacker.example</User>",
 }
 
-// CarelessIdentity passes a hostile value through unchecked, as display
+// carelessIdentity passes a hostile value through unchecked, as display
 // name and user id.
-func CarelessIdentity(value string) sipconnect.IdentityFunc {
+func carelessIdentity(value string) sipconnect.IdentityFunc {
 	return func(context.Context, sipconnect.Call) (sipconnect.Identity, error) {
 		return sipconnect.Identity{DisplayName: value, UserID: value}, nil
 	}
@@ -209,14 +210,14 @@ func AssertRefused(t *testing.T, base func() sipconnect.HandlerConfig, cases map
 }
 
 // ForHostileNames answers the incoming call that request makes to a
-// handler of base's configuration whose identity is each of HostileNames,
+// handler of base's configuration whose identity is each of hostileNames,
 // unchecked, and gives check the answer, which must be 200.
 func ForHostileNames(t *testing.T, base func() sipconnect.HandlerConfig, request func(s *Server) *http.Request, check func(name, body string)) {
 	t.Helper()
-	for _, name := range HostileNames {
+	for _, name := range hostileNames {
 		cfg := base()
 		cfg.Room = sipconnect.StaticRoom(ExampleRoom)
-		cfg.Identity = CarelessIdentity(name)
+		cfg.Identity = carelessIdentity(name)
 		s := NewServer(t, cfg)
 		status, _, body := s.Do(t, request(s))
 		require.Equal(t, http.StatusOK, status)
