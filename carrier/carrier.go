@@ -69,6 +69,6 @@ func ErrNoPublicURL(title string) error {
 // ErrAudioPrompt is the error of a prompt with an AudioURL on a carrier
 // whose package renders no audio playback (verb).
 func ErrAudioPrompt(title, verb string) error {
-	return fmt.Errorf("%s: Prompt.AudioURL cannot be used: package %s renders no %s; give the prompt as Text",
-		title, strings.ToLower(title), verb)
+	name := strings.ToLower(title)
+	return fmt.Errorf("%s: Prompt.AudioURL cannot be used: package %s renders no %s; give the prompt as Text", name, name, verb)
 }

@@ -34,12 +34,9 @@ import (
 	"github.com/hmssip/interconnect-go/store"
 )
 
-// Now is the fixed time at which the carrier tests sign and verify:
-// nothing depends on the date the suite runs on.
-var Now = time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
-
-// Clock reads Now: the clock handed to every carrier under test.
-func Clock() time.Time { return Now }
+// Clock is the fixed time at which the carrier tests sign and verify, for
+// both sides: nothing depends on the date the suite runs on.
+func Clock() time.Time { return time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC) }
 
 // The example call of 100ms's documentation (REFERENCE §1).
 const (
@@ -55,21 +52,23 @@ func ExampleIdentity(context.Context, sipconnect.Call) (sipconnect.Identity, err
 
 // hostileNames are the caller names TestHandlerHostileCallerName sends
 // through Twilio, sent through every carrier.
-var hostileNames = []string{
-	"Eve\r\nX-100ms-UserID: admin",
-	"x&X-100ms-UserID=admin",
-	"x?X-100ms-UserID=admin",
-	strings.Repeat("A", 5<<10),
-	"Jos\xe9 \xff\xfe",
-	"</Sip><Sip>sip:evil@attacker.example</Sip>",
-	"\u0085\u009b\x7f\x00",
-	CallerPhone,
-	"+1 (415) 555-0123",
-	// And what a JSON document or a Plivo header list would split on.
-	`", "uri": "sip:evil@attacker.example`,
-	`\"}]},{"action":"connect`,
-	"a,X-PH-Evil=1",
-	"</User><User>sip:evil@attacker.example</User>",
+func hostileNames() []string {
+	return []string{
+		"Eve\r\nX-100ms-UserID: admin",
+		"x&X-100ms-UserID=admin",
+		"x?X-100ms-UserID=admin",
+		strings.Repeat("A", 5<<10),
+		"Jos\xe9 \xff\xfe",
+		"</Sip><Sip>sip:evil@attacker.example</Sip>",
+		"\u0085\u009b\x7f\x00",
+		CallerPhone,
+		"+1 (415) 555-0123",
+		// And what a JSON document or a Plivo header list would split on.
+		`", "uri": "sip:evil@attacker.example`,
+		`\"}]},{"action":"connect`,
+		"a,X-PH-Evil=1",
+		"</User><User>sip:evil@attacker.example</User>",
+	}
 }
 
 // carelessIdentity passes a hostile value through unchecked, as display
@@ -82,12 +81,14 @@ func carelessIdentity(value string) sipconnect.IdentityFunc {
 
 // PINResolver knows one PIN, ExamplePIN, which leads to the example room
 // with the example identity.
-var PINResolver = sipconnect.PINResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (sipconnect.PINTarget, error) {
-	if pin == ExamplePIN {
-		return sipconnect.PINTarget{RoomCode: ExampleRoom, Identity: &sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}}, nil
-	}
-	return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
-})
+func PINResolver() sipconnect.PINResolver {
+	return sipconnect.PINResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (sipconnect.PINTarget, error) {
+		if pin == ExamplePIN {
+			return sipconnect.PINTarget{RoomCode: ExampleRoom, Identity: &sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}}, nil
+		}
+		return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
+	})
+}
 
 // Server serves a handler under /hooks on loopback; its URL is the
 // public URL the carrier signs.
@@ -214,7 +215,7 @@ func AssertRefused(t *testing.T, base func() sipconnect.HandlerConfig, cases map
 // unchecked, and gives check the answer, which must be 200.
 func ForHostileNames(t *testing.T, base func() sipconnect.HandlerConfig, request func(s *Server) *http.Request, check func(name, body string)) {
 	t.Helper()
-	for _, name := range hostileNames {
+	for _, name := range hostileNames() {
 		cfg := base()
 		cfg.Room = sipconnect.StaticRoom(ExampleRoom)
 		cfg.Identity = carelessIdentity(name)

@@ -72,7 +72,7 @@ func TestTelnyxDialIn(t *testing.T) {
 	cfg.Room = sipconnect.StaticRoom(carriertest.ExampleRoom)
 	cfg.Identity = carriertest.ExampleIdentity
 	s := carriertest.NewServer(t, cfg)
-	status, ctype, body := s.Do(t, telnyxRequest(t, k, s.URL()+"/hooks/voice", telnyxCall(), carriertest.Now))
+	status, ctype, body := s.Do(t, telnyxRequest(t, k, s.URL()+"/hooks/voice", telnyxCall(), carriertest.Clock()))
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Equal(t, "text/xml; charset=utf-8", ctype)
 	// Written by hand from TeXML's <Dial> and <Sip> pages: the example
@@ -103,37 +103,37 @@ func TestTelnyxSignatureFailures(t *testing.T) {
 	u := s.URL() + "/hooks/voice"
 	cases := map[string]func() *http.Request{
 		"flipped bit": func() *http.Request {
-			r := telnyxRequest(t, k, u, telnyxCall(), carriertest.Now)
+			r := telnyxRequest(t, k, u, telnyxCall(), carriertest.Clock())
 			sig, _ := base64.StdEncoding.DecodeString(r.Header.Get("telnyx-signature-ed25519"))
 			sig[10] ^= 1
 			r.Header.Set("telnyx-signature-ed25519", base64.StdEncoding.EncodeToString(sig))
 			return r
 		},
 		"changed parameter": func() *http.Request {
-			r := telnyxRequest(t, k, u, telnyxCall(), carriertest.Now)
+			r := telnyxRequest(t, k, u, telnyxCall(), carriertest.Clock())
 			changed := telnyxCall("From", "+14155550199").Encode()
 			r.Body = http.NoBody
 			r2, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(changed))
 			r2.Header = r.Header
 			return r2
 		},
-		"stale timestamp": func() *http.Request { return telnyxRequest(t, k, u, telnyxCall(), carriertest.Now.Add(-6*time.Minute)) },
+		"stale timestamp": func() *http.Request { return telnyxRequest(t, k, u, telnyxCall(), carriertest.Clock().Add(-6*time.Minute)) },
 		"future timestamp": func() *http.Request {
-			return telnyxRequest(t, k, u, telnyxCall(), carriertest.Now.Add(6*time.Minute))
+			return telnyxRequest(t, k, u, telnyxCall(), carriertest.Clock().Add(6*time.Minute))
 		},
-		"wrong key": func() *http.Request { return telnyxRequest(t, newTelnyxKeys(t), u, telnyxCall(), carriertest.Now) },
+		"wrong key": func() *http.Request { return telnyxRequest(t, newTelnyxKeys(t), u, telnyxCall(), carriertest.Clock()) },
 		"missing signature": func() *http.Request {
-			r := telnyxRequest(t, k, u, telnyxCall(), carriertest.Now)
+			r := telnyxRequest(t, k, u, telnyxCall(), carriertest.Clock())
 			r.Header.Del("telnyx-signature-ed25519")
 			return r
 		},
 		"missing timestamp": func() *http.Request {
-			r := telnyxRequest(t, k, u, telnyxCall(), carriertest.Now)
+			r := telnyxRequest(t, k, u, telnyxCall(), carriertest.Clock())
 			r.Header.Del("telnyx-timestamp")
 			return r
 		},
 		"signed GET, query not covered": func() *http.Request {
-			r := telnyxRequest(t, k, u, url.Values{}, carriertest.Now)
+			r := telnyxRequest(t, k, u, url.Values{}, carriertest.Clock())
 			get, _ := http.NewRequest(http.MethodGet, u+"?"+telnyxCall().Encode(), nil)
 			get.Header = r.Header
 			return get
@@ -141,18 +141,18 @@ func TestTelnyxSignatureFailures(t *testing.T) {
 	}
 	carriertest.AssertForbidden(t, s, "Telnyx", cases)
 	assert.Contains(t, s.Logs.String(), "configure the TeXML application to use POST")
-	status, _, _ := s.Do(t, telnyxRequest(t, k, u, telnyxCall(), carriertest.Now.Add(4*time.Minute)))
+	status, _, _ := s.Do(t, telnyxRequest(t, k, u, telnyxCall(), carriertest.Clock().Add(4*time.Minute)))
 	assert.Equal(t, http.StatusOK, status, "within the tolerance")
 }
 
 func TestTelnyxPINFlow(t *testing.T) {
 	k := newTelnyxKeys(t)
 	cfg := telnyxHandlerConfig(k)
-	cfg.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver, Path: "/hooks/pin"}
+	cfg.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver(), Path: "/hooks/pin"}
 	s := carriertest.NewServer(t, cfg)
 	post := func(u string, params url.Values) carriertest.XMLAnswer {
 		t.Helper()
-		status, _, body := s.Do(t, telnyxRequest(t, k, u, params, carriertest.Now))
+		status, _, body := s.Do(t, telnyxRequest(t, k, u, params, carriertest.Clock()))
 		require.Equal(t, http.StatusOK, status, body)
 		return carriertest.DecodeTwiMLShaped(t, body)
 	}
@@ -189,9 +189,9 @@ func TestTelnyxPINFlow(t *testing.T) {
 	// Telnyx signs the body only, so the step's nonce is what protects
 	// the attempt counter and refuses a replay: both get 403.
 	fresh := post(s.URL()+"/hooks/voice", telnyxCall()).Gather.Action
-	status, _, _ := s.Do(t, telnyxRequest(t, k, strings.Replace(fresh, "attempt=1", "attempt=2", 1), telnyxCall("Digits", "1"), carriertest.Now))
+	status, _, _ := s.Do(t, telnyxRequest(t, k, strings.Replace(fresh, "attempt=1", "attempt=2", 1), telnyxCall("Digits", "1"), carriertest.Clock()))
 	assert.Equal(t, http.StatusForbidden, status, "a changed attempt counter")
-	status, _, _ = s.Do(t, telnyxRequest(t, k, step1, telnyxCall("Digits", "111111111"), carriertest.Now))
+	status, _, _ = s.Do(t, telnyxRequest(t, k, step1, telnyxCall("Digits", "111111111"), carriertest.Clock()))
 	assert.Equal(t, http.StatusForbidden, status, "a replayed step")
 }
 
@@ -202,26 +202,26 @@ func TestTelnyxFallbackAndDialStatus(t *testing.T) {
 	var got sipconnect.DialStatus
 	cfg.OnDialStatus = func(_ context.Context, st sipconnect.DialStatus) { got = st }
 	s := carriertest.NewServer(t, cfg)
-	status, _, body := s.Do(t, telnyxRequest(t, k, s.URL()+"/hooks/voice", telnyxCall(), carriertest.Now))
+	status, _, body := s.Do(t, telnyxRequest(t, k, s.URL()+"/hooks/voice", telnyxCall(), carriertest.Clock()))
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, we cannot connect your call to the meeting right now. Please try again later.</Say><Hangup/></Response>`, body)
 	assert.Contains(t, s.Logs.String(), "100ms is down")
 
 	status, _, body = s.Do(t, telnyxRequest(t, k, s.URL()+"/hooks/dial-status",
-		telnyxCall("DialCallStatus", "failed", "DialCallSid", "v3:leg-2", "DialSipResponseCode", "404"), carriertest.Now))
+		telnyxCall("DialCallStatus", "failed", "DialCallSid", "v3:leg-2", "DialSipResponseCode", "404"), carriertest.Clock()))
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, the meeting could not be reached. Please try again later.</Say><Hangup/></Response>`, body)
 	assert.Equal(t, "v3:telnyx-call-0123", got.CallSid)
 	assert.Equal(t, "v3:leg-2", got.DialCallSid)
 	assert.Equal(t, "404", got.DialSipResponseCode)
-	_, _, body = s.Do(t, telnyxRequest(t, k, s.URL()+"/hooks/dial-status", telnyxCall("DialCallStatus", "completed"), carriertest.Now))
+	_, _, body = s.Do(t, telnyxRequest(t, k, s.URL()+"/hooks/dial-status", telnyxCall("DialCallStatus", "completed"), carriertest.Clock()))
 	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>`, body)
 }
 
 func TestTelnyxHostileIdentity(t *testing.T) {
 	k := newTelnyxKeys(t)
 	carriertest.ForHostileNames(t, func() sipconnect.HandlerConfig { return telnyxHandlerConfig(k) }, func(s *carriertest.Server) *http.Request {
-		return telnyxRequest(t, k, s.URL()+"/hooks/voice", telnyxCall(), carriertest.Now)
+		return telnyxRequest(t, k, s.URL()+"/hooks/voice", telnyxCall(), carriertest.Clock())
 	}, func(name, body string) {
 		a := carriertest.DecodeTwiMLShaped(t, body)
 		require.NotNil(t, a.Dial, "the caller is still bridged: %q", name)
@@ -253,9 +253,9 @@ func TestTelnyxRefusesWhatItCannotExpress(t *testing.T) {
 		}, "Config.Dial or Sip: telnyx: Response/Dial[1] attribute timeout"},
 		"audio prompt": {func(c *sipconnect.HandlerConfig) {
 			c.Carrier = telnyx.NewCarrier(telnyx.Config{PublicKey: k.pub, Fallback: sipconnect.Prompt{AudioURL: "https://example.com/a.mp3"}})
-		}, "Config.Fallback: Telnyx: Prompt.AudioURL cannot be used"},
+		}, "Config.Fallback: telnyx: Prompt.AudioURL cannot be used"},
 		"PIN timeout over Telnyx's 120s": {func(c *sipconnect.HandlerConfig) {
-			c.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver, Timeout: 300 * time.Second}
+			c.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver(), Timeout: 300 * time.Second}
 		}, "timeout"},
 	})
 	cfg := base()

@@ -281,7 +281,7 @@ func vonageTalk(p sipconnect.Prompt) (*Talk, error) {
 	case p.AudioURL != "":
 		return nil, carrier.ErrAudioPrompt("Vonage", "stream action")
 	case p.Voice != "":
-		return nil, fmt.Errorf("Vonage: Prompt.Voice %q cannot be used: a talk action takes Language, not a voice name", p.Voice)
+		return nil, fmt.Errorf("vonage: Prompt.Voice %q cannot be used: a talk action takes Language, not a voice name", p.Voice)
 	}
 	return &Talk{Text: p.Text, Language: p.Language}, nil
 }
@@ -312,15 +312,15 @@ func (a *adapter) Gather(prompts []sipconnect.Prompt, action string, timeout tim
 		numDigits = MaxDigits
 	}
 	if numDigits > MaxDigits {
-		return nil, fmt.Errorf("Vonage: PINConfig.MaxDigits %d: an input action collects at most %d digits", numDigits, MaxDigits)
+		return nil, fmt.Errorf("vonage: PINConfig.MaxDigits %d: an input action collects at most %d digits", numDigits, MaxDigits)
 	}
 	if timeout > 10*time.Second {
-		return nil, fmt.Errorf("Vonage: PINConfig.Timeout %v: an input action waits at most 10s after a key", timeout)
+		return nil, fmt.Errorf("vonage: PINConfig.Timeout %v: an input action waits at most 10s after a key", timeout)
 	}
 	if !a.stepKey.IsZero() {
 		u, err := url.Parse(action)
 		if err != nil {
-			return nil, fmt.Errorf("Vonage: PIN step URL: %w", err)
+			return nil, fmt.Errorf("vonage: PIN step URL: %w", err)
 		}
 		action += "&step=" + a.stepMAC(u.Query().Get("attempt"))
 	}

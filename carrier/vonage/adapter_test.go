@@ -149,9 +149,9 @@ func TestVonageDialIn(t *testing.T) {
 	want := `[{"action":"connect","endpoint":[{"type":"sip","uri":"sip:abc-defg-hij@sip.100ms.live","headers":{"100ms-Display-Name":"John Doe","100ms-UserID":"xyz"}}],` +
 		`"eventType":"synchronous","timeout":30,"eventUrl":["` + s.URL() + `/hooks/dial-status"]}]`
 	for name, req := range map[string]*http.Request{
-		"POST JSON": vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/voice", vonageAnswer(nil), carriertest.Now),
+		"POST JSON": vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/voice", vonageAnswer(nil), carriertest.Clock()),
 		"GET query": vonageRequest(t, vonageSecret, http.MethodGet, s.URL()+"/hooks/voice?"+url.Values{
-			"uuid": {"vonage-leg-0123"}, "from": {"14155550123"}, "to": {"18005550100"}}.Encode(), nil, carriertest.Now),
+			"uuid": {"vonage-leg-0123"}, "from": {"14155550123"}, "to": {"18005550100"}}.Encode(), nil, carriertest.Clock()),
 	} {
 		status, ctype, body := s.Do(t, req)
 		require.Equal(t, http.StatusOK, status, body)
@@ -179,26 +179,26 @@ func TestVonageSignatureFailures(t *testing.T) {
 	u := s.URL() + "/hooks/voice"
 	cases := map[string]func() *http.Request{
 		"flipped bit": func() *http.Request {
-			r := vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carriertest.Now)
+			r := vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carriertest.Clock())
 			tok := []byte(r.Header.Get("Authorization"))
 			tok[len(tok)-3] ^= 1
 			r.Header.Set("Authorization", string(tok))
 			return r
 		},
 		"changed parameter": func() *http.Request {
-			r := vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carriertest.Now)
+			r := vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carriertest.Clock())
 			r2, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(vonageAnswer(map[string]any{"from": "14155550199"})))
 			r2.Header = r.Header
 			return r2
 		},
 		"stale token": func() *http.Request {
-			return vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carriertest.Now.Add(-time.Hour))
+			return vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carriertest.Clock().Add(-time.Hour))
 		},
 		"wrong key": func() *http.Request {
-			return vonageRequest(t, "other-secret", http.MethodPost, u, vonageAnswer(nil), carriertest.Now)
+			return vonageRequest(t, "other-secret", http.MethodPost, u, vonageAnswer(nil), carriertest.Clock())
 		},
 		"missing header": func() *http.Request {
-			r := vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carriertest.Now)
+			r := vonageRequest(t, vonageSecret, http.MethodPost, u, vonageAnswer(nil), carriertest.Clock())
 			r.Header.Del("Authorization")
 			return r
 		},
@@ -208,11 +208,11 @@ func TestVonageSignatureFailures(t *testing.T) {
 
 func TestVonagePINFlow(t *testing.T) {
 	cfg := vonageHandlerConfig()
-	cfg.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver, Path: "/hooks/pin"}
+	cfg.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver(), Path: "/hooks/pin"}
 	s := carriertest.NewServer(t, cfg)
 	post := func(u string, body []byte) (int, string) {
 		t.Helper()
-		status, _, out := s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, u, body, carriertest.Now))
+		status, _, out := s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, u, body, carriertest.Clock()))
 		return status, out
 	}
 	input := func(digits string, timedOut bool) []byte {
@@ -275,7 +275,7 @@ func TestVonagePINFlow(t *testing.T) {
 	// Digits are read from the signed body only, never from a GET's query.
 	_, body = post(s.URL()+"/hooks/voice", vonageAnswer(nil))
 	fresh := decodeNCCO(t, body)[2].EventURL[0]
-	req := vonageRequest(t, vonageSecret, http.MethodGet, fresh+"&dtmf.digits="+carriertest.ExamplePIN+"&uuid=x", nil, carriertest.Now)
+	req := vonageRequest(t, vonageSecret, http.MethodGet, fresh+"&dtmf.digits="+carriertest.ExamplePIN+"&uuid=x", nil, carriertest.Clock())
 	status, _, body = s.Do(t, req)
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "We did not receive a PIN.", decodeNCCO(t, body)[0].Text)
@@ -287,25 +287,25 @@ func TestVonageFallbackAndDialStatus(t *testing.T) {
 	var got sipconnect.DialStatus
 	cfg.OnDialStatus = func(_ context.Context, st sipconnect.DialStatus) { got = st }
 	s := carriertest.NewServer(t, cfg)
-	status, _, body := s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/voice", vonageAnswer(nil), carriertest.Now))
+	status, _, body := s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/voice", vonageAnswer(nil), carriertest.Clock()))
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, `[{"action":"talk","text":"Sorry, we cannot connect your call to the meeting right now. Please try again later."}]`, body)
 
 	event := vonageAnswer(map[string]any{"uuid": "leg-b", "status": "timeout", "duration": "0"})
-	_, _, body = s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/dial-status", event, carriertest.Now))
+	_, _, body = s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/dial-status", event, carriertest.Clock()))
 	assert.Equal(t, `[{"action":"talk","text":"Sorry, the meeting could not be reached. Please try again later."}]`, body)
 	assert.Equal(t, "no-answer", got.DialCallStatus)
 	assert.Equal(t, "timeout", got.Form.Get("status"))
 	assert.Equal(t, "CON-0123", got.CallSid)
 	assert.Equal(t, "leg-b", got.DialCallSid)
 	event = vonageAnswer(map[string]any{"uuid": "leg-b", "status": "answered"})
-	_, _, body = s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/dial-status", event, carriertest.Now))
+	_, _, body = s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/dial-status", event, carriertest.Clock()))
 	assert.Equal(t, `[]`, body)
 }
 
 func TestVonageHostileIdentity(t *testing.T) {
 	carriertest.ForHostileNames(t, vonageHandlerConfig, func(s *carriertest.Server) *http.Request {
-		return vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/voice", vonageAnswer(nil), carriertest.Now)
+		return vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/voice", vonageAnswer(nil), carriertest.Clock())
 	}, func(name, body string) {
 		n := decodeNCCO(t, body)
 		require.Len(t, n, 1, "one action for %q", name)
@@ -342,16 +342,16 @@ func TestVonageRefusesWhatItCannotExpress(t *testing.T) {
 		}, "Config.Connect: vonage: ncco[0].limit"},
 		"voice name": {func(c *sipconnect.HandlerConfig) {
 			c.Carrier = vonage.NewCarrier(vonage.Config{SignatureSecret: vonageSecret, DialFailed: sipconnect.Prompt{Text: "x", Voice: "Polly.Joanna"}})
-		}, `Config.DialFailed: Vonage: Prompt.Voice "Polly.Joanna" cannot be used`},
+		}, `Config.DialFailed: vonage: Prompt.Voice "Polly.Joanna" cannot be used`},
 		"audio prompt": {func(c *sipconnect.HandlerConfig) {
 			c.Carrier = vonage.NewCarrier(vonage.Config{SignatureSecret: vonageSecret, Fallback: sipconnect.Prompt{AudioURL: "https://example.com/a.mp3"}})
-		}, "Vonage: Prompt.AudioURL cannot be used"},
+		}, "vonage: Prompt.AudioURL cannot be used"},
 		"PIN of more than 20 digits": {func(c *sipconnect.HandlerConfig) {
-			c.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver, MaxDigits: 24}
-		}, "Vonage: PINConfig.MaxDigits 24: an input action collects at most 20 digits"},
+			c.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver(), MaxDigits: 24}
+		}, "vonage: PINConfig.MaxDigits 24: an input action collects at most 20 digits"},
 		"PIN timeout over 10s": {func(c *sipconnect.HandlerConfig) {
-			c.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver, Timeout: 20 * time.Second}
-		}, "Vonage: PINConfig.Timeout 20s"},
+			c.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver(), Timeout: 20 * time.Second}
+		}, "vonage: PINConfig.Timeout 20s"},
 	}, vonageSecret)
 }
 
