@@ -117,7 +117,9 @@ func TestTelnyxSignatureFailures(t *testing.T) {
 			r2.Header = r.Header
 			return r2
 		},
-		"stale timestamp": func() *http.Request { return telnyxRequest(t, k, u, telnyxCall(), carriertest.Clock().Add(-6*time.Minute)) },
+		"stale timestamp": func() *http.Request {
+			return telnyxRequest(t, k, u, telnyxCall(), carriertest.Clock().Add(-6*time.Minute))
+		},
 		"future timestamp": func() *http.Request {
 			return telnyxRequest(t, k, u, telnyxCall(), carriertest.Clock().Add(6*time.Minute))
 		},
