@@ -6,24 +6,25 @@ import (
 	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
-// Reasons a document is refused. An [*Error] wraps one of them.
+// Reasons a document is refused. An [*Error] wraps one of them. All but
+// ErrRejectPosition and ErrTooManyNouns are the same values as the
+// like-named errors of the carrier packages (carrier/telnyx,
+// carrier/signalwire, carrier/plivo), so one errors.Is test serves every
+// document.
 var (
-	ErrRequired       = errors.New("required")
-	ErrRange          = errors.New("out of range")
-	ErrWholeUnits     = errors.New("not a whole number of the attribute's unit")
-	ErrEnum           = errors.New("not one of the allowed values")
-	ErrDuplicate      = errors.New("value listed twice")
-	ErrInvalidChar    = errors.New("character not allowed")
-	ErrInvalidUTF8    = errors.New("invalid UTF-8")
-	ErrXMLChar        = errors.New("character XML 1.0 cannot carry")
+	ErrRequired       = xmlwrite.ErrRequired
+	ErrRange          = xmlwrite.ErrRange
+	ErrWholeUnits     = xmlwrite.ErrWholeUnits
+	ErrEnum           = xmlwrite.ErrEnum
+	ErrDuplicate      = xmlwrite.ErrDuplicate
+	ErrInvalidChar    = xmlwrite.ErrInvalidChar
+	ErrInvalidUTF8    = xmlwrite.ErrInvalidUTF8
+	ErrXMLChar        = xmlwrite.ErrXMLChar
 	ErrRejectPosition = errors.New("<Reject> must be the first verb")
 	ErrTooManyNouns   = errors.New("more than 10 nouns in one <Dial>")
-	ErrNoUsername     = errors.New("password given without username")
-	ErrNilVerb        = errors.New("nil verb or noun")
+	ErrNoUsername     = xmlwrite.ErrNoUsername
+	ErrNilVerb        = xmlwrite.ErrNil
 )
-
-// textAttr stands for an element's text content in [Error.Attribute].
-const textAttr = "#text"
 
 // Error reports an invalid document: the element (with its position among
 // its siblings, counted from 1), the attribute ("#text" for the element's
@@ -48,3 +49,7 @@ func (e *Error) Error() string {
 
 // Unwrap returns the reason.
 func (e *Error) Unwrap() error { return e.Err }
+
+func fail(l xmlwrite.Loc, attr string, off int, reason error) error {
+	return &Error{Path: l.Path(), Attribute: attr, Offset: off, Err: reason}
+}

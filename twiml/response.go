@@ -8,7 +8,7 @@ import (
 )
 
 // XMLDeclaration is the XML declaration every document starts with.
-const XMLDeclaration = `<?xml version="1.0" encoding="UTF-8"?>`
+const XMLDeclaration = xmlwrite.Declaration
 
 // ContentType is the Content-Type a TwiML answer is served with.
 const ContentType = "text/xml; charset=utf-8"
@@ -31,22 +31,14 @@ func (r Response) Validate() error {
 // have been overwritten. With a buffer of enough capacity it does not
 // allocate.
 func (r Response) AppendXML(dst []byte) ([]byte, error) {
-	start := len(dst)
-	dst = append(dst, XMLDeclaration...)
-	if len(r) == 0 {
-		return append(dst, "<Response/>"...), nil
-	}
-	dst = append(dst, "<Response>"...)
-	for i, v := range r {
+	return xmlwrite.AppendResponse(dst, len(r), func(dst []byte, l xmlwrite.Loc) ([]byte, error) {
+		v := r[l.VI-1]
 		if v == nil {
-			return dst[:start], loc{verb: "?", vi: i + 1}.fail("", -1, ErrNilVerb)
+			return dst, fail(l, "", -1, ErrNilVerb)
 		}
-		var err error
-		if dst, err = v.appendXML(dst, loc{verb: v.verbName(), vi: i + 1}); err != nil {
-			return dst[:start], err
-		}
-	}
-	return append(dst, "</Response>"...), nil
+		l.Verb = v.verbName()
+		return v.appendXML(dst, l)
+	})
 }
 
 // MarshalText implements [encoding.TextMarshaler]: the document, or the

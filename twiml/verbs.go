@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
 // MaxNouns is the most nouns one <Dial> may hold (Twilio's limit with
@@ -19,13 +21,13 @@ const LoopForever = -1
 // pointers so that rendering never copies them.
 type Verb interface {
 	verbName() string
-	appendXML(dst []byte, l loc) ([]byte, error)
+	appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error)
 }
 
 // Noun is an element of a [Dial]: a *[Sip] or a *[Number].
 type Noun interface {
 	nounName() string
-	appendXML(dst []byte, l loc) ([]byte, error)
+	appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error)
 }
 
 // GatherVerb is a verb a [Gather] may nest: a *[Say], *[Play] or *[Pause].
@@ -155,68 +157,68 @@ func (*Pause) gatherVerb()         {}
 // Each element's appendXML appends the element to dst, checking every value
 // on the way. On error the output is incomplete and the caller discards it.
 
-func (d *Dial) appendXML(dst []byte, l loc) ([]byte, error) {
+func (d *Dial) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if d == nil {
-		return dst, l.fail("", -1, ErrNilVerb)
+		return dst, fail(l, "", -1, ErrNilVerb)
 	}
 	switch {
 	case len(d.Nouns) == 0:
-		return dst, l.fail("", -1, fmt.Errorf("%w: at least one noun", ErrRequired))
+		return dst, fail(l, "", -1, fmt.Errorf("%w: at least one noun", ErrRequired))
 	case len(d.Nouns) > MaxNouns:
-		return dst, l.fail("", -1, fmt.Errorf("%w: %d", ErrTooManyNouns, len(d.Nouns)))
+		return dst, fail(l, "", -1, fmt.Errorf("%w: %d", ErrTooManyNouns, len(d.Nouns)))
 	}
-	e := enc{buf: dst}
-	e.open("Dial")
-	e.attr("action", d.Action)
-	e.enum("method", string(d.Method), d.Method.valid())
-	e.duration("timeout", d.Timeout, time.Second, 5, 600)
-	e.flag("hangupOnStar", d.HangupOnStar)
-	e.duration("timeLimit", d.TimeLimit, time.Second, 1, 14400)
-	e.attr("callerId", d.CallerID)
-	e.enum("record", string(d.Record), d.Record.valid())
-	e.enum("trim", string(d.Trim), d.Trim.valid())
-	e.attr("recordingStatusCallback", d.RecordingStatusCallback)
-	e.enum("recordingStatusCallbackMethod", string(d.RecordingStatusCallbackMethod), d.RecordingStatusCallbackMethod.valid())
-	list(&e, "recordingStatusCallbackEvent", d.RecordingStatusCallbackEvent, RecordingEvent.valid)
-	e.flag("answerOnBridge", d.AnswerOnBridge)
-	e.enum("ringTone", d.RingTone, validRingTone(d.RingTone))
-	e.enum("recordingTrack", string(d.RecordingTrack), d.RecordingTrack.valid())
-	e.flag("sequential", d.Sequential)
-	e.attr("referUrl", d.ReferURL)
-	e.enum("referMethod", string(d.ReferMethod), d.ReferMethod.valid())
-	if e.err != nil {
-		return e.result(l)
+	e := xmlwrite.Enc{Buf: dst}
+	e.Open("Dial")
+	e.Str("action", d.Action)
+	e.Enum("method", string(d.Method), d.Method.valid())
+	e.Duration("timeout", d.Timeout, time.Second, 5, 600)
+	e.Flag("hangupOnStar", d.HangupOnStar)
+	e.Duration("timeLimit", d.TimeLimit, time.Second, 1, 14400)
+	e.Str("callerId", d.CallerID)
+	e.Enum("record", string(d.Record), d.Record.valid())
+	e.Enum("trim", string(d.Trim), d.Trim.valid())
+	e.Str("recordingStatusCallback", d.RecordingStatusCallback)
+	e.Enum("recordingStatusCallbackMethod", string(d.RecordingStatusCallbackMethod), d.RecordingStatusCallbackMethod.valid())
+	xmlwrite.List(&e, "recordingStatusCallbackEvent", d.RecordingStatusCallbackEvent, RecordingEvent.valid)
+	e.Flag("answerOnBridge", d.AnswerOnBridge)
+	e.Enum("ringTone", d.RingTone, validRingTone(d.RingTone))
+	e.Enum("recordingTrack", string(d.RecordingTrack), d.RecordingTrack.valid())
+	e.Flag("sequential", d.Sequential)
+	e.Str("referUrl", d.ReferURL)
+	e.Enum("referMethod", string(d.ReferMethod), d.ReferMethod.valid())
+	if e.Err != nil {
+		return e.Result(l, fail)
 	}
-	e.buf = append(e.buf, '>')
+	e.Buf = append(e.Buf, '>')
 	hasSip := false
 	for i, n := range d.Nouns {
 		if n == nil {
-			return e.buf, l.in("?", i).fail("", -1, ErrNilVerb)
+			return e.Buf, fail(l.In("?", i), "", -1, ErrNilVerb)
 		}
 		name := n.nounName()
 		hasSip = hasSip || name == "Sip"
 		var err error
-		if e.buf, err = n.appendXML(e.buf, l.in(name, i)); err != nil {
-			return e.buf, err
+		if e.Buf, err = n.appendXML(e.Buf, l.In(name, i)); err != nil {
+			return e.Buf, err
 		}
 	}
 	if hasSip && d.CallerID != "" {
 		if err := checkSipCallerID(l, d.CallerID); err != nil {
-			return e.buf, err
+			return e.Buf, err
 		}
 	}
-	e.end("Dial")
-	return e.buf, nil
+	e.End("Dial")
+	return e.Buf, nil
 }
 
 // checkSipCallerID checks a caller id used with <Sip>: letters, digits and
 // + - _ . only.
-func checkSipCallerID(l loc, id string) error {
+func checkSipCallerID(l xmlwrite.Loc, id string) error {
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
 			c == '+' || c == '-' || c == '_' || c == '.') {
-			return l.fail("callerId", i, fmt.Errorf("%w: with <Sip> only letters, digits, '+', '-', '_' and '.' are allowed", ErrInvalidChar))
+			return fail(l, "callerId", i, fmt.Errorf("%w: with <Sip> only letters, digits, '+', '-', '_' and '.' are allowed", ErrInvalidChar))
 		}
 	}
 	return nil
@@ -244,205 +246,192 @@ func isLowerWord(s string) bool {
 	return true
 }
 
-func (s *Sip) appendXML(dst []byte, l loc) ([]byte, error) {
+func (s *Sip) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if s == nil {
-		return dst, l.fail("", -1, ErrNilVerb)
+		return dst, fail(l, "", -1, ErrNilVerb)
 	}
-	switch {
-	case s.URI == "":
-		return dst, l.fail(textAttr, -1, ErrRequired)
-	case !hasSIPScheme(s.URI):
-		return dst, l.fail(textAttr, -1, fmt.Errorf(`%w: a SIP URI starts with "sip:" or "sips:"`, ErrInvalidChar))
-	case s.Password != "" && s.Username == "":
-		return dst, l.fail("password", -1, ErrNoUsername)
+	if attr, err := xmlwrite.CheckSIP(s.URI, s.Username, s.Password); err != nil {
+		return dst, fail(l, attr, -1, err)
 	}
-	e := enc{buf: dst}
-	e.open("Sip")
-	e.attr("username", s.Username)
-	e.attr("password", s.Password)
-	e.attr("url", s.URL)
-	e.enum("method", string(s.Method), s.Method.valid())
-	list(&e, "statusCallbackEvent", s.StatusCallbackEvent, CallEvent.valid)
-	e.attr("statusCallback", s.StatusCallback)
-	e.enum("statusCallbackMethod", string(s.StatusCallbackMethod), s.StatusCallbackMethod.valid())
-	e.enum("machineDetection", string(s.MachineDetection), s.MachineDetection.valid())
-	e.enum("amdStatusCallbackMethod", string(s.AmdStatusCallbackMethod), s.AmdStatusCallbackMethod.valid())
-	e.attr("amdStatusCallback", s.AmdStatusCallback)
-	e.duration("machineDetectionTimeout", s.MachineDetectionTimeout, time.Second, 3, 60)
-	e.duration("machineDetectionSpeechThreshold", s.MachineDetectionSpeechThreshold, time.Millisecond, 1000, 6000)
-	e.duration("machineDetectionSpeechEndThreshold", s.MachineDetectionSpeechEndThreshold, time.Millisecond, 500, 5000)
-	e.duration("machineDetectionSilenceTimeout", s.MachineDetectionSilenceTimeout, time.Millisecond, 2000, 10000)
-	e.closeText("Sip", s.URI)
-	return e.result(l)
+	e := xmlwrite.Enc{Buf: dst}
+	e.Open("Sip")
+	e.Str("username", s.Username)
+	e.Str("password", s.Password)
+	e.Str("url", s.URL)
+	e.Enum("method", string(s.Method), s.Method.valid())
+	xmlwrite.List(&e, "statusCallbackEvent", s.StatusCallbackEvent, CallEvent.valid)
+	e.Str("statusCallback", s.StatusCallback)
+	e.Enum("statusCallbackMethod", string(s.StatusCallbackMethod), s.StatusCallbackMethod.valid())
+	e.Enum("machineDetection", string(s.MachineDetection), s.MachineDetection.valid())
+	e.Enum("amdStatusCallbackMethod", string(s.AmdStatusCallbackMethod), s.AmdStatusCallbackMethod.valid())
+	e.Str("amdStatusCallback", s.AmdStatusCallback)
+	e.Duration("machineDetectionTimeout", s.MachineDetectionTimeout, time.Second, 3, 60)
+	e.Duration("machineDetectionSpeechThreshold", s.MachineDetectionSpeechThreshold, time.Millisecond, 1000, 6000)
+	e.Duration("machineDetectionSpeechEndThreshold", s.MachineDetectionSpeechEndThreshold, time.Millisecond, 500, 5000)
+	e.Duration("machineDetectionSilenceTimeout", s.MachineDetectionSilenceTimeout, time.Millisecond, 2000, 10000)
+	e.CloseText("Sip", s.URI)
+	return e.Result(l, fail)
 }
 
-func (n *Number) appendXML(dst []byte, l loc) ([]byte, error) {
+func (n *Number) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if n == nil {
-		return dst, l.fail("", -1, ErrNilVerb)
+		return dst, fail(l, "", -1, ErrNilVerb)
 	}
 	if n.Number == "" {
-		return dst, l.fail(textAttr, -1, ErrRequired)
+		return dst, fail(l, xmlwrite.Text, -1, ErrRequired)
 	}
 	if err := checkDigits(l, "sendDigits", n.SendDigits); err != nil {
 		return dst, err
 	}
-	e := enc{buf: dst}
-	e.open("Number")
-	e.enum("sendDigits", n.SendDigits, true)
-	e.attr("url", n.URL)
-	e.enum("method", string(n.Method), n.Method.valid())
-	list(&e, "statusCallbackEvent", n.StatusCallbackEvent, CallEvent.valid)
-	e.attr("statusCallback", n.StatusCallback)
-	e.enum("statusCallbackMethod", string(n.StatusCallbackMethod), n.StatusCallbackMethod.valid())
-	e.closeText("Number", n.Number)
-	return e.result(l)
+	e := xmlwrite.Enc{Buf: dst}
+	e.Open("Number")
+	e.Enum("sendDigits", n.SendDigits, true)
+	e.Str("url", n.URL)
+	e.Enum("method", string(n.Method), n.Method.valid())
+	xmlwrite.List(&e, "statusCallbackEvent", n.StatusCallbackEvent, CallEvent.valid)
+	e.Str("statusCallback", n.StatusCallback)
+	e.Enum("statusCallbackMethod", string(n.StatusCallbackMethod), n.StatusCallbackMethod.valid())
+	e.CloseText("Number", n.Number)
+	return e.Result(l, fail)
 }
 
 // checkDigits accepts DTMF digits: 0-9, *, # and w (a half-second pause).
-func checkDigits(l loc, attr, s string) error {
+func checkDigits(l xmlwrite.Loc, attr, s string) error {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('0' <= c && c <= '9' || c == '*' || c == '#' || c == 'w' || c == 'W') {
-			return l.fail(attr, i, fmt.Errorf("%w: digits are 0-9 * # w", ErrInvalidChar))
+			return fail(l, attr, i, fmt.Errorf("%w: digits are 0-9 * # w", ErrInvalidChar))
 		}
 	}
 	return nil
 }
 
-func (e *enc) loop(n int) {
+func loop(e *xmlwrite.Enc, n int) {
 	switch {
-	case e.err != nil:
+	case e.Err != nil:
 	case n < LoopForever:
-		e.fail("loop", -1, fmt.Errorf("%w: %d, want a count, 0 for unset or LoopForever", ErrRange, n))
+		e.Fail("loop", -1, fmt.Errorf("%w: %d, want a count, 0 for unset or LoopForever", ErrRange, n))
 	case n == LoopForever:
-		e.int("loop", 0)
+		e.Int64("loop", 0)
 	case n > 0:
-		e.int("loop", int64(n))
+		e.Int64("loop", int64(n))
 	}
 }
 
-func (s *Say) appendXML(dst []byte, l loc) ([]byte, error) {
+func (s *Say) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if s == nil {
-		return dst, l.fail("", -1, ErrNilVerb)
+		return dst, fail(l, "", -1, ErrNilVerb)
 	}
 	if s.Text == "" {
-		return dst, l.fail(textAttr, -1, ErrRequired)
+		return dst, fail(l, xmlwrite.Text, -1, ErrRequired)
 	}
-	e := enc{buf: dst}
-	e.open("Say")
-	e.attr("voice", s.Voice)
-	e.loop(s.Loop)
-	e.attr("language", s.Language)
-	e.closeText("Say", s.Text)
-	return e.result(l)
+	e := xmlwrite.Enc{Buf: dst}
+	e.Open("Say")
+	e.Str("voice", s.Voice)
+	loop(&e, s.Loop)
+	e.Str("language", s.Language)
+	e.CloseText("Say", s.Text)
+	return e.Result(l, fail)
 }
 
-func (p *Play) appendXML(dst []byte, l loc) ([]byte, error) {
+func (p *Play) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if p == nil {
-		return dst, l.fail("", -1, ErrNilVerb)
+		return dst, fail(l, "", -1, ErrNilVerb)
 	}
 	if p.URL == "" && p.Digits == "" {
-		return dst, l.fail(textAttr, -1, fmt.Errorf("%w: a URL or digits", ErrRequired))
+		return dst, fail(l, xmlwrite.Text, -1, fmt.Errorf("%w: a URL or digits", ErrRequired))
 	}
 	if err := checkDigits(l, "digits", p.Digits); err != nil {
 		return dst, err
 	}
-	e := enc{buf: dst}
-	e.open("Play")
-	e.loop(p.Loop)
-	e.enum("digits", p.Digits, true)
-	e.closeText("Play", p.URL)
-	return e.result(l)
+	e := xmlwrite.Enc{Buf: dst}
+	e.Open("Play")
+	loop(&e, p.Loop)
+	e.Enum("digits", p.Digits, true)
+	e.CloseText("Play", p.URL)
+	return e.Result(l, fail)
 }
 
-func (p *Pause) appendXML(dst []byte, l loc) ([]byte, error) {
+func (p *Pause) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if p == nil {
-		return dst, l.fail("", -1, ErrNilVerb)
+		return dst, fail(l, "", -1, ErrNilVerb)
 	}
-	e := enc{buf: dst}
-	e.open("Pause")
-	e.duration("length", p.Length, time.Second, 1, 3600)
-	e.closeText("Pause", "")
-	return e.result(l)
+	e := xmlwrite.Enc{Buf: dst}
+	e.Open("Pause")
+	e.Duration("length", p.Length, time.Second, 1, 3600)
+	e.CloseText("Pause", "")
+	return e.Result(l, fail)
 }
 
-func (h *Hangup) appendXML(dst []byte, l loc) ([]byte, error) {
+func (h *Hangup) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if h == nil {
-		return dst, l.fail("", -1, ErrNilVerb)
+		return dst, fail(l, "", -1, ErrNilVerb)
 	}
 	return append(dst, "<Hangup/>"...), nil
 }
 
-func (r *Reject) appendXML(dst []byte, l loc) ([]byte, error) {
+func (r *Reject) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if r == nil {
-		return dst, l.fail("", -1, ErrNilVerb)
+		return dst, fail(l, "", -1, ErrNilVerb)
 	}
-	if l.vi != 1 {
-		return dst, l.fail("", -1, ErrRejectPosition)
+	if l.VI != 1 {
+		return dst, fail(l, "", -1, ErrRejectPosition)
 	}
-	e := enc{buf: dst}
-	e.open("Reject")
-	e.enum("reason", string(r.Reason), r.Reason.valid())
-	e.closeText("Reject", "")
-	return e.result(l)
+	e := xmlwrite.Enc{Buf: dst}
+	e.Open("Reject")
+	e.Enum("reason", string(r.Reason), r.Reason.valid())
+	e.CloseText("Reject", "")
+	return e.Result(l, fail)
 }
 
-func (r *Redirect) appendXML(dst []byte, l loc) ([]byte, error) {
+func (r *Redirect) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if r == nil {
-		return dst, l.fail("", -1, ErrNilVerb)
+		return dst, fail(l, "", -1, ErrNilVerb)
 	}
 	if r.URL == "" {
-		return dst, l.fail(textAttr, -1, ErrRequired)
+		return dst, fail(l, xmlwrite.Text, -1, ErrRequired)
 	}
-	e := enc{buf: dst}
-	e.open("Redirect")
-	e.enum("method", string(r.Method), r.Method.valid())
-	e.closeText("Redirect", r.URL)
-	return e.result(l)
+	e := xmlwrite.Enc{Buf: dst}
+	e.Open("Redirect")
+	e.Enum("method", string(r.Method), r.Method.valid())
+	e.CloseText("Redirect", r.URL)
+	return e.Result(l, fail)
 }
 
-func (g *Gather) appendXML(dst []byte, l loc) ([]byte, error) {
+func (g *Gather) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if g == nil {
-		return dst, l.fail("", -1, ErrNilVerb)
+		return dst, fail(l, "", -1, ErrNilVerb)
 	}
 	if k := g.FinishOnKey; k != "" && (len(k) != 1 || strings.IndexByte("0123456789*#", k[0]) < 0) {
-		return dst, l.fail("finishOnKey", -1, fmt.Errorf("%w: one of 0-9 * #", ErrEnum))
+		return dst, fail(l, "finishOnKey", -1, fmt.Errorf("%w: one of 0-9 * #", ErrEnum))
 	}
 	if g.NumDigits < 0 {
-		return dst, l.fail("numDigits", -1, fmt.Errorf("%w: %d", ErrRange, g.NumDigits))
+		return dst, fail(l, "numDigits", -1, fmt.Errorf("%w: %d", ErrRange, g.NumDigits))
 	}
-	e := enc{buf: dst}
-	e.open("Gather")
-	list(&e, "input", g.Input, GatherInput.valid)
-	e.attr("action", g.Action)
-	e.enum("method", string(g.Method), g.Method.valid())
-	e.duration("timeout", g.Timeout, time.Second, 1, 600)
-	e.enum("finishOnKey", g.FinishOnKey, true)
-	if g.NumDigits > 0 && e.err == nil {
-		e.int("numDigits", int64(g.NumDigits))
+	e := xmlwrite.Enc{Buf: dst}
+	e.Open("Gather")
+	xmlwrite.List(&e, "input", g.Input, GatherInput.valid)
+	e.Str("action", g.Action)
+	e.Enum("method", string(g.Method), g.Method.valid())
+	e.Duration("timeout", g.Timeout, time.Second, 1, 600)
+	e.Enum("finishOnKey", g.FinishOnKey, true)
+	if g.NumDigits > 0 && e.Err == nil {
+		e.Int64("numDigits", int64(g.NumDigits))
 	}
-	if e.err != nil || len(g.Verbs) == 0 {
-		e.closeText("Gather", "")
-		return e.result(l)
+	if e.Err != nil || len(g.Verbs) == 0 {
+		e.CloseText("Gather", "")
+		return e.Result(l, fail)
 	}
-	e.buf = append(e.buf, '>')
+	e.Buf = append(e.Buf, '>')
 	for i, v := range g.Verbs {
 		if v == nil {
-			return e.buf, l.in("?", i).fail("", -1, ErrNilVerb)
+			return e.Buf, fail(l.In("?", i), "", -1, ErrNilVerb)
 		}
 		var err error
-		if e.buf, err = v.appendXML(e.buf, l.in(v.verbName(), i)); err != nil {
-			return e.buf, err
+		if e.Buf, err = v.appendXML(e.Buf, l.In(v.verbName(), i)); err != nil {
+			return e.Buf, err
 		}
 	}
-	e.end("Gather")
-	return e.buf, nil
-}
-
-// hasSIPScheme reports whether uri starts with "sip:" or "sips:", in any case.
-func hasSIPScheme(uri string) bool {
-	if len(uri) < 4 || uri[0]|0x20 != 's' || uri[1]|0x20 != 'i' || uri[2]|0x20 != 'p' {
-		return false
-	}
-	return uri[3] == ':' || len(uri) > 4 && uri[3]|0x20 == 's' && uri[4] == ':'
+	e.End("Gather")
+	return e.Buf, nil
 }

@@ -17,17 +17,18 @@ import (
 	"unicode/utf8"
 )
 
-// Reasons a document is refused; the carrier packages export them.
+// Reasons a document is refused. Each is defined here once: twiml and the
+// carrier packages export them under their own names, so errors.Is matches
+// the same reason whichever package's document it came from.
 var (
-	ErrRequired     = errors.New("required")
-	ErrRange        = errors.New("out of range")
-	ErrWholeUnits   = errors.New("not a whole number of the attribute's unit")
-	ErrEnum         = errors.New("not one of the allowed values")
-	ErrDuplicate    = errors.New("value listed twice")
-	ErrInvalidChar  = errors.New("character not allowed")
-	ErrNoUsername   = errors.New("password given without username")
-	ErrNil          = errors.New("nil verb or noun")
-	ErrTooManyNouns = errors.New("too many nouns in one <Dial>")
+	ErrRequired    = errors.New("required")
+	ErrRange       = errors.New("out of range")
+	ErrWholeUnits  = errors.New("not a whole number of the attribute's unit")
+	ErrEnum        = errors.New("not one of the allowed values")
+	ErrDuplicate   = errors.New("value listed twice")
+	ErrInvalidChar = errors.New("character not allowed")
+	ErrNoUsername  = errors.New("password given without username")
+	ErrNil         = errors.New("nil verb or noun")
 )
 
 // Declaration is the XML declaration every document starts with.
@@ -95,8 +96,10 @@ func (l Loc) Path() string {
 
 // Enc appends one element to Buf, checking each value as it goes. The first
 // problem is kept (Err, Attr, Off) and every later call does nothing, so an
-// element reads as a flat list of its attributes; the caller turns the
-// problem into its error type and throws the partial output away.
+// element reads as a flat list of its attributes; [Enc.Result] turns the
+// problem into the caller's error type, and the caller throws the partial
+// output away. The element's location stays out of Enc: copying it in
+// costs more than rendering a short element.
 type Enc struct {
 	Buf  []byte
 	Err  error
@@ -113,36 +116,102 @@ func (e *Enc) Fail(attr string, off int, reason error) {
 	}
 }
 
+// Result returns Buf and, if a problem was recorded, the error fail makes
+// of it at l.
+func (e *Enc) Result(l Loc, fail func(l Loc, attr string, off int, reason error) error) ([]byte, error) {
+	if e.Err != nil {
+		return e.Buf, fail(l, e.Attr, e.Off, e.Err)
+	}
+	return e.Buf, nil
+}
+
+// The failure paths below build their messages out of line: inlined into
+// the rendering functions, their fmt arguments would enlarge every stack
+// frame on the happy path.
+
+//go:noinline
+func (e *Enc) failEnum(name, value string) {
+	e.Fail(name, -1, fmt.Errorf("%w: %q", ErrEnum, value))
+}
+
+//go:noinline
+func (e *Enc) failDuplicate(name, value string) {
+	e.Fail(name, -1, fmt.Errorf("%w: %q", ErrDuplicate, value))
+}
+
+//go:noinline
+func (e *Enc) failInt(name string, v, min, max int) {
+	e.Fail(name, -1, fmt.Errorf("%w: %d, want %d to %d", ErrRange, v, min, max))
+}
+
+//go:noinline
+func (e *Enc) failDuration(name string, d, unit time.Duration, min, max int64) {
+	if d%unit != 0 {
+		e.Fail(name, -1, fmt.Errorf("%w: %v is not a whole number of %v", ErrWholeUnits, d, unit))
+		return
+	}
+	e.Fail(name, -1, fmt.Errorf("%w: %v, want %v to %v", ErrRange, d, time.Duration(min)*unit, time.Duration(max)*unit))
+}
+
+//go:noinline
+func (e *Enc) failChar(attr string, off int, r rune) {
+	if r == utf8.RuneError {
+		e.Fail(attr, off, ErrInvalidUTF8)
+		return
+	}
+	e.Fail(attr, off, fmt.Errorf("%w: %U", ErrXMLChar, r))
+}
+
 // Open appends the start of an element's start tag.
 func (e *Enc) Open(name string) {
 	e.Buf = append(e.Buf, '<')
 	e.Buf = append(e.Buf, name...)
 }
 
-// Str appends name="value" with value escaped, or nothing when value is empty.
+// Str appends name="value" with value escaped, or nothing when value is
+// empty. It is small enough to inline, so an unset attribute costs a
+// comparison.
 func (e *Enc) Str(name, value string) {
-	if value == "" || e.Err != nil {
-		return
+	if value != "" && e.Err == nil {
+		e.str(name, value)
 	}
+}
+
+func (e *Enc) str(name, value string) {
 	e.open(name)
 	e.escape(name, value, true)
 	e.Buf = append(e.Buf, '"')
 }
 
+// open appends the start of an attribute, up to its opening quote.
 func (e *Enc) open(name string) {
 	e.Buf = append(e.Buf, ' ')
 	e.Buf = append(e.Buf, name...)
 	e.Buf = append(e.Buf, '=', '"')
 }
 
-// Enum appends an enumerated attribute, or nothing when value is empty,
-// after checking that it is valid. value must need no escaping when valid.
-func (e *Enc) Enum(name, value string, valid bool) {
+// Raw appends name="value" without escaping, or nothing when value is
+// empty; value must be known safe.
+func (e *Enc) Raw(name, value string) {
 	if value == "" || e.Err != nil {
 		return
 	}
+	e.open(name)
+	e.Buf = append(e.Buf, value...)
+	e.Buf = append(e.Buf, '"')
+}
+
+// Enum appends an enumerated attribute, or nothing when value is empty,
+// after checking that it is valid. value must need no escaping when valid.
+func (e *Enc) Enum(name, value string, valid bool) {
+	if value != "" && e.Err == nil {
+		e.enum(name, value, valid)
+	}
+}
+
+func (e *Enc) enum(name, value string, valid bool) {
 	if !valid {
-		e.Fail(name, -1, fmt.Errorf("%w: %q", ErrEnum, value))
+		e.failEnum(name, value)
 		return
 	}
 	e.open(name)
@@ -153,8 +222,9 @@ func (e *Enc) Enum(name, value string, valid bool) {
 // Flag appends name="true" when b is set.
 func (e *Enc) Flag(name string, b bool) {
 	if b && e.Err == nil {
-		e.open(name)
-		e.Buf = append(e.Buf, `true"`...)
+		e.Buf = append(e.Buf, ' ')
+		e.Buf = append(e.Buf, name...)
+		e.Buf = append(e.Buf, `="true"`...)
 	}
 }
 
@@ -165,31 +235,36 @@ func (e *Enc) Int(name string, v, min, max int) {
 		return
 	}
 	if v < min || v > max {
-		e.Fail(name, -1, fmt.Errorf("%w: %d, want %d to %d", ErrRange, v, min, max))
+		e.failInt(name, v, min, max)
+		return
+	}
+	e.Int64(name, int64(v))
+}
+
+// Int64 appends name="v", zero included, unless a problem is recorded.
+func (e *Enc) Int64(name string, v int64) {
+	if e.Err != nil {
 		return
 	}
 	e.open(name)
-	e.Buf = strconv.AppendInt(e.Buf, int64(v), 10)
+	e.Buf = strconv.AppendInt(e.Buf, v, 10)
 	e.Buf = append(e.Buf, '"')
 }
 
 // Duration appends d as a whole number of units between min and max, or
 // nothing when d is zero.
 func (e *Enc) Duration(name string, d, unit time.Duration, min, max int64) {
-	if d == 0 || e.Err != nil {
+	if d != 0 && e.Err == nil {
+		e.duration(name, d, unit, min, max)
+	}
+}
+
+func (e *Enc) duration(name string, d, unit time.Duration, min, max int64) {
+	if v := int64(d / unit); d%unit == 0 && v >= min && v <= max {
+		e.Int64(name, v)
 		return
 	}
-	v := int64(d / unit)
-	switch {
-	case d%unit != 0:
-		e.Fail(name, -1, fmt.Errorf("%w: %v is not a whole number of %v", ErrWholeUnits, d, unit))
-	case v < min || v > max:
-		e.Fail(name, -1, fmt.Errorf("%w: %v, want %v to %v", ErrRange, d, time.Duration(min)*unit, time.Duration(max)*unit))
-	default:
-		e.open(name)
-		e.Buf = strconv.AppendInt(e.Buf, v, 10)
-		e.Buf = append(e.Buf, '"')
-	}
+	e.failDuration(name, d, unit, min, max)
 }
 
 // List appends a space-separated list attribute, checking that every value
@@ -200,12 +275,12 @@ func List[T ~string](e *Enc, name string, vs []T, valid func(T) bool) {
 	}
 	for i, v := range vs {
 		if !valid(v) {
-			e.Fail(name, -1, fmt.Errorf("%w: %q", ErrEnum, string(v)))
+			e.failEnum(name, string(v))
 			return
 		}
 		for _, w := range vs[:i] {
 			if v == w {
-				e.Fail(name, -1, fmt.Errorf("%w: %q", ErrDuplicate, string(v)))
+				e.failDuplicate(name, string(v))
 				return
 			}
 		}
@@ -252,15 +327,14 @@ func (e *Enc) End(name string) {
 	e.Buf = append(e.Buf, '>')
 }
 
+// escape appends s escaped for text or, with inAttr, for a double-quoted
+// attribute value (see [Escape]), and records an error for invalid UTF-8
+// and for characters XML 1.0 cannot carry.
 func (e *Enc) escape(attr, s string, inAttr bool) {
 	out, bad, r := Escape(e.Buf, s, inAttr)
 	e.Buf = out
-	switch {
-	case bad < 0:
-	case r == utf8.RuneError:
-		e.Fail(attr, bad, ErrInvalidUTF8)
-	default:
-		e.Fail(attr, bad, fmt.Errorf("%w: %U", ErrXMLChar, r))
+	if bad >= 0 {
+		e.failChar(attr, bad, r)
 	}
 }
 
