@@ -6,18 +6,21 @@ import (
 	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
-// Reasons a document is refused. An [*Error] wraps one of them.
+// Reasons a document is refused. An [*Error] wraps one of them. Those
+// that package twiml has too (ErrRequired, ErrRange, ErrEnum,
+// ErrInvalidChar, ErrInvalidUTF8, ErrXMLChar, ErrNilVerb) are the same
+// values.
 var (
-	ErrRequired    = errors.New("required")
-	ErrRange       = errors.New("out of range")
+	ErrRequired    = xmlwrite.ErrRequired
+	ErrRange       = xmlwrite.ErrRange
 	ErrWholeUnits  = errors.New("not a whole number of seconds")
-	ErrEnum        = errors.New("not one of the allowed values")
-	ErrInvalidChar = errors.New("character not allowed")
-	ErrInvalidUTF8 = errors.New("invalid UTF-8")
-	ErrXMLChar     = errors.New("character XML 1.0 cannot carry")
+	ErrEnum        = xmlwrite.ErrEnum
+	ErrInvalidChar = xmlwrite.ErrInvalidChar
+	ErrInvalidUTF8 = xmlwrite.ErrInvalidUTF8
+	ErrXMLChar     = xmlwrite.ErrXMLChar
 	ErrTooLong     = errors.New("too long")
 	ErrDuplicate   = errors.New("listed twice")
-	ErrNilVerb     = errors.New("nil verb or noun")
+	ErrNilVerb     = xmlwrite.ErrNil
 	// ErrHeaderName means a sipHeaders name Plivo would refuse or rename:
 	// Plivo sends each name as X-PH-<name> and drops a pair whose name is
 	// not one upper-case letter followed by lower-case letters and digits
@@ -57,7 +60,9 @@ func (e *Error) Error() string {
 // Unwrap returns the reason.
 func (e *Error) Unwrap() error { return e.Err }
 
-const textAttr = "#text"
+func fail(l xmlwrite.Loc, attr string, off int, reason error) error {
+	return &Error{Path: l.Path(), Attribute: attr, Offset: off, Err: reason}
+}
 
 // CheckCredentials returns nil when username and password are both empty,
 // and otherwise an [*Error] wrapping [ErrCredentials] (naming the field,

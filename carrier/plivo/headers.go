@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/hmssip/interconnect-go/internal/ascii"
+	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
 // headerPrefix is what Plivo puts before every sipHeaders name.
@@ -12,9 +15,9 @@ const headerPrefix = "X-PH-"
 // checkHeaders checks User's sipHeaders against Plivo's rules (see
 // [Header]); the error names the header by its position, and its value
 // only by offset.
-func checkHeaders(path string, hs []Header) error {
+func checkHeaders(l xmlwrite.Loc, hs []Header) error {
 	fail := func(i int, attr string, off int, err error) error {
-		return &Error{Path: path + "/sipHeaders[" + strconv.Itoa(i+1) + "]", Attribute: attr, Offset: off, Err: err}
+		return &Error{Path: l.Path() + "/sipHeaders[" + strconv.Itoa(i+1) + "]", Attribute: attr, Offset: off, Err: err}
 	}
 	for i, h := range hs {
 		if h.Name == "" {
@@ -49,7 +52,7 @@ func checkHeaders(path string, hs []Header) error {
 // badHeaderName explains why Plivo would not send name unchanged as
 // X-PH-<name>, or returns "".
 func badHeaderName(name string) (int, string) {
-	if strings.HasPrefix(strings.ToLower(name), "x-") {
+	if ascii.HasPrefixFold(name, "x-") {
 		return 0, "give the name without X- or X-PH-: Plivo always sends X-PH-<name>, so X-100ms-Display-Name and X-100ms-UserID cannot be sent this way; put them in the SIP URI"
 	}
 	for i := 0; i < len(name); i++ {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,7 +12,7 @@ import (
 )
 
 // XMLDeclaration starts every document.
-const XMLDeclaration = `<?xml version="1.0" encoding="UTF-8"?>`
+const XMLDeclaration = xmlwrite.Declaration
 
 // ContentType is the Content-Type of a rendered document.
 const ContentType = "text/xml; charset=utf-8"
@@ -77,7 +76,7 @@ const (
 // *[Redirect] or *[Hangup].
 type Verb interface {
 	verbName() string
-	appendXML(e *enc, path string)
+	appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error)
 }
 
 // Response is a Plivo XML document.
@@ -204,24 +203,20 @@ func (*Hangup) verbName() string   { return "Hangup" }
 // AppendXML appends the document to dst. On an error, an [*Error] naming
 // the element and attribute, it returns dst unchanged (its original length).
 func (r *Response) AppendXML(dst []byte) ([]byte, error) {
-	e := &enc{buf: dst}
-	e.buf = append(e.buf, XMLDeclaration...)
-	e.buf = append(e.buf, "<Response>"...)
+	out := append(dst, XMLDeclaration...)
+	out = append(out, "<Response>"...)
 	for i, v := range r.Verbs {
-		if e.err != nil {
-			break
-		}
-		path := "Response/"
+		l := xmlwrite.Loc{VI: i + 1}
 		if v == nil || isNilVerb(v) {
-			e.fail(path+"["+strconv.Itoa(i+1)+"]", "", -1, ErrNilVerb)
-			break
+			return dst, fail(l, "", -1, ErrNilVerb)
 		}
-		v.appendXML(e, path+v.verbName()+"["+strconv.Itoa(i+1)+"]")
+		l.Verb = v.verbName()
+		var err error
+		if out, err = v.appendXML(out, l); err != nil {
+			return dst, err
+		}
 	}
-	if e.err != nil {
-		return dst, e.err
-	}
-	return append(e.buf, "</Response>"...), nil
+	return append(out, "</Response>"...), nil
 }
 
 func isNilVerb(v Verb) bool {
@@ -247,11 +242,7 @@ func (r *Response) MarshalText() ([]byte, error) { return r.AppendXML(nil) }
 // the document is invalid.
 func (r *Response) WriteTo(w io.Writer) (int64, error) {
 	b, err := r.AppendXML(nil)
-	if err != nil {
-		return 0, err
-	}
-	n, err := w.Write(b)
-	return int64(n), err
+	return xmlwrite.WriteTo(w, b, err)
 }
 
 // WriteHTTP renders the document and writes it with status 200 and
@@ -259,155 +250,83 @@ func (r *Response) WriteTo(w io.Writer) (int64, error) {
 // error, so the caller can answer a fallback instead.
 func (r *Response) WriteHTTP(w http.ResponseWriter) error {
 	b, err := r.AppendXML(nil)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", ContentType)
-	w.WriteHeader(http.StatusOK)
-	_, err = w.Write(b)
-	return err
+	return xmlwrite.WriteHTTP(w, ContentType, b, err)
 }
 
-// enc appends elements, keeping the first problem.
-type enc struct {
-	buf []byte
-	err error
-}
-
-func (e *enc) fail(path, attr string, off int, reason error) {
-	if e.err == nil {
-		e.err = &Error{Path: path, Attribute: attr, Offset: off, Err: reason}
-	}
-}
-
-func (e *enc) open(name string) {
-	e.buf = append(e.buf, '<')
-	e.buf = append(e.buf, name...)
-}
-
-// attr appends name="value" escaped, or nothing for an empty value.
-func (e *enc) attr(path, name, value string) {
-	if value == "" || e.err != nil {
-		return
-	}
-	e.buf = append(e.buf, ' ')
-	e.buf = append(e.buf, name...)
-	e.buf = append(e.buf, '=', '"')
-	out, bad, r := xmlwrite.Escape(e.buf, value, true)
-	if bad >= 0 {
-		e.fail(path, name, bad, refusal(r))
-		return
-	}
-	e.buf = append(out, '"')
-}
-
-func refusal(r rune) error {
-	if r == utf8.RuneError {
-		return ErrInvalidUTF8
-	}
-	return fmt.Errorf("%w: %U", ErrXMLChar, r)
-}
-
-func (e *enc) raw(name, value string) {
-	if e.err != nil {
-		return
-	}
-	e.buf = append(e.buf, ' ')
-	e.buf = append(e.buf, name...)
-	e.buf = append(e.buf, '=', '"')
-	e.buf = append(e.buf, value...)
-	e.buf = append(e.buf, '"')
-}
-
-func (e *enc) flag(name string, b bool, value string) {
-	if b {
-		e.raw(name, value)
-	}
-}
-
-func (e *enc) method(path, name string, m Method) {
-	if m == "" || e.err != nil {
+// method appends a callback method attribute, GET or POST.
+func method(e *xmlwrite.Enc, name string, m Method) {
+	if m == "" || e.Err != nil {
 		return
 	}
 	if m != MethodGet && m != MethodPost {
-		e.fail(path, name, -1, fmt.Errorf("%w: %q, want GET or POST", ErrEnum, string(m)))
+		e.Fail(name, -1, fmt.Errorf("%w: %q, want GET or POST", ErrEnum, string(m)))
 		return
 	}
-	e.raw(name, string(m))
+	e.Raw(name, string(m))
 }
 
 // seconds appends d as whole seconds within [min, max], or nothing for 0.
-func (e *enc) seconds(path, name string, d time.Duration, min, max int64) {
-	if d == 0 || e.err != nil {
+func seconds(e *xmlwrite.Enc, name string, d time.Duration, min, max int64) {
+	if d == 0 || e.Err != nil {
 		return
 	}
 	if d%time.Second != 0 {
-		e.fail(path, name, -1, fmt.Errorf("%w: %v", ErrWholeUnits, d))
+		e.Fail(name, -1, fmt.Errorf("%w: %v", ErrWholeUnits, d))
 		return
 	}
 	if s := int64(d / time.Second); s < min || s > max {
-		e.fail(path, name, -1, fmt.Errorf("%w: %v, want %ds to %ds", ErrRange, d, min, max))
+		e.Fail(name, -1, fmt.Errorf("%w: %v, want %ds to %ds", ErrRange, d, min, max))
 		return
 	}
-	e.raw(name, strconv.FormatInt(int64(d/time.Second), 10))
+	e.Int64(name, int64(d/time.Second))
 }
 
-// text closes the start tag, appends text escaped and the end tag.
-func (e *enc) text(path, name, text string) {
-	if e.err != nil {
-		return
-	}
-	e.buf = append(e.buf, '>')
-	out, bad, r := xmlwrite.Escape(e.buf, text, false)
-	if bad >= 0 {
-		e.fail(path, textAttr, bad, refusal(r))
-		return
-	}
-	e.buf = append(out, "</"...)
-	e.buf = append(e.buf, name...)
-	e.buf = append(e.buf, '>')
-}
-
-func (d *Dial) appendXML(e *enc, path string) {
+func (d *Dial) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if len(d.Users) == 0 {
-		e.fail(path, "", -1, fmt.Errorf("%w: at least one <User>", ErrRequired))
-		return
+		return dst, fail(l, "", -1, fmt.Errorf("%w: at least one <User>", ErrRequired))
 	}
 	if n := utf8.RuneCountInString(d.CallerName); n > MaxCallerNameRunes {
-		e.fail(path, "callerName", -1, fmt.Errorf("%w: %d characters, at most %d", ErrTooLong, n, MaxCallerNameRunes))
-		return
+		return dst, fail(l, "callerName", -1, fmt.Errorf("%w: %d characters, at most %d", ErrTooLong, n, MaxCallerNameRunes))
 	}
 	if d.CallerID != "" && !validCallerID(d.CallerID) {
-		e.fail(path, "callerId", -1, fmt.Errorf("%w: want an optional + and 1 to 20 digits", ErrInvalidChar))
-		return
+		return dst, fail(l, "callerId", -1, fmt.Errorf("%w: want an optional + and 1 to 20 digits", ErrInvalidChar))
 	}
-	e.open("Dial")
-	e.attr(path, "action", d.Action)
-	e.method(path, "method", d.Method)
-	e.flag("hangupOnStar", d.HangupOnStar, "true")
-	e.seconds(path, "timeLimit", d.TimeLimit, 1, 86400)
-	e.seconds(path, "timeout", d.Timeout, 1, 86400)
-	e.attr(path, "callerId", d.CallerID)
-	e.attr(path, "callerName", d.CallerName)
-	e.attr(path, "callbackUrl", d.CallbackURL)
-	e.method(path, "callbackMethod", d.CallbackMethod)
-	e.flag("redirect", d.NoRedirect, "false")
-	if e.err != nil {
-		return
+	e := xmlwrite.Enc{Buf: dst}
+	e.Open("Dial")
+	e.Str("action", d.Action)
+	method(&e, "method", d.Method)
+	e.Flag("hangupOnStar", d.HangupOnStar)
+	seconds(&e, "timeLimit", d.TimeLimit, 1, 86400)
+	seconds(&e, "timeout", d.Timeout, 1, 86400)
+	e.Str("callerId", d.CallerID)
+	e.Str("callerName", d.CallerName)
+	e.Str("callbackUrl", d.CallbackURL)
+	method(&e, "callbackMethod", d.CallbackMethod)
+	noFlag(&e, "redirect", d.NoRedirect)
+	e.StartContent()
+	if e.Err != nil {
+		return e.Result(l, fail)
 	}
-	e.buf = append(e.buf, '>')
 	for i, u := range d.Users {
-		p := path + "/User[" + strconv.Itoa(i+1) + "]"
+		ul := l.In("User", i)
 		if u == nil {
-			e.fail(p, "", -1, ErrNilVerb)
-			return
+			return e.Buf, fail(ul, "", -1, ErrNilVerb)
 		}
-		u.appendXML(e, p)
-		if e.err != nil {
-			return
+		var err error
+		if e.Buf, err = u.appendXML(e.Buf, ul); err != nil {
+			return e.Buf, err
 		}
 	}
-	e.buf = append(e.buf, "</Dial>"...)
+	e.End("Dial")
+	return e.Buf, nil
+}
+
+// noFlag appends name="false" when no is set: Plivo's flags that default
+// to true.
+func noFlag(e *xmlwrite.Enc, name string, no bool) {
+	if no {
+		e.Raw(name, "false")
+	}
 }
 
 func validCallerID(s string) bool {
@@ -423,63 +342,59 @@ func validCallerID(s string) bool {
 	return true
 }
 
-func (u *User) appendXML(e *enc, path string) {
+func (u *User) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if off, err := xmlwrite.CheckSIPURI(u.URI, MaxURILen, sipURIReasons); err != nil {
-		e.fail(path, textAttr, off, err)
-		return
+		return dst, fail(l, xmlwrite.Text, off, err)
 	}
 	for i := 0; i < len(u.SendDigits); i++ {
 		if !strings.ContainsRune("0123456789*#wW", rune(u.SendDigits[i])) {
-			e.fail(path, "sendDigits", i, fmt.Errorf("%w: want 0-9 * # w W", ErrInvalidChar))
-			return
+			return dst, fail(l, "sendDigits", i, fmt.Errorf("%w: want 0-9 * # w W", ErrInvalidChar))
 		}
 	}
-	e.open("User")
-	e.attr(path, "sendDigits", u.SendDigits)
-	e.flag("sendOnPreanswer", u.SendOnPreanswer, "true")
-	if len(u.SIPHeaders) > 0 {
-		if err := checkHeaders(path, u.SIPHeaders); err != nil {
-			e.err = err
-			return
+	e := xmlwrite.Enc{Buf: dst}
+	e.Open("User")
+	e.Str("sendDigits", u.SendDigits)
+	e.Flag("sendOnPreanswer", u.SendOnPreanswer)
+	if len(u.SIPHeaders) > 0 && e.Err == nil {
+		if err := checkHeaders(l, u.SIPHeaders); err != nil {
+			return e.Buf, err
 		}
-		e.buf = append(e.buf, ` sipHeaders="`...)
-		e.buf = appendSIPHeaders(e.buf, u.SIPHeaders)
-		e.buf = append(e.buf, '"')
+		e.Buf = append(e.Buf, ` sipHeaders="`...)
+		e.Buf = appendSIPHeaders(e.Buf, u.SIPHeaders)
+		e.Buf = append(e.Buf, '"')
 	}
-	e.text(path, "User", u.URI)
+	e.CloseText("User", u.URI)
+	return e.Result(l, fail)
 }
 
-func (s *Speak) appendXML(e *enc, path string) {
+func (s *Speak) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if s.Text == "" {
-		e.fail(path, textAttr, -1, fmt.Errorf("%w: text to speak", ErrRequired))
-		return
+		return dst, fail(l, xmlwrite.Text, -1, fmt.Errorf("%w: text to speak", ErrRequired))
 	}
 	if n := utf8.RuneCountInString(s.Text); n > MaxSpeakRunes {
-		e.fail(path, textAttr, -1, fmt.Errorf("%w: %d characters, at most %d", ErrTooLong, n, MaxSpeakRunes))
-		return
+		return dst, fail(l, xmlwrite.Text, -1, fmt.Errorf("%w: %d characters, at most %d", ErrTooLong, n, MaxSpeakRunes))
 	}
 	if s.Voice != "" && !validVoice(s.Voice) {
-		e.fail(path, "voice", -1, fmt.Errorf("%w: %q, want WOMAN, MAN or Polly.<Name>", ErrEnum, s.Voice))
-		return
+		return dst, fail(l, "voice", -1, fmt.Errorf("%w: %q, want WOMAN, MAN or Polly.<Name>", ErrEnum, s.Voice))
 	}
 	if s.Language != "" && !xmlwrite.ValidLanguage(s.Language) {
-		e.fail(path, "language", -1, fmt.Errorf("%w: %q, want a tag such as en-US", ErrInvalidChar, s.Language))
-		return
+		return dst, fail(l, "language", -1, fmt.Errorf("%w: %q, want a tag such as en-US", ErrInvalidChar, s.Language))
 	}
 	if s.Loop < LoopForever || s.Loop > 1000 {
-		e.fail(path, "loop", -1, fmt.Errorf("%w: %d, want 1 to 1000 or LoopForever", ErrRange, s.Loop))
-		return
+		return dst, fail(l, "loop", -1, fmt.Errorf("%w: %d, want 1 to 1000 or LoopForever", ErrRange, s.Loop))
 	}
-	e.open("Speak")
-	e.attr(path, "voice", s.Voice)
-	e.attr(path, "language", s.Language)
+	e := xmlwrite.Enc{Buf: dst}
+	e.Open("Speak")
+	e.Str("voice", s.Voice)
+	e.Str("language", s.Language)
 	switch {
 	case s.Loop == LoopForever:
-		e.raw("loop", "0")
+		e.Raw("loop", "0")
 	case s.Loop > 0:
-		e.raw("loop", strconv.Itoa(s.Loop))
+		e.Int64("loop", int64(s.Loop))
 	}
-	e.text(path, "Speak", s.Text)
+	e.CloseText("Speak", s.Text)
+	return e.Result(l, fail)
 }
 
 func validVoice(v string) bool {
@@ -498,94 +413,85 @@ func validVoice(v string) bool {
 	return utf8.ValidString(name)
 }
 
-func (g *GetInput) appendXML(e *enc, path string) {
+func (g *GetInput) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if g.Action == "" {
-		e.fail(path, "action", -1, ErrRequired)
-		return
+		return dst, fail(l, "action", -1, ErrRequired)
 	}
 	switch g.InputType {
 	case InputDTMF, InputSpeech, InputDTMFSpeech:
 	case "":
-		e.fail(path, "inputType", -1, ErrRequired)
-		return
+		return dst, fail(l, "inputType", -1, ErrRequired)
 	default:
-		e.fail(path, "inputType", -1, fmt.Errorf("%w: %q, want dtmf, speech or dtmf speech", ErrEnum, string(g.InputType)))
-		return
+		return dst, fail(l, "inputType", -1, fmt.Errorf("%w: %q, want dtmf, speech or dtmf speech", ErrEnum, string(g.InputType)))
 	}
 	switch k := g.FinishOnKey; {
 	case k == "", k == "none":
 	case len(k) == 1 && strings.Contains("0123456789*#", k):
 	default:
-		e.fail(path, "finishOnKey", -1, fmt.Errorf("%w: %q, want one of 0-9 * # or none", ErrEnum, k))
-		return
+		return dst, fail(l, "finishOnKey", -1, fmt.Errorf("%w: %q, want one of 0-9 * # or none", ErrEnum, k))
 	}
 	if g.NumDigits < 0 || g.NumDigits > 99 {
-		e.fail(path, "numDigits", -1, fmt.Errorf("%w: %d, want 1 to 99", ErrRange, g.NumDigits))
-		return
+		return dst, fail(l, "numDigits", -1, fmt.Errorf("%w: %d, want 1 to 99", ErrRange, g.NumDigits))
 	}
-	e.open("GetInput")
-	e.attr(path, "action", g.Action)
-	e.method(path, "method", g.Method)
-	e.raw("inputType", string(g.InputType))
-	e.seconds(path, "executionTimeout", g.ExecutionTimeout, 5, 60)
+	e := xmlwrite.Enc{Buf: dst}
+	e.Open("GetInput")
+	e.Str("action", g.Action)
+	method(&e, "method", g.Method)
+	e.Raw("inputType", string(g.InputType))
+	seconds(&e, "executionTimeout", g.ExecutionTimeout, 5, 60)
 	if g.DigitEndTimeout == AutoTimeout {
-		e.raw("digitEndTimeout", "auto")
+		e.Raw("digitEndTimeout", "auto")
 	} else {
-		e.seconds(path, "digitEndTimeout", g.DigitEndTimeout, 2, 10)
+		seconds(&e, "digitEndTimeout", g.DigitEndTimeout, 2, 10)
 	}
-	e.attr(path, "finishOnKey", g.FinishOnKey)
+	e.Str("finishOnKey", g.FinishOnKey)
 	if g.NumDigits > 0 {
-		e.raw("numDigits", strconv.Itoa(g.NumDigits))
+		e.Int64("numDigits", int64(g.NumDigits))
 	}
-	e.flag("redirect", g.NoRedirect, "false")
-	e.flag("log", g.NoLog, "false")
-	if e.err != nil {
-		return
+	noFlag(&e, "redirect", g.NoRedirect)
+	noFlag(&e, "log", g.NoLog)
+	if e.Err != nil || len(g.Prompts) == 0 {
+		e.CloseText("GetInput", "")
+		return e.Result(l, fail)
 	}
-	if len(g.Prompts) == 0 {
-		e.buf = append(e.buf, "/>"...)
-		return
-	}
-	e.buf = append(e.buf, '>')
+	e.StartContent()
 	for i, s := range g.Prompts {
-		p := path + "/Speak[" + strconv.Itoa(i+1) + "]"
+		sl := l.In("Speak", i)
 		if s == nil {
-			e.fail(p, "", -1, ErrNilVerb)
-			return
+			return e.Buf, fail(sl, "", -1, ErrNilVerb)
 		}
-		s.appendXML(e, p)
-		if e.err != nil {
-			return
+		var err error
+		if e.Buf, err = s.appendXML(e.Buf, sl); err != nil {
+			return e.Buf, err
 		}
 	}
-	e.buf = append(e.buf, "</GetInput>"...)
+	e.End("GetInput")
+	return e.Buf, nil
 }
 
-func (h *Hangup) appendXML(e *enc, path string) {
+func (h *Hangup) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	switch h.Reason {
 	case "", ReasonRejected, ReasonBusy:
 	default:
-		e.fail(path, "reason", -1, fmt.Errorf("%w: %q, want rejected or busy", ErrEnum, string(h.Reason)))
-		return
+		return dst, fail(l, "reason", -1, fmt.Errorf("%w: %q, want rejected or busy", ErrEnum, string(h.Reason)))
 	}
-	e.open("Hangup")
-	if h.Reason != "" {
-		e.raw("reason", string(h.Reason))
-	}
-	e.seconds(path, "schedule", h.Schedule, 1, 86400)
-	if e.err == nil {
-		e.buf = append(e.buf, "/>"...)
-	}
+	e := xmlwrite.Enc{Buf: dst}
+	e.Open("Hangup")
+	e.Raw("reason", string(h.Reason))
+	seconds(&e, "schedule", h.Schedule, 1, 86400)
+	e.CloseText("Hangup", "")
+	return e.Result(l, fail)
 }
 
-func (r *Redirect) appendXML(e *enc, path string) {
+func (r *Redirect) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if r.URL == "" {
-		e.fail(path, textAttr, -1, fmt.Errorf("%w: the URL", ErrRequired))
-		return
+		return dst, fail(l, xmlwrite.Text, -1, fmt.Errorf("%w: the URL", ErrRequired))
 	}
-	e.open("Redirect")
-	e.method(path, "method", r.Method)
-	e.text(path, "Redirect", r.URL)
+	e := xmlwrite.Enc{Buf: dst}
+	e.Open("Redirect")
+	method(&e, "method", r.Method)
+	e.CloseText("Redirect", r.URL)
+	return e.Result(l, fail)
 }
 
 // sipURIReasons are the reasons xmlwrite.CheckSIPURI refuses a URI with.

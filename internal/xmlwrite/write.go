@@ -86,16 +86,22 @@ func ValidLanguage(l string) bool {
 	if len(l) > 35 {
 		return false
 	}
-	for _, part := range strings.Split(l, "-") {
-		if part == "" || len(part) > 8 {
-			return false
-		}
-		for i := 0; i < len(part); i++ {
-			c := part[i]
-			if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+	n := 0 // length of the current group
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		switch {
+		case c == '-':
+			if n == 0 {
 				return false
 			}
+			n = 0
+		case c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			if n++; n > 8 {
+				return false
+			}
+		default:
+			return false
 		}
 	}
-	return true
+	return n > 0
 }
