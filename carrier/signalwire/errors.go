@@ -18,40 +18,21 @@ var (
 	ErrNil         = xmlwrite.ErrNil
 )
 
-// Error reports an invalid document: the element (with its position among
-// its siblings, counted from 1), the attribute ("#text" for the element's
-// text) and the reason. It never holds an attribute's value when that value
-// may be a secret (the SIP password).
-type Error struct {
-	// Path locates the element, such as "Response/Dial[1]/Sip[1]".
-	Path string
-	// Attribute is the attribute at fault, "#text" for the element's text,
-	// or "" for the element itself.
-	Attribute string
-	// Offset is the byte offset of the bad character in the value, or -1.
-	Offset int
-	// Err is the reason, one of this package's Err* values, possibly wrapped
-	// with detail.
-	Err error
-}
+// Error reports an invalid document. Path locates the element, with its
+// position among its siblings counted from 1, such as
+// "Response/Dial[1]/Sip[1]"; Attribute is the attribute at fault, "#text" for
+// the element's text, or "" for the element itself; Offset is the byte
+// offset of the bad character in the value, or -1; Err is the reason, one
+// of this package's Err* values, possibly wrapped with detail. It never
+// holds an attribute's value that may be a secret.
+type Error xmlwrite.Error
 
 // Error returns the message: the element, the attribute and the reason.
-func (e *Error) Error() string {
-	return xmlwrite.ErrorMessage("signalwire", e.Path, e.Attribute, e.Offset, e.Err)
-}
+func (e *Error) Error() string { return (*xmlwrite.Error)(e).Message("signalwire") }
 
 // Unwrap returns the reason.
 func (e *Error) Unwrap() error { return e.Err }
 
 func fail(l xmlwrite.Loc, attr string, off int, reason error) error {
-	return &Error{Path: l.Path(), Attribute: attr, Offset: off, Err: reason}
-}
-
-// result returns the encoder's output and, if it recorded a problem, the
-// *Error that reports it at l.
-func result(e *xmlwrite.Enc, l xmlwrite.Loc) ([]byte, error) {
-	if e.Err != nil {
-		return e.Buf, fail(l, e.Attr, e.Off, e.Err)
-	}
-	return e.Buf, nil
+	return (*Error)(l.Fail(attr, off, reason))
 }

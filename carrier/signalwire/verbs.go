@@ -134,7 +134,7 @@ func (d *Dial) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	e.Flag("answerOnBridge", d.AnswerOnBridge)
 	e.StartContent()
 	if e.Err != nil {
-		return result(&e, l)
+		return e.Result(l, fail)
 	}
 	for i, n := range d.Nouns {
 		if n == nil || n == (*Sip)(nil) {
@@ -164,7 +164,7 @@ func (s *Sip) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	e.Enum("statusCallbackMethod", string(s.StatusCallbackMethod), s.StatusCallbackMethod.valid())
 	appendCodecs(&e, s.Codecs)
 	e.CloseText("Sip", s.URI)
-	return result(&e, l)
+	return e.Result(l, fail)
 }
 
 // appendCodecs writes the comma-separated codecs attribute.
@@ -213,7 +213,7 @@ func (s *Say) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	}
 	e.Str("language", s.Language)
 	e.CloseText("Say", s.Text)
-	return result(&e, l)
+	return e.Result(l, fail)
 }
 
 func (h *Hangup) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
@@ -241,7 +241,7 @@ func (g *Gather) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	e.Duration("timeout", g.Timeout, time.Second, 1, 600)
 	if e.Err != nil || len(g.Prompt) == 0 {
 		e.CloseText("Gather", "")
-		return result(&e, l)
+		return e.Result(l, fail)
 	}
 	e.StartContent()
 	for i, s := range g.Prompt {

@@ -2,11 +2,10 @@ package telnyx
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
-	"strings"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
+	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
 // sipView is Sip without its methods, printed with the password redacted.
@@ -24,23 +23,12 @@ func (s Sip) redacted() sipView {
 func (s Sip) String() string { return fmt.Sprintf("%+v", s.redacted()) }
 
 // GoString returns s as Go syntax with the password redacted.
-func (s Sip) GoString() string {
-	return "telnyx.Sip" + strings.TrimPrefix(fmt.Sprintf("%#v", s.redacted()), "telnyx.sipView")
-}
+func (s Sip) GoString() string { return xmlwrite.GoString("telnyx.Sip", s.redacted()) }
 
 // Format prints s like a struct for every verb and flag, with the password
 // redacted.
-func (s Sip) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, s.GoString())
-		return
-	}
-	fmt.Fprintf(f, fmt.FormatString(f, verb), s.redacted())
-}
+func (s Sip) Format(f fmt.State, verb rune) { xmlwrite.Format(f, verb, "telnyx.Sip", s.redacted()) }
 
 // LogValue implements [slog.LogValuer]: the URI and username, never the
 // password.
-func (s Sip) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("uri", s.URI), slog.String("username", s.Username),
-		slog.String("password", secret.New(s.Password).String()))
-}
+func (s Sip) LogValue() slog.Value { return xmlwrite.SIPLogValue(s.URI, s.Username, s.Password) }

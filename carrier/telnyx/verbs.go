@@ -149,7 +149,7 @@ func (d *Dial) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	e.Flag("answerOnBridge", d.AnswerOnBridge)
 	e.StartContent()
 	if e.Err != nil {
-		return result(&e, l)
+		return e.Result(l, fail)
 	}
 	for i, n := range d.Nouns {
 		if n == nil || n == (*Sip)(nil) {
@@ -200,7 +200,7 @@ func (s *Sip) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	e.Str("url", s.URL)
 	e.Enum("method", string(s.Method), s.Method.valid())
 	e.CloseText("Sip", s.URI)
-	return result(&e, l)
+	return e.Result(l, fail)
 }
 
 func (s *Say) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
@@ -223,7 +223,7 @@ func (s *Say) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 		e.Int("loop", s.Loop, 1, 10)
 	}
 	e.CloseText("Say", s.Text)
-	return result(&e, l)
+	return e.Result(l, fail)
 }
 
 func (p *Pause) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
@@ -234,7 +234,7 @@ func (p *Pause) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	e.Open("Pause")
 	e.Duration("length", p.Length, time.Second, 1, 180)
 	e.CloseText("Pause", "")
-	return result(&e, l)
+	return e.Result(l, fail)
 }
 
 func (h *Hangup) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
@@ -265,7 +265,7 @@ func (g *Gather) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	}
 	if e.Err != nil || len(g.Prompt) == 0 {
 		e.CloseText("Gather", "")
-		return result(&e, l)
+		return e.Result(l, fail)
 	}
 	e.StartContent()
 	for i, s := range g.Prompt {
@@ -289,5 +289,5 @@ func (r *Redirect) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	e.Open("Redirect")
 	e.Enum("method", string(r.Method), r.Method.valid())
 	e.CloseText("Redirect", r.URL)
-	return result(&e, l)
+	return e.Result(l, fail)
 }
