@@ -16,11 +16,12 @@ import (
 	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/store"
 	"github.com/hmssip/interconnect-go/store/redisstore"
+	"github.com/hmssip/interconnect-go/store/redisstore/redistest"
 	"github.com/hmssip/interconnect-go/store/storetest"
 )
 
 // urlVar names the variable that gives the tests a Redis server.
-const urlVar = "SIPCONNECT_TEST_REDIS_URL"
+const urlVar = redistest.URLVar
 
 // testClient returns a client of the Redis server that urlVar names. Without
 // it the test fails when CI is set, and is skipped otherwise.
@@ -31,7 +32,7 @@ func testClient(t testing.TB) *redis.Client {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%s is not set: CI must run the Redis tests against a real server (.ci/run starts one)", urlVar)
 		}
-		t.Skipf("%s is not set; to run the Redis tests (README, Tests): redis-server --port 6390 --save '' &, then "+
+		redistest.Skip(t, "%s is not set and redis-server is not on PATH; to run the Redis tests (README, Tests): redis-server --port 6390 --save '' &, then "+
 			"%s=redis://127.0.0.1:6390/0 go test ./... in store/redisstore", urlVar, urlVar)
 	}
 	opt, err := redis.ParseURL(url)
@@ -47,7 +48,7 @@ func testClient(t testing.TB) *redis.Client {
 }
 
 // testPrefix returns a key prefix no other test uses, and deletes the keys
-// under it when t ends.
+// under it when t ends; the test fails if any is left after that.
 func testPrefix(t testing.TB, client *redis.Client) string {
 	t.Helper()
 	b := make([]byte, 8)
@@ -61,6 +62,14 @@ func testPrefix(t testing.TB, client *redis.Client) string {
 		}
 		if err := iter.Err(); err != nil {
 			t.Errorf("deleting the test's keys: %v", err)
+		}
+		var left []string
+		iter = client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			left = append(left, iter.Val())
+		}
+		if err := iter.Err(); err != nil || len(left) > 0 {
+			t.Errorf("the test left %d keys under %s in Redis (%v): %q", len(left), prefix, err, left)
 		}
 	})
 	return prefix

@@ -1,21 +1,17 @@
 package redisstore_test
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,13 +21,14 @@ import (
 	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/store"
 	"github.com/hmssip/interconnect-go/store/redisstore"
+	"github.com/hmssip/interconnect-go/store/redisstore/redistest"
 	"github.com/hmssip/interconnect-go/store/storetest"
 )
 
 // redisServer is a redis-server this test started for itself, on a free
 // loopback port, so that it can stop it with SIGSTOP.
 type redisServer struct {
-	cmd  *exec.Cmd
+	*redistest.Server
 	addr string
 }
 
@@ -40,74 +37,25 @@ type redisServer struct {
 // test fails when CI is set, and is skipped otherwise.
 func startRedis(t testing.TB) *redisServer {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("redis-server not found: CI must run the Redis tests against a real server: %v", err)
-		}
-		t.Skipf("redis-server not found (%v); install it to run this test", err)
+	s, err := redistest.Start()
+	switch {
+	case errors.Is(err, redistest.ErrNoServer) && os.Getenv("CI") == "":
+		redistest.Skip(t, "%v; install it to run this test", err)
+	case errors.Is(err, redistest.ErrNoServer):
+		t.Fatalf("%v: CI must run the Redis tests against a real server", err)
+	case err != nil:
+		t.Fatal(err)
 	}
-	for try := 0; ; try++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		var logs bytes.Buffer
-		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-			"--protected-mode", "yes", "--daemonize", "no")
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		s := &redisServer{cmd: cmd, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
-		client := redis.NewClient(&redis.Options{Addr: s.addr, MaxRetries: -1})
-		up := false
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			if client.Ping(context.Background()).Err() == nil {
-				up = true
-				break
-			}
-			if cmd.ProcessState != nil {
-				break
-			}
-		}
-		client.Close()
-		if up {
-			t.Cleanup(func() {
-				_ = s.cmd.Process.Signal(syscall.SIGCONT)
-				_ = s.cmd.Process.Kill()
-				_ = s.cmd.Wait()
-			})
-			return s
-		}
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if try == 2 { // another process took the port each time
-			t.Fatalf("redis-server on port %d did not start:\n%s", port, logs.String())
-		}
-	}
+	t.Cleanup(func() { _ = s.Close() })
+	return &redisServer{Server: s, addr: s.Addr()}
 }
 
 // stop stops the server with SIGSTOP and returns once it is stopped.
 func (s *redisServer) stop(t testing.TB) {
 	t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+	if err := s.Pause(); err != nil {
 		t.Fatal(err)
 	}
-	// Linux tells the state in /proc; elsewhere, give the signal a moment.
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
-		if err != nil {
-			time.Sleep(100 * time.Millisecond)
-			return
-		}
-		if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) && (stat[i+2] == 'T' || stat[i+2] == 't') {
-			return
-		}
-	}
-	t.Fatal("redis-server did not stop")
 }
 
 // killAndRestartEmpty kills the server with SIGKILL and starts a new one,
@@ -115,45 +63,15 @@ func (s *redisServer) stop(t testing.TB) {
 // restart of a Redis without AOF or RDB does to its clients.
 func (s *redisServer) killAndRestartEmpty(t testing.TB) {
 	t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := s.KillAndRestartEmpty(); err != nil {
 		t.Fatal(err)
-	}
-	_ = s.cmd.Wait()
-	_, port, _ := net.SplitHostPort(s.addr)
-	var logs bytes.Buffer
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		cmd := exec.Command(s.cmd.Path, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-			"--protected-mode", "yes", "--daemonize", "no")
-		logs.Reset()
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		client := redis.NewClient(&redis.Options{Addr: s.addr, MaxRetries: -1})
-		up := false
-		for until := time.Now().Add(2 * time.Second); time.Now().Before(until); time.Sleep(20 * time.Millisecond) {
-			if client.Ping(context.Background()).Err() == nil {
-				up = true
-				break
-			}
-		}
-		client.Close()
-		if up {
-			s.cmd = cmd
-			return
-		}
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not start again on %s:\n%s", s.addr, logs.String())
-		}
 	}
 }
 
 // resume lets a stopped server run again.
 func (s *redisServer) resume(t testing.TB) {
 	t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+	if err := s.Resume(); err != nil {
 		t.Fatal(err)
 	}
 }
