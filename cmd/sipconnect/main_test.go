@@ -27,12 +27,17 @@ import (
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/store/redisstore/redistest"
 )
 
 // binary is the sipconnect command built once for the tests, which run it
 // as a user would.
 var binary string
 
+// TestMain builds the binary and gives the Redis tests a server: the one
+// SIPCONNECT_TEST_REDIS_URL names, or else a redis-server of the run's own
+// when one is on PATH; without either it says how many Redis tests were
+// skipped.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "sipconnect-cli")
 	if err != nil {
@@ -43,7 +48,7 @@ func TestMain(m *testing.M) {
 		os.Stderr.Write(out)
 		panic(err)
 	}
-	code := m.Run()
+	code := redistest.Main(m, "cmd/sipconnect")
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -24,22 +24,59 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/store/redisstore/redistest"
 	"github.com/hmssip/interconnect-go/twiml"
 )
 
-// testRedisURL returns the Redis the tests may use, as store/redisstore's
-// tests do: SIPCONNECT_TEST_REDIS_URL; without it the test is skipped, or
-// fails when CI is set.
+// testDB is the Redis database the tests here write to: one they own, so
+// that whatever the commands they run write there, under whatever key,
+// is deleted when the test ends.
+const testDB = 12
+
+// testRedisURL returns the URL of database testDB of the Redis the tests
+// may use (SIPCONNECT_TEST_REDIS_URL, or the redis-server TestMain
+// started); without one the test is skipped, or fails when CI is set. The
+// database must be empty, so that a Redis that holds data there is never
+// touched; it is flushed when t ends, and the test fails if any key is left
+// after that.
 func testRedisURL(t *testing.T) string {
 	t.Helper()
-	u := os.Getenv("SIPCONNECT_TEST_REDIS_URL")
+	u := os.Getenv(redistest.URLVar)
 	if u == "" {
 		if os.Getenv("CI") != "" {
-			t.Fatal("SIPCONNECT_TEST_REDIS_URL is not set")
+			t.Fatal(redistest.URLVar + " is not set")
 		}
-		t.Skip("SIPCONNECT_TEST_REDIS_URL is not set")
+		redistest.Skip(t, "%s is not set and redis-server is not on PATH", redistest.URLVar)
 	}
-	return u
+	opts, err := redis.ParseURL(u)
+	require.NoError(t, err, redistest.URLVar)
+	db := testDB
+	if opts.DB == testDB {
+		db = testDB + 1 // the database the URL names is shared with the store's tests
+	}
+	parsed, err := url.Parse(u)
+	require.NoError(t, err, redistest.URLVar)
+	parsed.Path = "/" + strconv.Itoa(db)
+	opts.DB = db
+	rdb := redis.NewClient(opts)
+	ctx := context.Background()
+	n, err := rdb.DBSize(ctx).Result()
+	require.NoError(t, err, "Redis at %s", opts.Addr)
+	if n != 0 {
+		rdb.Close()
+		t.Fatalf("Redis database %d at %s holds %d keys: the tests write there and flush it after, so they leave alone one "+
+			"that holds data; point %s at a Redis of the tests' own, or unset it and put redis-server on PATH", db, opts.Addr, n, redistest.URLVar)
+	}
+	t.Cleanup(func() {
+		defer rdb.Close()
+		if err := rdb.FlushDB(ctx).Err(); err != nil {
+			t.Errorf("flushing Redis database %d: %v", db, err)
+		}
+		if n, err := rdb.DBSize(ctx).Result(); err != nil || n != 0 {
+			t.Errorf("Redis database %d holds %d keys after the test (%v)", db, n, err)
+		}
+	})
+	return parsed.String()
 }
 
 // A PIN that pins create puts in Redis is resolved by serve --pin on the
@@ -351,26 +388,22 @@ func TestServeRedisPersistenceCheck(t *testing.T) {
 // is set).
 func testRedisURLOrEmpty(t *testing.T) string {
 	t.Helper()
-	if os.Getenv("SIPCONNECT_TEST_REDIS_URL") == "" && os.Getenv("CI") == "" {
+	if os.Getenv(redistest.URLVar) == "" && os.Getenv("CI") == "" {
 		return ""
 	}
 	return testRedisURL(t)
 }
 
-// demoRedis returns the URL of a database of the test Redis that only the
-// demo tests use, emptied now and when the test ends, and a client of it.
+// demoRedis returns the URL of the tests' database (testRedisURL) and a
+// client of it.
 func demoRedis(t *testing.T) (string, *redis.Client) {
 	t.Helper()
-	u, err := url.Parse(testRedisURL(t))
-	require.NoError(t, err)
-	u.Path = "/12"
-	opts, err := redis.ParseURL(u.String())
+	u := testRedisURL(t)
+	opts, err := redis.ParseURL(u)
 	require.NoError(t, err)
 	rdb := redis.NewClient(opts)
-	ctx := context.Background()
-	require.NoError(t, rdb.FlushDB(ctx).Err())
-	t.Cleanup(func() { _ = rdb.FlushDB(ctx).Err(); _ = rdb.Close() })
-	return u.String(), rdb
+	t.Cleanup(func() { _ = rdb.Close() })
+	return u, rdb
 }
 
 // Demo mode on a real Redis leaves nothing there for good: every key it
