@@ -96,6 +96,7 @@ func (e env) session(preferApp bool) (*apiSession, error) {
 // peers): it answers help, and refuses a missing or unknown subcommand with
 // the group's usage. "NAME help SUB" is "NAME SUB -h".
 func (e env) group(name, usage string, subs []string, args []string) (string, []string, error) {
+	usage += "\n\n" + helpFooter
 	want := subs[len(subs)-1]
 	if len(subs) > 1 {
 		want = strings.Join(subs[:len(subs)-1], ", ") + " or " + want

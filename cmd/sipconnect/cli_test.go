@@ -61,6 +61,8 @@ func TestDidYouMeanAndMissingFlags(t *testing.T) {
 		{[]string{"call", "--to", "+15550100"}, "sipconnect: --room-code and --trunk-id are required"},
 		{[]string{"trunks", "update"}, "sipconnect: --trunk-id, --address and --from are required"},
 		{[]string{"completion", "tcsh"}, `sipconnect: unknown shell "tcsh" (want bash, zsh or fish)`},
+		{[]string{"serve", "--provider", "telnix"}, `sipconnect: --provider must be one of twilio, telnyx, signalwire, plivo, vonage, not "telnix"; did you mean telnyx?`},
+		{[]string{"serve", "--provider", "plivio"}, `; did you mean plivo?`},
 	} {
 		r := sipconnectCmd(t, nil, tt.args...)
 		assert.Equal(t, 2, r.code, "%v: %s", tt.args, r.stderr)
@@ -104,6 +106,37 @@ func TestHelp(t *testing.T) {
 	r = sipconnectCmd(t, nil, "help", "cal")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "did you mean call?")
+}
+
+// Every command's help, and the usage shown with a usage error, ends by
+// pointing at sipconnect help <command> and at completion, as the list of
+// commands does.
+func TestHelpPointsAtHelpAndCompletion(t *testing.T) {
+	var helps [][]string
+	for _, c := range commands {
+		if c != "help" {
+			helps = append(helps, []string{c, "-h"})
+		}
+	}
+	helps = append(helps, []string{"-h"}, []string{"help"},
+		[]string{"codes", "list", "-h"}, []string{"peers", "remove", "-h"}, []string{"pins", "create", "-h"},
+		[]string{"trunks", "update", "-h"}, []string{"help", "pins"})
+	for _, args := range helps {
+		r := sipconnectCmd(t, nil, args...)
+		assert.Equal(t, 0, r.code, "%v: %s", args, r.stderr)
+		assert.Contains(t, r.stdout, "sipconnect help <command>", "%v", args)
+		assert.Contains(t, r.stdout, "completion", "%v", args)
+	}
+	for _, args := range [][]string{{"uri"}, {"serve", "--provider", "telnix"}, {"codes"}, {"peers", "kick"}, {"completion"}} {
+		r := sipconnectCmd(t, nil, args...)
+		assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
+		assert.Contains(t, r.stderr, "sipconnect help <command>", "%v", args)
+		assert.Contains(t, r.stderr, "sipconnect completion bash|zsh|fish", "%v", args)
+	}
+	// A value close to no carrier gets no suggestion.
+	r := sipconnectCmd(t, nil, "serve", "--provider", "zzz")
+	assert.Equal(t, 2, r.code)
+	assert.NotContains(t, r.stderr, "did you mean")
 }
 
 func TestCompletion(t *testing.T) {

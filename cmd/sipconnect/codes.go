@@ -20,7 +20,9 @@ subcommands:
   enable   enable a code
   disable  disable a code
 
-Run 'sipconnect codes <subcommand> -h' for the flags of a subcommand.`
+Run 'sipconnect codes <subcommand> -h' for the flags of a subcommand.
+
+` + helpFooter
 
 func (e env) codes(ctx context.Context, args []string) error {
 	if len(args) == 0 {

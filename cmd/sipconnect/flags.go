@@ -33,8 +33,13 @@ func (c *command) usage() string {
 	if c.note != "" {
 		u += "\n\n" + c.note
 	}
-	return u
+	return u + "\n\n" + helpFooter
 }
+
+// helpFooter ends the usage of every command: where to find the others'
+// help and the completion scripts.
+const helpFooter = "Run 'sipconnect help <command>' for the help of any command, 'sipconnect help' for the list;\n" +
+	"'sipconnect completion bash|zsh|fish' prints a shell completion script."
 
 // usagef returns a usage error that run prints with the command's usage.
 func (c *command) usagef(format string, args ...any) error {

@@ -19,11 +19,18 @@
 //	sipconnect peers list    --room-id ID [--user-id ID] [--role ROLE] [--json]
 //	sipconnect peers remove  --room-id ID --peer-id ID [--reason TEXT]
 //	sipconnect dtmf          --room-id ID --digits DIGITS
-//	sipconnect pins create   --room-id ID --role ROLE [--redis URL] [--json]
+//	sipconnect pins create   --room-id ID --role ROLE [--ttl DURATION] [--redis URL] [--json]
+//	sipconnect pins list     --room-id ID [--redis URL] [--json]
+//	sipconnect pins revoke   PIN [--redis URL]
 //	sipconnect serve  [--addr 127.0.0.1:8080] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin]
 //	                  [--display-name-from caller-name|none] [--insecure-skip-signature] [--redis URL]
 //	                  [--provider twilio|telnyx|signalwire|plivo|vonage] [--max-conns N] [--drain DURATION] [--grace DURATION]
 //	sipconnect version
+//	sipconnect help <command>
+//	sipconnect completion bash|zsh|fish
+//
+// Every command's usage ends by pointing at sipconnect help <command> and
+// at sipconnect completion.
 //
 // Environment: HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET
 // (dtmf needs the latter: it mints a client auth token for the room);

@@ -93,7 +93,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return cmd.usagef("--drain, --grace and --reconcile-every must not be negative")
 	}
 	if !slices.Contains(providers, provider) {
-		return cmd.usagef("--provider must be one of %s, not %q", strings.Join(providers, ", "), provider)
+		return cmd.usagef("--provider must be one of %s, not %q%s", strings.Join(providers, ", "), provider, didYouMean(provider, providers))
 	}
 	var identity sipconnect.IdentityFunc
 	switch nameFrom {
