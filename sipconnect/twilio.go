@@ -98,19 +98,13 @@ type twilioAdapter struct {
 }
 
 func (t *twilioAdapter) Verify(w http.ResponseWriter, r *http.Request) (url.Values, int, error) {
-	var err error
-	if t.verifier != nil {
-		err = t.verifier.Verify(w, r)
-	} else {
-		err = webhook.ParseForm(w, r, t.maxBody)
+	if t.verifier == nil {
+		return webhook.UnsignedParams(w, r, t.maxBody)
 	}
-	if err != nil {
+	if err := t.verifier.Verify(w, r); err != nil {
 		return nil, webhook.ErrorStatus(err), err
 	}
-	if r.Method == http.MethodGet {
-		return r.URL.Query(), http.StatusOK, nil
-	}
-	return r.PostForm, http.StatusOK, nil
+	return webhook.Params(r), http.StatusOK, nil
 }
 
 func (*twilioAdapter) Call(params url.Values) Call             { return ParseCall(params) }

@@ -123,7 +123,7 @@ func (a *adapter) Verify(w http.ResponseWriter, r *http.Request) (url.Values, in
 	return webhook.Params(r), http.StatusOK, nil
 }
 
-// call reads the parameters Plivo sends to the answer URL and a GetInput
+// Call reads the parameters Plivo sends to the answer URL and a GetInput
 // action: CallUUID, From, To, Digits, ...
 func (*adapter) Call(params url.Values) sipconnect.Call {
 	return sipconnect.Call{
@@ -139,7 +139,7 @@ func (*adapter) Call(params url.Values) sipconnect.Call {
 	}
 }
 
-// dialStatus reads the <Dial> action callback (Plivo's dial status
+// DialStatus reads the <Dial> action callback (Plivo's dial status
 // reporting: sipconnect.DialStatus, DialALegUUID, DialBLegUUID, DialHangupCause).
 // sipconnect.DialStatus "timeout" becomes "no-answer"; the raw value stays in Form.
 func (*adapter) DialStatus(params url.Values) sipconnect.DialStatus {
@@ -185,7 +185,7 @@ func (*adapter) Say(prompts ...sipconnect.Prompt) ([]byte, error) {
 	return r.AppendXML(nil)
 }
 
-// gather is a DTMF <GetInput> ended by '#' that posts the digits to action,
+// Gather is a DTMF <GetInput> ended by '#' that posts the digits to action,
 // with the prompts inside it and log="false" to keep the PIN out of Plivo's
 // logs, followed by a <Redirect> to action: Plivo goes on to the next
 // element when no input arrives, which brings silence back to the same

@@ -121,7 +121,7 @@ func (a *adapter) Verify(w http.ResponseWriter, r *http.Request) (url.Values, in
 	return webhook.Params(r), http.StatusOK, nil
 }
 
-// call reads cXML's parameters, which have Twilio's names.
+// Call reads cXML's parameters, which have Twilio's names.
 func (*adapter) Call(params url.Values) sipconnect.Call {
 	c := NewCall(params)
 	return sipconnect.Call{
@@ -138,7 +138,7 @@ func (*adapter) Call(params url.Values) sipconnect.Call {
 	}
 }
 
-// dialStatus reads the <Dial> action callback, whose parameters have
+// DialStatus reads the <Dial> action callback, whose parameters have
 // Twilio's names (DialCallStatus, DialCallSid, ...).
 func (*adapter) DialStatus(params url.Values) sipconnect.DialStatus {
 	return sipconnect.ParseDialStatus(params)
@@ -176,7 +176,7 @@ func (*adapter) Say(prompts ...sipconnect.Prompt) ([]byte, error) {
 	return append(r, &Hangup{}).AppendXML(nil)
 }
 
-// gather is a DTMF <Gather> ended by '#' that posts the digits to action,
+// Gather is a DTMF <Gather> ended by '#' that posts the digits to action,
 // with the prompts inside it. actionOnEmptyResult, on SignalWire's <Gather>
 // page, makes silence request action too, without digits.
 func (*adapter) Gather(prompts []sipconnect.Prompt, action string, timeout time.Duration, numDigits int) ([]byte, error) {

@@ -126,7 +126,7 @@ func (a *adapter) Verify(w http.ResponseWriter, r *http.Request) (url.Values, in
 	return webhook.Params(r), http.StatusOK, nil
 }
 
-// call reads TeXML's parameters, which have Twilio's names (CallSid, From,
+// Call reads TeXML's parameters, which have Twilio's names (CallSid, From,
 // To, Digits, ...).
 func (*adapter) Call(params url.Values) sipconnect.Call {
 	c := NewCall(params)
@@ -143,7 +143,7 @@ func (*adapter) Call(params url.Values) sipconnect.Call {
 	}
 }
 
-// dialStatus reads the <Dial> action callback under Twilio's names
+// DialStatus reads the <Dial> action callback under Twilio's names
 // (DialCallStatus, DialCallSid, ...): a documented choice, since the TeXML
 // <Dial> page does not list the callback's parameters.
 func (*adapter) DialStatus(params url.Values) sipconnect.DialStatus {
@@ -182,7 +182,7 @@ func (*adapter) Say(prompts ...sipconnect.Prompt) ([]byte, error) {
 	return append(r, &Hangup{}).AppendXML(nil)
 }
 
-// gather is a DTMF <Gather> ended by '#' that sends the digits to action,
+// Gather is a DTMF <Gather> ended by '#' that sends the digits to action,
 // with the prompts inside it, followed by a <Redirect> to action that
 // brings silence back to the same step. TeXML's <Gather> has no method
 // attribute: Telnyx requests action with the application's method, which

@@ -210,7 +210,7 @@ func flattenJSON(body []byte) (url.Values, error) {
 	return params, nil
 }
 
-// call reads the answer webhook and the input event: uuid (the call leg),
+// Call reads the answer webhook and the input event: uuid (the call leg),
 // from, to, dtmf.digits, status, direction.
 func (*adapter) Call(params url.Values) sipconnect.Call {
 	return sipconnect.Call{
@@ -224,7 +224,7 @@ func (*adapter) Call(params url.Values) sipconnect.Call {
 	}
 }
 
-// dialStatus reads an event of the connect action: CallSid is its
+// DialStatus reads an event of the connect action: CallSid is its
 // conversation_uuid (shared by both legs), DialCallSid its uuid, and its
 // status becomes Twilio's word where there is one (timeout and unanswered
 // are no-answer, rejected is failed, cancelled is canceled); the raw value
@@ -286,7 +286,7 @@ func vonageTalk(p sipconnect.Prompt) (*Talk, error) {
 	return &Talk{Text: p.Text, Language: p.Language}, nil
 }
 
-// say renders talk actions; the call ends after the last action of an
+// Say renders talk actions; the call ends after the last action of an
 // NCCO, so no hang-up is needed.
 func (*adapter) Say(prompts ...sipconnect.Prompt) ([]byte, error) {
 	talks, err := carrier.Verbs(prompts, vonageTalk)
@@ -300,7 +300,7 @@ func (*adapter) Say(prompts ...sipconnect.Prompt) ([]byte, error) {
 	return n.AppendJSON(nil)
 }
 
-// gather renders the prompts as talk actions, the last one with bargeIn so
+// Gather renders the prompts as talk actions, the last one with bargeIn so
 // that the caller may type during it, then a DTMF input action that posts
 // its event to action, to which it adds the step HMAC. Vonage sends that
 // event on silence too (dtmf.timed_out, no digits), which brings silence
@@ -349,7 +349,7 @@ func (a *adapter) DialFailed() ([]byte, error) {
 	return carrier.SayOr(a, "vonage: Config.DialFailed", a.cfg.DialFailed, sipconnect.DialFailedText)
 }
 
-// hangup is the empty NCCO: an NCCO has no hang-up action, and the call
+// Hangup is the empty NCCO: an NCCO has no hang-up action, and the call
 // ends when its actions do. The handler answers it to connect events that
 // are not failures, which Vonage does not take as an NCCO.
 func (*adapter) Hangup() ([]byte, error) { return NCCO{}.AppendJSON(nil) }
