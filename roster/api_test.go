@@ -3,9 +3,6 @@ package roster_test
 import (
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/hmssip/interconnect-go/internal/apisurface"
 )
 
@@ -23,12 +20,5 @@ func TestPublicAPI(t *testing.T) {
 		"Roster.Join", "Roster.Leave", "Roster.Phones", "Roster.Recent", "Roster.Reconcile",
 		"Roster.RecordCall", "Roster.Start",
 	}
-	names, err := apisurface.Exported(".")
-	require.NoError(t, err)
-	var got []string
-	for _, n := range names {
-		got = append(got, n.Name)
-		assert.True(t, n.Documented, "%s has no doc comment", n.Name)
-	}
-	assert.Equal(t, want, got)
+	apisurface.Check(t, ".", want)
 }

@@ -3,9 +3,6 @@ package sipout_test
 import (
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/hmssip/interconnect-go/internal/apisurface"
 )
 
@@ -18,12 +15,5 @@ func TestPublicAPI(t *testing.T) {
 		"MaxAddressLen", "MaxCredentialLen", "MaxDTMFDigits", "MaxNameLen", "MaxToLen", "MaxUserIDLen", "NewClient",
 		"RingMargin", "Trunk", "Trunk.Format", "Trunk.GoString", "Trunk.LogValue", "Trunk.MarshalJSON", "Trunk.String",
 	}
-	names, err := apisurface.Exported(".")
-	require.NoError(t, err)
-	var got []string
-	for _, n := range names {
-		got = append(got, n.Name)
-		assert.True(t, n.Documented, "%s has no doc comment", n.Name)
-	}
-	assert.Equal(t, want, got)
+	apisurface.Check(t, ".", want)
 }

@@ -10,14 +10,6 @@ import (
 // a doc comment.
 func TestDocumented(t *testing.T) {
 	for _, dir := range []string{".", "storetest"} {
-		names, err := apisurface.Exported(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, n := range names {
-			if !n.Documented {
-				t.Errorf("%s: %s has no doc comment", dir, n.Name)
-			}
-		}
+		apisurface.CheckDocumented(t, dir)
 	}
 }

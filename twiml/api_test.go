@@ -3,9 +3,6 @@ package twiml_test
 import (
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/hmssip/interconnect-go/internal/apisurface"
 )
 
@@ -30,12 +27,5 @@ func TestPublicAPI(t *testing.T) {
 		"ValidateJSONSignature", "ValidateSignature", "Verb", "Verifier", "Verifier.Middleware", "Verifier.URL",
 		"Verifier.Verify", "VerifierOption", "WithMaxBodyBytes", "XMLDeclaration",
 	}
-	names, err := apisurface.Exported(".")
-	require.NoError(t, err)
-	var got []string
-	for _, n := range names {
-		got = append(got, n.Name)
-		assert.True(t, n.Documented, "%s has no doc comment", n.Name)
-	}
-	assert.Equal(t, want, got)
+	apisurface.Check(t, ".", want)
 }

@@ -55,3 +55,12 @@ func (u) Hidden() {}
 		{Name: "V2", Documented: true},
 	}, got)
 }
+
+func TestCheck(t *testing.T) {
+	dir := t.TempDir()
+	src := "package p\n\n// A is documented.\nconst A = 1\n\n// F is documented.\nfunc F() {}\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "p.go"), []byte(src), 0o600))
+	apisurface.Check(t, dir, []string{"A", "F"})
+	assert.Equal(t, []apisurface.Name{{Name: "A", Documented: true}, {Name: "F", Documented: true}},
+		apisurface.CheckDocumented(t, dir))
+}

@@ -433,16 +433,7 @@ func TestSkipMessage(t *testing.T) {
 
 // TestDocumented checks that every exported name has a doc comment.
 func TestDocumented(t *testing.T) {
-	names, err := apisurface.Exported(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range names {
-		if !n.Documented {
-			t.Errorf("%s has no doc comment", n.Name)
-		}
-	}
-	if len(names) == 0 {
+	if len(apisurface.CheckDocumented(t, ".")) == 0 {
 		t.Fatal("no exported names found")
 	}
 }
