@@ -1,11 +1,9 @@
 package activeroom_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/hmssip/interconnect-go/activeroom"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 )
 
 // fake returns a client of an hmstest server seeded with room "r1": a
@@ -150,55 +149,16 @@ func TestRetries(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// recordingTokens remembers every token it hands out.
-type recordingTokens struct {
-	*hmsapi.ManagementTokens
-	mu   sync.Mutex
-	seen []string
-}
-
-func (r *recordingTokens) record(tok string, err error) (string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.seen = append(r.seen, tok)
-	return tok, err
-}
-
-func (r *recordingTokens) Token(ctx context.Context) (string, error) {
-	return r.record(r.ManagementTokens.Token(ctx))
-}
-
-func (r *recordingTokens) Renew(ctx context.Context, refused string) (string, error) {
-	return r.record(r.ManagementTokens.Renew(ctx, refused))
-}
-
 func TestNoTokenInErrorsOrLogs(t *testing.T) {
 	const appSecret = "app-secret-never-shown-0123456789"
 	srv := hmstest.NewServer(hmstest.WithAppCredentials("ak-1", appSecret),
 		hmstest.WithPeer("r1", hmstest.Peer{ID: "p1", UserID: "caller-1"}))
 	t.Cleanup(srv.Close)
-	var logs lockedBuffer
+	var logs apisurface.LockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	base, err := hmsapi.NewManagementTokens("ak-1", appSecret)
 	require.NoError(t, err)
-	tokens := &recordingTokens{ManagementTokens: base}
+	tokens := &apisurface.RecordingTokens{ManagementTokens: base}
 	api, err := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithTokenSource(tokens),
 		hmsapi.WithRetryPolicy(fastRetries), hmsapi.WithLogger(logger))
 	require.NoError(t, err)
@@ -223,7 +183,7 @@ func TestNoTokenInErrorsOrLogs(t *testing.T) {
 	note(err)
 	note(c.EndRoom(ctx, "r1", "", true))
 
-	require.NotEmpty(t, tokens.seen)
+	require.NotEmpty(t, tokens.Seen())
 	require.Contains(t, logs.String(), "retrying", "the logging paths were exercised")
 	require.Contains(t, logs.String(), "renewed")
 	require.Len(t, texts, 3*4)
@@ -231,7 +191,7 @@ func TestNoTokenInErrorsOrLogs(t *testing.T) {
 	for _, text := range texts {
 		assert.NotContains(t, text, appSecret)
 		assert.NotContains(t, text, "eyJ", "no JWT")
-		for _, tok := range tokens.seen {
+		for _, tok := range tokens.Seen() {
 			assert.NotContains(t, text, tok)
 		}
 	}

@@ -1,7 +1,6 @@
 package roomcode_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
@@ -37,24 +37,6 @@ func countMethod(srv *hmstest.Server, m string) int {
 		}
 	}
 	return n
-}
-
-// lockedBuffer collects log lines written by background refreshes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // clocked returns a client and the fake API sharing one clock: the client
@@ -131,7 +113,7 @@ func TestCacheNoCodeAndCreate(t *testing.T) {
 func TestCacheServesStaleWhenAPIFails(t *testing.T) {
 	clk := newClock()
 	c, srv := clocked(t, clk, hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{}))
-	var logs lockedBuffer
+	var logs apisurface.LockedBuffer
 	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute, MaxStale: time.Hour,
 		RefreshBackoff: 10 * time.Second, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	ctx := context.Background()

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,42 +15,20 @@ import (
 
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/roomcode"
 )
-
-// recordingTokens hands out tokens from a ManagementTokens and remembers
-// every one, so the test knows which strings must never appear.
-type recordingTokens struct {
-	*hmsapi.ManagementTokens
-	mu   sync.Mutex
-	seen []string
-}
-
-func (r *recordingTokens) record(tok string, err error) (string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.seen = append(r.seen, tok)
-	return tok, err
-}
-
-func (r *recordingTokens) Token(ctx context.Context) (string, error) {
-	return r.record(r.ManagementTokens.Token(ctx))
-}
-
-func (r *recordingTokens) Renew(ctx context.Context, refused string) (string, error) {
-	return r.record(r.ManagementTokens.Renew(ctx, refused))
-}
 
 func TestNoSecretInLogsOrErrors(t *testing.T) {
 	const appSecret = "app-secret-never-shown-0123456789"
 	srv := hmstest.NewServer(hmstest.WithAppCredentials("ak-1", appSecret), hmstest.WithRoom("room1", "host"))
 	t.Cleanup(srv.Close)
 
-	var logs lockedBuffer
+	var logs apisurface.LockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	base, err := hmsapi.NewManagementTokens("ak-1", appSecret, hmsapi.WithTokenValidity(time.Minute))
 	require.NoError(t, err)
-	tokens := &recordingTokens{ManagementTokens: base}
+	tokens := &apisurface.RecordingTokens{ManagementTokens: base}
 	c, err := newClient(hmsapi.WithBaseURL(srv.URL), hmsapi.WithTokenSource(tokens),
 		hmsapi.WithRetryPolicy(fastRetries), hmsapi.WithLogger(logger))
 	require.NoError(t, err)
@@ -100,13 +77,13 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 		}
 	}
 
-	require.NotEmpty(t, tokens.seen)
+	require.NotEmpty(t, tokens.Seen())
 	require.Contains(t, logs.String(), "retrying", "the suite did exercise the logging paths")
 	require.Contains(t, logs.String(), "stale")
 	texts = append(texts, logs.String())
 	for _, text := range texts {
 		assert.NotContains(t, text, appSecret)
-		for _, tok := range tokens.seen {
+		for _, tok := range tokens.Seen() {
 			assert.NotContains(t, text, tok)
 		}
 	}

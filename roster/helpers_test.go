@@ -1,11 +1,9 @@
 package roster_test
 
 import (
-	"bytes"
 	"encoding/xml"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,24 +23,6 @@ func callForm(extra ...string) url.Values {
 		f.Set(extra[i], extra[i+1])
 	}
 	return f
-}
-
-// syncBuffer collects log lines written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // answer is the dial-in document as encoding/xml reads it.

@@ -18,6 +18,7 @@ import (
 	"github.com/hmssip/interconnect-go/activeroom"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
@@ -26,9 +27,9 @@ import (
 
 var t0 = time.Date(2001, 1, 1, 9, 0, 0, 0, time.UTC)
 
-func newRoster(t *testing.T, s store.Store, mutate func(*roster.Config)) (*roster.Roster, *syncBuffer) {
+func newRoster(t *testing.T, s store.Store, mutate func(*roster.Config)) (*roster.Roster, *apisurface.LockedBuffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &apisurface.LockedBuffer{}
 	cfg := roster.Config{Store: s, Logger: slog.New(slog.NewJSONHandler(logs, nil))}
 	if mutate != nil {
 		mutate(&cfg)

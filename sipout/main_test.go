@@ -2,13 +2,8 @@ package sipout_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"runtime"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,42 +12,14 @@ import (
 
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/sipout"
 )
 
 // TestMain fails the run if a test leaves a goroutine of this module or of
 // an HTTP connection behind.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if leaked := leakedGoroutines(3 * time.Second); leaked != "" {
-			fmt.Fprintf(os.Stderr, "goroutines left behind:\n%s\n", leaked)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func leakedGoroutines(wait time.Duration) string {
-	deadline := time.Now().Add(wait)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var leaked []string
-		for _, g := range strings.Split(string(buf), "\n\n")[1:] {
-			if strings.Contains(g, "interconnect-go") || strings.Contains(g, "net/http.(*persistConn)") ||
-				strings.Contains(g, "net/http.(*conn).serve") {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return ""
-		}
-		if time.Now().After(deadline) {
-			return strings.Join(leaked, "\n\n")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	apisurface.ExitCheckingLeaks(m, 3*time.Second)
 }
 
 const (
@@ -123,23 +90,4 @@ func setupWith(t *testing.T, creds hmsapi.Option, opts ...hmsapi.Option) (*sipou
 	require.NoError(t, err)
 	t.Cleanup(api.CloseIdleConnections)
 	return sipout.NewClient(api), mux, &n
-}
-
-// lockedBuffer is an io.Writer for a slog handler written by several
-// goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/sipout"
 )
 
@@ -50,7 +51,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	}))
 	t.Cleanup(proxy.Close)
 
-	var logs lockedBuffer
+	var logs apisurface.LockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	api, err := hmsapi.New(hmsapi.WithBaseURL(proxy.URL+"/v2"), hmsapi.WithAppCredentials("ak-1", appSecret),
 		hmsapi.WithRetryPolicy(fastRetries), hmsapi.WithLogger(logger))

@@ -1,6 +1,8 @@
 // Package apisurface lists the exported names of a package from its
 // source, for tests that pin a package's public API and check that every
-// exported name is documented.
+// exported name is documented. It also holds the scaffolding the module's
+// tests share: a buffer safe for concurrent writers, a token source that
+// records what it hands out, and a check for goroutines left behind.
 package apisurface
 
 import (

@@ -1,0 +1,108 @@
+package apisurface
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hmssip/interconnect-go/hmsapi"
+)
+
+// LockedBuffer is an io.Writer that several goroutines may write to (a
+// slog handler, a process's stderr) while a test reads it.
+type LockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (l *LockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns what was written so far.
+func (l *LockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// RecordingTokens hands out tokens from a ManagementTokens and remembers
+// every one, so a test knows which strings must never appear.
+type RecordingTokens struct {
+	*hmsapi.ManagementTokens
+	mu   sync.Mutex
+	seen []string
+}
+
+func (r *RecordingTokens) record(tok string, err error) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seen = append(r.seen, tok)
+	return tok, err
+}
+
+// Token returns the embedded source's token and records it.
+func (r *RecordingTokens) Token(ctx context.Context) (string, error) {
+	return r.record(r.ManagementTokens.Token(ctx))
+}
+
+// Renew returns the embedded source's renewed token and records it.
+func (r *RecordingTokens) Renew(ctx context.Context, refused string) (string, error) {
+	return r.record(r.ManagementTokens.Renew(ctx, refused))
+}
+
+// Seen returns the tokens handed out so far.
+func (r *RecordingTokens) Seen() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.seen...)
+}
+
+// ExitCheckingLeaks runs the tests and exits with their code, or with 1
+// when they passed but left a goroutine of this module or of an HTTP
+// connection behind for longer than wait. A package's TestMain calls it.
+func ExitCheckingLeaks(m *testing.M, wait time.Duration) {
+	code := m.Run()
+	if code == 0 {
+		if leaked := LeakedGoroutines(wait); leaked != "" {
+			fmt.Fprintf(os.Stderr, "goroutines left behind:\n%s\n", leaked)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// LeakedGoroutines waits up to wait for the goroutines of this module and
+// of HTTP connections to end, and returns the stacks of those still
+// running, or "".
+func LeakedGoroutines(wait time.Duration) string {
+	deadline := time.Now().Add(wait)
+	for {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		var leaked []string
+		// The first goroutine listed is this one.
+		for _, g := range strings.Split(string(buf), "\n\n")[1:] {
+			if strings.Contains(g, "interconnect-go") || strings.Contains(g, "net/http.(*persistConn)") ||
+				strings.Contains(g, "net/http.(*conn).serve") {
+				leaked = append(leaked, g)
+			}
+		}
+		if len(leaked) == 0 {
+			return ""
+		}
+		if time.Now().After(deadline) {
+			return strings.Join(leaked, "\n\n")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
