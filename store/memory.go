@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"strconv"
 	"sync"
@@ -169,243 +168,218 @@ func NewMemory(opts ...Option) *Memory {
 
 // SetNX implements [Store.SetNX].
 func (m *Memory) SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
-	if err := check(ctx, key, value); err != nil {
-		return false, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := m.now()
-	if m.lookup(key, now) != nil {
-		return false, nil
-	}
-	if err := m.grow(1, now, nil); err != nil {
-		return false, err
-	}
-	e := &entry{kind: kindValue, value: append([]byte{}, value...), key: key}
-	m.keys[key] = e
-	m.expire(e, now, ttl)
-	return true, nil
+	set := false
+	err := m.locked(ctx, key, value, 0, func(e *entry, now time.Time) error {
+		if e != nil {
+			return nil
+		}
+		if err := m.grow(1, now, nil); err != nil {
+			return err
+		}
+		e = &entry{kind: kindValue, value: append([]byte{}, value...), key: key}
+		m.keys[key] = e
+		m.expire(e, now, ttl)
+		set = true
+		return nil
+	})
+	return set, err
 }
 
 // Get implements [Store.Get].
 func (m *Memory) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := check(ctx, key, nil); err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e := m.lookup(key, m.now())
-	if e == nil {
-		return nil, ErrNotFound
-	}
-	if e.kind != kindValue {
-		return nil, ErrWrongType
-	}
-	return append([]byte{}, e.value...), nil
+	var out []byte
+	err := m.locked(ctx, key, nil, kindValue, func(e *entry, _ time.Time) error {
+		if e == nil {
+			return ErrNotFound
+		}
+		out = append([]byte{}, e.value...)
+		return nil
+	})
+	return out, err
 }
 
 // Delete implements [Store.Delete].
 func (m *Memory) Delete(ctx context.Context, key string) (bool, error) {
-	if err := check(ctx, key, nil); err != nil {
-		return false, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e := m.lookup(key, m.now())
-	if e == nil {
-		return false, nil
-	}
-	m.remove(key, e)
-	return true, nil
+	deleted := false
+	err := m.locked(ctx, key, nil, 0, func(e *entry, _ time.Time) error {
+		if e != nil {
+			m.remove(key, e)
+			deleted = true
+		}
+		return nil
+	})
+	return deleted, err
 }
 
 // IncrBy implements [Store.IncrBy].
 func (m *Memory) IncrBy(ctx context.Context, key string, delta int64, window time.Duration) (int64, error) {
-	if err := check(ctx, key, nil); err != nil {
-		return 0, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := m.now()
-	e := m.lookup(key, now)
-	created := e == nil
-	if created {
-		if err := m.grow(1, now, nil); err != nil {
-			return 0, err
-		}
-		e = &entry{kind: kindValue, key: key}
-		m.keys[key] = e
-	}
-	if e.kind != kindValue {
-		return 0, ErrWrongType
-	}
 	var n int64
-	if e.value != nil {
-		var ok bool
-		if n, ok = parseInteger(e.value); !ok {
-			return 0, fmt.Errorf("%w: the value is not a decimal integer", ErrWrongType)
+	err := m.locked(ctx, key, nil, kindValue, func(e *entry, now time.Time) error {
+		created := e == nil
+		if created {
+			if err := m.grow(1, now, nil); err != nil {
+				return err
+			}
+			e = &entry{kind: kindValue, key: key}
+			m.keys[key] = e
 		}
-	}
-	if delta > 0 && n > math.MaxInt64-delta || delta < 0 && n < math.MinInt64-delta {
-		return 0, errors.New("store: increment would overflow")
-	}
-	n += delta
-	e.value = strconv.AppendInt(e.value[:0], n, 10)
-	if created {
-		m.expire(e, now, window)
+		if e.value != nil {
+			var ok bool
+			if n, ok = parseInteger(e.value); !ok {
+				return fmt.Errorf("%w: the value is not a decimal integer", ErrWrongType)
+			}
+		}
+		if delta > 0 && n > math.MaxInt64-delta || delta < 0 && n < math.MinInt64-delta {
+			return errors.New("store: increment would overflow")
+		}
+		n += delta
+		e.value = strconv.AppendInt(e.value[:0], n, 10)
+		if created {
+			m.expire(e, now, window)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
 	return n, nil
 }
 
 // HSet implements [Store.HSet].
 func (m *Memory) HSet(ctx context.Context, key, field string, value []byte, ttl time.Duration) error {
-	if err := check(ctx, key, value); err != nil {
-		return err
-	}
-	if err := checkKey(field); err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := m.now()
-	e := m.lookup(key, now)
-	if e != nil && e.kind != kindHash {
-		return ErrWrongType
-	}
-	if e == nil || e.hash[field] == nil {
-		if err := m.grow(1, now, e); err != nil {
-			return err
+	return m.locked(ctx, key, value, kindHash, func(e *entry, now time.Time) error {
+		if e == nil || e.hash[field] == nil {
+			if err := m.grow(1, now, e); err != nil {
+				return err
+			}
 		}
-	}
-	if e == nil {
-		e = &entry{kind: kindHash, hash: make(map[string][]byte), key: key}
-		m.keys[key] = e
-	}
-	e.hash[field] = append([]byte{}, value...) // never nil: nil marks absence above
-	m.expire(e, now, ttl)
-	return nil
+		if e == nil {
+			e = &entry{kind: kindHash, hash: make(map[string][]byte), key: key}
+			m.keys[key] = e
+		}
+		e.hash[field] = append([]byte{}, value...) // never nil: nil marks absence above
+		m.expire(e, now, ttl)
+		return nil
+	}, field)
 }
 
 // HDel implements [Store.HDel].
 func (m *Memory) HDel(ctx context.Context, key, field string) (bool, error) {
-	if err := check(ctx, key, nil); err != nil {
-		return false, err
-	}
-	if err := checkKey(field); err != nil {
-		return false, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e := m.lookup(key, m.now())
-	if e == nil {
-		return false, nil
-	}
-	if e.kind != kindHash {
-		return false, ErrWrongType
-	}
-	if _, ok := e.hash[field]; !ok {
-		return false, nil
-	}
-	if len(e.hash) == 1 {
-		m.remove(key, e)
-		return true, nil
-	}
-	delete(e.hash, field)
-	m.entries--
-	return true, nil
+	deleted := false
+	err := m.locked(ctx, key, nil, kindHash, func(e *entry, _ time.Time) error {
+		if e == nil {
+			return nil
+		}
+		if _, deleted = e.hash[field]; !deleted {
+			return nil
+		}
+		if len(e.hash) == 1 {
+			m.remove(key, e)
+			return nil
+		}
+		delete(e.hash, field)
+		m.entries--
+		return nil
+	}, field)
+	return deleted, err
 }
 
 // HGetAll implements [Store.HGetAll].
 func (m *Memory) HGetAll(ctx context.Context, key string) (map[string][]byte, error) {
-	if err := check(ctx, key, nil); err != nil {
+	out := map[string][]byte{}
+	err := m.locked(ctx, key, nil, kindHash, func(e *entry, _ time.Time) error {
+		if e != nil {
+			for f, v := range e.hash {
+				out[f] = append([]byte{}, v...)
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e := m.lookup(key, m.now())
-	if e == nil {
-		return map[string][]byte{}, nil
-	}
-	if e.kind != kindHash {
-		return nil, ErrWrongType
-	}
-	out := maps.Clone(e.hash)
-	for f, v := range out {
-		out[f] = append([]byte{}, v...)
 	}
 	return out, nil
 }
 
 // PushCapped implements [Store.PushCapped].
 func (m *Memory) PushCapped(ctx context.Context, key string, value []byte, maxLen int, ttl time.Duration) error {
-	if err := check(ctx, key, value); err != nil {
-		return err
-	}
-	if maxLen < 1 {
-		return fmt.Errorf("%w: list cap %d, below 1", ErrInvalid, maxLen)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := m.now()
-	e := m.lookup(key, now)
-	if e != nil && e.kind != kindList {
-		return ErrWrongType
-	}
-	old := 0
-	if e != nil {
-		old = len(e.list)
-	}
-	if grow := min(old+1, maxLen) - old; grow > 0 {
-		if err := m.grow(grow, now, e); err != nil {
-			return err
+	return m.locked(ctx, key, value, 0, func(e *entry, now time.Time) error {
+		if maxLen < 1 {
+			return fmt.Errorf("%w: list cap %d, below 1", ErrInvalid, maxLen)
 		}
-	}
-	if e == nil {
-		e = &entry{kind: kindList, key: key}
-		m.keys[key] = e
-	}
-	e.list = append(e.list, append([]byte{}, value...))
-	if drop := len(e.list) - maxLen; drop > 0 {
-		n := copy(e.list, e.list[drop:])
-		clear(e.list[n:])
-		e.list = e.list[:n]
-		m.entries -= max(0, old-n) // the cap went down: fewer entries than before
-	}
-	m.expire(e, now, ttl)
-	return nil
+		if e != nil && e.kind != kindList {
+			return ErrWrongType
+		}
+		old := 0
+		if e != nil {
+			old = len(e.list)
+		}
+		if grow := min(old+1, maxLen) - old; grow > 0 {
+			if err := m.grow(grow, now, e); err != nil {
+				return err
+			}
+		}
+		if e == nil {
+			e = &entry{kind: kindList, key: key}
+			m.keys[key] = e
+		}
+		e.list = append(e.list, append([]byte{}, value...))
+		if drop := len(e.list) - maxLen; drop > 0 {
+			n := copy(e.list, e.list[drop:])
+			clear(e.list[n:])
+			e.list = e.list[:n]
+			m.entries -= max(0, old-n) // the cap went down: fewer entries than before
+		}
+		m.expire(e, now, ttl)
+		return nil
+	})
 }
 
 // Range implements [Store.Range].
 func (m *Memory) Range(ctx context.Context, key string) ([][]byte, error) {
-	if err := check(ctx, key, nil); err != nil {
+	out := [][]byte{}
+	err := m.locked(ctx, key, nil, kindList, func(e *entry, _ time.Time) error {
+		if e != nil {
+			out = make([][]byte, len(e.list))
+			for i, v := range e.list {
+				out[len(out)-1-i] = append([]byte{}, v...)
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e := m.lookup(key, m.now())
-	if e == nil {
-		return [][]byte{}, nil
-	}
-	if e.kind != kindList {
-		return nil, ErrWrongType
-	}
-	out := make([][]byte, len(e.list))
-	for i, v := range e.list {
-		out[len(out)-1-i] = append([]byte{}, v...)
 	}
 	return out, nil
 }
 
-// check returns the error for an ended ctx, an invalid key or a too long
-// value, ctx first.
-func check(ctx context.Context, key string, value []byte) error {
+// locked checks ctx, key, value and fields, ctx first, then calls f with
+// m.mu held, the time, and the live entry under key or nil. It fails with
+// ErrWrongType, without calling f, when that entry holds a kind other than
+// want (0 accepts any).
+func (m *Memory) locked(ctx context.Context, key string, value []byte, want kind, f func(e *entry, now time.Time) error, fields ...string) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	return checkValue(value)
+	if err := checkValue(value); err != nil {
+		return err
+	}
+	for _, field := range fields {
+		if err := checkKey(field); err != nil {
+			return err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	e := m.lookup(key, now)
+	if e != nil && want != 0 && e.kind != want {
+		return ErrWrongType
+	}
+	return f(e, now)
 }
 
 // lookup returns the live entry under key, or nil, dropping it if it has
