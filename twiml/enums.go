@@ -1,5 +1,7 @@
 package twiml
 
+import "slices"
+
 // Method is the HTTP method Twilio uses for a callback URL.
 type Method string
 
@@ -9,7 +11,7 @@ const (
 	MethodPost Method = "POST"
 )
 
-func (m Method) valid() bool { return m == MethodGet || m == MethodPost }
+func (m Method) valid() bool { return slices.Contains([]Method{MethodGet, MethodPost}, m) }
 
 // Record says whether and how <Dial> records the call.
 type Record string
@@ -24,11 +26,7 @@ const (
 )
 
 func (r Record) valid() bool {
-	switch r {
-	case DoNotRecord, RecordFromAnswer, RecordFromRinging, RecordFromAnswerDual, RecordFromRingingDual:
-		return true
-	}
-	return false
+	return slices.Contains([]Record{DoNotRecord, RecordFromAnswer, RecordFromRinging, RecordFromAnswerDual, RecordFromRingingDual}, r)
 }
 
 // Trim says whether silence is trimmed from a recording.
@@ -40,7 +38,7 @@ const (
 	DoNotTrim   Trim = "do-not-trim"
 )
 
-func (t Trim) valid() bool { return t == TrimSilence || t == DoNotTrim }
+func (t Trim) valid() bool { return slices.Contains([]Trim{TrimSilence, DoNotTrim}, t) }
 
 // RecordingEvent is an event of Dial.RecordingStatusCallbackEvent.
 type RecordingEvent string
@@ -53,7 +51,7 @@ const (
 )
 
 func (e RecordingEvent) valid() bool {
-	return e == RecordingInProgress || e == RecordingCompleted || e == RecordingAbsent
+	return slices.Contains([]RecordingEvent{RecordingInProgress, RecordingCompleted, RecordingAbsent}, e)
 }
 
 // RecordingTrack is the audio track a <Dial> recording takes.
@@ -67,7 +65,7 @@ const (
 )
 
 func (t RecordingTrack) valid() bool {
-	return t == TrackInbound || t == TrackOutbound || t == TrackBoth
+	return slices.Contains([]RecordingTrack{TrackInbound, TrackOutbound, TrackBoth}, t)
 }
 
 // CallEvent is an event of a noun's StatusCallbackEvent list.
@@ -82,11 +80,7 @@ const (
 )
 
 func (e CallEvent) valid() bool {
-	switch e {
-	case CallInitiated, CallRinging, CallAnswered, CallCompleted:
-		return true
-	}
-	return false
+	return slices.Contains([]CallEvent{CallInitiated, CallRinging, CallAnswered, CallCompleted}, e)
 }
 
 // MachineDetection turns on answering machine detection for a dialed noun.
@@ -99,7 +93,7 @@ const (
 )
 
 func (m MachineDetection) valid() bool {
-	return m == MachineDetectionEnable || m == MachineDetectionDetectMessageEnd
+	return slices.Contains([]MachineDetection{MachineDetectionEnable, MachineDetectionDetectMessageEnd}, m)
 }
 
 // RejectReason is the reason <Reject> gives: the caller hears a busy signal
@@ -112,7 +106,9 @@ const (
 	ReasonBusy     RejectReason = "busy"
 )
 
-func (r RejectReason) valid() bool { return r == ReasonRejected || r == ReasonBusy }
+func (r RejectReason) valid() bool {
+	return slices.Contains([]RejectReason{ReasonRejected, ReasonBusy}, r)
+}
 
 // GatherInput is a kind of input <Gather> collects.
 type GatherInput string
@@ -123,4 +119,4 @@ const (
 	InputSpeech GatherInput = "speech"
 )
 
-func (g GatherInput) valid() bool { return g == InputDTMF || g == InputSpeech }
+func (g GatherInput) valid() bool { return slices.Contains([]GatherInput{InputDTMF, InputSpeech}, g) }
