@@ -35,13 +35,8 @@ func TestPublicAPI(t *testing.T) {
 		"Call", "ParseCall", "DialStatus", "DialStatus.Failed", "ParseDialStatus", "MaskNumber",
 		"Room", "RoomFunc", "RoomFunc.RoomCode", "StaticRoom", "CachedRoom", "Route",
 		"Identity", "IdentityFunc", "CallerNameIdentity",
-		// PIN dial-in.
-		"PINConfig", "PINPrompts", "DefaultPINPrompts", "PINResolver", "PINResolverFunc", "PINResolverFunc.ResolvePIN",
-		"PINTarget", "ErrUnknownPIN", "PINDirectory", "PINDirectory.Issue", "PINDirectory.IssueWithTTL", "PINDirectory.List",
-		"PINDirectory.ResolvePIN", "PINDirectory.Revoke", "PINDirectoryOptions", "NewPINDirectory", "IssuedPIN",
-		"ErrPINDirectoryLost", "DefaultLockoutFails", "DefaultLockoutWindow", "DefaultPINAttempts", "DefaultPINLength",
-		"DefaultPINPath", "DefaultPINStepTTL", "DefaultPINStoreTimeout", "DefaultPINTimeout", "DefaultResolveTimeout",
-		"DefaultWithheldFailures", "DefaultWrongPINsPerMinute", "MaxPINLength", "MinPINLength",
+		// PIN dial-in, which package pins provides.
+		"PINMenu", "PINSession", "PINHost",
 	}
 	names, err := apisurface.Exported(".")
 	require.NoError(t, err)

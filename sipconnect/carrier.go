@@ -68,6 +68,15 @@ type Adapter interface {
 	Hangup() ([]byte, error)
 }
 
+// Prompt is something the caller hears: Text spoken with Voice and Language
+// (Twilio's <Say>), or the audio at AudioURL (<Play>) when it is set.
+type Prompt struct {
+	Text     string
+	Voice    string // such as "Polly.Joanna"; empty: Twilio's default
+	Language string // such as "en-US"; empty: Twilio's default
+	AudioURL string
+}
+
 // The default texts of the fallback and the failed dial, said by every
 // carrier whose configuration leaves them empty.
 const (

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 )
@@ -13,11 +14,11 @@ import (
 // TestNewHandlerRefusesMistakesAtStart: a configuration that could only
 // fail when a caller rings is refused by NewHandler, naming the field.
 func TestNewHandlerRefusesMistakesAtStart(t *testing.T) {
-	dir, err := sipconnect.NewPINDirectory(store.NewMemory(), sipconnect.PINDirectoryOptions{})
+	dir, err := pins.NewDirectory(store.NewMemory(), pins.DirectoryConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	codesOnly, err := sipconnect.NewPINDirectory(store.NewMemory(), sipconnect.PINDirectoryOptions{RoomCodesOnly: true})
+	codesOnly, err := pins.NewDirectory(store.NewMemory(), pins.DirectoryConfig{RoomCodesOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,8 +29,8 @@ func TestNewHandlerRefusesMistakesAtStart(t *testing.T) {
 	}{
 		{"username without password", sipconnect.HandlerConfig{AuthToken: "t", Room: sipconnect.StaticRoom("abc-defg-hij"),
 			Credentials: sipconnect.Credentials{Username: "u"}}, "HandlerConfig.Credentials.Password"},
-		{"PIN directory without cache", sipconnect.HandlerConfig{AuthToken: "t",
-			PIN: &sipconnect.PINConfig{Resolver: dir}}, "PINConfig.Cache"},
+		{"PIN directory without cache", sipconnect.HandlerConfig{AuthToken: "t", PublicURL: "https://voice.example.com",
+			PIN: &pins.Config{Resolver: dir}}, "pins.Config.Cache"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := sipconnect.NewHandler(tc.cfg)
@@ -41,13 +42,13 @@ func TestNewHandlerRefusesMistakesAtStart(t *testing.T) {
 	}
 	// A directory of room codes only needs no cache, and refuses targets by
 	// room id when they are issued.
-	if _, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: "t", PublicURL: "https://voice.example.com", PIN: &sipconnect.PINConfig{Resolver: codesOnly}}); err != nil {
+	if _, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: "t", PublicURL: "https://voice.example.com", PIN: &pins.Config{Resolver: codesOnly}}); err != nil {
 		t.Fatalf("NewHandler with a room-codes-only directory: %v", err)
 	}
-	if _, err := codesOnly.Issue(context.Background(), sipconnect.PINTarget{RoomID: "6560c7a8e4b0a1b2c3d4e5f6", Role: "guest"}); err == nil {
+	if _, err := codesOnly.Issue(context.Background(), pins.Target{RoomID: "6560c7a8e4b0a1b2c3d4e5f6", Role: "guest"}); err == nil {
 		t.Fatal("a room-codes-only directory issued a PIN for a room id")
 	}
-	if _, err := codesOnly.Issue(context.Background(), sipconnect.PINTarget{RoomCode: "abc-defg-hij"}); err != nil {
+	if _, err := codesOnly.Issue(context.Background(), pins.Target{RoomCode: "abc-defg-hij"}); err != nil {
 		t.Fatalf("a room-codes-only directory refused a room code: %v", err)
 	}
 }

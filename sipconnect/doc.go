@@ -21,9 +21,10 @@
 //     code, the shortest path), [CachedRoom] (a room id and role through
 //     a roomcode.Cache) or a [RoomFunc] of your own; HandlerConfig.Numbers
 //     routes by the number called ([Route]).
-//  4. PIN: with HandlerConfig.PIN ([PINConfig]) the caller enters a
-//     meeting PIN ([Handler.PINHandler]) that a [PINResolver] turns into
-//     a room: your own, or a [PINDirectory] in a shared store.
+//  4. PIN: HandlerConfig.PIN, a [PINMenu], asks the caller for a
+//     meeting PIN ([Handler.PINHandler]) that decides the room; package
+//     [github.com/hmssip/interconnect-go/pins] is the menu, with
+//     lockouts and a directory of PINs in a shared store.
 //  5. Roster: HandlerConfig.Roster, a [CallRecorder], records each
 //     bridged call so that 100ms's join webhook can be tied to it; package
 //     [github.com/hmssip/interconnect-go/roster] keeps the phone

@@ -61,7 +61,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // ConfigError reports a configuration that NewHandler refuses, so that the
 // mistake shows when the server starts rather than when a caller rings.
 // Field is the path of the field at fault, such as
-// "HandlerConfig.Credentials.Password" or "PINConfig.Cache"; Reason says
+// "HandlerConfig.Credentials.Password" or "pins.Config.Cache"; Reason says
 // what is wrong and what to do.
 type ConfigError struct {
 	Field  string

@@ -12,43 +12,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/sipconnect"
-	"github.com/hmssip/interconnect-go/store"
 	"github.com/hmssip/interconnect-go/twiml"
 )
 
-func ExampleNewPINDirectory() {
-	pins, err := sipconnect.NewPINDirectory(store.NewMemory(), sipconnect.PINDirectoryOptions{})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	ctx := context.Background()
-	pin, _ := pins.Issue(ctx, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
-	fmt.Println(len(pin), strings.Trim(pin, "0123456789") == "")
-	target, _ := pins.ResolvePIN(ctx, pin, sipconnect.Call{})
-	fmt.Println(target.RoomCode)
-	revoked, _ := pins.Revoke(ctx, pin)
-	_, err = pins.ResolvePIN(ctx, pin, sipconnect.Call{})
-	fmt.Println(revoked, err)
-	// Output:
-	// 10 true
-	// abc-defg-hij
-	// true sipconnect: unknown PIN
-}
-
 func ExampleHandler_PINHandler() {
 	// Your own database of PINs; a *PINDirectory works the same way.
-	pins := sipconnect.PINResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (sipconnect.PINTarget, error) {
+	resolver := pins.ResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (pins.Target, error) {
 		if pin == "123456789" {
-			return sipconnect.PINTarget{RoomCode: "abc-defg-hij", Identity: &sipconnect.Identity{DisplayName: "Host"}}, nil
+			return pins.Target{RoomCode: "abc-defg-hij", Identity: &sipconnect.Identity{DisplayName: "Host"}}, nil
 		}
-		return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
+		return pins.Target{}, pins.ErrUnknown
 	})
 	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
 		AuthToken: "twilio-auth-token",
 		PublicURL: "https://voice.example.com",
-		PIN:       &sipconnect.PINConfig{Resolver: pins}, // the PIN step at /twilio/pin
+		PIN:       &pins.Config{Resolver: resolver}, // the PIN step at /twilio/pin
 		Logger:    slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -57,7 +37,7 @@ func ExampleHandler_PINHandler() {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/twilio/voice", handler)
-	mux.Handle(sipconnect.DefaultPINPath, handler.PINHandler())
+	mux.Handle(pins.DefaultPath, handler.PINHandler())
 
 	twilio := func(u, digits string) string {
 		form := url.Values{"CallSid": {"CA123"}, "From": {"+14155550100"}}
@@ -108,16 +88,6 @@ func ExampleRoute() {
 	// <?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, we cannot connect your call to the meeting right now. Please try again later.</Say><Hangup/></Response>
 }
 
-func ExampleDefaultPINPrompts() {
-	prompts := sipconnect.DefaultPINPrompts()
-	prompts.EnterPIN = sipconnect.Prompt{Text: "Bitte geben Sie Ihre PIN ein, gefolgt von der Raute.", Language: "de-DE"}
-	fmt.Println(prompts.Welcome.Text)
-	fmt.Println(prompts.EnterPIN.Language)
-	// Output:
-	// Welcome.
-	// de-DE
-}
-
 func ExampleHandlerConfig_String() {
 	cfg := sipconnect.HandlerConfig{AuthToken: "twilio-auth-token", PublicURL: "https://voice.example.com"}
 	fmt.Println(strings.Contains(fmt.Sprintf("%+v", cfg), "twilio-auth-token"), strings.Contains(fmt.Sprintf("%+v", cfg), "[REDACTED]"))
@@ -156,49 +126,4 @@ func ExampleTwilio() {
 	})
 	fmt.Println(twilio.Name(), err, h != nil)
 	// Output: Twilio <nil> true
-}
-
-func ExamplePINDirectory_List() {
-	now := time.Date(2031, 5, 6, 7, 0, 0, 0, time.UTC)
-	pins, err := sipconnect.NewPINDirectory(store.NewMemory(store.WithClock(func() time.Time { return now })), sipconnect.PINDirectoryOptions{})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	ctx := context.Background()
-	target := sipconnect.PINTarget{RoomID: "room-1", Role: "guest"}
-	_, _ = pins.Issue(ctx, target)                      // until revoked
-	_, _ = pins.IssueWithTTL(ctx, target, 24*time.Hour) // for a day
-	listed, _ := pins.List(ctx, "room-1")
-	fmt.Println(len(listed))
-	now = now.Add(25 * time.Hour) // the day is over
-	listed, _ = pins.List(ctx, "room-1")
-	fmt.Println(len(listed), listed[0].Target.Role, listed[0].ExpiresAt.IsZero())
-	revoked, _ := pins.Revoke(ctx, listed[0].PIN)
-	listed, _ = pins.List(ctx, "room-1")
-	fmt.Println(revoked, len(listed))
-	// Output:
-	// 2
-	// 1 guest true
-	// true 0
-}
-
-// A PIN for one meeting that stops working when the meeting is over.
-func ExamplePINDirectory_IssueWithTTL() {
-	now := time.Date(2031, 5, 6, 9, 0, 0, 0, time.UTC)
-	pins, _ := sipconnect.NewPINDirectory(store.NewMemory(store.WithClock(func() time.Time { return now })), sipconnect.PINDirectoryOptions{})
-	ctx := context.Background()
-	pin, err := pins.IssueWithTTL(ctx, sipconnect.PINTarget{RoomCode: "abc-defg-hij"}, 2*time.Hour)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	target, err := pins.ResolvePIN(ctx, pin, sipconnect.Call{})
-	fmt.Println(target.RoomCode, err)
-	now = now.Add(2*time.Hour + time.Second) // the meeting is over
-	_, err = pins.ResolvePIN(ctx, pin, sipconnect.Call{})
-	fmt.Println(err)
-	// Output:
-	// abc-defg-hij <nil>
-	// sipconnect: unknown PIN
 }

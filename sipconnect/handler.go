@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"reflect"
 	"sync"
 	"time"
 
@@ -41,9 +40,10 @@ type HandlerConfig struct {
 	// with them it is the room of calls to a number Numbers does not list.
 	Room Room
 	// PIN, when set, makes the handler ask callers for a meeting PIN that
-	// decides their room (see PINConfig); mount PINHandler at its Path.
-	// Without Numbers, every call gets the PIN menu unless Room is set.
-	PIN *PINConfig
+	// decides their room: a *pins.Config (package pins); mount PINHandler at
+	// its Path. Without Numbers, every call gets the PIN menu unless Room
+	// is set.
+	PIN PINMenu
 	// Numbers routes calls by the number called (the webhook's To, in
 	// E.164) to a room, to the PIN menu, or to the fallback, so that one
 	// server answers many numbers. A number it does not list goes to Room
@@ -115,7 +115,8 @@ type Handler struct {
 	carrierTitle string // the carrier's name as written, "Twilio"
 	room         Room
 	numbers      map[string]Route
-	pin          *pinFlow
+	pin          PINSession
+	publicURL    string
 	roster       CallRecorder
 	identity     IdentityFunc
 	addrOpts     []AddressOption
@@ -144,8 +145,11 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if f, ok := h.room.(RoomFunc); ok && f == nil {
 		h.room = nil
 	}
-	if v := reflect.ValueOf(h.roster); v.Kind() == reflect.Pointer && v.IsNil() {
-		h.roster = nil // a nil *roster.Roster is no roster, not one to call
+	if isNil(h.roster) {
+		h.roster = nil
+	}
+	if isNil(cfg.PIN) {
+		cfg.PIN = nil
 	}
 	if h.room == nil && cfg.PIN == nil && len(cfg.Numbers) == 0 {
 		return nil, errors.New("sipconnect: HandlerConfig.Room is required (StaticRoom, CachedRoom or your own RoomFunc), unless PIN or Numbers is set")
@@ -153,12 +157,6 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if cfg.Credentials.Username != "" && cfg.Credentials.Password == "" {
 		return nil, &ConfigError{Field: "HandlerConfig.Credentials.Password",
 			Reason: "a username is set without a password: set the SIP password from the Developer section of the 100ms dashboard, or leave both empty"}
-	}
-	if cfg.PIN != nil && cfg.PIN.Cache == nil {
-		if d, ok := cfg.PIN.Resolver.(*PINDirectory); ok && !d.roomCodesOnly {
-			return nil, &ConfigError{Field: "PINConfig.Cache",
-				Reason: "required with a *PINDirectory, whose PINs may name a room id and role: set it to a roomcode.Cache, or make the directory with PINDirectoryOptions.RoomCodesOnly if its PINs name room codes only"}
-		}
 	}
 	if h.timeout <= 0 {
 		h.timeout = 5 * time.Second
@@ -204,7 +202,8 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	}
 	h.bufs.New = func() any { b := make([]byte, 0, 1024); return &b }
 	if cfg.PIN != nil {
-		if h.pin, err = newPINFlow(*cfg.PIN, cfg.PublicURL, h.carrier); err != nil {
+		h.publicURL = cfg.PublicURL
+		if h.pin, err = cfg.PIN.AttachPIN(pinHost{h}); err != nil {
 			return nil, err
 		}
 	}
@@ -231,7 +230,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	room, pin, known := h.route(call)
 	switch {
 	case pin:
-		h.pin.prompt(ctx, w, h, call, start)
+		h.pin.Prompt(ctx, w, call, start)
 		return
 	case !known:
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: call not bridged, answering the fallback", call, start,
@@ -391,9 +390,6 @@ func (h *Handler) StatusHandler() http.Handler {
 		h.write(w, h.hangup)
 	})
 }
-
-// writeFallback sends the fallback answer.
-func (h *Handler) writeFallback(w http.ResponseWriter) { h.write(w, h.fallback) }
 
 // write sends an answer with status 200.
 func (h *Handler) write(w http.ResponseWriter, doc []byte) {

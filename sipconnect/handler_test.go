@@ -26,6 +26,7 @@ import (
 	"github.com/hmssip/interconnect-go/headers"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
@@ -602,16 +603,16 @@ func BenchmarkHandler(b *testing.B) {
 
 	// One PIN step: signature checked, the PIN resolved from the memory
 	// store, the room's code from the warm cache, the answer rendered.
-	dir, err := sipconnect.NewPINDirectory(store.NewMemory(), sipconnect.PINDirectoryOptions{})
+	dir, err := pins.NewDirectory(store.NewMemory(), pins.DirectoryConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	pin, err := dir.Issue(context.Background(), sipconnect.PINTarget{RoomID: "room-1", Role: "guest"})
+	pin, err := dir.Issue(context.Background(), pins.Target{RoomID: "room-1", Role: "guest"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	ph, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: authToken, PublicURL: public,
-		PIN:         &sipconnect.PINConfig{Resolver: dir, Cache: cache, Path: "/pin"},
+		PIN:         &pins.Config{Resolver: dir, Cache: cache, Path: "/pin"},
 		Credentials: sipconnect.Credentials{Username: "U", Password: "P"}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)

@@ -27,6 +27,7 @@ var readmeImports = []struct{ path, use string }{
 	{"github.com/hmssip/interconnect-go/hmsevents", "hmsevents.NewReceiver"},
 	{"github.com/hmssip/interconnect-go/roomcode", "roomcode.NewClient"},
 	{"github.com/hmssip/interconnect-go/roster", "roster.New"},
+	{"github.com/hmssip/interconnect-go/pins", "pins.NewDirectory"},
 	{"github.com/hmssip/interconnect-go/sipconnect", "sipconnect.NewHandler"},
 	{"github.com/hmssip/interconnect-go/sipout", "sipout.NewClient"},
 	{"github.com/hmssip/interconnect-go/store", "store.NewMemory"},

@@ -67,7 +67,7 @@ func WithMaxEntries(n int) Option {
 // makes room for the new caller's.
 //
 // Keys without an expiry are never evicted: they are durable data, such as
-// the PINs of a sipconnect.PINDirectory made without a TTL and the mark of
+// the PINs of a pin.Directory made without a TTL and the mark of
 // an [Epoch], whose silent loss would answer right PINs as wrong (and
 // charge the callers' lockouts) or report a wipe. A PIN therefore outlives
 // every record that expires. Only a store whose every entry has no expiry

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/hmssip/interconnect-go/hmsevents"
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
@@ -74,16 +75,16 @@ func callRig(t *testing.T, m *store.Memory) func(i int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pins, err := sipconnect.NewPINDirectory(m, sipconnect.PINDirectoryOptions{RoomCodesOnly: true})
+	dir, err := pins.NewDirectory(m, pins.DirectoryConfig{RoomCodesOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pin, err := pins.Issue(ctx, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	pin, err := dir.Issue(ctx, pins.Target{RoomCode: "abc-defg-hij"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: sipconnect.StaticRoom("abc-defg-hij"),
-		Roster: r, PIN: &sipconnect.PINConfig{Resolver: pins, Store: m},
+		Roster: r, PIN: &pins.Config{Resolver: dir, Store: m},
 		Numbers: map[string]sipconnect.Route{"+18005550100": {PIN: true}}, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)

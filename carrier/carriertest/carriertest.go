@@ -30,6 +30,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 )
@@ -81,12 +82,12 @@ func carelessIdentity(value string) sipconnect.IdentityFunc {
 
 // PINResolver knows one PIN, ExamplePIN, which leads to the example room
 // with the example identity.
-func PINResolver() sipconnect.PINResolver {
-	return sipconnect.PINResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (sipconnect.PINTarget, error) {
+func PINResolver() pins.Resolver {
+	return pins.ResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (pins.Target, error) {
 		if pin == ExamplePIN {
-			return sipconnect.PINTarget{RoomCode: ExampleRoom, Identity: &sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}}, nil
+			return pins.Target{RoomCode: ExampleRoom, Identity: &sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}}, nil
 		}
-		return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
+		return pins.Target{}, pins.ErrUnknown
 	})
 }
 
@@ -108,8 +109,8 @@ func NewServer(t *testing.T, cfg sipconnect.HandlerConfig) *Server {
 	t.Cleanup(s.srv.Close)
 	cfg.PublicURL = s.srv.URL
 	cfg.Logger = slog.New(slog.NewJSONHandler(s.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	if cfg.PIN != nil && cfg.PIN.Store == nil {
-		cfg.PIN.Store = store.NewMemory()
+	if c, ok := cfg.PIN.(*pins.Config); ok && c.Store == nil {
+		c.Store = store.NewMemory()
 	}
 	h, err := sipconnect.NewHandler(cfg)
 	require.NoError(t, err)

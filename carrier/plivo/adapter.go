@@ -193,7 +193,7 @@ func (*adapter) Say(prompts ...sipconnect.Prompt) ([]byte, error) {
 // digitEndTimeout (2s to 10s).
 func (*adapter) Gather(prompts []sipconnect.Prompt, action string, timeout time.Duration, numDigits int) ([]byte, error) {
 	if timeout < 5*time.Second || timeout > 10*time.Second {
-		return nil, fmt.Errorf("plivo: PINConfig.Timeout %v: Plivo's GetInput waits 5s to 60s for the first digit and 2s to 10s between digits, so 5s to 10s", timeout)
+		return nil, fmt.Errorf("plivo: pins.Config.Timeout %v: Plivo's GetInput waits 5s to 60s for the first digit and 2s to 10s between digits, so 5s to 10s", timeout)
 	}
 	speaks, err := carrier.Verbs(prompts, plivoSpeak)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/hmssip/interconnect-go/carrier/carriertest"
 	"github.com/hmssip/interconnect-go/carrier/plivo"
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/sipconnect"
 )
 
@@ -210,7 +211,7 @@ func TestPlivoSignatureFailures(t *testing.T) {
 
 func TestPlivoPINFlow(t *testing.T) {
 	cfg := plivoHandlerConfig()
-	cfg.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver(), Path: "/hooks/pin"}
+	cfg.PIN = &pins.Config{Resolver: carriertest.PINResolver(), Path: "/hooks/pin"}
 	s := carriertest.NewServer(t, cfg)
 	post := func(u string, params url.Values) plivoAnswer {
 		t.Helper()
@@ -320,8 +321,8 @@ func TestPlivoRefusesWhatItCannotExpress(t *testing.T) {
 			c.Carrier = plivo.NewCarrier(plivo.Config{AuthToken: plivoToken, Fallback: sipconnect.Prompt{Text: "x", Voice: "alice"}})
 		}, "Config.Fallback: plivo:"},
 		"PIN timeout over Plivo's 10s between digits": {func(c *sipconnect.HandlerConfig) {
-			c.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver(), Timeout: 15 * time.Second}
-		}, "plivo: PINConfig.Timeout 15s"},
+			c.PIN = &pins.Config{Resolver: carriertest.PINResolver(), Timeout: 15 * time.Second}
+		}, "plivo: pins.Config.Timeout 15s"},
 	}, plivoToken, `"P"`)
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hmssip/interconnect-go/carrier/carriertest"
 	"github.com/hmssip/interconnect-go/carrier/signalwire"
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/sipconnect"
 )
 
@@ -129,7 +130,7 @@ func TestSignalWireSignatureFailures(t *testing.T) {
 func TestSignalWirePINFlow(t *testing.T) {
 	for _, method := range []string{http.MethodPost, http.MethodGet} {
 		cfg := signalWireHandlerConfig()
-		cfg.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver(), Path: "/hooks/pin"}
+		cfg.PIN = &pins.Config{Resolver: carriertest.PINResolver(), Path: "/hooks/pin"}
 		s := carriertest.NewServer(t, cfg)
 		send := func(u string, params url.Values) carriertest.XMLAnswer {
 			t.Helper()
@@ -222,7 +223,7 @@ func TestSignalWireRefusesWhatItCannotExpress(t *testing.T) {
 			c.Carrier = signalwire.NewCarrier(signalwire.Config{SigningKey: adapterSigningKey, Sip: signalwire.Sip{Codecs: []signalwire.Codec{"MP3"}}})
 		}, "Config.Dial or Sip: signalwire:"},
 		"audio prompt": {func(c *sipconnect.HandlerConfig) {
-			c.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver(), Prompts: sipconnect.PINPrompts{Welcome: sipconnect.Prompt{AudioURL: "https://example.com/w.mp3"}}}
+			c.PIN = &pins.Config{Resolver: carriertest.PINResolver(), Prompts: pins.Prompts{Welcome: sipconnect.Prompt{AudioURL: "https://example.com/w.mp3"}}}
 		}, "Prompt.AudioURL cannot be used"},
 	}, adapterSigningKey)
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hmssip/interconnect-go/carrier/carriertest"
 	"github.com/hmssip/interconnect-go/carrier/telnyx"
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/sipconnect"
 )
 
@@ -150,7 +151,7 @@ func TestTelnyxSignatureFailures(t *testing.T) {
 func TestTelnyxPINFlow(t *testing.T) {
 	k := newTelnyxKeys(t)
 	cfg := telnyxHandlerConfig(k)
-	cfg.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver(), Path: "/hooks/pin"}
+	cfg.PIN = &pins.Config{Resolver: carriertest.PINResolver(), Path: "/hooks/pin"}
 	s := carriertest.NewServer(t, cfg)
 	post := func(u string, params url.Values) carriertest.XMLAnswer {
 		t.Helper()
@@ -257,7 +258,7 @@ func TestTelnyxRefusesWhatItCannotExpress(t *testing.T) {
 			c.Carrier = telnyx.NewCarrier(telnyx.Config{PublicKey: k.pub, Fallback: sipconnect.Prompt{AudioURL: "https://example.com/a.mp3"}})
 		}, "Config.Fallback: telnyx: Prompt.AudioURL cannot be used"},
 		"PIN timeout over Telnyx's 120s": {func(c *sipconnect.HandlerConfig) {
-			c.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver(), Timeout: 300 * time.Second}
+			c.PIN = &pins.Config{Resolver: carriertest.PINResolver(), Timeout: 300 * time.Second}
 		}, "timeout"},
 	})
 	cfg := base()

@@ -312,10 +312,10 @@ func (a *adapter) Gather(prompts []sipconnect.Prompt, action string, timeout tim
 		numDigits = MaxDigits
 	}
 	if numDigits > MaxDigits {
-		return nil, fmt.Errorf("vonage: PINConfig.MaxDigits %d: an input action collects at most %d digits", numDigits, MaxDigits)
+		return nil, fmt.Errorf("vonage: pins.Config.MaxDigits %d: an input action collects at most %d digits", numDigits, MaxDigits)
 	}
 	if timeout > 10*time.Second {
-		return nil, fmt.Errorf("vonage: PINConfig.Timeout %v: an input action waits at most 10s after a key", timeout)
+		return nil, fmt.Errorf("vonage: pins.Config.Timeout %v: an input action waits at most 10s after a key", timeout)
 	}
 	if !a.stepKey.IsZero() {
 		u, err := url.Parse(action)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/hmssip/interconnect-go/carrier/carriertest"
 	"github.com/hmssip/interconnect-go/carrier/vonage"
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/sipconnect"
 )
 
@@ -208,7 +209,7 @@ func TestVonageSignatureFailures(t *testing.T) {
 
 func TestVonagePINFlow(t *testing.T) {
 	cfg := vonageHandlerConfig()
-	cfg.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver(), Path: "/hooks/pin"}
+	cfg.PIN = &pins.Config{Resolver: carriertest.PINResolver(), Path: "/hooks/pin"}
 	s := carriertest.NewServer(t, cfg)
 	post := func(u string, body []byte) (int, string) {
 		t.Helper()
@@ -347,11 +348,11 @@ func TestVonageRefusesWhatItCannotExpress(t *testing.T) {
 			c.Carrier = vonage.NewCarrier(vonage.Config{SignatureSecret: vonageSecret, Fallback: sipconnect.Prompt{AudioURL: "https://example.com/a.mp3"}})
 		}, "vonage: Prompt.AudioURL cannot be used"},
 		"PIN of more than 20 digits": {func(c *sipconnect.HandlerConfig) {
-			c.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver(), MaxDigits: 24}
-		}, "vonage: PINConfig.MaxDigits 24: an input action collects at most 20 digits"},
+			c.PIN = &pins.Config{Resolver: carriertest.PINResolver(), MaxDigits: 24}
+		}, "vonage: pins.Config.MaxDigits 24: an input action collects at most 20 digits"},
 		"PIN timeout over 10s": {func(c *sipconnect.HandlerConfig) {
-			c.PIN = &sipconnect.PINConfig{Resolver: carriertest.PINResolver(), Timeout: 20 * time.Second}
-		}, "vonage: PINConfig.Timeout 20s"},
+			c.PIN = &pins.Config{Resolver: carriertest.PINResolver(), Timeout: 20 * time.Second}
+		}, "vonage: pins.Config.Timeout 20s"},
 	}, vonageSecret)
 }
 

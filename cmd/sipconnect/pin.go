@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/roomcode"
-	"github.com/hmssip/interconnect-go/sipconnect"
 )
 
 // pinWalkthrough plays a simulated caller of the PIN menu against the
@@ -88,7 +88,7 @@ func (e env) pins(ctx context.Context, args []string) error {
 		return err
 	}
 	fs := flag.NewFlagSet("pins "+sub, flag.ContinueOnError)
-	var t sipconnect.PINTarget
+	var t pins.Target
 	var asJSON bool
 	var redisURL string
 	var ttl time.Duration
@@ -140,7 +140,7 @@ func (e env) pins(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	dir, err := sipconnect.NewPINDirectory(st, sipconnect.PINDirectoryOptions{})
+	dir, err := pins.NewDirectory(st, pins.DirectoryConfig{})
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
@@ -59,7 +60,7 @@ Environment:
                               DELETE /rooms/{room_id}/phones/{peer_id}`
 
 // The rooms of demo mode with --pin, one PIN each.
-var demoPINRooms = []sipconnect.PINTarget{{RoomID: "demo-room", Role: "guest"}, {RoomID: "demo-standup", Role: "guest"}}
+var demoPINRooms = []pins.Target{{RoomID: "demo-room", Role: "guest"}, {RoomID: "demo-standup", Role: "guest"}}
 
 func (e env) serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -245,16 +246,16 @@ func (e env) serve(ctx context.Context, args []string) error {
 	if api != nil {
 		cache = roomcode.NewCache(roomcode.NewClient(api), roomcode.CacheConfig{CreateIfMissing: true, Logger: logger})
 	}
-	var pins *sipconnect.PINDirectory
+	var dir *pins.Directory
 	var demoPINs []string
 	switch {
 	case pin:
-		if pins, err = sipconnect.NewPINDirectory(st, sipconnect.PINDirectoryOptions{}); err != nil {
+		if dir, err = pins.NewDirectory(st, pins.DirectoryConfig{}); err != nil {
 			return err
 		}
 		if demo {
 			for _, t := range demoPINRooms {
-				p, err := pins.Issue(ctx, t)
+				p, err := dir.Issue(ctx, t)
 				if err != nil {
 					return err
 				}
@@ -292,7 +293,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		Roster:                phoneRoster,
 	}
 	if pin {
-		cfg.PIN = &sipconnect.PINConfig{Resolver: pins, Cache: cache, Store: st, Path: pinPath}
+		cfg.PIN = &pins.Config{Resolver: dir, Cache: cache, Store: st, Path: pinPath}
 	}
 	handler, err := sipconnect.NewHandler(cfg)
 	if err != nil {

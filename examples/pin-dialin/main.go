@@ -35,6 +35,7 @@ import (
 	"github.com/hmssip/interconnect-go/examples/internal/usage"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
@@ -59,7 +60,7 @@ func newMux(ctx context.Context, getenv func(string) string, rooms []string, out
 	cache := roomcode.NewCache(roomcode.NewClient(api), roomcode.CacheConfig{CreateIfMissing: true, Logger: logger})
 
 	shared := store.NewMemory()
-	pins, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{})
+	dir, err := pins.NewDirectory(shared, pins.DirectoryConfig{})
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +69,7 @@ func newMux(ctx context.Context, getenv func(string) string, rooms []string, out
 		role = "guest"
 	}
 	for _, room := range rooms {
-		pin, err := pins.Issue(ctx, sipconnect.PINTarget{RoomID: room, Role: role})
+		pin, err := dir.Issue(ctx, pins.Target{RoomID: room, Role: role})
 		if err != nil {
 			return nil, err
 		}
@@ -81,7 +82,7 @@ func newMux(ctx context.Context, getenv func(string) string, rooms []string, out
 			Dial:      twiml.Dial{Action: "/twilio/dial-status"}, // relative to PublicURL
 		}),
 		PublicURL:   getenv("PUBLIC_URL"),
-		PIN:         &sipconnect.PINConfig{Resolver: pins, Cache: cache, Store: shared},
+		PIN:         &pins.Config{Resolver: dir, Cache: cache, Store: shared},
 		Credentials: sipconnect.Credentials{Username: getenv("SIP_USERNAME"), Password: getenv("SIP_PASSWORD")},
 		Logger:      logger,
 	})
@@ -90,7 +91,7 @@ func newMux(ctx context.Context, getenv func(string) string, rooms []string, out
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/twilio/voice", handler)
-	mux.Handle(sipconnect.DefaultPINPath, handler.PINHandler())
+	mux.Handle(pins.DefaultPath, handler.PINHandler())
 	mux.Handle("/twilio/dial-status", handler.StatusHandler())
 	return mux, nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmsevents"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
@@ -197,7 +198,7 @@ func TestNoSecretReachableByReflection(t *testing.T) {
 	}
 	cache := roomcode.NewCache(roomcode.NewClient(minted), roomcode.CacheConfig{})
 	shared := store.NewMemory()
-	pins, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{})
+	dir, err := pins.NewDirectory(shared, pins.DirectoryConfig{})
 	require.NoError(t, err)
 
 	const public = "https://voice.example.com"
@@ -216,7 +217,7 @@ func TestNoSecretReachableByReflection(t *testing.T) {
 		cfg.PublicURL = public
 		cfg.Logger = slog.New(slog.DiscardHandler)
 		cfg.Room = sipconnect.CachedRoom(cache, "room-1", "guest")
-		cfg.PIN = &sipconnect.PINConfig{Resolver: pins, Cache: cache, Store: shared}
+		cfg.PIN = &pins.Config{Resolver: dir, Cache: cache, Store: shared}
 		h, err := sipconnect.NewHandler(cfg)
 		require.NoError(t, err, name)
 		roots["sipconnect.Handler for "+name] = h

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store/redisstore"
 	"github.com/hmssip/interconnect-go/twiml"
@@ -25,12 +26,12 @@ func TestPINFlowAcrossTwoInstances(t *testing.T) {
 	shared := redisstore.New(client, redisstore.WithPrefix(testPrefix(t, client)))
 	const token, public = "twilio-auth-token-0123456789", "https://voice.example.com"
 	instance := func() *sipconnect.Handler {
-		pins, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{RoomCodesOnly: true})
+		dir, err := pins.NewDirectory(shared, pins.DirectoryConfig{RoomCodesOnly: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: token, PublicURL: public,
-			PIN:    &sipconnect.PINConfig{Resolver: pins, Store: shared, LockoutFailures: 4, LockoutWindow: time.Hour},
+			PIN:    &pins.Config{Resolver: dir, Store: shared, LockoutFailures: 4, LockoutWindow: time.Hour},
 			Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
@@ -38,11 +39,11 @@ func TestPINFlowAcrossTwoInstances(t *testing.T) {
 		return h
 	}
 	a, b := instance(), instance()
-	issuer, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{})
+	issuer, err := pins.NewDirectory(shared, pins.DirectoryConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pin, err := issuer.Issue(context.Background(), sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	pin, err := issuer.Issue(context.Background(), pins.Target{RoomCode: "abc-defg-hij"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmsevents"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
@@ -244,16 +245,16 @@ func TestRedisOutageMidRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	pins, err := sipconnect.NewPINDirectory(shared, sipconnect.PINDirectoryOptions{RoomCodesOnly: true})
+	dir, err := pins.NewDirectory(shared, pins.DirectoryConfig{RoomCodesOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pin, err := pins.Issue(t.Context(), sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	pin, err := dir.Issue(t.Context(), pins.Target{RoomCode: "abc-defg-hij"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: sipconnect.StaticRoom("abc-defg-hij"),
-		Roster: r, PIN: &sipconnect.PINConfig{Resolver: pins, Store: shared}, Timeout: 2 * time.Second,
+		Roster: r, PIN: &pins.Config{Resolver: dir, Store: shared}, Timeout: 2 * time.Second,
 		Numbers: map[string]sipconnect.Route{"+18005550100": {PIN: true}}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package sipconnect_test
+package pins_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/twiml"
 )
@@ -51,7 +52,7 @@ func (p *pinServer) answerTo(t *testing.T, form map[string][]string, digits stri
 // wrong-PIN step locked the caller's number out.
 func TestPINStepReplayIsRefused(t *testing.T) {
 	p := newPINServer(t, nil) // 5 wrong PINs an hour lock a number out
-	pin := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	pin := p.issue(t, pins.Target{RoomCode: "abc-defg-hij"})
 	action := p.call(t, http.MethodPost, callForm())
 	form := callForm("Digits", "0000000000")
 
@@ -61,8 +62,8 @@ func TestPINStepReplayIsRefused(t *testing.T) {
 	status, body := p.do(t, captured)
 	require.Equal(t, 200, status, body)
 	require.NotNil(t, decodePIN(t, body).Gather, "a wrong PIN, asked again")
-	require.Equal(t, 1, p.failures(t, sipconnect.PINFailuresKey(callerPhone)))
-	assert.NotContains(t, sipconnect.PINFailuresKey(callerPhone), callerPhone[4:], "no phone number in a key name")
+	require.Equal(t, 1, p.failures(t, pins.FailuresKey(callerPhone)))
+	assert.NotContains(t, pins.FailuresKey(callerPhone), callerPhone[4:], "no phone number in a key name")
 
 	for range 10 {
 		replay := mustRequest(t, http.MethodPost, action, form)
@@ -70,7 +71,7 @@ func TestPINStepReplayIsRefused(t *testing.T) {
 		status, _ := p.do(t, replay)
 		assert.Equal(t, http.StatusForbidden, status)
 	}
-	assert.Equal(t, 1, p.failures(t, sipconnect.PINFailuresKey(callerPhone)), "replays are charged to nobody")
+	assert.Equal(t, 1, p.failures(t, pins.FailuresKey(callerPhone)), "replays are charged to nobody")
 	assert.NotNil(t, p.answerTo(t, callForm(), pin).Dial, "the number's owner is not locked out")
 	assert.Contains(t, p.logs.String(), `"outcome":"rejected-step"`)
 }
@@ -79,7 +80,7 @@ func TestPINStepReplayIsRefused(t *testing.T) {
 // caller for the lockout.
 func TestPINNumberSpellingsShareOneCount(t *testing.T) {
 	p := newPINServer(t, nil) // 5 wrong PINs an hour
-	pin := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	pin := p.issue(t, pins.Target{RoomCode: "abc-defg-hij"})
 	spellings := []string{"+14155550666", "+1 415 555 0666", "+1-415-555-0666", "+1 (415) 555-0666",
 		"0014155550666", "14155550666", "tel:+1-415-555-0666", "sip:+14155550666@carrier.example;user=phone"}
 	for i, from := range spellings[:5] {
@@ -90,7 +91,7 @@ func TestPINNumberSpellingsShareOneCount(t *testing.T) {
 			require.Equal(t, []string{lockedUp}, a.Say, "the fifth wrong PIN, from %q, locks the number out", from)
 		}
 	}
-	assert.Equal(t, 5, p.failures(t, sipconnect.PINFailuresKey("+14155550666")))
+	assert.Equal(t, 5, p.failures(t, pins.FailuresKey("+14155550666")))
 	for _, from := range spellings {
 		a := p.answerTo(t, callForm("From", from), pin)
 		assert.Nil(t, a.Dial, "%q is the locked-out number", from)
@@ -103,7 +104,7 @@ func TestPINNumberSpellingsShareOneCount(t *testing.T) {
 // of wrong PINs a minute, and are never locked out for the hour together.
 func TestPINWithheldNumbers(t *testing.T) {
 	p := newPINServer(t, nil) // 3 wrong PINs a minute from withheld numbers
-	pin := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	pin := p.issue(t, pins.Target{RoomCode: "abc-defg-hij"})
 	withheld := []string{"", "anonymous", "Restricted", "+266696687", "+86282452253", "UNKNOWN", "+0"}
 	for i, from := range withheld[:3] {
 		a := p.answerTo(t, callForm("From", from, "CallSid", fmt.Sprintf("CA%032d", i)), "0000000000")
@@ -130,13 +131,13 @@ func TestPINWithheldNumbers(t *testing.T) {
 func TestPINGuessingAcrossNumbersIsBounded(t *testing.T) {
 	var lookups atomic.Int32
 	p := newPINServer(t, func(cfg *sipconnect.HandlerConfig) {
-		dir := cfg.PIN.Resolver
-		cfg.PIN.Resolver = sipconnect.PINResolverFunc(func(ctx context.Context, pin string, call sipconnect.Call) (sipconnect.PINTarget, error) {
+		dir := menuOf(cfg).Resolver
+		menuOf(cfg).Resolver = pins.ResolverFunc(func(ctx context.Context, pin string, call sipconnect.Call) (pins.Target, error) {
 			lookups.Add(1)
 			return dir.ResolvePIN(ctx, pin, call)
 		})
 	})
-	pin := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	pin := p.issue(t, pins.Target{RoomCode: "abc-defg-hij"})
 	guess := func(i int) pinAnswer {
 		return p.answerTo(t, callForm("From", fmt.Sprintf("+1415%07d", i), "CallSid", fmt.Sprintf("CA%032d", i)), fmt.Sprintf("%010d", i))
 	}
@@ -147,8 +148,8 @@ func TestPINGuessingAcrossNumbersIsBounded(t *testing.T) {
 			throttled++
 		}
 	}
-	assert.Equal(t, int32(sipconnect.DefaultWrongPINsPerMinute), lookups.Load(), "PINs looked up in one minute")
-	assert.Equal(t, 100-sipconnect.DefaultWrongPINsPerMinute, throttled)
+	assert.Equal(t, int32(pins.DefaultWrongPINsPerMinute), lookups.Load(), "PINs looked up in one minute")
+	assert.Equal(t, 100-pins.DefaultWrongPINsPerMinute, throttled)
 	assert.Contains(t, p.logs.String(), `"outcome":"pin-throttled"`)
 	assert.Equal(t, []string{tryLater}, p.answerTo(t, callForm("From", "+14155550999"), pin).Say,
 		"while the bound holds, a right PIN waits too: the price of the bound")
@@ -159,7 +160,7 @@ func TestPINGuessingAcrossNumbersIsBounded(t *testing.T) {
 	for i := 100; i < 200; i++ {
 		guess(i)
 	}
-	assert.Equal(t, before+int32(sipconnect.DefaultWrongPINsPerMinute), lookups.Load(), "the right PIN gave its charge back")
+	assert.Equal(t, before+int32(pins.DefaultWrongPINsPerMinute), lookups.Load(), "the right PIN gave its charge back")
 }
 
 // TestPINDirectoryLostAfterWipe: a store that lost its data (an empty
@@ -168,7 +169,7 @@ func TestPINGuessingAcrossNumbersIsBounded(t *testing.T) {
 func TestPINDirectoryLostAfterWipe(t *testing.T) {
 	p := newPINServer(t, nil)
 	ctx := context.Background()
-	pin := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	pin := p.issue(t, pins.Target{RoomCode: "abc-defg-hij"})
 	require.NotNil(t, p.answerTo(t, callForm(), pin).Dial)
 
 	// The store loses everything it held.
@@ -177,18 +178,18 @@ func TestPINDirectoryLostAfterWipe(t *testing.T) {
 		require.NoError(t, err)
 	}
 	_, err := p.dir.ResolvePIN(ctx, pin, sipconnect.Call{})
-	require.ErrorIs(t, err, sipconnect.ErrPINDirectoryLost)
+	require.ErrorIs(t, err, pins.ErrDirectoryLost)
 	for range 10 {
 		a := p.answerTo(t, callForm(), pin)
 		assert.Nil(t, a.Dial)
 		assert.Equal(t, []string{tryLater}, a.Say, "a right PIN is not called wrong")
 	}
-	assert.Equal(t, 0, p.failures(t, sipconnect.PINFailuresKey(callerPhone)), "nobody is charged")
+	assert.Equal(t, 0, p.failures(t, pins.FailuresKey(callerPhone)), "nobody is charged")
 	assert.Contains(t, p.logs.String(), "lost its data")
 
 	// PINs issued again: wrong PINs are wrong again.
-	again := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	again := p.issue(t, pins.Target{RoomCode: "abc-defg-hij"})
 	assert.NotNil(t, p.answerTo(t, callForm(), "0000000000").Gather)
-	assert.Equal(t, 1, p.failures(t, sipconnect.PINFailuresKey(callerPhone)))
+	assert.Equal(t, 1, p.failures(t, pins.FailuresKey(callerPhone)))
 	assert.NotNil(t, p.answerTo(t, callForm(), again).Dial)
 }

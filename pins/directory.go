@@ -1,4 +1,4 @@
-package sipconnect
+package pins
 
 import (
 	"context"
@@ -13,17 +13,18 @@ import (
 
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/roomcode"
+	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 )
 
-// PIN lengths a PINDirectory issues.
+// PIN lengths a Directory issues.
 const (
-	DefaultPINLength = 10
-	MinPINLength     = 6
-	MaxPINLength     = 18
+	DefaultLength = 10
+	MinLength     = 6
+	MaxLength     = 18
 )
 
-// PINDirectory issues random numeric meeting PINs for rooms, keeps them in
+// Directory issues random numeric meeting PINs for rooms, keeps them in
 // a store.Store (shared by every instance of your server when the store is
 // Redis), resolves them for the PIN flow and revokes them. It is safe for
 // concurrent use.
@@ -38,48 +39,48 @@ const (
 // PINs are durable data: the store must keep them across restarts (Redis
 // with AOF or RDB persistence). A store that lost them is noticed, and the
 // PIN flow then asks callers to try again later instead of calling their
-// PINs wrong (see ErrPINDirectoryLost).
-type PINDirectory struct {
+// PINs wrong (see ErrDirectoryLost).
+type Directory struct {
 	store  store.Store
 	length int
 	ttl    time.Duration
-	// roomCodesOnly refuses targets by room id (PINDirectoryOptions).
+	// roomCodesOnly refuses targets by room id (DirectoryConfig).
 	roomCodesOnly bool
 }
 
-// PINDirectoryOptions configure a PINDirectory. Zero fields take the
+// DirectoryConfig configure a Directory. Zero fields take the
 // defaults.
-type PINDirectoryOptions struct {
-	// Length is the number of digits of each PIN, DefaultPINLength by
-	// default, MinPINLength to MaxPINLength.
+type DirectoryConfig struct {
+	// Length is the number of digits of each PIN, DefaultLength by
+	// default, MinLength to MaxLength.
 	Length int
 	// TTL is how long an issued PIN stays valid; 0 keeps it until revoked.
 	TTL time.Duration
 	// RoomCodesOnly makes Issue refuse targets by room id and role, so
-	// that every PIN names a room code. A handler whose PINConfig.Resolver
-	// is such a directory needs no PINConfig.Cache; with any other
-	// *PINDirectory, NewHandler requires the Cache, since a PIN may name a
+	// that every PIN names a room code. A handler whose Config.Resolver
+	// is such a directory needs no Config.Cache; with any other
+	// *Directory, NewHandler requires the Cache, since a PIN may name a
 	// room id that only the cache turns into a room code. (A directory in a
 	// store shared with other processes holds what they issued too: give
 	// them the same option.)
 	RoomCodesOnly bool
 }
 
-// NewPINDirectory returns a directory keeping its PINs in s.
-func NewPINDirectory(s store.Store, opts PINDirectoryOptions) (*PINDirectory, error) {
+// NewDirectory returns a directory keeping its PINs in s.
+func NewDirectory(s store.Store, opts DirectoryConfig) (*Directory, error) {
 	if s == nil {
-		return nil, errors.New("sipconnect: NewPINDirectory needs a store")
+		return nil, errors.New("pins: NewDirectory needs a store")
 	}
 	if opts.Length == 0 {
-		opts.Length = DefaultPINLength
+		opts.Length = DefaultLength
 	}
-	if opts.Length < MinPINLength || opts.Length > MaxPINLength {
-		return nil, fmt.Errorf("sipconnect: PIN length %d: want %d to %d digits", opts.Length, MinPINLength, MaxPINLength)
+	if opts.Length < MinLength || opts.Length > MaxLength {
+		return nil, fmt.Errorf("pins: PIN length %d: want %d to %d digits", opts.Length, MinLength, MaxLength)
 	}
 	if opts.TTL < 0 {
-		return nil, fmt.Errorf("sipconnect: PIN TTL %v is negative", opts.TTL)
+		return nil, fmt.Errorf("pins: PIN TTL %v is negative", opts.TTL)
 	}
-	return &PINDirectory{store: s, length: opts.Length, ttl: opts.TTL, roomCodesOnly: opts.RoomCodesOnly}, nil
+	return &Directory{store: s, length: opts.Length, ttl: opts.TTL, roomCodesOnly: opts.RoomCodesOnly}, nil
 }
 
 // pinKey is the store key of a PIN.
@@ -89,59 +90,59 @@ func pinKey(pin string) string { return "sipconnect:pin:" + pin }
 // never removes: a store without it has lost the directory's data.
 const directoryMark = "sipconnect:pin-directory"
 
-// ErrPINDirectoryLost is returned by ResolvePIN for a PIN it does not find
+// ErrDirectoryLost is returned by ResolvePIN for a PIN it does not find
 // while its store holds no PIN directory at all: the store lost its data (an
 // empty restart of a Redis without persistence, a flush), so the PIN may
 // well be right. The PIN flow then charges nobody and asks the caller to
 // try again later, until a PIN is issued again. It matches
 // store.ErrUnavailable.
-var ErrPINDirectoryLost = fmt.Errorf("sipconnect: the PIN directory's store holds no directory (lost its data?): %w", store.ErrUnavailable)
+var ErrDirectoryLost = fmt.Errorf("pins: the PIN directory's store holds no directory (lost its data?): %w", store.ErrUnavailable)
 
 // roomPINsKey is the store key of the index of the PINs issued for a room
 // id: a hash, one field per PIN.
 func roomPINsKey(roomID string) string { return "sipconnect:pin-room:" + roomID }
 
-// IssuedPIN is a live PIN of a room, as List returns it.
-type IssuedPIN struct {
-	PIN    string    `json:"pin"`
-	Target PINTarget `json:"target"`
+// Issued is a live PIN of a room, as List returns it.
+type Issued struct {
+	PIN    string `json:"pin"`
+	Target Target `json:"target"`
 	// ExpiresAt is when the PIN stops working; zero: when revoked.
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // Issue draws a new PIN for target (a valid room code, or a room id and a
-// role) and returns it. It expires after PINDirectoryOptions.TTL.
-func (d *PINDirectory) Issue(ctx context.Context, target PINTarget) (string, error) {
+// role) and returns it. It expires after DirectoryConfig.TTL.
+func (d *Directory) Issue(ctx context.Context, target Target) (string, error) {
 	return d.IssueWithTTL(ctx, target, d.ttl)
 }
 
 // IssueWithTTL is Issue with a time to live of its own for this PIN: ttl
 // from now the PIN stops working (0: it works until revoked). A PIN issued
 // for a room id is listed by List until it expires or is revoked.
-func (d *PINDirectory) IssueWithTTL(ctx context.Context, target PINTarget, ttl time.Duration) (string, error) {
+func (d *Directory) IssueWithTTL(ctx context.Context, target Target, ttl time.Duration) (string, error) {
 	if ttl < 0 {
-		return "", fmt.Errorf("sipconnect: PIN TTL %v is negative", ttl)
+		return "", fmt.Errorf("pins: PIN TTL %v is negative", ttl)
 	}
 	switch {
 	case target.RoomCode != "":
-		if _, err := NewAddress(target.RoomCode); err != nil {
+		if _, err := sipconnect.NewAddress(target.RoomCode); err != nil {
 			return "", err
 		}
 	case d.roomCodesOnly:
-		return "", errors.New("sipconnect: this PIN directory names room codes only (PINDirectoryOptions.RoomCodesOnly): give PINTarget.RoomCode")
+		return "", errors.New("pins: this PIN directory names room codes only (DirectoryConfig.RoomCodesOnly): give Target.RoomCode")
 	case target.RoomID != "" && target.Role != "":
 		if err := roomcodeIDs(target.RoomID, target.Role); err != nil {
 			return "", err
 		}
 	default:
-		return "", errors.New("sipconnect: a PIN target needs a room code, or a room id and a role")
+		return "", errors.New("pins: a PIN target needs a room code, or a room id and a role")
 	}
 	value, err := json.Marshal(target)
 	if err != nil {
-		return "", fmt.Errorf("sipconnect: encoding PIN target: %w", err)
+		return "", fmt.Errorf("pins: encoding PIN target: %w", err)
 	}
 	if _, err := d.store.SetNX(ctx, directoryMark, []byte("1"), 0); err != nil {
-		return "", fmt.Errorf("sipconnect: storing a PIN: %w", err)
+		return "", fmt.Errorf("pins: storing a PIN: %w", err)
 	}
 	// A collision is rare (one in 10^length per live PIN); a few draws
 	// make a failure astronomically unlikely unless the space is full.
@@ -152,13 +153,13 @@ func (d *PINDirectory) IssueWithTTL(ctx context.Context, target PINTarget, ttl t
 		}
 		stored, err := d.store.SetNX(ctx, pinKey(pin), value, ttl)
 		if err != nil {
-			return "", fmt.Errorf("sipconnect: storing a PIN: %w", err)
+			return "", fmt.Errorf("pins: storing a PIN: %w", err)
 		}
 		if !stored {
 			continue
 		}
 		if target.RoomID != "" {
-			entry := IssuedPIN{Target: target}
+			entry := Issued{Target: target}
 			if ttl > 0 {
 				entry.ExpiresAt = time.Now().Add(ttl).UTC().Truncate(time.Second)
 			}
@@ -167,27 +168,27 @@ func (d *PINDirectory) IssueWithTTL(ctx context.Context, target PINTarget, ttl t
 			// List drops the entries of PINs gone.
 			if err := d.store.HSet(ctx, roomPINsKey(target.RoomID), pin, v, 0); err != nil {
 				_, _ = d.store.Delete(ctx, pinKey(pin))
-				return "", fmt.Errorf("sipconnect: storing a PIN: %w", err)
+				return "", fmt.Errorf("pins: storing a PIN: %w", err)
 			}
 		}
 		return pin, nil
 	}
-	return "", errors.New("sipconnect: could not draw an unused PIN; use longer PINs")
+	return "", errors.New("pins: could not draw an unused PIN; use longer PINs")
 }
 
 // Revoke makes pin stop working and reports whether it was live.
-func (d *PINDirectory) Revoke(ctx context.Context, pin string) (bool, error) {
-	var t PINTarget
+func (d *Directory) Revoke(ctx context.Context, pin string) (bool, error) {
+	var t Target
 	if v, err := d.store.Get(ctx, pinKey(pin)); err == nil {
 		_ = json.Unmarshal(v, &t)
 	}
 	existed, err := d.store.Delete(ctx, pinKey(pin))
 	if err != nil {
-		return false, fmt.Errorf("sipconnect: revoking a PIN: %w", err)
+		return false, fmt.Errorf("pins: revoking a PIN: %w", err)
 	}
 	if t.RoomID != "" {
 		if _, err := d.store.HDel(ctx, roomPINsKey(t.RoomID), pin); err != nil {
-			return existed, fmt.Errorf("sipconnect: revoking a PIN: %w", err)
+			return existed, fmt.Errorf("pins: revoking a PIN: %w", err)
 		}
 	}
 	return existed, nil
@@ -196,12 +197,12 @@ func (d *PINDirectory) Revoke(ctx context.Context, pin string) (bool, error) {
 // List returns the live PINs issued for roomID, sorted by PIN. PINs are
 // secrets: show them only to whoever may hand them out. Entries of PINs
 // that expired are removed from the room's index on the way.
-func (d *PINDirectory) List(ctx context.Context, roomID string) ([]IssuedPIN, error) {
+func (d *Directory) List(ctx context.Context, roomID string) ([]Issued, error) {
 	all, err := d.store.HGetAll(ctx, roomPINsKey(roomID))
 	if err != nil {
-		return nil, fmt.Errorf("sipconnect: listing PINs: %w", err)
+		return nil, fmt.Errorf("pins: listing PINs: %w", err)
 	}
-	out := make([]IssuedPIN, 0, len(all))
+	out := make([]Issued, 0, len(all))
 	for pin, v := range all {
 		_, err := d.store.Get(ctx, pinKey(pin))
 		if errors.Is(err, store.ErrNotFound) {
@@ -209,42 +210,42 @@ func (d *PINDirectory) List(ctx context.Context, roomID string) ([]IssuedPIN, er
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("sipconnect: listing PINs: %w", err)
+			return nil, fmt.Errorf("pins: listing PINs: %w", err)
 		}
-		var p IssuedPIN
+		var p Issued
 		if err := json.Unmarshal(v, &p); err != nil {
-			return nil, fmt.Errorf("sipconnect: reading a PIN's entry: %w", err)
+			return nil, fmt.Errorf("pins: reading a PIN's entry: %w", err)
 		}
 		p.PIN = pin
 		out = append(out, p)
 	}
-	slices.SortFunc(out, func(a, b IssuedPIN) int { return strings.Compare(a.PIN, b.PIN) })
+	slices.SortFunc(out, func(a, b Issued) int { return strings.Compare(a.PIN, b.PIN) })
 	return out, nil
 }
 
-// ResolvePIN returns the target of pin, or an error wrapping ErrUnknownPIN,
-// or ErrPINDirectoryLost when the store has lost the directory. It
-// implements PINResolver.
-func (d *PINDirectory) ResolvePIN(ctx context.Context, pin string, _ Call) (PINTarget, error) {
+// ResolvePIN returns the target of pin, or an error wrapping ErrUnknown,
+// or ErrDirectoryLost when the store has lost the directory. It
+// implements Resolver.
+func (d *Directory) ResolvePIN(ctx context.Context, pin string, _ sipconnect.Call) (Target, error) {
 	if len(pin) != d.length {
-		return PINTarget{}, ErrUnknownPIN
+		return Target{}, ErrUnknown
 	}
 	v, err := d.store.Get(ctx, pinKey(pin))
 	if errors.Is(err, store.ErrNotFound) {
 		switch _, err := d.store.Get(ctx, directoryMark); {
 		case errors.Is(err, store.ErrNotFound):
-			return PINTarget{}, ErrPINDirectoryLost
+			return Target{}, ErrDirectoryLost
 		case err != nil:
-			return PINTarget{}, fmt.Errorf("sipconnect: looking a PIN up: %w", err)
+			return Target{}, fmt.Errorf("pins: looking a PIN up: %w", err)
 		}
-		return PINTarget{}, ErrUnknownPIN
+		return Target{}, ErrUnknown
 	}
 	if err != nil {
-		return PINTarget{}, fmt.Errorf("sipconnect: looking a PIN up: %w", err)
+		return Target{}, fmt.Errorf("pins: looking a PIN up: %w", err)
 	}
-	var t PINTarget
+	var t Target
 	if err := json.Unmarshal(v, &t); err != nil {
-		return PINTarget{}, fmt.Errorf("sipconnect: reading a PIN's target: %w", err)
+		return Target{}, fmt.Errorf("pins: reading a PIN's target: %w", err)
 	}
 	return t, nil
 }
@@ -254,7 +255,7 @@ func randomDigits(n int) (string, error) {
 	limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
 	v, err := rand.Int(rand.Reader, limit)
 	if err != nil {
-		return "", fmt.Errorf("sipconnect: drawing a PIN: %w", err)
+		return "", fmt.Errorf("pins: drawing a PIN: %w", err)
 	}
 	digits := v.String()
 	return strings.Repeat("0", n-len(digits)) + digits, nil
@@ -264,7 +265,7 @@ func randomDigits(n int) (string, error) {
 // and refuses a room code given as a room id.
 func roomcodeIDs(roomID, role string) error {
 	if roomcode.ValidateCode(roomID) == nil {
-		return errors.New("sipconnect: a PIN target's room id is a room code; set RoomCode instead")
+		return errors.New("pins: a PIN target's room id is a room code; set RoomCode instead")
 	}
 	if err := hmsapi.CheckID("room id", roomID); err != nil {
 		return err

@@ -1,4 +1,4 @@
-package sipconnect_test
+package pins_test
 
 import (
 	"context"
@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 	"github.com/hmssip/interconnect-go/twiml"
@@ -66,7 +67,7 @@ func decodePIN(t *testing.T, body string) pinAnswer {
 type pinServer struct {
 	srv   *httptest.Server
 	logs  *syncBuffer
-	dir   *sipconnect.PINDirectory
+	dir   *pins.Directory
 	store store.Store
 	clock *sharedClock
 }
@@ -76,7 +77,7 @@ func newPINServer(t *testing.T, mutate func(*sipconnect.HandlerConfig)) *pinServ
 	p := &pinServer{logs: &syncBuffer{}, clock: &sharedClock{}}
 	p.clock.ns.Store(time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
 	p.store = store.NewMemory(store.WithClock(p.clock.Now))
-	dir, err := sipconnect.NewPINDirectory(p.store, sipconnect.PINDirectoryOptions{RoomCodesOnly: true})
+	dir, err := pins.NewDirectory(p.store, pins.DirectoryConfig{RoomCodesOnly: true})
 	require.NoError(t, err)
 	p.dir = dir
 	mux := http.NewServeMux()
@@ -86,7 +87,7 @@ func newPINServer(t *testing.T, mutate func(*sipconnect.HandlerConfig)) *pinServ
 		AuthToken:   authToken,
 		PublicURL:   p.srv.URL,
 		Credentials: sipconnect.Credentials{Username: "sip-user", Password: sipPassword},
-		PIN:         &sipconnect.PINConfig{Resolver: dir, Path: "/hooks/pin", Store: p.store, LockoutFailures: 5, LockoutWindow: time.Hour},
+		PIN:         &pins.Config{Resolver: dir, Path: "/hooks/pin", Store: p.store, LockoutFailures: 5, LockoutWindow: time.Hour},
 		Logger:      slog.New(slog.NewJSONHandler(p.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	if mutate != nil {
@@ -99,7 +100,7 @@ func newPINServer(t *testing.T, mutate func(*sipconnect.HandlerConfig)) *pinServ
 	return p
 }
 
-func (p *pinServer) issue(t *testing.T, target sipconnect.PINTarget) string {
+func (p *pinServer) issue(t *testing.T, target pins.Target) string {
 	t.Helper()
 	pin, err := p.dir.Issue(context.Background(), target)
 	require.NoError(t, err)
@@ -156,8 +157,8 @@ func (p *pinServer) enter(t *testing.T, method, action string, form url.Values, 
 func TestPINFlow(t *testing.T) {
 	for _, method := range []string{http.MethodPost, http.MethodGet} {
 		t.Run(method, func(t *testing.T) {
-			p := newPINServer(t, func(cfg *sipconnect.HandlerConfig) { cfg.PIN.LockoutFailures = 100 })
-			pin := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij", Identity: &sipconnect.Identity{DisplayName: "Guest"}})
+			p := newPINServer(t, func(cfg *sipconnect.HandlerConfig) { menuOf(cfg).LockoutFailures = 100 })
+			pin := p.issue(t, pins.Target{RoomCode: "abc-defg-hij", Identity: &sipconnect.Identity{DisplayName: "Guest"}})
 			form := callForm()
 
 			action := p.call(t, method, form)
@@ -211,7 +212,7 @@ func TestPINFlow(t *testing.T) {
 
 func TestPINStepForgeriesAreRefused(t *testing.T) {
 	p := newPINServer(t, nil)
-	pin := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	pin := p.issue(t, pins.Target{RoomCode: "abc-defg-hij"})
 	form := callForm("Digits", "1234512345")
 	action := p.call(t, http.MethodPost, callForm())
 
@@ -258,7 +259,7 @@ func mustRequest(t *testing.T, method, u string, form url.Values) *http.Request 
 
 func TestPINLockout(t *testing.T) {
 	p := newPINServer(t, nil) // 5 wrong PINs an hour lock a number out
-	pin := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	pin := p.issue(t, pins.Target{RoomCode: "abc-defg-hij"})
 	mallory := callForm("From", "+14155550666")
 	spare := p.call(t, http.MethodPost, mallory) // a step issued before the lockout
 	// Two calls: 3 wrong PINs, then 2 more.
@@ -293,9 +294,9 @@ func TestPINLockout(t *testing.T) {
 
 func TestPINStoreDownAsksToTryLater(t *testing.T) {
 	p := newPINServer(t, func(cfg *sipconnect.HandlerConfig) {
-		cfg.PIN.Store = downStore{}
-		cfg.PIN.Resolver = sipconnect.PINResolverFunc(func(context.Context, string, sipconnect.Call) (sipconnect.PINTarget, error) {
-			return sipconnect.PINTarget{RoomCode: "abc-defg-hij"}, nil
+		menuOf(cfg).Store = downStore{}
+		menuOf(cfg).Resolver = pins.ResolverFunc(func(context.Context, string, sipconnect.Call) (pins.Target, error) {
+			return pins.Target{RoomCode: "abc-defg-hij"}, nil
 		})
 	})
 	// No step can be issued: the caller is told at once, not after typing
@@ -326,10 +327,10 @@ func (downStore) IncrBy(context.Context, string, int64, time.Duration) (int64, e
 func TestPINLockoutHoldsUnderParallelCalls(t *testing.T) {
 	var lookups atomic.Int32
 	p := newPINServer(t, func(cfg *sipconnect.HandlerConfig) {
-		cfg.PIN.Resolver = sipconnect.PINResolverFunc(func(context.Context, string, sipconnect.Call) (sipconnect.PINTarget, error) {
+		menuOf(cfg).Resolver = pins.ResolverFunc(func(context.Context, string, sipconnect.Call) (pins.Target, error) {
 			lookups.Add(1)
 			time.Sleep(20 * time.Millisecond)
-			return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
+			return pins.Target{}, pins.ErrUnknown
 		})
 	}) // 5 wrong PINs an hour
 	// 60 calls reach the PIN prompt before any of them enters a PIN.
@@ -356,10 +357,10 @@ func TestPINLockoutHoldsUnderParallelCalls(t *testing.T) {
 func TestPINLockoutFailsClosed(t *testing.T) {
 	var lookups atomic.Int32
 	p := newPINServer(t, func(cfg *sipconnect.HandlerConfig) {
-		cfg.PIN.Store = readOnlyStore{store.NewMemory()}
-		cfg.PIN.Resolver = sipconnect.PINResolverFunc(func(context.Context, string, sipconnect.Call) (sipconnect.PINTarget, error) {
+		menuOf(cfg).Store = readOnlyStore{store.NewMemory()}
+		menuOf(cfg).Resolver = pins.ResolverFunc(func(context.Context, string, sipconnect.Call) (pins.Target, error) {
 			lookups.Add(1)
-			return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
+			return pins.Target{}, pins.ErrUnknown
 		})
 	})
 	for range 10 {
@@ -381,7 +382,7 @@ func (readOnlyStore) IncrBy(context.Context, string, int64, time.Duration) (int6
 // locked out.
 func TestPINRightPINGivesItsChargeBack(t *testing.T) {
 	p := newPINServer(t, nil) // 5 wrong PINs an hour
-	pin := p.issue(t, sipconnect.PINTarget{RoomCode: "abc-defg-hij"})
+	pin := p.issue(t, pins.Target{RoomCode: "abc-defg-hij"})
 	for range 20 {
 		a := p.enter(t, http.MethodPost, p.call(t, http.MethodPost, callForm()), callForm(), pin)
 		require.NotNil(t, a.Dial)
@@ -391,15 +392,15 @@ func TestPINRightPINGivesItsChargeBack(t *testing.T) {
 func TestPINResolverErrorsAndRoutes(t *testing.T) {
 	var lookups atomic.Int32
 	p := newPINServer(t, func(cfg *sipconnect.HandlerConfig) {
-		cfg.PIN.Resolver = sipconnect.PINResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (sipconnect.PINTarget, error) {
+		menuOf(cfg).Resolver = pins.ResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (pins.Target, error) {
 			lookups.Add(1)
 			switch pin {
 			case "4242":
-				return sipconnect.PINTarget{RoomCode: "hst-abcd-xyz", Identity: &sipconnect.Identity{DisplayName: "Host"}}, nil
+				return pins.Target{RoomCode: "hst-abcd-xyz", Identity: &sipconnect.Identity{DisplayName: "Host"}}, nil
 			case "500":
-				return sipconnect.PINTarget{}, errors.New("database down")
+				return pins.Target{}, errors.New("database down")
 			}
-			return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
+			return pins.Target{}, pins.ErrUnknown
 		})
 		cfg.Numbers = map[string]sipconnect.Route{
 			"+18005550100": {PIN: true},
@@ -432,7 +433,7 @@ func TestPINResolverErrorsAndRoutes(t *testing.T) {
 }
 
 func TestNewHandlerChecksRoutesAndPIN(t *testing.T) {
-	dir, err := sipconnect.NewPINDirectory(store.NewMemory(), sipconnect.PINDirectoryOptions{})
+	dir, err := pins.NewDirectory(store.NewMemory(), pins.DirectoryConfig{})
 	require.NoError(t, err)
 	base := sipconnect.HandlerConfig{InsecureSkipSignature: true}
 	for name, mutate := range map[string]func(*sipconnect.HandlerConfig){
@@ -444,12 +445,12 @@ func TestNewHandlerChecksRoutesAndPIN(t *testing.T) {
 		"PIN route without PIN": func(c *sipconnect.HandlerConfig) {
 			c.Numbers = map[string]sipconnect.Route{"+18005550100": {PIN: true}}
 		},
-		"PIN without a resolver": func(c *sipconnect.HandlerConfig) { c.PIN = &sipconnect.PINConfig{} },
+		"PIN without a resolver": func(c *sipconnect.HandlerConfig) { c.PIN = &pins.Config{} },
 		"PIN timeout not seconds": func(c *sipconnect.HandlerConfig) {
-			c.PIN = &sipconnect.PINConfig{Resolver: dir, Timeout: 1500 * time.Millisecond}
+			c.PIN = &pins.Config{Resolver: dir, Timeout: 1500 * time.Millisecond}
 		},
 		"PIN prompt bad text": func(c *sipconnect.HandlerConfig) {
-			c.PIN = &sipconnect.PINConfig{Resolver: dir, Prompts: sipconnect.PINPrompts{Welcome: sipconnect.Prompt{Text: "a\x00b"}}}
+			c.PIN = &pins.Config{Resolver: dir, Prompts: pins.Prompts{Welcome: sipconnect.Prompt{Text: "a\x00b"}}}
 		},
 	} {
 		cfg := base
@@ -463,7 +464,7 @@ func TestPINDirectory(t *testing.T) {
 	clk := &sharedClock{}
 	clk.ns.Store(time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
 	s := store.NewMemory(store.WithClock(clk.Now))
-	dir, err := sipconnect.NewPINDirectory(s, sipconnect.PINDirectoryOptions{TTL: time.Hour})
+	dir, err := pins.NewDirectory(s, pins.DirectoryConfig{TTL: time.Hour})
 	require.NoError(t, err)
 	ctx := context.Background()
 
@@ -471,9 +472,9 @@ func TestPINDirectory(t *testing.T) {
 	seen := map[string]bool{}
 	var first [10]int
 	for range n {
-		pin, err := dir.Issue(ctx, sipconnect.PINTarget{RoomID: "6560c7a8e4b0a1b2c3d4e5f6", Role: "guest"})
+		pin, err := dir.Issue(ctx, pins.Target{RoomID: "6560c7a8e4b0a1b2c3d4e5f6", Role: "guest"})
 		require.NoError(t, err)
-		require.Len(t, pin, sipconnect.DefaultPINLength)
+		require.Len(t, pin, pins.DefaultLength)
 		require.Empty(t, strings.Trim(pin, "0123456789"), "digits only")
 		require.False(t, seen[pin], "no duplicate among live PINs")
 		seen[pin] = true
@@ -491,26 +492,26 @@ func TestPINDirectory(t *testing.T) {
 	}
 	target, err := dir.ResolvePIN(ctx, pin, sipconnect.Call{})
 	require.NoError(t, err)
-	assert.Equal(t, sipconnect.PINTarget{RoomID: "6560c7a8e4b0a1b2c3d4e5f6", Role: "guest"}, target)
+	assert.Equal(t, pins.Target{RoomID: "6560c7a8e4b0a1b2c3d4e5f6", Role: "guest"}, target)
 	revoked, err := dir.Revoke(ctx, pin)
 	require.NoError(t, err)
 	assert.True(t, revoked)
 	_, err = dir.ResolvePIN(ctx, pin, sipconnect.Call{})
-	assert.ErrorIs(t, err, sipconnect.ErrUnknownPIN)
+	assert.ErrorIs(t, err, pins.ErrUnknown)
 
 	clk.Advance(time.Hour + time.Second)
 	for p := range seen {
 		_, err = dir.ResolvePIN(ctx, p, sipconnect.Call{})
-		assert.ErrorIs(t, err, sipconnect.ErrUnknownPIN, "expired with the TTL")
+		assert.ErrorIs(t, err, pins.ErrUnknown, "expired with the TTL")
 		break
 	}
 
-	for _, bad := range []sipconnect.PINTarget{{}, {RoomCode: "6560c7a8e4b0a1b2c3d4e5f6"}, {RoomID: "room", Role: ".."}, {RoomID: "abc-defg-hij", Role: "guest"}} {
+	for _, bad := range []pins.Target{{}, {RoomCode: "6560c7a8e4b0a1b2c3d4e5f6"}, {RoomID: "room", Role: ".."}, {RoomID: "abc-defg-hij", Role: "guest"}} {
 		_, err := dir.Issue(ctx, bad)
 		assert.Error(t, err, "%+v", bad)
 	}
 	for _, length := range []int{5, 19, -1} {
-		_, err := sipconnect.NewPINDirectory(s, sipconnect.PINDirectoryOptions{Length: length})
+		_, err := pins.NewDirectory(s, pins.DirectoryConfig{Length: length})
 		assert.Error(t, err, length)
 	}
 }
@@ -537,8 +538,8 @@ func chiSquare(counts []int, n int) float64 {
 func TestPINPromptsGolden(t *testing.T) {
 	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
 		AuthToken: authToken, PublicURL: "https://voice.example.com",
-		PIN: &sipconnect.PINConfig{Resolver: sipconnect.PINResolverFunc(func(context.Context, string, sipconnect.Call) (sipconnect.PINTarget, error) {
-			return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
+		PIN: &pins.Config{Resolver: pins.ResolverFunc(func(context.Context, string, sipconnect.Call) (pins.Target, error) {
+			return pins.Target{}, pins.ErrUnknown
 		}), LockoutFailures: 100},
 		Logger: slog.New(slog.DiscardHandler),
 	})
@@ -590,17 +591,17 @@ func TestPINPromptsGolden(t *testing.T) {
 func TestPINRefundAcrossTheWindow(t *testing.T) {
 	var p *pinServer
 	p = newPINServer(t, func(cfg *sipconnect.HandlerConfig) {
-		cfg.PIN.Resolver = sipconnect.PINResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (sipconnect.PINTarget, error) {
+		menuOf(cfg).Resolver = pins.ResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (pins.Target, error) {
 			if pin == "1234567890" {
 				p.clock.Advance(2 * time.Hour) // the window ends during the lookup
-				return sipconnect.PINTarget{RoomCode: "abc-defg-hij"}, nil
+				return pins.Target{RoomCode: "abc-defg-hij"}, nil
 			}
-			return sipconnect.PINTarget{}, sipconnect.ErrUnknownPIN
+			return pins.Target{}, pins.ErrUnknown
 		})
 	}) // 5 wrong PINs an hour
 	a := p.enter(t, http.MethodPost, p.call(t, http.MethodPost, callForm()), callForm(), "1234567890")
 	require.NotNil(t, a.Dial)
-	if v, err := p.store.Get(context.Background(), sipconnect.PINFailuresKey(callerPhone)); err == nil {
+	if v, err := p.store.Get(context.Background(), pins.FailuresKey(callerPhone)); err == nil {
 		assert.NotEqual(t, "-1", string(v), "no count below zero")
 	}
 	// Still exactly 5 wrong PINs before the lockout.
