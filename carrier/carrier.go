@@ -30,7 +30,10 @@ func Verbs[V any](prompts []sipconnect.Prompt, verb func(sipconnect.Prompt) (V, 
 // SayOr renders a fixed answer given as a prompt: a's Say of p, or of text
 // when p is zero. An error names field, the configuration's field.
 func SayOr(a sipconnect.Adapter, field string, p sipconnect.Prompt, text string) ([]byte, error) {
-	doc, err := a.Say(p.Or(text))
+	if p == (sipconnect.Prompt{}) {
+		p = sipconnect.Prompt{Text: text}
+	}
+	doc, err := a.Say(p)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", field, err)
 	}

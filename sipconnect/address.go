@@ -14,16 +14,14 @@ import (
 // DefaultHost is the host of the 100ms SIP bridge.
 const DefaultHost = "sip.100ms.live"
 
-// Twilio's limits on a SIP URI in <Dial><Sip> (error 21227).
+// Twilio's limits on a SIP URI (error 21227), before and after '?'.
 const (
-	// MaxURILen is the longest the part of an address before '?' may be.
-	MaxURILen = 254
-	// MaxHeadersLen is the longest the part of an address after '?' may be.
+	MaxURILen     = 254
 	MaxHeadersLen = 1023
 )
 
-// Transport is the SIP transport an address asks for with ";transport=".
-// The empty Transport asks for none, leaving the choice to the caller's trunk.
+// Transport is the SIP transport an address asks for (";transport="); the
+// empty Transport asks for none.
 type Transport string
 
 // The transports a SIP URI may name.
@@ -34,9 +32,9 @@ const (
 )
 
 // Address is the SIP address that puts a caller into a 100ms room:
-// sip:<room code>@<host>[;transport=<t>][?<headers>]. An Address is a value,
-// immutable and safe to share; one made by [NewAddress] or [ParseAddress] is
-// valid and renders without error. The zero Address renders as "".
+// sip:<room code>@<host>[;transport=<t>][?<headers>]. It is an immutable
+// value, valid when made by [NewAddress] or [ParseAddress]; the zero
+// Address renders as "".
 type Address struct {
 	roomCode    string
 	host        string
@@ -62,31 +60,27 @@ const (
 	optTransport
 )
 
-// WithDisplayName sets the X-100ms-Display-Name header: the name shown for the
-// caller in the room. Without it 100ms shows the caller's masked number. The
-// empty name sets no header.
+// WithDisplayName sets X-100ms-Display-Name, the caller's name in the
+// room; the empty name sets none.
 func WithDisplayName(name string) AddressOption {
 	return AddressOption{kind: optDisplayName, value: name}
 }
 
-// WithUserID sets the X-100ms-UserID header: the application's own id for the
-// caller, echoed in 100ms events. The empty id sets no header.
+// WithUserID sets X-100ms-UserID, your id for the caller, echoed in 100ms
+// events; the empty id sets none.
 func WithUserID(id string) AddressOption {
 	return AddressOption{kind: optUserID, value: id}
 }
 
-// WithHeader adds a custom header. Its name must start with "X-", must not
-// start with "X-Twilio" and must not be one of the two 100ms headers, which
-// have options of their own; names may not repeat, ignoring case. Custom
-// headers follow the 100ms ones in the order given. A header with an empty
-// value is left out.
+// WithHeader adds a custom header, after the 100ms ones: its name starts
+// with "X-" (not "X-Twilio", not a 100ms header) and does not repeat; an
+// empty value is left out.
 func WithHeader(name, value string) AddressOption {
 	return AddressOption{kind: optHeader, name: name, value: value}
 }
 
-// WithHost sets the host, [DefaultHost] by default: a DNS name, an IPv4
-// address or a bracketed IPv6 address, optionally followed by ":port". Hosts
-// are case-insensitive and kept in lower case.
+// WithHost sets the host, [DefaultHost] by default: a DNS name, IPv4 or
+// [IPv6] address, with an optional ":port"; kept in lower case.
 func WithHost(host string) AddressOption {
 	return AddressOption{kind: optHost, value: host}
 }
@@ -96,10 +90,9 @@ func WithTransport(t Transport) AddressOption {
 	return AddressOption{kind: optTransport, value: string(t)}
 }
 
-// NewAddress returns the address of the room that roomCode names, with the
-// parts the options set. Later options override earlier ones of the same kind,
-// except WithHeader, which adds. Every part is validated; a problem is
-// reported as an [*Error] naming the field and the reason.
+// NewAddress returns the address of roomCode's room with the parts the
+// options set (later ones win, WithHeader adds), each validated; a problem
+// is an [*Error] naming the field and the reason.
 func NewAddress(roomCode string, opts ...AddressOption) (Address, error) {
 	a := Address{roomCode: roomCode, host: DefaultHost}
 	for _, o := range opts {
@@ -228,8 +221,7 @@ func (a Address) Headers() headers.List {
 	return append(headers.List(nil), a.custom...)
 }
 
-// Header returns the value of the header called name, ignoring case, among
-// the 100ms headers and the custom ones, and whether it is set.
+// Header returns the value of any header called name, ignoring case.
 func (a Address) Header(name string) (string, bool) {
 	switch {
 	case ascii.EqualFold(name, headers.DisplayName):
@@ -257,8 +249,8 @@ func (a Address) Equal(b Address) bool {
 	return true
 }
 
-// String returns the address as a SIP URI, with header names and values
-// escaped: sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe.
+// String returns the address as a SIP URI, headers escaped:
+// sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe.
 func (a Address) String() string {
 	if a.IsZero() {
 		return ""
@@ -270,8 +262,7 @@ func (a Address) String() string {
 	return string(a.AppendTo(make([]byte, 0, n)))
 }
 
-// AppendTo appends the address as String returns it to dst and returns the
-// extended slice.
+// AppendTo appends String's text to dst.
 func (a Address) AppendTo(dst []byte) []byte {
 	if a.IsZero() {
 		return dst
@@ -301,7 +292,6 @@ func (a Address) MarshalText() ([]byte, error) {
 }
 
 // UnmarshalText implements [encoding.TextUnmarshaler] with [ParseAddress].
-// On error *a is left unchanged.
 func (a *Address) UnmarshalText(text []byte) error {
 	b, err := ParseAddress(string(text))
 	if err != nil {
@@ -311,12 +301,10 @@ func (a *Address) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// ParseAddress parses a SIP address of the form String produces. It is the
-// strict inverse of String: ParseAddress(a.String()) equals a. The scheme and
-// header names match without regard to case; %HH escapes decode in either
-// case; '+' stays a plus. The only URI parameter accepted is ";transport=".
-// Every rule of [NewAddress] applies, and a header with an empty value is
-// left out. Errors are [*Error] values.
+// ParseAddress is the strict inverse of String: ParseAddress(a.String())
+// equals a. Scheme and header names match in any case, %HH decodes in
+// either case, '+' stays a plus, ";transport=" is the only parameter, and
+// every rule of [NewAddress] applies. Errors are [*Error] values.
 func ParseAddress(s string) (Address, error) {
 	const scheme = "sip:"
 	if len(s) < len(scheme) || !ascii.EqualFold(s[:len(scheme)], scheme) {

@@ -5,20 +5,14 @@ import (
 	"strings"
 )
 
-// Call is the incoming-call webhook as Twilio sends it. Form holds every
-// parameter, including those without a field here.
+// Call is an incoming-call webhook, in Twilio's names; Form holds every
+// parameter.
 type Call struct {
-	CallSid       string
-	AccountSid    string
-	From          string // the caller's number, E.164; personal data: log it masked
-	To            string // the number called
-	CallStatus    string
-	Direction     string
-	CallerName    string // the caller-id name, only with Twilio's caller-name lookup
-	ForwardedFrom string
-	Digits        string // digits gathered by a <Gather> that posted here
-	FromCountry   string
-	Form          url.Values
+	CallSid, AccountSid, CallStatus, Direction string
+	From, To                                   string // E.164; From is personal data: log it masked
+	CallerName, ForwardedFrom, FromCountry     string // CallerName needs Twilio's caller-name lookup
+	Digits                                     string // gathered by a <Gather> that posted here
+	Form                                       url.Values
 }
 
 // ParseCall reads a Call from the webhook's form parameters.
@@ -38,16 +32,13 @@ func ParseCall(form url.Values) Call {
 	}
 }
 
-// DialStatus is the callback Twilio sends to the <Dial> action URL when the
-// bridged call ends.
+// DialStatus is the dial's status callback, in Twilio's names.
 type DialStatus struct {
-	CallSid             string
-	DialCallSid         string
-	DialCallStatus      string // completed, answered, busy, no-answer, failed or canceled
-	DialCallDuration    string // seconds, when the call connected
-	DialSipCallID       string
-	DialSipResponseCode string // the final SIP response code, such as 200, 404 or 486
-	Form                url.Values
+	CallSid, DialCallSid, DialSipCallID string
+	DialCallStatus                      string // completed, answered, busy, no-answer, failed or canceled
+	DialCallDuration                    string // seconds, when the call connected
+	DialSipResponseCode                 string // the final SIP response, such as 200, 404 or 486
+	Form                                url.Values
 }
 
 // ParseDialStatus reads a DialStatus from the callback's form parameters.
@@ -63,8 +54,7 @@ func ParseDialStatus(form url.Values) DialStatus {
 	}
 }
 
-// Failed reports whether the dial did not reach the room: busy, no answer
-// or failed. A canceled dial (the caller hung up) is not a failure.
+// Failed reports a busy, unanswered or failed dial (not a canceled one).
 func (s DialStatus) Failed() bool {
 	switch s.DialCallStatus {
 	case "busy", "no-answer", "failed":
@@ -73,9 +63,8 @@ func (s DialStatus) Failed() bool {
 	return false
 }
 
-// MaskNumber hides all but the last four digits of a phone number, for logs:
-// "+14155550100" becomes "+*******0100". Anything that is not a phone
-// number of at least six digits is masked whole.
+// MaskNumber hides all but the last four digits of a phone number
+// ("+*******0100"), and all of anything else.
 func MaskNumber(s string) string {
 	digits := 0
 	for i := 0; i < len(s); i++ {

@@ -10,14 +10,10 @@ import (
 // redacted stands in for a password wherever credentials are shown.
 const redacted = "[REDACTED]"
 
-// Credentials are the workspace's SIP username and password, from the
-// Developer section of the 100ms dashboard. Twilio presents them to the 100ms
-// bridge when it dials the address (<Sip username password>).
-//
-// Credentials never show the password: String, GoString, Format (every verb,
-// including %v, %+v, %#v, %s and %q), LogValue and MarshalJSON all print
-// [REDACTED] in its place, so a Credentials value may be logged or wrapped in
-// an error safely. Read Password directly to use it.
+// Credentials are the workspace's SIP username and password (100ms
+// dashboard, Developer section). Every way of printing them (String,
+// GoString, Format with any verb, LogValue, MarshalJSON) shows [REDACTED]
+// for the password; read Password to use it.
 type Credentials struct {
 	Username string
 	Password string
@@ -26,8 +22,7 @@ type Credentials struct {
 // IsZero reports whether neither a username nor a password is set.
 func (c Credentials) IsZero() bool { return c.Username == "" && c.Password == "" }
 
-// String returns "username:[REDACTED]", or the username alone when there is
-// no password.
+// String returns "username:[REDACTED]", or the username alone.
 func (c Credentials) String() string {
 	if c.Password == "" {
 		return c.Username
@@ -44,9 +39,7 @@ func (c Credentials) GoString() string {
 	return "sipconnect.Credentials{Username:" + strconv.Quote(c.Username) + ", Password:" + strconv.Quote(pw) + "}"
 }
 
-// Format implements [fmt.Formatter] so that no verb or flag reveals the
-// password: %#v prints GoString, %q the quoted String, and every other verb
-// String.
+// Format implements [fmt.Formatter]: GoString for %#v, String otherwise.
 func (c Credentials) Format(f fmt.State, verb rune) {
 	switch {
 	case verb == 'v' && f.Flag('#'):
@@ -58,8 +51,7 @@ func (c Credentials) Format(f fmt.State, verb rune) {
 	}
 }
 
-// LogValue implements [slog.LogValuer]: a group with the username and a
-// redacted password.
+// LogValue implements [slog.LogValuer], redacted.
 func (c Credentials) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.String("username", c.Username)}
 	if c.Password != "" {
@@ -68,8 +60,7 @@ func (c Credentials) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
-// MarshalJSON encodes the credentials with the password redacted, so that a
-// struct holding them can be dumped as JSON without leaking it.
+// MarshalJSON encodes the credentials, redacted.
 func (c Credentials) MarshalJSON() ([]byte, error) {
 	v := struct {
 		Username string `json:"username"`

@@ -7,23 +7,19 @@ import (
 	"github.com/hmssip/interconnect-go/twiml"
 )
 
-// DialIn is the TwiML answer that bridges a call into a room:
-// <Dial answerOnBridge="true"><Sip username password>address</Sip></Dial>.
-// Dial and Sip carry any further attributes; the SIP URI, username and
-// password always come from Address and Credentials.
+// DialIn is the TwiML answer that bridges a call into a room: <Dial
+// answerOnBridge="true"><Sip username password>address</Sip></Dial>.
 type DialIn struct {
 	Address     Address
 	Credentials Credentials
 
-	// Dial holds the <Dial> attributes (action, timeout, callerId, record,
-	// ...). Its Nouns are ignored.
+	// Dial and Sip carry further attributes; the URI and credentials
+	// always come from Address and Credentials, and Dial's Nouns are
+	// ignored.
 	Dial twiml.Dial
-	// Sip holds the <Sip> attributes other than the URI and credentials,
-	// such as status callbacks.
-	Sip twiml.Sip
-	// AnswerImmediately turns off answerOnBridge. By default the caller
-	// hears ringing until the bridge into the room is up
-	// (answerOnBridge="true"), as a meeting bridge should.
+	Sip  twiml.Sip
+	// AnswerImmediately turns answerOnBridge off: the caller stops
+	// hearing ringing before the bridge into the room is up.
 	AnswerImmediately bool
 }
 
@@ -59,8 +55,7 @@ func (d DialIn) AppendXML(dst []byte) ([]byte, error) {
 	return r.AppendXML(dst)
 }
 
-// WriteHTTP sends the TwiML document with status 200; on error it writes
-// nothing. See twiml.Response.WriteHTTP.
+// WriteHTTP sends the TwiML document with status 200, or nothing on error.
 func (d DialIn) WriteHTTP(w http.ResponseWriter) error {
 	r, err := d.Response()
 	if err != nil {

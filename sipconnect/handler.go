@@ -13,103 +13,53 @@ import (
 	"github.com/hmssip/interconnect-go/twiml"
 )
 
-// HandlerConfig configures a Handler. Room is required; so is AuthToken
-// unless InsecureSkipSignature is set.
+// HandlerConfig configures a Handler; zero fields take their defaults.
 type HandlerConfig struct {
-	// Carrier is the telephony provider whose webhooks the handler
-	// answers: Twilio (the default, when nil) or another carrier's
-	// NewCarrier, such as telnyx.NewCarrier. Each takes its keys and
-	// documents' attributes in its own configuration.
-	Carrier Carrier
-	// AuthToken is the Twilio account's auth token, used to check
-	// X-Twilio-Signature when Carrier is nil: the shorthand for
-	// Carrier: Twilio(TwilioConfig{AuthToken: ...}). It must be empty when
-	// Carrier is set.
-	AuthToken string
-	// PublicURL is the scheme, host and any path prefix under which the
-	// carrier reaches this server, such as "https://voice.example.com":
-	// carriers sign the URL they requested, which a server behind a proxy
-	// cannot see.
-	PublicURL string
-	// InsecureSkipSignature turns signature checking off, for local
-	// experiments only: anyone could then make the handler answer.
-	InsecureSkipSignature bool
+	Carrier               Carrier // Twilio when nil, or a carrier package's NewCarrier
+	AuthToken             string  // Twilio's, when Carrier is nil (else empty)
+	PublicURL             string  // the base URL the carrier calls and signs: "https://voice.example.com"
+	InsecureSkipSignature bool    // signature checks off, for experiments only
 
-	// Room decides the room of each call: StaticRoom, CachedRoom or a
-	// RoomFunc of your own. It is required unless PIN or Numbers is set;
-	// with them it is the room of calls to a number Numbers does not list.
-	Room Room
-	// PIN, when set, makes the handler ask callers for a meeting PIN that
-	// decides their room: a *pins.Config (package pins); mount PINHandler at
-	// its Path. Without Numbers, every call gets the PIN menu unless Room
-	// is set.
-	PIN PINMenu
-	// Numbers routes calls by the number called (the webhook's To, in
-	// E.164) to a room, to the PIN menu, or to the fallback, so that one
-	// server answers many numbers. A number it does not list goes to Room
-	// if set, else to the fallback.
-	Numbers map[string]Route
-	// Identity decides the caller's display name and user id. By default
-	// the caller gets none, and 100ms shows its masked number.
-	Identity IdentityFunc
-	// Credentials are the workspace's SIP username and password.
-	Credentials Credentials
-	// AddressOptions apply to every address, such as WithHost or
-	// WithTransport.
-	AddressOptions []AddressOption
-	// Roster, when set, keeps the phone participants of rooms: the handler
-	// records each bridged call's id and masked number under the user id
-	// its address carries, and gives a call whose identity sets no user id
-	// one derived from its call id (CallUserID), never from its number, so
-	// that 100ms's join webhook can be tied to the call. A store that does
-	// not answer within the roster's Timeout is logged and the caller
-	// bridged all the same; the record is written again in the background
-	// (roster.Config.RetryQueue). Close the roster when the server stops.
-	Roster CallRecorder
-	// OnDialStatus, if set, is told the outcome of every dial.
-	OnDialStatus func(ctx context.Context, status DialStatus)
+	Room           Room             // StaticRoom, CachedRoom or a RoomFunc; required without PIN or Numbers
+	PIN            PINMenu          // a *pins.Config: the PIN menu; mount PINHandler at its Path
+	Numbers        map[string]Route // by the number called (E.164); other numbers go to Room, else the fallback
+	Identity       IdentityFunc     // the caller's name and user id; by default none (100ms shows the masked number)
+	Credentials    Credentials      // the workspace's SIP username and password
+	AddressOptions []AddressOption  // for every address: WithHost, WithTransport
+	// Roster, a *roster.Roster, is told of each bridged call under the
+	// user id its address carries (CallUserID when the identity sets none).
+	Roster       CallRecorder
+	OnDialStatus func(ctx context.Context, status DialStatus) // told of every dial's outcome
 
-	// Timeout bounds deciding the room and identity, 5 seconds by default
-	// (Twilio gives a webhook 15 seconds).
-	Timeout time.Duration
-	// MaxBodyBytes bounds the webhook body, 64 KiB by default; larger
-	// requests get 413.
-	MaxBodyBytes int64
-	// Logger receives one line per call, slog.Default() if nil: the room
-	// code of a bridged call, or why a call got the fallback. Lines carry
-	// the call SID and the caller's masked number, never a credential or a
-	// full phone number. To silence the handler, pass a logger whose
-	// handler is slog.DiscardHandler.
-	Logger *slog.Logger
+	Timeout      time.Duration // bounds deciding room and identity; 5s by default
+	MaxBodyBytes int64         // bounds the webhook body (else 413); 64 KiB by default
+	Logger       *slog.Logger  // one line per call, no secret or full number; slog.Default() if nil
 }
 
-// A CallRecorder records the calls the handler bridges, so that 100ms's
-// join webhook can be tied to the call: the roster is one. RecordCall is
-// given the user id the call's address carries; queued reports that a
-// record the store did not take will be written in the background.
+// A CallRecorder records each bridged call under the user id its address
+// carries; queued reports a record to be written in the background.
+// *roster.Roster is one.
 type CallRecorder interface {
 	RecordCall(ctx context.Context, userID string, call Call) (queued bool, err error)
 }
 
-// DefaultFallback is Twilio's answer when a call cannot be bridged and
+// defaultFallback is Twilio's answer when a call cannot be bridged and
 // TwilioConfig.Fallback is empty: FallbackText, then a hang-up.
-func DefaultFallback() twiml.Response {
+func defaultFallback() twiml.Response {
 	return twiml.Response{&twiml.Say{Text: FallbackText}, &twiml.Hangup{}}
 }
 
-// DefaultDialFailed is Twilio's answer to a failed dial when
+// defaultDialFailed is Twilio's answer to a failed dial when
 // TwilioConfig.DialFailed is empty: DialFailedText, then a hang-up.
-func DefaultDialFailed() twiml.Response {
+func defaultDialFailed() twiml.Response {
 	return twiml.Response{&twiml.Say{Text: DialFailedText}, &twiml.Hangup{}}
 }
 
-// Handler answers Twilio's incoming-call webhook with the TwiML that puts
-// the caller into a 100ms room, and never with a server error: when the
-// room cannot be decided it answers the fallback with status 200. Twilio
-// numbers can be set to call webhooks by POST or by GET: both are accepted
-// and verified. It answers 403 to a missing or wrong signature, 405 to
-// another method and 413 to a body over the limit. A Handler is safe for
-// concurrent use; make one with NewHandler.
+// Handler answers the carrier's incoming-call webhook (POST or GET) with
+// the document that puts the caller into a 100ms room, and never with a
+// server error: a call that cannot be bridged gets the fallback with 200.
+// It answers 403 to a bad signature, 405 to another method, 413 to a body
+// over the limit. It is safe for concurrent use.
 type Handler struct {
 	carrier      Adapter
 	carrierTitle string // the carrier's name as written, "Twilio"
@@ -359,9 +309,8 @@ func (h *Handler) address(ctx context.Context, call Call, room Room, given *Iden
 	return addr, stage, err
 }
 
-// StatusHandler returns the handler for the <Dial> action callback: it
-// reports the outcome to OnDialStatus and answers a failed dial with
-// DialFailed instead of silence, a finished one with <Hangup/>.
+// StatusHandler returns the handler of the dial's status callback: it tells
+// OnDialStatus and answers a failed dial with the carrier's DialFailed.
 func (h *Handler) StatusHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		params, ok := h.accept(w, r)

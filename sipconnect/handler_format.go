@@ -22,18 +22,15 @@ func (c HandlerConfig) redacted() handlerConfigView {
 	return v
 }
 
-// String returns the fields of c with the auth token and passwords
-// redacted.
+// String returns the fields of c, secrets redacted.
 func (c HandlerConfig) String() string { return fmt.Sprintf("%+v", c.redacted()) }
 
-// GoString returns c as Go syntax with the auth token and passwords
-// redacted.
+// GoString returns c as Go syntax, secrets redacted.
 func (c HandlerConfig) GoString() string {
 	return "sipconnect.HandlerConfig" + strings.TrimPrefix(fmt.Sprintf("%#v", c.redacted()), "sipconnect.handlerConfigView")
 }
 
-// Format prints c like a struct for every verb and flag, with the auth
-// token and passwords redacted.
+// Format implements [fmt.Formatter], secrets redacted.
 func (c HandlerConfig) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
 		_, _ = io.WriteString(f, c.GoString())
@@ -42,8 +39,7 @@ func (c HandlerConfig) Format(f fmt.State, verb rune) {
 	fmt.Fprintf(f, fmt.FormatString(f, verb), c.redacted())
 }
 
-// LogValue implements [slog.LogValuer]: the public URL, the carrier and
-// whether signatures are checked, never a secret.
+// LogValue implements [slog.LogValuer]: public URL, carrier, checks.
 func (c HandlerConfig) LogValue() slog.Value {
 	carrier := "twilio"
 	if c.Carrier != nil {

@@ -12,23 +12,19 @@ import (
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
-// A Room decides which room a call joins: StaticRoom, CachedRoom, or a
-// RoomFunc of your own. Implementations must be safe for concurrent use.
+// A Room decides which room a call joins (safe for concurrent use).
 type Room interface {
 	// RoomCode returns the room code of the room the call joins.
 	RoomCode(ctx context.Context, call Call) (string, error)
 }
 
-// RoomFunc decides which room a call joins, returning its room code.
-// It must be safe for concurrent use.
+// RoomFunc is a Room of your own: it returns the room code of a call.
 type RoomFunc func(ctx context.Context, call Call) (roomCode string, err error)
 
 // RoomCode calls f.
 func (f RoomFunc) RoomCode(ctx context.Context, call Call) (string, error) { return f(ctx, call) }
 
-// StaticRoom sends every call to the room of one room code. NewHandler
-// checks the code, so that a code that can never work (a room id, a typo)
-// is refused when the handler is made rather than when a caller rings.
+// StaticRoom sends every call to one room code, which NewHandler checks.
 func StaticRoom(roomCode string) Room { return staticRoom(roomCode) }
 
 type staticRoom string
@@ -41,8 +37,8 @@ func (r staticRoom) check(opts []AddressOption) error {
 	return err
 }
 
-// CachedRoom sends every call to the enabled room code of a room's role,
-// looked up through cache, so that a ringing phone rarely waits on the API.
+// CachedRoom sends every call to the enabled code of a room's role,
+// looked up through cache.
 func CachedRoom(cache *roomcode.Cache, roomID, role string) RoomFunc {
 	return func(ctx context.Context, _ Call) (string, error) {
 		rc, err := cache.Code(ctx, roomID, role)
@@ -52,31 +48,25 @@ func CachedRoom(cache *roomcode.Cache, roomID, role string) RoomFunc {
 
 // Identity says who a caller is in the room.
 type Identity struct {
-	DisplayName string       // X-100ms-Display-Name; empty: 100ms shows the masked number
-	UserID      string       // X-100ms-UserID
-	Headers     headers.List // further custom X- headers
+	DisplayName, UserID string       // X-100ms-Display-Name, X-100ms-UserID
+	Headers             headers.List // further custom X- headers
 }
 
-// IdentityFunc decides a caller's identity. It must be safe for concurrent
-// use. The default identity is empty: no display name, so 100ms shows its
-// masked form of the caller's number.
+// IdentityFunc decides a caller's identity (safe for concurrent use).
 type IdentityFunc func(ctx context.Context, call Call) (Identity, error)
 
 // MaxDisplayNameRunes bounds the display names CallerNameIdentity derives.
 const MaxDisplayNameRunes = 64
 
-// CallerNameIdentity uses Twilio's caller-id name (CallerName, present only
-// with caller-name lookup) as the display name, cleaned by
-// SanitizeDisplayName. A caller name that is a phone number is not used, so
-// no full number reaches the room.
+// CallerNameIdentity shows the caller-id name (Call.CallerName), cleaned
+// by SanitizeDisplayName; a name that is a phone number is not used.
 func CallerNameIdentity(_ context.Context, call Call) (Identity, error) {
 	return Identity{DisplayName: SanitizeDisplayName(call.CallerName)}, nil
 }
 
-// SanitizeDisplayName turns untrusted text into a display name that
-// NewAddress accepts: invalid UTF-8 and control characters are dropped,
-// runs of spaces collapsed, the result trimmed and cut to
-// MaxDisplayNameRunes runes. Text that looks like a phone number yields "".
+// SanitizeDisplayName makes untrusted text a display name NewAddress
+// accepts: bad UTF-8 and control characters dropped, spaces collapsed, cut
+// to MaxDisplayNameRunes; text like a phone number gives "".
 func SanitizeDisplayName(s string) string {
 	var b strings.Builder
 	space := false
@@ -115,19 +105,15 @@ func SanitizeDisplayName(s string) string {
 	return out
 }
 
-// CallUserID is the X-100ms-UserID the dial-in handler gives a bridged
-// call when the roster is on and the identity sets none: "pstn-" and the
-// first 20 hex digits of the SHA-256 of the carrier's call id. It is
-// derived from the call id only, never from a phone number, and tells
-// nothing about the caller.
+// CallUserID is the X-100ms-UserID a bridged call gets when a roster is on
+// and the identity sets none: "pstn-" and 20 hex digits of the SHA-256 of
+// the call id, never derived from a phone number.
 func CallUserID(callID string) string {
 	sum := sha256.Sum256([]byte(callID))
 	return "pstn-" + hex.EncodeToString(sum[:10])
 }
 
-// IsCallUserID reports whether userID has the form CallUserID gives:
-// "pstn-" and 20 lowercase hex digits. Reconcile lists the live peers with
-// such a user id as phone callers.
+// IsCallUserID reports whether userID has the form CallUserID gives.
 func IsCallUserID(userID string) bool {
 	h, ok := strings.CutPrefix(userID, "pstn-")
 	if !ok || len(h) != 20 {

@@ -8,44 +8,32 @@ import (
 	"time"
 )
 
-// A PINMenu asks callers for a meeting PIN that decides their room
-// (HandlerConfig.PIN). Package pins' *pins.Config is the SDK's: a menu with
-// lockouts, one-time step URLs and a PIN directory in a shared store.
+// A PINMenu asks callers for a meeting PIN that decides their room;
+// *pins.Config is one. NewHandler calls AttachPIN once, to check the menu
+// and render its answers with the handler's carrier.
 type PINMenu interface {
-	// AttachPIN checks the menu and renders its answers for one handler,
-	// which it then answers through; NewHandler calls it once.
 	AttachPIN(h PINHost) (PINSession, error)
 }
 
-// A PINSession is a PIN menu attached to one handler.
+// A PINSession is a menu attached to one handler: Prompt answers a call
+// routed to it, ServeHTTP (Handler.PINHandler) the PIN steps.
 type PINSession interface {
-	// Prompt answers a call the handler routed to the menu.
 	Prompt(ctx context.Context, w http.ResponseWriter, call Call, start time.Time)
-	// ServeHTTP answers a PIN step, the digits the carrier sends back;
-	// Handler.PINHandler serves it.
 	http.Handler
 }
 
-// A PINHost is the handler a PIN menu is attached to, as the menu sees
-// it: its carrier, its checks and the answers it sends.
+// A PINHost is the handler as its PIN menu sees it: its carrier, public
+// URL and timeout; Accept checks a step request as the handler checks its
+// webhooks (answering a failure itself); LogCall, Write, WriteFallback and
+// Bridge answer as the handler does.
 type PINHost interface {
-	// Carrier renders the menu's prompts and reads its steps.
 	Carrier() Adapter
-	// PublicURL is HandlerConfig.PublicURL, under which the step URLs go.
 	PublicURL() string
-	// Timeout bounds deciding one call (HandlerConfig.Timeout).
 	Timeout() time.Duration
-	// Accept checks a step request as the handler checks its webhooks
-	// (method, size, signature), answering it itself when it fails, and
-	// returns the call it carries.
 	Accept(w http.ResponseWriter, r *http.Request) (Call, bool)
-	// LogCall logs one line about call, as the handler logs its calls.
 	LogCall(ctx context.Context, level slog.Level, msg string, call Call, start time.Time, attrs ...slog.Attr)
-	// Write sends doc with status 200, and WriteFallback the fallback.
 	Write(w http.ResponseWriter, doc []byte)
 	WriteFallback(w http.ResponseWriter)
-	// Bridge answers the dial-in to room, with id as the caller's identity
-	// when it is not nil, or the fallback when the room cannot be decided.
 	Bridge(ctx context.Context, w http.ResponseWriter, call Call, start time.Time, room Room, id *Identity)
 }
 
@@ -77,9 +65,8 @@ func (p pinHost) Bridge(ctx context.Context, w http.ResponseWriter, call Call, s
 	p.h.bridge(ctx, w, call, start, room, id)
 }
 
-// PINHandler returns the handler of the PIN step, to mount at the menu's
-// path (pins.Config.Path) by POST and GET. It answers 404 when the handler
-// has no PIN menu.
+// PINHandler returns the handler of the PIN steps, to mount at
+// pins.Config.Path; 404 without a PIN menu.
 func (h *Handler) PINHandler() http.Handler {
 	if h.pin == nil {
 		return http.NotFoundHandler()

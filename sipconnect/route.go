@@ -6,9 +6,8 @@ import (
 	"github.com/hmssip/interconnect-go/internal/webhook"
 )
 
-// Route says what a call to one number gets: the room of Room, or the PIN
-// menu (PIN, which needs HandlerConfig.PIN). The zero Route answers the
-// fallback, for a number you keep but do not serve.
+// Route says what a call to one number gets: Room, or the PIN menu; the
+// zero Route answers the fallback.
 type Route struct {
 	Room Room
 	PIN  bool

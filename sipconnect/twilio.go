@@ -16,30 +16,20 @@ import (
 	"github.com/hmssip/interconnect-go/twiml"
 )
 
-// TwilioConfig configures the Twilio carrier, the default. A handler
-// that needs nothing of it but the auth token can set
-// HandlerConfig.AuthToken instead.
+// TwilioConfig configures the Twilio carrier, the default;
+// HandlerConfig.AuthToken alone is the shorthand for its AuthToken.
 type TwilioConfig struct {
-	// AuthToken is the Twilio account's auth token, used to check
-	// X-Twilio-Signature. Required unless
-	// HandlerConfig.InsecureSkipSignature is set. It never prints.
+	// AuthToken checks X-Twilio-Signature; it never prints.
 	AuthToken string
-	// Dial carries <Dial> attributes (action, timeout, callerId, ...) and
-	// Sip the <Sip> ones; see DialIn. answerOnBridge is on. An Action that
-	// starts with "/" is taken relative to HandlerConfig.PublicURL: with
-	// PublicURL "https://voice.example.com", Action "/twilio/dial-status"
-	// becomes "https://voice.example.com/twilio/dial-status", where
-	// Handler.StatusHandler is then mounted.
+	// Dial and Sip carry further attributes of <Dial> and <Sip> (see
+	// DialIn). A Dial.Action starting with "/" is relative to
+	// HandlerConfig.PublicURL; mount Handler.StatusHandler there.
 	Dial twiml.Dial
 	Sip  twiml.Sip
-	// Fallback is the answer when the call cannot be bridged (the room is
-	// unknown, its code disabled, the 100ms API down with nothing cached).
-	// By default: an apology (<Say>) and <Hangup/>. Use
-	// twiml.Response{&twiml.Reject{}} to decline the call unanswered.
-	Fallback twiml.Response
-	// DialFailed is what Handler.StatusHandler answers when the dial to
-	// 100ms fails: by default an apology and <Hangup/>.
-	DialFailed twiml.Response
+	// Fallback answers a call that cannot be bridged, and DialFailed a
+	// failed dial: by default FallbackText or DialFailedText, then
+	// <Hangup/>. twiml.Response{&twiml.Reject{}} declines the call.
+	Fallback, DialFailed twiml.Response
 }
 
 // twilioCarrier is the Twilio carrier; the auth token is kept where no
@@ -185,7 +175,7 @@ func (*twilioAdapter) Gather(prompts []Prompt, action string, timeout time.Durat
 }
 
 func (t *twilioAdapter) Fallback() ([]byte, error) {
-	doc, err := render(t.fallbackDoc, DefaultFallback())
+	doc, err := render(t.fallbackDoc, defaultFallback())
 	if err != nil {
 		return nil, fmt.Errorf("sipconnect: TwilioConfig.Fallback: %w", err)
 	}
@@ -193,7 +183,7 @@ func (t *twilioAdapter) Fallback() ([]byte, error) {
 }
 
 func (t *twilioAdapter) DialFailed() ([]byte, error) {
-	doc, err := render(t.dialFailedDoc, DefaultDialFailed())
+	doc, err := render(t.dialFailedDoc, defaultDialFailed())
 	if err != nil {
 		return nil, fmt.Errorf("sipconnect: TwilioConfig.DialFailed: %w", err)
 	}
@@ -212,20 +202,19 @@ func (c TwilioConfig) redacted() twilioConfigView {
 	return v
 }
 
-// String returns the configuration with the auth token and any password
-// shown as [REDACTED]; so do GoString, Format (every verb), LogValue and
-// MarshalJSON.
+// String returns the configuration with its secrets [REDACTED], as do
+// GoString, Format, LogValue and MarshalJSON.
 func (c TwilioConfig) String() string { return fmt.Sprintf("%+v", c.redacted()) }
 
 // GoString returns the Go syntax of the configuration, redacted.
 func (c TwilioConfig) GoString() string { return fmt.Sprintf("%#v", c) }
 
-// Format implements [fmt.Formatter], redacted for every verb.
+// Format implements [fmt.Formatter], redacted.
 func (c TwilioConfig) Format(f fmt.State, verb rune) {
 	secret.FormatConfig(f, verb, c.redacted(), "sipconnect.TwilioConfig")
 }
 
-// LogValue implements [slog.LogValuer]: String's text.
+// LogValue implements [slog.LogValuer], redacted.
 func (c TwilioConfig) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // MarshalJSON encodes the configuration, redacted.
