@@ -3,9 +3,6 @@ package carrier_test
 import (
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/hmssip/interconnect-go/internal/apisurface"
 )
 
@@ -16,12 +13,5 @@ func TestPublicAPI(t *testing.T) {
 	want := []string{
 		"ErrAudioPrompt", "ErrCredentials", "ErrNoPublicURL", "Probe", "SayOr", "Verbs",
 	}
-	names, err := apisurface.Exported(".")
-	require.NoError(t, err)
-	var got []string
-	for _, n := range names {
-		got = append(got, n.Name)
-		assert.True(t, n.Documented, "%s has no doc comment", n.Name)
-	}
-	assert.Equal(t, want, got)
+	apisurface.Check(t, ".", want)
 }

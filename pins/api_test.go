@@ -3,9 +3,6 @@ package pins_test
 import (
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/hmssip/interconnect-go/internal/apisurface"
 )
 
@@ -20,12 +17,5 @@ func TestPublicAPI(t *testing.T) {
 		"Issued", "MaxLength", "MinLength", "NewDirectory", "Prompts", "Resolver", "ResolverFunc", "ResolverFunc.ResolvePIN",
 		"Target",
 	}
-	names, err := apisurface.Exported(".")
-	require.NoError(t, err)
-	var got []string
-	for _, n := range names {
-		got = append(got, n.Name)
-		assert.True(t, n.Documented, "%s has no doc comment", n.Name)
-	}
-	assert.Equal(t, want, got)
+	apisurface.Check(t, ".", want)
 }

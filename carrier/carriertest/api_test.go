@@ -3,9 +3,6 @@ package carriertest_test
 import (
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/hmssip/interconnect-go/internal/apisurface"
 )
 
@@ -20,12 +17,5 @@ func TestPublicAPI(t *testing.T) {
 		"Refusal", "RoomError", "Server", "Server.Do", "Server.URL", "TwilioSignature", "WithParams",
 		"WithoutNonce", "XMLAnswer",
 	}
-	names, err := apisurface.Exported(".")
-	require.NoError(t, err)
-	var got []string
-	for _, n := range names {
-		got = append(got, n.Name)
-		assert.True(t, n.Documented, "%s has no doc comment", n.Name)
-	}
-	assert.Equal(t, want, got)
+	apisurface.Check(t, ".", want)
 }
