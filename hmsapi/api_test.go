@@ -10,17 +10,16 @@ import (
 // and is documented. Helpers the module shares between its own packages
 // live under internal/.
 func TestPublicAPI(t *testing.T) {
-	want := []string{
-		"APIError", "APIError.Error", "APIError.Is", "AppClaims", "CheckID", "Client", "Client.AppToken",
-		"Client.CloseIdleConnections", "Client.Do", "Client.Now", "DefaultAppTokenValidity", "DefaultBaseURL",
-		"DefaultMaxResponseBytes", "DefaultRetryPolicy", "DefaultTokenValidity", "ErrBadRequest", "ErrForbidden",
-		"ErrInvalidInput", "ErrNoAppCredentials", "ErrNotFound", "ErrRateLimited", "ErrResponse", "ErrServer",
-		"ErrTooLarge", "ErrUnauthorized", "InputError", "InputError.Error", "InputError.Unwrap",
-		"ManagementTokens", "ManagementTokens.Renew", "ManagementTokens.Token", "MintAppToken",
-		"MintManagementToken", "New", "NewManagementTokens", "Option", "Request", "RetryPolicy", "StaticToken",
-		"TokenOption", "TokenRenewer", "TokenSource", "WithAppCredentials", "WithBaseURL", "WithClock",
-		"WithHTTPClient", "WithLogger", "WithManagementToken", "WithMaxResponseBytes", "WithRetryPolicy",
-		"WithTimeout", "WithTokenClock", "WithTokenSource", "WithTokenValidity", "WithUserAgent",
-	}
-	apisurface.Check(t, ".", want)
+	apisurface.Check(t, ".", `
+		APIError APIError.Error APIError.Is AppClaims CheckID Client Client.AppToken
+		Client.CloseIdleConnections Client.Do Client.Now DefaultAppTokenValidity DefaultBaseURL
+		DefaultMaxResponseBytes DefaultRetryPolicy DefaultTokenValidity ErrBadRequest ErrForbidden
+		ErrInvalidInput ErrNoAppCredentials ErrNotFound ErrRateLimited ErrResponse ErrServer
+		ErrTooLarge ErrUnauthorized InputError InputError.Error InputError.Unwrap
+		ManagementTokens ManagementTokens.Renew ManagementTokens.Token MintAppToken
+		MintManagementToken New NewManagementTokens Option Request RetryPolicy StaticToken
+		TokenOption TokenRenewer TokenSource WithAppCredentials WithBaseURL WithClock
+		WithHTTPClient WithLogger WithManagementToken WithMaxResponseBytes WithRetryPolicy
+		WithTimeout WithTokenClock WithTokenSource WithTokenValidity WithUserAgent
+	`)
 }

@@ -9,14 +9,13 @@ import (
 // TestPublicAPI pins the exported names of the package: each serves a user
 // and is documented.
 func TestPublicAPI(t *testing.T) {
-	want := []string{
-		"Config", "Config.Format", "Config.GoString", "Config.LogValue", "Config.String",
-		"DefaultDedupeTTL", "DefaultHandlerTimeout", "DefaultMaxBodyBytes", "DefaultStoreTimeout",
-		"ErrEventType", "Event", "Event.Peer", "Event.Room", "Event.Session", "Event.UnmarshalJSON",
-		"Handler", "HandlerFunc", "HandlerFunc.HandleEvent", "NewReceiver", "PeerEvent", "PeerEvent.IsSIP",
-		"Receiver", "Receiver.ServeHTTP", "RoomEvent", "SessionEvent",
-		"TypePeerJoinFailure", "TypePeerJoinSuccess", "TypePeerLeaveFailure", "TypePeerLeaveSuccess",
-		"TypeRoomEndFailure", "TypeRoomEndSuccess", "TypeSessionCloseSuccess", "TypeSessionOpenSuccess",
-	}
-	apisurface.Check(t, ".", want)
+	apisurface.Check(t, ".", `
+		Config Config.Format Config.GoString Config.LogValue Config.String
+		DefaultDedupeTTL DefaultHandlerTimeout DefaultMaxBodyBytes DefaultStoreTimeout
+		ErrEventType Event Event.Peer Event.Room Event.Session Event.UnmarshalJSON
+		Handler HandlerFunc HandlerFunc.HandleEvent NewReceiver PeerEvent PeerEvent.IsSIP
+		Receiver Receiver.ServeHTTP RoomEvent SessionEvent
+		TypePeerJoinFailure TypePeerJoinSuccess TypePeerLeaveFailure TypePeerLeaveSuccess
+		TypeRoomEndFailure TypeRoomEndSuccess TypeSessionCloseSuccess TypeSessionOpenSuccess
+	`)
 }

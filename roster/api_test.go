@@ -10,15 +10,14 @@ import (
 // and is documented. Helpers the module shares between its own packages
 // live under internal/.
 func TestPublicAPI(t *testing.T) {
-	want := []string{
-		"Config", "DefaultRecentCalls", "DefaultRecentTTL", "DefaultRetryInterval", "DefaultRetryQueue",
-		"DefaultRetryWorkers", "DefaultTTL", "DefaultTimeout", "DefaultWipeCheckInterval", "EndedCall",
-		"ErrCannotHangUp", "ErrCannotReconcile", "ErrNotOnPhone", "ErrStarted", "ErrUnavailable",
-		"Join", "Leave", "MaxRetryInterval", "New", "Participant",
-		"ReasonReconciled", "RecentTrimDivisor", "ReconcileError", "ReconcileError.Error", "ReconcileError.Unwrap",
-		"Roster", "Roster.CheckWipe", "Roster.Close", "Roster.HandleEvent", "Roster.HangUp",
-		"Roster.Join", "Roster.Leave", "Roster.Phones", "Roster.Recent", "Roster.Reconcile",
-		"Roster.RecordCall", "Roster.Start",
-	}
-	apisurface.Check(t, ".", want)
+	apisurface.Check(t, ".", `
+		Config DefaultRecentCalls DefaultRecentTTL DefaultRetryInterval DefaultRetryQueue
+		DefaultRetryWorkers DefaultTTL DefaultTimeout DefaultWipeCheckInterval EndedCall
+		ErrCannotHangUp ErrCannotReconcile ErrNotOnPhone ErrStarted ErrUnavailable
+		Join Leave MaxRetryInterval New Participant
+		ReasonReconciled RecentTrimDivisor ReconcileError ReconcileError.Error ReconcileError.Unwrap
+		Roster Roster.CheckWipe Roster.Close Roster.HandleEvent Roster.HangUp
+		Roster.Join Roster.Leave Roster.Phones Roster.Recent Roster.Reconcile
+		Roster.RecordCall Roster.Start
+	`)
 }

@@ -60,7 +60,7 @@ func TestCheck(t *testing.T) {
 	dir := t.TempDir()
 	src := "package p\n\n// A is documented.\nconst A = 1\n\n// F is documented.\nfunc F() {}\n"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "p.go"), []byte(src), 0o600))
-	apisurface.Check(t, dir, []string{"A", "F"})
+	apisurface.Check(t, dir, "A\n\tF")
 	assert.Equal(t, []apisurface.Name{{Name: "A", Documented: true}, {Name: "F", Documented: true}},
 		apisurface.CheckDocumented(t, dir))
 }
