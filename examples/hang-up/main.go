@@ -19,7 +19,6 @@ import (
 
 	"github.com/hmssip/interconnect-go/activeroom"
 	"github.com/hmssip/interconnect-go/examples/internal/usage"
-	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
 )
 
@@ -46,29 +45,16 @@ func main() {
 const reason = "call ended"
 
 func run(ctx context.Context, w io.Writer, getenv func(string) string, roomID, userID string) error {
-	var opts []hmsapi.Option
-	switch {
-	case getenv("HMS_MANAGEMENT_TOKEN") != "":
-		opts = append(opts, hmsapi.WithManagementToken(getenv("HMS_MANAGEMENT_TOKEN")))
-	case getenv("HMS_ACCESS_KEY") != "":
-		opts = append(opts, hmsapi.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET")))
-	default:
-		fake := hmstest.NewServer(
+	api, stop, err := usage.API(w, getenv, func() *hmstest.Server {
+		return hmstest.NewServer(
 			hmstest.WithPeer(roomID, hmstest.Peer{Name: "Host", UserID: "host-1", Role: "host"}),
 			hmstest.WithPeer(roomID, hmstest.Peer{Name: "+1 555 0100", UserID: userID, Role: "guest", SIP: true}),
 		)
-		defer fake.Close()
-		fmt.Fprintln(w, "no 100ms credentials: using the in-memory fake API")
-		opts = append(opts, hmsapi.WithBaseURL(fake.URL), hmsapi.WithAppCredentials(fake.AccessKey(), fake.AppSecret()))
-	}
-	if base := getenv("HMS_API_BASE_URL"); base != "" {
-		opts = append(opts, hmsapi.WithBaseURL(base))
-	}
-	api, err := hmsapi.New(opts...)
+	})
 	if err != nil {
 		return err
 	}
-	defer api.CloseIdleConnections()
+	defer stop()
 	rooms := activeroom.NewClient(api)
 
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)

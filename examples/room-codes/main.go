@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/hmssip/interconnect-go/examples/internal/usage"
-	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
 )
@@ -32,26 +31,13 @@ func main() {
 }
 
 func run(ctx context.Context, w io.Writer, getenv func(string) string, roomID string) error {
-	var opts []hmsapi.Option
-	switch {
-	case getenv("HMS_MANAGEMENT_TOKEN") != "":
-		opts = append(opts, hmsapi.WithManagementToken(getenv("HMS_MANAGEMENT_TOKEN")))
-	case getenv("HMS_ACCESS_KEY") != "":
-		opts = append(opts, hmsapi.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET")))
-	default:
-		fake := hmstest.NewServer(hmstest.WithRoom(roomID, "host", "guest"))
-		defer fake.Close()
-		fmt.Fprintln(w, "no 100ms credentials: using the in-memory fake API")
-		opts = append(opts, hmsapi.WithBaseURL(fake.URL), hmsapi.WithAppCredentials(fake.AccessKey(), fake.AppSecret()))
-	}
-	if base := getenv("HMS_API_BASE_URL"); base != "" {
-		opts = append(opts, hmsapi.WithBaseURL(base))
-	}
-	api, err := hmsapi.New(opts...)
+	api, stop, err := usage.API(w, getenv, func() *hmstest.Server {
+		return hmstest.NewServer(hmstest.WithRoom(roomID, "host", "guest"))
+	})
 	if err != nil {
 		return err
 	}
-	defer api.CloseIdleConnections()
+	defer stop()
 	client := roomcode.NewClient(api)
 
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)

@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"github.com/hmssip/interconnect-go/examples/internal/usage"
-	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/sipconnect"
@@ -68,25 +67,11 @@ func withDemo(getenv func(string) string, out io.Writer) (func(string) string, f
 	}, fake.Close, nil
 }
 
-// newAPI returns the 100ms API client the environment names.
-func newAPI(getenv func(string) string) (*hmsapi.Client, error) {
-	var opts []hmsapi.Option
-	if token := getenv("HMS_MANAGEMENT_TOKEN"); token != "" {
-		opts = append(opts, hmsapi.WithManagementToken(token))
-	} else {
-		opts = append(opts, hmsapi.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET")))
-	}
-	if base := getenv("HMS_API_BASE_URL"); base != "" {
-		opts = append(opts, hmsapi.WithBaseURL(base))
-	}
-	return hmsapi.New(opts...)
-}
-
 func newMux(getenv func(string) string, logger *slog.Logger) (*http.ServeMux, error) {
 	if getenv("ROOM_ID") == "" || getenv("ROLE") == "" {
 		return nil, errors.New("twilio-dialin: set ROOM_ID and ROLE: the 100ms room id callers join, and the role they join with")
 	}
-	api, err := newAPI(getenv)
+	api, _, err := usage.API(nil, getenv, nil)
 	if err != nil {
 		return nil, err
 	}

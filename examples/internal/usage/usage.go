@@ -1,7 +1,8 @@
 // Package usage is the examples' one rule for their command line: -h,
 // -help and --help print the usage and exit 0; any other flag (or, for a
 // program that takes no arguments, any argument at all) prints it to stderr
-// and exits 2; nothing that starts with "-" is ever taken as data.
+// and exits 2; nothing that starts with "-" is ever taken as data. [API]
+// is their one rule for the 100ms credentials the environment names.
 package usage
 
 import (

@@ -1,0 +1,40 @@
+package usage
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/hmstest"
+)
+
+// API returns the 100ms API client the environment names:
+// HMS_MANAGEMENT_TOKEN, or else HMS_ACCESS_KEY and HMS_APP_SECRET, and
+// HMS_API_BASE_URL. When it names neither credential and fake is not nil,
+// the client talks to the server fake starts instead, and API says so on
+// w. stop closes the client's idle connections and that server.
+func API(w io.Writer, getenv func(string) string, fake func() *hmstest.Server) (api *hmsapi.Client, stop func(), err error) {
+	var opts []hmsapi.Option
+	stop = func() {}
+	switch {
+	case getenv("HMS_MANAGEMENT_TOKEN") != "":
+		opts = append(opts, hmsapi.WithManagementToken(getenv("HMS_MANAGEMENT_TOKEN")))
+	case getenv("HMS_ACCESS_KEY") != "" || fake == nil:
+		opts = append(opts, hmsapi.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET")))
+	default:
+		srv := fake()
+		stop = srv.Close
+		fmt.Fprintln(w, "no 100ms credentials: using the in-memory fake API")
+		opts = append(opts, hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
+	}
+	if base := getenv("HMS_API_BASE_URL"); base != "" {
+		opts = append(opts, hmsapi.WithBaseURL(base))
+	}
+	api, err = hmsapi.New(opts...)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	closeFake := stop
+	return api, func() { api.CloseIdleConnections(); closeFake() }, nil
+}
