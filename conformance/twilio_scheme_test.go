@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"testing"
 	"unicode/utf8"
 )
 
@@ -308,4 +309,39 @@ func sentURI(base string, req *http.Request) string {
 		panic(err)
 	}
 	return strings.TrimPrefix(req.URL.RequestURI(), u.Path)
+}
+
+// checkMutations draws mutations of signed requests until n of them could
+// be delivered to a Go server, and fails the test on each one that ours and
+// theirs judge differently. next returns a signed request and its
+// signature; ours reports whether the request was delivered, and whether
+// this SDK accepted it; theirs is the reference's verdict.
+func checkMutations(t *testing.T, g *gen, n int, next func() (hookReq, string), ours func(m hookReq, sig string) (accepted, delivered bool),
+	theirs func(m hookReq, sig string) bool) {
+	t.Helper()
+	var falseAccept, falseRefuse, bothAccept, bothRefuse, undeliverable int
+	for i := 0; i < n; {
+		h, sig := next()
+		m, msig, what := g.mutate(h, sig)
+		ok, delivered := ours(m, msig)
+		if !delivered {
+			undeliverable++
+			continue
+		}
+		i++
+		switch their := theirs(m, msig); {
+		case ok && !their:
+			falseAccept++
+			t.Errorf("false acceptance: %s of %s %q (signed %q) body %q", what, m.Method, h.URL(), h.SignedURL(), h.Body)
+		case !ok && their:
+			falseRefuse++
+			t.Errorf("false refusal: %s of %s %q (signed %q) body %q", what, m.Method, h.URL(), h.SignedURL(), h.Body)
+		case ok:
+			bothAccept++
+		default:
+			bothRefuse++
+		}
+	}
+	t.Logf("%d mutations: %d refused by both, %d accepted by both (an equivalent spelling), %d false acceptances, %d false refusals; %d more not deliverable by a Go server, skipped",
+		n, bothRefuse, bothAccept, falseAccept, falseRefuse, undeliverable)
 }
