@@ -16,43 +16,8 @@ import (
 	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
+	"github.com/hmssip/interconnect-go/store/storetest"
 )
-
-// swapStore is a memory store that an empty restart replaces with a new
-// one, under every roster sharing it.
-type swapStore struct{ cur atomic.Pointer[store.Memory] }
-
-func newSwapStore() *swapStore { s := &swapStore{}; s.wipe(); return s }
-
-func (s *swapStore) wipe() { s.cur.Store(store.NewMemory()) }
-
-func (s *swapStore) SetNX(ctx context.Context, k string, v []byte, ttl time.Duration) (bool, error) {
-	return s.cur.Load().SetNX(ctx, k, v, ttl)
-}
-func (s *swapStore) Get(ctx context.Context, k string) ([]byte, error) {
-	return s.cur.Load().Get(ctx, k)
-}
-func (s *swapStore) Delete(ctx context.Context, k string) (bool, error) {
-	return s.cur.Load().Delete(ctx, k)
-}
-func (s *swapStore) IncrBy(ctx context.Context, k string, d int64, w time.Duration) (int64, error) {
-	return s.cur.Load().IncrBy(ctx, k, d, w)
-}
-func (s *swapStore) HSet(ctx context.Context, k, f string, v []byte, ttl time.Duration) error {
-	return s.cur.Load().HSet(ctx, k, f, v, ttl)
-}
-func (s *swapStore) HDel(ctx context.Context, k, f string) (bool, error) {
-	return s.cur.Load().HDel(ctx, k, f)
-}
-func (s *swapStore) HGetAll(ctx context.Context, k string) (map[string][]byte, error) {
-	return s.cur.Load().HGetAll(ctx, k)
-}
-func (s *swapStore) PushCapped(ctx context.Context, k string, v []byte, n int, ttl time.Duration) error {
-	return s.cur.Load().PushCapped(ctx, k, v, n, ttl)
-}
-func (s *swapStore) Range(ctx context.Context, k string) ([][]byte, error) {
-	return s.cur.Load().Range(ctx, k)
-}
 
 // peerIDs returns the peer ids of phones, sorted, and the call id of each.
 func peerIDs(t *testing.T, r *roster.Roster, room string) map[string]string {
@@ -84,7 +49,7 @@ func TestRosterReconcilesWithTheLiveRoom(t *testing.T) {
 	phoneC := api.AddPeer("room-1", hmstest.Peer{UserID: sipconnect.CallUserID("CA-C"), SIP: true, JoinedAt: t0})
 	api.AddPeer("room-1", hmstest.Peer{UserID: "alice", JoinedAt: t0})
 
-	shared := newSwapStore()
+	shared := storetest.NewWiping()
 	var joins atomic.Int32
 	cfg := func(c *roster.Config) {
 		c.Peers = peers
@@ -116,7 +81,7 @@ func TestRosterReconcilesWithTheLiveRoom(t *testing.T) {
 	assert.Equal(t, roster.ReasonReconciled, recent[0].Reason)
 
 	// An empty restart of the store; D joins meanwhile, its webhook lost.
-	shared.wipe()
+	shared.Wipe()
 	phoneD := api.AddPeer("room-1", hmstest.Peer{UserID: sipconnect.CallUserID("CA-D"), SIP: true, JoinedAt: t0.Add(time.Minute)})
 	assert.Empty(t, peerIDs(t, b, "room-1"), "the wipe lost every join")
 	wiped, err := a.CheckWipe(ctx)

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
@@ -73,26 +73,14 @@ func bridge(t *testing.T, h http.Handler) string {
 	return rec.Body.String()
 }
 
-// rosterGoroutines returns the stacks of goroutines running roster code.
-func rosterGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	var out []string
-	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
-		if strings.Contains(g, "roster.(*Roster)") {
-			out = append(out, g)
-		}
-	}
-	return out
-}
-
 // noRosterGoroutines waits until no goroutine runs roster code: Close
 // has returned, so they are on their way out.
 func noRosterGoroutines(t *testing.T) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); len(rosterGoroutines()) > 0 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(10 * time.Second); len(apisurface.Goroutines("roster.(*Roster)")) > 0 && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 	}
-	assert.Empty(t, rosterGoroutines(), "goroutines left behind")
+	assert.Empty(t, apisurface.Goroutines("roster.(*Roster)"), "goroutines left behind")
 }
 
 // TestRosterRecordsACallBridgedDuringAStall: a call bridged while the store
@@ -154,7 +142,7 @@ func TestRosterRetryGivesUpAtTTL(t *testing.T) {
 	for range 6 {
 		assert.Contains(t, bridge(t, h), "<Dial")
 	}
-	assert.LessOrEqual(t, len(rosterGoroutines()), 1, "at most RetryWorkers goroutines")
+	assert.LessOrEqual(t, len(apisurface.Goroutines("roster.(*Roster)")), 1, "at most RetryWorkers goroutines")
 	assert.Contains(t, logs.String(), "retry queue is full")
 
 	clk.Advance(time.Hour + time.Second)

@@ -87,16 +87,7 @@ func ExitCheckingLeaks(m *testing.M, wait time.Duration) {
 func LeakedGoroutines(wait time.Duration) string {
 	deadline := time.Now().Add(wait)
 	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var leaked []string
-		// The first goroutine listed is this one.
-		for _, g := range strings.Split(string(buf), "\n\n")[1:] {
-			if strings.Contains(g, "interconnect-go") || strings.Contains(g, "net/http.(*persistConn)") ||
-				strings.Contains(g, "net/http.(*conn).serve") {
-				leaked = append(leaked, g)
-			}
-		}
+		leaked := Goroutines("interconnect-go", "net/http.(*persistConn)", "net/http.(*conn).serve")
 		if len(leaked) == 0 {
 			return ""
 		}
@@ -105,4 +96,22 @@ func LeakedGoroutines(wait time.Duration) string {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// Goroutines returns the stacks of the goroutines other than the caller's
+// that hold any of substrings.
+func Goroutines(substrings ...string) []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	// The first goroutine listed is the caller's.
+	for _, g := range strings.Split(string(buf), "\n\n")[1:] {
+		for _, sub := range substrings {
+			if strings.Contains(g, sub) {
+				out = append(out, g)
+				break
+			}
+		}
+	}
+	return out
 }

@@ -23,11 +23,13 @@ import (
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmsevents"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 	"github.com/hmssip/interconnect-go/store/redisstore"
+	"github.com/hmssip/interconnect-go/store/storetest"
 )
 
 // The phone roster and the 100ms webhook receiver of two server instances
@@ -585,26 +587,14 @@ func TestRosterRecordsCallsBridgedDuringAnOutage(t *testing.T) {
 			}
 			a.Close()
 			b.Close()
-			for deadline := time.Now().Add(10 * time.Second); len(rosterGoroutines()) > 0 && time.Now().Before(deadline); {
+			for deadline := time.Now().Add(10 * time.Second); len(apisurface.Goroutines("roster.(*Roster)")) > 0 && time.Now().Before(deadline); {
 				time.Sleep(5 * time.Millisecond)
 			}
-			if left := rosterGoroutines(); len(left) > 0 {
+			if left := apisurface.Goroutines("roster.(*Roster)"); len(left) > 0 {
 				t.Errorf("goroutines left after Close:\n%s", strings.Join(left, "\n\n"))
 			}
 		})
 	}
-}
-
-// rosterGoroutines returns the stacks of goroutines running roster code.
-func rosterGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	var out []string
-	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
-		if strings.Contains(g, "roster.(*Roster)") {
-			out = append(out, g)
-		}
-	}
-	return out
 }
 
 // flushDBVar names the Redis database TestRosterHealsAfterAnEmptyRestart
@@ -631,9 +621,8 @@ func TestRosterHealsAfterAnEmptyRestart(t *testing.T) {
 			var wipe func()
 			switch backend {
 			case "memory":
-				s := &swapStore{}
-				s.cur.Store(store.NewMemory())
-				shared, wipe = s, func() { s.cur.Store(store.NewMemory()) }
+				s := storetest.NewWiping()
+				shared, wipe = s, s.Wipe
 			case "redis-sigkill":
 				// A redis-server of the test's own, killed and started
 				// again empty on the same address.
@@ -768,36 +757,4 @@ func flushDBClient(t *testing.T) *redis.Client {
 	}
 	t.Cleanup(func() { client.FlushDB(context.Background()) })
 	return client
-}
-
-// swapStore is a memory store that an empty restart replaces with a new,
-// empty one under every instance sharing it.
-type swapStore struct{ cur atomic.Pointer[store.Memory] }
-
-func (s *swapStore) SetNX(ctx context.Context, k string, v []byte, ttl time.Duration) (bool, error) {
-	return s.cur.Load().SetNX(ctx, k, v, ttl)
-}
-func (s *swapStore) Get(ctx context.Context, k string) ([]byte, error) {
-	return s.cur.Load().Get(ctx, k)
-}
-func (s *swapStore) Delete(ctx context.Context, k string) (bool, error) {
-	return s.cur.Load().Delete(ctx, k)
-}
-func (s *swapStore) IncrBy(ctx context.Context, k string, d int64, w time.Duration) (int64, error) {
-	return s.cur.Load().IncrBy(ctx, k, d, w)
-}
-func (s *swapStore) HSet(ctx context.Context, k, f string, v []byte, ttl time.Duration) error {
-	return s.cur.Load().HSet(ctx, k, f, v, ttl)
-}
-func (s *swapStore) HDel(ctx context.Context, k, f string) (bool, error) {
-	return s.cur.Load().HDel(ctx, k, f)
-}
-func (s *swapStore) HGetAll(ctx context.Context, k string) (map[string][]byte, error) {
-	return s.cur.Load().HGetAll(ctx, k)
-}
-func (s *swapStore) PushCapped(ctx context.Context, k string, v []byte, n int, ttl time.Duration) error {
-	return s.cur.Load().PushCapped(ctx, k, v, n, ttl)
-}
-func (s *swapStore) Range(ctx context.Context, k string) ([][]byte, error) {
-	return s.cur.Load().Range(ctx, k)
 }

@@ -11,8 +11,10 @@ import (
 // live under internal/.
 func TestPublicAPI(t *testing.T) {
 	apisurface.Check(t, ".", `
-		Clock Clock.Advance Clock.Now Env NewClock NewStalling Run Stalling
+		Clock Clock.Advance Clock.Now Env NewClock NewStalling NewWiping Run Stalling
 		Stalling.Delete Stalling.Get Stalling.HDel Stalling.HGetAll Stalling.HSet Stalling.IncrBy
-		Stalling.PushCapped Stalling.Range Stalling.Resume Stalling.SetNX Stalling.Stall
+		Stalling.PushCapped Stalling.Range Stalling.Resume Stalling.SetNX Stalling.Stall Wiping
+		Wiping.Delete Wiping.Get Wiping.HDel Wiping.HGetAll Wiping.HSet Wiping.IncrBy Wiping.PushCapped
+		Wiping.Range Wiping.SetNX Wiping.Wipe
 	`)
 }

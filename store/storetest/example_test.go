@@ -2,6 +2,7 @@ package storetest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,4 +27,14 @@ func ExampleNewStalling() {
 	// during the stall: true
 	// writes applied on resume: 1
 	// after it: mine <nil>
+}
+
+func ExampleNewWiping() {
+	s := storetest.NewWiping()
+	ctx := context.Background()
+	_, _ = s.SetNX(ctx, "k", []byte("v"), 0)
+	s.Wipe()
+	_, err := s.Get(ctx, "k")
+	fmt.Println(errors.Is(err, store.ErrNotFound))
+	// Output: true
 }
