@@ -61,6 +61,7 @@ func TestCheck(t *testing.T) {
 	src := "package p\n\n// A is documented.\nconst A = 1\n\n// F is documented.\nfunc F() {}\n"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "p.go"), []byte(src), 0o600))
 	apisurface.Check(t, dir, "A\n\tF")
+	apisurface.Check(t, dir, []string{"A", "F"})
 	assert.Equal(t, []apisurface.Name{{Name: "A", Documented: true}, {Name: "F", Documented: true}},
 		apisurface.CheckDocumented(t, dir))
 }
