@@ -6,17 +6,17 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/roomcode"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestConnectionsKeptForBursts sends 5 waves of 50 concurrent lookups of
@@ -56,4 +56,102 @@ func TestConnectionsKeptForBursts(t *testing.T) {
 	}
 	assert.LessOrEqual(t, conns.Load(), int32(60), "TCP connections opened for 250 requests in waves of 50")
 	t.Logf("%d TCP connections for 250 requests", conns.Load())
+}
+
+// TestHugeRetryAfterGivesUp answers a repeatable request with 429 and a
+// Retry-After beyond the policy's MaxRetryAfter, some of them so large
+// that seconds times time.Second overflows a Duration: the client must
+// give up after the one request and return the 429, never read the delay
+// as a short (or negative) wait and retry.
+func TestHugeRetryAfterGivesUp(t *testing.T) {
+	for _, v := range []string{"3600", "9223372037", "18446744074", "99999999999999999999"} {
+		t.Run(v, func(t *testing.T) {
+			var n atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n.Add(1)
+				w.Header().Set("Retry-After", v)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusTooManyRequests)
+				_, _ = w.Write([]byte(`{"code":429,"message":"slow down"}`))
+			}))
+			t.Cleanup(srv.Close)
+			api, err := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithManagementToken("mgmt-token-0123456789"))
+			require.NoError(t, err)
+			t.Cleanup(api.CloseIdleConnections)
+
+			err = api.Do(context.Background(), hmsapi.Request{Method: http.MethodGet, Path: "/rooms", Repeatable: true}, nil)
+			var apiErr *hmsapi.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.ErrorIs(t, err, hmsapi.ErrRateLimited)
+			assert.Greater(t, apiErr.RetryAfter, hmsapi.DefaultRetryPolicy().MaxRetryAfter, "Retry-After %s read as %v", v, apiErr.RetryAfter)
+			assert.EqualValues(t, 1, n.Load(), "requests sent")
+		})
+	}
+}
+
+// TestNoRetrySendsOnce: a request marked NoRetry is sent once whatever the
+// client's retry policy, for 5xx, 429 and connection errors alike; a
+// refused token is still renewed once.
+func TestNoRetrySendsOnce(t *testing.T) {
+	for _, status := range []int{http.StatusServiceUnavailable, http.StatusTooManyRequests, http.StatusUnauthorized} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			var n atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n.Add(1)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(status)
+				_, _ = w.Write([]byte(`{"code":1,"message":"no"}`))
+			}))
+			t.Cleanup(srv.Close)
+			ts := &countingRenewer{}
+			api, err := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithTokenSource(ts),
+				hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{MaxRetries: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxRetryAfter: time.Second}))
+			require.NoError(t, err)
+			t.Cleanup(api.CloseIdleConnections)
+
+			req := hmsapi.Request{Method: http.MethodGet, Path: "/rooms", Repeatable: true, NoRetry: true}
+			var apiErr *hmsapi.APIError
+			require.ErrorAs(t, api.Do(context.Background(), req, nil), &apiErr)
+			assert.Equal(t, status, apiErr.StatusCode)
+			want := int32(1)
+			if status == http.StatusUnauthorized {
+				want = 2 // renewed once and sent again: not a retry
+			}
+			assert.Equal(t, want, n.Load(), "requests sent")
+
+			n.Store(0)
+			req.NoRetry = false
+			require.Error(t, api.Do(context.Background(), req, nil))
+			if status != http.StatusUnauthorized {
+				assert.EqualValues(t, 4, n.Load(), "without NoRetry, the policy's three retries")
+			}
+		})
+	}
+	t.Run("connection refused", func(t *testing.T) {
+		srv := httptest.NewServer(http.NotFoundHandler())
+		url := srv.URL
+		srv.Close()
+		var dials atomic.Int32
+		hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		}}}
+		api, err := hmsapi.New(hmsapi.WithBaseURL(url), hmsapi.WithManagementToken("mgmt-token-0123456789"), hmsapi.WithHTTPClient(hc),
+			hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{MaxRetries: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}))
+		require.NoError(t, err)
+		err = api.Do(context.Background(), hmsapi.Request{Method: http.MethodGet, Path: "/rooms", Repeatable: true, NoRetry: true}, nil)
+		require.Error(t, err)
+		assert.EqualValues(t, 1, dials.Load(), "connections attempted")
+	})
+}
+
+// countingRenewer hands out a new token each time it is renewed.
+type countingRenewer struct{ n atomic.Int32 }
+
+func (r *countingRenewer) Token(context.Context) (string, error) {
+	return "token-" + strconv.Itoa(int(r.n.Load())), nil
+}
+
+func (r *countingRenewer) Renew(context.Context, string) (string, error) {
+	return "token-" + strconv.Itoa(int(r.n.Add(1))), nil
 }
