@@ -52,21 +52,22 @@ func userFacing(err error, getenv func(string) string) error {
 	return err
 }
 
-// listenError explains why serve could not listen on addr and what to do.
-func listenError(addr string, err error) error {
+// listenError explains why serve could not listen on addr, given as the
+// flag name (--addr, --metrics-addr), and what to do.
+func listenError(name, addr string, err error) error {
 	if _, _, splitErr := net.SplitHostPort(addr); splitErr != nil {
 		if _, numErr := strconv.Atoi(addr); numErr == nil {
-			return fmt.Errorf("--addr %s: want HOST:PORT; for port %s give --addr 127.0.0.1:%s (this machine only) or --addr :%s (every interface)", addr, addr, addr, addr)
+			return fmt.Errorf("%s %s: want HOST:PORT; for port %s give %s 127.0.0.1:%s (this machine only) or %s :%s (every interface)", name, addr, addr, name, addr, name, addr)
 		}
-		return fmt.Errorf("--addr %s: want HOST:PORT, like 127.0.0.1:8080 or :8080", addr)
+		return fmt.Errorf("%s %s: want HOST:PORT, like 127.0.0.1:8080 or :8080", name, addr)
 	}
 	if errors.Is(err, syscall.EADDRINUSE) {
-		return fmt.Errorf("--addr %s: the port is already in use: stop the program that holds it (lsof -i :PORT shows which), or pick another port with --addr, like --addr 127.0.0.1:0 for any free one", addr)
+		return fmt.Errorf("%s %s: the port is already in use: stop the program that holds it (lsof -i :PORT shows which), or pick another port with %s, like %s 127.0.0.1:0 for any free one", name, addr, name, name)
 	}
 	if errors.Is(err, syscall.EACCES) {
-		return fmt.Errorf("--addr %s: not allowed to listen there: ports below 1024 need privileges; pick a port from 1024 up", addr)
+		return fmt.Errorf("%s %s: not allowed to listen there: ports below 1024 need privileges; pick a port from 1024 up", name, addr)
 	}
-	return fmt.Errorf("--addr %s: %w", addr, err)
+	return fmt.Errorf("%s %s: %w", name, addr, err)
 }
 
 // distance is the Levenshtein edit distance between a and b.

@@ -232,11 +232,14 @@ func runWith(ctx context.Context, hurry <-chan struct{}, args []string, stdout, 
 		err = usagef("unknown command %q%s", args[0], didYouMean(args[0], commands))
 	}
 	var ue *usageError
+	var reported *reportedError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, errHelp):
 		return exitOK
+	case errors.As(err, &reported):
+		return exitError
 	case errors.As(err, &ue):
 		u := ue.usage
 		if u == "" {

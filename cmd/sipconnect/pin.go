@@ -19,11 +19,11 @@ import (
 // pinWalkthrough plays a simulated caller of the PIN menu against the
 // server at base (reached at the public URL pub): the call arrives, a wrong
 // PIN, then the right one. It prints each step and the TwiML answered.
-func (e env) pinWalkthrough(base, pub, authToken, rightPIN string) error {
+func (e env) pinWalkthrough(o *output, base, pub, authToken, rightPIN string) error {
 	// A wrong PIN: the right one with its last digit changed.
 	last := rightPIN[len(rightPIN)-1]
 	wrongPIN := rightPIN[:len(rightPIN)-1] + string('0'+(last-'0'+1)%10)
-	fmt.Fprintln(e.stdout, "a simulated caller, step by step:")
+	o.say("a simulated caller, step by step:", "a simulated caller, step by step")
 	form := sampleForm()
 	next := pub + "/twilio/voice"
 	for _, step := range []struct{ say, digits string }{
@@ -34,12 +34,12 @@ func (e env) pinWalkthrough(base, pub, authToken, rightPIN string) error {
 		if step.digits != "" {
 			form.Set("Digits", step.digits)
 		}
-		fmt.Fprintf(e.stdout, "> %s\n", step.say)
+		o.say("> "+step.say, "the simulated caller", "step", step.say)
 		answer, err := signedPost(base+strings.TrimPrefix(next, pub), next, authToken, form)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "%s\n", answer)
+		o.say(answer, "the carrier gets this answer", "answer", answer)
 		if step.digits == rightPIN {
 			break
 		}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -38,7 +38,7 @@ func (r *sharedRedis) Ping(ctx context.Context) error {
 // (neither AOF nor RDB snapshots): PINs are durable data, and an empty
 // restart loses every one. A Redis that refuses CONFIG (managed services
 // often do) is said to be unchecked; neither stops the caller.
-func (r *sharedRedis) checkPersistence(ctx context.Context, w io.Writer) {
+func (r *sharedRedis) checkPersistence(ctx context.Context, o *output) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	get := func(name string) (string, error) {
@@ -59,11 +59,15 @@ func (r *sharedRedis) checkPersistence(ctx context.Context, w io.Writer) {
 	}
 	switch {
 	case err != nil:
-		fmt.Fprintf(w, "sipconnect: warning: cannot read the persistence settings of the Redis at %s (%s): "+
-			"PINs are durable data, so make sure it persists with AOF or RDB\n", r.shown, redactErr(err, r.password))
+		o.note(slog.LevelWarn, fmt.Sprintf("sipconnect: warning: cannot read the persistence settings of the Redis at %s (%s): "+
+			"PINs are durable data, so make sure it persists with AOF or RDB", r.shown, redactErr(err, r.password)),
+			"cannot read the persistence settings of the Redis: PINs are durable data, so make sure it persists with AOF or RDB",
+			"redis", r.shown, "err", redactErr(err, r.password))
 	case aof != "yes" && strings.TrimSpace(save) == "":
-		fmt.Fprintf(w, "sipconnect: warning: the Redis at %s persists nothing (appendonly %s, save %q), so a restart loses every PIN: "+
-			"PINs are durable data; turn on AOF or RDB (appendonly yes, or save points)\n", r.shown, aof, save)
+		o.note(slog.LevelWarn, fmt.Sprintf("sipconnect: warning: the Redis at %s persists nothing (appendonly %s, save %q), so a restart loses every PIN: "+
+			"PINs are durable data; turn on AOF or RDB (appendonly yes, or save points)", r.shown, aof, save),
+			"the Redis persists nothing, so a restart loses every PIN: PINs are durable data; turn on AOF or RDB (appendonly yes, or save points)",
+			"redis", r.shown, "appendonly", aof, "save", save)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -170,7 +171,7 @@ const demoPeerID = "3f1e2d3c-4b5a-4697-8877-665544332211"
 // URL pub. showToken says that adminToken is the demo's throwaway token,
 // which the lines then carry; a token of SIPCONNECT_ADMIN_TOKEN is never
 // printed.
-func (e env) demoJoin(fake *hmstest.Server, base, pub, secretName, secretValue, adminToken string, showToken bool, roomID, callSid string) error {
+func (e env) demoJoin(o *output, fake *hmstest.Server, base, pub, secretName, secretValue, adminToken string, showToken bool, roomID, callSid string) error {
 	joined := time.Now().UTC()
 	fake.AddPeer(roomID, hmstest.Peer{ID: demoPeerID, Name: "Phone caller", UserID: sipconnect.CallUserID(callSid), Role: demoRole, JoinedAt: joined, SIP: true})
 	event := map[string]any{
@@ -186,7 +187,8 @@ func (e env) demoJoin(fake *hmstest.Server, base, pub, secretName, secretValue, 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "> 100ms reports the caller's join: the demo posts the peer.join.success webhook to %s itself, as 100ms would\n", eventsPath)
+	o.say(fmt.Sprintf("> 100ms reports the caller's join: the demo posts the peer.join.success webhook to %s itself, as 100ms would", eventsPath),
+		"100ms reports the caller's join: the demo posts the peer.join.success webhook itself, as 100ms would", "path", eventsPath)
 	client := &http.Client{Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
 	req, err := http.NewRequest(http.MethodPost, base+eventsPath, strings.NewReader(string(body)))
@@ -220,14 +222,23 @@ func (e env) demoJoin(fake *hmstest.Server, base, pub, secretName, secretValue, 
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET /rooms/%s/phones answered %d", roomID, resp.StatusCode)
 	}
-	fmt.Fprintf(e.stdout, "the phone roster of room %s (GET /rooms/%s/phones):\n%s", roomID, roomID, roster)
+	if o.json {
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, roster); err != nil {
+			return fmt.Errorf("GET /rooms/%s/phones: %w", roomID, err)
+		}
+		o.say("", "the phone roster of the room", "room_id", roomID, "path", "/rooms/"+roomID+"/phones", "roster", json.RawMessage(compact.Bytes()))
+	} else {
+		o.say(fmt.Sprintf("the phone roster of room %s (GET /rooms/%s/phones):\n%s", roomID, roomID, strings.TrimSuffix(string(roster), "\n")), "")
+	}
 	auth := "'Authorization: Bearer " + adminToken + "'"
 	if !showToken {
 		auth = `"Authorization: Bearer $SIPCONNECT_ADMIN_TOKEN"`
 	}
-	fmt.Fprintln(e.stdout, "the roster, and hanging the caller up (answers 204), from another shell:")
-	fmt.Fprintf(e.stdout, "curl -sS -X GET '%s/rooms/%s/phones' -H %s\n", pub, roomID, auth)
-	fmt.Fprintf(e.stdout, "curl -sS -X DELETE '%s/rooms/%s/phones/%s' -H %s\n", pub, roomID, demoPeerID, auth)
+	get := fmt.Sprintf("curl -sS -X GET '%s/rooms/%s/phones' -H %s", pub, roomID, auth)
+	del := fmt.Sprintf("curl -sS -X DELETE '%s/rooms/%s/phones/%s' -H %s", pub, roomID, demoPeerID, auth)
+	o.say("the roster, and hanging the caller up (answers 204), from another shell:\n"+get+"\n"+del,
+		"the roster, and hanging the caller up (answers 204), from another shell", "curl_roster", get, "curl_hang_up", del)
 	return nil
 }
 

@@ -62,8 +62,9 @@ Environment:
 // The rooms of demo mode with --pin, one PIN each.
 var demoPINRooms = []pins.Target{{RoomID: "demo-room", Role: "guest"}, {RoomID: "demo-standup", Role: "guest"}}
 
-func (e env) serve(ctx context.Context, args []string) error {
+func (e env) serve(ctx context.Context, args []string) (err error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var lf logFlags
 	var addr, publicURL, roomCode, roomID, role, nameFrom, redisURL, provider string
 	var insecure, pin bool
 	var maxConns int
@@ -82,11 +83,19 @@ func (e env) serve(ctx context.Context, args []string) error {
 	fs.DurationVar(&drain, "drain", defaultDrain, "on SIGTERM, how long to keep serving with /readyz answering 503 before stopping (demo mode: 0)")
 	fs.DurationVar(&reconcileEvery, "reconcile-every", defaultReconcile, "how often the phone roster is reconciled with 100ms's live peers (0: only at start and after the store lost its data)")
 	fs.DurationVar(&grace, "grace", defaultGrace, "then, how long requests in flight have to finish before their connections are closed")
+	lf.add(fs)
 	cmd, err := e.parse(fs, "serve [--addr ADDR] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin] [--provider twilio|telnyx|signalwire|plivo|vonage] [flags]", args,
 		serveNote)
 	if err != nil {
 		return err
 	}
+	o, err := lf.output(cmd, e)
+	if err != nil {
+		return err
+	}
+	// From here on, in json format, even the error serve ends with is a
+	// record.
+	defer func() { err = o.report(err, e.getenv) }()
 	if maxConns < 1 {
 		return cmd.usagef("--max-conns must be at least 1, not %d", maxConns)
 	}
@@ -131,7 +140,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 
-	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	logger := o.Logger
 	var authToken string
 	var other carrierSetup // a carrier other than Twilio
 	if provider == "twilio" {
@@ -196,12 +205,13 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 		st = rdb
 		cleanup = append(cleanup, rdb.Close)
-		rdb.checkPersistence(ctx, e.stderr)
+		rdb.checkPersistence(ctx, o)
 		if demo {
 			// The demo's PINs, call records and dedupe keys are no real
 			// data: keep them apart and let them expire.
 			st = demoStore{rdb}
-			fmt.Fprintf(e.stderr, "sipconnect: demo mode keeps its data in Redis under the key prefix %q, expiring within %s\n", demoKeyPrefix, demoTTL)
+			o.note(slog.LevelInfo, fmt.Sprintf("sipconnect: demo mode keeps its data in Redis under the key prefix %q, expiring within %s", demoKeyPrefix, demoTTL),
+				"demo mode keeps its data in Redis under a key prefix, expiring", "key_prefix", demoKeyPrefix, "ttl", demoTTL.String())
 		}
 	}
 	// 100ms webhooks feed the phone roster, which the admin routes serve.
@@ -270,7 +280,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return listenError(addr, err)
+		return listenError("--addr", addr, err)
 	}
 	ln = netutil.LimitListener(ln, maxConns)
 	defer ln.Close()
@@ -327,63 +337,80 @@ func (e env) serve(ctx context.Context, args []string) error {
 		ready.ping = rdb.Ping
 	}
 	mux.Handle("GET /readyz", ready)
-	srv := newHTTPServer(mux)
+	srv := newHTTPServer(mux, o)
 
 	if demo && pin {
-		fmt.Fprintln(e.stderr, "*** DEMO MODE: no 100ms credentials, so the PINs below lead to rooms on an embedded fake of the Room Code API. ***")
+		o.note(slog.LevelInfo, "*** DEMO MODE: no 100ms credentials, so the PINs below lead to rooms on an embedded fake of the Room Code API. ***",
+			"demo mode: no 100ms credentials, so the PINs below lead to rooms on an embedded fake of the Room Code API")
 	} else if demo {
-		fmt.Fprintf(e.stderr, "*** DEMO MODE: no 100ms credentials, so calls go to room %q (role %q) on an embedded fake of the Room Code API. ***\n", roomID, role)
+		o.note(slog.LevelInfo, fmt.Sprintf("*** DEMO MODE: no 100ms credentials, so calls go to room %q (role %q) on an embedded fake of the Room Code API. ***", roomID, role),
+			"demo mode: no 100ms credentials, so calls go to a room on an embedded fake of the Room Code API", "room_id", roomID, "role", role)
 	}
 	if demo && keyMissing {
+		kind := map[bool]string{true: "token", false: "key"}[provider == "twilio"]
 		if provider == "telnyx" {
-			fmt.Fprintln(e.stderr, "*** DEMO MODE: TELNYX_PUBLIC_KEY is not set; using a throwaway key pair, so only the request below is signed. ***")
-		} else {
-			fmt.Fprintf(e.stderr, "*** DEMO MODE: %s is not set; using a throwaway %s, so only the request below is signed. ***\n",
-				providerKeys[provider], map[bool]string{true: "token", false: "key"}[provider == "twilio"])
+			kind = "key pair"
 		}
+		o.note(slog.LevelInfo, fmt.Sprintf("*** DEMO MODE: %s is not set; using a throwaway %s, so only the request below is signed. ***", providerKeys[provider], kind),
+			"demo mode: the carrier's key is not set; using a throwaway one, so only the sample request is signed", "variable", providerKeys[provider], "throwaway", kind)
 	}
 	if cfg.Credentials.Username == "" && !demo {
-		fmt.Fprintln(e.stderr, "sipconnect: SIP_USERNAME is not set: <Sip> will carry no credentials, and 100ms accepts only authenticated calls")
+		o.note(slog.LevelWarn, "sipconnect: SIP_USERNAME is not set: <Sip> will carry no credentials, and 100ms accepts only authenticated calls",
+			"SIP_USERNAME is not set: <Sip> will carry no credentials, and 100ms accepts only authenticated calls")
 	}
 	if cfg.InsecureSkipSignature {
-		fmt.Fprintln(e.stderr, "*** WARNING: signature checking is off; anyone can make this server answer. ***")
+		o.note(slog.LevelWarn, "*** WARNING: signature checking is off; anyone can make this server answer. ***",
+			"signature checking is off; anyone can make this server answer")
 	}
 	if pin && !demo && !shared {
-		fmt.Fprintln(e.stderr, "sipconnect: the PIN directory is in this process's memory and empty: give --redis (or SIPCONNECT_REDIS_URL) to resolve the PINs of pins create")
+		o.note(slog.LevelWarn, "sipconnect: the PIN directory is in this process's memory and empty: give --redis (or SIPCONNECT_REDIS_URL) to resolve the PINs of pins create",
+			"the PIN directory is in this process's memory and empty: give --redis (or SIPCONNECT_REDIS_URL) to resolve the PINs of pins create")
 	}
 	title := providerTitles[provider]
 	if pin {
-		fmt.Fprintf(e.stdout, "sipconnect: serving the %s voice webhook at %s%s (PIN step at %s%s, dial status at %s%s)\n",
-			title, publicURL, voicePath, publicURL, pinPath, publicURL, statusPath)
+		o.say(fmt.Sprintf("sipconnect: serving the %s voice webhook at %s%s (PIN step at %s%s, dial status at %s%s)",
+			title, publicURL, voicePath, publicURL, pinPath, publicURL, statusPath),
+			"serving the voice webhook", "provider", provider, "url", publicURL+voicePath, "pin_url", publicURL+pinPath, "dial_status_url", publicURL+statusPath)
 	} else {
-		fmt.Fprintf(e.stdout, "sipconnect: serving the %s voice webhook at %s%s (dial status at %s%s)\n", title, publicURL, voicePath, publicURL, statusPath)
+		o.say(fmt.Sprintf("sipconnect: serving the %s voice webhook at %s%s (dial status at %s%s)", title, publicURL, voicePath, publicURL, statusPath),
+			"serving the voice webhook", "provider", provider, "url", publicURL+voicePath, "dial_status_url", publicURL+statusPath)
 	}
 	if secretName != "" {
-		fmt.Fprintf(e.stdout, "sipconnect: taking 100ms webhooks at %s%s\n", publicURL, eventsPath)
+		o.say(fmt.Sprintf("sipconnect: taking 100ms webhooks at %s%s", publicURL, eventsPath), "taking 100ms webhooks", "url", publicURL+eventsPath)
 	}
 	if adminToken != "" {
 		with := "with the bearer token of SIPCONNECT_ADMIN_TOKEN"
 		if demo && e.getenv("SIPCONNECT_ADMIN_TOKEN") == "" {
 			with = "with the demo's throwaway bearer token (curl lines below)"
 		}
-		fmt.Fprintf(e.stdout, "sipconnect: serving the phone roster at %s/rooms/{room_id}/phones (GET; DELETE .../{peer_id} hangs up), %s\n", publicURL, with)
+		o.say(fmt.Sprintf("sipconnect: serving the phone roster at %s/rooms/{room_id}/phones (GET; DELETE .../{peer_id} hangs up), %s", publicURL, with),
+			"serving the phone roster (GET; DELETE .../{peer_id} hangs up), "+with, "url", publicURL+"/rooms/{room_id}/phones")
 		if secretName == "" {
-			fmt.Fprintln(e.stderr, "sipconnect: SIPCONNECT_ADMIN_TOKEN is set but HMS_WEBHOOK_SECRET_HEADER is not: the roster hears of no joins")
+			o.note(slog.LevelWarn, "sipconnect: SIPCONNECT_ADMIN_TOKEN is set but HMS_WEBHOOK_SECRET_HEADER is not: the roster hears of no joins",
+				"SIPCONNECT_ADMIN_TOKEN is set but HMS_WEBHOOK_SECRET_HEADER is not: the roster hears of no joins")
 		}
 	}
 	if len(demoPINs) > 0 {
-		fmt.Fprintln(e.stdout, "PINs of the demo rooms:")
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		var table strings.Builder
+		table.WriteString("PINs of the demo rooms:\n")
+		tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 		for i, t := range demoPINRooms {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", t.RoomID, t.Role, demoPINs[i])
 		}
 		_ = tw.Flush()
+		if o.json {
+			for i, t := range demoPINRooms {
+				o.say("", "PIN of a demo room", "room_id", t.RoomID, "role", t.Role, "pin", demoPINs[i])
+			}
+		} else {
+			o.say(strings.TrimSuffix(table.String(), "\n"), "")
+		}
 	}
 	// The sample call, as a curl line and, in demo mode, answered here.
 	var sample *http.Request
 	if provider == "twilio" {
-		fmt.Fprintln(e.stdout, "try it:")
-		fmt.Fprintln(e.stdout, curlLine(publicURL+voicePath, authToken))
+		line := curlLine(publicURL+voicePath, authToken)
+		o.say("try it:\n"+line, "try it", "curl", line)
 	} else if other.sample != nil {
 		if sample, err = other.sample(publicURL + voicePath); err != nil {
 			return err
@@ -396,9 +423,10 @@ func (e env) serve(ctx context.Context, args []string) error {
 		if provider == "telnyx" || provider == "vonage" {
 			note = " (its signature is good for 5 minutes)"
 		}
-		fmt.Fprintf(e.stdout, "try it%s:\n%s\n", note, line)
+		o.say(fmt.Sprintf("try it%s:\n%s", note, line), "try it"+note, "curl", line)
 	} else {
-		fmt.Fprintf(e.stdout, "(no sample request: %s signs with a private key this server does not hold)\n", title)
+		o.say(fmt.Sprintf("(no sample request: %s signs with a private key this server does not hold)", title),
+			"no sample request: the carrier signs with a private key this server does not hold", "provider", provider)
 	}
 
 	errc := make(chan error, 1)
@@ -409,32 +437,32 @@ func (e env) serve(ctx context.Context, args []string) error {
 		// once.
 		answer, err := sendTo("http://"+ln.Addr().String(), sample)
 		if err == nil {
-			fmt.Fprintf(e.stdout, "%s gets this answer:\n%s\n", title, answer)
+			o.say(fmt.Sprintf("%s gets this answer:\n%s", title, answer), "the carrier gets this answer", "provider", provider, "answer", answer)
 			if !pin {
-				err = e.demoJoin(fake, "http://"+ln.Addr().String(), publicURL, secretName, secretValue, adminToken, demo && e.getenv("SIPCONNECT_ADMIN_TOKEN") == "", roomID, sampleCallID)
+				err = e.demoJoin(o, fake, "http://"+ln.Addr().String(), publicURL, secretName, secretValue, adminToken, demo && e.getenv("SIPCONNECT_ADMIN_TOKEN") == "", roomID, sampleCallID)
 			}
 		}
 		if err != nil {
-			fmt.Fprintf(e.stderr, "sipconnect: sample call failed: %v\n", err)
+			logger.Error("sipconnect: sample call failed", "err", err)
 		}
 	case demo && pin && provider == "twilio":
 		// Walk a simulated caller through the PIN menu.
-		err := e.pinWalkthrough("http://"+ln.Addr().String(), publicURL, authToken, demoPINs[0])
+		err := e.pinWalkthrough(o, "http://"+ln.Addr().String(), publicURL, authToken, demoPINs[0])
 		if err == nil {
-			err = e.demoJoin(fake, "http://"+ln.Addr().String(), publicURL, secretName, secretValue, adminToken, demo && e.getenv("SIPCONNECT_ADMIN_TOKEN") == "", demoPINRooms[0].RoomID, sampleForm().Get("CallSid"))
+			err = e.demoJoin(o, fake, "http://"+ln.Addr().String(), publicURL, secretName, secretValue, adminToken, demo && e.getenv("SIPCONNECT_ADMIN_TOKEN") == "", demoPINRooms[0].RoomID, sampleForm().Get("CallSid"))
 		}
 		if err != nil {
-			fmt.Fprintf(e.stderr, "sipconnect: sample call failed: %v\n", err)
+			logger.Error("sipconnect: sample call failed", "err", err)
 		}
 	case demo && provider == "twilio":
 		// Show what Twilio would be answered, by making that request once.
 		answer, err := sampleCall("http://"+ln.Addr().String()+"/twilio/voice", publicURL+"/twilio/voice", authToken)
 		if err == nil {
-			fmt.Fprintf(e.stdout, "Twilio gets this answer:\n%s\n", answer)
-			err = e.demoJoin(fake, "http://"+ln.Addr().String(), publicURL, secretName, secretValue, adminToken, demo && e.getenv("SIPCONNECT_ADMIN_TOKEN") == "", roomID, sampleForm().Get("CallSid"))
+			o.say("Twilio gets this answer:\n"+answer, "the carrier gets this answer", "provider", provider, "answer", answer)
+			err = e.demoJoin(o, fake, "http://"+ln.Addr().String(), publicURL, secretName, secretValue, adminToken, demo && e.getenv("SIPCONNECT_ADMIN_TOKEN") == "", roomID, sampleForm().Get("CallSid"))
 		}
 		if err != nil {
-			fmt.Fprintf(e.stderr, "sipconnect: sample call failed: %v\n", err)
+			logger.Error("sipconnect: sample call failed", "err", err)
 		}
 	}
 	select {
@@ -442,7 +470,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	e.stop(srv, ready, drain, grace)
+	e.stop(o, srv, ready, drain, grace)
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -486,8 +514,9 @@ const (
 )
 
 // newHTTPServer returns serve's HTTP server for h, with the limits above.
-func newHTTPServer(h http.Handler) *http.Server {
+func newHTTPServer(h http.Handler, o *output) *http.Server {
 	return &http.Server{
+		ErrorLog:          o.errorLog(),
 		Handler:           h,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -503,11 +532,11 @@ func newHTTPServer(h http.Handler) *http.Server {
 // flight have grace to finish, after which their connections are closed.
 // A second signal (e.hurry) ends the wait at once. It returns within drain
 // + grace, and srv.Serve has returned http.ErrServerClosed by then.
-func (e env) stop(srv *http.Server, ready *readiness, drain, grace time.Duration) {
+func (e env) stop(o *output, srv *http.Server, ready *readiness, drain, grace time.Duration) {
 	ready.draining.Store(true)
 	srv.SetKeepAlivesEnabled(false)
 	if drain > 0 {
-		fmt.Fprintf(e.stderr, "sipconnect: draining: /readyz answers 503; stopping in %s (--drain; a second signal stops now)\n", drain)
+		o.Info("sipconnect: draining: /readyz answers 503 until it stops (--drain; a second signal stops now)", "drain", drain.String())
 		t := time.NewTimer(drain)
 		select {
 		case <-t.C:
@@ -515,7 +544,7 @@ func (e env) stop(srv *http.Server, ready *readiness, drain, grace time.Duration
 			t.Stop()
 		}
 	}
-	fmt.Fprintln(e.stderr, "sipconnect: shutting down")
+	o.Info("sipconnect: shutting down")
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	go func() {
@@ -526,7 +555,7 @@ func (e env) stop(srv *http.Server, ready *readiness, drain, grace time.Duration
 		}
 	}()
 	if err := srv.Shutdown(ctx); err != nil {
-		fmt.Fprintf(e.stderr, "sipconnect: requests still in flight after %s (--grace): closing their connections\n", grace)
+		o.Warn("sipconnect: requests still in flight after --grace: closing their connections", "grace", grace.String())
 		_ = srv.Close()
 	}
 }
