@@ -19,7 +19,7 @@ func TestPublicAPI(t *testing.T) {
 		ManagementTokens ManagementTokens.Renew ManagementTokens.Token MintAppToken
 		MintManagementToken New NewManagementTokens Option Request RetryPolicy StaticToken
 		TokenOption TokenRenewer TokenSource WithAppCredentials WithBaseURL WithClock
-		WithHTTPClient WithLogger WithManagementToken WithMaxResponseBytes WithRetryPolicy
-		WithTimeout WithTokenClock WithTokenSource WithTokenValidity WithUserAgent
+		WithHTTPClient WithLogger WithManagementToken WithMaxResponseBytes WithMeterProvider WithRetryPolicy
+		WithTimeout WithTokenClock WithTokenSource WithTokenValidity WithTracerProvider WithUserAgent
 	`)
 }

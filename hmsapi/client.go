@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-resty/resty/v2"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
 )
@@ -39,6 +41,7 @@ type Client struct {
 	timeout time.Duration
 	logger  *slog.Logger
 	now     func() time.Time
+	tel     *telemetry
 	// app holds the access key and app secret given to WithAppCredentials,
 	// for minting app tokens; nil otherwise.
 	app *appKey
@@ -60,8 +63,12 @@ type config struct {
 	userAgent  string
 	now        func() time.Time
 	authCount  int
-	app        *appCredentials // minted when the client is made, with its clock
-	err        error           // the first invalid option, reported by New
+	// meterProvider and tracerProvider are WithMeterProvider's and
+	// WithTracerProvider's, nil for the global ones.
+	meterProvider  metric.MeterProvider
+	tracerProvider trace.TracerProvider
+	app            *appCredentials // minted when the client is made, with its clock
+	err            error           // the first invalid option, reported by New
 }
 
 // fail records err unless an earlier option already failed.
@@ -260,7 +267,7 @@ func New(opts ...Option) (*Client, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{rc: rc, tokens: cfg.tokens, retry: cfg.retry, maxBody: cfg.maxBody, timeout: cfg.timeout,
-		logger: logger, now: cfg.now}
+		logger: logger, now: cfg.now, tel: newTelemetry(cfg.meterProvider, cfg.tracerProvider)}
 	if a := cfg.app; a != nil {
 		c.app = &appKey{a.accessKey, secret.New(a.appSecret)}
 	}
@@ -348,6 +355,13 @@ type Request struct {
 	// Method and Path (below the base URL, with every segment escaped by
 	// the caller: url.PathEscape) name the endpoint.
 	Method, Path string
+	// Operation names the request in metrics and traces, such as
+	// "roomcode.create": the operation attribute of the client's
+	// instruments and the name of its span. It must be one of a few
+	// constant names, never built from identifiers or user input (a room
+	// id, a phone number), which would both leak them and make a metric
+	// series per value. Empty means Method.
+	Operation string
 	// Query is sent as the query string when not empty.
 	Query url.Values
 	// Body, when not nil, is sent as JSON.
@@ -392,7 +406,20 @@ type Request struct {
 // answer is an *APIError; a refused management token is renewed once
 // (when the token source can) and the request sent once more. When ctx
 // ends, Do returns an error wrapping ctx.Err().
+//
+// Each call is one client span, a child of the span in ctx, and every
+// request it sends carries that span's W3C trace context (traceparent);
+// it is counted, timed and its retries counted by the client's metrics
+// (WithMeterProvider).
 func (c *Client) Do(ctx context.Context, req Request, out any) error {
+	ctx, tc := c.tel.start(ctx, &req)
+	err := c.do(ctx, req, out, &tc)
+	tc.end(ctx, err)
+	return err
+}
+
+// do is Do, recording the status of each answer and each retry in tc.
+func (c *Client) do(ctx context.Context, req Request, out any, tc *call) error {
 	method := req.Method
 	tok := req.Token
 	if tok == "" {
@@ -411,6 +438,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) error {
 	}
 	for attempt := 0; ; attempt++ {
 		status, header, data, err := c.send(ctx, tok, red, req)
+		tc.status = status
 		if err != nil && ctx.Err() != nil {
 			return fmt.Errorf("hmsapi: %s %s: %w", method, path, ctx.Err())
 		}
@@ -469,6 +497,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) error {
 			return fmt.Errorf("hmsapi: %s %s: %w", method, path, ctx.Err())
 		case <-t.C:
 		}
+		tc.retry(ctx)
 	}
 }
 
@@ -481,6 +510,7 @@ func (c *Client) send(ctx context.Context, tok string, red redactor, r Request) 
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req := c.rc.R().SetContext(actx).SetAuthToken(tok).SetDoNotParseResponse(true)
+	inject(ctx, req.Header)
 	if len(r.Query) > 0 {
 		req.SetQueryParamsFromValues(r.Query)
 	}

@@ -18,4 +18,11 @@
 // error, a log line or the printed form of a value, nor do the secrets a
 // request names in [Request].Secrets (a trunk's password), even when the
 // API quotes them back.
+//
+// Each call is counted and timed by operation and status
+// (sipconnect.hmsapi.requests, sipconnect.hmsapi.request.duration,
+// sipconnect.hmsapi.retries) and traced as a client span whose W3C trace
+// context every request carries, through the OpenTelemetry providers given
+// to [WithMeterProvider] and [WithTracerProvider] (the global ones by
+// default).
 package hmsapi
