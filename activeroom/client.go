@@ -89,7 +89,7 @@ func (c *Client) Peers(ctx context.Context, roomID string, f *Filter) ([]Peer, e
 	var out struct {
 		Peers map[string]Peer `json:"peers"`
 	}
-	err := c.api.Do(ctx, hmsapi.Request{Method: http.MethodGet, Path: roomPath(roomID) + "/peers",
+	err := c.api.Do(ctx, hmsapi.Request{Operation: "activeroom.peers", Method: http.MethodGet, Path: roomPath(roomID) + "/peers",
 		Query: q, Repeatable: true}, &out)
 	if err != nil {
 		return nil, err
@@ -113,7 +113,7 @@ func (c *Client) Peer(ctx context.Context, roomID, peerID string) (Peer, error) 
 		return Peer{}, err
 	}
 	var out Peer
-	err := c.api.Do(ctx, hmsapi.Request{Method: http.MethodGet, Path: peerPath(roomID, peerID), Repeatable: true}, &out)
+	err := c.api.Do(ctx, hmsapi.Request{Operation: "activeroom.peer", Method: http.MethodGet, Path: peerPath(roomID, peerID), Repeatable: true}, &out)
 	if err != nil {
 		return Peer{}, noPeer(err)
 	}
@@ -155,7 +155,7 @@ func (c *Client) UpdatePeer(ctx context.Context, roomID, peerID string, u Update
 		return Peer{}, &hmsapi.InputError{Field: "metadata", Reason: "not valid UTF-8"}
 	}
 	var out Peer
-	err := c.api.Do(ctx, hmsapi.Request{Method: http.MethodPost, Path: peerPath(roomID, peerID), Body: u, Repeatable: true}, &out)
+	err := c.api.Do(ctx, hmsapi.Request{Operation: "activeroom.update_peer", Method: http.MethodPost, Path: peerPath(roomID, peerID), Body: u, Repeatable: true}, &out)
 	if err != nil {
 		return Peer{}, noPeer(err)
 	}
@@ -184,7 +184,7 @@ func (c *Client) RemovePeer(ctx context.Context, roomID, peerID, reason string) 
 		PeerID string `json:"peer_id"`
 		Reason string `json:"reason"`
 	}{peerID, reason}
-	return noPeer(c.api.Do(ctx, hmsapi.Request{Method: http.MethodPost, Path: roomPath(roomID) + "/remove-peers",
+	return noPeer(c.api.Do(ctx, hmsapi.Request{Operation: "activeroom.remove_peer", Method: http.MethodPost, Path: roomPath(roomID) + "/remove-peers",
 		Body: body, Repeatable: true}, nil))
 }
 
@@ -206,7 +206,7 @@ func (c *Client) RemoveRole(ctx context.Context, roomID, role, reason string) er
 		Role   string `json:"role"`
 		Reason string `json:"reason"`
 	}{role, reason}
-	return c.api.Do(ctx, hmsapi.Request{Method: http.MethodPost, Path: roomPath(roomID) + "/remove-peers",
+	return c.api.Do(ctx, hmsapi.Request{Operation: "activeroom.remove_role", Method: http.MethodPost, Path: roomPath(roomID) + "/remove-peers",
 		Body: body, Repeatable: true}, nil)
 }
 
@@ -228,7 +228,7 @@ func (c *Client) EndRoom(ctx context.Context, roomID, reason string, lock bool) 
 		Reason string `json:"reason"`
 		Lock   bool   `json:"lock"`
 	}{reason, lock}
-	return c.api.Do(ctx, hmsapi.Request{Method: http.MethodPost, Path: roomPath(roomID) + "/end-room",
+	return c.api.Do(ctx, hmsapi.Request{Operation: "activeroom.end_room", Method: http.MethodPost, Path: roomPath(roomID) + "/end-room",
 		Body: body, Repeatable: true}, nil)
 }
 

@@ -34,7 +34,7 @@ func (c *Client) Create(ctx context.Context, roomID string) ([]RoomCode, error) 
 	var out struct {
 		Data []RoomCode `json:"data"`
 	}
-	err := c.api.Do(ctx, hmsapi.Request{Method: http.MethodPost, Path: "/room-codes/room/" + url.PathEscape(roomID), Body: struct{}{}}, &out)
+	err := c.api.Do(ctx, hmsapi.Request{Operation: "roomcode.create", Method: http.MethodPost, Path: "/room-codes/room/" + url.PathEscape(roomID), Body: struct{}{}}, &out)
 	return out.Data, err
 }
 
@@ -54,7 +54,7 @@ func (c *Client) createForRole(ctx context.Context, roomID, role string, once bo
 		return RoomCode{}, err
 	}
 	var out RoomCode
-	err := c.api.Do(ctx, hmsapi.Request{Method: http.MethodPost,
+	err := c.api.Do(ctx, hmsapi.Request{Operation: "roomcode.create_for_role", Method: http.MethodPost,
 		Path: "/room-codes/room/" + url.PathEscape(roomID) + "/role/" + url.PathEscape(role), NoRetry: once}, &out)
 	return out, err
 }
@@ -81,7 +81,7 @@ func (c *Client) list(ctx context.Context, roomID string, opts *ListOptions, onc
 		}
 	}
 	var out Page
-	err := c.api.Do(ctx, hmsapi.Request{Method: http.MethodGet, Path: "/room-codes/room/" + url.PathEscape(roomID),
+	err := c.api.Do(ctx, hmsapi.Request{Operation: "roomcode.list", Method: http.MethodGet, Path: "/room-codes/room/" + url.PathEscape(roomID),
 		Query: q, Repeatable: true, NoRetry: once}, &out)
 	return out, err
 }
@@ -127,7 +127,7 @@ func (c *Client) SetEnabled(ctx context.Context, code string, enabled bool) (Roo
 		Enabled bool   `json:"enabled"`
 	}{code, enabled}
 	var out RoomCode
-	err := c.api.Do(ctx, hmsapi.Request{Method: http.MethodPost, Path: "/room-codes/code", Body: body, Repeatable: true}, &out)
+	err := c.api.Do(ctx, hmsapi.Request{Operation: "roomcode.set_enabled", Method: http.MethodPost, Path: "/room-codes/code", Body: body, Repeatable: true}, &out)
 	return out, err
 }
 

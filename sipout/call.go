@@ -145,7 +145,7 @@ func (c *Client) Call(ctx context.Context, r CallRequest) (CallResult, error) {
 	var out struct {
 		ID string `json:"id"`
 	}
-	err = c.api.Do(rctx, hmsapi.Request{Method: http.MethodPost, Path: "/sip/outbound/call", Body: body, Timeout: limit}, &out)
+	err = c.api.Do(rctx, hmsapi.Request{Operation: "sipout.call", Method: http.MethodPost, Path: "/sip/outbound/call", Body: body, Timeout: limit}, &out)
 	if err != nil {
 		var apiErr *hmsapi.APIError
 		switch {

@@ -115,5 +115,5 @@ func (c *Client) SendDTMF(ctx context.Context, r DTMFRequest) error {
 	// 100ms's published page puts the endpoint below the REST base URL
 	// (https://api.100ms.live/v2/sip/dtmf); an older revision of it named
 	// https://sip.100ms.live/dtmf.
-	return c.api.Do(ctx, hmsapi.Request{Method: http.MethodPost, Path: "/sip/dtmf", Body: body, Token: tok}, nil)
+	return c.api.Do(ctx, hmsapi.Request{Operation: "sipout.send_dtmf", Method: http.MethodPost, Path: "/sip/dtmf", Body: body, Token: tok}, nil)
 }

@@ -158,7 +158,7 @@ func (c *Client) CreateTrunk(ctx context.Context, t Trunk) (string, error) {
 	var out struct {
 		ID string `json:"id"`
 	}
-	err := c.api.Do(ctx, hmsapi.Request{Method: http.MethodPost, Path: "/sip/outbound/trunks",
+	err := c.api.Do(ctx, hmsapi.Request{Operation: "sipout.create_trunk", Method: http.MethodPost, Path: "/sip/outbound/trunks",
 		Body: trunkBody(t), Secrets: []string{t.Password}}, &out)
 	return idOf(out.ID, err, "trunk")
 }
@@ -176,7 +176,7 @@ func (c *Client) UpdateTrunk(ctx context.Context, id string, t Trunk) (string, e
 	var out struct {
 		ID string `json:"id"`
 	}
-	err := c.api.Do(ctx, hmsapi.Request{Method: http.MethodPost, Path: "/sip/outbound/trunks/" + url.PathEscape(id),
+	err := c.api.Do(ctx, hmsapi.Request{Operation: "sipout.update_trunk", Method: http.MethodPost, Path: "/sip/outbound/trunks/" + url.PathEscape(id),
 		Body: trunkBody(t), Repeatable: true, Secrets: []string{t.Password}}, &out)
 	return idOf(out.ID, err, "trunk")
 }
