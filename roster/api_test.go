@@ -11,13 +11,14 @@ import (
 // live under internal/.
 func TestPublicAPI(t *testing.T) {
 	apisurface.Check(t, ".", `
-		Config DefaultRecentCalls DefaultRecentTTL DefaultRetryInterval DefaultRetryQueue
+		CallRecord CallRecord.Duration CallRecord.InRoom CallStep
+		Config DefaultRecentCalls DefaultRecentTTL DefaultRecordIndex DefaultRecordPage DefaultRecordTTL DefaultRetryInterval DefaultRetryQueue
 		DefaultRetryWorkers DefaultTTL DefaultTimeout DefaultWipeCheckInterval EndedCall
-		ErrCannotHangUp ErrCannotReconcile ErrNotOnPhone ErrStarted ErrUnavailable
+		ErrBadCursor ErrCannotHangUp ErrCannotReconcile ErrNotOnPhone ErrStarted ErrUnavailable
 		Join Leave MaxRetryInterval New Participant
 		ReasonReconciled RecentTrimDivisor ReconcileError ReconcileError.Error ReconcileError.Unwrap
-		Roster Roster.CheckWipe Roster.Close Roster.HandleEvent Roster.HangUp
+		RecordFilter RecordPage Roster Roster.CallAnswered Roster.CheckWipe Roster.Close Roster.DialEnded Roster.HandleEvent Roster.HangUp
 		Roster.Join Roster.Leave Roster.Phones Roster.Recent Roster.Reconcile
-		Roster.RecordCall Roster.Start
+		Roster.Record Roster.RecordCall Roster.Records Roster.Start
 	`)
 }

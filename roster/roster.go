@@ -15,6 +15,7 @@ import (
 	"github.com/hmssip/interconnect-go/hmsevents"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Defaults of Config.
@@ -164,6 +165,19 @@ type Config struct {
 	RetryQueue    int
 	RetryWorkers  int
 	RetryInterval time.Duration
+
+	// Each call's record (Records) is kept for RecordTTL after its last
+	// step (DefaultRecordTTL); the listings reach back RecordIndex calls
+	// (DefaultRecordIndex), all and per room. OnCallEnded, when set, is
+	// given each record when its call ends (a dial result, or an answer
+	// that bridged nothing), once across instances: ship it to your own
+	// database.
+	RecordTTL   time.Duration
+	RecordIndex int
+	OnCallEnded func(ctx context.Context, c CallRecord)
+	// MeterProvider gives the roster's gauge, sipconnect.phone.participants
+	// (otel's global provider, no-op by default, when nil).
+	MeterProvider metric.MeterProvider
 }
 
 // Roster keeps the phone participants of rooms. It is safe for concurrent
@@ -186,6 +200,7 @@ type Roster struct {
 
 	epoch *store.Epoch
 	rooms map[string]time.Time // the rooms this roster saw a join in, and when
+	tel   telemetry
 }
 
 var (
@@ -229,12 +244,22 @@ func New(cfg Config) (*Roster, error) {
 	if cfg.WipeCheckInterval <= 0 {
 		cfg.WipeCheckInterval = DefaultWipeCheckInterval
 	}
+	if cfg.RecordTTL <= 0 {
+		cfg.RecordTTL = DefaultRecordTTL
+	}
+	if cfg.RecordIndex <= 0 {
+		cfg.RecordIndex = DefaultRecordIndex
+	}
 	if cfg.PhonePeer == nil {
 		cfg.PhonePeer = func(p activeroom.Peer) bool { return sipconnect.IsCallUserID(p.UserID) }
 	}
 	r := &Roster{cfg: cfg, trimEvery: max(1, cfg.RecentCalls/RecentTrimDivisor),
 		queue: make(chan pendingRecord, cfg.RetryQueue), epoch: store.NewEpoch(cfg.Store, ""), rooms: map[string]time.Time{}}
 	r.stopped, r.stop = context.WithCancel(context.Background())
+	var err error
+	if r.tel, err = newTelemetry(cfg.MeterProvider); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -315,12 +340,14 @@ func (r *Roster) Join(ctx context.Context, j Join) error {
 	if err != nil {
 		return err
 	}
+	p := r.participant(ctx, j.RoomID, j.PeerID, j.UserID, j.JoinedAt)
 	if left {
 		// An earlier delivery of this join may have written the entry
 		// before its leave was recorded, and failed before taking it out.
+		// The call's record still takes the join.
+		r.joinedStep(ctx, p)
 		return r.unlist(ctx, j.RoomID, j.PeerID)
 	}
-	p := r.participant(ctx, j.RoomID, j.PeerID, j.UserID, j.JoinedAt)
 	v, err := json.Marshal(stored[Participant]{p, r.cfg.Clock()})
 	if err != nil {
 		return err
@@ -338,6 +365,7 @@ func (r *Roster) Join(ctx context.Context, j Join) error {
 		}
 		return err
 	}
+	r.joinedStep(ctx, p)
 	r.seeRoom(ctx, j.RoomID)
 	// A leave claims "joined" before anything else, so a join that wins the
 	// claim here was not overtaken by its leave: OnJoin never follows
@@ -345,6 +373,7 @@ func (r *Roster) Join(ctx context.Context, j Join) error {
 	if first, err := r.once(ctx, "joined", j.RoomID, j.PeerID); err != nil || !first {
 		return err
 	}
+	r.tel.participants.Add(ctx, 1)
 	r.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "roster: phone participant joined",
 		slog.String("room_id", p.RoomID), slog.String("peer_id", p.PeerID), slog.String("from", p.From))
 	if r.cfg.OnJoin != nil {
@@ -435,10 +464,12 @@ func (r *Roster) Leave(ctx context.Context, l Leave) error {
 	}); err != nil {
 		return err
 	}
+	r.leftStep(ctx, ended)
 	r.trimRecent(ctx, l.RoomID)
 	if first, err := r.once(ctx, "notified-left", l.RoomID, l.PeerID); err != nil || !first {
 		return err
 	}
+	r.tel.participants.Add(ctx, -1)
 	r.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "roster: phone participant left",
 		slog.String("room_id", l.RoomID), slog.String("peer_id", l.PeerID), slog.String("from", ended.From),
 		slog.Duration("duration", l.Duration), slog.String("reason", l.Reason))

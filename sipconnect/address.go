@@ -11,11 +11,10 @@ import (
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
-// DefaultHost is the host of the 100ms SIP bridge.
-const DefaultHost = "sip.100ms.live"
-
-// Twilio's limits on a SIP URI (error 21227), before and after '?'.
+// DefaultHost is the 100ms SIP bridge; MaxURILen and MaxHeadersLen are
+// Twilio's limits on a SIP URI before and after '?' (error 21227).
 const (
+	DefaultHost   = "sip.100ms.live"
 	MaxURILen     = 254
 	MaxHeadersLen = 1023
 )
@@ -31,10 +30,8 @@ const (
 	TransportTLS Transport = "tls"
 )
 
-// Address is the SIP address that puts a caller into a 100ms room:
-// sip:<room code>@<host>[;transport=<t>][?<headers>]. It is an immutable
-// value, valid when made by [NewAddress] or [ParseAddress]; the zero
-// Address renders as "".
+// Address is the SIP address of a caller in a 100ms room, an immutable
+// value: sip:<room code>@<host>[;transport=<t>][?<headers>].
 type Address struct {
 	roomCode    string
 	host        string

@@ -18,7 +18,7 @@ func TestPublicAPI(t *testing.T) {
 		"Address.UnmarshalText", "Address.UserID", "AddressOption", "NewAddress", "ParseAddress",
 		"WithDisplayName", "WithHeader", "WithHost", "WithTransport", "WithUserID",
 		"Transport", "TransportTCP", "TransportTLS", "TransportUDP", "DefaultHost",
-		"MaxDisplayNameRunes", "MaxHeadersLen", "MaxURILen", "SanitizeDisplayName",
+		"MaxHeadersLen", "MaxURILen", "SanitizeDisplayName",
 		"Error", "Error.Error", "Error.Unwrap", "ErrHost", "ErrScheme", "ErrSyntax", "ErrTooLong", "ErrTransport",
 		"Credentials", "Credentials.Format", "Credentials.GoString", "Credentials.IsZero", "Credentials.LogValue",
 		"Credentials.MarshalJSON", "Credentials.String",
@@ -27,7 +27,7 @@ func TestPublicAPI(t *testing.T) {
 		// The handler, its carriers and routing.
 		"Handler", "Handler.PINHandler", "Handler.ServeHTTP", "Handler.StatusHandler", "NewHandler",
 		"HandlerConfig", "HandlerConfig.Format", "HandlerConfig.GoString", "HandlerConfig.LogValue", "HandlerConfig.String",
-		"ConfigError", "ConfigError.Error", "CallRecorder", "CallUserID", "IsCallUserID",
+		"ConfigError", "ConfigError.Error", "CallRecorder", "CallAnswer", "CallUserID", "IsCallUserID",
 		"Carrier", "Adapter", "CarrierSettings", "CarrierSettings.URL", "Prompt", "FallbackText", "DialFailedText",
 		"Twilio", "TwilioConfig", "TwilioConfig.Format", "TwilioConfig.GoString", "TwilioConfig.LogValue",
 		"TwilioConfig.MarshalJSON", "TwilioConfig.String",

@@ -33,11 +33,10 @@ func (s CarrierSettings) URL(u string) string {
 }
 
 // An Adapter is a carrier's side of one handler, used concurrently.
-// Verify checks a GET or POST webhook and returns its parameters, or the
-// status that refuses it (403 for a bad signature); Call and DialStatus
-// read them. The rest render documents of ContentType: the dial to an
-// address, prompts then a hang-up (Say), prompts while digits are sent to
-// action (Gather, silence included), and the fixed answers.
+// Verify returns a webhook's parameters or the status refusing it (403:
+// bad signature); Call and DialStatus read them. The rest render the
+// carrier's documents: dial, prompts then hang-up (Say), prompts while
+// digits go to action (Gather), and the fixed answers.
 type Adapter interface {
 	Verify(w http.ResponseWriter, r *http.Request) (params url.Values, status int, err error)
 	Call(params url.Values) Call

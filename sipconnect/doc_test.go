@@ -4,6 +4,7 @@ import (
 	"go/doc/comment"
 	"go/parser"
 	"go/token"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -24,5 +25,18 @@ func TestPackageOverview(t *testing.T) {
 		if !strings.Contains(strings.Join(strings.Fields(text), " "), want) {
 			t.Errorf("the overview does not say %q:\n%s", want, text)
 		}
+	}
+}
+
+// TestDocFitsThePackage keeps go doc -all ./sipconnect within 500 lines:
+// what belongs to a carrier, the roster or the PIN menu is documented in
+// its own package.
+func TestDocFitsThePackage(t *testing.T) {
+	out, err := exec.Command("go", "doc", "-all", ".").Output()
+	if err != nil {
+		t.Fatalf("go doc: %v", err)
+	}
+	if n := strings.Count(string(out), "\n"); n > 500 {
+		t.Errorf("go doc -all ./sipconnect is %d lines, more than 500", n)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/hmssip/interconnect-go/twiml"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // HandlerConfig configures a Handler; zero fields take their defaults.
@@ -34,13 +36,26 @@ type HandlerConfig struct {
 	Timeout      time.Duration // bounds deciding room and identity; 5s by default
 	MaxBodyBytes int64         // bounds the webhook body (else 413); 64 KiB by default
 	Logger       *slog.Logger  // one line per call, no secret or full number; slog.Default() if nil
+	// Metrics and spans (docs/metrics.md); otel's global providers if nil.
+	MeterProvider  metric.MeterProvider
+	TracerProvider trace.TracerProvider
 }
 
-// A CallRecorder records each bridged call under the user id its address
-// carries; queued reports a record to be written in the background.
-// *roster.Roster is one.
+// A CallRecorder, such as *roster.Roster, keeps the calls the handler
+// answers: RecordCall ties one to its address's user id (queued: written
+// later); CallAnswered and DialEnded add to its record.
 type CallRecorder interface {
 	RecordCall(ctx context.Context, userID string, call Call) (queued bool, err error)
+	CallAnswered(ctx context.Context, a CallAnswer)
+	DialEnded(ctx context.Context, carrier string, s DialStatus)
+}
+
+// CallAnswer is how the handler answered one webhook of a call: Outcome
+// (docs/metrics.md), a fallback's Reason, RoomBy (room, number or pin).
+type CallAnswer struct {
+	Call                             Call
+	Carrier, Outcome, Reason, RoomBy string
+	Received, Answered               time.Time
 }
 
 // defaultFallback is Twilio's answer when a call cannot be bridged and
@@ -56,12 +71,11 @@ func defaultDialFailed() twiml.Response {
 }
 
 // Handler answers the carrier's incoming-call webhook (POST or GET) with
-// the document that puts the caller into a 100ms room, and never with a
-// server error: a call that cannot be bridged gets the fallback with 200.
-// It answers 403 to a bad signature, 405 to another method, 413 to a body
-// over the limit. It is safe for concurrent use.
+// the document that bridges the caller into a room, or the fallback, never
+// a server error; 403 to a bad signature, 405 and 413 to bad requests.
 type Handler struct {
 	carrier      Adapter
+	tel          *telemetry
 	carrierTitle string // the carrier's name as written, "Twilio"
 	room         Room
 	numbers      map[string]Route
@@ -141,6 +155,9 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		return nil, err
 	}
 	h.carrierTitle = carrier.Name()
+	if h.tel, err = newTelemetry(cfg.MeterProvider, cfg.TracerProvider, h.carrierTitle); err != nil {
+		return nil, err
+	}
 	if h.fallback, err = h.carrier.Fallback(); err != nil {
 		return nil, err
 	}
@@ -169,15 +186,18 @@ func render(r, def twiml.Response) ([]byte, error) {
 
 // ServeHTTP answers the incoming-call webhook.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	params, ok := h.accept(w, r)
+	start := time.Now()
+	ctx, span := h.tel.start(r, "sipconnect.call")
+	defer span.End()
+	defer h.tel.answered(ctx, start)
+	params, ok := h.accept(ctx, w, r)
 	if !ok {
 		return
 	}
 	call := h.carrier.Call(params)
-	ctx, release := context.WithTimeout(r.Context(), h.timeout)
+	ctx, release := context.WithTimeout(ctx, h.timeout)
 	defer release()
-	start := time.Now()
-	room, pin, known := h.route(call)
+	room, by, pin, known := h.route(call)
 	switch {
 	case pin:
 		h.pin.Prompt(ctx, w, call, start)
@@ -186,20 +206,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: call not bridged, answering the fallback", call, start,
 			slog.String("outcome", "fallback"), slog.String("stage", "route"), slog.String("error", "no route for the number called"),
 			slog.String("to", MaskNumber(call.To)))
+		h.observe(ctx, call, start, outcomeFallback, "route", by)
 		h.write(w, h.fallback)
 		return
 	}
-	h.bridge(ctx, w, call, start, room, nil)
+	h.bridge(ctx, w, call, start, room, nil, by)
 }
 
 // bridge answers the dial-in to room for call, or the fallback when the
 // address cannot be decided. id, when not nil, is the identity a PIN gave,
-// used instead of the IdentityFunc.
-func (h *Handler) bridge(ctx context.Context, w http.ResponseWriter, call Call, start time.Time, room Room, id *Identity) {
+// used instead of the IdentityFunc; by says how the room was chosen.
+func (h *Handler) bridge(ctx context.Context, w http.ResponseWriter, call Call, start time.Time, room Room, id *Identity, by string) {
 	addr, stage, err := h.address(ctx, call, room, id)
 	if err != nil {
 		h.logCall(ctx, slog.LevelWarn, "sipconnect: call not bridged, answering the fallback", call, start,
 			slog.String("outcome", "fallback"), slog.String("stage", stage), slog.String("error", err.Error()))
+		h.observe(ctx, call, start, outcomeFallback, stage, by)
 		h.write(w, h.fallback)
 		return
 	}
@@ -221,14 +243,30 @@ func (h *Handler) bridge(ctx context.Context, w http.ResponseWriter, call Call, 
 	if err != nil {
 		h.logCall(ctx, slog.LevelError, "sipconnect: rendering the dial-in failed, answering the fallback", call, start,
 			slog.String("outcome", "fallback"), slog.String("stage", "render"), slog.String("error", err.Error()))
+		h.observe(ctx, call, start, outcomeFallback, "render", by)
 		h.write(w, h.fallback)
 		return
 	}
 	if h.logger.Enabled(ctx, slog.LevelInfo) {
 		h.logCall(ctx, slog.LevelInfo, "sipconnect: bridging call", call, start, slog.String("outcome", "dial"),
-			slog.String("room_code", addr.RoomCode()), slog.Bool("display_name", addr.DisplayName() != ""))
+			slog.String("room_code", addr.RoomCode()), slog.Bool("display_name", addr.DisplayName() != ""),
+			slog.String("room_by", by))
 	}
+	outcome := outcomeBridged
+	if by == "pin" {
+		outcome = outcomePINOK
+	}
+	h.observe(ctx, call, start, outcome, "", by)
 	h.write(w, buf)
+}
+
+// observe counts how a call's webhook was answered and tells the roster.
+func (h *Handler) observe(ctx context.Context, call Call, start time.Time, outcome, reason, by string) {
+	h.tel.count(ctx, outcome, reason)
+	if h.roster != nil {
+		h.roster.CallAnswered(ctx, CallAnswer{Call: call, Carrier: h.carrierTitle, Outcome: outcome, Reason: reason,
+			RoomBy: by, Received: start, Answered: time.Now()})
+	}
 }
 
 // logCall logs one line about a call: its SID, the caller's number masked,
@@ -245,8 +283,9 @@ func (h *Handler) logCall(ctx context.Context, level slog.Level, msg string, cal
 // accept checks the method, the body size and the signature, answering
 // the request itself when it fails. On success it returns the webhook's
 // parameters: the form body of a POST, the query of a GET.
-func (h *Handler) accept(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+func (h *Handler) accept(ctx context.Context, w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		h.tel.count(ctx, outcomeBadRequest, "")
 		w.Header().Set("Allow", "GET, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return nil, false
@@ -254,8 +293,11 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request) (url.Values, bo
 	params, status, err := h.carrier.Verify(w, r)
 	if err != nil {
 		if status == http.StatusForbidden {
+			h.tel.count(ctx, outcomeRejectedSignature, "")
 			h.logger.LogAttrs(r.Context(), slog.LevelWarn, "sipconnect: rejected a request without a valid "+h.carrierTitle+" signature",
 				slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		} else {
+			h.tel.count(ctx, outcomeBadRequest, "")
 		}
 		http.Error(w, http.StatusText(status), status)
 		return nil, false
@@ -313,11 +355,14 @@ func (h *Handler) address(ctx context.Context, call Call, room Room, given *Iden
 // OnDialStatus and answers a failed dial with the carrier's DialFailed.
 func (h *Handler) StatusHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		params, ok := h.accept(w, r)
+		params, ok := h.accept(r.Context(), w, r)
 		if !ok {
 			return
 		}
 		st := h.carrier.DialStatus(params)
+		if h.roster != nil {
+			h.roster.DialEnded(r.Context(), h.carrierTitle, st)
+		}
 		h.logger.LogAttrs(r.Context(), slog.LevelInfo, "sipconnect: dial ended",
 			slog.String("call_sid", st.CallSid), slog.String("dial_status", st.DialCallStatus),
 			slog.String("sip_response", st.DialSipResponseCode), slog.String("duration", st.DialCallDuration))

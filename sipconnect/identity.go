@@ -12,9 +12,9 @@ import (
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
-// A Room decides which room a call joins (safe for concurrent use).
+// A Room decides the room code of the room a call joins (safe for
+// concurrent use).
 type Room interface {
-	// RoomCode returns the room code of the room the call joins.
 	RoomCode(ctx context.Context, call Call) (string, error)
 }
 
@@ -37,8 +37,7 @@ func (r staticRoom) check(opts []AddressOption) error {
 	return err
 }
 
-// CachedRoom sends every call to the enabled code of a room's role,
-// looked up through cache.
+// CachedRoom sends every call to the cached code of a room's role.
 func CachedRoom(cache *roomcode.Cache, roomID, role string) RoomFunc {
 	return func(ctx context.Context, _ Call) (string, error) {
 		rc, err := cache.Code(ctx, roomID, role)
@@ -55,8 +54,8 @@ type Identity struct {
 // IdentityFunc decides a caller's identity (safe for concurrent use).
 type IdentityFunc func(ctx context.Context, call Call) (Identity, error)
 
-// MaxDisplayNameRunes bounds the display names CallerNameIdentity derives.
-const MaxDisplayNameRunes = 64
+// maxDisplayNameRunes bounds the display names CallerNameIdentity derives.
+const maxDisplayNameRunes = 64
 
 // CallerNameIdentity shows the caller-id name (Call.CallerName), cleaned
 // by SanitizeDisplayName; a name that is a phone number is not used.
@@ -66,12 +65,12 @@ func CallerNameIdentity(_ context.Context, call Call) (Identity, error) {
 
 // SanitizeDisplayName makes untrusted text a display name NewAddress
 // accepts: bad UTF-8 and control characters dropped, spaces collapsed, cut
-// to MaxDisplayNameRunes; text like a phone number gives "".
+// to 64 runes; text like a phone number gives "".
 func SanitizeDisplayName(s string) string {
 	var b strings.Builder
 	space := false
 	runes := 0
-	for i := 0; i < len(s) && runes < MaxDisplayNameRunes; {
+	for i := 0; i < len(s) && runes < maxDisplayNameRunes; {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch {
@@ -84,7 +83,7 @@ func SanitizeDisplayName(s string) string {
 			continue
 		}
 		if space {
-			if runes+2 > MaxDisplayNameRunes {
+			if runes+2 > maxDisplayNameRunes {
 				break
 			}
 			b.WriteByte(' ')
@@ -105,9 +104,8 @@ func SanitizeDisplayName(s string) string {
 	return out
 }
 
-// CallUserID is the X-100ms-UserID a bridged call gets when a roster is on
-// and the identity sets none: "pstn-" and 20 hex digits of the SHA-256 of
-// the call id, never derived from a phone number.
+// CallUserID is the X-100ms-UserID a call gets with a roster and no user
+// id of its own: "pstn-" and 20 hex digits of the call id's SHA-256.
 func CallUserID(callID string) string {
 	sum := sha256.Sum256([]byte(callID))
 	return "pstn-" + hex.EncodeToString(sum[:10])

@@ -22,10 +22,8 @@ type PINSession interface {
 	http.Handler
 }
 
-// A PINHost is the handler as its PIN menu sees it: its carrier, public
-// URL and timeout; Accept checks a step request as the handler checks its
-// webhooks (answering a failure itself); LogCall, Write, WriteFallback and
-// Bridge answer as the handler does.
+// A PINHost is the handler as its PIN menu sees it; Accept checks a step
+// as the handler checks webhooks, answering a failure itself.
 type PINHost interface {
 	Carrier() Adapter
 	PublicURL() string
@@ -47,22 +45,36 @@ func (p pinHost) PublicURL() string      { return p.h.publicURL }
 func (p pinHost) Timeout() time.Duration { return p.h.timeout }
 
 func (p pinHost) Accept(w http.ResponseWriter, r *http.Request) (Call, bool) {
-	params, ok := p.h.accept(w, r)
+	params, ok := p.h.accept(r.Context(), w, r)
 	if !ok {
 		return Call{}, false
 	}
 	return p.h.carrier.Call(params), true
 }
 
+// LogCall logs the line, and counts and records a line that says how the
+// call was answered (its "outcome" attribute).
 func (p pinHost) LogCall(ctx context.Context, level slog.Level, msg string, call Call, start time.Time, attrs ...slog.Attr) {
 	p.h.logCall(ctx, level, msg, call, start, attrs...)
+	var outcome, reason string
+	for _, a := range attrs {
+		switch a.Key {
+		case "outcome":
+			outcome = a.Value.String()
+		case "stage":
+			reason = a.Value.String()
+		}
+	}
+	if outcome != "" {
+		p.h.observe(ctx, call, start, metricOutcome(outcome), reason, "pin")
+	}
 }
 
 func (p pinHost) Write(w http.ResponseWriter, doc []byte) { p.h.write(w, doc) }
 func (p pinHost) WriteFallback(w http.ResponseWriter)     { p.h.write(w, p.h.fallback) }
 
 func (p pinHost) Bridge(ctx context.Context, w http.ResponseWriter, call Call, start time.Time, room Room, id *Identity) {
-	p.h.bridge(ctx, w, call, start, room, id)
+	p.h.bridge(ctx, w, call, start, room, id, "pin")
 }
 
 // PINHandler returns the handler of the PIN steps, to mount at
@@ -71,7 +83,13 @@ func (h *Handler) PINHandler() http.Handler {
 	if h.pin == nil {
 		return http.NotFoundHandler()
 	}
-	return h.pin
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ctx, span := h.tel.start(r, "sipconnect.pin-step")
+		defer span.End()
+		defer h.tel.answered(ctx, start)
+		h.pin.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // isNil reports whether v is nil or a nil pointer: a nil *roster.Roster or

@@ -45,18 +45,22 @@ func (h *Handler) setRoutes(cfg HandlerConfig) error {
 }
 
 // route decides what a call gets: a room, the PIN menu, or (known false)
-// the fallback.
-func (h *Handler) route(call Call) (room Room, pin, known bool) {
+// the fallback; by says how: "number", "room" or "pin".
+func (h *Handler) route(call Call) (room Room, by string, pin, known bool) {
 	if rt, ok := h.numbers[call.To]; ok {
-		return rt.Room, rt.PIN, rt.PIN || rt.Room != nil
+		by = "number"
+		if rt.PIN {
+			by = "pin"
+		}
+		return rt.Room, by, rt.PIN, rt.PIN || rt.Room != nil
 	}
 	switch {
 	case h.room != nil:
-		return h.room, false, true
+		return h.room, "room", false, true
 	case h.pin != nil && h.numbers == nil:
-		return nil, true, true
+		return nil, "pin", true, true
 	}
-	return nil, false, false
+	return nil, "", false, false
 }
 
 // checkStatic checks the code of a static room with the error NewAddress

@@ -1,0 +1,400 @@
+package roster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hmssip/interconnect-go/sipconnect"
+)
+
+// A CallRecord is one call's whole life, across the carrier and 100ms:
+// how the handler answered it, the carrier's dial result, and the phone
+// participant's join and leave. It is built from steps the roster keeps
+// in the store as they arrive, in any order and any number of times.
+type CallRecord struct {
+	CallID    string `json:"call_id"`
+	Carrier   string `json:"carrier,omitempty"`
+	Direction string `json:"direction"`      // inbound: a dial-in the handler answered
+	From      string `json:"from,omitempty"` // masked
+	To        string `json:"to,omitempty"`   // the number called
+	// RoomID and PeerID come from 100ms's join; RoomBy says how the
+	// handler chose the room: room, number or pin.
+	RoomID string `json:"room_id,omitempty"`
+	PeerID string `json:"peer_id,omitempty"`
+	RoomBy string `json:"room_by,omitempty"`
+	// Outcome and Reason are how the last webhook was answered (bridged,
+	// fallback with its reason, pin_wrong, ...).
+	Outcome string `json:"outcome,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	// DialStatus, SIPResponse and DialDuration are the carrier's dial
+	// result: completed, busy, no-answer, failed or canceled; the final
+	// SIP response code; how long the bridged call lasted.
+	DialStatus   string        `json:"dial_status,omitempty"`
+	SIPResponse  string        `json:"sip_response,omitempty"`
+	DialDuration time.Duration `json:"dial_duration,omitempty"`
+	Started      time.Time     `json:"started"`
+	Ended        time.Time     `json:"ended,omitzero"`
+	JoinedAt     time.Time     `json:"joined_at,omitzero"`
+	LeftAt       time.Time     `json:"left_at,omitzero"`
+	Timeline     []CallStep    `json:"timeline"`
+}
+
+// CallStep is one step of a call's timeline: received, answered, dialed,
+// joined, left.
+type CallStep struct {
+	At     time.Time `json:"at"`
+	Step   string    `json:"step"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// Duration is the call's whole length, from the first webhook to its end;
+// 0 while it goes on.
+func (c CallRecord) Duration() time.Duration {
+	if c.Ended.IsZero() {
+		return 0
+	}
+	return c.Ended.Sub(c.Started)
+}
+
+// InRoom is how long the caller was in the room; 0 until the leave.
+func (c CallRecord) InRoom() time.Duration {
+	if c.JoinedAt.IsZero() || c.LeftAt.IsZero() {
+		return 0
+	}
+	return c.LeftAt.Sub(c.JoinedAt)
+}
+
+// RecordFilter selects call records: those of one room (RoomID; all when
+// empty) that started at Since or later, Limit of them (DefaultRecordPage
+// when 0), after the record the cursor After names (RecordPage.Next).
+type RecordFilter struct {
+	RoomID string
+	Since  time.Time
+	Limit  int
+	After  string
+}
+
+// RecordPage is one page of call records, newest first; Next, when not
+// empty, is the RecordFilter.After of the next page.
+type RecordPage struct {
+	Records []CallRecord `json:"records"`
+	Next    string       `json:"next,omitempty"`
+}
+
+// Defaults of the call records.
+const (
+	DefaultRecordTTL   = 7 * 24 * time.Hour // how long a record is kept after its last step
+	DefaultRecordIndex = 10000              // how many calls the listings reach back, all and per room
+	DefaultRecordPage  = 50
+)
+
+func recordKey(callID string) string     { return "sipconnect:call-record:" + callID }
+func recordSeenKey(callID string) string { return "sipconnect:call-record-seen:" + callID }
+func recordEndKey(callID string) string  { return "sipconnect:call-record-ended:" + callID }
+func roomCallsKey(roomID string) string  { return "sipconnect:call-records-room:" + roomID }
+
+// allCallsKey lists every call's id, newest first.
+const allCallsKey = "sipconnect:call-records"
+
+// step is one step of a record as kept in the store, a field of the
+// record's hash.
+type step struct {
+	At        time.Time     `json:"at"`
+	Answered  time.Time     `json:"answered,omitzero"`
+	Carrier   string        `json:"carrier,omitempty"`
+	From      string        `json:"from,omitempty"`
+	To        string        `json:"to,omitempty"`
+	Outcome   string        `json:"outcome,omitempty"`
+	Reason    string        `json:"reason,omitempty"`
+	RoomBy    string        `json:"room_by,omitempty"`
+	Status    string        `json:"status,omitempty"`
+	SIP       string        `json:"sip,omitempty"`
+	Duration  time.Duration `json:"duration,omitempty"`
+	RoomID    string        `json:"room_id,omitempty"`
+	PeerID    string        `json:"peer_id,omitempty"`
+	LeaveNote string        `json:"reason_left,omitempty"`
+}
+
+// final reports whether an answer ends the call then and there: nothing
+// was bridged and no further webhook of the call will come.
+func final(outcome string) bool {
+	switch outcome {
+	case "fallback", "rejected_signature", "bad_request", "pin_locked", "pin_throttled", "pin_exhausted",
+		"pin_try_later":
+		return true
+	}
+	return false
+}
+
+// CallAnswered adds how the handler answered one webhook of a call to the
+// call's record (sipconnect.CallRecorder). An answer that ends the call
+// (a fallback, a lockout) ends the record. A store that does not answer
+// within Timeout costs the record that step, logged, never the caller.
+func (r *Roster) CallAnswered(ctx context.Context, a sipconnect.CallAnswer) {
+	callID := a.Call.CallSid
+	if callID == "" {
+		return
+	}
+	// Stamped by the roster's clock, like its other steps (the handler's
+	// time to answer is in its metrics).
+	now := r.cfg.Clock()
+	s := step{At: now, Answered: now, Carrier: strings.ToLower(a.Carrier),
+		From: sipconnect.MaskNumber(a.Call.From), To: a.Call.To, Outcome: a.Outcome, Reason: a.Reason, RoomBy: a.RoomBy}
+	r.addStep(ctx, callID, "answered:"+a.Outcome+":"+strconv.FormatInt(s.At.UnixMilli(), 10), s, final(a.Outcome))
+}
+
+// DialEnded adds the carrier's dial result to the call's record and ends
+// it (sipconnect.CallRecorder).
+func (r *Roster) DialEnded(ctx context.Context, carrier string, d sipconnect.DialStatus) {
+	if d.CallSid == "" {
+		return
+	}
+	s := step{At: r.cfg.Clock(), Carrier: strings.ToLower(carrier), Status: d.DialCallStatus, SIP: d.DialSipResponseCode}
+	if secs, err := strconv.Atoi(d.DialCallDuration); err == nil {
+		s.Duration = time.Duration(secs) * time.Second
+	}
+	r.addStep(ctx, d.CallSid, "dial", s, true)
+}
+
+// joinedStep and leftStep add a phone participant's join and leave to its
+// call's record; the join also lists the call under its room.
+func (r *Roster) joinedStep(ctx context.Context, p Participant) {
+	if p.CallID == "" {
+		return
+	}
+	r.addStep(ctx, p.CallID, "joined", step{At: p.JoinedAt, RoomID: p.RoomID, PeerID: p.PeerID}, false)
+	_ = r.do(ctx, func(ctx context.Context) error {
+		return r.cfg.Store.PushCapped(ctx, roomCallsKey(p.RoomID), []byte(p.CallID), r.cfg.RecordIndex, r.cfg.RecordTTL)
+	})
+}
+
+func (r *Roster) leftStep(ctx context.Context, c EndedCall) {
+	if c.CallID == "" {
+		return
+	}
+	r.addStep(ctx, c.CallID, "left", step{At: c.LeftAt, RoomID: c.RoomID, PeerID: c.PeerID, Duration: c.Duration,
+		LeaveNote: c.Reason}, false)
+}
+
+// addStep writes one step of a record under field; writing it again
+// changes nothing. The first step of a call lists it; a step that ends
+// the call tells OnCallEnded, once across instances.
+func (r *Roster) addStep(ctx context.Context, callID, field string, s step, ends bool) {
+	if s.At.IsZero() {
+		s.At = r.cfg.Clock()
+	}
+	v, err := json.Marshal(s)
+	if err == nil {
+		err = r.do(ctx, func(ctx context.Context) error {
+			return r.cfg.Store.HSet(ctx, recordKey(callID), field, v, r.cfg.RecordTTL)
+		})
+	}
+	if err == nil {
+		var first bool
+		err = r.do(ctx, func(ctx context.Context) error {
+			var err error
+			first, err = r.cfg.Store.SetNX(ctx, recordSeenKey(callID), []byte{1}, r.cfg.RecordTTL)
+			return err
+		})
+		if err == nil && first {
+			err = r.do(ctx, func(ctx context.Context) error {
+				return r.cfg.Store.PushCapped(ctx, allCallsKey, []byte(callID), r.cfg.RecordIndex, r.cfg.RecordTTL)
+			})
+		}
+	}
+	if err == nil && ends && r.cfg.OnCallEnded != nil {
+		var first bool
+		if err = r.do(ctx, func(ctx context.Context) error {
+			var err error
+			first, err = r.cfg.Store.SetNX(ctx, recordEndKey(callID), []byte{1}, r.cfg.RecordTTL)
+			return err
+		}); err == nil && first {
+			if rec, ok, rerr := r.record(ctx, callID); rerr == nil && ok {
+				r.cfg.OnCallEnded(ctx, rec)
+			}
+		}
+	}
+	if err != nil {
+		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: a call record step was not kept",
+			slog.String("call_id", callID), slog.String("step", field), slog.String("error", err.Error()))
+	}
+}
+
+// Record returns the record of one call, and false when the store holds
+// none.
+func (r *Roster) Record(ctx context.Context, callID string) (CallRecord, bool, error) {
+	return r.record(ctx, callID)
+}
+
+func (r *Roster) record(ctx context.Context, callID string) (CallRecord, bool, error) {
+	var fields map[string][]byte
+	if err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		fields, err = r.cfg.Store.HGetAll(ctx, recordKey(callID))
+		return err
+	}); err != nil {
+		return CallRecord{}, false, err
+	}
+	if len(fields) == 0 {
+		return CallRecord{}, false, nil
+	}
+	return buildRecord(callID, fields), true, nil
+}
+
+// buildRecord assembles a record from its steps, in time order.
+func buildRecord(callID string, fields map[string][]byte) CallRecord {
+	type named struct {
+		name string
+		s    step
+	}
+	steps := make([]named, 0, len(fields))
+	for name, v := range fields {
+		var s step
+		if json.Unmarshal(v, &s) == nil {
+			steps = append(steps, named{name, s})
+		}
+	}
+	slices.SortFunc(steps, func(a, b named) int {
+		if c := a.s.At.Compare(b.s.At); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	rec := CallRecord{CallID: callID, Direction: "inbound", Timeline: []CallStep{}}
+	for i, n := range steps {
+		s := n.s
+		if i == 0 || s.At.Before(rec.Started) {
+			rec.Started = s.At
+		}
+		rec.Carrier = cmpOr(rec.Carrier, s.Carrier)
+		switch kind, _, _ := strings.Cut(n.name, ":"); kind {
+		case "answered":
+			rec.From, rec.To = cmpOr(s.From, rec.From), cmpOr(s.To, rec.To)
+			rec.Outcome, rec.Reason, rec.RoomBy = s.Outcome, s.Reason, cmpOr(s.RoomBy, rec.RoomBy)
+			rec.Timeline = append(rec.Timeline, CallStep{At: s.At, Step: "received"},
+				CallStep{At: s.Answered, Step: "answered", Detail: detail(s.Outcome, s.Reason)})
+			if final(s.Outcome) {
+				rec.Ended = later(rec.Ended, s.Answered)
+			}
+		case "dial":
+			rec.DialStatus, rec.SIPResponse, rec.DialDuration = s.Status, s.SIP, s.Duration
+			rec.Timeline = append(rec.Timeline, CallStep{At: s.At, Step: "dialed", Detail: detail(s.Status, s.SIP)})
+			rec.Ended = later(rec.Ended, s.At)
+		case "joined":
+			rec.RoomID, rec.PeerID, rec.JoinedAt = s.RoomID, s.PeerID, s.At
+			rec.Timeline = append(rec.Timeline, CallStep{At: s.At, Step: "joined", Detail: s.PeerID})
+		case "left":
+			rec.RoomID, rec.PeerID, rec.LeftAt = cmpOr(rec.RoomID, s.RoomID), cmpOr(rec.PeerID, s.PeerID), s.At
+			rec.Timeline = append(rec.Timeline, CallStep{At: s.At, Step: "left", Detail: s.LeaveNote})
+		}
+	}
+	slices.SortStableFunc(rec.Timeline, func(a, b CallStep) int { return a.At.Compare(b.At) })
+	return rec
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func detail(what, why string) string {
+	if why == "" {
+		return what
+	}
+	return what + " (" + why + ")"
+}
+
+// ErrBadCursor is returned by Records for an After it did not give.
+var ErrBadCursor = errors.New("roster: not a cursor of Records")
+
+// Records returns the call records f selects, newest first, a page at a
+// time: those of one room once 100ms told of the caller's join, or of
+// every call. It reads one store call per record, for an operator's
+// listing rather than a hot path.
+func (r *Roster) Records(ctx context.Context, f RecordFilter) (RecordPage, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultRecordPage
+	}
+	key := allCallsKey
+	if f.RoomID != "" {
+		key = roomCallsKey(f.RoomID)
+	}
+	var ids [][]byte
+	if err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		ids, err = r.cfg.Store.Range(ctx, key)
+		return err
+	}); err != nil {
+		return RecordPage{}, err
+	}
+	var recs []CallRecord
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		callID := string(id)
+		if seen[callID] {
+			continue
+		}
+		seen[callID] = true
+		rec, ok, err := r.record(ctx, callID)
+		if err != nil {
+			return RecordPage{}, err
+		}
+		if ok && !rec.Started.Before(f.Since) {
+			recs = append(recs, rec)
+		}
+	}
+	slices.SortFunc(recs, func(a, b CallRecord) int {
+		if c := b.Started.Compare(a.Started); c != 0 {
+			return c
+		}
+		return strings.Compare(a.CallID, b.CallID)
+	})
+	if f.After != "" {
+		at, id, ok := parseCursor(f.After)
+		if !ok {
+			return RecordPage{}, ErrBadCursor
+		}
+		i := slices.IndexFunc(recs, func(c CallRecord) bool {
+			return c.Started.Before(at) || (c.Started.Equal(at) && c.CallID > id)
+		})
+		if i < 0 {
+			i = len(recs)
+		}
+		recs = recs[i:]
+	}
+	page := RecordPage{Records: recs}
+	if len(recs) > limit {
+		page.Records = recs[:limit]
+		last := recs[limit-1]
+		page.Next = strconv.FormatInt(last.Started.UnixNano(), 10) + ":" + last.CallID
+	}
+	if page.Records == nil {
+		page.Records = []CallRecord{}
+	}
+	return page, nil
+}
+
+func parseCursor(s string) (time.Time, string, bool) {
+	ns, id, ok := strings.Cut(s, ":")
+	n, err := strconv.ParseInt(ns, 10, 64)
+	if !ok || err != nil || id == "" {
+		return time.Time{}, "", false
+	}
+	return time.Unix(0, n), id, true
+}

@@ -1,0 +1,220 @@
+package roster_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/hmssip/interconnect-go/roster"
+	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/store"
+)
+
+// recordBench is a dial-in handler and its roster on one memory store,
+// with the roster's clock in the test's hands.
+type recordBench struct {
+	r     *roster.Roster
+	h     *sipconnect.Handler
+	clock *sharedClock
+	mu    sync.Mutex
+	ended []roster.CallRecord
+}
+
+func newRecordBench(t *testing.T, room sipconnect.Room, mutate func(*roster.Config)) *recordBench {
+	t.Helper()
+	b := &recordBench{clock: &sharedClock{}}
+	b.clock.Advance(t0.Sub(time.Unix(0, 0)))
+	b.r, _ = newRoster(t, store.NewMemory(store.WithClock(b.clock.Now)), func(c *roster.Config) {
+		c.Clock = b.clock.Now
+		c.OnCallEnded = func(_ context.Context, rec roster.CallRecord) {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			b.ended = append(b.ended, rec)
+		}
+		if mutate != nil {
+			mutate(c)
+		}
+	})
+	var err error
+	b.h, err = sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: room, Roster: b.r,
+		Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	return b
+}
+
+func (b *recordBench) post(t *testing.T, h http.Handler, form url.Values) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/hook", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+}
+
+func (b *recordBench) endedCalls() []roster.CallRecord {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]roster.CallRecord(nil), b.ended...)
+}
+
+const callSid = "CA0123456789abcdef0123456789abcdef"
+
+func TestCallRecordFollowsTheWholeCall(t *testing.T) {
+	b := newRecordBench(t, sipconnect.StaticRoom("abc-defg-hij"), nil)
+	ctx := context.Background()
+	userID := sipconnect.CallUserID(callSid)
+
+	b.post(t, b.h, callForm())
+	require.NoError(t, b.r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "peer-1", UserID: userID, JoinedAt: t0.Add(5 * time.Second)}))
+	leave := roster.Leave{RoomID: "room-1", PeerID: "peer-1", UserID: userID, JoinedAt: t0.Add(5 * time.Second),
+		LeftAt: t0.Add(95 * time.Second), Duration: 90 * time.Second, Reason: "peer left"}
+	require.NoError(t, b.r.Leave(ctx, leave))
+	b.clock.Advance(96 * time.Second)
+	status := callForm("DialCallStatus", "completed", "DialSipResponseCode", "200", "DialCallDuration", "91")
+	for range 2 { // the carrier retries the callback
+		b.post(t, b.h.StatusHandler(), status)
+	}
+
+	rec, ok, err := b.r.Record(ctx, callSid)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, roster.CallRecord{
+		CallID: callSid, Carrier: "twilio", Direction: "inbound", From: "+*******0123", To: "+18005550100",
+		RoomID: "room-1", PeerID: "peer-1", RoomBy: "room", Outcome: "bridged",
+		DialStatus: "completed", SIPResponse: "200", DialDuration: 91 * time.Second,
+		Started: t0, Ended: t0.Add(96 * time.Second), JoinedAt: t0.Add(5 * time.Second), LeftAt: t0.Add(95 * time.Second),
+		Timeline: []roster.CallStep{
+			{At: t0, Step: "received"},
+			{At: t0, Step: "answered", Detail: "bridged"},
+			{At: t0.Add(5 * time.Second), Step: "joined", Detail: "peer-1"},
+			{At: t0.Add(95 * time.Second), Step: "left", Detail: "peer left"},
+			{At: t0.Add(96 * time.Second), Step: "dialed", Detail: "completed (200)"},
+		},
+	}, rec)
+	assert.Equal(t, 96*time.Second, rec.Duration())
+	assert.Equal(t, 90*time.Second, rec.InRoom())
+
+	ended := b.endedCalls()
+	require.Len(t, ended, 1, "told once, however often the callback came")
+	assert.Equal(t, "completed", ended[0].DialStatus)
+
+	for _, f := range []roster.RecordFilter{{}, {RoomID: "room-1"}, {Since: t0}} {
+		page, err := b.r.Records(ctx, f)
+		require.NoError(t, err)
+		require.Len(t, page.Records, 1, "%+v", f)
+		assert.Equal(t, rec, page.Records[0])
+	}
+	for _, f := range []roster.RecordFilter{{RoomID: "room-2"}, {Since: t0.Add(time.Second)}} {
+		page, err := b.r.Records(ctx, f)
+		require.NoError(t, err)
+		assert.Empty(t, page.Records, "%+v", f)
+	}
+}
+
+// Steps arriving in another order, and again, make the same record.
+func TestCallRecordTakesStepsInAnyOrder(t *testing.T) {
+	b := newRecordBench(t, sipconnect.StaticRoom("abc-defg-hij"), nil)
+	ctx := context.Background()
+	userID := sipconnect.CallUserID(callSid)
+	b.post(t, b.h, callForm()) // ties the user id to the call, as the bridge does
+	leave := roster.Leave{RoomID: "room-1", PeerID: "peer-1", UserID: userID, JoinedAt: t0.Add(5 * time.Second),
+		LeftAt: t0.Add(95 * time.Second), Duration: 90 * time.Second, Reason: "peer left"}
+	for range 2 {
+		require.NoError(t, b.r.Leave(ctx, leave))
+		b.post(t, b.h.StatusHandler(), callForm("DialCallStatus", "completed", "DialSipResponseCode", "200"))
+		require.NoError(t, b.r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "peer-1", UserID: userID, JoinedAt: t0.Add(5 * time.Second)}))
+	}
+	rec, ok, err := b.r.Record(ctx, callSid)
+	require.NoError(t, err)
+	require.True(t, ok)
+	var steps []string
+	for _, s := range rec.Timeline {
+		steps = append(steps, s.Step)
+	}
+	assert.Equal(t, []string{"received", "answered", "dialed", "joined", "left"}, steps,
+		"in time order, each once (the join and leave carry 100ms's times)")
+	assert.Equal(t, "room-1", rec.RoomID)
+	assert.Len(t, b.endedCalls(), 1)
+}
+
+// A call that could not be bridged ends with its answer.
+func TestCallRecordOfAFallback(t *testing.T) {
+	b := newRecordBench(t, sipconnect.RoomFunc(func(context.Context, sipconnect.Call) (string, error) {
+		return "", errors.New("no such room")
+	}), nil)
+	b.post(t, b.h, callForm())
+	ended := b.endedCalls()
+	require.Len(t, ended, 1)
+	assert.Equal(t, "fallback", ended[0].Outcome)
+	assert.Equal(t, "room", ended[0].Reason)
+	assert.Equal(t, t0, ended[0].Ended)
+}
+
+func TestCallRecordsArePagedNewestFirst(t *testing.T) {
+	b := newRecordBench(t, sipconnect.StaticRoom("abc-defg-hij"), nil)
+	ctx := context.Background()
+	var want []string
+	for i := range 5 {
+		sid := "CA" + strings.Repeat(string(rune('a'+i)), 32)
+		b.post(t, b.h, callForm("CallSid", sid))
+		want = append([]string{sid}, want...)
+		b.clock.Advance(time.Minute)
+	}
+	var got []string
+	f := roster.RecordFilter{Limit: 2}
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 3)
+		page, err := b.r.Records(ctx, f)
+		require.NoError(t, err)
+		for _, r := range page.Records {
+			got = append(got, r.CallID)
+		}
+		if page.Next == "" {
+			break
+		}
+		f.After = page.Next
+	}
+	assert.Equal(t, want, got)
+	_, err := b.r.Records(ctx, roster.RecordFilter{After: "not-a-cursor"})
+	assert.ErrorIs(t, err, roster.ErrBadCursor)
+}
+
+func TestRosterCountsPhoneParticipants(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	r, _ := newRoster(t, store.NewMemory(), func(c *roster.Config) { c.MeterProvider = mp })
+	ctx := context.Background()
+	for _, p := range []string{"peer-1", "peer-2", "peer-1"} { // a join delivered twice counts once
+		require.NoError(t, r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: p, JoinedAt: t0}))
+	}
+	require.NoError(t, r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: "peer-2", JoinedAt: t0, LeftAt: t0.Add(time.Minute)}))
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(ctx, &rm))
+	var got int64
+	found := false
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name == "sipconnect.phone.participants" {
+				found = true
+				assert.Equal(t, "{participant}", m.Unit)
+				for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+					got += dp.Value
+				}
+			}
+		}
+	}
+	require.True(t, found)
+	assert.Equal(t, int64(1), got)
+}
