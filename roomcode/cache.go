@@ -11,6 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/hmssip/interconnect-go/hmsapi"
@@ -61,6 +64,7 @@ type Cache struct {
 	client  *Client
 	cfg     CacheConfig
 	now     func() time.Time
+	tel     cacheTelemetry
 	entries sync.Map // cacheKey -> *cacheEntry; its reads take no lock
 	// count is the number of entries held plus those about to be stored:
 	// a slot is taken (reserve) before an entry is published and given
@@ -120,6 +124,17 @@ type CacheConfig struct {
 	// is served, and whenever a lookup fails and its error is remembered
 	// for the backoff; nothing is logged by default.
 	Logger *slog.Logger
+	// MeterProvider receives the cache's metric,
+	// sipconnect.roomcode.cache.lookups{result}: one per call of Code,
+	// result being hit, stale, miss or error (docs/metrics.md). Nil means
+	// the global provider, otel.GetMeterProvider, a no-op unless the
+	// application installs an SDK.
+	MeterProvider metric.MeterProvider
+	// TracerProvider receives a span, "roomcode.cache.lookup", for each
+	// lookup the cache sends to the API on a miss and each background
+	// refresh, the parent of the API request's span. Nil means the global
+	// provider, otel.GetTracerProvider.
+	TracerProvider trace.TracerProvider
 }
 
 type cacheKey struct{ roomID, role string }
@@ -178,7 +193,8 @@ func NewCache(client *Client, cfg CacheConfig) *Cache {
 	maxEntries := int64(cfg.MaxEntries)
 	high := min(maxEntries*9/10, maxEntries-1)
 	low := min(maxEntries*8/10, high)
-	c := &Cache{client: client, cfg: cfg, now: client.api.Now, high: high, low: low}
+	c := &Cache{client: client, cfg: cfg, now: client.api.Now, high: high, low: low,
+		tel: newCacheTelemetry(cfg.MeterProvider, cfg.TracerProvider)}
 	c.lastSweep.Store(c.now().UnixNano())
 	return c
 }
@@ -201,15 +217,25 @@ func (c *Cache) Code(ctx context.Context, roomID, role string) (RoomCode, error)
 				e.used.Store(now)
 			}
 			if time.Duration(now-got.fetched) >= c.cfg.TTL {
+				c.tel.lookups.Add(ctx, 1, c.tel.stale...)
 				c.refreshInBackground(key, e, now)
+			} else {
+				c.tel.lookups.Add(ctx, 1, c.tel.hit...)
 			}
 			return got.code, nil
 		}
 		if f := e.failed.Load(); f.backingOff(now) {
+			c.tel.lookups.Add(ctx, 1, c.tel.error...)
 			return RoomCode{}, f.err
 		}
 	}
-	return c.miss(ctx, key)
+	code, err := c.miss(ctx, key)
+	if err != nil {
+		c.tel.lookups.Add(ctx, 1, c.tel.error...)
+	} else {
+		c.tel.lookups.Add(ctx, 1, c.tel.miss...)
+	}
+	return code, err
 }
 
 // entry returns the key's entry, or nil.
@@ -507,6 +533,11 @@ func (c *Cache) sweep() {
 // none exists and the cache is configured to. once sends each request
 // without the core's retries.
 func (c *Cache) lookup(ctx context.Context, key cacheKey, once bool) (RoomCode, error) {
+	ctx, span := c.tel.tracer.Start(ctx, "roomcode.cache.lookup")
+	defer span.End()
+	if span.IsRecording() {
+		span.SetAttributes(attribute.Bool("roomcode.cache.refresh", once))
+	}
 	page, err := c.client.list(ctx, key.roomID, &ListOptions{Role: key.role, Enabled: EnabledOnly}, once)
 	if err != nil {
 		return RoomCode{}, err

@@ -8,4 +8,8 @@
 // the enabled code of each (room, role) close at hand ([Cache]) so that a
 // ringing phone never waits on the API. Package hmstest is an in-memory fake
 // of the API for tests.
+//
+// The cache counts its lookups by result (sipconnect.roomcode.cache.lookups:
+// hit, stale, miss, error) through the OpenTelemetry meter provider of
+// [CacheConfig], the global one by default.
 package roomcode
