@@ -19,6 +19,6 @@ func TestPublicAPI(t *testing.T) {
 		ReasonReconciled RecentTrimDivisor ReconcileError ReconcileError.Error ReconcileError.Unwrap
 		RecordFilter RecordPage Roster Roster.CallAnswered Roster.CheckWipe Roster.Close Roster.DialEnded Roster.HandleEvent Roster.HangUp
 		Roster.Join Roster.Leave Roster.Phones Roster.Recent Roster.Reconcile
-		Roster.Record Roster.RecordCall Roster.Records Roster.Start
+		Roster.Record Roster.RecordCall Roster.RecordDialOut Roster.Records Roster.Start
 	`)
 }

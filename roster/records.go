@@ -20,7 +20,7 @@ import (
 type CallRecord struct {
 	CallID    string `json:"call_id"`
 	Carrier   string `json:"carrier,omitempty"`
-	Direction string `json:"direction"`      // inbound: a dial-in the handler answered
+	Direction string `json:"direction"`      // inbound (a dial-in) or outbound (RecordDialOut)
 	From      string `json:"from,omitempty"` // masked
 	To        string `json:"to,omitempty"`   // the number called
 	// RoomID and PeerID come from 100ms's join; RoomBy says how the
@@ -119,6 +119,7 @@ type step struct {
 	RoomID    string        `json:"room_id,omitempty"`
 	PeerID    string        `json:"peer_id,omitempty"`
 	LeaveNote string        `json:"reason_left,omitempty"`
+	Direction string        `json:"direction,omitempty"`
 }
 
 // final reports whether an answer ends the call then and there: nothing
@@ -178,8 +179,15 @@ func (r *Roster) leftStep(ctx context.Context, c EndedCall) {
 	if c.CallID == "" {
 		return
 	}
+	// An outbound call ends when its callee leaves the room.
+	ends := false
+	if r.cfg.OnCallEnded != nil {
+		if rec, ok, err := r.record(ctx, c.CallID); err == nil && ok {
+			ends = rec.Direction == "outbound"
+		}
+	}
 	r.addStep(ctx, c.CallID, "left", step{At: c.LeftAt, RoomID: c.RoomID, PeerID: c.PeerID, Duration: c.Duration,
-		LeaveNote: c.Reason}, false)
+		LeaveNote: c.Reason}, ends)
 }
 
 // addStep writes one step of a record under field; writing it again
@@ -282,6 +290,13 @@ func buildRecord(callID string, fields map[string][]byte) CallRecord {
 			if final(s.Outcome) {
 				rec.Ended = later(rec.Ended, s.Answered)
 			}
+		case "dialout":
+			rec.Direction, rec.To = "outbound", cmpOr(s.To, rec.To)
+			rec.Outcome, rec.Reason = s.Outcome, s.Reason
+			rec.Timeline = append(rec.Timeline, CallStep{At: s.At, Step: "dialed", Detail: s.Outcome})
+			if s.Outcome != "answered" {
+				rec.Ended = later(rec.Ended, s.At)
+			}
 		case "dial":
 			rec.DialStatus, rec.SIPResponse, rec.DialDuration = s.Status, s.SIP, s.Duration
 			rec.Timeline = append(rec.Timeline, CallStep{At: s.At, Step: "dialed", Detail: detail(s.Status, s.SIP)})
@@ -293,6 +308,9 @@ func buildRecord(callID string, fields map[string][]byte) CallRecord {
 			rec.RoomID, rec.PeerID, rec.LeftAt = cmpOr(rec.RoomID, s.RoomID), cmpOr(rec.PeerID, s.PeerID), s.At
 			rec.Timeline = append(rec.Timeline, CallStep{At: s.At, Step: "left", Detail: s.LeaveNote})
 		}
+	}
+	if rec.Direction == "outbound" && !rec.LeftAt.IsZero() {
+		rec.Ended = later(rec.Ended, rec.LeftAt)
 	}
 	slices.SortStableFunc(rec.Timeline, func(a, b CallStep) int { return a.At.Compare(b.At) })
 	return rec

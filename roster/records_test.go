@@ -3,6 +3,7 @@ package roster_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,8 +18,10 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/sipout"
 	"github.com/hmssip/interconnect-go/store"
 )
 
@@ -217,4 +220,38 @@ func TestRosterCountsPhoneParticipants(t *testing.T) {
 	}
 	require.True(t, found)
 	assert.Equal(t, int64(1), got)
+}
+
+// A call placed with sipout is an outbound record: answered and tied to
+// its user id, so that 100ms's join and leave complete it; or ended at
+// once when nobody answered.
+func TestCallRecordOfADialOut(t *testing.T) {
+	b := newRecordBench(t, sipconnect.StaticRoom("abc-defg-hij"), nil)
+	ctx := context.Background()
+	req := sipout.CallRequest{To: "+14155550199", RoomCode: "abc-defg-hij", TrunkID: "trunk-1", UserID: "callee-1"}
+	b.r.RecordDialOut(ctx, req, sipout.CallResult{ID: "call-out-1"}, nil)
+	require.NoError(t, b.r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "peer-9", UserID: "callee-1", JoinedAt: t0.Add(time.Second)}))
+	require.Empty(t, b.endedCalls(), "an answered dial-out goes on until the callee leaves")
+	require.NoError(t, b.r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: "peer-9", UserID: "callee-1",
+		JoinedAt: t0.Add(time.Second), LeftAt: t0.Add(time.Minute)}))
+	ended := b.endedCalls()
+	require.Len(t, ended, 1)
+	assert.Equal(t, "outbound", ended[0].Direction)
+	assert.Equal(t, "answered", ended[0].Outcome)
+	assert.Equal(t, "+*******0199", ended[0].To)
+	assert.Equal(t, "room-1", ended[0].RoomID)
+	assert.Equal(t, t0.Add(time.Minute), ended[0].Ended)
+
+	b.clock.Advance(time.Hour)
+	b.r.RecordDialOut(ctx, req, sipout.CallResult{}, fmt.Errorf("%w: 408", sipout.ErrNoAnswer))
+	b.r.RecordDialOut(ctx, req, sipout.CallResult{}, &hmsapi.APIError{StatusCode: 486, Message: "busy +14155550199"})
+	page, err := b.r.Records(ctx, roster.RecordFilter{Since: t0.Add(time.Hour)})
+	require.NoError(t, err)
+	var outcomes []string
+	for _, rec := range page.Records {
+		outcomes = append(outcomes, rec.Outcome)
+		assert.NotContains(t, fmt.Sprintf("%+v", rec), "4155550199", "no number, not even in an error's text")
+	}
+	assert.ElementsMatch(t, []string{"no_answer", "failed_4xx"}, outcomes)
+	assert.Len(t, b.endedCalls(), 3)
 }
