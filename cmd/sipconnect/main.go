@@ -267,14 +267,18 @@ func (e env) version(args []string) error {
 }
 
 func versionLine() string {
-	v, goVersion := "unknown", runtime.Version()
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" {
-			v = bi.Main.Version
-		}
-		if bi.GoVersion != "" {
-			goVersion = bi.GoVersion
-		}
+	goVersion := runtime.Version()
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.GoVersion != "" {
+		goVersion = bi.GoVersion
 	}
-	return "sipconnect " + v + " " + goVersion
+	return "sipconnect " + moduleVersion() + " " + goVersion
+}
+
+// moduleVersion is the version of sipconnect in its build information:
+// v1.2.3, (devel) when built from a working tree, or unknown.
+func moduleVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "unknown"
 }

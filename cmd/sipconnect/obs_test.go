@@ -13,39 +13,65 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// runServeBinary runs the binary's serve on a free loopback port until its
-// stdout or stderr holds want, then stops it with SIGTERM and returns all
-// it printed.
-func runServeBinary(t *testing.T, env map[string]string, want string, args ...string) result {
+// servingBinary is the binary's serve running.
+type servingBinary struct {
+	cmd            *exec.Cmd
+	stdout, stderr lockedBuffer
+	exited         chan error
+}
+
+// startServeBinary runs the binary's serve on a free loopback port until
+// its stdout or stderr holds want.
+func startServeBinary(t *testing.T, env map[string]string, want string, args ...string) *servingBinary {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	s := &servingBinary{cmd: exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...), exited: make(chan error, 1)}
+	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
+		s.cmd.Env = append(s.cmd.Env, k+"="+v)
 	}
-	var stdout, stderr lockedBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	s.cmd.Stdout, s.cmd.Stderr = &s.stdout, &s.stderr
+	require.NoError(t, s.cmd.Start())
+	go func() { s.exited <- s.cmd.Wait() }()
+	t.Cleanup(func() { _ = s.cmd.Process.Kill() })
 	deadline := time.After(15 * time.Second)
-	for !strings.Contains(stdout.String(), want) && !strings.Contains(stderr.String(), want) {
+	for !strings.Contains(s.stdout.String(), want) && !strings.Contains(s.stderr.String(), want) {
 		select {
-		case err := <-exited:
-			t.Fatalf("serve exited before printing %q (%v); stdout: %s\nstderr: %s", want, err, stdout.String(), stderr.String())
+		case err := <-s.exited:
+			t.Fatalf("serve exited before printing %q (%v); stdout: %s\nstderr: %s", want, err, s.stdout.String(), s.stderr.String())
 		case <-deadline:
-			t.Fatalf("%q never printed; stdout: %s\nstderr: %s", want, stdout.String(), stderr.String())
+			t.Fatalf("%q never printed; stdout: %s\nstderr: %s", want, s.stdout.String(), s.stderr.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	return s
+}
+
+// stop stops serve with SIGTERM and returns all it printed.
+func (s *servingBinary) stop(t *testing.T) result {
+	t.Helper()
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
 	select {
-	case <-exited:
+	case <-s.exited:
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop after SIGTERM")
 	}
-	return result{cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()}
+	return result{s.cmd.ProcessState.ExitCode(), s.stdout.String(), s.stderr.String()}
+}
+
+// url returns the url field of the stdout record whose msg starts with
+// msg (serve runs with --log-format json).
+func (s *servingBinary) url(t *testing.T, msg string) string {
+	t.Helper()
+	recs := withMsg(records(t, s.stdout.String()), msg)
+	require.Len(t, recs, 1, "%q in %s", msg, s.stdout.String())
+	return recs[0]["url"].(string)
+}
+
+// runServeBinary runs the binary's serve until its stdout or stderr holds
+// want, then stops it with SIGTERM and returns all it printed.
+func runServeBinary(t *testing.T, env map[string]string, want string, args ...string) result {
+	t.Helper()
+	return startServeBinary(t, env, want, args...).stop(t)
 }
 
 // records parses every line of out as a JSON object; it fails the test on

@@ -65,7 +65,7 @@ var demoPINRooms = []pins.Target{{RoomID: "demo-room", Role: "guest"}, {RoomID: 
 func (e env) serve(ctx context.Context, args []string) (err error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var lf logFlags
-	var addr, publicURL, roomCode, roomID, role, nameFrom, redisURL, provider string
+	var addr, metricsAddr, publicURL, roomCode, roomID, role, nameFrom, redisURL, provider string
 	var insecure, pin bool
 	var maxConns int
 	var drain, grace, reconcileEvery time.Duration
@@ -83,6 +83,7 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 	fs.DurationVar(&drain, "drain", defaultDrain, "on SIGTERM, how long to keep serving with /readyz answering 503 before stopping (demo mode: 0)")
 	fs.DurationVar(&reconcileEvery, "reconcile-every", defaultReconcile, "how often the phone roster is reconciled with 100ms's live peers (0: only at start and after the store lost its data)")
 	fs.DurationVar(&grace, "grace", defaultGrace, "then, how long requests in flight have to finish before their connections are closed")
+	fs.StringVar(&metricsAddr, "metrics-addr", "", "serve GET /metrics (Prometheus text format) on a listener of its own at this `address` (demo mode: on --addr by default)")
 	lf.add(fs)
 	cmd, err := e.parse(fs, "serve [--addr ADDR] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin] [--provider twilio|telnyx|signalwire|plivo|vonage] [flags]", args,
 		serveNote)
@@ -141,6 +142,25 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 	}
 
 	logger := o.Logger
+	// The meter and tracer providers every component below reports to.
+	tel, shutdownTelemetry, err := telemetry(ctx, demo || metricsAddr != "", e.getenv, logger)
+	if err != nil {
+		return err
+	}
+	var flushOnce sync.Once
+	flush := func(ctx context.Context) {
+		flushOnce.Do(func() {
+			if err := shutdownTelemetry(ctx); err != nil {
+				logger.Warn("sipconnect: flushing telemetry failed", "err", err)
+			}
+		})
+	}
+	defer func() {
+		// Unless stop flushed within --grace: an error ended serve.
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		flush(ctx)
+	}()
 	var authToken string
 	var other carrierSetup // a carrier other than Twilio
 	if provider == "twilio" {
@@ -337,7 +357,21 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 		ready.ping = rdb.Ping
 	}
 	mux.Handle("GET /readyz", ready)
-	srv := newHTTPServer(mux, o)
+	var metricsSrv *http.Server
+	var metricsLn net.Listener
+	switch {
+	case metricsAddr != "":
+		if metricsLn, err = net.Listen("tcp", metricsAddr); err != nil {
+			return listenError("--metrics-addr", metricsAddr, err)
+		}
+		defer metricsLn.Close()
+		metricsMux := http.NewServeMux()
+		metricsMux.Handle("GET /metrics", tel.metrics)
+		metricsSrv = newHTTPServer(metricsMux, o)
+	case tel.metrics != nil:
+		mux.Handle("GET /metrics", tel.metrics)
+	}
+	srv := newHTTPServer(tel.traced(mux), o)
 
 	if demo && pin {
 		o.note(slog.LevelInfo, "*** DEMO MODE: no 100ms credentials, so the PINs below lead to rooms on an embedded fake of the Room Code API. ***",
@@ -390,6 +424,16 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 				"SIPCONNECT_ADMIN_TOKEN is set but HMS_WEBHOOK_SECRET_HEADER is not: the roster hears of no joins")
 		}
 	}
+	switch {
+	case metricsSrv != nil:
+		u := "http://" + metricsLn.Addr().String() + "/metrics"
+		o.say("sipconnect: serving metrics at "+u+" (Prometheus text format)", "serving metrics (Prometheus text format)", "url", u)
+	case tel.metrics != nil:
+		o.say("sipconnect: serving metrics at "+publicURL+"/metrics (Prometheus text format)", "serving metrics (Prometheus text format)", "url", publicURL+"/metrics")
+	}
+	if tel.tracing {
+		o.Info("sipconnect: sending traces over OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT)")
+	}
 	if len(demoPINs) > 0 {
 		var table strings.Builder
 		table.WriteString("PINs of the demo rooms:\n")
@@ -431,6 +475,14 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	metricsErr := make(chan error, 1)
+	if metricsSrv != nil {
+		go func() {
+			if err := metricsSrv.Serve(metricsLn); !errors.Is(err, http.ErrServerClosed) {
+				metricsErr <- fmt.Errorf("--metrics-addr %s: %w", metricsAddr, err)
+			}
+		}()
+	}
 	switch {
 	case demo && sample != nil:
 		// Show what the carrier would be answered, by making that request
@@ -468,9 +520,11 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 	select {
 	case err := <-errc:
 		return err
+	case err := <-metricsErr:
+		return err
 	case <-ctx.Done():
 	}
-	e.stop(o, srv, ready, drain, grace)
+	e.stop(o, srv, metricsSrv, ready, drain, grace, flush)
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -530,9 +584,11 @@ func newHTTPServer(h http.Handler, o *output) *http.Server {
 // kept-alive connections are closed after their next answer, while srv
 // goes on serving for drain; then srv stops accepting and the requests in
 // flight have grace to finish, after which their connections are closed.
-// A second signal (e.hurry) ends the wait at once. It returns within drain
-// + grace, and srv.Serve has returned http.ErrServerClosed by then.
-func (e env) stop(o *output, srv *http.Server, ready *readiness, drain, grace time.Duration) {
+// A second signal (e.hurry) ends the wait at once. The metrics server, when
+// there is one, serves until then too; flush sends the spans not yet sent
+// in the grace period's time left. It returns within drain + grace, and
+// srv.Serve has returned http.ErrServerClosed by then.
+func (e env) stop(o *output, srv, metricsSrv *http.Server, ready *readiness, drain, grace time.Duration, flush func(context.Context)) {
 	ready.draining.Store(true)
 	srv.SetKeepAlivesEnabled(false)
 	if drain > 0 {
@@ -558,6 +614,12 @@ func (e env) stop(o *output, srv *http.Server, ready *readiness, drain, grace ti
 		o.Warn("sipconnect: requests still in flight after --grace: closing their connections", "grace", grace.String())
 		_ = srv.Close()
 	}
+	if metricsSrv != nil {
+		if err := metricsSrv.Shutdown(ctx); err != nil {
+			_ = metricsSrv.Close()
+		}
+	}
+	flush(ctx)
 }
 
 // readiness answers GET /readyz: 503 while serve drains, and while the
