@@ -99,6 +99,10 @@ func recordSeenKey(callID string) string { return "sipconnect:call-record-seen:"
 func recordEndKey(callID string) string  { return "sipconnect:call-record-ended:" + callID }
 func roomCallsKey(roomID string) string  { return "sipconnect:call-records-room:" + roomID }
 
+// aliasKey names the record of a call by another id of it: Vonage's
+// connect events name the conversation, not the inbound leg.
+func aliasKey(id string) string { return "sipconnect:call-record-alias:" + id }
+
 // allCallsKey lists every call's id, newest first.
 const allCallsKey = "sipconnect:call-records"
 
@@ -147,6 +151,12 @@ func (r *Roster) CallAnswered(ctx context.Context, a sipconnect.CallAnswer) {
 	now := r.cfg.Clock()
 	s := step{At: now, Answered: now, Carrier: strings.ToLower(a.Carrier),
 		From: sipconnect.MaskNumber(a.Call.From), To: a.Call.To, Outcome: a.Outcome, Reason: a.Reason, RoomBy: a.RoomBy}
+	if conv := a.Call.Form.Get("conversation_uuid"); conv != "" && conv != callID {
+		_ = r.do(ctx, func(ctx context.Context) error {
+			_, err := r.cfg.Store.SetNX(ctx, aliasKey(conv), []byte(callID), r.cfg.RecordTTL)
+			return err
+		})
+	}
 	r.addStep(ctx, callID, "answered:"+a.Outcome+":"+strconv.FormatInt(s.At.UnixMilli(), 10), s, final(a.Outcome))
 }
 
@@ -160,7 +170,16 @@ func (r *Roster) DialEnded(ctx context.Context, carrier string, d sipconnect.Dia
 	if secs, err := strconv.Atoi(d.DialCallDuration); err == nil {
 		s.Duration = time.Duration(secs) * time.Second
 	}
-	r.addStep(ctx, d.CallSid, "dial", s, true)
+	callID := d.CallSid
+	var alias []byte
+	if err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		alias, err = r.cfg.Store.Get(ctx, aliasKey(callID))
+		return err
+	}); err == nil && len(alias) > 0 {
+		callID = string(alias)
+	}
+	r.addStep(ctx, callID, "dial", s, true)
 }
 
 // joinedStep and leftStep add a phone participant's join and leave to its

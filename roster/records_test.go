@@ -255,3 +255,21 @@ func TestCallRecordOfADialOut(t *testing.T) {
 	assert.ElementsMatch(t, []string{"no_answer", "failed_4xx"}, outcomes)
 	assert.Len(t, b.endedCalls(), 3)
 }
+
+// Vonage's connect events name the conversation, not the inbound leg the
+// answer webhook named: the dial result still lands on the call's record.
+func TestCallRecordTiesVonageConnectEvents(t *testing.T) {
+	b := newRecordBench(t, sipconnect.StaticRoom("abc-defg-hij"), nil)
+	ctx := context.Background()
+	call := sipconnect.Call{CallSid: "leg-1", From: "+14155550123", To: "+18005550100",
+		Form: url.Values{"uuid": {"leg-1"}, "conversation_uuid": {"CON-1"}}}
+	b.r.CallAnswered(ctx, sipconnect.CallAnswer{Call: call, Carrier: "Vonage", Outcome: "bridged", RoomBy: "room"})
+	b.r.DialEnded(ctx, "Vonage", sipconnect.DialStatus{CallSid: "CON-1", DialCallSid: "leg-2", DialCallStatus: "completed"})
+	rec, ok, err := b.r.Record(ctx, "leg-1")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "completed", rec.DialStatus)
+	_, ok, err = b.r.Record(ctx, "CON-1")
+	require.NoError(t, err)
+	assert.False(t, ok, "no second record under the conversation's id")
+}
