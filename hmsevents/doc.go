@@ -29,4 +29,9 @@
 // handler's steps must be idempotent, as the phone roster's are, so that
 // the effect is still once. The Claims section of [Receiver] has the
 // details.
+//
+// Each delivery is counted by event type and by how the receiver answered
+// (sipconnect.webhook.deliveries) and traced as a server span that
+// continues the W3C trace context the request carries, through the
+// OpenTelemetry providers of [Config] (the global ones by default).
 package hmsevents

@@ -17,6 +17,9 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hmssip/interconnect-go/internal/secret"
 	"github.com/hmssip/interconnect-go/store"
 )
@@ -140,6 +143,20 @@ type Config struct {
 	// secret, the data of an event, or a user name (which may be a phone
 	// number).
 	Logger *slog.Logger
+	// MeterProvider receives the receiver's metric,
+	// sipconnect.webhook.deliveries{type,result}: one per request, type
+	// being the event's type when this package declares it (a Type
+	// constant) and "unknown" otherwise, result how the receiver answered
+	// (docs/metrics.md). Nil means the global provider,
+	// otel.GetMeterProvider, a no-op unless the application installs an
+	// SDK.
+	MeterProvider metric.MeterProvider
+	// TracerProvider receives one server span per request,
+	// "hmsevents.delivery", the child of the W3C trace context
+	// (traceparent) the request carries, if any, and the parent of the
+	// spans the handler starts from its context. Nil means the global
+	// provider, otel.GetTracerProvider.
+	TracerProvider trace.TracerProvider
 }
 
 // Receiver is an http.Handler for 100ms webhooks: it checks the sender and
@@ -220,6 +237,7 @@ type Receiver struct {
 	handler        Handler
 	logger         *slog.Logger
 	now            func() time.Time
+	tel            *receiverTelemetry
 }
 
 // NewReceiver returns a Receiver for cfg, with the defaults filled in. It
@@ -274,6 +292,7 @@ func NewReceiver(cfg Config) (*Receiver, error) {
 		handler:        cfg.Handler,
 		logger:         cfg.Logger,
 		now:            time.Now,
+		tel:            newReceiverTelemetry(cfg.MeterProvider, cfg.TracerProvider),
 	}
 	if r.store == nil {
 		r.store = store.NewMemory()
@@ -348,15 +367,20 @@ func (r *Receiver) authorized(req *http.Request) bool {
 	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
 }
 
-// refuse answers status and logs why at warning level.
-func (r *Receiver) refuse(w http.ResponseWriter, req *http.Request, status int, reason string, attrs ...slog.Attr) {
+// refuse answers the status of o, counts the delivery and logs why at
+// warning level.
+func (r *Receiver) refuse(ctx context.Context, d *delivery, w http.ResponseWriter, req *http.Request, o outcome, reason string, attrs ...slog.Attr) {
+	status := outcomeStatus[o]
 	attrs = append([]slog.Attr{slog.Int("status", status), slog.String("reason", reason), slog.String("remote", req.RemoteAddr)}, attrs...)
-	r.log().LogAttrs(req.Context(), slog.LevelWarn, "hmsevents: webhook refused", attrs...)
+	r.log().LogAttrs(ctx, slog.LevelWarn, "hmsevents: webhook refused", attrs...)
 	http.Error(w, http.StatusText(status), status)
+	d.end(ctx, o)
 }
 
 // ServeHTTP receives one webhook; the type's doc lists the answers.
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	ctx, d := r.tel.start(req)
+	defer d.endPanicked(ctx)
 	if len(r.allowed) > 0 {
 		from, ok := senderAddr(req, r.proxies)
 		if !ok || !contains(r.allowed, from) {
@@ -364,67 +388,71 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			if ok {
 				sender = from.String()
 			}
-			r.refuse(w, req, http.StatusForbidden, "sender not in the allowed networks", slog.String("sender", sender))
+			r.refuse(ctx, &d, w, req, outForbidden, "sender not in the allowed networks", slog.String("sender", sender))
 			return
 		}
 	}
 	if !r.authorized(req) {
-		r.refuse(w, req, http.StatusUnauthorized, "missing or wrong secret header")
+		r.refuse(ctx, &d, w, req, outUnauthorized, "missing or wrong secret header")
 		return
 	}
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		r.refuse(w, req, http.StatusMethodNotAllowed, "method not POST", slog.String("method", req.Method))
+		r.refuse(ctx, &d, w, req, outMethodNotAllowed, "method not POST", slog.String("method", req.Method))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, r.maxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			r.refuse(w, req, http.StatusRequestEntityTooLarge, "body too large", slog.Int64("limit", r.maxBody))
+			r.refuse(ctx, &d, w, req, outTooLarge, "body too large", slog.Int64("limit", r.maxBody))
 			return
 		}
-		r.refuse(w, req, http.StatusBadRequest, "reading the body failed", slog.String("error", err.Error()))
+		r.refuse(ctx, &d, w, req, outBadRequest, "reading the body failed", slog.String("error", err.Error()))
 		return
 	}
 	var e Event
 	if err := json.Unmarshal(body, &e); err != nil {
-		r.refuse(w, req, http.StatusBadRequest, "malformed event", slog.String("error", err.Error()))
+		r.refuse(ctx, &d, w, req, outBadRequest, "malformed event", slog.String("error", err.Error()))
 		return
 	}
+	d.typ = typeIndex(e.Type)
 	if e.ID == "" || len(e.ID) > maxIDLen || e.Type == "" {
-		r.refuse(w, req, http.StatusBadRequest, "event without an id or a type, or with a too long id", slog.String("type", e.Type))
+		r.refuse(ctx, &d, w, req, outBadRequest, "event without an id or a type, or with a too long id", slog.String("type", e.Type))
 		return
 	}
 	if err := checkData(e); err != nil {
-		r.refuse(w, req, http.StatusBadRequest, "malformed event data", slog.String("id", e.ID), slog.String("error", err.Error()))
+		r.refuse(ctx, &d, w, req, outBadRequest, "malformed event data", slog.String("id", e.ID), slog.String("error", err.Error()))
 		return
 	}
-	status := r.deliver(req.Context(), e)
-	if status == http.StatusOK {
+	o := r.deliver(ctx, e)
+	if status := outcomeStatus[o]; status == http.StatusOK {
 		w.WriteHeader(status)
-		return
+	} else {
+		http.Error(w, http.StatusText(status), status)
 	}
-	http.Error(w, http.StatusText(status), status)
+	d.end(ctx, o)
 }
 
 // deliver passes e to the handler unless it has been handled or another
-// delivery holds it, and returns the status to answer. The type's doc tells
-// how claims work.
-func (r *Receiver) deliver(ctx context.Context, e Event) int {
+// delivery holds it, and returns the outcome, which tells the status to
+// answer. The type's doc tells how claims work.
+func (r *Receiver) deliver(ctx context.Context, e Event) outcome {
 	lg := r.log().With(slog.String("id", e.ID), slog.String("type", e.Type))
 	begun := time.Now()
 	mine := claim{token: newToken(), deadline: r.now().Add(r.lease)}
-	unavailable := func(err error) int {
+	unavailable := func(err error) outcome {
 		lg.WarnContext(ctx, "hmsevents: store unavailable, asking 100ms to retry", slog.Int("status", http.StatusServiceUnavailable), slog.String("error", err.Error()))
-		return http.StatusServiceUnavailable
+		return outStoreUnavailable
 	}
 	chain, status, err := r.acquire(ctx, lg, e.ID, mine)
 	switch {
 	case err != nil:
 		return unavailable(err)
+	case status == http.StatusOK:
+		return outDuplicate
 	case status != 0:
-		return status
+		return outInProgress
 	}
 	done, err := r.handled(ctx, donePrefix+e.ID)
 	if err != nil {
@@ -434,7 +462,7 @@ func (r *Receiver) deliver(ctx context.Context, e Event) int {
 	if done {
 		r.forget(ctx, e.ID, chain)
 		lg.DebugContext(ctx, "hmsevents: duplicate event ignored")
-		return http.StatusOK
+		return outDuplicate
 	}
 	// The handler ends early enough for this attempt to record the
 	// outcome before its deadline.
@@ -446,7 +474,7 @@ func (r *Receiver) deliver(ctx context.Context, e Event) int {
 	if err := r.handle(ctx, lg, e, mine, budget); err != nil {
 		r.release(ctx, lg, e.ID, mine)
 		lg.WarnContext(ctx, "hmsevents: handler failed, asking 100ms to retry", slog.Int("status", http.StatusServiceUnavailable), slog.String("error", err.Error()))
-		return http.StatusServiceUnavailable
+		return outHandlerFailed
 	}
 	if err := r.markDone(ctx, e.ID, mine); err != nil {
 		// The event is handled: answering 503 would have it handled again.
@@ -464,7 +492,7 @@ func (r *Receiver) deliver(ctx context.Context, e Event) int {
 		lg.WarnContext(ctx, "hmsevents: the attempt outlived its claim; another delivery may have handled the event as well", slog.Duration("late", late))
 	}
 	lg.DebugContext(ctx, "hmsevents: event handled")
-	return http.StatusOK
+	return outHandled
 }
 
 // markDone records that the event was handled. The write is idempotent, so
