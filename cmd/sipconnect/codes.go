@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -146,8 +147,8 @@ func (e env) codes(ctx context.Context, args []string) error {
 }
 
 // apiClient makes the 100ms API core from the environment.
-func (e env) apiClient() (*hmsapi.Client, error) {
-	var opts []hmsapi.Option
+func (e env) apiClient(extra ...hmsapi.Option) (*hmsapi.Client, error) {
+	opts := slices.Clone(extra)
 	switch {
 	case e.getenv("HMS_MANAGEMENT_TOKEN") != "":
 		opts = append(opts, hmsapi.WithManagementToken(e.getenv("HMS_MANAGEMENT_TOKEN")))

@@ -244,8 +244,8 @@ func (e env) demoJoin(o *output, fake *hmstest.Server, base, pub, secretName, se
 
 // newRoster returns serve's roster; with api, it hangs callers up and
 // reconciles with 100ms's live peers every reconcileEvery (0: never).
-func newRoster(st store.Store, api *hmsapi.Client, reconcileEvery time.Duration, logger *slog.Logger) (*roster.Roster, error) {
-	cfg := roster.Config{Store: st, Logger: logger}
+func newRoster(st store.Store, api *hmsapi.Client, reconcileEvery time.Duration, logger *slog.Logger, tel telemetryProviders) (*roster.Roster, error) {
+	cfg := roster.Config{Store: st, Logger: logger, MeterProvider: tel.meters}
 	if api != nil {
 		cfg.Peers = activeroom.NewClient(api)
 		cfg.ReconcileInterval = reconcileEvery

@@ -205,9 +205,9 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 			}
 			fake = hmstest.NewServer(seed...)
 			cleanup = append(cleanup, fake.Close)
-			api, err = hmsapi.New(hmsapi.WithBaseURL(fake.URL), hmsapi.WithAppCredentials(fake.AccessKey(), fake.AppSecret()))
+			api, err = hmsapi.New(append(tel.apiOptions(), hmsapi.WithBaseURL(fake.URL), hmsapi.WithAppCredentials(fake.AccessKey(), fake.AppSecret()))...)
 		} else {
-			api, err = e.apiClient()
+			api, err = e.apiClient(tel.apiOptions()...)
 		}
 		if err != nil {
 			return err
@@ -252,12 +252,12 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 	if secretName != "" || adminToken != "" {
 		if api == nil && e.hasAPICredentials() {
 			// A static room needs no API, but hanging up does.
-			if api, err = e.apiClient(); err != nil {
+			if api, err = e.apiClient(tel.apiOptions()...); err != nil {
 				return err
 			}
 			cleanup = append(cleanup, api.CloseIdleConnections)
 		}
-		if phoneRoster, err = newRoster(st, api, reconcileEvery, logger); err != nil {
+		if phoneRoster, err = newRoster(st, api, reconcileEvery, logger, tel); err != nil {
 			return err
 		}
 		cleanup = append([]func(){func() { phoneRoster.Close() }}, cleanup...)
@@ -274,7 +274,8 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 	var room sipconnect.Room
 	var cache *roomcode.Cache
 	if api != nil {
-		cache = roomcode.NewCache(roomcode.NewClient(api), roomcode.CacheConfig{CreateIfMissing: true, Logger: logger})
+		cache = roomcode.NewCache(roomcode.NewClient(api), roomcode.CacheConfig{CreateIfMissing: true, Logger: logger,
+			MeterProvider: tel.meters, TracerProvider: tel.tracers})
 	}
 	var dir *pins.Directory
 	var demoPINs []string
@@ -321,6 +322,8 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 		Credentials:           sipconnect.Credentials{Username: e.getenv("SIP_USERNAME"), Password: e.getenv("SIP_PASSWORD")},
 		Logger:                logger,
 		Roster:                phoneRoster,
+		MeterProvider:         tel.meters,
+		TracerProvider:        tel.tracers,
 	}
 	if pin {
 		cfg.PIN = &pins.Config{Resolver: dir, Cache: cache, Store: st, Path: pinPath}

@@ -23,6 +23,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/hmssip/interconnect-go/hmsapi"
 )
 
 // telemetryProviders are the OpenTelemetry providers serve gives every component it
@@ -108,6 +110,11 @@ func telemetry(ctx context.Context, metrics bool, getenv func(string) string, lo
 		otel.SetTextMapPropagator(p.propagator)
 	}
 	return p, shutdown, nil
+}
+
+// apiOptions are the options of a 100ms API client that reports to p.
+func (p telemetryProviders) apiOptions() []hmsapi.Option {
+	return []hmsapi.Option{hmsapi.WithMeterProvider(p.meters), hmsapi.WithTracerProvider(p.tracers)}
 }
 
 // traced wraps h, serve's routes, in a server span per request, named by

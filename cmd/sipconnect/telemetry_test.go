@@ -44,7 +44,13 @@ func TestServeMetricsInDemoMode(t *testing.T) {
 	s := startServeBinary(t, nil, demoDone, "--log-format", "json")
 	base := strings.TrimSuffix(s.url(t, "serving the voice webhook"), "/twilio/voice")
 	assert.Equal(t, base+"/metrics", s.url(t, "serving metrics"))
-	assertMetrics(t, base+"/metrics")
+	body := assertMetrics(t, base+"/metrics")
+	// The sample call moved the library's instruments.
+	for _, name := range []string{"sipconnect_calls_total{", "sipconnect_call_answer_duration_seconds_bucket{",
+		"sipconnect_hmsapi_requests_total{", "sipconnect_hmsapi_request_duration_seconds_bucket{",
+		"sipconnect_roomcode_cache_lookups_total{", "sipconnect_phone_participants"} {
+		assert.Contains(t, body, "\n"+name)
+	}
 	assert.Equal(t, 0, s.stop(t).code)
 }
 
