@@ -37,6 +37,10 @@
 // errors.Is; the cause is wrapped with them (a context's error too, so
 // errors.Is(err, context.DeadlineExceeded) also holds when the context's
 // deadline passed).
+//
+// [Instrument] wraps any Store so that each operation is timed
+// (sipconnect.store.operation.duration) and each failure counted
+// (sipconnect.store.errors) through an OpenTelemetry meter provider.
 package store
 
 import (
