@@ -156,8 +156,9 @@ func writeJSONError(w http.ResponseWriter, status int, msg string) {
 }
 
 // newEventsReceiver makes the 100ms webhook receiver that feeds r.
-func newEventsReceiver(name, value string, st store.Store, r *roster.Roster, logger *slog.Logger) (*hmsevents.Receiver, error) {
-	return hmsevents.NewReceiver(hmsevents.Config{SecretHeader: name, Secret: value, Store: st, Handler: r, Logger: logger})
+func newEventsReceiver(name, value string, st store.Store, r *roster.Roster, logger *slog.Logger, tel telemetryProviders) (*hmsevents.Receiver, error) {
+	return hmsevents.NewReceiver(hmsevents.Config{SecretHeader: name, Secret: value, Store: st, Handler: r, Logger: logger,
+		MeterProvider: tel.meters, TracerProvider: tel.tracers})
 }
 
 // demoPeerID is the peer id of the demo's simulated caller.

@@ -57,7 +57,12 @@ Environment:
   SIPCONNECT_REDIS_URL        the shared store, as --redis (PINs, the roster, call records)
   HMS_WEBHOOK_SECRET_HEADER   "Name: value": take 100ms webhooks at POST /100ms/events
   SIPCONNECT_ADMIN_TOKEN      bearer token of GET /rooms/{room_id}/phones and
-                              DELETE /rooms/{room_id}/phones/{peer_id}`
+                              DELETE /rooms/{room_id}/phones/{peer_id}
+  OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) send traces over OTLP/HTTP;
+                              the exporter's other OTEL_* variables apply
+
+Metrics: GET /metrics in Prometheus text format, on --addr in demo mode, else only with
+--metrics-addr (a listener of its own).`
 
 // The rooms of demo mode with --pin, one PIN each.
 var demoPINRooms = []pins.Target{{RoomID: "demo-room", Role: "guest"}, {RoomID: "demo-standup", Role: "guest"}}
@@ -339,7 +344,7 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 		mux.Handle(pinPath, handler.PINHandler())
 	}
 	if secretName != "" {
-		receiver, err := newEventsReceiver(secretName, secretValue, st, phoneRoster, logger)
+		receiver, err := newEventsReceiver(secretName, secretValue, st, phoneRoster, logger, tel)
 		if err != nil {
 			return err
 		}
