@@ -25,6 +25,7 @@
 //	sipconnect serve  [--addr 127.0.0.1:8080] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin]
 //	                  [--display-name-from caller-name|none] [--insecure-skip-signature] [--redis URL]
 //	                  [--provider twilio|telnyx|signalwire|plivo|vonage] [--max-conns N] [--drain DURATION] [--grace DURATION]
+//	                  [--metrics-addr ADDR] [--log-format text|json] [--log-level debug|info|warn|error]
 //	sipconnect version
 //	sipconnect help <command>
 //	sipconnect completion bash|zsh|fish
@@ -89,6 +90,12 @@
 // mode), then stops accepting and gives the requests in flight --grace
 // (default 10 s) to finish before closing their connections: it exits 0
 // within drain + grace. A second signal stops it at once.
+//
+// serve answers GET /metrics in Prometheus text format (demo mode: on
+// --addr; otherwise with --metrics-addr, on a listener of its own) and,
+// with OTEL_EXPORTER_OTLP_ENDPOINT set, sends traces over OTLP/HTTP.
+// --log-format json makes every line it prints a JSON record;
+// --log-level drops the lines below a level.
 //
 // Output goes to stdout, diagnostics to stderr; no command prints a token,
 // app secret, auth token or trunk password. Exit status: 0 on success, 2 on
