@@ -75,7 +75,7 @@ type pinServer struct {
 func newPINServer(t *testing.T, mutate func(*sipconnect.HandlerConfig)) *pinServer {
 	t.Helper()
 	p := &pinServer{logs: &syncBuffer{}, clock: &sharedClock{}}
-	p.clock.ns.Store(time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	p.clock.Set(time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC))
 	p.store = store.NewMemory(store.WithClock(p.clock.Now))
 	dir, err := pins.NewDirectory(p.store, pins.DirectoryConfig{RoomCodesOnly: true})
 	require.NoError(t, err)
@@ -462,7 +462,7 @@ func TestNewHandlerChecksRoutesAndPIN(t *testing.T) {
 
 func TestPINDirectory(t *testing.T) {
 	clk := &sharedClock{}
-	clk.ns.Store(time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	clk.Set(time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := store.NewMemory(store.WithClock(clk.Now))
 	dir, err := pins.NewDirectory(s, pins.DirectoryConfig{TTL: time.Hour})
 	require.NoError(t, err)

@@ -125,7 +125,7 @@ func TestRosterRecordsACallBridgedDuringAStall(t *testing.T) {
 // goroutine.
 func TestRosterRetryGivesUpAtTTL(t *testing.T) {
 	clk := &sharedClock{}
-	clk.ns.Store(t0.UnixNano())
+	clk.Set(t0)
 	s := &stallStore{Store: store.NewMemory()}
 	s.stalled.Store(true)
 	r, logs := newRoster(t, s, func(c *roster.Config) {

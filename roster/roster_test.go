@@ -313,7 +313,7 @@ func TestRosterDuplicateJoinTellsOnce(t *testing.T) {
 // joining.
 func TestRosterForgetsALostLeave(t *testing.T) {
 	clk := &sharedClock{}
-	clk.ns.Store(t0.UnixNano())
+	clk.Set(t0)
 	shared := store.NewMemory(store.WithClock(clk.Now))
 	r, _ := newRoster(t, shared, func(c *roster.Config) { c.TTL = time.Hour; c.Clock = clk.Now })
 	ctx := context.Background()

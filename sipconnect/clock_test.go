@@ -5,13 +5,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/carrier/carriertest"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
@@ -22,10 +22,7 @@ import (
 // sharedClock is the one clock of a sweep: the fake API stamps codes and
 // checks tokens with it, and the client mints tokens and runs its cache
 // with it.
-type sharedClock struct{ ns atomic.Int64 }
-
-func (c *sharedClock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *sharedClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+type sharedClock = carriertest.SharedClock
 
 // TestClockSweep runs the client, the fake API, the cache and the handler
 // together with their shared clock set years apart: nothing may depend on
@@ -38,7 +35,7 @@ func TestClockSweep(t *testing.T) {
 	} {
 		t.Run(start.Format("2006-01-02"), func(t *testing.T) {
 			clk := &sharedClock{}
-			clk.ns.Store(start.UnixNano())
+			clk.Set(start)
 			srv := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"), hmstest.WithClock(clk.Now))
 			t.Cleanup(srv.Close)
 			client, err := newClient(hmsapi.WithBaseURL(srv.URL),

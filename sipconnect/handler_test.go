@@ -54,36 +54,17 @@ func TestRefSignVector(t *testing.T) {
 	assert.Equal(t, carriertest.TwilioSignature(authToken, "https://voice.example.com/hooks/voice", call), req.Header.Get(twiml.SignatureHeader))
 }
 
-func callForm(extra ...string) url.Values {
-	f := url.Values{"CallSid": {"CA0123456789abcdef0123456789abcdef"}, "AccountSid": {"AC0123"}, "From": {callerPhone},
-		"To": {"+18005550100"}, "CallStatus": {"ringing"}, "Direction": {"inbound"}}
-	for i := 0; i+1 < len(extra); i += 2 {
-		f.Set(extra[i], extra[i+1])
-	}
-	return f
-}
+// callForm is Twilio's incoming-call webhook, with extra name-value pairs
+// set on it.
+var callForm = carriertest.TwilioCall
 
 type dialInServer struct {
 	srv  *httptest.Server
 	logs *syncBuffer
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a log buffer safe for the handler's concurrent logging.
+type syncBuffer = carriertest.LogBuffer
 
 // newDialIn mounts the handler under /hooks on a loopback server whose URL
 // is the public URL.

@@ -14,7 +14,9 @@ func TestPublicAPI(t *testing.T) {
 		"AssertCarriedIntact", "AssertForbidden", "AssertNoSecret", "AssertRefused", "CallerPhone", "Clock",
 		"DecodeTwiMLShaped", "DecodeXML", "ExampleIdentity", "ExamplePIN", "ExampleRoom", "ExampleURI",
 		"ForHostileNames", "LogBuffer", "LogBuffer.String", "LogBuffer.Write", "NewServer", "PINResolver",
-		"Refusal", "RoomError", "Server", "Server.Do", "Server.URL", "TwilioSignature", "WithParams",
+		"Refusal", "RoomError", "Server", "Server.Do", "Server.URL", "SharedClock", "SharedClock.Advance", "SharedClock.Now",
+		"SharedClock.Set",
+		"TwilioCall", "TwilioSignature", "WithParams",
 		"WithoutNonce", "XMLAnswer",
 	}
 	apisurface.Check(t, ".", want)

@@ -24,6 +24,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -159,6 +160,27 @@ func WithParams(p url.Values, extra ...string) url.Values {
 	}
 	return p
 }
+
+// TwilioCall is Twilio's incoming-call webhook from CallerPhone, with
+// extra name-value pairs set on it.
+func TwilioCall(extra ...string) url.Values {
+	return WithParams(url.Values{"CallSid": {"CA0123456789abcdef0123456789abcdef"}, "AccountSid": {"AC0123"}, "From": {CallerPhone},
+		"To": {"+18005550100"}, "CallStatus": {"ringing"}, "Direction": {"inbound"}}, extra...)
+}
+
+// SharedClock is the one clock of a test, which the test moves: the
+// handler, the store and the fake API all read it. Its zero value stands
+// at the Unix epoch.
+type SharedClock struct{ ns atomic.Int64 }
+
+// Now returns the clock's time, in UTC.
+func (c *SharedClock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
+
+// Set puts the clock at t.
+func (c *SharedClock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
+
+// Advance moves the clock by d.
+func (c *SharedClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // RoomError is a room lookup that fails with msg.
 func RoomError(msg string) sipconnect.RoomFunc {
