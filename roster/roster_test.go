@@ -1,7 +1,9 @@
 package roster_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/xml"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -16,12 +18,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hmssip/interconnect-go/activeroom"
+	"github.com/hmssip/interconnect-go/carrier/carriertest"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
+	"github.com/hmssip/interconnect-go/store/storetest"
 	"github.com/hmssip/interconnect-go/twiml"
 )
 
@@ -465,4 +469,253 @@ func BenchmarkRosterRecent(b *testing.B) {
 			}
 		})
 	}
+}
+
+// callerPhone is the caller's number in callForm: it never appears in logs.
+const callerPhone = carriertest.CallerPhone
+
+// callForm is an incoming call as Twilio posts it, with extra name, value
+// pairs set.
+var callForm = carriertest.TwilioCall
+
+// answer is the dial-in document as encoding/xml reads it.
+type answer struct {
+	XMLName xml.Name `xml:"Response"`
+	Dial    *struct {
+		Sip struct {
+			URI string `xml:",chardata"`
+		}
+	}
+}
+
+func decode(t *testing.T, body string) answer { return carriertest.DecodeXML[answer](t, body) }
+
+// sharedClock is a clock the test moves, shared by the roster and the
+// store.
+type sharedClock = carriertest.SharedClock
+
+// peerIDs returns the peer ids of phones, sorted, and the call id of each.
+func peerIDs(t *testing.T, r *roster.Roster, room string) map[string]string {
+	t.Helper()
+	phones, err := r.Phones(context.Background(), room)
+	require.NoError(t, err)
+	out := map[string]string{}
+	for _, p := range phones {
+		out[p.PeerID] = p.CallID
+	}
+	return out
+}
+
+// TestRosterReconcilesWithTheLiveRoom: a phone caller whose leave webhook
+// was lost is taken out by a reconcile and recorded as ended; after an
+// empty restart of the store, one reconcile on one instance makes the
+// roster exact on both, a caller whose call record was lost listed without
+// it; a room given to Reconcile is reconciled too.
+func TestRosterReconcilesWithTheLiveRoom(t *testing.T) {
+	api := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"), hmstest.WithRoom("room-2", "guest"))
+	t.Cleanup(api.Close)
+	core, err := hmsapi.New(hmsapi.WithBaseURL(api.URL), hmsapi.WithAppCredentials(api.AccessKey(), api.AppSecret()))
+	require.NoError(t, err)
+	t.Cleanup(core.CloseIdleConnections)
+	peers := activeroom.NewClient(core)
+	callA := "CA0123456789abcdef0123456789abcdef" // callForm's
+	phoneA := api.AddPeer("room-1", hmstest.Peer{UserID: sipconnect.CallUserID(callA), SIP: true, JoinedAt: t0})
+	phoneB := api.AddPeer("room-1", hmstest.Peer{UserID: sipconnect.CallUserID("CA-B"), SIP: true, JoinedAt: t0})
+	phoneC := api.AddPeer("room-1", hmstest.Peer{UserID: sipconnect.CallUserID("CA-C"), SIP: true, JoinedAt: t0})
+	api.AddPeer("room-1", hmstest.Peer{UserID: "alice", JoinedAt: t0})
+
+	shared := storetest.NewWiping()
+	var joins atomic.Int32
+	cfg := func(c *roster.Config) {
+		c.Peers = peers
+		c.OnJoin = func(context.Context, roster.Participant) { joins.Add(1) }
+	}
+	a, _ := newRoster(t, shared, cfg)
+	b, _ := newRoster(t, shared, cfg)
+	ctx := context.Background()
+	require.NoError(t, a.Start(ctx))
+	require.NoError(t, b.Start(ctx))
+	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: sipconnect.StaticRoom("abc-defg-hij"),
+		Roster: a, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	assert.Contains(t, bridge(t, h), "<Dial")
+	for i, p := range []hmstest.Peer{phoneA, phoneB, phoneC} {
+		r := []*roster.Roster{a, b}[i%2]
+		require.NoError(t, r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: p.ID, UserID: p.UserID, JoinedAt: p.JoinedAt}))
+	}
+	require.EqualValues(t, 3, joins.Load())
+
+	// C hangs up; its leave webhook is lost.
+	require.NoError(t, peers.RemovePeer(ctx, "room-1", phoneC.ID, "bye"))
+	require.NoError(t, b.Reconcile(ctx))
+	assert.Equal(t, map[string]string{phoneA.ID: callA, phoneB.ID: ""}, peerIDs(t, a, "room-1"))
+	recent, err := a.Recent(ctx, "room-1")
+	require.NoError(t, err)
+	require.Len(t, recent, 1)
+	assert.Equal(t, phoneC.ID, recent[0].PeerID)
+	assert.Equal(t, roster.ReasonReconciled, recent[0].Reason)
+
+	// An empty restart of the store; D joins meanwhile, its webhook lost.
+	shared.Wipe()
+	phoneD := api.AddPeer("room-1", hmstest.Peer{UserID: sipconnect.CallUserID("CA-D"), SIP: true, JoinedAt: t0.Add(time.Minute)})
+	assert.Empty(t, peerIDs(t, b, "room-1"), "the wipe lost every join")
+	wiped, err := a.CheckWipe(ctx)
+	require.NoError(t, err)
+	assert.True(t, wiped)
+	want := map[string]string{phoneA.ID: "", phoneB.ID: "", phoneD.ID: ""}
+	assert.Equal(t, want, peerIDs(t, a, "room-1"), "exact after one reconcile; A's call record was lost with the store")
+	assert.Equal(t, want, peerIDs(t, b, "room-1"))
+	wiped, err = b.CheckWipe(ctx)
+	require.NoError(t, err)
+	assert.True(t, wiped, "the other instance sees the wipe too")
+	assert.Equal(t, want, peerIDs(t, b, "room-1"))
+
+	// On demand, for a room no instance has seen.
+	phoneE := api.AddPeer("room-2", hmstest.Peer{UserID: sipconnect.CallUserID("CA-E"), SIP: true, JoinedAt: t0})
+	require.NoError(t, b.Reconcile(ctx, "room-2"))
+	assert.Equal(t, map[string]string{phoneE.ID: ""}, peerIDs(t, a, "room-2"))
+}
+
+func TestRosterReconcileNeedsPeers(t *testing.T) {
+	r, _ := newRoster(t, store.NewMemory(), nil)
+	assert.ErrorIs(t, r.Reconcile(context.Background(), "room-1"), roster.ErrCannotReconcile)
+	assert.ErrorIs(t, r.Start(context.Background()), roster.ErrCannotReconcile)
+}
+
+// stallStore stalls every call while stalled is set, as a Redis stopped
+// with SIGSTOP does: the call waits for its context to end.
+type stallStore struct {
+	store.Store
+	stalled atomic.Bool
+}
+
+func (s *stallStore) gate(ctx context.Context) error {
+	if s.stalled.Load() {
+		return wait(ctx)
+	}
+	return nil
+}
+
+func (s *stallStore) SetNX(ctx context.Context, key string, v []byte, ttl time.Duration) (bool, error) {
+	if err := s.gate(ctx); err != nil {
+		return false, err
+	}
+	return s.Store.SetNX(ctx, key, v, ttl)
+}
+
+func (s *stallStore) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := s.gate(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.Get(ctx, key)
+}
+
+func (s *stallStore) HSet(ctx context.Context, key, field string, v []byte, ttl time.Duration) error {
+	if err := s.gate(ctx); err != nil {
+		return err
+	}
+	return s.Store.HSet(ctx, key, field, v, ttl)
+}
+
+func (s *stallStore) HGetAll(ctx context.Context, key string) (map[string][]byte, error) {
+	if err := s.gate(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.HGetAll(ctx, key)
+}
+
+// bridge sends one incoming call to h and returns the answer.
+func bridge(t *testing.T, h http.Handler) string {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/voice", strings.NewReader(callForm().Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code)
+	return rec.Body.String()
+}
+
+// noRosterGoroutines waits until no goroutine runs roster code: Close
+// has returned, so they are on their way out.
+func noRosterGoroutines(t *testing.T) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); len(apisurface.Goroutines("roster.(*Roster)")) > 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	assert.Empty(t, apisurface.Goroutines("roster.(*Roster)"), "goroutines left behind")
+}
+
+// TestRosterRecordsACallBridgedDuringAStall: a call bridged while the store
+// stalls is answered at once, and its record is written again when the
+// store is back, so that its join is tied to the call.
+func TestRosterRecordsACallBridgedDuringAStall(t *testing.T) {
+	s := &stallStore{Store: store.NewMemory()}
+	r, logs := newRoster(t, s, func(c *roster.Config) {
+		c.Timeout = 20 * time.Millisecond
+		c.RetryInterval = time.Millisecond
+	})
+	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: sipconnect.StaticRoom("abc-defg-hij"),
+		Roster: r, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	require.NoError(t, err)
+
+	s.stalled.Store(true)
+	assert.Contains(t, bridge(t, h), "<Dial", "the caller is answered during the stall")
+	s.stalled.Store(false)
+
+	ctx := context.Background()
+	userID := sipconnect.CallUserID("CA0123456789abcdef0123456789abcdef")
+	require.NoError(t, r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "peer-1", UserID: userID, JoinedAt: t0}))
+	var phones []roster.Participant
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		phones, err = r.Phones(ctx, "room-1")
+		require.NoError(t, err)
+		if len(phones) == 1 && phones[0].CallID != "" {
+			break
+		}
+	}
+	require.Len(t, phones, 1)
+	assert.Equal(t, "CA0123456789abcdef0123456789abcdef", phones[0].CallID, "the call record written again after the stall")
+	assert.Equal(t, "+*******0123", phones[0].From)
+	require.NoError(t, r.Close())
+	noRosterGoroutines(t)
+	assert.NotContains(t, logs.String(), callerPhone)
+}
+
+// TestRosterRetryGivesUpAtTTL: while the store never answers, call records
+// wait in a bounded queue, worked by a bounded number of goroutines; a
+// record is dropped once its TTL has passed, and Close stops every
+// goroutine.
+func TestRosterRetryGivesUpAtTTL(t *testing.T) {
+	clk := &sharedClock{}
+	clk.Set(t0)
+	s := &stallStore{Store: store.NewMemory()}
+	s.stalled.Store(true)
+	r, logs := newRoster(t, s, func(c *roster.Config) {
+		c.Timeout = time.Millisecond
+		c.RetryInterval = time.Millisecond
+		c.RetryQueue = 2
+		c.RetryWorkers = 1
+		c.TTL = time.Hour
+		c.Clock = clk.Now
+	})
+	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Room: sipconnect.StaticRoom("abc-defg-hij"),
+		Roster: r, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	for range 6 {
+		assert.Contains(t, bridge(t, h), "<Dial")
+	}
+	assert.LessOrEqual(t, len(apisurface.Goroutines("roster.(*Roster)")), 1, "at most RetryWorkers goroutines")
+	assert.Contains(t, logs.String(), "retry queue is full")
+
+	clk.Advance(time.Hour + time.Second)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !bytes.Contains([]byte(logs.String()), []byte("expired before the store took it")); {
+		time.Sleep(time.Millisecond)
+	}
+	assert.Contains(t, logs.String(), "expired before the store took it")
+	require.NoError(t, r.Close())
+	require.NoError(t, r.Close(), "Close may be repeated")
+	noRosterGoroutines(t)
+	assert.Contains(t, bridge(t, h), "<Dial", "a closed roster still lets callers through")
+	noRosterGoroutines(t)
+	assert.NotContains(t, logs.String(), callerPhone)
 }
