@@ -3,6 +3,8 @@ package sipconnect_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -21,12 +23,17 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/hmssip/interconnect-go/carrier/carriertest"
 	"github.com/hmssip/interconnect-go/headers"
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/roomcode"
 	"github.com/hmssip/interconnect-go/roster"
@@ -384,17 +391,7 @@ func TestHandlerRoomFromCall(t *testing.T) {
 }
 
 func TestHandlerHostileCallerName(t *testing.T) {
-	hostile := []string{
-		"Eve\r\nX-100ms-UserID: admin",
-		"x&X-100ms-UserID=admin",
-		"x?X-100ms-UserID=admin",
-		strings.Repeat("A", 5<<10),
-		"Jos\xe9 \xff\xfe",
-		"</Sip><Sip>sip:evil@attacker.example</Sip>",
-		"\u0085\u009b\x7f\x00",
-		callerPhone,
-		"+1 (415) 555-0123",
-	}
+	hostile := carriertest.HostileNames()
 	for i, identity := range []sipconnect.IdentityFunc{
 		sipconnect.CallerNameIdentity,
 		// A careless function that passes the caller name through unchecked.
@@ -708,4 +705,376 @@ func TestNilRosterPointerIsNoRoster(t *testing.T) {
 	status, body := d.signedPost(t, "/hooks/voice", callForm())
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Contains(t, body, "sip:abc-defg-hij@sip.100ms.live<", "bridged, with no user id made up for a roster")
+}
+
+// observed is a handler's telemetry read back: the metrics collected by a
+// manual reader and the spans ended.
+type observed struct {
+	reader *sdkmetric.ManualReader
+	spans  *tracetest.SpanRecorder
+	mp     *sdkmetric.MeterProvider
+	tp     *sdktrace.TracerProvider
+}
+
+func newObserved() *observed {
+	o := &observed{reader: sdkmetric.NewManualReader(), spans: tracetest.NewSpanRecorder()}
+	o.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(o.reader))
+	o.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(o.spans))
+	return o
+}
+
+// counts returns the data points of the counter name, keyed by their
+// attributes written "k=v,k=v" in order.
+func (o *observed) counts(t *testing.T, name string) map[string]int64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, o.reader.Collect(context.Background(), &rm))
+	got := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			sum, ok := m.Data.(metricdata.Sum[int64])
+			require.True(t, ok, "%s is a sum of int64, not %T", name, m.Data)
+			for _, dp := range sum.DataPoints {
+				got[attrs(dp.Attributes)] += dp.Value
+			}
+		}
+	}
+	return got
+}
+
+// histogramCount returns how many values the histogram name recorded.
+func (o *observed) histogramCount(t *testing.T, name, unit string) uint64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, o.reader.Collect(context.Background(), &rm))
+	var n uint64
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name == name {
+				assert.Equal(t, unit, m.Unit)
+				for _, dp := range m.Data.(metricdata.Histogram[float64]).DataPoints {
+					n += dp.Count
+				}
+			}
+		}
+	}
+	return n
+}
+
+func attrs(s attribute.Set) string {
+	var parts []string
+	for _, kv := range s.ToSlice() {
+		parts = append(parts, string(kv.Key)+"="+kv.Value.Emit())
+	}
+	return strings.Join(parts, ",")
+}
+
+func TestHandlerMetricsAndSpans(t *testing.T) {
+	o := newObserved()
+	failing := true
+	d := newDialIn(t, sipconnect.HandlerConfig{
+		Room: sipconnect.RoomFunc(func(context.Context, sipconnect.Call) (string, error) {
+			if failing {
+				return "", errors.New("room lookup failed")
+			}
+			return "abc-defg-hij", nil
+		}),
+		MeterProvider: o.mp, TracerProvider: o.tp,
+	})
+	status, _ := d.signedPost(t, "/hooks/voice", callForm())
+	require.Equal(t, http.StatusOK, status)
+	failing = false
+	for range 2 {
+		status, _ = d.signedPost(t, "/hooks/voice", callForm())
+		require.Equal(t, http.StatusOK, status)
+	}
+	status, _ = d.post(t, "/hooks/voice", callForm(), "forged")
+	require.Equal(t, http.StatusForbidden, status)
+
+	assert.Equal(t, map[string]int64{
+		"carrier=twilio,outcome=bridged":            2,
+		"carrier=twilio,outcome=fallback":           1,
+		"carrier=twilio,outcome=rejected_signature": 1,
+	}, o.counts(t, "sipconnect.calls"))
+	assert.Equal(t, map[string]int64{"reason=room": 1}, o.counts(t, "sipconnect.fallbacks"))
+	assert.Equal(t, uint64(4), o.histogramCount(t, "sipconnect.call.answer.duration", "s"))
+
+	spans := o.spans.Ended()
+	require.Len(t, spans, 4, "one span per webhook")
+	outcomes := map[string]int{}
+	for _, s := range spans {
+		assert.Equal(t, "sipconnect.call", s.Name())
+		for _, kv := range s.Attributes() {
+			if kv.Key == "sipconnect.outcome" {
+				outcomes[kv.Value.AsString()]++
+			}
+		}
+	}
+	assert.Equal(t, map[string]int{"bridged": 2, "fallback": 1, "rejected_signature": 1}, outcomes)
+}
+
+// A webhook that carries W3C trace context continues the caller's trace.
+func TestHandlerSpanContinuesIncomingTrace(t *testing.T) {
+	o := newObserved()
+	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij"), TracerProvider: o.tp})
+	req, err := twiml.NewSignedRequest(http.MethodPost, d.srv.URL+"/hooks/voice", authToken, callForm())
+	require.NoError(t, err)
+	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	status, _ := d.do(t, req)
+	require.Equal(t, http.StatusOK, status)
+	spans := o.spans.Ended()
+	require.Len(t, spans, 1)
+	assert.Equal(t, "4bf92f3577b34da6a3ce929d0e0e4736", spans[0].SpanContext().TraceID().String())
+	assert.Equal(t, "00f067aa0ba902b7", spans[0].Parent().SpanID().String())
+}
+
+// The PIN menu's answers are counted under their own outcomes, and no
+// attribute of any metric or span holds the PIN, the caller's number or
+// the room code.
+func TestHandlerCountsPINOutcomesWithoutPersonalData(t *testing.T) {
+	o := newObserved()
+	const pin = "4815162342"
+	resolver := pins.ResolverFunc(func(_ context.Context, digits string, _ sipconnect.Call) (pins.Target, error) {
+		if digits == pin {
+			return pins.Target{RoomCode: "abc-defg-hij"}, nil
+		}
+		return pins.Target{}, pins.ErrUnknown
+	})
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: authToken, PublicURL: srv.URL,
+		PIN:           &pins.Config{Resolver: resolver, Path: "/hooks/pin"},
+		MeterProvider: o.mp, TracerProvider: o.tp, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	mux.Handle("/hooks/voice", h)
+	mux.Handle("/hooks/pin", h.PINHandler())
+	post := func(u string, form url.Values) string {
+		req, err := twiml.NewSignedRequest(http.MethodPost, u, authToken, form)
+		require.NoError(t, err)
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
+		return string(b)
+	}
+	step := func(body string) string {
+		i := strings.Index(body, srv.URL+"/hooks/pin?")
+		require.GreaterOrEqual(t, i, 0, body)
+		j := strings.IndexAny(body[i:], `"<`)
+		return strings.ReplaceAll(body[i:i+j], "&amp;", "&")
+	}
+	prompt := post(srv.URL+"/hooks/voice", callForm())
+	wrong := post(step(prompt), callForm("Digits", "1111111111"))
+	ok := post(step(wrong), callForm("Digits", pin))
+	assert.Contains(t, ok, "sip:abc-defg-hij@")
+
+	assert.Equal(t, map[string]int64{
+		"carrier=twilio,outcome=pin_prompt": 1,
+		"carrier=twilio,outcome=pin_wrong":  1,
+		"carrier=twilio,outcome=pin_ok":     1,
+	}, o.counts(t, "sipconnect.calls"))
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, o.reader.Collect(context.Background(), &rm))
+	var seen []string
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if sum, ok := m.Data.(metricdata.Sum[int64]); ok {
+				for _, dp := range sum.DataPoints {
+					seen = append(seen, attrs(dp.Attributes))
+				}
+			}
+		}
+	}
+	for _, s := range o.spans.Ended() {
+		for _, kv := range s.Attributes() {
+			seen = append(seen, kv.Value.Emit())
+		}
+	}
+	for _, v := range seen {
+		assert.NotContains(t, v, pin)
+		assert.NotContains(t, v, "4155550123")
+		assert.NotContains(t, v, "abc-defg-hij")
+	}
+}
+
+// Without providers the handler uses otel's global ones, no-op unless the
+// program installs an SDK, and answers as before.
+func TestHandlerWithoutProviders(t *testing.T) {
+	d := newDialIn(t, sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij")})
+	status, body := d.signedPost(t, "/hooks/voice", callForm())
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "sip:abc-defg-hij@sip.100ms.live")
+}
+
+// sharedClock is the one clock of a sweep: the fake API stamps codes and
+// checks tokens with it, and the client mints tokens and runs its cache
+// with it.
+type sharedClock = carriertest.SharedClock
+
+// TestClockSweep runs the client, the fake API, the cache and the handler
+// together with their shared clock set years apart: nothing may depend on
+// the date the suite runs on.
+func TestClockSweep(t *testing.T) {
+	for _, start := range []time.Time{
+		time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Now(),
+		time.Date(2099, 12, 31, 23, 0, 0, 0, time.UTC),
+	} {
+		t.Run(start.Format("2006-01-02"), func(t *testing.T) {
+			clk := &sharedClock{}
+			clk.Set(start)
+			srv := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"), hmstest.WithClock(clk.Now))
+			t.Cleanup(srv.Close)
+			client, err := newClient(hmsapi.WithBaseURL(srv.URL),
+				hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()), hmsapi.WithClock(clk.Now))
+			require.NoError(t, err)
+			t.Cleanup(client.API().CloseIdleConnections)
+			cache := roomcode.NewCache(client, roomcode.CacheConfig{CreateIfMissing: true, TTL: time.Hour})
+			h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
+				AuthToken: authToken, PublicURL: "https://voice.example.com",
+				Room:   sipconnect.CachedRoom(cache, "room-1", "guest"),
+				Logger: slog.New(slog.DiscardHandler),
+			})
+			require.NoError(t, err)
+
+			call := func() string {
+				t.Helper()
+				req, err := twiml.NewSignedRequest(http.MethodPost, "https://voice.example.com/voice", authToken, callForm())
+				require.NoError(t, err)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				require.Equal(t, http.StatusOK, rec.Code)
+				a := decode(t, rec.Body.String())
+				require.NotNil(t, a.Dial, "bridged at %s: %s", clk.Now(), rec.Body.String())
+				return a.Dial.Sip.URI
+			}
+			first := call()
+			codes, err := client.List(context.Background(), "room-1", nil)
+			require.NoError(t, err)
+			require.Len(t, codes.Data, 1)
+			assert.Equal(t, "sip:"+codes.Data[0].Code+"@sip.100ms.live", first)
+			assert.Equal(t, start.Unix(), codes.Data[0].CreatedAt.Unix(), "the fake stamps with the shared clock")
+
+			// A day and a half later: the first management token has expired,
+			// the cached code is stale and is refreshed in the background
+			// with a token minted at the new time.
+			clk.Advance(36 * time.Hour)
+			assert.Equal(t, first, call())
+			require.Eventually(t, func() bool { return srv.RequestCount() >= 4 }, 5*time.Second, time.Millisecond)
+			assert.Equal(t, first, call())
+			for _, r := range srv.Requests() {
+				assert.Equal(t, http.StatusOK, r.Status, "%s %s at %s", r.Method, r.Path, clk.Now())
+				assert.True(t, r.Authorization, "every token valid when the fake checked it")
+			}
+		})
+	}
+}
+
+// TestPublicAPI pins the exported names of the package and checks that
+// each is documented: a name added, renamed or left over fails here.
+func TestPublicAPI(t *testing.T) {
+	want := []string{
+		// Addresses.
+		"Address", "Address.AppendTo", "Address.DisplayName", "Address.Equal", "Address.Header", "Address.Headers",
+		"Address.Host", "Address.IsZero", "Address.MarshalText", "Address.RoomCode", "Address.String", "Address.Transport",
+		"Address.UnmarshalText", "Address.UserID", "AddressOption", "NewAddress", "ParseAddress",
+		"WithDisplayName", "WithHeader", "WithHost", "WithTransport", "WithUserID",
+		"Transport", "TransportTCP", "TransportTLS", "TransportUDP", "DefaultHost",
+		"MaxHeadersLen", "MaxURILen", "SanitizeDisplayName",
+		"Error", "Error.Error", "Error.Unwrap", "ErrHost", "ErrScheme", "ErrSyntax", "ErrTooLong", "ErrTransport",
+		"Credentials", "Credentials.Format", "Credentials.GoString", "Credentials.IsZero", "Credentials.LogValue",
+		"Credentials.MarshalJSON", "Credentials.String",
+		// Twilio's answer.
+		"DialIn", "DialIn.AppendXML", "DialIn.Response", "DialIn.WriteHTTP", "ErrNoAddress",
+		// The handler, its carriers and routing.
+		"Handler", "Handler.PINHandler", "Handler.ServeHTTP", "Handler.StatusHandler", "NewHandler",
+		"HandlerConfig", "HandlerConfig.Format", "HandlerConfig.GoString", "HandlerConfig.LogValue", "HandlerConfig.String",
+		"ConfigError", "ConfigError.Error", "CallRecorder", "CallAnswer", "CallUserID", "IsCallUserID",
+		"Carrier", "Adapter", "CarrierSettings", "CarrierSettings.URL", "Prompt", "FallbackText", "DialFailedText",
+		"Twilio", "TwilioConfig", "TwilioConfig.Format", "TwilioConfig.GoString", "TwilioConfig.LogValue",
+		"TwilioConfig.MarshalJSON", "TwilioConfig.String",
+		"Call", "ParseCall", "DialStatus", "DialStatus.Failed", "ParseDialStatus", "MaskNumber",
+		"Room", "RoomFunc", "RoomFunc.RoomCode", "StaticRoom", "CachedRoom", "Route",
+		"Identity", "IdentityFunc", "CallerNameIdentity",
+		// PIN dial-in, which package pins provides.
+		"PINMenu", "PINSession", "PINHost",
+	}
+	var got []string
+	for _, n := range apisurface.CheckDocumented(t, ".") {
+		got = append(got, n.Name)
+	}
+	assert.ElementsMatch(t, want, got)
+	assert.LessOrEqual(t, len(got), 150, "sipconnect keeps to addresses and the dial-in")
+}
+
+const secretPassword = "s3cr3t-P@ss"
+
+func TestCredentialsNeverShowPassword(t *testing.T) {
+	c := sipconnect.Credentials{Username: "workspace-user", Password: secretPassword}
+	type holder struct {
+		Creds sipconnect.Credentials
+		Ptr   *sipconnect.Credentials
+	}
+	h := holder{Creds: c, Ptr: &c}
+
+	outputs := apisurface.Printings(t, []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10v", "%-20s"}, c, &c, h)
+	outputs = append(outputs, c.String(), c.GoString())
+	for _, out := range outputs {
+		assert.NotContains(t, out, secretPassword)
+		assert.NotContains(t, out, "s3cr3t")
+	}
+	assert.Equal(t, "workspace-user:[REDACTED]", fmt.Sprintf("%v", c))
+	assert.Equal(t, `sipconnect.Credentials{Username:"workspace-user", Password:"[REDACTED]"}`, fmt.Sprintf("%#v", c))
+	assert.Equal(t, `{"username":"workspace-user","password":"[REDACTED]"}`, string(must(json.Marshal(c))))
+	assert.Equal(t, secretPassword, c.Password, "the password itself stays usable")
+}
+
+func TestCredentialsWithoutPassword(t *testing.T) {
+	c := sipconnect.Credentials{Username: "u"}
+	assert.Equal(t, "u", c.String())
+	assert.False(t, c.IsZero())
+	assert.True(t, sipconnect.Credentials{}.IsZero())
+	assert.Equal(t, `{"username":"u"}`, string(must(json.Marshal(c))))
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func TestHandlerConfigNeverPrintsSecrets(t *testing.T) {
+	cfg := sipconnect.HandlerConfig{
+		AuthToken:   "twilio-auth-token-SECRET",
+		PublicURL:   "https://voice.example.com",
+		Credentials: sipconnect.Credentials{Username: "U", Password: "sip-pass-SECRET"},
+		Room:        sipconnect.StaticRoom("abc-defg-hij"),
+	}
+	tw := sipconnect.TwilioConfig{AuthToken: "twilio-auth-token-SECRET",
+		Sip: twiml.Sip{Username: "U", Password: "sip-pass-SECRET", URL: "https://x/whisper"}}
+	withCarrier := cfg
+	withCarrier.AuthToken = ""
+	withCarrier.Carrier = sipconnect.Twilio(tw)
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	logger.Info("config", "cfg", cfg, "ptr", &cfg, "sip", tw.Sip, "twilio", tw, "carrier", withCarrier)
+	texts := []string{logs.String()}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		texts = append(texts, fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, &cfg), fmt.Sprintf(verb, tw.Sip), fmt.Sprintf(verb, &tw.Sip),
+			fmt.Sprintf(verb, []twiml.Sip{tw.Sip}), fmt.Sprintf(verb, tw), fmt.Sprintf(verb, &tw), fmt.Sprintf(verb, withCarrier))
+	}
+	for _, text := range texts {
+		assert.NotContains(t, text, "SECRET")
+		assert.NotContains(t, text, hex.EncodeToString([]byte("SECRET")))
+	}
+	assert.Contains(t, fmt.Sprintf("%+v", cfg), "https://voice.example.com", "the rest still prints")
+	assert.Contains(t, fmt.Sprintf("%#v", tw.Sip), "https://x/whisper")
+	assert.Contains(t, fmt.Sprintf("%#v", tw), "sipconnect.TwilioConfig{", "Go syntax under the configuration's own name")
 }

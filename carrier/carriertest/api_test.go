@@ -13,7 +13,7 @@ func TestPublicAPI(t *testing.T) {
 	want := []string{
 		"AssertCarriedIntact", "AssertForbidden", "AssertNoSecret", "AssertRefused", "CallerPhone", "Clock",
 		"DecodeTwiMLShaped", "DecodeXML", "ExampleIdentity", "ExamplePIN", "ExampleRoom", "ExampleURI",
-		"ForHostileNames", "LogBuffer", "LogBuffer.String", "LogBuffer.Write", "NewServer", "PINResolver",
+		"ForHostileNames", "HostileNames", "LogBuffer", "NewServer", "PINResolver",
 		"Refusal", "RoomError", "Server", "Server.Do", "Server.URL", "SharedClock", "SharedClock.Advance", "SharedClock.Now",
 		"SharedClock.Set",
 		"TwilioCall", "TwilioSignature", "WithParams",

@@ -7,7 +7,6 @@
 package carriertest
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha1"
@@ -23,7 +22,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,6 +29,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
@@ -52,9 +51,11 @@ func ExampleIdentity(context.Context, sipconnect.Call) (sipconnect.Identity, err
 	return sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}, nil
 }
 
-// hostileNames are the caller names TestHandlerHostileCallerName sends
-// through Twilio, sent through every carrier.
-func hostileNames() []string {
+// HostileNames are the caller names that must reach the SIP URI intact
+// or not at all, sent through Twilio and every carrier: header and URI
+// injections, a long name, invalid UTF-8, control characters, phone
+// numbers, and what a JSON document or a Plivo header list would split on.
+func HostileNames() []string {
 	return []string{
 		"Eve\r\nX-100ms-UserID: admin",
 		"x&X-100ms-UserID=admin",
@@ -234,11 +235,11 @@ func AssertRefused(t *testing.T, base func() sipconnect.HandlerConfig, cases map
 }
 
 // ForHostileNames answers the incoming call that request makes to a
-// handler of base's configuration whose identity is each of hostileNames,
+// handler of base's configuration whose identity is each of HostileNames,
 // unchecked, and gives check the answer, which must be 200.
 func ForHostileNames(t *testing.T, base func() sipconnect.HandlerConfig, request func(s *Server) *http.Request, check func(name, body string)) {
 	t.Helper()
-	for _, name := range hostileNames() {
+	for _, name := range HostileNames() {
 		cfg := base()
 		cfg.Room = sipconnect.StaticRoom(ExampleRoom)
 		cfg.Identity = carelessIdentity(name)
@@ -267,25 +268,9 @@ func AssertCarriedIntact(t *testing.T, uri, name string) {
 // CallerPhone is the caller's number in the tests' calls.
 const CallerPhone = "+14155550123"
 
-// LogBuffer is a bytes.Buffer safe for the handler's concurrent logging.
-type LogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-// Write appends p.
-func (s *LogBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-// String returns what was written.
-func (s *LogBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// LogBuffer is a log buffer safe for the handler's concurrent logging:
+// Write appends, String returns what was written.
+type LogBuffer = apisurface.LockedBuffer
 
 // URL is the server's URL, the public URL the carrier signs.
 func (s *Server) URL() string { return s.srv.URL }
