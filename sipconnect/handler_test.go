@@ -767,7 +767,7 @@ func (o *observed) histogramCount(t *testing.T, name, unit string) uint64 {
 func attrs(s attribute.Set) string {
 	var parts []string
 	for _, kv := range s.ToSlice() {
-		parts = append(parts, string(kv.Key)+"="+kv.Value.Emit())
+		parts = append(parts, string(kv.Key)+"="+kv.Value.String())
 	}
 	return strings.Join(parts, ",")
 }
@@ -893,7 +893,7 @@ func TestHandlerCountsPINOutcomesWithoutPersonalData(t *testing.T) {
 	}
 	for _, s := range o.spans.Ended() {
 		for _, kv := range s.Attributes() {
-			seen = append(seen, kv.Value.Emit())
+			seen = append(seen, kv.Value.String())
 		}
 	}
 	for _, v := range seen {
