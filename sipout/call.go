@@ -130,6 +130,12 @@ func (r CallRequest) body() (callBody, error) {
 // up on a call ends the request but may not stop the phone ringing: 100ms
 // documents no way to cancel a call. Remove the callee's peer to hang up
 // an answered call.
+//
+// Each call placed (past the checks) is counted once it ends by
+// sipconnect.dialout.calls{result}: answered, no_answer, canceled (ctx
+// ended), failed_4xx, failed_5xx or failed_6xx (by the class of the
+// API's error code, the SIP response's where 100ms reports one), or
+// failed (WithMeterProvider).
 func (c *Client) Call(ctx context.Context, r CallRequest) (CallResult, error) {
 	body, err := r.body()
 	if err != nil {
@@ -142,10 +148,18 @@ func (c *Client) Call(ctx context.Context, r CallRequest) (CallResult, error) {
 	limit := ring + RingMargin
 	rctx, cancel := context.WithTimeoutCause(ctx, limit, errRingDeadline)
 	defer cancel()
+	res, err := c.call(ctx, rctx, body, ring, limit)
+	c.tel.record(ctx, err)
+	return res, err
+}
+
+// call places the call and follows it to its end; rctx is ctx bounded by
+// limit, the ring timeout plus RingMargin.
+func (c *Client) call(ctx, rctx context.Context, body callBody, ring, limit time.Duration) (CallResult, error) {
 	var out struct {
 		ID string `json:"id"`
 	}
-	err = c.api.Do(rctx, hmsapi.Request{Operation: "sipout.call", Method: http.MethodPost, Path: "/sip/outbound/call", Body: body, Timeout: limit}, &out)
+	err := c.api.Do(rctx, hmsapi.Request{Operation: "sipout.call", Method: http.MethodPost, Path: "/sip/outbound/call", Body: body, Timeout: limit}, &out)
 	if err != nil {
 		var apiErr *hmsapi.APIError
 		switch {

@@ -488,6 +488,7 @@ func TestPublicAPI(t *testing.T) {
 		CallRequest CallResult Client Client.API Client.Call Client.CreateTrunk Client.SendDTMF
 		Client.UpdateTrunk DTMFRequest DefaultDTMFRole DefaultDTMFUserID DefaultRingTimeout ErrNoAnswer
 		MaxAddressLen MaxCredentialLen MaxDTMFDigits MaxNameLen MaxToLen MaxUserIDLen NewClient
-		RingMargin Trunk Trunk.Format Trunk.GoString Trunk.LogValue Trunk.MarshalJSON Trunk.String
+		Option RingMargin Trunk Trunk.Format Trunk.GoString Trunk.LogValue Trunk.MarshalJSON Trunk.String
+		WithMeterProvider
 	`)
 }

@@ -12,4 +12,8 @@
 // rings a phone. A call request is never sent twice once it may have
 // reached 100ms. Package hmstest is an in-memory fake of these endpoints,
 // with simulated phones that answer, decline or never answer.
+//
+// Every call placed is counted by result (sipconnect.dialout.calls:
+// answered, no_answer, failed by class, ...) through the OpenTelemetry
+// meter provider given to [WithMeterProvider], the global one by default.
 package sipout
