@@ -6,10 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/xml"
-	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strings"
@@ -331,41 +328,4 @@ func TestPlivoConfigShowsNoSecret(t *testing.T) {
 	carriertest.AssertNoSecret(t, cfg, plivoToken)
 	carriertest.AssertNoSecret(t, plivo.NewCarrier(cfg), plivoToken)
 	assert.Equal(t, "Plivo", plivo.NewCarrier(cfg).Name())
-}
-
-func ExampleNewCarrier() {
-	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
-		Carrier: plivo.NewCarrier(plivo.Config{
-			AuthToken: "plivo-auth-token",
-			Dial:      plivo.Dial{Action: "/plivo/dial-status"},
-		}),
-		PublicURL: "https://voice.example.com", // what Plivo's answer URL starts with
-		Room:      sipconnect.StaticRoom("abc-defg-hij"),
-		// No Credentials: Plivo cannot send them.
-		Identity: func(context.Context, sipconnect.Call) (sipconnect.Identity, error) {
-			return sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}, nil
-		},
-		Logger: slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/plivo/voice", handler)
-	mux.Handle("/plivo/dial-status", handler.StatusHandler())
-
-	params := url.Values{"CallUUID": {"plivo-abc"}, "From": {"14155550100"}, "To": {"18005550100"}}
-	req, err := plivo.NewSignedRequest(http.MethodPost, "https://voice.example.com/plivo/voice", "plivo-auth-token", "nonce-1", params)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, req)
-	fmt.Println(rec.Code)
-	fmt.Println(rec.Body.String())
-	// Output:
-	// 200
-	// <?xml version="1.0" encoding="UTF-8"?><Response><Dial action="https://voice.example.com/plivo/dial-status"><User>sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&amp;X-100ms-UserID=xyz</User></Dial></Response>
 }

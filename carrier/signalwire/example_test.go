@@ -1,8 +1,10 @@
 package signalwire_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hmssip/interconnect-go/carrier/signalwire"
+	"github.com/hmssip/interconnect-go/sipconnect"
 )
 
 // The 100ms dial-in: a <Dial> with one <Sip> noun carrying the 100ms SIP
@@ -155,4 +158,41 @@ func ExampleParseCall() {
 	fmt.Println(call.ID, call.Digits, err)
 	// Output:
 	// CA1 42 <nil>
+}
+
+func ExampleNewCarrier() {
+	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
+		Carrier: signalwire.NewCarrier(signalwire.Config{
+			SigningKey: "PSK_example-signing-key",
+			Dial:       signalwire.Dial{Action: "/signalwire/dial-status"},
+		}),
+		PublicURL:   "https://voice.example.com", // what SignalWire's webhook URL starts with
+		Room:        sipconnect.StaticRoom("abc-defg-hij"),
+		Credentials: sipconnect.Credentials{Username: "U", Password: "P"},
+		Identity: func(context.Context, sipconnect.Call) (sipconnect.Identity, error) {
+			return sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}, nil
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/signalwire/voice", handler)
+	mux.Handle("/signalwire/dial-status", handler.StatusHandler())
+
+	params := url.Values{"CallSid": {"sw-abc"}, "From": {"+14155550100"}, "To": {"+18005550100"}}
+	req, err := signalwire.NewSignedRequest(http.MethodPost, "https://voice.example.com/signalwire/voice", "PSK_example-signing-key", params)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	fmt.Println(rec.Code)
+	fmt.Println(rec.Body.String())
+	// Output:
+	// 200
+	// <?xml version="1.0" encoding="UTF-8"?><Response><Dial action="https://voice.example.com/signalwire/dial-status" answerOnBridge="true"><Sip username="U" password="P">sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&amp;X-100ms-UserID=xyz</Sip></Dial></Response>
 }

@@ -5,10 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
-	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -283,49 +280,4 @@ func TestTelnyxConfigShowsNoSecret(t *testing.T) {
 	cfg := telnyx.Config{PublicKey: "public", Sip: telnyx.Sip{Password: "sip-password-in-config"}}
 	carriertest.AssertNoSecret(t, cfg, "sip-password-in-config")
 	carriertest.AssertNoSecret(t, telnyx.NewCarrier(cfg), "sip-password-in-config")
-}
-
-func ExampleNewCarrier() {
-	// Telnyx signs with its private key; the handler checks with the
-	// account's public key. The key pair and the clock here are fixed for
-	// the example.
-	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
-	publicKey := base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))
-	now := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
-
-	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
-		Carrier: telnyx.NewCarrier(telnyx.Config{
-			PublicKey:       publicKey,
-			Dial:            telnyx.Dial{Action: "/telnyx/dial-status", Timeout: 30 * time.Second},
-			VerifierOptions: []telnyx.VerifierOption{telnyx.WithClock(func() time.Time { return now })},
-		}),
-		PublicURL:   "https://voice.example.com",
-		Room:        sipconnect.StaticRoom("abc-defg-hij"),
-		Credentials: sipconnect.Credentials{Username: "U", Password: "P"},
-		Identity: func(context.Context, sipconnect.Call) (sipconnect.Identity, error) {
-			return sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}, nil
-		},
-		Logger: slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	mux := http.NewServeMux()
-	mux.Handle("POST /telnyx/voice", handler)
-	mux.Handle("POST /telnyx/dial-status", handler.StatusHandler())
-
-	params := url.Values{"CallSid": {"v3:abc"}, "From": {"+14155550100"}, "To": {"+18005550100"}}
-	req, err := telnyx.NewSignedRequest("https://voice.example.com/telnyx/voice", params, key, now)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, req)
-	fmt.Println(rec.Code)
-	fmt.Println(rec.Body.String())
-	// Output:
-	// 200
-	// <?xml version="1.0" encoding="UTF-8"?><Response><Dial action="https://voice.example.com/telnyx/dial-status" timeout="30" answerOnBridge="true"><Sip username="U" password="P">sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&amp;X-100ms-UserID=xyz</Sip></Dial></Response>
 }

@@ -1,14 +1,17 @@
 package vonage_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"time"
 
 	"github.com/hmssip/interconnect-go/carrier/vonage"
+	"github.com/hmssip/interconnect-go/sipconnect"
 )
 
 // The dial-in: Vonage prepends X- to each header key.
@@ -119,4 +122,42 @@ func ExampleQueryPayload() {
 	// Output:
 	// {"uuid":"abc","from":"447700900000","to":"447700900001","text":"a+b <1>"} <nil>
 	// true
+}
+
+func ExampleNewCarrier() {
+	now := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+	handler, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
+		Carrier: vonage.NewCarrier(vonage.Config{
+			SignatureSecret: "vonage-signature-secret",
+			VerifierOptions: []vonage.VerifierOption{vonage.WithClock(func() time.Time { return now })},
+		}),
+		PublicURL: "https://voice.example.com",
+		Room:      sipconnect.StaticRoom("abc-defg-hij"),
+		// No Credentials: Vonage cannot send them.
+		Identity: func(context.Context, sipconnect.Call) (sipconnect.Identity, error) {
+			return sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}, nil
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/vonage/answer", handler)
+
+	// The answer webhook by POST, its JSON body covered by the token.
+	body := []byte(`{"uuid":"vonage-abc","conversation_uuid":"CON-abc","from":"14155550100","to":"18005550100"}`)
+	req, err := vonage.NewSignedRequest(http.MethodPost, "https://voice.example.com/vonage/answer", "vonage-signature-secret", body, now)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
+	fmt.Println(rec.Body.String())
+	// Output:
+	// 200 application/json
+	// [{"action":"connect","endpoint":[{"type":"sip","uri":"sip:abc-defg-hij@sip.100ms.live","headers":{"100ms-Display-Name":"John Doe","100ms-UserID":"xyz"}}]}]
 }
