@@ -33,7 +33,6 @@ import (
 	"time"
 
 	"github.com/hmssip/interconnect-go/examples/internal/usage"
-	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/roomcode"
@@ -44,16 +43,7 @@ import (
 
 // newMux issues a PIN for each room and returns the webhook routes.
 func newMux(ctx context.Context, getenv func(string) string, rooms []string, out io.Writer, logger *slog.Logger) (*http.ServeMux, error) {
-	var opts []hmsapi.Option
-	if token := getenv("HMS_MANAGEMENT_TOKEN"); token != "" {
-		opts = append(opts, hmsapi.WithManagementToken(token))
-	} else {
-		opts = append(opts, hmsapi.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET")))
-	}
-	if base := getenv("HMS_API_BASE_URL"); base != "" {
-		opts = append(opts, hmsapi.WithBaseURL(base))
-	}
-	api, err := hmsapi.New(opts...)
+	api, _, err := usage.API(nil, getenv, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -151,19 +141,7 @@ func run(getenv func(string) string, rooms []string) error {
 	}
 	getenv, stop := withDemo(getenv, rooms, os.Stderr)
 	defer stop()
-	addr := getenv("ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:8080"
-	}
-	if getenv("PUBLIC_URL") == "" {
-		base := getenv
-		getenv = func(k string) string {
-			if k == "PUBLIC_URL" {
-				return "http://" + addr
-			}
-			return base(k)
-		}
-	}
+	addr, getenv := usage.Listen(getenv)
 	mux, err := newMux(context.Background(), getenv, rooms, os.Stdout, logger)
 	if err != nil {
 		return err

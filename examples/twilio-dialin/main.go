@@ -112,19 +112,7 @@ func run(getenv func(string) string) error {
 		return err
 	}
 	defer stop()
-	addr := getenv("ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:8080"
-	}
-	if getenv("PUBLIC_URL") == "" {
-		base := getenv
-		getenv = func(k string) string {
-			if k == "PUBLIC_URL" {
-				return "http://" + addr
-			}
-			return base(k)
-		}
-	}
+	addr, getenv := usage.Listen(getenv)
 	mux, err := newMux(getenv, logger)
 	if err != nil {
 		return err

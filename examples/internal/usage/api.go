@@ -38,3 +38,22 @@ func API(w io.Writer, getenv func(string) string, fake func() *hmstest.Server) (
 	closeFake := stop
 	return api, func() { api.CloseIdleConnections(); closeFake() }, nil
 }
+
+// Listen returns the address the example serves on, ADDR or else
+// 127.0.0.1:8080, and getenv with PUBLIC_URL defaulting to http:// and that
+// address.
+func Listen(getenv func(string) string) (addr string, env func(string) string) {
+	addr = getenv("ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	if getenv("PUBLIC_URL") != "" {
+		return addr, getenv
+	}
+	return addr, func(k string) string {
+		if k == "PUBLIC_URL" {
+			return "http://" + addr
+		}
+		return getenv(k)
+	}
+}
