@@ -200,12 +200,21 @@ func (s *Server) listPeers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"peers": out})
 }
 
-func (s *Server) getPeer(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// requestedPeerLocked returns the live peer the request's path names, or
+// answers 404 and returns false. s.mu is held.
+func (s *Server) requestedPeerLocked(w http.ResponseWriter, r *http.Request) (*Peer, bool) {
 	p, ok := s.peers[r.PathValue("room_id")][r.PathValue("peer_id")]
 	if !ok {
 		writeError(w, http.StatusNotFound, "peer not found")
+	}
+	return p, ok
+}
+
+func (s *Server) getPeer(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.requestedPeerLocked(w, r)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, toJSON(p, true))
@@ -223,9 +232,8 @@ func (s *Server) updatePeer(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.peers[r.PathValue("room_id")][r.PathValue("peer_id")]
+	p, ok := s.requestedPeerLocked(w, r)
 	if !ok {
-		writeError(w, http.StatusNotFound, "peer not found")
 		return
 	}
 	if req.Name != "" {
