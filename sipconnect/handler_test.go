@@ -847,7 +847,7 @@ func TestHandlerCountsPINOutcomesWithoutPersonalData(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: authToken, PublicURL: srv.URL,
-		PIN:           &pins.Config{Resolver: resolver, Path: "/hooks/pin"},
+		PIN:           &pins.Config{Resolver: resolver, Path: "/hooks/pin", LockoutFailures: 2},
 		MeterProvider: o.mp, TracerProvider: o.tp, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	mux.Handle("/hooks/voice", h)
@@ -873,12 +873,26 @@ func TestHandlerCountsPINOutcomesWithoutPersonalData(t *testing.T) {
 	wrong := post(step(prompt), callForm("Digits", "1111111111"))
 	ok := post(step(wrong), callForm("Digits", pin))
 	assert.Contains(t, ok, "sip:abc-defg-hij@")
+	// Another caller runs into the lockout: a second wrong PIN locks the
+	// number (LockoutFailures 2 below), and its next call is turned away.
+	other := callForm("From", "+14155550999")
+	prompt = post(srv.URL+"/hooks/voice", other)
+	wrong = post(step(prompt), withDigits(other, "2222222222"))
+	post(step(wrong), withDigits(other, "3333333333"))
+	post(srv.URL+"/hooks/voice", other)
 
 	assert.Equal(t, map[string]int64{
-		"carrier=twilio,outcome=pin_prompt": 1,
-		"carrier=twilio,outcome=pin_wrong":  1,
+		"carrier=twilio,outcome=pin_prompt": 2,
+		"carrier=twilio,outcome=pin_wrong":  2,
 		"carrier=twilio,outcome=pin_ok":     1,
+		"carrier=twilio,outcome=pin_locked": 2,
 	}, o.counts(t, "sipconnect.calls"))
+	var names []string
+	for _, s := range o.spans.Ended() {
+		names = append(names, s.Name())
+	}
+	assert.Equal(t, []string{"sipconnect.call", "sipconnect.pin-step", "sipconnect.pin-step",
+		"sipconnect.call", "sipconnect.pin-step", "sipconnect.pin-step", "sipconnect.call"}, names)
 	var rm metricdata.ResourceMetrics
 	require.NoError(t, o.reader.Collect(context.Background(), &rm))
 	var seen []string
@@ -1077,4 +1091,14 @@ func TestHandlerConfigNeverPrintsSecrets(t *testing.T) {
 	assert.Contains(t, fmt.Sprintf("%+v", cfg), "https://voice.example.com", "the rest still prints")
 	assert.Contains(t, fmt.Sprintf("%#v", tw.Sip), "https://x/whisper")
 	assert.Contains(t, fmt.Sprintf("%#v", tw), "sipconnect.TwilioConfig{", "Go syntax under the configuration's own name")
+}
+
+// withDigits is a copy of form with Digits set.
+func withDigits(form url.Values, digits string) url.Values {
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	f.Set("Digits", digits)
+	return f
 }
