@@ -66,9 +66,11 @@
 // With HMS_WEBHOOK_SECRET_HEADER ("Name: value") set, serve takes 100ms
 // webhooks at POST /100ms/events and keeps the phone roster, giving each
 // bridged caller a user id derived from its call id; with
-// SIPCONNECT_ADMIN_TOKEN set it serves GET /rooms/{room_id}/phones and
-// DELETE /rooms/{room_id}/phones/{peer_id} to that bearer token. Without
-// them those paths answer 404. Demo mode posts its simulated caller's join
+// SIPCONNECT_ADMIN_TOKEN set it serves GET /rooms/{room_id}/phones,
+// DELETE /rooms/{room_id}/phones/{peer_id} and GET
+// /calls?room_id=&since=&limit=&after= (the call records, newest first, a
+// page at a time) to that bearer token. Without them those paths answer
+// 404. Demo mode posts its simulated caller's join
 // webhook itself and prints the roster.
 //
 // With --provider, serve answers that carrier's webhooks at /<provider>/voice

@@ -67,19 +67,25 @@ const maxIDLen = 128
 // bytes, and answers 400 naming the first that is not.
 func validIDs(w http.ResponseWriter, r *http.Request, names ...string) bool {
 	for _, name := range names {
-		v := r.PathValue(name)
-		var msg string
-		if err := hmsapi.CheckID(name, v); err != nil {
-			msg = strings.TrimPrefix(err.Error(), "hmsapi: ")
-		} else if len(v) > maxIDLen {
-			msg = fmt.Sprintf("invalid %s: %d bytes, over the limit of %d", name, len(v), maxIDLen)
-		}
-		if msg != "" {
+		if msg := checkID(name, r.PathValue(name)); msg != "" {
 			writeJSONError(w, http.StatusBadRequest, msg)
 			return false
 		}
 	}
 	return true
+}
+
+// checkID checks v, the value of the path value or query parameter name,
+// as a 100ms id of at most maxIDLen bytes; it returns what is wrong, or
+// "".
+func checkID(name, v string) string {
+	if err := hmsapi.CheckID(name, v); err != nil {
+		return strings.TrimPrefix(err.Error(), "hmsapi: ")
+	}
+	if len(v) > maxIDLen {
+		return fmt.Sprintf("invalid %s: %d bytes, over the limit of %d", name, len(v), maxIDLen)
+	}
+	return ""
 }
 
 // list answers GET /rooms/{room_id}/phones: the phone participants of the

@@ -56,8 +56,8 @@ Environment:
                               a missing key refuses to start, unless --insecure-skip-signature)
   SIPCONNECT_REDIS_URL        the shared store, as --redis (PINs, the roster, call records)
   HMS_WEBHOOK_SECRET_HEADER   "Name: value": take 100ms webhooks at POST /100ms/events
-  SIPCONNECT_ADMIN_TOKEN      bearer token of GET /rooms/{room_id}/phones and
-                              DELETE /rooms/{room_id}/phones/{peer_id}
+  SIPCONNECT_ADMIN_TOKEN      bearer token of GET /rooms/{room_id}/phones,
+                              DELETE /rooms/{room_id}/phones/{peer_id} and GET /calls
   OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) send traces over OTLP/HTTP;
                               the exporter's other OTEL_* variables apply
 
@@ -354,6 +354,7 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 		p := phones{roster: phoneRoster, token: adminToken}
 		mux.HandleFunc("GET /rooms/{room_id}/phones", p.list)
 		mux.HandleFunc("DELETE /rooms/{room_id}/phones/{peer_id}", p.hangUp)
+		mux.HandleFunc("GET /calls", p.calls)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "ok")
@@ -427,6 +428,8 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 		}
 		o.say(fmt.Sprintf("sipconnect: serving the phone roster at %s/rooms/{room_id}/phones (GET; DELETE .../{peer_id} hangs up), %s", publicURL, with),
 			"serving the phone roster (GET; DELETE .../{peer_id} hangs up), "+with, "url", publicURL+"/rooms/{room_id}/phones")
+		o.say(fmt.Sprintf("sipconnect: serving the call records at %s/calls?room_id=&since=&limit=&after= (GET), %s", publicURL, with),
+			"serving the call records (GET), "+with, "url", publicURL+"/calls")
 		if secretName == "" {
 			o.note(slog.LevelWarn, "sipconnect: SIPCONNECT_ADMIN_TOKEN is set but HMS_WEBHOOK_SECRET_HEADER is not: the roster hears of no joins",
 				"SIPCONNECT_ADMIN_TOKEN is set but HMS_WEBHOOK_SECRET_HEADER is not: the roster hears of no joins")

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/roster"
+	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/twiml"
+)
+
+// getCalls answers GET u+"/calls?"+query with the admin header h.
+func getCalls(t *testing.T, base string, h map[string]string, query string) (int, roster.RecordPage, string) {
+	t.Helper()
+	status, body := do(t, http.MethodGet, base+"/calls?"+query, h, "")
+	var page roster.RecordPage
+	if status == http.StatusOK {
+		require.NoError(t, json.Unmarshal([]byte(body), &page), body)
+		require.NotNil(t, page.Records, "records is [] rather than null: %s", body)
+	}
+	return status, page, body
+}
+
+func callIDs(recs []roster.CallRecord) []string {
+	var ids []string
+	for _, r := range recs {
+		ids = append(ids, r.CallID)
+	}
+	return ids
+}
+
+// The demo's sample call has a record at GET /calls, with the demo's
+// throwaway admin token.
+func TestServeDemoCallRecords(t *testing.T) {
+	s := startServe(t, nil)
+	get := s.untilPrefix(t, "curl -sS -X GET ")
+	token := regexp.MustCompile(`Bearer ([0-9a-f]{32})'$`).FindStringSubmatch(get)
+	require.NotNil(t, token, get)
+	for _, h := range []map[string]string{nil, {"Authorization": "Bearer wrong"}} {
+		status, _, body := getCalls(t, s.base, h, "")
+		assert.Equal(t, 401, status, body)
+	}
+	admin := map[string]string{"Authorization": "Bearer " + token[1]}
+	status, page, body := getCalls(t, s.base, admin, "")
+	require.Equal(t, 200, status, body)
+	require.Len(t, page.Records, 1, body)
+	rec := page.Records[0]
+	assert.Equal(t, sampleCallSid, rec.CallID)
+	assert.Equal(t, "inbound", rec.Direction)
+	assert.Equal(t, demoRoomID, rec.RoomID)
+	assert.Equal(t, demoPeerID, rec.PeerID)
+	assert.Equal(t, "bridged", rec.Outcome)
+	assert.Equal(t, "+*******0006", rec.From)
+	assert.NotContains(t, body, "+15005550006", "masked numbers only")
+	assert.Empty(t, page.Next)
+}
+
+// GET /calls selects by room and time, pages with next and after, and
+// answers 400 naming the parameter that is wrong.
+func TestServeCallRecordsQuery(t *testing.T) {
+	api := hmstest.NewServer(hmstest.WithRoom(testRoomID, "guest"), hmstest.WithStaticToken(secretToken),
+		hmstest.WithCode(testRoomID, "guest", testRoomCode, true))
+	defer api.Close()
+	env := map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken, "HMS_API_BASE_URL": api.URL, "TWILIO_AUTH_TOKEN": secretTwilioToken,
+		"HMS_WEBHOOK_SECRET_HEADER": "X-Hook-Secret: " + secretHookValue, "SIPCONNECT_ADMIN_TOKEN": secretAdminToken}
+	s := startServe(t, env, "--room-id", testRoomID, "--role", "guest")
+	signedCalls(t, s.base, "CA-calls-1", "CA-calls-2", "CA-calls-3")
+	event := joinEvent("ev-calls-1", testRoomID, "peer-1", sipconnect.CallUserID("CA-calls-1"))
+	status, body := do(t, http.MethodPost, s.base+"/100ms/events", map[string]string{"X-Hook-Secret": secretHookValue, "Content-Type": "application/json"}, event)
+	require.Equal(t, 200, status, body)
+
+	status, _, body = getCalls(t, s.base, nil, "")
+	assert.Equal(t, 401, status, body)
+	admin := map[string]string{"Authorization": "Bearer " + secretAdminToken}
+	status, page, body := getCalls(t, s.base, admin, "")
+	require.Equal(t, 200, status, body)
+	assert.Equal(t, []string{"CA-calls-3", "CA-calls-2", "CA-calls-1"}, callIDs(page.Records), "newest first")
+	assert.Empty(t, page.Next)
+
+	// By room: only the caller who joined it.
+	_, page, body = getCalls(t, s.base, admin, "room_id="+testRoomID)
+	assert.Equal(t, []string{"CA-calls-1"}, callIDs(page.Records), body)
+	_, page, body = getCalls(t, s.base, admin, "room_id=other-room")
+	assert.Empty(t, page.Records, body)
+
+	// By time.
+	_, page, body = getCalls(t, s.base, admin, "since=1h")
+	assert.Len(t, page.Records, 3, body)
+	time.Sleep(50 * time.Millisecond)
+	_, page, body = getCalls(t, s.base, admin, "since=20ms")
+	assert.Empty(t, page.Records, body)
+
+	// A page at a time.
+	var paged []string
+	query := "limit=2"
+	for range 3 {
+		status, page, body = getCalls(t, s.base, admin, query)
+		require.Equal(t, 200, status, body)
+		assert.LessOrEqual(t, len(page.Records), 2)
+		paged = append(paged, callIDs(page.Records)...)
+		if page.Next == "" {
+			break
+		}
+		query = "limit=2&after=" + url.QueryEscape(page.Next)
+	}
+	assert.Equal(t, []string{"CA-calls-3", "CA-calls-2", "CA-calls-1"}, paged)
+
+	for query, want := range map[string]string{
+		"since=yesterday":                     "invalid since",
+		"since=-1h":                           "invalid since",
+		"limit=0":                             "invalid limit",
+		"limit=1001":                          "invalid limit",
+		"limit=ten":                           "invalid limit",
+		"after=nonsense":                      "invalid after",
+		"room_id=" + strings.Repeat("a", 129): "129 bytes, over the limit of 128",
+		"room_id=" + url.QueryEscape("room\x00x"): "room_id",
+	} {
+		status, _, body := getCalls(t, s.base, admin, query)
+		assert.Equal(t, 400, status, "%s: %s", query, body)
+		assert.Contains(t, body, want, query)
+	}
+	status, _, body = getCalls(t, s.base, admin, "limit=1000&room_id="+strings.Repeat("a", 128))
+	assert.Equal(t, 200, status, body)
+}
+
+// signedCalls posts an incoming call to serve's Twilio webhook at base for
+// each call id, signed with secretTwilioToken, one millisecond apart.
+func signedCalls(t *testing.T, base string, callIDs ...string) {
+	t.Helper()
+	for i, id := range callIDs {
+		form := url.Values{"CallSid": {id}, "From": {fmt.Sprintf("+1415555%04d", i)}, "To": {"+15005550001"}, "AccountSid": {"AC1"}}
+		req, err := twiml.NewSignedRequest(http.MethodPost, base+"/twilio/voice", secretTwilioToken, form)
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, 200, resp.StatusCode, "%s: %s", id, body)
+		time.Sleep(time.Millisecond)
+	}
+}
