@@ -339,3 +339,59 @@ func TwilioSignature(token, u string, form url.Values) string {
 	mac.Write([]byte(s))
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
+
+// ServeExample serves the handler of cfg, as NewServer does, with the
+// example room and the example identity: the call of 100ms's example.
+func ServeExample(t *testing.T, cfg sipconnect.HandlerConfig) *Server {
+	t.Helper()
+	cfg.Room = sipconnect.StaticRoom(ExampleRoom)
+	cfg.Identity = ExampleIdentity
+	return NewServer(t, cfg)
+}
+
+// AssertExampleDial checks a TeXML or cXML answer to the example call
+// served by s: byte for byte the document written by hand from the
+// carriers' <Dial> and <Sip> pages (a 30-second timeout and Sip
+// credentials U and P), and the same read back by encoding/xml.
+func AssertExampleDial(t *testing.T, s *Server, body string) {
+	t.Helper()
+	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="`+s.URL()+`/hooks/dial-status" timeout="30" answerOnBridge="true">`+
+		`<Sip username="U" password="P">sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&amp;X-100ms-UserID=xyz</Sip></Dial></Response>`, body)
+	a := DecodeTwiMLShaped(t, body)
+	require.NotNil(t, a.Dial)
+	require.Len(t, a.Dial.Sip, 1)
+	assert.Equal(t, "U", a.Dial.Sip[0].Username)
+	assert.Equal(t, "P", a.Dial.Sip[0].Password)
+	assert.Equal(t, ExampleURI, a.Dial.Sip[0].URI)
+}
+
+// TwiMLShapedIntact is the check ForHostileNames gives a TeXML or cXML
+// answer: the caller is still bridged, with one Sip noun whose URI
+// carries the name intact or not at all.
+func TwiMLShapedIntact(t *testing.T) func(name, body string) {
+	return func(name, body string) {
+		t.Helper()
+		a := DecodeTwiMLShaped(t, body)
+		require.NotNil(t, a.Dial, "the caller is still bridged: %q", name)
+		require.Len(t, a.Dial.Sip, 1, "one Sip noun for %q", name)
+		AssertCarriedIntact(t, a.Dial.Sip[0].URI, name)
+	}
+}
+
+// Seen is what a handler behind a Verifier's middleware received: the
+// body it could still read and the call parsed from the request.
+type Seen[C any] struct {
+	Body string
+	Call C
+}
+
+// Recorder is a handler for a Verifier's middleware to wrap: it records
+// into seen the body it reads and the call parse reads, and answers 204.
+func Recorder[C any](seen *Seen[C], parse func(*http.Request) (C, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		seen.Body = string(b)
+		seen.Call, _ = parse(r)
+		w.WriteHeader(http.StatusNoContent)
+	})
+}

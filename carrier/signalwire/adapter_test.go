@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -68,22 +67,12 @@ func signalWireHandlerConfig() sipconnect.HandlerConfig {
 
 func TestSignalWireDialIn(t *testing.T) {
 	for _, method := range []string{http.MethodPost, http.MethodGet} {
-		cfg := signalWireHandlerConfig()
-		cfg.Room = sipconnect.StaticRoom(carriertest.ExampleRoom)
-		cfg.Identity = carriertest.ExampleIdentity
-		s := carriertest.NewServer(t, cfg)
+		s := carriertest.ServeExample(t, signalWireHandlerConfig())
 		status, ctype, body := s.Do(t, signalWireRequest(t, adapterSigningKey, method, s.URL()+"/hooks/voice", signalWireCall()))
 		require.Equal(t, http.StatusOK, status, body)
 		assert.Equal(t, "text/xml; charset=utf-8", ctype)
 		// Written by hand from SignalWire's cXML <Dial> and <Sip> pages.
-		assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="`+s.URL()+`/hooks/dial-status" timeout="30" answerOnBridge="true">`+
-			`<Sip username="U" password="P">sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&amp;X-100ms-UserID=xyz</Sip></Dial></Response>`, body)
-		a := carriertest.DecodeTwiMLShaped(t, body)
-		require.NotNil(t, a.Dial)
-		require.Len(t, a.Dial.Sip, 1)
-		assert.Equal(t, "U", a.Dial.Sip[0].Username)
-		assert.Equal(t, "P", a.Dial.Sip[0].Password)
-		assert.Equal(t, carriertest.ExampleURI, a.Dial.Sip[0].URI)
+		carriertest.AssertExampleDial(t, s, body)
 		assert.Contains(t, s.Logs.String(), `"call_sid":"sw-call-0123"`)
 		assert.NotContains(t, s.Logs.String(), carriertest.CallerPhone)
 	}
@@ -203,12 +192,7 @@ func TestSignalWireFallbackAndDialStatus(t *testing.T) {
 func TestSignalWireHostileIdentity(t *testing.T) {
 	carriertest.ForHostileNames(t, signalWireHandlerConfig, func(s *carriertest.Server) *http.Request {
 		return signalWireRequest(t, adapterSigningKey, http.MethodPost, s.URL()+"/hooks/voice", signalWireCall())
-	}, func(name, body string) {
-		a := carriertest.DecodeTwiMLShaped(t, body)
-		require.NotNil(t, a.Dial, "the caller is still bridged: %q", name)
-		require.Len(t, a.Dial.Sip, 1, "one Sip noun for %q", name)
-		carriertest.AssertCarriedIntact(t, a.Dial.Sip[0].URI, name)
-	})
+	}, carriertest.TwiMLShapedIntact(t))
 }
 
 func TestSignalWireRefusesWhatItCannotExpress(t *testing.T) {
@@ -247,43 +231,28 @@ func TestSignalWireConfigShowsNoSecret(t *testing.T) {
 
 const signingKey = "PSK_test_signing_key_0123456789"
 
-// refSign is the scheme written out independently of the code under test:
-// base64(HMAC-SHA1(key, URL + name1 + value1 + name2 + value2 ...)) with the
-// names sorted.
+// refSign is the scheme written out independently of the code under test,
+// as carriertest.TwilioSignature writes it: base64(HMAC-SHA1(key, URL +
+// name1 + value1 + name2 + value2 ...)) with the names sorted.
 func refSign(key, fullURL string, params map[string]string) string {
-	names := make([]string, 0, len(params))
-	for k := range params {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	s := fullURL
-	for _, k := range names {
-		s += k + params[k]
-	}
-	m := hmac.New(sha1.New, []byte(key))
-	m.Write([]byte(s))
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+	return carriertest.TwilioSignature(key, fullURL, values(params))
 }
 
-func form(p map[string]string) string {
+func values(p map[string]string) url.Values {
 	v := url.Values{}
 	for k, x := range p {
 		v.Set(k, x)
 	}
-	return v.Encode()
+	return v
 }
+
+func form(p map[string]string) string { return values(p).Encode() }
 
 func TestVerifierMiddleware(t *testing.T) {
 	v, err := signalwire.NewVerifier(signingKey, "https://voice.example.com/app", signalwire.WithMaxBodyBytes(1024))
 	require.NoError(t, err)
-	var seen signalwire.Call
-	var seenBody string
-	h := v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		seenBody = string(b)
-		seen, _ = signalwire.ParseCall(r)
-		w.WriteHeader(http.StatusNoContent)
-	}))
+	var seen carriertest.Seen[signalwire.Call]
+	h := v.Middleware(carriertest.Recorder(&seen, signalwire.ParseCall))
 
 	params := map[string]string{"CallSid": "CA123", "From": "+14155550100", "To": "+14155550199", "Digits": "987654321"}
 	const path = "/signalwire/voice?step=2"
@@ -312,7 +281,7 @@ func TestVerifierMiddleware(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			seen, seenBody = signalwire.Call{}, ""
+			seen = carriertest.Seen[signalwire.Call]{}
 			r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(tc.body))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			if tc.header != "" {
@@ -322,10 +291,10 @@ func TestVerifierMiddleware(t *testing.T) {
 			h.ServeHTTP(rec, r)
 			assert.Equal(t, tc.want, rec.Code)
 			if tc.want == 204 {
-				assert.Equal(t, tc.body, seenBody)
-				assert.Equal(t, "CA123", seen.ID)
-				assert.Equal(t, "987654321", seen.Digits)
-				assert.Equal(t, "2", seen.Params.Get("step"))
+				assert.Equal(t, tc.body, seen.Body)
+				assert.Equal(t, "CA123", seen.Call.ID)
+				assert.Equal(t, "987654321", seen.Call.Digits)
+				assert.Equal(t, "2", seen.Call.Params.Get("step"))
 			}
 		})
 	}

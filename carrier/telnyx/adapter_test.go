@@ -72,24 +72,14 @@ func telnyxHandlerConfig(k telnyxKeys) sipconnect.HandlerConfig {
 
 func TestTelnyxDialIn(t *testing.T) {
 	k := newTelnyxKeys(t)
-	cfg := telnyxHandlerConfig(k)
-	cfg.Room = sipconnect.StaticRoom(carriertest.ExampleRoom)
-	cfg.Identity = carriertest.ExampleIdentity
-	s := carriertest.NewServer(t, cfg)
+	s := carriertest.ServeExample(t, telnyxHandlerConfig(k))
 	status, ctype, body := s.Do(t, telnyxRequest(t, k, s.URL()+"/hooks/voice", telnyxCall(), carriertest.Clock()))
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Equal(t, "text/xml; charset=utf-8", ctype)
 	// Written by hand from TeXML's <Dial> and <Sip> pages: the example
 	// document of 100ms with Telnyx's attributes.
-	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="`+s.URL()+`/hooks/dial-status" timeout="30" answerOnBridge="true">`+
-		`<Sip username="U" password="P">sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&amp;X-100ms-UserID=xyz</Sip></Dial></Response>`, body)
-	a := carriertest.DecodeTwiMLShaped(t, body)
-	require.NotNil(t, a.Dial)
-	require.Len(t, a.Dial.Sip, 1)
-	assert.Equal(t, "U", a.Dial.Sip[0].Username)
-	assert.Equal(t, "P", a.Dial.Sip[0].Password)
-	assert.Equal(t, carriertest.ExampleURI, a.Dial.Sip[0].URI)
-	addr, err := sipconnect.ParseAddress(a.Dial.Sip[0].URI)
+	carriertest.AssertExampleDial(t, s, body)
+	addr, err := sipconnect.ParseAddress(carriertest.DecodeTwiMLShaped(t, body).Dial.Sip[0].URI)
 	require.NoError(t, err)
 	assert.Equal(t, "John Doe", addr.DisplayName())
 	assert.Equal(t, "xyz", addr.UserID())
@@ -228,12 +218,7 @@ func TestTelnyxHostileIdentity(t *testing.T) {
 	k := newTelnyxKeys(t)
 	carriertest.ForHostileNames(t, func() sipconnect.HandlerConfig { return telnyxHandlerConfig(k) }, func(s *carriertest.Server) *http.Request {
 		return telnyxRequest(t, k, s.URL()+"/hooks/voice", telnyxCall(), carriertest.Clock())
-	}, func(name, body string) {
-		a := carriertest.DecodeTwiMLShaped(t, body)
-		require.NotNil(t, a.Dial, "the caller is still bridged: %q", name)
-		require.Len(t, a.Dial.Sip, 1, "one Sip noun for %q", name)
-		carriertest.AssertCarriedIntact(t, a.Dial.Sip[0].URI, name)
-	})
+	}, carriertest.TwiMLShapedIntact(t))
 }
 
 func TestTelnyxRefusesWhatItCannotExpress(t *testing.T) {
@@ -305,14 +290,8 @@ func TestVerifierMiddleware(t *testing.T) {
 		telnyx.WithClock(func() time.Time { return sent.Add(30 * time.Second) }), telnyx.WithMaxBodyBytes(1024))
 	require.NoError(t, err)
 
-	var seen telnyx.Call
-	var seenBody string
-	h := v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		seenBody = string(b)
-		seen, _ = telnyx.ParseCall(r)
-		w.WriteHeader(http.StatusNoContent)
-	}))
+	var seen carriertest.Seen[telnyx.Call]
+	h := v.Middleware(carriertest.Recorder(&seen, telnyx.ParseCall))
 
 	body := url.Values{"CallSid": {"v3:abc"}, "From": {"+14155550100"}, "To": {"+14155550199"}, "Digits": {"123456789"}}.Encode()
 	ts := strconv.FormatInt(sent.Unix(), 10)
@@ -345,7 +324,7 @@ func TestVerifierMiddleware(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			seen, seenBody = telnyx.Call{}, ""
+			seen = carriertest.Seen[telnyx.Call]{}
 			r := httptest.NewRequest(http.MethodPost, "/hooks/telnyx/voice", strings.NewReader(tc.body))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			if !tc.noSig {
@@ -358,12 +337,12 @@ func TestVerifierMiddleware(t *testing.T) {
 			h.ServeHTTP(rec, r)
 			assert.Equal(t, tc.want, rec.Code)
 			if tc.want == http.StatusNoContent {
-				assert.Equal(t, tc.body, seenBody, "body restored for the next handler")
-				assert.Equal(t, "v3:abc", seen.ID)
-				assert.Equal(t, "123456789", seen.Digits)
-				assert.Equal(t, "+14155550100", seen.From)
+				assert.Equal(t, tc.body, seen.Body, "body restored for the next handler")
+				assert.Equal(t, "v3:abc", seen.Call.ID)
+				assert.Equal(t, "123456789", seen.Call.Digits)
+				assert.Equal(t, "+14155550100", seen.Call.From)
 			} else {
-				assert.Empty(t, seen.ID)
+				assert.Empty(t, seen.Call.ID)
 			}
 		})
 	}
