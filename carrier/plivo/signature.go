@@ -312,18 +312,9 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 // 403 (missing or wrong signature), 413 (body over the limit) or 400
 // (unreadable body), and passes verified requests to next.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := v.Verify(w, r); err != nil {
-			status := http.StatusBadRequest
-			switch {
-			case errors.Is(err, ErrBodyTooLarge):
-				status = http.StatusRequestEntityTooLarge
-			case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrInvalidSignature):
-				status = http.StatusForbidden
-			}
-			http.Error(w, http.StatusText(status), status)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return webhook.Middleware(v.Verify, errorStatus, next)
+}
+
+func errorStatus(err error) int {
+	return webhook.Status(err, ErrBodyTooLarge, ErrMissingSignature, ErrInvalidSignature)
 }

@@ -115,8 +115,7 @@ func (a *adapter) Verify(w http.ResponseWriter, r *http.Request) (url.Values, in
 		return webhook.UnsignedParams(w, r, a.maxBody)
 	}
 	if err := a.verifier.Verify(w, r); err != nil {
-		return nil, webhook.Status(err, ErrBodyTooLarge, ErrMissingSignature,
-			ErrInvalidSignature, ErrBodyHash), err
+		return nil, errorStatus(err), err
 	}
 	return webhook.Params(r), http.StatusOK, nil
 }

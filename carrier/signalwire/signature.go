@@ -173,24 +173,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 // body hash and 400 for an unreadable body, and passes verified requests to
 // next with their form parsed and their body in place.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := v.Verify(w, r); err != nil {
-			status := errorStatus(err)
-			http.Error(w, http.StatusText(status), status)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func errorStatus(err error) int {
-	switch {
-	case errors.Is(err, ErrBodyTooLarge):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrInvalidSignature), errors.Is(err, ErrBodyHash):
-		return http.StatusForbidden
-	}
-	return http.StatusBadRequest
+	return webhook.Middleware(v.Verify, errorStatus, next)
 }
 
 // NewSignedRequest returns a request signed as SignalWire signs a cXML
@@ -242,4 +225,8 @@ func NewSignedRequest(method, fullURL, signingKey string, params url.Values) (*h
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set(SignatureHeader, Signature(signingKey, webhook.SentURL(fullURL, req.URL), params))
 	return req, nil
+}
+
+func errorStatus(err error) int {
+	return webhook.Status(err, ErrBodyTooLarge, ErrMissingSignature, ErrInvalidSignature, ErrBodyHash)
 }

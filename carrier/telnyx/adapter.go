@@ -120,8 +120,7 @@ func (a *adapter) Verify(w http.ResponseWriter, r *http.Request) (url.Values, in
 		return nil, http.StatusForbidden, errors.New("telnyx: Telnyx signs the body only, so a GET's query is not covered: configure the TeXML application to use POST")
 	}
 	if err := a.verifier.Verify(w, r); err != nil {
-		return nil, webhook.Status(err, ErrBodyTooLarge, ErrMissingSignature, ErrMissingTimestamp,
-			ErrInvalidSignature, ErrStaleTimestamp), err
+		return nil, errorStatus(err), err
 	}
 	return webhook.Params(r), http.StatusOK, nil
 }

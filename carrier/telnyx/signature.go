@@ -188,25 +188,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 // stale timestamp and 400 for an unreadable body, and passes verified
 // requests to next.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := v.Verify(w, r); err != nil {
-			status := errorStatus(err)
-			http.Error(w, http.StatusText(status), status)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func errorStatus(err error) int {
-	switch {
-	case errors.Is(err, ErrBodyTooLarge):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrMissingTimestamp),
-		errors.Is(err, ErrInvalidSignature), errors.Is(err, ErrStaleTimestamp):
-		return http.StatusForbidden
-	}
-	return http.StatusBadRequest
+	return webhook.Middleware(v.Verify, errorStatus, next)
 }
 
 // NewSignedRequest returns a form POST to fullURL carrying params, signed
@@ -232,4 +214,8 @@ func NewSignedRequest(fullURL string, params url.Values, key ed25519.PrivateKey,
 	req.Header.Set(TimestampHeader, ts)
 	req.Header.Set(SignatureHeader, Signature(key, ts, []byte(body)))
 	return req, nil
+}
+
+func errorStatus(err error) int {
+	return webhook.Status(err, ErrBodyTooLarge, ErrMissingSignature, ErrMissingTimestamp, ErrInvalidSignature, ErrStaleTimestamp)
 }

@@ -142,7 +142,7 @@ func (a *adapter) Verify(w http.ResponseWriter, r *http.Request) (url.Values, in
 	var body []byte
 	if a.verifier != nil {
 		if err := a.verifier.Verify(w, r); err != nil {
-			return nil, webhook.Status(err, ErrBodyTooLarge, ErrMissingToken, ErrInvalidToken, ErrPayloadHash), err
+			return nil, errorStatus(err), err
 		}
 		q := r.URL.Query()
 		if q.Has("attempt") || q.Has("step") {

@@ -189,20 +189,7 @@ func hashMatches(claims jwt.MapClaims, payload []byte) bool {
 // 403 (missing or bad token, wrong payload hash), 413 (body over the limit)
 // or 400, and passes verified requests to next.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := v.Verify(w, r); err != nil {
-			status := http.StatusBadRequest
-			switch {
-			case errors.Is(err, ErrBodyTooLarge):
-				status = http.StatusRequestEntityTooLarge
-			case errors.Is(err, ErrMissingToken), errors.Is(err, ErrInvalidToken), errors.Is(err, ErrPayloadHash):
-				status = http.StatusForbidden
-			}
-			http.Error(w, http.StatusText(status), status)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return webhook.Middleware(v.Verify, errorStatus, next)
 }
 
 // NewSignedRequest returns a request signed as Vonage signs a webhook, for
@@ -255,4 +242,8 @@ func NewSignedRequest(method, fullURL, signatureSecret string, body []byte, now 
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	return req, nil
+}
+
+func errorStatus(err error) int {
+	return webhook.Status(err, ErrBodyTooLarge, ErrMissingToken, ErrInvalidToken, ErrPayloadHash)
 }
