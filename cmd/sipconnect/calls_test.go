@@ -150,3 +150,81 @@ func signedCalls(t *testing.T, base string, callIDs ...string) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// calls list reads the records serve keeps in a shared Redis.
+func TestCallsListOnRedis(t *testing.T) {
+	redisURL := testRedisURL(t)
+	api := hmstest.NewServer(hmstest.WithRoom(testRoomID, "guest"), hmstest.WithStaticToken(secretToken),
+		hmstest.WithCode(testRoomID, "guest", testRoomCode, true))
+	defer api.Close()
+	env := map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken, "HMS_API_BASE_URL": api.URL, "TWILIO_AUTH_TOKEN": secretTwilioToken,
+		"HMS_WEBHOOK_SECRET_HEADER": "X-Hook-Secret: " + secretHookValue, "SIPCONNECT_ADMIN_TOKEN": secretAdminToken}
+	s := startServe(t, env, "--room-id", testRoomID, "--role", "guest", "--redis", redisURL)
+	signedCalls(t, s.base, "CA-list-1", "CA-list-2")
+	event := joinEvent("ev-list-1", testRoomID, "peer-1", sipconnect.CallUserID("CA-list-1"))
+	status, body := do(t, http.MethodPost, s.base+"/100ms/events", map[string]string{"X-Hook-Secret": secretHookValue, "Content-Type": "application/json"}, event)
+	require.Equal(t, 200, status, body)
+
+	r := sipconnectCmd(t, nil, "calls", "list", "--redis", redisURL)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Empty(t, r.stderr)
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	require.Len(t, lines, 3, r.stdout)
+	assert.Regexp(t, `^CALL ID +DIRECTION +CARRIER +FROM +ROOM ID +OUTCOME +DIAL +SIP +TOTAL +IN ROOM +STARTED$`, lines[0])
+	assert.Regexp(t, `^CA-list-2 +inbound +twilio +\+\*+0001 +- +bridged +- +- +- +- +\d{4}-\d\d-\d\dT`, lines[1])
+	assert.Regexp(t, `^CA-list-1 +inbound +twilio +\+\*+0000 +`+testRoomID+` +bridged `, lines[2])
+	assert.NotContains(t, r.stdout, "+14155550000", "masked numbers only")
+
+	r = sipconnectCmd(t, map[string]string{"SIPCONNECT_REDIS_URL": redisURL}, "calls", "list", "--json", "--since", "1h")
+	require.Equal(t, 0, r.code, r.stderr)
+	var recs []roster.CallRecord
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &recs), r.stdout)
+	assert.Equal(t, []string{"CA-list-2", "CA-list-1"}, callIDs(recs))
+
+	r = sipconnectCmd(t, nil, "calls", "list", "--redis", redisURL, "--room-id", testRoomID, "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	recs = nil
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &recs), r.stdout)
+	require.Equal(t, []string{"CA-list-1"}, callIDs(recs))
+	assert.Equal(t, "peer-1", recs[0].PeerID)
+
+	// --limit pages through the records; none found is an empty array.
+	r = sipconnectCmd(t, nil, "calls", "list", "--redis", redisURL, "--limit", "1", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	recs = nil
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &recs), r.stdout)
+	assert.Equal(t, []string{"CA-list-2"}, callIDs(recs))
+	r = sipconnectCmd(t, nil, "calls", "list", "--redis", redisURL, "--room-id", "other-room", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "[]\n", r.stdout)
+}
+
+// calls list without a store, or with bad flags, says what is wrong.
+func TestCallsListErrors(t *testing.T) {
+	r := sipconnectCmd(t, nil, "calls", "list")
+	assertOneLineError(t, r, "sipconnect: calls list reads the store a running serve shares: give --redis URL or set SIPCONNECT_REDIS_URL")
+	for args, want := range map[string]string{
+		"--limit 0":                             "sipconnect: --limit must be at least 1, not 0",
+		"--since -1h":                           "sipconnect: --since must not be negative, not -1h0m0s",
+		"--room-id ..":                          `sipconnect: --room-id: ".." is a path dot-segment, not an identifier`,
+		"--room-id " + strings.Repeat("a", 129): "sipconnect: --room-id: 129 bytes, over the limit of 128",
+	} {
+		r := sipconnectCmd(t, nil, append([]string{"calls", "list"}, strings.Fields(args)...)...)
+		assert.Equal(t, 2, r.code, args)
+		first, _, _ := strings.Cut(r.stderr, "\n")
+		assert.Equal(t, want, first, args)
+	}
+	r = sipconnectCmd(t, nil, "calls", "lst")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, `unknown calls subcommand "lst" (want list); did you mean list?`)
+	r = sipconnectCmd(t, nil, "help", "calls")
+	assert.Equal(t, 0, r.code)
+	assert.Contains(t, r.stdout, "list     print the call records")
+	r = sipconnectCmd(t, nil, "calls", "list", "--redis", "redis://:"+secretToken+"@127.0.0.1:1/0")
+	assertOneLineError(t, r, "sipconnect: redis at 127.0.0.1:1 does not answer: ...")
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		r := sipconnectCmd(t, nil, "completion", shell)
+		assert.Contains(t, r.stdout, "calls", shell)
+		assert.Contains(t, r.stdout, "since", shell)
+	}
+}

@@ -22,6 +22,7 @@
 //	sipconnect pins create   --room-id ID --role ROLE [--ttl DURATION] [--redis URL] [--json]
 //	sipconnect pins list     --room-id ID [--redis URL] [--json]
 //	sipconnect pins revoke   PIN [--redis URL]
+//	sipconnect calls list    [--room-id ID] [--since DURATION] [--limit N] [--redis URL] [--json]
 //	sipconnect serve  [--addr 127.0.0.1:8080] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin]
 //	                  [--display-name-from caller-name|none] [--insecure-skip-signature] [--redis URL]
 //	                  [--provider twilio|telnyx|signalwire|plivo|vonage] [--max-conns N] [--drain DURATION] [--grace DURATION]
@@ -38,7 +39,7 @@
 // HMS_API_BASE_URL (default https://api.100ms.live/v2); SIP_USERNAME and
 // SIP_PASSWORD (flags win); SIP_TRUNK_USERNAME and SIP_TRUNK_PASSWORD for
 // trunks; TWILIO_AUTH_TOKEN for serve; SIPCONNECT_REDIS_URL (or --redis),
-// the Redis that pins create and the instances of serve share.
+// the Redis that pins, calls list and the instances of serve share.
 //
 // This command is a module of its own, so that the SDK's users never
 // download go-redis; install it from a clone of the repository with
@@ -145,7 +146,8 @@ commands:
   trunks  create or update SIP outbound trunks (create|update)
   peers   list or remove the live peers of a room (list|remove)
   dtmf    play DTMF tones to the SIP peers of a room
-  pins    issue meeting PINs for serve --pin (create)
+  pins    issue meeting PINs for serve --pin (create|list|revoke)
+  calls   list the call records of a running serve's shared store (list)
   serve   serve a dial-in webhook for five carriers: twilio (default), telnyx,
           signalwire, plivo and vonage (--provider)
   version print the version of sipconnect and of the Go it was built with
@@ -159,7 +161,7 @@ Run 'sipconnect <command> -h' or 'sipconnect help <command>' for the flags
 of a command.`
 
 // commands are the commands run knows, for "did you mean" and completion.
-var commands = []string{"uri", "twiml", "codes", "call", "trunks", "peers", "dtmf", "pins", "serve", "version", "help", "completion"}
+var commands = []string{"uri", "twiml", "codes", "call", "trunks", "peers", "dtmf", "pins", "calls", "serve", "version", "help", "completion"}
 
 // main runs the command. The first SIGINT or SIGTERM ends ctx (serve then
 // drains and stops); a second one closes hurry (serve stops at once).
@@ -218,6 +220,8 @@ func runWith(ctx context.Context, hurry <-chan struct{}, args []string, stdout, 
 		err = e.dtmf(ctx, args[1:])
 	case "pins":
 		err = e.pins(ctx, args[1:])
+	case "calls":
+		err = e.callsCmd(ctx, args[1:])
 	case "serve":
 		err = e.serve(ctx, args[1:])
 	case "version", "-version", "--version":
