@@ -8,36 +8,21 @@ package carriertest
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"regexp"
-	"sort"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/sipconnect"
-	"github.com/hmssip/interconnect-go/store"
 )
-
-// Clock is the fixed time at which the carrier tests sign and verify, for
-// both sides: nothing depends on the date the suite runs on.
-func Clock() time.Time { return time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC) }
 
 // The example call of 100ms's documentation (REFERENCE §1).
 const (
@@ -93,46 +78,6 @@ func PINResolver() pins.Resolver {
 	})
 }
 
-// Server serves a handler under /hooks on loopback; its URL is the
-// public URL the carrier signs.
-type Server struct {
-	srv  *httptest.Server
-	Logs *LogBuffer
-}
-
-// NewServer makes the handler of cfg, with PublicURL, a JSON logger
-// and the PIN store filled in, and mounts it at /hooks/voice, /hooks/pin
-// and /hooks/dial-status.
-func NewServer(t *testing.T, cfg sipconnect.HandlerConfig) *Server {
-	t.Helper()
-	s := &Server{Logs: &LogBuffer{}}
-	mux := http.NewServeMux()
-	s.srv = httptest.NewServer(mux)
-	t.Cleanup(s.srv.Close)
-	cfg.PublicURL = s.srv.URL
-	cfg.Logger = slog.New(slog.NewJSONHandler(s.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	if c, ok := cfg.PIN.(*pins.Config); ok && c.Store == nil {
-		c.Store = store.NewMemory()
-	}
-	h, err := sipconnect.NewHandler(cfg)
-	require.NoError(t, err)
-	mux.Handle("/hooks/voice", h)
-	mux.Handle("/hooks/pin", h.PINHandler())
-	mux.Handle("/hooks/dial-status", h.StatusHandler())
-	return s
-}
-
-// do sends req and returns the status, the Content-Type and the body.
-func (s *Server) Do(t *testing.T, req *http.Request) (int, string, string) {
-	t.Helper()
-	resp, err := s.srv.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, resp.Header.Get("Content-Type"), string(body)
-}
-
 // AssertNoSecret checks that formatting and logging v shows none of the
 // secrets.
 func AssertNoSecret(t *testing.T, v any, secrets ...string) {
@@ -152,36 +97,6 @@ func AssertNoSecret(t *testing.T, v any, secrets ...string) {
 		}
 	}
 }
-
-// WithParams sets extra, name-value pairs, on the webhook parameters p and
-// returns p.
-func WithParams(p url.Values, extra ...string) url.Values {
-	for i := 0; i+1 < len(extra); i += 2 {
-		p.Set(extra[i], extra[i+1])
-	}
-	return p
-}
-
-// TwilioCall is Twilio's incoming-call webhook from CallerPhone, with
-// extra name-value pairs set on it.
-func TwilioCall(extra ...string) url.Values {
-	return WithParams(url.Values{"CallSid": {"CA0123456789abcdef0123456789abcdef"}, "AccountSid": {"AC0123"}, "From": {CallerPhone},
-		"To": {"+18005550100"}, "CallStatus": {"ringing"}, "Direction": {"inbound"}}, extra...)
-}
-
-// SharedClock is the one clock of a test, which the test moves: the
-// handler, the store and the fake API all read it. Its zero value stands
-// at the Unix epoch.
-type SharedClock struct{ ns atomic.Int64 }
-
-// Now returns the clock's time, in UTC.
-func (c *SharedClock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
-
-// Set puts the clock at t.
-func (c *SharedClock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
-
-// Advance moves the clock by d.
-func (c *SharedClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // RoomError is a room lookup that fails with msg.
 func RoomError(msg string) sipconnect.RoomFunc {
@@ -265,16 +180,6 @@ func AssertCarriedIntact(t *testing.T, uri, name string) {
 	}
 }
 
-// CallerPhone is the caller's number in the tests' calls.
-const CallerPhone = "+14155550123"
-
-// LogBuffer is a log buffer safe for the handler's concurrent logging:
-// Write appends, String returns what was written.
-type LogBuffer = apisurface.LockedBuffer
-
-// URL is the server's URL, the public URL the carrier signs.
-func (s *Server) URL() string { return s.srv.URL }
-
 // nonceRE matches the one-time nonce of a PIN step URL.
 var nonceRE = regexp.MustCompile(`nonce=[A-Za-z0-9_-]{22}`)
 
@@ -318,37 +223,6 @@ func DecodeTwiMLShaped(t *testing.T, body string) XMLAnswer {
 	return DecodeXML[XMLAnswer](t, body)
 }
 
-// TwilioSignature signs a Twilio request exactly as REFERENCE.md §6 describes,
-// independently of package twiml: HMAC-SHA1 keyed with the auth token over
-// the URL followed by each parameter's name and value, sorted by name.
-func TwilioSignature(token, u string, form url.Values) string {
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	s := u
-	for _, k := range keys {
-		vs := append([]string(nil), form[k]...)
-		sort.Strings(vs)
-		for _, v := range vs {
-			s += k + v
-		}
-	}
-	mac := hmac.New(sha1.New, []byte(token))
-	mac.Write([]byte(s))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
-}
-
-// ServeExample serves the handler of cfg, as NewServer does, with the
-// example room and the example identity: the call of 100ms's example.
-func ServeExample(t *testing.T, cfg sipconnect.HandlerConfig) *Server {
-	t.Helper()
-	cfg.Room = sipconnect.StaticRoom(ExampleRoom)
-	cfg.Identity = ExampleIdentity
-	return NewServer(t, cfg)
-}
-
 // AssertExampleDial checks a TeXML or cXML answer to the example call
 // served by s: byte for byte the document written by hand from the
 // carriers' <Dial> and <Sip> pages (a 30-second timeout and Sip
@@ -376,22 +250,4 @@ func TwiMLShapedIntact(t *testing.T) func(name, body string) {
 		require.Len(t, a.Dial.Sip, 1, "one Sip noun for %q", name)
 		AssertCarriedIntact(t, a.Dial.Sip[0].URI, name)
 	}
-}
-
-// Seen is what a handler behind a Verifier's middleware received: the
-// body it could still read and the call parsed from the request.
-type Seen[C any] struct {
-	Body string
-	Call C
-}
-
-// Recorder is a handler for a Verifier's middleware to wrap: it records
-// into seen the body it reads and the call parse reads, and answers 204.
-func Recorder[C any](seen *Seen[C], parse func(*http.Request) (C, error)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		seen.Body = string(b)
-		seen.Call, _ = parse(r)
-		w.WriteHeader(http.StatusNoContent)
-	})
 }
