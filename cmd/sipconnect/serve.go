@@ -428,8 +428,8 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 		}
 		o.say(fmt.Sprintf("sipconnect: serving the phone roster at %s/rooms/{room_id}/phones (GET; DELETE .../{peer_id} hangs up), %s", publicURL, with),
 			"serving the phone roster (GET; DELETE .../{peer_id} hangs up), "+with, "url", publicURL+"/rooms/{room_id}/phones")
-		o.say(fmt.Sprintf("sipconnect: serving the call records at %s/calls?room_id=&since=&limit=&after= (GET), %s", publicURL, with),
-			"serving the call records (GET), "+with, "url", publicURL+"/calls")
+		o.say(fmt.Sprintf("sipconnect: serving the call records at %s/calls?room_id=&since=&limit=&after= (GET), with the same bearer token", publicURL),
+			"serving the call records (GET), with the same bearer token", "url", publicURL+"/calls")
 		if secretName == "" {
 			o.note(slog.LevelWarn, "sipconnect: SIPCONNECT_ADMIN_TOKEN is set but HMS_WEBHOOK_SECRET_HEADER is not: the roster hears of no joins",
 				"SIPCONNECT_ADMIN_TOKEN is set but HMS_WEBHOOK_SECRET_HEADER is not: the roster hears of no joins")
@@ -504,6 +504,9 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 			if !pin {
 				err = e.demoJoin(o, fake, "http://"+ln.Addr().String(), publicURL, secretName, secretValue, adminToken, demo && e.getenv("SIPCONNECT_ADMIN_TOKEN") == "", roomID, sampleCallID)
 			}
+			if err == nil && !pin {
+				err = demoShow(o, tel.metrics, phoneRoster, sampleCallID)
+			}
 		}
 		if err != nil {
 			logger.Error("sipconnect: sample call failed", "err", err)
@@ -514,6 +517,9 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 		if err == nil {
 			err = e.demoJoin(o, fake, "http://"+ln.Addr().String(), publicURL, secretName, secretValue, adminToken, demo && e.getenv("SIPCONNECT_ADMIN_TOKEN") == "", demoPINRooms[0].RoomID, sampleForm().Get("CallSid"))
 		}
+		if err == nil {
+			err = demoShow(o, tel.metrics, phoneRoster, sampleForm().Get("CallSid"))
+		}
 		if err != nil {
 			logger.Error("sipconnect: sample call failed", "err", err)
 		}
@@ -523,6 +529,9 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 		if err == nil {
 			o.say("Twilio gets this answer:\n"+answer, "the carrier gets this answer", "provider", provider, "answer", answer)
 			err = e.demoJoin(o, fake, "http://"+ln.Addr().String(), publicURL, secretName, secretValue, adminToken, demo && e.getenv("SIPCONNECT_ADMIN_TOKEN") == "", roomID, sampleForm().Get("CallSid"))
+		}
+		if err == nil {
+			err = demoShow(o, tel.metrics, phoneRoster, sampleForm().Get("CallSid"))
 		}
 		if err != nil {
 			logger.Error("sipconnect: sample call failed", "err", err)
