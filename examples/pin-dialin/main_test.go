@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"testing"
@@ -16,26 +13,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/examples/internal/usage"
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/sipconnect"
-	"github.com/hmssip/interconnect-go/twiml"
 )
 
 func TestPINDialIn(t *testing.T) {
 	api := hmstest.NewServer(hmstest.WithRoom("room-a", "guest"), hmstest.WithRoom("room-b", "guest"))
 	defer api.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	public := "http://" + ln.Addr().String()
-	env := map[string]string{"TWILIO_AUTH_TOKEN": "tw-token", "PUBLIC_URL": public, "HMS_ACCESS_KEY": api.AccessKey(),
-		"HMS_APP_SECRET": api.AppSecret(), "HMS_API_BASE_URL": api.URL, "SIP_USERNAME": "U", "SIP_PASSWORD": "P"}
 	var out bytes.Buffer
-	mux, err := newMux(context.Background(), func(k string) string { return env[k] }, []string{"room-a", "room-b"}, &out, slog.New(slog.DiscardHandler))
+	srv, err := usage.ServeDialIn(api, func(getenv func(string) string) (http.Handler, error) {
+		return newMux(context.Background(), getenv, []string{"room-a", "room-b"}, &out, slog.New(slog.DiscardHandler))
+	})
 	require.NoError(t, err)
-	srv := httptest.NewUnstartedServer(mux)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
 	defer srv.Close()
 
 	pins := regexp.MustCompile(`room (\S+): PIN (\d{10})`).FindAllStringSubmatch(out.String(), -1)
@@ -50,15 +40,10 @@ func TestPINDialIn(t *testing.T) {
 		}
 	}
 	post := func(u string, form url.Values) answer {
-		req, err := twiml.NewSignedRequest(http.MethodPost, u, "tw-token", form)
+		b, err := usage.PostTwilio(u, form)
 		require.NoError(t, err)
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		require.Equal(t, 200, resp.StatusCode)
-		b, _ := io.ReadAll(resp.Body)
 		var a answer
-		require.NoError(t, xml.Unmarshal(b, &a), string(b))
+		require.NoError(t, xml.Unmarshal([]byte(b), &a), b)
 		return a
 	}
 	codes := map[string]string{}

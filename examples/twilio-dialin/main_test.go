@@ -3,50 +3,34 @@ package main
 import (
 	"bytes"
 	"encoding/xml"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/examples/internal/usage"
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/sipconnect"
-	"github.com/hmssip/interconnect-go/twiml"
 )
 
 func TestDialInServer(t *testing.T) {
 	api := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"))
 	defer api.Close()
 
-	// The public URL must be known before the server is built: listen first.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// The public URL must be known before the server is built.
+	srv, err := usage.ServeDialIn(api, func(getenv func(string) string) (http.Handler, error) {
+		return newMux(getenv, slog.New(slog.DiscardHandler))
+	}, "ROOM_ID", "room-1", "ROLE", "guest")
 	require.NoError(t, err)
-	public := "http://" + ln.Addr().String()
-	env := map[string]string{"TWILIO_AUTH_TOKEN": "tw-token", "PUBLIC_URL": public, "HMS_ACCESS_KEY": api.AccessKey(),
-		"HMS_APP_SECRET": api.AppSecret(), "HMS_API_BASE_URL": api.URL, "SIP_USERNAME": "U", "SIP_PASSWORD": "P",
-		"ROOM_ID": "room-1", "ROLE": "guest"}
-	mux, err := newMux(func(k string) string { return env[k] }, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	srv := httptest.NewUnstartedServer(mux)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
 	defer srv.Close()
 
 	call := func(form url.Values) string {
-		req, err := twiml.NewSignedRequest(http.MethodPost, srv.URL+"/twilio/voice", "tw-token", form)
+		body, err := usage.PostTwilio(srv.URL+"/twilio/voice", form)
 		require.NoError(t, err)
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		require.Equal(t, 200, resp.StatusCode)
-		b, _ := io.ReadAll(resp.Body)
-		return string(b)
+		return body
 	}
 	var first string
 	for i := range 3 {
