@@ -254,13 +254,7 @@ func NewVerifier(authToken, publicBaseURL string, opts ...VerifierOption) (*Veri
 
 // URL returns the URL Plivo signed for r: the public base URL followed by
 // the request URI as received.
-func (v *Verifier) URL(r *http.Request) string {
-	uri := r.RequestURI
-	if uri == "" || !strings.HasPrefix(uri, "/") {
-		uri = r.URL.RequestURI()
-	}
-	return v.base + uri
-}
+func (v *Verifier) URL(r *http.Request) string { return webhook.SignedURL(v.base, r) }
 
 // Verify checks r's signature. For a POST it reads the form body (bounded)
 // into r.PostForm and puts the body back in r.Body. It returns nil,

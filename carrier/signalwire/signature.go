@@ -104,13 +104,7 @@ func (v *Verifier) check(fullURL string, params url.Values, signature string) bo
 
 // URL returns the URL SignalWire signed for r: the public base URL followed
 // by the request URI as received.
-func (v *Verifier) URL(r *http.Request) string {
-	uri := r.RequestURI
-	if uri == "" || !strings.HasPrefix(uri, "/") {
-		uri = r.URL.RequestURI()
-	}
-	return v.base + uri
-}
+func (v *Verifier) URL(r *http.Request) string { return webhook.SignedURL(v.base, r) }
 
 // Verify checks r's signature, computed as [Signature] computes it: in
 // canonical base64 only, with the URL tried with and without the default

@@ -1,6 +1,9 @@
 package webhook
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // Middleware returns a handler that runs verify on each request and
 // passes the request to next when it succeeds; otherwise it answers with
@@ -14,4 +17,15 @@ func Middleware(verify func(http.ResponseWriter, *http.Request) error, status fu
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// SignedURL is the URL a carrier signed for r, when it signs the URL it
+// requests: base, the public base URL from configuration, followed by the
+// request URI as received (or, for a request built in process, the URL's).
+func SignedURL(base string, r *http.Request) string {
+	uri := r.RequestURI
+	if uri == "" || !strings.HasPrefix(uri, "/") {
+		uri = r.URL.RequestURI()
+	}
+	return base + uri
 }
