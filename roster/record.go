@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -18,11 +17,12 @@ type callRecord struct {
 	From   string `json:"from,omitempty"` // masked
 }
 
-// pendingRecord is a call record the store has not taken yet.
+// pendingRecord is what the store did not take of a call: its tie to its
+// user id, or a step of its record. apply writes it again; every write it
+// makes is idempotent.
 type pendingRecord struct {
-	key    string
-	value  []byte
-	userID string
+	apply  func(ctx context.Context) error
+	userID string    // for logs: the user id, or the call id of a step
 	at     time.Time // when the call was bridged, by the roster's clock
 }
 
@@ -37,15 +37,42 @@ func (r *Roster) RecordCall(ctx context.Context, userID string, call sipconnect.
 	if err != nil {
 		return false, err
 	}
-	p := pendingRecord{key: callKey(userID), value: v, userID: userID, at: r.cfg.Clock()}
-	sctx, cancel := r.ctx(ctx)
-	defer cancel()
-	// The first record of a user id wins: a second call with the same
-	// application-chosen id does not take over the first's join.
-	if _, err = r.cfg.Store.SetNX(sctx, p.key, v, r.cfg.TTL); err == nil || !retryable(err) {
+	tie := func(ctx context.Context) error {
+		// The first record of a user id wins: a second call with the
+		// same application-chosen id does not take over the first's join.
+		// A join or leave that came before the tie was parked under the
+		// user id: the call's record takes it now.
+		var stored bool
+		if err := r.do(ctx, func(ctx context.Context) error {
+			var err error
+			stored, err = r.cfg.Store.SetNX(ctx, callKey(userID), v, r.cfg.TTL)
+			return err
+		}); err != nil {
+			return err
+		}
+		if !stored {
+			// A write of an earlier attempt may have landed late (a
+			// stalled Redis runs the commands it queued): the tie is
+			// ours when it names this call.
+			var cur []byte
+			if err := r.do(ctx, func(ctx context.Context) error {
+				var err error
+				cur, err = r.cfg.Store.Get(ctx, callKey(userID))
+				return err
+			}); err != nil {
+				return err
+			}
+			var rec callRecord
+			if json.Unmarshal(cur, &rec) != nil || rec.CallID != call.CallSid {
+				return nil
+			}
+		}
+		return r.unpark(ctx, userID, call.CallSid)
+	}
+	if err = tie(ctx); err == nil || !retryable(err) {
 		return false, err
 	}
-	return r.enqueue(ctx, p), fmt.Errorf("%w: %w", ErrUnavailable, err)
+	return r.enqueue(ctx, pendingRecord{apply: tie, userID: userID, at: r.cfg.Clock()}), err
 }
 
 // retryable reports whether a store error may pass: the store was down or
@@ -117,11 +144,9 @@ func (r *Roster) retryRecord(p pendingRecord) {
 				slog.String("user_id", p.userID), slog.Int("attempts", attempt-1))
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.stopped, r.cfg.Timeout)
-		// SetNX: a write of the first attempt that landed late (a stalled
-		// Redis runs the commands it queued) wins, and this one is a no-op.
-		_, err := r.cfg.Store.SetNX(ctx, p.key, p.value, left)
-		cancel()
+		// A write of an earlier attempt that landed late (a stalled Redis
+		// runs the commands it queued) changes nothing written again.
+		err := p.apply(r.stopped)
 		if err == nil {
 			r.cfg.Logger.LogAttrs(r.stopped, slog.LevelInfo, "roster: call record written after a retry",
 				slog.String("user_id", p.userID), slog.Int("attempts", attempt))

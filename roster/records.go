@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/store"
 )
 
 // A CallRecord is one call's whole life, across the carrier and 100ms:
@@ -183,74 +184,213 @@ func (r *Roster) DialEnded(ctx context.Context, carrier string, d sipconnect.Dia
 }
 
 // joinedStep and leftStep add a phone participant's join and leave to its
-// call's record; the join also lists the call under its room.
-func (r *Roster) joinedStep(ctx context.Context, p Participant) {
+// call's record; the join also lists the call under its room. A
+// participant whose call is not known yet (the tie RecordCall writes has
+// not landed: the store stalled when the call was bridged) has the step
+// parked under its user id, for the tie to pick up.
+func (r *Roster) joinedStep(ctx context.Context, p Participant) error {
+	s := step{At: p.JoinedAt, RoomID: p.RoomID, PeerID: p.PeerID}
 	if p.CallID == "" {
-		return
+		return r.park(ctx, p.UserID, "joined", s)
 	}
-	r.addStep(ctx, p.CallID, "joined", step{At: p.JoinedAt, RoomID: p.RoomID, PeerID: p.PeerID}, false)
-	_ = r.do(ctx, func(ctx context.Context) error {
-		return r.cfg.Store.PushCapped(ctx, roomCallsKey(p.RoomID), []byte(p.CallID), r.cfg.RecordIndex, r.cfg.RecordTTL)
-	})
+	return r.joined(ctx, p.CallID, s)
 }
 
-func (r *Roster) leftStep(ctx context.Context, c EndedCall) {
-	if c.CallID == "" {
-		return
+func (r *Roster) joined(ctx context.Context, callID string, s step) error {
+	if err := r.applyStep(ctx, callID, "joined", s, false); err != nil {
+		return err
 	}
+	// Listed under the room once per call: a join delivered again does
+	// not list the call twice.
+	seen := recordSeenKey(callID) + "\x00" + s.RoomID
+	var first bool
+	if err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		first, err = r.cfg.Store.SetNX(ctx, seen, []byte{1}, r.cfg.RecordTTL)
+		return err
+	}); err != nil || !first {
+		return err
+	}
+	if err := r.do(ctx, func(ctx context.Context) error {
+		return r.cfg.Store.PushCapped(ctx, roomCallsKey(s.RoomID), []byte(callID), r.cfg.RecordIndex, r.cfg.RecordTTL)
+	}); err != nil {
+		r.unclaim(ctx, seen)
+		return err
+	}
+	return nil
+}
+
+func (r *Roster) leftStep(ctx context.Context, c EndedCall) error {
+	s := step{At: c.LeftAt, RoomID: c.RoomID, PeerID: c.PeerID, Duration: c.Duration, LeaveNote: c.Reason}
+	if c.CallID == "" {
+		return r.park(ctx, c.UserID, "left", s)
+	}
+	return r.left2(ctx, c.CallID, s)
+}
+
+func (r *Roster) left2(ctx context.Context, callID string, s step) error {
 	// An outbound call ends when its callee leaves the room.
 	ends := false
 	if r.cfg.OnCallEnded != nil {
-		if rec, ok, err := r.record(ctx, c.CallID); err == nil && ok {
-			ends = rec.Direction == "outbound"
+		rec, ok, err := r.record(ctx, callID)
+		if err != nil {
+			return err
 		}
+		ends = ok && rec.Direction == "outbound"
 	}
-	r.addStep(ctx, c.CallID, "left", step{At: c.LeftAt, RoomID: c.RoomID, PeerID: c.PeerID, Duration: c.Duration,
-		LeaveNote: c.Reason}, ends)
+	return r.applyStep(ctx, callID, "left", s, ends)
 }
 
-// addStep writes one step of a record under field; writing it again
-// changes nothing. The first step of a call lists it; a step that ends
-// the call tells OnCallEnded, once across instances.
+// userStepsKey holds the joins and leaves of a user id whose call is not
+// known yet.
+func userStepsKey(userID string) string { return "sipconnect:call-record-user:" + userID }
+
+// park keeps a join or leave under its user id until the call's tie
+// lands. The tie may have landed since the participant was read: then the
+// parked steps are applied now. Either the tie's writer or this one sees
+// the other's write, so no step is left parked.
+func (r *Roster) park(ctx context.Context, userID, field string, s step) error {
+	if userID == "" {
+		return nil
+	}
+	v, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	if err := r.do(ctx, func(ctx context.Context) error {
+		return r.cfg.Store.HSet(ctx, userStepsKey(userID), field, v, r.cfg.TTL)
+	}); err != nil {
+		return err
+	}
+	var tie []byte
+	err = r.do(ctx, func(ctx context.Context) error {
+		var err error
+		tie, err = r.cfg.Store.Get(ctx, callKey(userID))
+		return err
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	}
+	var rec callRecord
+	if json.Unmarshal(tie, &rec) != nil || rec.CallID == "" {
+		return nil
+	}
+	return r.unpark(ctx, userID, rec.CallID)
+}
+
+// unpark applies the steps parked under userID to the record of callID.
+func (r *Roster) unpark(ctx context.Context, userID, callID string) error {
+	var parked map[string][]byte
+	if err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		parked, err = r.cfg.Store.HGetAll(ctx, userStepsKey(userID))
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, field := range []string{"joined", "left"} {
+		v, ok := parked[field]
+		if !ok {
+			continue
+		}
+		var s step
+		if json.Unmarshal(v, &s) != nil {
+			continue
+		}
+		var err error
+		if field == "joined" {
+			err = r.joined(ctx, callID, s)
+		} else {
+			err = r.left2(ctx, callID, s)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addStep writes one step of a record under field. A store that does not
+// take it is tried again in the background (Config.RetryQueue), so that a
+// step the carrier or 100ms sends once is not lost to a stall.
 func (r *Roster) addStep(ctx context.Context, callID, field string, s step, ends bool) {
+	if err := r.applyStep(ctx, callID, field, s, ends); err != nil {
+		if retryable(err) && r.enqueue(ctx, pendingRecord{userID: callID, at: r.cfg.Clock(),
+			apply: func(ctx context.Context) error { return r.applyStep(ctx, callID, field, s, ends) }}) {
+			return
+		}
+		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: a call record step was not kept",
+			slog.String("call_id", callID), slog.String("step", field), slog.String("error", err.Error()))
+	}
+}
+
+// applyStep writes one step of a record under field; writing it again
+// changes nothing. The first step of a call lists it; a step that ends the
+// call tells OnCallEnded, once across instances. Each store call waits at
+// most Timeout; the first that fails ends it with the error.
+func (r *Roster) applyStep(ctx context.Context, callID, field string, s step, ends bool) error {
 	if s.At.IsZero() {
 		s.At = r.cfg.Clock()
 	}
 	v, err := json.Marshal(s)
-	if err == nil {
-		err = r.do(ctx, func(ctx context.Context) error {
-			return r.cfg.Store.HSet(ctx, recordKey(callID), field, v, r.cfg.RecordTTL)
-		})
-	}
-	if err == nil {
-		var first bool
-		err = r.do(ctx, func(ctx context.Context) error {
-			var err error
-			first, err = r.cfg.Store.SetNX(ctx, recordSeenKey(callID), []byte{1}, r.cfg.RecordTTL)
-			return err
-		})
-		if err == nil && first {
-			err = r.do(ctx, func(ctx context.Context) error {
-				return r.cfg.Store.PushCapped(ctx, allCallsKey, []byte(callID), r.cfg.RecordIndex, r.cfg.RecordTTL)
-			})
-		}
-	}
-	if err == nil && ends && r.cfg.OnCallEnded != nil {
-		var first bool
-		if err = r.do(ctx, func(ctx context.Context) error {
-			var err error
-			first, err = r.cfg.Store.SetNX(ctx, recordEndKey(callID), []byte{1}, r.cfg.RecordTTL)
-			return err
-		}); err == nil && first {
-			if rec, ok, rerr := r.record(ctx, callID); rerr == nil && ok {
-				r.cfg.OnCallEnded(ctx, rec)
-			}
-		}
-	}
 	if err != nil {
-		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: a call record step was not kept",
-			slog.String("call_id", callID), slog.String("step", field), slog.String("error", err.Error()))
+		return err
 	}
+	if err := r.do(ctx, func(ctx context.Context) error {
+		return r.cfg.Store.HSet(ctx, recordKey(callID), field, v, r.cfg.RecordTTL)
+	}); err != nil {
+		return err
+	}
+	// The listing: a call is listed by the one writer that claims it
+	// first. A claim whose push failed is given back, so that the step
+	// written again lists the call then.
+	var first bool
+	if err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		first, err = r.cfg.Store.SetNX(ctx, recordSeenKey(callID), []byte{1}, r.cfg.RecordTTL)
+		return err
+	}); err != nil {
+		return err
+	}
+	if first {
+		if err := r.do(ctx, func(ctx context.Context) error {
+			return r.cfg.Store.PushCapped(ctx, allCallsKey, []byte(callID), r.cfg.RecordIndex, r.cfg.RecordTTL)
+		}); err != nil {
+			r.unclaim(ctx, recordSeenKey(callID))
+			return err
+		}
+	}
+	if !ends || r.cfg.OnCallEnded == nil {
+		return nil
+	}
+	var told bool
+	if err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		told, err = r.cfg.Store.SetNX(ctx, recordEndKey(callID), []byte{1}, r.cfg.RecordTTL)
+		return err
+	}); err != nil || !told {
+		return err
+	}
+	rec, ok, err := r.record(ctx, callID)
+	if err != nil {
+		r.unclaim(ctx, recordEndKey(callID))
+		return err
+	}
+	if ok {
+		r.cfg.OnCallEnded(ctx, rec)
+	}
+	return nil
+}
+
+// unclaim gives back a claim whose work failed, so that a retry takes it.
+func (r *Roster) unclaim(ctx context.Context, key string) {
+	_ = r.do(context.WithoutCancel(ctx), func(ctx context.Context) error {
+		_, err := r.cfg.Store.Delete(ctx, key)
+		return err
+	})
 }
 
 // Record returns the record of one call, and false when the store holds

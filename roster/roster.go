@@ -341,11 +341,15 @@ func (r *Roster) Join(ctx context.Context, j Join) error {
 		return err
 	}
 	p := r.participant(ctx, j.RoomID, j.PeerID, j.UserID, j.JoinedAt)
+	// The call's record takes the join whatever the roster does with it
+	// (a join after its leave is not listed): a failure here answers the
+	// webhook with an error, and 100ms sends it again.
+	if err := r.joinedStep(ctx, p); err != nil {
+		return err
+	}
 	if left {
 		// An earlier delivery of this join may have written the entry
 		// before its leave was recorded, and failed before taking it out.
-		// The call's record still takes the join.
-		r.joinedStep(ctx, p)
 		return r.unlist(ctx, j.RoomID, j.PeerID)
 	}
 	v, err := json.Marshal(stored[Participant]{p, r.cfg.Clock()})
@@ -365,7 +369,6 @@ func (r *Roster) Join(ctx context.Context, j Join) error {
 		}
 		return err
 	}
-	r.joinedStep(ctx, p)
 	r.seeRoom(ctx, j.RoomID)
 	// A leave claims "joined" before anything else, so a join that wins the
 	// claim here was not overtaken by its leave: OnJoin never follows
@@ -464,7 +467,9 @@ func (r *Roster) Leave(ctx context.Context, l Leave) error {
 	}); err != nil {
 		return err
 	}
-	r.leftStep(ctx, ended)
+	if err := r.leftStep(ctx, ended); err != nil {
+		return err
+	}
 	r.trimRecent(ctx, l.RoomID)
 	if first, err := r.once(ctx, "notified-left", l.RoomID, l.PeerID); err != nil || !first {
 		return err
