@@ -13,50 +13,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 )
 
-// points collects r and flattens it: "name{k=v,...}" (attributes sorted) to
-// the sum of a counter or the count of a histogram, and each metric's name
-// to its unit under "unit:name".
-func points(t *testing.T, r *sdkmetric.ManualReader) map[string]any {
-	t.Helper()
-	var rm metricdata.ResourceMetrics
-	require.NoError(t, r.Collect(context.Background(), &rm))
-	out := map[string]any{}
-	key := func(name string, s attribute.Set) string {
-		var kv []string
-		for _, a := range s.ToSlice() {
-			kv = append(kv, string(a.Key)+"="+a.Value.String())
-		}
-		return name + "{" + strings.Join(kv, ",") + "}"
-	}
-	for _, sm := range rm.ScopeMetrics {
-		assert.Equal(t, "github.com/hmssip/interconnect-go/hmsapi", sm.Scope.Name)
-		for _, m := range sm.Metrics {
-			out["unit:"+m.Name] = m.Unit
-			switch d := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				for _, p := range d.DataPoints {
-					out[key(m.Name, p.Attributes)] = p.Value
-				}
-			case metricdata.Histogram[float64]:
-				for _, p := range d.DataPoints {
-					out[key(m.Name, p.Attributes)] = p.Count
-				}
-			default:
-				t.Errorf("metric %s: unexpected data %T", m.Name, m.Data)
-			}
-		}
-	}
-	return out
-}
+// scope is the instrumentation scope of the client's metrics.
+const scope = "github.com/hmssip/interconnect-go/hmsapi"
 
 // telemetryServer answers /ok with 200, /flaky with 503 then 200, and
 // /missing with 404, and keeps the traceparent header of each request.
@@ -94,21 +59,18 @@ var quickRetries = hmsapi.RetryPolicy{MaxRetries: 1, BaseDelay: time.Millisecond
 // checks every instrument, and one client span per call.
 func TestTelemetry(t *testing.T) {
 	srv, _ := telemetryServer(t)
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	spans := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	o := apisurface.NewObserved()
 	api, err := hmsapi.New(hmsapi.WithBaseURL(srv.URL+"/v2"), hmsapi.WithManagementToken("mgmt-token-0123456789"),
-		hmsapi.WithRetryPolicy(quickRetries), hmsapi.WithMeterProvider(mp), hmsapi.WithTracerProvider(tp))
+		hmsapi.WithRetryPolicy(quickRetries), hmsapi.WithMeterProvider(o.MP), hmsapi.WithTracerProvider(o.TP))
 	require.NoError(t, err)
 	t.Cleanup(api.CloseIdleConnections)
 	down := httptest.NewServer(http.NotFoundHandler())
 	down.Close()
 	apiDown, err := hmsapi.New(hmsapi.WithBaseURL(down.URL), hmsapi.WithManagementToken("mgmt-token-0123456789"),
-		hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{}), hmsapi.WithMeterProvider(mp), hmsapi.WithTracerProvider(tp))
+		hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{}), hmsapi.WithMeterProvider(o.MP), hmsapi.WithTracerProvider(o.TP))
 	require.NoError(t, err)
 
-	ctx, parent := tp.Tracer("test").Start(context.Background(), "parent")
+	ctx, parent := o.TP.Tracer("test").Start(context.Background(), "parent")
 	require.NoError(t, api.Do(ctx, hmsapi.Request{Method: http.MethodGet, Path: "/ok", Operation: "test.ok"}, nil))
 	require.NoError(t, api.Do(ctx, hmsapi.Request{Method: http.MethodGet, Path: "/flaky", Operation: "test.flaky", Repeatable: true}, nil))
 	require.ErrorIs(t, api.Do(ctx, hmsapi.Request{Method: http.MethodGet, Path: "/missing", Operation: "test.missing"}, nil), hmsapi.ErrNotFound)
@@ -116,7 +78,6 @@ func TestTelemetry(t *testing.T) {
 	require.Error(t, apiDown.Do(ctx, hmsapi.Request{Method: http.MethodGet, Path: "/ok", Operation: "test.down"}, nil))
 	parent.End()
 
-	got := points(t, reader)
 	assert.Equal(t, map[string]any{
 		"unit:sipconnect.hmsapi.requests":                               "{request}",
 		"unit:sipconnect.hmsapi.request.duration":                       "s",
@@ -132,7 +93,7 @@ func TestTelemetry(t *testing.T) {
 		"sipconnect.hmsapi.request.duration{operation=POST}":            uint64(1),
 		"sipconnect.hmsapi.request.duration{operation=test.down}":       uint64(1),
 		"sipconnect.hmsapi.retries{operation=test.flaky}":               int64(1),
-	}, got)
+	}, o.Points(t, scope))
 
 	type span struct {
 		name   string
@@ -141,7 +102,7 @@ func TestTelemetry(t *testing.T) {
 		err    bool
 	}
 	var calls []span
-	for _, s := range spans.Ended() {
+	for _, s := range o.Spans.Ended() {
 		if s.Name() == "parent" {
 			continue
 		}
@@ -199,13 +160,12 @@ func TestTraceparent(t *testing.T) {
 // application installs an SDK.
 func TestTelemetryDefault(t *testing.T) {
 	srv, _ := telemetryServer(t)
-	reader := sdkmetric.NewManualReader()
-	_ = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	o := apisurface.NewObserved()
 	api, err := hmsapi.New(hmsapi.WithBaseURL(srv.URL+"/v2"), hmsapi.WithManagementToken("mgmt-token-0123456789"),
 		hmsapi.WithRetryPolicy(quickRetries))
 	require.NoError(t, err)
 	require.NoError(t, api.Do(context.Background(), hmsapi.Request{Method: http.MethodGet, Path: "/flaky", Operation: "test.flaky", Repeatable: true}, nil))
-	assert.Empty(t, points(t, reader))
+	assert.Empty(t, o.Points(t, scope))
 }
 
 // TestTelemetryHoldsNoSecret sends requests whose path, query and body
@@ -214,12 +174,9 @@ func TestTelemetryDefault(t *testing.T) {
 // span name.
 func TestTelemetryHoldsNoSecret(t *testing.T) {
 	srv, _ := telemetryServer(t)
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	spans := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	o := apisurface.NewObserved()
 	api, err := hmsapi.New(hmsapi.WithBaseURL(srv.URL+"/v2"), hmsapi.WithAppCredentials("access-key-0123", "app-secret-0123456789"),
-		hmsapi.WithMeterProvider(mp), hmsapi.WithTracerProvider(tp), hmsapi.WithRetryPolicy(quickRetries))
+		hmsapi.WithMeterProvider(o.MP), hmsapi.WithTracerProvider(o.TP), hmsapi.WithRetryPolicy(quickRetries))
 	require.NoError(t, err)
 	const room, phone, code, password = "room-6612345", "+14155550123", "abc-defg-hij", "hunter2-password"
 	body := map[string]string{"to": phone, "room_code": code, "password": password}
@@ -227,20 +184,5 @@ func TestTelemetryHoldsNoSecret(t *testing.T) {
 		_ = api.Do(context.Background(), hmsapi.Request{Method: http.MethodPost, Path: p, Body: body, Secrets: []string{password},
 			Query: map[string][]string{"room_id": {room}}, Operation: "test.call", Repeatable: true}, nil)
 	}
-	var seen []string
-	for k := range points(t, reader) {
-		seen = append(seen, k)
-	}
-	for _, s := range spans.Ended() {
-		seen = append(seen, s.Name(), s.Status().Description)
-		for _, a := range s.Attributes() {
-			seen = append(seen, a.Value.String())
-		}
-	}
-	require.NotEmpty(t, seen)
-	for _, s := range seen {
-		for _, secret := range []string{room, phone, code, password, "app-secret-0123456789", "eyJ", "6612345", "5550123"} {
-			assert.NotContains(t, s, secret)
-		}
-	}
+	o.AssertHoldsNone(t, room, phone, code, password, "app-secret-0123456789", "eyJ", "6612345", "5550123")
 }

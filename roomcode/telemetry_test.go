@@ -9,58 +9,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/roomcode"
 )
-
-// points collects r and flattens it: "name{k=v,...}" to the sum of a
-// counter or the count of a histogram, and "unit:name" to the unit.
-func points(t *testing.T, r *sdkmetric.ManualReader) map[string]any {
-	t.Helper()
-	var rm metricdata.ResourceMetrics
-	require.NoError(t, r.Collect(context.Background(), &rm))
-	out := map[string]any{}
-	key := func(name string, s attribute.Set) string {
-		var kv []string
-		for _, a := range s.ToSlice() {
-			kv = append(kv, string(a.Key)+"="+a.Value.String())
-		}
-		return name + "{" + strings.Join(kv, ",") + "}"
-	}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			out["unit:"+m.Name] = m.Unit
-			switch d := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				for _, p := range d.DataPoints {
-					out[key(m.Name, p.Attributes)] = p.Value
-				}
-			case metricdata.Histogram[float64]:
-				for _, p := range d.DataPoints {
-					out[key(m.Name, p.Attributes)] = p.Count
-				}
-			}
-		}
-	}
-	return out
-}
 
 // TestCacheTelemetry drives a cache through a miss, a hit, a stale hit and
 // its refresh, and two lookups that find no code, and checks the lookup counter, the core's request counter, and
 // that each lookup's span is the parent of its API request's.
 func TestCacheTelemetry(t *testing.T) {
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	spans := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	o := apisurface.NewObserved()
 	clk := newClock()
-	c, _ := clocked(t, clk, hmsapi.WithMeterProvider(mp), hmsapi.WithTracerProvider(tp))
-	cache := roomcode.NewCache(c, roomcode.CacheConfig{MeterProvider: mp, TracerProvider: tp})
+	c, _ := clocked(t, clk, hmsapi.WithMeterProvider(o.MP), hmsapi.WithTracerProvider(o.TP))
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{MeterProvider: o.MP, TracerProvider: o.TP})
 	ctx := context.Background()
 
 	_, err := cache.Code(ctx, "room1", "guest") // miss
@@ -70,14 +32,14 @@ func TestCacheTelemetry(t *testing.T) {
 	clk.Advance(roomcode.DefaultCacheTTL + time.Second)
 	_, err = cache.Code(ctx, "room1", "guest") // stale, refreshed in the background
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return len(spans.Ended()) == 4 }, 5*time.Second, time.Millisecond,
+	require.Eventually(t, func() bool { return len(o.Spans.Ended()) == 4 }, 5*time.Second, time.Millisecond,
 		"the refresh's lookup and request spans end")
 	_, err = cache.Code(ctx, "room1", "host") // no code: error
 	require.ErrorIs(t, err, roomcode.ErrNoCode)
 	_, err = cache.Code(ctx, "room1", "") // an empty role has no code: error
 	require.ErrorIs(t, err, roomcode.ErrNoCode)
 
-	got := points(t, reader)
+	got := o.Points(t, "")
 	for k := range got {
 		if !strings.HasPrefix(k, "sipconnect.roomcode.") && !strings.HasPrefix(k, "unit:sipconnect.roomcode.") {
 			delete(got, k)
@@ -90,12 +52,12 @@ func TestCacheTelemetry(t *testing.T) {
 		"sipconnect.roomcode.cache.lookups{result=miss}":  int64(1),
 		"sipconnect.roomcode.cache.lookups{result=error}": int64(2),
 	}, got)
-	assert.Equal(t, int64(4), points(t, reader)["sipconnect.hmsapi.requests{operation=roomcode.list,status=200}"],
+	assert.Equal(t, int64(4), o.Points(t, "")["sipconnect.hmsapi.requests{operation=roomcode.list,status=200}"],
 		"the miss, the refresh and the lookups of the roles without a code")
 
 	lookups := map[[8]byte]bool{}
 	var refreshes int
-	for _, s := range spans.Ended() {
+	for _, s := range o.Spans.Ended() {
 		if s.Name() == "roomcode.cache.lookup" {
 			lookups[s.SpanContext().SpanID()] = true
 			set := attribute.NewSet(s.Attributes()...)
@@ -107,7 +69,7 @@ func TestCacheTelemetry(t *testing.T) {
 	assert.Len(t, lookups, 4)
 	assert.Equal(t, 1, refreshes)
 	var requests int
-	for _, s := range spans.Ended() {
+	for _, s := range o.Spans.Ended() {
 		if s.Name() == "roomcode.list" {
 			requests++
 			assert.True(t, lookups[s.Parent().SpanID()], "a request's parent is its lookup")
@@ -119,8 +81,7 @@ func TestCacheTelemetry(t *testing.T) {
 // TestCacheTelemetryDefault checks that a cache given no provider answers
 // and records into no reader.
 func TestCacheTelemetryDefault(t *testing.T) {
-	reader := sdkmetric.NewManualReader()
-	_ = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	o := apisurface.NewObserved()
 	c, _ := clocked(t, newClock())
 	cache := roomcode.NewCache(c, roomcode.CacheConfig{})
 	for range 2 {
@@ -128,35 +89,17 @@ func TestCacheTelemetryDefault(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "gst-code-abc", code.Code)
 	}
-	assert.Empty(t, points(t, reader))
+	assert.Empty(t, o.Points(t, ""))
 }
 
 // TestCacheTelemetryHoldsNoSecret finds neither the room id, the role's
 // code nor the app secret in any attribute, value or span name.
 func TestCacheTelemetryHoldsNoSecret(t *testing.T) {
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	spans := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
-	c, srv := clocked(t, newClock(), hmsapi.WithMeterProvider(mp), hmsapi.WithTracerProvider(tp))
-	cache := roomcode.NewCache(c, roomcode.CacheConfig{MeterProvider: mp, TracerProvider: tp, CreateIfMissing: true})
+	o := apisurface.NewObserved()
+	c, srv := clocked(t, newClock(), hmsapi.WithMeterProvider(o.MP), hmsapi.WithTracerProvider(o.TP))
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{MeterProvider: o.MP, TracerProvider: o.TP, CreateIfMissing: true})
 	for _, role := range []string{"guest", "guest", "host", "nobody"} {
 		_, _ = cache.Code(context.Background(), "room1", role)
 	}
-	var seen []string
-	for k := range points(t, reader) {
-		seen = append(seen, k)
-	}
-	for _, s := range spans.Ended() {
-		seen = append(seen, s.Name(), s.Status().Description)
-		for _, a := range s.Attributes() {
-			seen = append(seen, a.Value.String())
-		}
-	}
-	require.NotEmpty(t, seen)
-	for _, s := range seen {
-		for _, secret := range []string{"room1", "gst-code-abc", srv.AppSecret(), srv.AccessKey(), "eyJ"} {
-			assert.NotContains(t, s, secret)
-		}
-	}
+	o.AssertHoldsNone(t, "room1", "gst-code-abc", srv.AppSecret(), srv.AccessKey(), "eyJ")
 }

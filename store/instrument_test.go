@@ -2,67 +2,32 @@ package store_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/store"
 	"github.com/hmssip/interconnect-go/store/storetest"
 )
 
-// points collects r and flattens it: "name{k=v,...}" to the sum of a
-// counter or the count of a histogram, and "unit:name" to the unit.
-func points(t *testing.T, r *sdkmetric.ManualReader) map[string]any {
-	t.Helper()
-	var rm metricdata.ResourceMetrics
-	require.NoError(t, r.Collect(context.Background(), &rm))
-	out := map[string]any{}
-	key := func(name string, s attribute.Set) string {
-		var kv []string
-		for _, a := range s.ToSlice() {
-			kv = append(kv, string(a.Key)+"="+a.Value.String())
-		}
-		return name + "{" + strings.Join(kv, ",") + "}"
-	}
-	for _, sm := range rm.ScopeMetrics {
-		assert.Equal(t, "github.com/hmssip/interconnect-go/store", sm.Scope.Name)
-		for _, m := range sm.Metrics {
-			out["unit:"+m.Name] = m.Unit
-			switch d := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				for _, p := range d.DataPoints {
-					out[key(m.Name, p.Attributes)] = p.Value
-				}
-			case metricdata.Histogram[float64]:
-				for _, p := range d.DataPoints {
-					out[key(m.Name, p.Attributes)] = p.Count
-				}
-			default:
-				t.Errorf("metric %s: unexpected data %T", m.Name, m.Data)
-			}
-		}
-	}
-	return out
-}
+// scope is the instrumentation scope of the store's metrics.
+const scope = "github.com/hmssip/interconnect-go/store"
 
 // TestInstrumentContract runs the contract suite on an instrumented memory
 // store: the wrapper answers exactly as the store it wraps.
 func TestInstrumentContract(t *testing.T) {
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	o := apisurface.NewObserved()
 	t.Run("contract", func(t *testing.T) {
 		storetest.Run(t, func(t *testing.T) storetest.Env {
 			clock := storetest.NewClock(time.Date(2031, 3, 1, 0, 0, 0, 0, time.UTC))
-			return storetest.Env{Store: store.Instrument(store.NewMemory(store.WithClock(clock.Now)), mp), Wait: clock.Advance}
+			return storetest.Env{Store: store.Instrument(store.NewMemory(store.WithClock(clock.Now)), o.MP), Wait: clock.Advance}
 		})
 	})
-	got := points(t, reader)
+	got := o.Points(t, scope)
 	for _, op := range []string{"set_nx", "get", "delete", "incr_by", "hset", "hdel", "hgetall", "push_capped", "range"} {
 		assert.Greater(t, got["sipconnect.store.operation.duration{op="+op+"}"], uint64(0), op)
 	}
@@ -72,8 +37,8 @@ func TestInstrumentContract(t *testing.T) {
 // found (not an error), a key of the wrong kind and an invalid key (both
 // errors), and checks every point.
 func TestInstrument(t *testing.T) {
-	reader := sdkmetric.NewManualReader()
-	s := store.Instrument(store.NewMemory(), sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
+	o := apisurface.NewObserved()
+	s := store.Instrument(store.NewMemory(), o.MP)
 	ctx := context.Background()
 	ok, err := s.SetNX(ctx, "k", []byte("v"), time.Minute)
 	require.True(t, ok)
@@ -113,14 +78,13 @@ func TestInstrument(t *testing.T) {
 		"sipconnect.store.operation.duration{op=delete}":      uint64(1),
 		"sipconnect.store.errors{op=get}":                     int64(1),
 		"sipconnect.store.errors{op=incr_by}":                 int64(1),
-	}, points(t, reader))
+	}, o.Points(t, scope))
 }
 
 // TestInstrumentDefault checks that a store instrumented with no provider
 // answers and records into no reader.
 func TestInstrumentDefault(t *testing.T) {
-	reader := sdkmetric.NewManualReader()
-	_ = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	o := apisurface.NewObserved()
 	s := store.Instrument(store.NewMemory(), nil)
 	ok, err := s.SetNX(context.Background(), "k", []byte("v"), 0)
 	require.NoError(t, err)
@@ -128,14 +92,14 @@ func TestInstrumentDefault(t *testing.T) {
 	v, err := s.Get(context.Background(), "k")
 	require.NoError(t, err)
 	assert.Equal(t, "v", string(v))
-	assert.Empty(t, points(t, reader))
+	assert.Empty(t, o.Points(t, scope))
 }
 
 // TestInstrumentHoldsNoSecret stores keys and values that name a PIN, a
 // phone number and a room, and finds none of them in any attribute.
 func TestInstrumentHoldsNoSecret(t *testing.T) {
-	reader := sdkmetric.NewManualReader()
-	s := store.Instrument(store.NewMemory(), sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
+	o := apisurface.NewObserved()
+	s := store.Instrument(store.NewMemory(), o.MP)
 	ctx := context.Background()
 	const pin, phone, room = "pin:483920175", "+14155550123", "room-6612345"
 	_, _ = s.SetNX(ctx, pin, []byte(room), time.Minute)
@@ -143,13 +107,7 @@ func TestInstrumentHoldsNoSecret(t *testing.T) {
 	_ = s.HSet(ctx, room, phone, []byte(pin), time.Minute)
 	_, _ = s.HGetAll(ctx, room)
 	_, _ = s.Get(ctx, phone)
-	got := points(t, reader)
-	require.NotEmpty(t, got)
-	for k := range got {
-		for _, secret := range []string{"483920175", "5550123", "6612345"} {
-			assert.NotContains(t, k, secret)
-		}
-	}
+	o.AssertHoldsNone(t, "483920175", "5550123", "6612345")
 }
 
 // BenchmarkStoreGet is a Get of a key held by the memory store, bare and

@@ -32,15 +32,107 @@ func NewObserved() *Observed {
 // metrics collects what the meter provider has recorded so far.
 func (o *Observed) metrics(t testing.TB) []metricdata.Metrics {
 	t.Helper()
+	var ms []metricdata.Metrics
+	for _, sm := range o.scopeMetrics(t) {
+		ms = append(ms, sm.Metrics...)
+	}
+	return ms
+}
+
+// scopeMetrics collects what the meter provider has recorded so far, by
+// instrumentation scope.
+func (o *Observed) scopeMetrics(t testing.TB) []metricdata.ScopeMetrics {
+	t.Helper()
 	var rm metricdata.ResourceMetrics
 	if err := o.Reader.Collect(context.Background(), &rm); err != nil {
 		t.Fatalf("collecting metrics: %v", err)
 	}
-	var ms []metricdata.Metrics
-	for _, sm := range rm.ScopeMetrics {
-		ms = append(ms, sm.Metrics...)
+	return rm.ScopeMetrics
+}
+
+// Points returns every metric recorded so far, flattened:
+// "name{k=v,...}" (attributes as Attrs writes them) to the sum of an int64
+// counter or the count of a float64 histogram, and "unit:name" to the
+// metric's unit. Unless scope is empty, it fails the test when a metric's
+// instrumentation scope is not scope; it fails it on data of another kind.
+func (o *Observed) Points(t testing.TB, scope string) map[string]any {
+	t.Helper()
+	out := map[string]any{}
+	for _, sm := range o.scopeMetrics(t) {
+		if scope != "" && sm.Scope.Name != scope {
+			t.Errorf("metrics of scope %q, want %q", sm.Scope.Name, scope)
+		}
+		for _, m := range sm.Metrics {
+			out["unit:"+m.Name] = m.Unit
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, p := range d.DataPoints {
+					out[m.Name+"{"+Attrs(p.Attributes)+"}"] = p.Value
+				}
+			case metricdata.Histogram[float64]:
+				for _, p := range d.DataPoints {
+					out[m.Name+"{"+Attrs(p.Attributes)+"}"] = p.Count
+				}
+			default:
+				t.Errorf("metric %s: unexpected data %T", m.Name, m.Data)
+			}
+		}
 	}
-	return ms
+	return out
+}
+
+// Attributes returns the attributes of every data point of the int64
+// counters and float64 histograms recorded so far.
+func (o *Observed) Attributes(t testing.TB) []attribute.KeyValue {
+	t.Helper()
+	var out []attribute.KeyValue
+	for _, m := range o.metrics(t) {
+		switch d := m.Data.(type) {
+		case metricdata.Sum[int64]:
+			for _, p := range d.DataPoints {
+				out = append(out, p.Attributes.ToSlice()...)
+			}
+		case metricdata.Histogram[float64]:
+			for _, p := range d.DataPoints {
+				out = append(out, p.Attributes.ToSlice()...)
+			}
+		}
+	}
+	return out
+}
+
+// Texts returns every string the providers hold: the keys of Points, and
+// the name, status description and attribute values of each ended span.
+func (o *Observed) Texts(t testing.TB) []string {
+	t.Helper()
+	var seen []string
+	for k := range o.Points(t, "") {
+		seen = append(seen, k)
+	}
+	for _, s := range o.Spans.Ended() {
+		seen = append(seen, s.Name(), s.Status().Description)
+		for _, kv := range s.Attributes() {
+			seen = append(seen, kv.Value.String())
+		}
+	}
+	return seen
+}
+
+// AssertHoldsNone fails the test when the providers hold nothing, or when
+// any of Texts contains any of secrets.
+func (o *Observed) AssertHoldsNone(t testing.TB, secrets ...string) {
+	t.Helper()
+	seen := o.Texts(t)
+	if len(seen) == 0 {
+		t.Fatal("the providers hold nothing")
+	}
+	for _, s := range seen {
+		for _, secret := range secrets {
+			if strings.Contains(s, secret) {
+				t.Errorf("%q holds %q", s, secret)
+			}
+		}
+	}
 }
 
 // Counts returns the data points of the int64 counter name, keyed by
