@@ -61,7 +61,7 @@ func loadCallID(peer int) string { return fmt.Sprintf("CA%05d", peer) }
 
 // answerAll records every load peer's call as the dial-in handler does
 // when it bridges it, half on each instance.
-func answerAll(t *testing.T, instances []*rosterInstance) {
+func answerAll(t *testing.T, peers int, instances []*rosterInstance) {
 	t.Helper()
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -69,7 +69,7 @@ func answerAll(t *testing.T, instances []*rosterInstance) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for p := g; p < loadPeers; p += 16 {
+			for p := g; p < peers; p += 16 {
 				r := instances[p%len(instances)].roster
 				call := sipconnect.Call{CallSid: loadCallID(p), From: "+14155550123", To: "+18005550100"}
 				// A store that does not answer queues the record: only
@@ -86,9 +86,9 @@ func answerAll(t *testing.T, instances []*rosterInstance) {
 
 // dialResults sends the carriers' dial result of every peer that leaves,
 // each twice and in shuffled order, on either instance.
-func dialResults(instances []*rosterInstance) {
+func dialResults(peers int, instances []*rosterInstance) {
 	var plan []int
-	for p := range loadPeers {
+	for p := range peers {
 		if p%5 != 0 {
 			plan = append(plan, p, p)
 		}
@@ -111,7 +111,7 @@ func dialResults(instances []*rosterInstance) {
 
 // checkRecords checks that every call has one exact record, listed once
 // under its room, and was told ended once if it ended.
-func checkRecords(t *testing.T, r *roster.Roster, ended *endedLog) {
+func checkRecords(t *testing.T, peers int, r *roster.Roster, ended *endedLog) {
 	t.Helper()
 	ctx := context.Background()
 	for room := range loadRooms {
@@ -133,13 +133,13 @@ func checkRecords(t *testing.T, r *roster.Roster, ended *endedLog) {
 			}
 			f.After = page.Next
 		}
-		if len(seen) != loadPeers/loadRooms {
-			t.Errorf("room-%d lists %d calls, want %d", room, len(seen), loadPeers/loadRooms)
+		if len(seen) != peers/loadRooms {
+			t.Errorf("room-%d lists %d calls, want %d", room, len(seen), peers/loadRooms)
 		}
 	}
 	ended.mu.Lock()
 	defer ended.mu.Unlock()
-	for p := range loadPeers {
+	for p := range peers {
 		id := loadCallID(p)
 		rec, ok, err := r.Record(ctx, id)
 		if err != nil || !ok {
@@ -176,18 +176,18 @@ func sharedStoreFor(t *testing.T, backend string) store.Store {
 }
 
 func TestCallRecordsUnderLoadOnTwoInstances(t *testing.T) {
-	plan := loadPlan()
+	plan, peers := loadPlan(), loadPeers
 	for _, backend := range []string{"memory", "redis"} {
 		t.Run(backend, func(t *testing.T) {
 			shared := sharedStoreFor(t, backend)
 			ended := &endedLog{calls: map[string]int{}}
 			instances := []*rosterInstance{recordInstance(t, shared, ended, 2*time.Second), recordInstance(t, shared, ended, 2*time.Second)}
-			answerAll(t, instances)
+			answerAll(t, peers, instances)
 			done := make(chan struct{})
-			go func() { defer close(done); dialResults(instances) }()
+			go func() { defer close(done); dialResults(peers, instances) }()
 			deliver(t, plan, instances)
 			<-done
-			checkRecords(t, instances[1].roster, ended)
+			checkRecords(t, peers, instances[1].roster, ended)
 		})
 	}
 }
@@ -196,44 +196,44 @@ func TestCallRecordsUnderLoadOnTwoInstances(t *testing.T) {
 // costs no step: the webhooks fail and 100ms sends them again, and the
 // handler's steps and the dial results wait in the roster's retry queue.
 func TestCallRecordsThroughAStall(t *testing.T) {
-	plan := loadPlan()
+	// A fifth of the load: the stall, not the volume, is what this tests.
+	const peers = loadPeers / 5
+	plan := shuffledPlan(peers, 5, 6, func(events int) int { return events / 9 })
 	for _, backend := range []string{"memory", "redis"} {
 		t.Run(backend, func(t *testing.T) {
 			shared := sharedStoreFor(t, backend)
 			stalling := storetest.NewStalling(shared)
 			ended := &endedLog{calls: map[string]int{}}
-			instances := []*rosterInstance{recordInstance(t, stalling, ended, 100*time.Millisecond),
+			instances := []*rosterInstance{recordInstance(t, stalling, ended, 20*time.Millisecond),
 				recordInstance(t, shared, ended, 2*time.Second)}
+			// The store stalls as the calls start coming in: the handler's
+			// answers, 100ms's webhooks (joins may now come before the
+			// call's tie lands) and the dial results all meet it.
 			stalling.Stall()
-			answerAll(t, instances)
-			resumed := make(chan struct{})
 			go func() {
-				defer close(resumed)
-				time.Sleep(500 * time.Millisecond)
+				time.Sleep(300 * time.Millisecond)
 				stalling.Resume()
 			}()
-			done := make(chan struct{})
-			go func() { defer close(done); dialResults(instances) }()
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() { defer wg.Done(); answerAll(t, peers, instances) }()
+			go func() { defer wg.Done(); dialResults(peers, instances) }()
 			deliver(t, plan, instances)
-			<-done
-			<-resumed
+			wg.Wait()
 			// The retry queue writes what the stall held back.
 			deadline := time.Now().Add(30 * time.Second)
-			for time.Now().Before(deadline) {
-				if complete(instances[1].roster) {
-					break
-				}
+			for time.Now().Before(deadline) && !complete(peers, instances[1].roster) {
 				time.Sleep(50 * time.Millisecond)
 			}
-			checkRecords(t, instances[1].roster, ended)
+			checkRecords(t, peers, instances[1].roster, ended)
 		})
 	}
 }
 
 // complete reports whether every load call has its answer and, when it
 // ended, its dial result.
-func complete(r *roster.Roster) bool {
-	for p := range loadPeers {
+func complete(peers int, r *roster.Roster) bool {
+	for p := range peers {
 		rec, ok, err := r.Record(context.Background(), loadCallID(p))
 		if err != nil || !ok || rec.Outcome == "" || (p%5 != 0 && rec.DialStatus == "") {
 			return false
