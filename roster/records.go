@@ -1,7 +1,11 @@
 package roster
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -95,16 +99,18 @@ const (
 	DefaultRecordPage  = 50
 )
 
-func recordKey(callID string) string     { return "sipconnect:call-record:" + callID }
-func recordSeenKey(callID string) string { return "sipconnect:call-record-seen:" + callID }
-func recordEndKey(callID string) string  { return "sipconnect:call-record-ended:" + callID }
-func roomCallsKey(roomID string) string  { return "sipconnect:call-records-room:" + roomID }
+func recordKey(callID string) string    { return "sipconnect:call-record:" + callID }
+func recordEndKey(callID string) string { return "sipconnect:call-record-ended:" + callID }
+func roomCallsKey(roomID string) string { return "sipconnect:call-records-room:" + roomID }
 
 // aliasKey names the record of a call by another id of it: Vonage's
 // connect events name the conversation, not the inbound leg.
 func aliasKey(id string) string { return "sipconnect:call-record-alias:" + id }
 
-// allCallsKey lists every call's id, newest first.
+// allCallsKey lists every call's id: a hash whose fields are the call ids
+// and whose values the time of their last step, so that listing a call
+// again, or late (a stalled Redis runs the writes it queued), changes
+// nothing.
 const allCallsKey = "sipconnect:call-records"
 
 // step is one step of a record as kept in the store, a field of the
@@ -197,27 +203,10 @@ func (r *Roster) joinedStep(ctx context.Context, p Participant) error {
 }
 
 func (r *Roster) joined(ctx context.Context, callID string, s step) error {
-	if err := r.applyStep(ctx, callID, "joined", s, false); err != nil {
+	if err := r.applyStep(ctx, callID, "joined", s); err != nil {
 		return err
 	}
-	// Listed under the room once per call: a join delivered again does
-	// not list the call twice.
-	seen := recordSeenKey(callID) + "\x00" + s.RoomID
-	var first bool
-	if err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		first, err = r.cfg.Store.SetNX(ctx, seen, []byte{1}, r.cfg.RecordTTL)
-		return err
-	}); err != nil || !first {
-		return err
-	}
-	if err := r.do(ctx, func(ctx context.Context) error {
-		return r.cfg.Store.PushCapped(ctx, roomCallsKey(s.RoomID), []byte(callID), r.cfg.RecordIndex, r.cfg.RecordTTL)
-	}); err != nil {
-		r.unclaim(ctx, seen)
-		return err
-	}
-	return nil
+	return r.index(ctx, roomCallsKey(s.RoomID), callID, s.At)
 }
 
 func (r *Roster) leftStep(ctx context.Context, c EndedCall) error {
@@ -238,7 +227,13 @@ func (r *Roster) left2(ctx context.Context, callID string, s step) error {
 		}
 		ends = ok && rec.Direction == "outbound"
 	}
-	return r.applyStep(ctx, callID, "left", s, ends)
+	if err := r.applyStep(ctx, callID, "left", s); err != nil {
+		return err
+	}
+	if ends {
+		r.endCall(ctx, callID)
+	}
+	return nil
 }
 
 // userStepsKey holds the joins and leaves of a user id whose call is not
@@ -313,25 +308,36 @@ func (r *Roster) unpark(ctx context.Context, userID, callID string) error {
 	return nil
 }
 
-// addStep writes one step of a record under field. A store that does not
-// take it is tried again in the background (Config.RetryQueue), so that a
-// step the carrier or 100ms sends once is not lost to a stall.
+// addStep writes one step of a record under field, and when the step
+// ends the call tells OnCallEnded. A store that does not take it is tried
+// again in the background (Config.RetryQueue), so that a step the carrier
+// or 100ms sends once is not lost to a stall.
 func (r *Roster) addStep(ctx context.Context, callID, field string, s step, ends bool) {
-	if err := r.applyStep(ctx, callID, field, s, ends); err != nil {
-		if retryable(err) && r.enqueue(ctx, pendingRecord{userID: callID, at: r.cfg.Clock(),
-			apply: func(ctx context.Context) error { return r.applyStep(ctx, callID, field, s, ends) }}) {
-			return
+	var token []byte
+	if ends && r.cfg.OnCallEnded != nil {
+		token = newToken()
+	}
+	write := func(ctx context.Context) error {
+		if err := r.applyStep(ctx, callID, field, s); err != nil {
+			return err
 		}
-		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: a call record step was not kept",
-			slog.String("call_id", callID), slog.String("step", field), slog.String("error", err.Error()))
+		if token == nil {
+			return nil
+		}
+		return r.tellEnded(ctx, callID, token)
+	}
+	if err := write(ctx); err != nil {
+		if !retryable(err) || !r.enqueue(ctx, pendingRecord{userID: callID, at: r.cfg.Clock(), apply: write}) {
+			r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: a call record step was not kept",
+				slog.String("call_id", callID), slog.String("step", field), slog.String("error", err.Error()))
+		}
 	}
 }
 
-// applyStep writes one step of a record under field; writing it again
-// changes nothing. The first step of a call lists it; a step that ends the
-// call tells OnCallEnded, once across instances. Each store call waits at
-// most Timeout; the first that fails ends it with the error.
-func (r *Roster) applyStep(ctx context.Context, callID, field string, s step, ends bool) error {
+// applyStep writes one step of a record under field and lists the call;
+// writing them again changes nothing. Each store call waits at most
+// Timeout; the first that fails ends it with the error.
+func (r *Roster) applyStep(ctx context.Context, callID, field string, s step) error {
 	if s.At.IsZero() {
 		s.At = r.cfg.Clock()
 	}
@@ -344,53 +350,116 @@ func (r *Roster) applyStep(ctx context.Context, callID, field string, s step, en
 	}); err != nil {
 		return err
 	}
-	// The listing: a call is listed by the one writer that claims it
-	// first. A claim whose push failed is given back, so that the step
-	// written again lists the call then.
-	var first bool
+	return r.index(ctx, allCallsKey, callID, s.At)
+}
+
+// index lists callID in the hash under key, with at, the time of its
+// step, and every RecordIndex/10 listings trims the hash to the
+// RecordIndex calls most recently heard of.
+func (r *Roster) index(ctx context.Context, key, callID string, at time.Time) error {
+	if err := r.do(ctx, func(ctx context.Context) error {
+		return r.cfg.Store.HSet(ctx, key, callID, []byte(strconv.FormatInt(at.UnixNano(), 10)), r.cfg.RecordTTL)
+	}); err != nil {
+		return err
+	}
+	var n int64
 	if err := r.do(ctx, func(ctx context.Context) error {
 		var err error
-		first, err = r.cfg.Store.SetNX(ctx, recordSeenKey(callID), []byte{1}, r.cfg.RecordTTL)
+		n, err = r.cfg.Store.IncrBy(ctx, key+":listed", 1, r.cfg.RecordTTL)
+		return err
+	}); err != nil || n%int64(max(1, r.cfg.RecordIndex/10)) != 0 {
+		return nil // the listing is kept; the trim waits for the next turn
+	}
+	r.trimIndex(ctx, key)
+	return nil
+}
+
+// trimIndex deletes the calls of the listing under key beyond the
+// RecordIndex most recent. Deleting is idempotent, so instances need not
+// agree on who trims.
+func (r *Roster) trimIndex(ctx context.Context, key string) {
+	var all map[string][]byte
+	if err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		all, err = r.cfg.Store.HGetAll(ctx, key)
+		return err
+	}); err != nil || len(all) <= r.cfg.RecordIndex {
+		return
+	}
+	type entry struct {
+		id string
+		at int64
+	}
+	entries := make([]entry, 0, len(all))
+	for id, v := range all {
+		at, _ := strconv.ParseInt(string(v), 10, 64)
+		entries = append(entries, entry{id, at})
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(b.at, a.at) })
+	for _, e := range entries[r.cfg.RecordIndex:] {
+		_ = r.do(ctx, func(ctx context.Context) error {
+			_, err := r.cfg.Store.HDel(ctx, key, e.id)
+			return err
+		})
+	}
+}
+
+// endCall tells OnCallEnded of the call, once across instances: the first
+// teller claims the call with a token of its own, and a teller whose
+// claim landed without an answer (a stall) finds its token there when it
+// tries again. A store that does not answer defers it to the retry queue.
+func (r *Roster) endCall(ctx context.Context, callID string) {
+	if r.cfg.OnCallEnded == nil {
+		return
+	}
+	token := newToken()
+	tell := func(ctx context.Context) error { return r.tellEnded(ctx, callID, token) }
+	if err := tell(ctx); err != nil {
+		if !retryable(err) || !r.enqueue(ctx, pendingRecord{userID: callID, at: r.cfg.Clock(), apply: tell}) {
+			r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: an ended call was not told of",
+				slog.String("call_id", callID), slog.String("error", err.Error()))
+		}
+	}
+}
+
+// newToken returns a random token that tells one teller's claim from
+// another's.
+func newToken() []byte {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return []byte(hex.EncodeToString(b[:]))
+}
+
+func (r *Roster) tellEnded(ctx context.Context, callID string, token []byte) error {
+	var claimed bool
+	if err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		claimed, err = r.cfg.Store.SetNX(ctx, recordEndKey(callID), token, r.cfg.RecordTTL)
 		return err
 	}); err != nil {
 		return err
 	}
-	if first {
+	if !claimed {
+		var holder []byte
 		if err := r.do(ctx, func(ctx context.Context) error {
-			return r.cfg.Store.PushCapped(ctx, allCallsKey, []byte(callID), r.cfg.RecordIndex, r.cfg.RecordTTL)
+			var err error
+			holder, err = r.cfg.Store.Get(ctx, recordEndKey(callID))
+			return err
 		}); err != nil {
-			r.unclaim(ctx, recordSeenKey(callID))
 			return err
 		}
-	}
-	if !ends || r.cfg.OnCallEnded == nil {
-		return nil
-	}
-	var told bool
-	if err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		told, err = r.cfg.Store.SetNX(ctx, recordEndKey(callID), []byte{1}, r.cfg.RecordTTL)
-		return err
-	}); err != nil || !told {
-		return err
+		if !bytes.Equal(holder, token) {
+			return nil // another teller's
+		}
 	}
 	rec, ok, err := r.record(ctx, callID)
 	if err != nil {
-		r.unclaim(ctx, recordEndKey(callID))
 		return err
 	}
 	if ok {
 		r.cfg.OnCallEnded(ctx, rec)
 	}
 	return nil
-}
-
-// unclaim gives back a claim whose work failed, so that a retry takes it.
-func (r *Roster) unclaim(ctx context.Context, key string) {
-	_ = r.do(context.WithoutCancel(ctx), func(ctx context.Context) error {
-		_, err := r.cfg.Store.Delete(ctx, key)
-		return err
-	})
 }
 
 // Record returns the record of one call, and false when the store holds
@@ -512,22 +581,16 @@ func (r *Roster) Records(ctx context.Context, f RecordFilter) (RecordPage, error
 	if f.RoomID != "" {
 		key = roomCallsKey(f.RoomID)
 	}
-	var ids [][]byte
+	var ids map[string][]byte
 	if err := r.do(ctx, func(ctx context.Context) error {
 		var err error
-		ids, err = r.cfg.Store.Range(ctx, key)
+		ids, err = r.cfg.Store.HGetAll(ctx, key)
 		return err
 	}); err != nil {
 		return RecordPage{}, err
 	}
 	var recs []CallRecord
-	seen := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		callID := string(id)
-		if seen[callID] {
-			continue
-		}
-		seen[callID] = true
+	for callID := range ids {
 		rec, ok, err := r.record(ctx, callID)
 		if err != nil {
 			return RecordPage{}, err
