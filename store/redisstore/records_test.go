@@ -177,6 +177,10 @@ func sharedStoreFor(t *testing.T, backend string) store.Store {
 
 func TestCallRecordsUnderLoadOnTwoInstances(t *testing.T) {
 	plan, peers := loadPlan(), loadPeers
+	if raceDetector {
+		peers = loadPeers / 5
+		plan = shuffledPlan(peers, 1, 2, func(events int) int { return events / 9 })
+	}
 	for _, backend := range []string{"memory", "redis"} {
 		t.Run(backend, func(t *testing.T) {
 			shared := sharedStoreFor(t, backend)
