@@ -239,6 +239,8 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 				"demo mode keeps its data in Redis under a key prefix, expiring", "key_prefix", demoKeyPrefix, "ttl", demoTTL.String())
 		}
 	}
+	// Every store call is timed and its errors counted (sipconnect.store.*).
+	st = store.Instrument(st, tel.meters)
 	// 100ms webhooks feed the phone roster, which the admin routes serve.
 	// Demo mode makes throwaway secrets for both.
 	var secretName, secretValue string

@@ -48,7 +48,8 @@ func TestServeMetricsInDemoMode(t *testing.T) {
 	// The sample call moved the library's instruments.
 	for _, name := range []string{"sipconnect_calls_total{", "sipconnect_call_answer_duration_seconds_bucket{",
 		"sipconnect_hmsapi_requests_total{", "sipconnect_hmsapi_request_duration_seconds_bucket{",
-		"sipconnect_roomcode_cache_lookups_total{", "sipconnect_phone_participants", "sipconnect_webhook_deliveries_total{"} {
+		"sipconnect_roomcode_cache_lookups_total{", "sipconnect_phone_participants", "sipconnect_webhook_deliveries_total{",
+		"sipconnect_store_operation_duration_seconds_count{"} {
 		assert.Contains(t, body, "\n"+name)
 	}
 	assert.Equal(t, 0, s.stop(t).code)
