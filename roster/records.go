@@ -214,10 +214,10 @@ func (r *Roster) leftStep(ctx context.Context, c EndedCall) error {
 	if c.CallID == "" {
 		return r.park(ctx, c.UserID, "left", s)
 	}
-	return r.left2(ctx, c.CallID, s)
+	return r.leftFor(ctx, c.CallID, s)
 }
 
-func (r *Roster) left2(ctx context.Context, callID string, s step) error {
+func (r *Roster) leftFor(ctx context.Context, callID string, s step) error {
 	// An outbound call ends when its callee leaves the room.
 	ends := false
 	if r.cfg.OnCallEnded != nil {
@@ -299,7 +299,7 @@ func (r *Roster) unpark(ctx context.Context, userID, callID string) error {
 		if field == "joined" {
 			err = r.joined(ctx, callID, s)
 		} else {
-			err = r.left2(ctx, callID, s)
+			err = r.leftFor(ctx, callID, s)
 		}
 		if err != nil {
 			return err
