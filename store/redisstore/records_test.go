@@ -236,12 +236,13 @@ func TestCallRecordsThroughAStall(t *testing.T) {
 	}
 }
 
-// complete reports whether every load call has its answer and, when it
-// ended, its dial result.
+// complete reports whether every load call has its answer and its join
+// (which waits for the call's tie when the join came first) and, when it
+// ended, its dial result and leave.
 func complete(peers int, r *roster.Roster) bool {
 	for p := range peers {
 		rec, ok, err := r.Record(context.Background(), loadCallID(p))
-		if err != nil || !ok || rec.Outcome == "" || (p%5 != 0 && rec.DialStatus == "") {
+		if err != nil || !ok || rec.Outcome == "" || rec.PeerID == "" || (p%5 != 0 && (rec.DialStatus == "" || rec.LeftAt.IsZero())) {
 			return false
 		}
 	}
