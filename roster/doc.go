@@ -19,8 +19,8 @@
 // [Roster.Phones] lists the phone participants of a room now
 // ([Participant]: peer id, call id, masked number, joined at),
 // [Roster.Recent] the calls that ended there ([EndedCall]: duration,
-// reason), and [Roster.HangUp] removes a caller's peer through the
-// activeroom client of Config.Peers.
+// reason; a view of their call records), and [Roster.HangUp] removes a
+// caller's peer through the activeroom client of Config.Peers.
 //
 // The state lives in a store.Store ([Config.Store]): in memory for one
 // server, Redis (store/redisstore) for several instances, which then

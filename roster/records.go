@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +23,11 @@ import (
 // how the handler answered it, the carrier's dial result, and the phone
 // participant's join and leave. It is built from steps the roster keeps
 // in the store as they arrive, in any order and any number of times.
+//
+// A phone participant whose call the roster does not know (one this SDK's
+// handler did not answer, or whose tie to its call has not landed) has a
+// record of its own, with an empty CallID: its join and leave. Once the
+// tie lands, the call's record takes them too, and listings show that one.
 type CallRecord struct {
 	CallID    string `json:"call_id"`
 	Carrier   string `json:"carrier,omitempty"`
@@ -131,6 +137,9 @@ type step struct {
 	PeerID    string        `json:"peer_id,omitempty"`
 	LeaveNote string        `json:"reason_left,omitempty"`
 	Direction string        `json:"direction,omitempty"`
+	// The user id and join time a leave was delivered with, for Recent.
+	UserID string    `json:"user_id,omitempty"`
+	Joined time.Time `json:"joined,omitzero"`
 }
 
 // final reports whether an answer ends the call then and there: nothing
@@ -190,29 +199,44 @@ func (r *Roster) DialEnded(ctx context.Context, carrier string, d sipconnect.Dia
 }
 
 // joinedStep and leftStep add a phone participant's join and leave to its
-// call's record; the join also lists the call under its room. A
-// participant whose call is not known yet (the tie RecordCall writes has
-// not landed: the store stalled when the call was bridged) has the step
-// parked under its user id, for the tie to pick up.
+// call's record; the join also lists the call under its room, the leave
+// among the room's recent calls. A participant whose call is not known
+// (a caller this SDK did not answer, or one whose tie, written by
+// RecordCall, has not landed because the store stalled when the call was
+// bridged) has a record of its own, named by its peer id, and the step is
+// also parked under its user id, for a tie that lands later to pick up.
 func (r *Roster) joinedStep(ctx context.Context, p Participant) error {
-	s := step{At: p.JoinedAt, RoomID: p.RoomID, PeerID: p.PeerID}
+	s := step{At: p.JoinedAt, RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID}
 	if p.CallID == "" {
-		return r.park(ctx, p.UserID, "joined", s)
+		if err := r.park(ctx, p.UserID, "joined:"+s.PeerID, s); err != nil {
+			return err
+		}
+		return r.joined(ctx, peerRecordID(p.PeerID), s)
 	}
 	return r.joined(ctx, p.CallID, s)
 }
 
+// peerPrefix starts the record id of a phone participant whose call is not
+// known: "peer:" and its peer id. No carrier's call id starts so.
+const peerPrefix = "peer:"
+
+func peerRecordID(peerID string) string { return peerPrefix + peerID }
+
 func (r *Roster) joined(ctx context.Context, callID string, s step) error {
-	if err := r.applyStep(ctx, callID, "joined", s); err != nil {
+	if err := r.applyStep(ctx, callID, "joined:"+s.PeerID, s); err != nil {
 		return err
 	}
 	return r.index(ctx, roomCallsKey(s.RoomID), callID, s.At)
 }
 
 func (r *Roster) leftStep(ctx context.Context, c EndedCall) error {
-	s := step{At: c.LeftAt, RoomID: c.RoomID, PeerID: c.PeerID, Duration: c.Duration, LeaveNote: c.Reason}
+	s := step{At: c.LeftAt, RoomID: c.RoomID, PeerID: c.PeerID, Duration: c.Duration, LeaveNote: c.Reason,
+		UserID: c.UserID, Joined: c.JoinedAt}
 	if c.CallID == "" {
-		return r.park(ctx, c.UserID, "left", s)
+		if err := r.park(ctx, c.UserID, "left:"+s.PeerID, s); err != nil {
+			return err
+		}
+		return r.leftFor(ctx, peerRecordID(c.PeerID), s)
 	}
 	return r.leftFor(ctx, c.CallID, s)
 }
@@ -227,7 +251,10 @@ func (r *Roster) leftFor(ctx context.Context, callID string, s step) error {
 		}
 		ends = ok && rec.Direction == "outbound"
 	}
-	if err := r.applyStep(ctx, callID, "left", s); err != nil {
+	if err := r.applyStep(ctx, callID, "left:"+s.PeerID, s); err != nil {
+		return err
+	}
+	if err := r.listEnded(ctx, callID, s); err != nil {
 		return err
 	}
 	if ends {
@@ -237,7 +264,8 @@ func (r *Roster) leftFor(ctx context.Context, callID string, s step) error {
 }
 
 // userStepsKey holds the joins and leaves of a user id whose call is not
-// known yet.
+// known yet, a field per step and peer ("joined:" or "left:" and the peer
+// id).
 func userStepsKey(userID string) string { return "sipconnect:call-record-user:" + userID }
 
 // park keeps a join or leave under its user id until the call's tie
@@ -286,17 +314,14 @@ func (r *Roster) unpark(ctx context.Context, userID, callID string) error {
 	}); err != nil {
 		return err
 	}
-	for _, field := range []string{"joined", "left"} {
-		v, ok := parked[field]
-		if !ok {
-			continue
-		}
+	// Each peer's join before its leave: "joined:" sorts first.
+	for _, field := range slices.Sorted(maps.Keys(parked)) {
 		var s step
-		if json.Unmarshal(v, &s) != nil {
+		if json.Unmarshal(parked[field], &s) != nil {
 			continue
 		}
 		var err error
-		if field == "joined" {
+		if strings.HasPrefix(field, "joined:") {
 			err = r.joined(ctx, callID, s)
 		} else {
 			err = r.leftFor(ctx, callID, s)
@@ -313,6 +338,12 @@ func (r *Roster) unpark(ctx context.Context, userID, callID string) error {
 // again in the background (Config.RetryQueue), so that a step the carrier
 // or 100ms sends once is not lost to a stall.
 func (r *Roster) addStep(ctx context.Context, callID, field string, s step, ends bool) {
+	if strings.HasPrefix(callID, peerPrefix) {
+		// Not a carrier's call id: it would name a participant's record.
+		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: a call id that names no call; the step is not kept",
+			slog.String("step", field))
+		return
+	}
 	var token []byte
 	if ends && r.cfg.OnCallEnded != nil {
 		token = newToken()
@@ -503,6 +534,9 @@ func buildRecord(callID string, fields map[string][]byte) CallRecord {
 		return strings.Compare(a.name, b.name)
 	})
 	rec := CallRecord{CallID: callID, Direction: "inbound", Timeline: []CallStep{}}
+	if strings.HasPrefix(callID, peerPrefix) {
+		rec.CallID = "" // a participant whose call is not known
+	}
 	for i, n := range steps {
 		s := n.s
 		if i == 0 || s.At.Before(rec.Started) {
@@ -589,43 +623,53 @@ func (r *Roster) Records(ctx context.Context, f RecordFilter) (RecordPage, error
 	}); err != nil {
 		return RecordPage{}, err
 	}
-	var recs []CallRecord
-	for callID := range ids {
-		rec, ok, err := r.record(ctx, callID)
+	type listed struct {
+		id  string // the call id, or the peer's record id
+		rec CallRecord
+	}
+	var recs []listed
+	known := map[string]bool{} // peers whose call's record is listed
+	for id := range ids {
+		rec, ok, err := r.record(ctx, id)
 		if err != nil {
 			return RecordPage{}, err
 		}
 		if ok && !rec.Started.Before(f.Since) {
-			recs = append(recs, rec)
+			recs = append(recs, listed{id, rec})
+		}
+		if ok && rec.CallID != "" && rec.PeerID != "" {
+			known[rec.PeerID] = true
 		}
 	}
-	slices.SortFunc(recs, func(a, b CallRecord) int {
-		if c := b.Started.Compare(a.Started); c != 0 {
+	// A participant listed before its call's tie landed has two records:
+	// its own and, once the tie landed, its call's. The call's is shown.
+	recs = slices.DeleteFunc(recs, func(l listed) bool { return l.rec.CallID == "" && known[l.rec.PeerID] })
+	slices.SortFunc(recs, func(a, b listed) int {
+		if c := b.rec.Started.Compare(a.rec.Started); c != 0 {
 			return c
 		}
-		return strings.Compare(a.CallID, b.CallID)
+		return strings.Compare(a.id, b.id)
 	})
 	if f.After != "" {
 		at, id, ok := parseCursor(f.After)
 		if !ok {
 			return RecordPage{}, ErrBadCursor
 		}
-		i := slices.IndexFunc(recs, func(c CallRecord) bool {
-			return c.Started.Before(at) || (c.Started.Equal(at) && c.CallID > id)
+		i := slices.IndexFunc(recs, func(l listed) bool {
+			return l.rec.Started.Before(at) || (l.rec.Started.Equal(at) && l.id > id)
 		})
 		if i < 0 {
 			i = len(recs)
 		}
 		recs = recs[i:]
 	}
-	page := RecordPage{Records: recs}
-	if len(recs) > limit {
-		page.Records = recs[:limit]
-		last := recs[limit-1]
-		page.Next = strconv.FormatInt(last.Started.UnixNano(), 10) + ":" + last.CallID
+	page := RecordPage{Records: make([]CallRecord, 0, min(len(recs), limit))}
+	for _, l := range recs[:min(len(recs), limit)] {
+		page.Records = append(page.Records, l.rec)
 	}
-	if page.Records == nil {
-		page.Records = []CallRecord{}
+	if len(recs) > limit {
+		last := recs[limit-1]
+		page.Next = strconv.FormatInt(last.rec.Started.UnixNano(), 10) + ":" + last.id
 	}
 	return page, nil
 }

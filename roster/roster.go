@@ -125,13 +125,14 @@ type Config struct {
 	// WipeCheckInterval is how often Start's loop checks whether the store
 	// lost its data (CheckWipe), DefaultWipeCheckInterval by default.
 	WipeCheckInterval time.Duration
-	// RecentCalls is how many ended calls are kept per room,
+	// RecentCalls is how many ended calls Recent lists per room,
 	// DefaultRecentCalls by default, for RecentTTL (DefaultRecentTTL).
-	// The cap is applied when calls end: every RecentCalls/RecentTrimDivisor
-	// leaves of a room (at least every leave), the oldest ended calls
-	// beyond RecentCalls are deleted, so the store holds at most about
-	// RecentCalls + RecentCalls/RecentTrimDivisor of them per room however
-	// many calls ended, and reading them costs the same.
+	// Recent shows them from their call records (kept for RecordTTL); a
+	// room's listing of them is capped when calls end: every
+	// RecentCalls/RecentTrimDivisor leaves of a room (at least every
+	// leave), the oldest beyond RecentCalls are taken off it, so it holds
+	// at most about RecentCalls + RecentCalls/RecentTrimDivisor of them
+	// however many calls ended, and reading it costs the same.
 	RecentCalls int
 	RecentTTL   time.Duration
 	// TTL is how long a participant is listed after their join when their
@@ -290,7 +291,6 @@ func (r *Roster) Close() error {
 // running server keeps (in Redis) is still read after an upgrade.
 func callKey(userID string) string         { return "sipconnect:call:" + userID }
 func phonesKey(roomID string) string       { return "sipconnect:phones:" + roomID }
-func recentKey(roomID string) string       { return "sipconnect:ended:" + roomID }
 func leftKey(roomID, peerID string) string { return "sipconnect:left:" + roomID + "\x00" + peerID }
 func endedCountKey(roomID string) string   { return "sipconnect:ended-count:" + roomID }
 
@@ -431,7 +431,8 @@ func (r *Roster) left(ctx context.Context, roomID, peerID string) (bool, error) 
 }
 
 // Leave records a phone participant's leave: it takes the participant out
-// of the room's list and adds the ended call to the room's recent calls.
+// of the room's list and adds the leave to the call's record, which lists
+// it among the room's recent calls.
 // Every step is idempotent, so a leave delivered again (a retry after a
 // failure half-way, another instance) records the call once, and OnLeave
 // is called once.
@@ -457,20 +458,11 @@ func (r *Roster) Leave(ctx context.Context, l Leave) error {
 	}
 	ended := EndedCall{Participant: r.participant(ctx, l.RoomID, l.PeerID, l.UserID, l.JoinedAt),
 		LeftAt: l.LeftAt, Duration: l.Duration, Reason: l.Reason}
-	v, err := json.Marshal(stored[EndedCall]{ended, r.cfg.Clock()})
-	if err != nil {
-		return err
-	}
-	// One field per peer: writing it again records nothing twice.
-	if err := r.do(ctx, func(ctx context.Context) error {
-		return r.cfg.Store.HSet(ctx, recentKey(l.RoomID), l.PeerID, v, r.cfg.RecentTTL)
-	}); err != nil {
-		return err
-	}
+	// The call's record takes the leave and lists it among the room's
+	// recent calls, once per peer however often it is written.
 	if err := r.leftStep(ctx, ended); err != nil {
 		return err
 	}
-	r.trimRecent(ctx, l.RoomID)
 	if first, err := r.once(ctx, "notified-left", l.RoomID, l.PeerID); err != nil || !first {
 		return err
 	}
@@ -482,68 +474,6 @@ func (r *Roster) Leave(ctx context.Context, l Leave) error {
 		r.cfg.OnLeave(ctx, ended)
 	}
 	return nil
-}
-
-// trimRecent counts a leave of the room and, every trimEvery leaves,
-// deletes the room's oldest ended calls beyond RecentCalls (and those older
-// than RecentTTL). Deleting is idempotent and concurrent trims delete the
-// same fields, so instances need not agree on who trims; a leave recorded
-// while a trim runs is the newest and stays. A trim that fails is left to
-// the next one: the leave itself is recorded.
-func (r *Roster) trimRecent(ctx context.Context, roomID string) {
-	var n int64
-	if err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		n, err = r.cfg.Store.IncrBy(ctx, endedCountKey(roomID), 1, r.cfg.RecentTTL)
-		return err
-	}); err != nil || n%int64(r.trimEvery) != 0 {
-		return
-	}
-	var all map[string][]byte
-	if err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		all, err = r.cfg.Store.HGetAll(ctx, recentKey(roomID))
-		return err
-	}); err != nil || len(all) <= r.cfg.RecentCalls {
-		return
-	}
-	type call struct {
-		field string
-		e     stored[EndedCall]
-	}
-	now := r.cfg.Clock()
-	calls := make([]call, 0, len(all))
-	var drop []string
-	for field, v := range all {
-		c := call{field: field}
-		if json.Unmarshal(v, &c.e) != nil || now.Sub(c.e.Seen) > r.cfg.RecentTTL {
-			drop = append(drop, field)
-			continue
-		}
-		calls = append(calls, c)
-	}
-	// Recent's order: what it would not show goes.
-	slices.SortFunc(calls, func(a, b call) int { return newestFirst(a.e.Value, b.e.Value) })
-	for _, c := range calls[min(len(calls), r.cfg.RecentCalls):] {
-		drop = append(drop, c.field)
-	}
-	for _, field := range drop[:min(len(drop), maxTrimDeletes)] {
-		if err := r.do(ctx, func(ctx context.Context) error {
-			_, err := r.cfg.Store.HDel(ctx, recentKey(roomID), field)
-			return err
-		}); err != nil {
-			return
-		}
-	}
-}
-
-// newestFirst orders ended calls as Recent answers them: newest first, then
-// by peer id.
-func newestFirst(a, b EndedCall) int {
-	if c := b.LeftAt.Compare(a.LeftAt); c != 0 {
-		return c
-	}
-	return strings.Compare(a.PeerID, b.PeerID)
 }
 
 // entries reads a hash of stored entries, dropping (and deleting) those
@@ -596,17 +526,6 @@ func (r *Roster) Phones(ctx context.Context, roomID string) ([]Participant, erro
 		return strings.Compare(a.PeerID, b.PeerID)
 	})
 	return out, nil
-}
-
-// Recent returns the calls of a room that ended within RecentTTL, newest
-// first, at most RecentCalls of them.
-func (r *Roster) Recent(ctx context.Context, roomID string) ([]EndedCall, error) {
-	out, err := entries[EndedCall](ctx, r, recentKey(roomID), r.cfg.RecentTTL)
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(out, newestFirst)
-	return out[:min(len(out), r.cfg.RecentCalls)], nil
 }
 
 // HangUp ends a phone participant's call by removing its peer from the room

@@ -257,7 +257,7 @@ func (f *flakyStore) HDel(ctx context.Context, key, field string) (bool, error) 
 }
 
 func (f *flakyStore) HSet(ctx context.Context, key, field string, value []byte, ttl time.Duration) error {
-	if strings.HasPrefix(key, "sipconnect:ended:") && f.fail("HSet") {
+	if strings.HasPrefix(key, "sipconnect:call-records-left:") && f.fail("HSet") {
 		if f.applied {
 			_ = f.Store.HSet(ctx, key, field, value, ttl)
 		}
@@ -440,7 +440,7 @@ func TestRosterCapsEndedCallsOnWrite(t *testing.T) {
 		left := t0.Add(time.Duration(i) * time.Second)
 		require.NoError(t, r.Leave(ctx, roster.Leave{RoomID: "r", PeerID: fmt.Sprintf("p%05d", i), LeftAt: left}))
 	}
-	kept, err := shared.HGetAll(ctx, "sipconnect:ended:r")
+	kept, err := shared.HGetAll(ctx, "sipconnect:call-records-left:r")
 	require.NoError(t, err)
 	assert.LessOrEqual(t, len(kept), 50+50/roster.RecentTrimDivisor, "ended calls kept in the store")
 	recent, err := r.Recent(ctx, "r")

@@ -455,7 +455,7 @@ func TestRosterCapsEndedCallsOnWrite(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			kept, err := shared.HGetAll(t.Context(), "sipconnect:ended:r")
+			kept, err := shared.HGetAll(t.Context(), "sipconnect:call-records-left:r")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -488,7 +488,7 @@ func BenchmarkRosterRecent(b *testing.B) {
 					b.Fatal(err)
 				}
 				endCalls(b, r, "r", ended)
-				kept, err := shared.HGetAll(b.Context(), "sipconnect:ended:r")
+				kept, err := shared.HGetAll(b.Context(), "sipconnect:call-records-left:r")
 				if err != nil {
 					b.Fatal(err)
 				}

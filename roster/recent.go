@@ -1,0 +1,232 @@
+package roster
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// The room's recent calls are a view of the call records: a hash per room
+// whose fields are the peer ids of the phone participants who left, and
+// whose values name the record that holds the leave, with when the caller
+// left (by 100ms's clock, for the order) and when the roster wrote it (by
+// its own clock, for RecentTTL): "<left ns> <written ns> <record id>".
+// Writing a leave again rewrites the same field, so nothing is listed
+// twice.
+func recentCallsKey(roomID string) string { return "sipconnect:call-records-left:" + roomID }
+
+// listEnded lists the leave s, kept in the record recordID, among its
+// room's recent calls, and trims the listing now and then.
+func (r *Roster) listEnded(ctx context.Context, recordID string, s step) error {
+	v := strconv.FormatInt(s.At.UnixNano(), 10) + " " + strconv.FormatInt(r.cfg.Clock().UnixNano(), 10) + " " + recordID
+	if err := r.do(ctx, func(ctx context.Context) error {
+		return r.cfg.Store.HSet(ctx, recentCallsKey(s.RoomID), s.PeerID, []byte(v), r.cfg.RecentTTL)
+	}); err != nil {
+		return err
+	}
+	r.trimRecent(ctx, s.RoomID)
+	return nil
+}
+
+// listedCall is one field of a room's recent calls.
+type listedCall struct {
+	peerID, recordID string
+	left, written    time.Time
+}
+
+func parseListed(peerID string, v []byte) (listedCall, bool) {
+	left, rest, ok1 := strings.Cut(string(v), " ")
+	written, id, ok2 := strings.Cut(rest, " ")
+	l, err1 := strconv.ParseInt(left, 10, 64)
+	w, err2 := strconv.ParseInt(written, 10, 64)
+	if !ok1 || !ok2 || err1 != nil || err2 != nil || id == "" {
+		return listedCall{}, false
+	}
+	return listedCall{peerID: peerID, recordID: id, left: time.Unix(0, l).UTC(), written: time.Unix(0, w)}, true
+}
+
+// listed reads a room's recent calls, newest first, dropping (and
+// deleting, at most maxTrimDeletes of them) those written longer than
+// RecentTTL ago and those that do not parse.
+func (r *Roster) listed(ctx context.Context, roomID string) ([]listedCall, error) {
+	var all map[string][]byte
+	if err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		all, err = r.cfg.Store.HGetAll(ctx, recentCallsKey(roomID))
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	now := r.cfg.Clock()
+	calls := make([]listedCall, 0, len(all))
+	var drop []string
+	for peerID, v := range all {
+		c, ok := parseListed(peerID, v)
+		if !ok || now.Sub(c.written) > r.cfg.RecentTTL {
+			drop = append(drop, peerID)
+			continue
+		}
+		calls = append(calls, c)
+	}
+	r.unlistEnded(ctx, roomID, drop)
+	slices.SortFunc(calls, func(a, b listedCall) int {
+		if c := b.left.Compare(a.left); c != 0 {
+			return c
+		}
+		return strings.Compare(a.peerID, b.peerID)
+	})
+	return calls, nil
+}
+
+// unlistEnded deletes fields of a room's recent calls, at most
+// maxTrimDeletes of them, so that no read or leave pays for a backlog all
+// at once. Deleting is idempotent; a delete that fails is left to the next.
+func (r *Roster) unlistEnded(ctx context.Context, roomID string, peerIDs []string) {
+	for _, peerID := range peerIDs[:min(len(peerIDs), maxTrimDeletes)] {
+		if err := r.do(ctx, func(ctx context.Context) error {
+			_, err := r.cfg.Store.HDel(ctx, recentCallsKey(roomID), peerID)
+			return err
+		}); err != nil {
+			return
+		}
+	}
+}
+
+// trimRecent counts a leave of the room and, every trimEvery leaves,
+// deletes the room's oldest recent calls beyond RecentCalls (and those
+// older than RecentTTL) from the listing; the records stay, for RecordTTL.
+// Concurrent trims delete the same fields, so instances need not agree on
+// who trims; a leave listed while a trim runs is the newest and stays.
+func (r *Roster) trimRecent(ctx context.Context, roomID string) {
+	var n int64
+	if err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		n, err = r.cfg.Store.IncrBy(ctx, endedCountKey(roomID), 1, r.cfg.RecentTTL)
+		return err
+	}); err != nil || n%int64(r.trimEvery) != 0 {
+		return
+	}
+	calls, err := r.listed(ctx, roomID)
+	if err != nil || len(calls) <= r.cfg.RecentCalls {
+		return
+	}
+	drop := make([]string, 0, len(calls)-r.cfg.RecentCalls)
+	for _, c := range calls[r.cfg.RecentCalls:] {
+		drop = append(drop, c.peerID)
+	}
+	r.unlistEnded(ctx, roomID, drop)
+}
+
+// Recent returns the calls of a room that ended within RecentTTL, newest
+// first, at most RecentCalls of them: a view of their call records, one per
+// phone participant who left. It reads the room's listing and then each
+// record it shows (RecentCalls of them at most, recentReaders at once).
+func (r *Roster) Recent(ctx context.Context, roomID string) ([]EndedCall, error) {
+	calls, err := r.listed(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]EndedCall, 0, min(len(calls), r.cfg.RecentCalls))
+	// The records are read recentReaders at a time, as many as are still
+	// wanted; a record that is gone makes room for the next listed.
+	for len(out) < r.cfg.RecentCalls && len(calls) > 0 {
+		batch := calls[:min(len(calls), r.cfg.RecentCalls-len(out))]
+		calls = calls[len(batch):]
+		ended := make([]EndedCall, len(batch))
+		found := make([]bool, len(batch))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(recentReaders)
+		for i, c := range batch {
+			g.Go(func() error {
+				var err error
+				ended[i], found[i], err = r.endedCall(gctx, c)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		for i, e := range ended {
+			if found[i] {
+				out = append(out, e)
+			}
+		}
+	}
+	slices.SortFunc(out, newestFirst)
+	return out, nil
+}
+
+// recentReaders is how many call records Recent reads at once: a shared
+// store (Redis) answers them in about one round trip's time per
+// recentReaders records.
+const recentReaders = 8
+
+// newestFirst orders ended calls as Recent answers them: newest first, then
+// by peer id.
+func newestFirst(a, b EndedCall) int {
+	if c := b.LeftAt.Compare(a.LeftAt); c != 0 {
+		return c
+	}
+	return strings.Compare(a.PeerID, b.PeerID)
+}
+
+// endedCall reads the ended call c lists from its record; false when the
+// record is gone (RecordTTL is shorter than RecentTTL) or holds no leave of
+// the peer.
+func (r *Roster) endedCall(ctx context.Context, c listedCall) (EndedCall, bool, error) {
+	var fields map[string][]byte
+	if err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		fields, err = r.cfg.Store.HGetAll(ctx, recordKey(c.recordID))
+		return err
+	}); err != nil {
+		return EndedCall{}, false, err
+	}
+	e, ok := endedFrom(c.recordID, c.peerID, fields)
+	if !ok || e.CallID != "" || e.UserID == "" {
+		return e, ok, nil
+	}
+	// A participant listed before its call was known: the tie may have
+	// landed since (a store stall when the call was bridged).
+	sctx, cancel := r.ctx(ctx)
+	defer cancel()
+	if v, err := r.cfg.Store.Get(sctx, callKey(e.UserID)); err == nil {
+		var rec callRecord
+		if json.Unmarshal(v, &rec) == nil {
+			e.CallID, e.From = rec.CallID, rec.From
+		}
+	}
+	return e, true, nil
+}
+
+// endedFrom builds the ended call of peerID from the steps of the record
+// recordID.
+func endedFrom(recordID, peerID string, fields map[string][]byte) (EndedCall, bool) {
+	var left step
+	if json.Unmarshal(fields["left:"+peerID], &left) != nil {
+		return EndedCall{}, false
+	}
+	e := EndedCall{Participant: Participant{RoomID: left.RoomID, PeerID: peerID, UserID: left.UserID,
+		JoinedAt: left.Joined}, LeftAt: left.At, Duration: left.Duration, Reason: left.LeaveNote}
+	if !strings.HasPrefix(recordID, peerPrefix) {
+		e.CallID = recordID
+	}
+	var joined step
+	if e.JoinedAt.IsZero() && json.Unmarshal(fields["joined:"+peerID], &joined) == nil {
+		e.JoinedAt = joined.At
+	}
+	for name, v := range fields {
+		kind, _, _ := strings.Cut(name, ":")
+		var s step
+		if e.From != "" || (kind != "answered" && kind != "dialout") || json.Unmarshal(v, &s) != nil {
+			continue
+		}
+		e.From = cmpOr(s.From, s.To) // a dial-in's caller, or a dial-out's callee
+	}
+	return e, true
+}

@@ -1,0 +1,114 @@
+package roster_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/roster"
+	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/store"
+)
+
+// Recent is a view of the call records: what it shows of a call is what
+// the call's record holds, so the two never disagree.
+func TestRecentIsAViewOfTheRecords(t *testing.T) {
+	b := newRecordBench(t, sipconnect.StaticRoom("abc-defg-hij"), nil)
+	ctx := context.Background()
+	userID := sipconnect.CallUserID(callSid)
+	// 100ms's join and leave come before the call's tie (the store stalled
+	// when the call was bridged): Recent lists the caller all the same.
+	require.NoError(t, b.r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "peer-1", UserID: userID, JoinedAt: t0}))
+	leave := roster.Leave{RoomID: "room-1", PeerID: "peer-1", UserID: userID, JoinedAt: t0,
+		LeftAt: t0.Add(time.Minute), Duration: time.Minute, Reason: "peer left"}
+	require.NoError(t, b.r.Leave(ctx, leave))
+	recent, err := b.r.Recent(ctx, "room-1")
+	require.NoError(t, err)
+	require.Len(t, recent, 1)
+	assert.Equal(t, roster.EndedCall{Participant: roster.Participant{RoomID: "room-1", PeerID: "peer-1", UserID: userID,
+		JoinedAt: t0}, LeftAt: t0.Add(time.Minute), Duration: time.Minute, Reason: "peer left"}, recent[0])
+	page, err := b.r.Records(ctx, roster.RecordFilter{RoomID: "room-1"})
+	require.NoError(t, err)
+	require.Len(t, page.Records, 1, "the participant's own record, until its call is known")
+	assert.Empty(t, page.Records[0].CallID)
+	assert.Equal(t, "peer-1", page.Records[0].PeerID)
+
+	// The tie lands: the call's record takes the join and leave, and both
+	// views show the call, once.
+	b.post(t, b.h, callForm())
+	recent, err = b.r.Recent(ctx, "room-1")
+	require.NoError(t, err)
+	require.Len(t, recent, 1)
+	assert.Equal(t, callSid, recent[0].CallID)
+	assert.Equal(t, "+*******0123", recent[0].From)
+	assert.Equal(t, "peer left", recent[0].Reason)
+	for _, f := range []roster.RecordFilter{{RoomID: "room-1"}, {}} {
+		page, err = b.r.Records(ctx, f)
+		require.NoError(t, err)
+		require.Len(t, page.Records, 1, "the call's record, not the participant's as well")
+		rec := page.Records[0]
+		assert.Equal(t, callSid, rec.CallID)
+		assert.Equal(t, "peer-1", rec.PeerID)
+		assert.Equal(t, t0, rec.JoinedAt)
+		assert.Equal(t, t0.Add(time.Minute), rec.LeftAt)
+	}
+}
+
+// A caller who joined twice in one call (a reconnect gives a new peer)
+// is two recent calls, each with its own join and leave, both from the
+// call's one record.
+func TestRecentListsEachPeerOfACall(t *testing.T) {
+	b := newRecordBench(t, sipconnect.StaticRoom("abc-defg-hij"), nil)
+	ctx := context.Background()
+	userID := sipconnect.CallUserID(callSid)
+	b.post(t, b.h, callForm())
+	for i, peer := range []string{"peer-1", "peer-2"} {
+		joined := t0.Add(time.Duration(i) * time.Minute)
+		require.NoError(t, b.r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: peer, UserID: userID, JoinedAt: joined}))
+		require.NoError(t, b.r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: peer, UserID: userID, JoinedAt: joined,
+			LeftAt: joined.Add(30 * time.Second), Duration: 30 * time.Second, Reason: "reason " + peer}))
+	}
+	recent, err := b.r.Recent(ctx, "room-1")
+	require.NoError(t, err)
+	require.Len(t, recent, 2)
+	for i, peer := range []string{"peer-2", "peer-1"} {
+		assert.Equal(t, peer, recent[i].PeerID)
+		assert.Equal(t, callSid, recent[i].CallID)
+		assert.Equal(t, "reason "+peer, recent[i].Reason)
+		assert.Equal(t, recent[i].LeftAt.Add(-30*time.Second), recent[i].JoinedAt)
+	}
+}
+
+// A call whose record is gone (RecordTTL shorter than RecentTTL) is gone
+// from Recent too.
+func TestRecentDropsACallWhoseRecordExpired(t *testing.T) {
+	b := newRecordBench(t, sipconnect.StaticRoom("abc-defg-hij"), func(c *roster.Config) {
+		c.RecordTTL = time.Hour
+		c.RecentTTL = 24 * time.Hour
+	})
+	ctx := context.Background()
+	require.NoError(t, b.r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: "old", LeftAt: t0, Duration: time.Minute}))
+	b.clock.Advance(2 * time.Hour)
+	require.NoError(t, b.r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: "new", LeftAt: t0.Add(2 * time.Hour), Duration: time.Minute}))
+	recent, err := b.r.Recent(ctx, "room-1")
+	require.NoError(t, err)
+	require.Len(t, recent, 1)
+	assert.Equal(t, "new", recent[0].PeerID)
+}
+
+// A step naming a call id that could be a participant's record id is
+// refused: it would write into that participant's record.
+func TestRecordRefusesAParticipantRecordID(t *testing.T) {
+	r, logs := newRoster(t, store.NewMemory(), nil)
+	ctx := context.Background()
+	require.NoError(t, r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: "p", LeftAt: t0}))
+	r.DialEnded(ctx, "Twilio", sipconnect.DialStatus{CallSid: "peer:p", DialCallStatus: "completed"})
+	page, err := r.Records(ctx, roster.RecordFilter{})
+	require.NoError(t, err)
+	require.Len(t, page.Records, 1)
+	assert.Empty(t, page.Records[0].DialStatus)
+	assert.Contains(t, logs.String(), "names no call")
+}
