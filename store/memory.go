@@ -87,14 +87,16 @@ func WithMaxEntries(n int) Option {
 //
 // A complete call of the sipconnect PIN flow with the roster and the 100ms
 // webhook receiver on this store (a PIN call from a number of its own, its
-// join and its leave delivered once each) leaves about 7.1 entries and
-// 1.75 KB of heap: for a day, the call record, the roster's joined, left
-// and notified-left marks and the two events' dedupe marks; for an hour,
-// the caller number's PIN lockout counter; and a share of the ended calls
-// each room keeps (roster.Config.RecentCalls). The default bound therefore
-// holds the last 147,000 or so complete calls, about 260 MB of heap,
-// which is the memory to plan for; past that the least recently used are
-// evicted. Measured with
+// join and its leave delivered once each) leaves about 13 entries and
+// 3.4 KB of heap: for a day, the roster's tie of the call to its user id,
+// its joined, left and notified-left marks and the two events' dedupe
+// marks; for a week (roster.Config.RecordTTL), the call's record (a field
+// per step), and its fields in the listings of calls, all and per room; for
+// an hour, the caller number's PIN lockout counter; and a share of each
+// room's recent calls (roster.Config.RecentCalls). The default bound
+// therefore holds the last 80,000 or so complete calls, about 275 MB of
+// heap, which is the memory to plan for; past that the least recently used
+// are evicted. Measured with
 //
 //	go test -run TestMemoryPerCall -v ./store/
 //
