@@ -11,7 +11,7 @@ import (
 // live under internal/.
 func TestPublicAPI(t *testing.T) {
 	apisurface.Check(t, ".", `
-		CallRecord CallRecord.Duration CallRecord.InRoom CallStep
+		CallRecord CallRecord.Duration CallRecord.InRoom CallRecord.MarshalJSON CallStep
 		Config DefaultRecentCalls DefaultRecentTTL DefaultRecordIndex DefaultRecordPage DefaultRecordTTL DefaultRetryInterval DefaultRetryQueue
 		DefaultRetryWorkers DefaultTTL DefaultTimeout DefaultWipeCheckInterval EndedCall
 		ErrBadCursor ErrCannotHangUp ErrCannotReconcile ErrNotOnPhone ErrStarted ErrUnavailable

@@ -217,8 +217,11 @@ func endedFrom(recordID, peerID string, fields map[string][]byte) (EndedCall, bo
 		e.CallID = recordID
 	}
 	var joined step
-	if e.JoinedAt.IsZero() && json.Unmarshal(fields["joined:"+peerID], &joined) == nil {
-		e.JoinedAt = joined.At
+	if json.Unmarshal(fields["joined:"+peerID], &joined) == nil {
+		e.Role = joined.Role
+		if e.JoinedAt.IsZero() {
+			e.JoinedAt = joined.At
+		}
 	}
 	for name, v := range fields {
 		kind, _, _ := strings.Cut(name, ":")

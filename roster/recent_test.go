@@ -2,12 +2,14 @@ package roster_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hmssip/interconnect-go/hmsevents"
 	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
@@ -111,4 +113,29 @@ func TestRecordRefusesAParticipantRecordID(t *testing.T) {
 	require.Len(t, page.Records, 1)
 	assert.Empty(t, page.Records[0].DialStatus)
 	assert.Contains(t, logs.String(), "names no call")
+}
+
+// The role a caller joined with, from 100ms's join webhook, is in the
+// participant, the call's record and the recent call.
+func TestRosterKeepsTheRole(t *testing.T) {
+	r, _ := newRoster(t, store.NewMemory(), nil)
+	ctx := context.Background()
+	data := `{"room_id":"room-1","peer_id":"peer-1","user_id":"u-1","role":"phone-guest","type":"sip",` +
+		`"joined_at":"2001-01-01T09:00:00Z","left_at":"2001-01-01T09:01:00Z","duration":60,"reason":"client request"}`
+	require.NoError(t, r.HandleEvent(ctx, hmsevents.Event{Type: hmsevents.TypePeerJoinSuccess, Data: json.RawMessage(data)}))
+	phones, err := r.Phones(ctx, "room-1")
+	require.NoError(t, err)
+	require.Len(t, phones, 1)
+	assert.Equal(t, "phone-guest", phones[0].Role)
+	require.NoError(t, r.HandleEvent(ctx, hmsevents.Event{Type: hmsevents.TypePeerLeaveSuccess, Data: json.RawMessage(data)}))
+	recent, err := r.Recent(ctx, "room-1")
+	require.NoError(t, err)
+	require.Len(t, recent, 1)
+	assert.Equal(t, "phone-guest", recent[0].Role)
+	assert.Equal(t, time.Minute, recent[0].Duration)
+	page, err := r.Records(ctx, roster.RecordFilter{RoomID: "room-1"})
+	require.NoError(t, err)
+	require.Len(t, page.Records, 1)
+	assert.Equal(t, "phone-guest", page.Records[0].Role)
+	assert.Equal(t, time.Minute, page.Records[0].InRoom())
 }

@@ -148,7 +148,7 @@ func (r *Roster) reconcileRoom(ctx context.Context, roomID string) error {
 		if isListed[p.ID] || !r.cfg.PhonePeer(p) {
 			continue
 		}
-		if err := r.Join(ctx, Join{RoomID: roomID, PeerID: p.ID, UserID: p.UserID, JoinedAt: p.JoinedAt}); err != nil {
+		if err := r.Join(ctx, Join{RoomID: roomID, PeerID: p.ID, UserID: p.UserID, Role: p.Role, JoinedAt: p.JoinedAt}); err != nil {
 			return err
 		}
 		added++

@@ -38,6 +38,7 @@ type CallRecord struct {
 	// handler chose the room: room, number or pin.
 	RoomID string `json:"room_id,omitempty"`
 	PeerID string `json:"peer_id,omitempty"`
+	Role   string `json:"role,omitempty"` // the role the caller joined with
 	RoomBy string `json:"room_by,omitempty"`
 	// Outcome and Reason are how the last webhook was answered (bridged,
 	// fallback with its reason, pin_wrong, ...).
@@ -79,6 +80,18 @@ func (c CallRecord) InRoom() time.Duration {
 		return 0
 	}
 	return c.LeftAt.Sub(c.JoinedAt)
+}
+
+// MarshalJSON writes the record's fields and its two durations, duration
+// (Duration) and in_room (InRoom), in nanoseconds like dial_duration;
+// each is left out while it is 0.
+func (c CallRecord) MarshalJSON() ([]byte, error) {
+	type fields CallRecord // without this method
+	return json.Marshal(struct {
+		fields
+		Duration time.Duration `json:"duration,omitempty"`
+		InRoom   time.Duration `json:"in_room,omitempty"`
+	}{fields(c), c.Duration(), c.InRoom()})
 }
 
 // RecordFilter selects call records: those of one room (RoomID; all when
@@ -140,6 +153,7 @@ type step struct {
 	// The user id and join time a leave was delivered with, for Recent.
 	UserID string    `json:"user_id,omitempty"`
 	Joined time.Time `json:"joined,omitzero"`
+	Role   string    `json:"role,omitempty"`
 }
 
 // final reports whether an answer ends the call then and there: nothing
@@ -206,7 +220,7 @@ func (r *Roster) DialEnded(ctx context.Context, carrier string, d sipconnect.Dia
 // bridged) has a record of its own, named by its peer id, and the step is
 // also parked under its user id, for a tie that lands later to pick up.
 func (r *Roster) joinedStep(ctx context.Context, p Participant) error {
-	s := step{At: p.JoinedAt, RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID}
+	s := step{At: p.JoinedAt, RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID, Role: p.Role}
 	if p.CallID == "" {
 		if err := r.park(ctx, p.UserID, "joined:"+s.PeerID, s); err != nil {
 			return err
@@ -564,7 +578,7 @@ func buildRecord(callID string, fields map[string][]byte) CallRecord {
 			rec.Timeline = append(rec.Timeline, CallStep{At: s.At, Step: "dialed", Detail: detail(s.Status, s.SIP)})
 			rec.Ended = later(rec.Ended, s.At)
 		case "joined":
-			rec.RoomID, rec.PeerID, rec.JoinedAt = s.RoomID, s.PeerID, s.At
+			rec.RoomID, rec.PeerID, rec.JoinedAt, rec.Role = s.RoomID, s.PeerID, s.At, cmpOr(s.Role, rec.Role)
 			rec.Timeline = append(rec.Timeline, CallStep{At: s.At, Step: "joined", Detail: s.PeerID})
 		case "left":
 			rec.RoomID, rec.PeerID, rec.LeftAt = cmpOr(rec.RoomID, s.RoomID), cmpOr(rec.PeerID, s.PeerID), s.At

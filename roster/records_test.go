@@ -2,6 +2,7 @@ package roster_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -80,7 +81,8 @@ func TestCallRecordFollowsTheWholeCall(t *testing.T) {
 	userID := sipconnect.CallUserID(callSid)
 
 	b.post(t, b.h, callForm())
-	require.NoError(t, b.r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "peer-1", UserID: userID, JoinedAt: t0.Add(5 * time.Second)}))
+	require.NoError(t, b.r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "peer-1", UserID: userID, Role: "phone-guest",
+		JoinedAt: t0.Add(5 * time.Second)}))
 	leave := roster.Leave{RoomID: "room-1", PeerID: "peer-1", UserID: userID, JoinedAt: t0.Add(5 * time.Second),
 		LeftAt: t0.Add(95 * time.Second), Duration: 90 * time.Second, Reason: "peer left"}
 	require.NoError(t, b.r.Leave(ctx, leave))
@@ -95,7 +97,7 @@ func TestCallRecordFollowsTheWholeCall(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, roster.CallRecord{
 		CallID: callSid, Carrier: "twilio", Direction: "inbound", From: "+*******0123", To: "+18005550100",
-		RoomID: "room-1", PeerID: "peer-1", RoomBy: "room", Outcome: "bridged",
+		RoomID: "room-1", PeerID: "peer-1", Role: "phone-guest", RoomBy: "room", Outcome: "bridged",
 		DialStatus: "completed", SIPResponse: "200", DialDuration: 91 * time.Second,
 		Started: t0, Ended: t0.Add(96 * time.Second), JoinedAt: t0.Add(5 * time.Second), LeftAt: t0.Add(95 * time.Second),
 		Timeline: []roster.CallStep{
@@ -108,6 +110,18 @@ func TestCallRecordFollowsTheWholeCall(t *testing.T) {
 	}, rec)
 	assert.Equal(t, 96*time.Second, rec.Duration())
 	assert.Equal(t, 90*time.Second, rec.InRoom())
+	js, err := json.Marshal(rec)
+	require.NoError(t, err)
+	var fields map[string]any
+	require.NoError(t, json.Unmarshal(js, &fields))
+	assert.EqualValues(t, 96e9, fields["duration"], "the durations are in the JSON too")
+	assert.EqualValues(t, 90e9, fields["in_room"])
+	assert.Equal(t, "phone-guest", fields["role"])
+	assert.Equal(t, callSid, fields["call_id"])
+	recent, err := b.r.Recent(ctx, "room-1")
+	require.NoError(t, err)
+	require.Len(t, recent, 1)
+	assert.Equal(t, "phone-guest", recent[0].Role)
 
 	ended := b.endedCalls()
 	require.Len(t, ended, 1, "told once, however often the callback came")

@@ -76,6 +76,7 @@ type Participant struct {
 	UserID   string    `json:"user_id"`
 	CallID   string    `json:"call_id,omitempty"` // the carrier's call id, when the call was bridged by this SDK's handler
 	From     string    `json:"from,omitempty"`    // the caller's number, masked
+	Role     string    `json:"role,omitempty"`    // the role the caller joined with
 	JoinedAt time.Time `json:"joined_at"`
 }
 
@@ -90,8 +91,8 @@ type EndedCall struct {
 // Join is what the roster needs of a peer.join.success event of type
 // "sip".
 type Join struct {
-	RoomID, PeerID, UserID string
-	JoinedAt               time.Time
+	RoomID, PeerID, UserID, Role string
+	JoinedAt                     time.Time
 }
 
 // Leave is what the roster needs of a peer.leave.success event of
@@ -341,6 +342,7 @@ func (r *Roster) Join(ctx context.Context, j Join) error {
 		return err
 	}
 	p := r.participant(ctx, j.RoomID, j.PeerID, j.UserID, j.JoinedAt)
+	p.Role = j.Role
 	// The call's record takes the join whatever the roster does with it
 	// (a join after its leave is not listed): a failure here answers the
 	// webhook with an error, and 100ms sends it again.
@@ -517,6 +519,7 @@ func (r *Roster) Phones(ctx context.Context, roomID string) ([]Participant, erro
 	for i, p := range out {
 		if p.CallID == "" && p.UserID != "" {
 			out[i] = r.participant(ctx, p.RoomID, p.PeerID, p.UserID, p.JoinedAt)
+			out[i].Role = p.Role
 		}
 	}
 	slices.SortFunc(out, func(a, b Participant) int {
@@ -564,7 +567,7 @@ func (r *Roster) HandleEvent(ctx context.Context, e hmsevents.Event) error {
 		return nil
 	}
 	if e.Type == hmsevents.TypePeerJoinSuccess {
-		return r.Join(ctx, Join{RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID, JoinedAt: p.JoinedAt})
+		return r.Join(ctx, Join{RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID, Role: p.Role, JoinedAt: p.JoinedAt})
 	}
 	return r.Leave(ctx, Leave{RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID,
 		JoinedAt: p.JoinedAt, LeftAt: p.LeftAt, Duration: p.Duration, Reason: p.Reason})

@@ -112,7 +112,7 @@ func printRecords(w io.Writer, recs []roster.CallRecord) error {
 		if c.Reason != "" {
 			outcome += " (" + c.Reason + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.CallID, c.Direction, dash(c.Carrier), dash(c.From), dash(c.RoomID),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", dash(c.CallID), c.Direction, dash(c.Carrier), dash(c.From), dash(c.RoomID),
 			dash(outcome), dash(c.DialStatus), dash(c.SIPResponse), duration(c.Duration()), duration(c.InRoom()), c.Started.UTC().Format(time.RFC3339))
 	}
 	return tw.Flush()
