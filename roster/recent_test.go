@@ -3,6 +3,7 @@ package roster_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,4 +139,30 @@ func TestRosterKeepsTheRole(t *testing.T) {
 	require.Len(t, page.Records, 1)
 	assert.Equal(t, "phone-guest", page.Records[0].Role)
 	assert.Equal(t, time.Minute, page.Records[0].InRoom())
+}
+
+// A room's records since a time are those that started since then,
+// whether or not their caller joined before it.
+func TestRoomRecordsSince(t *testing.T) {
+	b := newRecordBench(t, sipconnect.StaticRoom("abc-defg-hij"), nil)
+	ctx := context.Background()
+	// Three calls, started at t0, t0+10m and t0+20m; the first caller
+	// joins 5 s in, the second 5 s in, the third 15 minutes in.
+	for i, joinAfter := range []time.Duration{5 * time.Second, 5 * time.Second, 15 * time.Minute} {
+		sid := "CA" + strings.Repeat(string(rune('a'+i)), 32)
+		b.post(t, b.h, callForm("CallSid", sid))
+		require.NoError(t, b.r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "peer-" + sid, UserID: sipconnect.CallUserID(sid),
+			JoinedAt: b.clock.Now().Add(joinAfter)}))
+		b.clock.Advance(10 * time.Minute)
+	}
+	for since, want := range map[time.Duration]int{0: 3, time.Minute: 2, 11 * time.Minute: 1, 21 * time.Minute: 0} {
+		for _, room := range []string{"room-1", ""} {
+			page, err := b.r.Records(ctx, roster.RecordFilter{RoomID: room, Since: t0.Add(since)})
+			require.NoError(t, err)
+			assert.Len(t, page.Records, want, "room %q since t0+%v", room, since)
+			for _, rec := range page.Records {
+				assert.False(t, rec.Started.Before(t0.Add(since)))
+			}
+		}
+	}
 }

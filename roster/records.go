@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/store"
 )
@@ -618,8 +620,9 @@ var ErrBadCursor = errors.New("roster: not a cursor of Records")
 
 // Records returns the call records f selects, newest first, a page at a
 // time: those of one room once 100ms told of the caller's join, or of
-// every call. It reads one store call per record, for an operator's
-// listing rather than a hot path.
+// every call. It reads the listing, then each record it names (in a
+// room's listing, each that joined since f.Since), a store call each,
+// eight at a time: for an operator's listing rather than a hot path.
 func (r *Roster) Records(ctx context.Context, f RecordFilter) (RecordPage, error) {
 	limit := f.Limit
 	if limit <= 0 {
@@ -640,21 +643,40 @@ func (r *Roster) Records(ctx context.Context, f RecordFilter) (RecordPage, error
 	type listed struct {
 		id  string // the call id, or the peer's record id
 		rec CallRecord
+		ok  bool
 	}
-	var recs []listed
+	// A room's listing holds the time of the caller's join, a step of the
+	// call, so never before the call started: a call that joined before
+	// Since started before it, and is not read. (The listing of every call
+	// holds the time of the step written last, which a retried step can
+	// move.)
+	recs := make([]listed, 0, len(ids))
+	for id, v := range ids {
+		at, err := strconv.ParseInt(string(v), 10, 64)
+		if f.RoomID != "" && !f.Since.IsZero() && err == nil && at > 0 && time.Unix(0, at).Before(f.Since) {
+			continue
+		}
+		recs = append(recs, listed{id: id})
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(recentReaders)
+	for i := range recs {
+		g.Go(func() error {
+			var err error
+			recs[i].rec, recs[i].ok, err = r.record(gctx, recs[i].id)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return RecordPage{}, err
+	}
 	known := map[string]bool{} // peers whose call's record is listed
-	for id := range ids {
-		rec, ok, err := r.record(ctx, id)
-		if err != nil {
-			return RecordPage{}, err
-		}
-		if ok && !rec.Started.Before(f.Since) {
-			recs = append(recs, listed{id, rec})
-		}
-		if ok && rec.CallID != "" && rec.PeerID != "" {
-			known[rec.PeerID] = true
+	for _, l := range recs {
+		if l.ok && l.rec.CallID != "" && l.rec.PeerID != "" {
+			known[l.rec.PeerID] = true
 		}
 	}
+	recs = slices.DeleteFunc(recs, func(l listed) bool { return !l.ok || l.rec.Started.Before(f.Since) })
 	// A participant listed before its call's tie landed has two records:
 	// its own and, once the tie landed, its call's. The call's is shown.
 	recs = slices.DeleteFunc(recs, func(l listed) bool { return l.rec.CallID == "" && known[l.rec.PeerID] })
