@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hmssip/interconnect-go/internal/webhook"
 	"github.com/hmssip/interconnect-go/internal/xmlwrite"
 )
 
@@ -166,18 +167,9 @@ func (d *Dial) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 
 func isE164Char(c byte) bool { return c == '+' || '0' <= c && c <= '9' }
 
-// isE164 accepts + followed by 2 to 15 digits, the first not 0.
-func isE164(s string) bool {
-	if len(s) < 3 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+// isE164 accepts + followed by 2 to 15 digits, the first not 0: a number
+// webhook.IsE164 accepts, with at least two digits.
+func isE164(s string) bool { return len(s) >= 3 && webhook.IsE164(s) }
 
 func isDisplayNameChar(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
