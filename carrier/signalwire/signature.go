@@ -182,43 +182,8 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 // method, an empty key, or a URL that is not absolute http(s) or has a
 // fragment; no error shows the key.
 func NewSignedRequest(method, fullURL, signingKey string, params url.Values) (*http.Request, error) {
-	if method != http.MethodGet && method != http.MethodPost {
-		return nil, fmt.Errorf("signalwire: signed request: method %q: want GET or POST", method)
-	}
-	if signingKey == "" {
-		return nil, errors.New("signalwire: signed request: empty signing key")
-	}
-	u, err := url.Parse(fullURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		u.Fragment != "" || strings.Contains(fullURL, "#") {
-		return nil, errors.New("signalwire: signed request: want an absolute http or https URL without a fragment")
-	}
-	if method == http.MethodGet {
-		signed := fullURL
-		if len(params) > 0 {
-			switch {
-			case strings.HasSuffix(fullURL, "?"):
-			case strings.Contains(fullURL, "?"):
-				signed += "&"
-			default:
-				signed += "?"
-			}
-			signed += params.Encode()
-		}
-		req, err := http.NewRequest(method, signed, http.NoBody)
-		if err != nil {
-			return nil, errors.New("signalwire: signed request: URL with parameters cannot be parsed")
-		}
-		req.Header.Set(SignatureHeader, Signature(signingKey, webhook.SentURL(signed, req.URL), nil))
-		return req, nil
-	}
-	req, err := http.NewRequest(method, fullURL, strings.NewReader(params.Encode()))
-	if err != nil {
-		return nil, errors.New("signalwire: signed request: URL cannot be parsed")
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(SignatureHeader, Signature(signingKey, webhook.SentURL(fullURL, req.URL), params))
-	return req, nil
+	s := webhook.SignedRequest{Pkg: "signalwire", KeyName: "signing key", Header: SignatureHeader, Sign: Signature}
+	return s.New(method, fullURL, signingKey, params)
 }
 
 func errorStatus(err error) int {
