@@ -64,7 +64,7 @@ func (c twilioCarrier) Adapter(s CarrierSettings) (Adapter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sipconnect: %w", err)
 		}
-		t.verifier = v
+		t.verify = v.Verify
 	}
 	template := DialIn{Credentials: s.Credentials, Dial: c.cfg.Dial, Sip: c.cfg.Sip}
 	template.Dial.Action = s.URL(template.Dial.Action)
@@ -80,7 +80,7 @@ func (c twilioCarrier) Adapter(s CarrierSettings) (Adapter, error) {
 // reach it; the adapter keeps nothing else of the HandlerConfig, which
 // holds the auth token and the password in plain strings.
 type twilioAdapter struct {
-	verifier                   *twiml.Verifier
+	verify                     func(http.ResponseWriter, *http.Request) error // the Verifier's; nil without signatures
 	docPrefix                  secret.Secret
 	docSuffix                  string
 	fallbackDoc, dialFailedDoc twiml.Response
@@ -88,13 +88,7 @@ type twilioAdapter struct {
 }
 
 func (t *twilioAdapter) Verify(w http.ResponseWriter, r *http.Request) (url.Values, int, error) {
-	if t.verifier == nil {
-		return webhook.UnsignedParams(w, r, t.maxBody)
-	}
-	if err := t.verifier.Verify(w, r); err != nil {
-		return nil, webhook.ErrorStatus(err), err
-	}
-	return webhook.Params(r), http.StatusOK, nil
+	return webhook.VerifiedParams(w, r, t.maxBody, t.verify, webhook.ErrorStatus)
 }
 
 func (*twilioAdapter) Call(params url.Values) Call             { return ParseCall(params) }

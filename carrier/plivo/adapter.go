@@ -95,7 +95,7 @@ func (c carrierImpl) Adapter(s sipconnect.CarrierSettings) (sipconnect.Adapter, 
 		if err != nil {
 			return nil, fmt.Errorf("plivo: Config: %w", err)
 		}
-		a.verifier = v
+		a.verify = v.Verify
 	}
 	a.cfg.Dial.Action = s.URL(a.cfg.Dial.Action)
 	a.cfg.Dial.Users = nil
@@ -108,19 +108,13 @@ func (c carrierImpl) Adapter(s sipconnect.CarrierSettings) (sipconnect.Adapter, 
 
 // adapter renders Plivo XML.
 type adapter struct {
-	cfg      Config
-	maxBody  int64
-	verifier *Verifier
+	cfg     Config
+	maxBody int64
+	verify  func(http.ResponseWriter, *http.Request) error // the Verifier's; nil without signatures
 }
 
 func (a *adapter) Verify(w http.ResponseWriter, r *http.Request) (url.Values, int, error) {
-	if a.verifier == nil {
-		return webhook.UnsignedParams(w, r, a.maxBody)
-	}
-	if err := a.verifier.Verify(w, r); err != nil {
-		return nil, errorStatus(err), err
-	}
-	return webhook.Params(r), http.StatusOK, nil
+	return webhook.VerifiedParams(w, r, a.maxBody, a.verify, errorStatus)
 }
 
 // Call reads the parameters Plivo sends to the answer URL and a GetInput

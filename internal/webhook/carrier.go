@@ -32,6 +32,20 @@ func UnsignedParams(w http.ResponseWriter, r *http.Request, maxBody int64) (url.
 	return Params(r), http.StatusOK, nil
 }
 
+// VerifiedParams reads the parameters of a webhook that verify checks,
+// refusing a failure with the status that status gives its error. A nil
+// verify, for a handler that does not check signatures, reads them as
+// UnsignedParams does.
+func VerifiedParams(w http.ResponseWriter, r *http.Request, maxBody int64, verify func(http.ResponseWriter, *http.Request) error, status func(error) int) (url.Values, int, error) {
+	if verify == nil {
+		return UnsignedParams(w, r, maxBody)
+	}
+	if err := verify(w, r); err != nil {
+		return nil, status(err), err
+	}
+	return Params(r), http.StatusOK, nil
+}
+
 // Params returns the parameters of a webhook whose body has been read and
 // parsed: the query of a GET, the form body of a POST (empty, not nil,
 // when it had none).
