@@ -132,19 +132,29 @@ type Refusal = struct {
 	Want   string
 }
 
-// AssertRefused applies each Refusal to the configuration base makes and
-// checks that NewHandler refuses it, naming what it wants and none of
-// secrets.
+// AssertRefused applies each Refusal to the configuration base makes, for
+// the example room at https://voice.example.com, and checks that NewHandler
+// refuses it, naming what it wants and none of secrets. It adds the
+// refusal every carrier's handler shares: Twilio's AuthToken shorthand,
+// which cannot go with a Carrier.
 func AssertRefused(t *testing.T, base func() sipconnect.HandlerConfig, cases map[string]Refusal, secrets ...string) {
 	t.Helper()
-	for name, tt := range cases {
-		cfg := base()
-		tt.Mutate(&cfg)
-		_, err := sipconnect.NewHandler(cfg)
-		require.Error(t, err, name)
-		assert.Contains(t, err.Error(), tt.Want, name)
-		for _, s := range secrets {
-			assert.NotContains(t, err.Error(), s)
+	shared := map[string]Refusal{
+		"Twilio's auth token": {func(c *sipconnect.HandlerConfig) { c.AuthToken = "x" },
+			"HandlerConfig.AuthToken: Twilio's shorthand, which cannot go with a Carrier"},
+	}
+	for _, cases := range []map[string]Refusal{shared, cases} {
+		for name, tt := range cases {
+			cfg := base()
+			cfg.Room = sipconnect.StaticRoom(ExampleRoom)
+			cfg.PublicURL = "https://voice.example.com"
+			tt.Mutate(&cfg)
+			_, err := sipconnect.NewHandler(cfg)
+			require.Error(t, err, name)
+			assert.Contains(t, err.Error(), tt.Want, name)
+			for _, s := range secrets {
+				assert.NotContains(t, err.Error(), s)
+			}
 		}
 	}
 }

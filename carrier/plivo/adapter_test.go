@@ -293,21 +293,13 @@ func TestPlivoHostileIdentity(t *testing.T) {
 }
 
 func TestPlivoRefusesWhatItCannotExpress(t *testing.T) {
-	base := func() sipconnect.HandlerConfig {
-		cfg := plivoHandlerConfig()
-		cfg.Room = sipconnect.StaticRoom(carriertest.ExampleRoom)
-		cfg.PublicURL = "https://voice.example.com"
-		return cfg
-	}
-	carriertest.AssertRefused(t, base, map[string]carriertest.Refusal{
+	carriertest.AssertRefused(t, plivoHandlerConfig, map[string]carriertest.Refusal{
 		"SIP credentials": {func(c *sipconnect.HandlerConfig) {
 			c.Credentials = sipconnect.Credentials{Username: "U", Password: "P"}
 		},
 			"HandlerConfig.Credentials cannot be sent by Plivo (plivo: Response/Dial/User attribute username: no SIP username or password attribute on Plivo's <User> noun): leave them empty"},
 		"SIP password alone": {func(c *sipconnect.HandlerConfig) { c.Credentials = sipconnect.Credentials{Password: "P"} },
 			"attribute password"},
-		"Twilio's auth token": {func(c *sipconnect.HandlerConfig) { c.AuthToken = "x" },
-			"HandlerConfig.AuthToken: Twilio's shorthand, which cannot go with a Carrier"},
 		"X-100ms header in sipHeaders": {func(c *sipconnect.HandlerConfig) {
 			c.Carrier = plivo.NewCarrier(plivo.Config{AuthToken: plivoToken,
 				User: plivo.User{SIPHeaders: []plivo.Header{{Name: "X-100ms-Display-Name", Value: "John"}}}})

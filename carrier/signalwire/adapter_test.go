@@ -196,15 +196,7 @@ func TestSignalWireHostileIdentity(t *testing.T) {
 }
 
 func TestSignalWireRefusesWhatItCannotExpress(t *testing.T) {
-	base := func() sipconnect.HandlerConfig {
-		cfg := signalWireHandlerConfig()
-		cfg.Room = sipconnect.StaticRoom(carriertest.ExampleRoom)
-		cfg.PublicURL = "https://voice.example.com"
-		return cfg
-	}
-	carriertest.AssertRefused(t, base, map[string]carriertest.Refusal{
-		"Twilio's auth token": {func(c *sipconnect.HandlerConfig) { c.AuthToken = "x" },
-			"HandlerConfig.AuthToken: Twilio's shorthand, which cannot go with a Carrier"},
+	carriertest.AssertRefused(t, signalWireHandlerConfig, map[string]carriertest.Refusal{
 		"no signing key": {func(c *sipconnect.HandlerConfig) { c.Carrier = signalwire.NewCarrier(signalwire.Config{}) },
 			"Config.SigningKey is required"},
 		"no public URL": {func(c *sipconnect.HandlerConfig) { c.PublicURL = "" }, "HandlerConfig.PublicURL is required with SignalWire"},

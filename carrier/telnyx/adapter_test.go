@@ -229,8 +229,6 @@ func TestTelnyxRefusesWhatItCannotExpress(t *testing.T) {
 		return cfg
 	}
 	carriertest.AssertRefused(t, base, map[string]carriertest.Refusal{
-		"Twilio's auth token": {func(c *sipconnect.HandlerConfig) { c.AuthToken = "x" },
-			"HandlerConfig.AuthToken: Twilio's shorthand, which cannot go with a Carrier"},
 		"no public key": {func(c *sipconnect.HandlerConfig) { c.Carrier = telnyx.NewCarrier(telnyx.Config{}) },
 			"Config.PublicKey is required"},
 		"bad public key": {func(c *sipconnect.HandlerConfig) {

@@ -320,19 +320,11 @@ func TestVonageHostileIdentity(t *testing.T) {
 }
 
 func TestVonageRefusesWhatItCannotExpress(t *testing.T) {
-	base := func() sipconnect.HandlerConfig {
-		cfg := vonageHandlerConfig()
-		cfg.Room = sipconnect.StaticRoom(carriertest.ExampleRoom)
-		cfg.PublicURL = "https://voice.example.com"
-		return cfg
-	}
-	carriertest.AssertRefused(t, base, map[string]carriertest.Refusal{
+	carriertest.AssertRefused(t, vonageHandlerConfig, map[string]carriertest.Refusal{
 		"SIP credentials": {func(c *sipconnect.HandlerConfig) {
 			c.Credentials = sipconnect.Credentials{Username: "U", Password: "P"}
 		},
 			"HandlerConfig.Credentials cannot be sent by Vonage (vonage: ncco[].endpoint[].username: no SIP username or password field on Vonage's sip endpoint): leave them empty"},
-		"Twilio's auth token": {func(c *sipconnect.HandlerConfig) { c.AuthToken = "x" },
-			"HandlerConfig.AuthToken: Twilio's shorthand, which cannot go with a Carrier"},
 		"endpoint in Connect": {func(c *sipconnect.HandlerConfig) {
 			c.Carrier = vonage.NewCarrier(vonage.Config{SignatureSecret: vonageSecret, Connect: vonage.Connect{Endpoint: vonage.SIPEndpoint{URI: "sip:x@y"}}})
 		}, "Config.Connect.Endpoint: leave it empty"},
