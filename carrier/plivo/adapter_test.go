@@ -162,9 +162,7 @@ func TestPlivoDialIn(t *testing.T) {
 }
 
 func TestPlivoSignatureFailures(t *testing.T) {
-	cfg := plivoHandlerConfig()
-	cfg.Room = sipconnect.StaticRoom(carriertest.ExampleRoom)
-	s := carriertest.NewServer(t, cfg)
+	s := carriertest.ServeExample(t, plivoHandlerConfig())
 	u := s.URL() + "/hooks/voice"
 	cases := map[string]func() *http.Request{
 		"flipped bit": func() *http.Request {

@@ -79,9 +79,7 @@ func TestSignalWireDialIn(t *testing.T) {
 }
 
 func TestSignalWireSignatureFailures(t *testing.T) {
-	cfg := signalWireHandlerConfig()
-	cfg.Room = sipconnect.StaticRoom(carriertest.ExampleRoom)
-	s := carriertest.NewServer(t, cfg)
+	s := carriertest.ServeExample(t, signalWireHandlerConfig())
 	u := s.URL() + "/hooks/voice"
 	cases := map[string]func() *http.Request{
 		"flipped bit": func() *http.Request {

@@ -91,9 +91,7 @@ func TestTelnyxDialIn(t *testing.T) {
 
 func TestTelnyxSignatureFailures(t *testing.T) {
 	k := newTelnyxKeys(t)
-	cfg := telnyxHandlerConfig(k)
-	cfg.Room = sipconnect.StaticRoom(carriertest.ExampleRoom)
-	s := carriertest.NewServer(t, cfg)
+	s := carriertest.ServeExample(t, telnyxHandlerConfig(k))
 	u := s.URL() + "/hooks/voice"
 	cases := map[string]func() *http.Request{
 		"flipped bit": func() *http.Request {

@@ -174,9 +174,7 @@ func TestVonageDialIn(t *testing.T) {
 }
 
 func TestVonageSignatureFailures(t *testing.T) {
-	cfg := vonageHandlerConfig()
-	cfg.Room = sipconnect.StaticRoom(carriertest.ExampleRoom)
-	s := carriertest.NewServer(t, cfg)
+	s := carriertest.ServeExample(t, vonageHandlerConfig())
 	u := s.URL() + "/hooks/voice"
 	cases := map[string]func() *http.Request{
 		"flipped bit": func() *http.Request {
