@@ -114,13 +114,13 @@ func NewVerifier(authToken, publicBaseURL string, opts ...VerifierOption) (*Veri
 	if authToken == "" {
 		return nil, errors.New("twiml: empty auth token")
 	}
-	u, err := url.Parse(publicBaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+	base, ok := webhook.PublicBase(publicBaseURL)
+	if !ok {
 		return nil, fmt.Errorf("twiml: public base URL %q: want http(s)://host[/prefix]", publicBaseURL)
 	}
 	v := &Verifier{
 		token: secret.New(authToken),
-		base:  strings.TrimSuffix(publicBaseURL, "/"),
+		base:  base,
 		max:   DefaultMaxBodyBytes,
 	}
 	for _, o := range opts {

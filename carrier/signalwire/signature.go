@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
@@ -81,11 +80,11 @@ func NewVerifier(signingKey, publicBaseURL string, opts ...VerifierOption) (*Ver
 	if signingKey == "" {
 		return nil, errors.New("signalwire: empty signing key")
 	}
-	u, err := url.Parse(publicBaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+	base, ok := webhook.PublicBase(publicBaseURL)
+	if !ok {
 		return nil, errors.New("signalwire: public base URL: want http(s)://host[/prefix]")
 	}
-	v := &Verifier{key: secret.New(signingKey), base: strings.TrimSuffix(publicBaseURL, "/"), max: DefaultMaxBodyBytes}
+	v := &Verifier{key: secret.New(signingKey), base: base, max: DefaultMaxBodyBytes}
 	for _, o := range opts {
 		o(v)
 	}

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -28,4 +29,16 @@ func SignedURL(base string, r *http.Request) string {
 		uri = r.URL.RequestURI()
 	}
 	return base + uri
+}
+
+// PublicBase checks publicBaseURL, the scheme and host (and any path prefix
+// a proxy strips) under which a carrier that signs the URL it requests
+// reaches the server, and returns it as SignedURL's base: without a
+// trailing "/". It reports false for anything but http(s)://host[/prefix].
+func PublicBase(publicBaseURL string) (string, bool) {
+	u, err := url.Parse(publicBaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", false
+	}
+	return strings.TrimSuffix(publicBaseURL, "/"), true
 }
