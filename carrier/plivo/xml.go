@@ -303,22 +303,7 @@ func (d *Dial) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	e.Str("callbackUrl", d.CallbackURL)
 	method(&e, "callbackMethod", d.CallbackMethod)
 	noFlag(&e, "redirect", d.NoRedirect)
-	e.StartContent()
-	if e.Err != nil {
-		return e.Result(l, fail)
-	}
-	for i, u := range d.Users {
-		ul := l.In("User", i)
-		if u == nil {
-			return e.Buf, fail(ul, "", -1, ErrNilVerb)
-		}
-		var err error
-		if e.Buf, err = u.appendXML(e.Buf, ul); err != nil {
-			return e.Buf, err
-		}
-	}
-	e.End("Dial")
-	return e.Buf, nil
+	return xmlwrite.CloseChildren(&e, l, "Dial", "User", d.Users, (*User).appendXML, fail)
 }
 
 // noFlag appends name="false" when no is set: Plivo's flags that default
@@ -450,23 +435,7 @@ func (g *GetInput) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	}
 	noFlag(&e, "redirect", g.NoRedirect)
 	noFlag(&e, "log", g.NoLog)
-	if e.Err != nil || len(g.Prompts) == 0 {
-		e.CloseText("GetInput", "")
-		return e.Result(l, fail)
-	}
-	e.StartContent()
-	for i, s := range g.Prompts {
-		sl := l.In("Speak", i)
-		if s == nil {
-			return e.Buf, fail(sl, "", -1, ErrNilVerb)
-		}
-		var err error
-		if e.Buf, err = s.appendXML(e.Buf, sl); err != nil {
-			return e.Buf, err
-		}
-	}
-	e.End("GetInput")
-	return e.Buf, nil
+	return xmlwrite.CloseChildren(&e, l, "GetInput", "Speak", g.Prompts, (*Speak).appendXML, fail)
 }
 
 func (h *Hangup) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {

@@ -62,17 +62,22 @@ func TestExampleDialIn(t *testing.T) {
 	assert.Equal(t, []string{exampleURI}, doc.Dial.Users)
 }
 
+// pinInput is the PIN step's <GetInput>.
+func pinInput() *plivo.GetInput {
+	return &plivo.GetInput{
+		Action: "https://example.com/plivo/pin?attempt=1", Method: plivo.MethodPost, InputType: plivo.InputDTMF,
+		ExecutionTimeout: 10 * time.Second, DigitEndTimeout: 5 * time.Second, FinishOnKey: "#", NumDigits: 12, NoLog: true,
+		Prompts: []*plivo.Speak{{Text: "Enter your meeting PIN, then press #.", Voice: "WOMAN", Language: "en-US"}},
+	}
+}
+
 // TestPINPrompt renders the PIN step with its fallback. Hand-checked
 // against plivo.com/docs/voice/xml/getinput (action, inputType dtmf,
 // executionTimeout 5-60, digitEndTimeout 2-10, finishOnKey, numDigits, log)
 // and /speak (voice WOMAN|MAN, language en-US).
 func TestPINPrompt(t *testing.T) {
 	r := &plivo.Response{Verbs: []plivo.Verb{
-		&plivo.GetInput{
-			Action: "https://example.com/plivo/pin?attempt=1", Method: plivo.MethodPost, InputType: plivo.InputDTMF,
-			ExecutionTimeout: 10 * time.Second, DigitEndTimeout: 5 * time.Second, FinishOnKey: "#", NumDigits: 12, NoLog: true,
-			Prompts: []*plivo.Speak{{Text: "Enter your meeting PIN, then press #.", Voice: "WOMAN", Language: "en-US"}},
-		},
+		pinInput(),
 		&plivo.Speak{Text: "We did not get a PIN. Goodbye.", Loop: 1},
 		&plivo.Hangup{},
 	}}
@@ -220,11 +225,7 @@ func TestRanges(t *testing.T) {
 // buffer.
 func BenchmarkAppendXML(b *testing.B) {
 	r := &plivo.Response{Verbs: []plivo.Verb{
-		&plivo.GetInput{
-			Action: "https://example.com/plivo/pin?attempt=1", Method: plivo.MethodPost, InputType: plivo.InputDTMF,
-			ExecutionTimeout: 10 * time.Second, DigitEndTimeout: 5 * time.Second, FinishOnKey: "#", NumDigits: 12, NoLog: true,
-			Prompts: []*plivo.Speak{{Text: "Enter your meeting PIN, then press #.", Voice: "WOMAN", Language: "en-US"}},
-		},
+		pinInput(),
 		&plivo.Dial{Action: "https://example.com/plivo/dial", Timeout: 30 * time.Second, Users: []*plivo.User{
 			{URI: exampleURI, SIPHeaders: []plivo.Header{{Name: "Tenant", Value: "acme"}}},
 		}},

@@ -239,17 +239,5 @@ func (g *Gather) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	}
 	e.Int("numDigits", g.NumDigits, 1, 1<<31-1)
 	e.Duration("timeout", g.Timeout, time.Second, 1, 600)
-	if e.Err != nil || len(g.Prompt) == 0 {
-		e.CloseText("Gather", "")
-		return e.Result(l, fail)
-	}
-	e.StartContent()
-	for i, s := range g.Prompt {
-		var err error
-		if e.Buf, err = s.appendXML(e.Buf, l.In("Say", i)); err != nil {
-			return e.Buf, err
-		}
-	}
-	e.End("Gather")
-	return e.Buf, nil
+	return xmlwrite.CloseChildren(&e, l, "Gather", "Say", g.Prompt, (*Say).appendXML, fail)
 }

@@ -255,19 +255,7 @@ func (g *Gather) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if g.MinDigits > 0 && g.MaxDigits > 0 && g.MinDigits > g.MaxDigits && e.Err == nil {
 		e.Fail("maxDigits", -1, fmt.Errorf("%w: %d is less than minDigits %d", ErrRange, g.MaxDigits, g.MinDigits))
 	}
-	if e.Err != nil || len(g.Prompt) == 0 {
-		e.CloseText("Gather", "")
-		return e.Result(l, fail)
-	}
-	e.StartContent()
-	for i, s := range g.Prompt {
-		var err error
-		if e.Buf, err = s.appendXML(e.Buf, l.In("Say", i)); err != nil {
-			return e.Buf, err
-		}
-	}
-	e.End("Gather")
-	return e.Buf, nil
+	return xmlwrite.CloseChildren(&e, l, "Gather", "Say", g.Prompt, (*Say).appendXML, fail)
 }
 
 func (r *Redirect) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {

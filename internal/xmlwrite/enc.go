@@ -267,6 +267,30 @@ func (e *Enc) duration(name string, d, unit time.Duration, min, max int64) {
 	e.failDuration(name, d, unit, min, max)
 }
 
+// CloseChildren ends the element name at l with its children cs, each
+// named child at its position and rendered by appendXML. Without children,
+// or with a problem recorded, the element is self-closed. A nil child
+// fails with ErrNil. Problems are reported through fail, as Result's are.
+func CloseChildren[C any](e *Enc, l Loc, name, child string, cs []*C, appendXML func(*C, []byte, Loc) ([]byte, error), fail func(l Loc, attr string, off int, reason error) error) ([]byte, error) {
+	if e.Err != nil || len(cs) == 0 {
+		e.CloseText(name, "")
+		return e.Result(l, fail)
+	}
+	e.StartContent()
+	for i, c := range cs {
+		cl := l.In(child, i)
+		if c == nil {
+			return e.Buf, fail(cl, "", -1, ErrNil)
+		}
+		var err error
+		if e.Buf, err = appendXML(c, e.Buf, cl); err != nil {
+			return e.Buf, err
+		}
+	}
+	e.End(name)
+	return e.Buf, nil
+}
+
 // List appends a space-separated list attribute, checking that every value
 // is valid and listed once.
 func List[T ~string](e *Enc, name string, vs []T, valid func(T) bool) {
