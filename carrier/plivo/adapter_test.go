@@ -656,22 +656,6 @@ func TestRedirect(t *testing.T) {
 	got, err = (&plivo.Response{Verbs: []plivo.Verb{&plivo.Redirect{URL: "https://example.com/next"}}}).AppendXML(nil)
 	require.NoError(t, err)
 	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Redirect>https://example.com/next</Redirect></Response>`, string(got))
-
-	for _, tt := range []struct {
-		r    *plivo.Redirect
-		want error
-	}{
-		{&plivo.Redirect{}, plivo.ErrRequired},
-		{&plivo.Redirect{URL: "https://example.com/", Method: "PUT"}, plivo.ErrEnum},
-		{&plivo.Redirect{URL: "https://example.com/\x00"}, plivo.ErrXMLChar},
-		{nil, plivo.ErrNilVerb},
-	} {
-		out, err := (&plivo.Response{Verbs: []plivo.Verb{tt.r}}).AppendXML([]byte("keep"))
-		assert.ErrorIs(t, err, tt.want)
-		var e *plivo.Error
-		assert.ErrorAs(t, err, &e)
-		assert.Equal(t, "keep", string(out), "nothing half-written")
-	}
 }
 
 // TestPublicAPI pins the exported names of the package and checks that

@@ -200,6 +200,10 @@ func TestRanges(t *testing.T) {
 		{"num digits", &plivo.GetInput{Action: "https://e.com", InputType: plivo.InputDTMF, NumDigits: 100}, "numDigits", plivo.ErrRange},
 		{"hangup reason", &plivo.Hangup{Reason: "gone"}, "reason", plivo.ErrEnum},
 		{"hangup schedule", &plivo.Hangup{Schedule: -time.Second}, "schedule", plivo.ErrRange},
+		{"redirect without URL", &plivo.Redirect{}, "#text", plivo.ErrRequired},
+		{"redirect method", &plivo.Redirect{URL: "https://example.com/", Method: "PUT"}, "method", plivo.ErrEnum},
+		{"redirect URL", &plivo.Redirect{URL: "https://example.com/\x00"}, "#text", plivo.ErrXMLChar},
+		{"nil redirect", (*plivo.Redirect)(nil), "", plivo.ErrNilVerb},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,6 +212,9 @@ func TestRanges(t *testing.T) {
 			var pe *plivo.Error
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, tt.attr, pe.Attribute)
+			out, err := (&plivo.Response{Verbs: []plivo.Verb{tt.v}}).AppendXML([]byte("keep"))
+			assert.ErrorIs(t, err, tt.err)
+			assert.Equal(t, "keep", string(out), "nothing half-written")
 		})
 	}
 	ok := &plivo.Response{Verbs: []plivo.Verb{
