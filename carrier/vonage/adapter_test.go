@@ -378,12 +378,29 @@ func refToken(t *testing.T, key string, iat time.Time, body []byte, extra jwt.Ma
 	return tok
 }
 
+// verifierAt is a Verifier of sigSecret whose clock stands at now.
+func verifierAt(t *testing.T, now time.Time, opts ...vonage.VerifierOption) *vonage.Verifier {
+	t.Helper()
+	v, err := vonage.NewVerifier(sigSecret, append([]vonage.VerifierOption{vonage.WithClock(func() time.Time { return now })}, opts...)...)
+	require.NoError(t, err)
+	return v
+}
+
+// signedAt is the request vonage.NewSignedRequest signs with sigSecret at
+// at, which must succeed.
+func signedAt(t *testing.T, method, fullURL string, body []byte, at time.Time) *http.Request {
+	t.Helper()
+	r, err := vonage.NewSignedRequest(method, fullURL, sigSecret, body, at)
+	require.NoError(t, err)
+	return r
+}
+
 const answerBody = `{"from":"447700900000","to":"447700900001","uuid":"aaaaaaaa-bbbb-cccc-dddd-0123456789ab","conversation_uuid":"CON-aaaaaaaa-bbbb-cccc-dddd-0123456789ab"}`
 
 func TestMiddleware(t *testing.T) {
-	v, err := vonage.NewVerifier(sigSecret, vonage.WithClock(func() time.Time { return fixed }), vonage.WithMaxBodyBytes(1024))
-	require.NoError(t, err)
+	v := verifierAt(t, fixed, vonage.WithMaxBodyBytes(1024))
 	var got vonage.Call
+	var err error
 	h := v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, err = vonage.ParseCall(r)
 		require.NoError(t, err)
@@ -452,24 +469,18 @@ func TestMiddleware(t *testing.T) {
 // fixed time is accepted years from now only by a Verifier on that clock.
 func TestClockIsInjected(t *testing.T) {
 	later := fixed.AddDate(7, 0, 0)
-	v, err := vonage.NewVerifier(sigSecret, vonage.WithClock(func() time.Time { return later }), vonage.WithLeeway(0))
-	require.NoError(t, err)
-	r, err := vonage.NewSignedRequest(http.MethodPost, "https://e.com/vonage/answer", sigSecret, []byte(answerBody), later.Add(-4*time.Minute))
-	require.NoError(t, err)
+	v := verifierAt(t, later, vonage.WithLeeway(0))
+	r := signedAt(t, http.MethodPost, "https://e.com/vonage/answer", []byte(answerBody), later.Add(-4*time.Minute))
 	require.NoError(t, v.Verify(httptest.NewRecorder(), r))
-	r, err = vonage.NewSignedRequest(http.MethodPost, "https://e.com/vonage/answer", sigSecret, []byte(answerBody), later.Add(-6*time.Minute))
-	require.NoError(t, err)
+	r = signedAt(t, http.MethodPost, "https://e.com/vonage/answer", []byte(answerBody), later.Add(-6*time.Minute))
 	require.ErrorIs(t, v.Verify(httptest.NewRecorder(), r), vonage.ErrInvalidToken)
 }
 
 func TestNewSignedRequest(t *testing.T) {
-	v, err := vonage.NewVerifier(sigSecret, vonage.WithClock(func() time.Time { return fixed }))
-	require.NoError(t, err)
-	r, err := vonage.NewSignedRequest(http.MethodGet, "https://e.com/vonage/answer?uuid=u1", sigSecret, nil, fixed)
-	require.NoError(t, err)
+	v := verifierAt(t, fixed)
+	r := signedAt(t, http.MethodGet, "https://e.com/vonage/answer?uuid=u1", nil, fixed)
 	require.NoError(t, v.Verify(httptest.NewRecorder(), r))
-	r, err = vonage.NewSignedRequest(http.MethodPost, "https://e.com/vonage/answer", sigSecret, []byte(answerBody), fixed)
-	require.NoError(t, err)
+	r = signedAt(t, http.MethodPost, "https://e.com/vonage/answer", []byte(answerBody), fixed)
 	require.NoError(t, v.Verify(httptest.NewRecorder(), r))
 	c, err := vonage.ParseCall(r)
 	require.NoError(t, err)
@@ -509,8 +520,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 // replayed with the body left out and the call described in the URL's
 // query, must not be accepted.
 func TestPOSTWithoutABodyIsRefused(t *testing.T) {
-	v, err := vonage.NewVerifier(sigSecret, vonage.WithClock(func() time.Time { return fixed }))
-	require.NoError(t, err)
+	v := verifierAt(t, fixed)
 	reached := 0
 	h := v.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached++ }))
 	captured := refToken(t, sigSecret, fixed, []byte(answerBody), nil)
@@ -527,10 +537,8 @@ func TestPOSTWithoutABodyIsRefused(t *testing.T) {
 // TestGETQueryIsSigned: Vonage's payload_hash of a GET covers its query, so
 // a token minted for one caller's number must not vouch for another.
 func TestGETQueryIsSigned(t *testing.T) {
-	v, err := vonage.NewVerifier(sigSecret, vonage.WithClock(func() time.Time { return fixed }))
-	require.NoError(t, err)
-	r, err := vonage.NewSignedRequest(http.MethodGet, "https://e.com/vonage/answer?From=447700900000", sigSecret, nil, fixed)
-	require.NoError(t, err)
+	v := verifierAt(t, fixed)
+	r := signedAt(t, http.MethodGet, "https://e.com/vonage/answer?From=447700900000", nil, fixed)
 	require.NoError(t, v.Verify(httptest.NewRecorder(), r))
 	r.URL.RawQuery = "From=447700900001"
 	require.ErrorIs(t, v.Verify(httptest.NewRecorder(), r), vonage.ErrPayloadHash)
@@ -574,8 +582,7 @@ func TestQueryPayload(t *testing.T) {
 // TestGETWithoutParameters: nothing to tamper with, so the token may leave
 // payload_hash out; one it has must be the hash of "{}".
 func TestGETWithoutParameters(t *testing.T) {
-	v, err := vonage.NewVerifier(sigSecret, vonage.WithClock(func() time.Time { return fixed }))
-	require.NoError(t, err)
+	v := verifierAt(t, fixed)
 	check := func(target, tok string) error {
 		r := httptest.NewRequest(http.MethodGet, target, nil)
 		r.Header.Set("Authorization", "Bearer "+tok)
@@ -592,7 +599,7 @@ func TestGETWithoutParameters(t *testing.T) {
 		require.ErrorIs(t, err, vonage.ErrPayloadHash, payload)
 		require.ErrorIs(t, err, vonage.ErrQueryRepeated, payload)
 	}
-	_, err = vonage.NewSignedRequest(http.MethodGet, "https://e.com/?a=1&a=2", sigSecret, nil, fixed)
+	_, err := vonage.NewSignedRequest(http.MethodGet, "https://e.com/?a=1&a=2", sigSecret, nil, fixed)
 	require.ErrorIs(t, err, vonage.ErrQueryRepeated)
 	assert.NotContains(t, err.Error(), sigSecret)
 }
