@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
+	"log/slog"
 	"strconv"
 
 	"github.com/hmssip/interconnect-go/hmsapi"
@@ -33,11 +33,12 @@ func (r *Roster) RecordDialOut(ctx context.Context, req sipout.CallRequest, res 
 	// The error's text is not kept: it may quote what the request held.
 	s := step{At: now, Answered: now, To: sipconnect.MaskNumber(req.To), Outcome: outcome, Direction: "outbound"}
 	if outcome == "answered" && req.UserID != "" {
-		if v, merr := json.Marshal(callRecord{CallID: callID, From: sipconnect.MaskNumber(req.To)}); merr == nil {
-			_ = r.do(ctx, func(ctx context.Context) error {
-				_, err := r.cfg.Store.SetNX(ctx, callKey(req.UserID), v, r.cfg.TTL)
-				return err
-			})
+		// 100ms's join may come before this: the tie picks it up.
+		if tie, terr := r.tie(req.UserID, callRecord{CallID: callID, From: sipconnect.MaskNumber(req.To), At: now}); terr == nil {
+			if terr = tie(ctx); terr != nil && (!retryable(terr) || !r.enqueue(ctx, pendingRecord{apply: tie, userID: req.UserID, at: now})) {
+				r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: a dial-out's tie to its user id was not kept",
+					slog.String("call_id", callID), slog.String("error", terr.Error()))
+			}
 		}
 	}
 	r.addStep(ctx, callID, "dialout:"+outcome, s, outcome != "answered")

@@ -50,51 +50,35 @@ func parseListed(peerID string, v []byte) (listedCall, bool) {
 	return listedCall{peerID: peerID, recordID: id, left: time.Unix(0, l).UTC(), written: time.Unix(0, w)}, true
 }
 
-// listed reads a room's recent calls, newest first, dropping (and
-// deleting, at most maxTrimDeletes of them) those written longer than
-// RecentTTL ago and those that do not parse.
-func (r *Roster) listed(ctx context.Context, roomID string) ([]listedCall, error) {
+// listed reads a room's recent calls, newest first, and the fields of
+// those written longer than RecentTTL ago or that do not parse: stale, for
+// a trim to delete.
+func (r *Roster) listed(ctx context.Context, roomID string) (calls []listedCall, stale []string, err error) {
 	var all map[string][]byte
 	if err := r.do(ctx, func(ctx context.Context) error {
 		var err error
 		all, err = r.cfg.Store.HGetAll(ctx, recentCallsKey(roomID))
 		return err
 	}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := r.cfg.Clock()
-	calls := make([]listedCall, 0, len(all))
-	var drop []string
+	calls = make([]listedCall, 0, len(all))
 	for peerID, v := range all {
 		c, ok := parseListed(peerID, v)
 		if !ok || now.Sub(c.written) > r.cfg.RecentTTL {
-			drop = append(drop, peerID)
+			stale = append(stale, peerID)
 			continue
 		}
 		calls = append(calls, c)
 	}
-	r.unlistEnded(ctx, roomID, drop)
 	slices.SortFunc(calls, func(a, b listedCall) int {
 		if c := b.left.Compare(a.left); c != 0 {
 			return c
 		}
 		return strings.Compare(a.peerID, b.peerID)
 	})
-	return calls, nil
-}
-
-// unlistEnded deletes fields of a room's recent calls, at most
-// maxTrimDeletes of them, so that no read or leave pays for a backlog all
-// at once. Deleting is idempotent; a delete that fails is left to the next.
-func (r *Roster) unlistEnded(ctx context.Context, roomID string, peerIDs []string) {
-	for _, peerID := range peerIDs[:min(len(peerIDs), maxTrimDeletes)] {
-		if err := r.do(ctx, func(ctx context.Context) error {
-			_, err := r.cfg.Store.HDel(ctx, recentCallsKey(roomID), peerID)
-			return err
-		}); err != nil {
-			return
-		}
-	}
+	return calls, stale, nil
 }
 
 // trimRecent counts a leave of the room and, every trimEvery leaves,
@@ -111,23 +95,33 @@ func (r *Roster) trimRecent(ctx context.Context, roomID string) {
 	}); err != nil || n%int64(r.trimEvery) != 0 {
 		return
 	}
-	calls, err := r.listed(ctx, roomID)
-	if err != nil || len(calls) <= r.cfg.RecentCalls {
+	calls, drop, err := r.listed(ctx, roomID)
+	if err != nil {
 		return
 	}
-	drop := make([]string, 0, len(calls)-r.cfg.RecentCalls)
-	for _, c := range calls[r.cfg.RecentCalls:] {
+	for _, c := range calls[min(len(calls), r.cfg.RecentCalls):] {
 		drop = append(drop, c.peerID)
 	}
-	r.unlistEnded(ctx, roomID, drop)
+	// At most maxTrimDeletes, so that no leave pays for a backlog all at
+	// once; a delete that fails is left to the next trim.
+	for _, peerID := range drop[:min(len(drop), maxTrimDeletes)] {
+		if err := r.do(ctx, func(ctx context.Context) error {
+			_, err := r.cfg.Store.HDel(ctx, recentCallsKey(roomID), peerID)
+			return err
+		}); err != nil {
+			return
+		}
+	}
 }
 
 // Recent returns the calls of a room that ended within RecentTTL, newest
 // first, at most RecentCalls of them: a view of their call records, one per
-// phone participant who left. It reads the room's listing and then each
-// record it shows (RecentCalls of them at most, recentReaders at once).
+// phone participant who left. It reads the room's listing and then the
+// records of the newest RecentCalls it names, recentReaders at once (and
+// further ones in place of records that are gone); it returns an error
+// wrapping ErrUnavailable when the store fails any of these reads.
 func (r *Roster) Recent(ctx context.Context, roomID string) ([]EndedCall, error) {
-	calls, err := r.listed(ctx, roomID)
+	calls, _, err := r.listed(ctx, roomID)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +171,8 @@ func newestFirst(a, b EndedCall) int {
 
 // endedCall reads the ended call c lists from its record; false when the
 // record is gone (RecordTTL is shorter than RecentTTL) or holds no leave of
-// the peer.
+// the peer. A participant listed before its call was known is listed
+// again, under the call's record, when the call's tie lands.
 func (r *Roster) endedCall(ctx context.Context, c listedCall) (EndedCall, bool, error) {
 	var fields map[string][]byte
 	if err := r.do(ctx, func(ctx context.Context) error {
@@ -188,20 +183,7 @@ func (r *Roster) endedCall(ctx context.Context, c listedCall) (EndedCall, bool, 
 		return EndedCall{}, false, err
 	}
 	e, ok := endedFrom(c.recordID, c.peerID, fields)
-	if !ok || e.CallID != "" || e.UserID == "" {
-		return e, ok, nil
-	}
-	// A participant listed before its call was known: the tie may have
-	// landed since (a store stall when the call was bridged).
-	sctx, cancel := r.ctx(ctx)
-	defer cancel()
-	if v, err := r.cfg.Store.Get(sctx, callKey(e.UserID)); err == nil {
-		var rec callRecord
-		if json.Unmarshal(v, &rec) == nil {
-			e.CallID, e.From = rec.CallID, rec.From
-		}
-	}
-	return e, true, nil
+	return e, ok, nil
 }
 
 // endedFrom builds the ended call of peerID from the steps of the record
@@ -223,13 +205,19 @@ func endedFrom(recordID, peerID string, fields map[string][]byte) (EndedCall, bo
 			e.JoinedAt = joined.At
 		}
 	}
+	// The masked number: a dial-in's caller, or a dial-out's callee (the
+	// number a dial-in called is not masked, and is not shown).
 	for name, v := range fields {
 		kind, _, _ := strings.Cut(name, ":")
 		var s step
 		if e.From != "" || (kind != "answered" && kind != "dialout") || json.Unmarshal(v, &s) != nil {
 			continue
 		}
-		e.From = cmpOr(s.From, s.To) // a dial-in's caller, or a dial-out's callee
+		if kind == "answered" {
+			e.From = s.From
+		} else {
+			e.From = s.To
+		}
 	}
 	return e, true
 }

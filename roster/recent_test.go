@@ -3,7 +3,9 @@ package roster_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/hmssip/interconnect-go/hmsevents"
 	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipconnect"
+	"github.com/hmssip/interconnect-go/sipout"
 	"github.com/hmssip/interconnect-go/store"
 )
 
@@ -165,4 +168,168 @@ func TestRoomRecordsSince(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A caller who reconnected (two peers) before the call's tie landed: once
+// it lands, the call's record holds both peers, and neither participant's
+// own record is listed beside it.
+func TestReconnectBeforeTheTie(t *testing.T) {
+	b := newRecordBench(t, sipconnect.StaticRoom("abc-defg-hij"), nil)
+	ctx := context.Background()
+	userID := sipconnect.CallUserID(callSid)
+	for i, peer := range []string{"peer-1", "peer-2"} {
+		joined := t0.Add(time.Duration(i) * time.Minute)
+		require.NoError(t, b.r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: peer, UserID: userID, JoinedAt: joined}))
+		require.NoError(t, b.r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: peer, UserID: userID, JoinedAt: joined,
+			LeftAt: joined.Add(30 * time.Second)}))
+	}
+	b.post(t, b.h, callForm()) // the tie lands
+	for _, f := range []roster.RecordFilter{{RoomID: "room-1"}, {}} {
+		page, err := b.r.Records(ctx, f)
+		require.NoError(t, err)
+		require.Len(t, page.Records, 1, "%+v", f)
+		assert.Equal(t, callSid, page.Records[0].CallID)
+	}
+	recent, err := b.r.Recent(ctx, "room-1")
+	require.NoError(t, err)
+	require.Len(t, recent, 2)
+	for _, e := range recent {
+		assert.Equal(t, callSid, e.CallID, e.PeerID)
+		assert.Equal(t, "+*******0123", e.From)
+	}
+}
+
+// A dial-out's callee may join before RecordDialOut is told of the
+// answer: the tie picks the join up, and the three views agree.
+func TestDialOutJoinedBeforeItsRecord(t *testing.T) {
+	b := newRecordBench(t, sipconnect.StaticRoom("abc-defg-hij"), nil)
+	ctx := context.Background()
+	require.NoError(t, b.r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "peer-9", UserID: "callee-1", JoinedAt: t0}))
+	b.clock.Advance(time.Second)
+	req := sipout.CallRequest{To: "+14155550199", RoomCode: "abc-defg-hij", TrunkID: "trunk-1", UserID: "callee-1"}
+	b.r.RecordDialOut(ctx, req, sipout.CallResult{ID: "call-out-1"}, nil)
+	require.NoError(t, b.r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: "peer-9", UserID: "callee-1",
+		JoinedAt: t0, LeftAt: t0.Add(time.Minute)}))
+	for _, f := range []roster.RecordFilter{{RoomID: "room-1"}, {}} {
+		page, err := b.r.Records(ctx, f)
+		require.NoError(t, err)
+		require.Len(t, page.Records, 1, "%+v", f)
+		rec := page.Records[0]
+		assert.Equal(t, "call-out-1", rec.CallID)
+		assert.Equal(t, t0, rec.JoinedAt)
+		assert.Equal(t, time.Minute, rec.InRoom())
+	}
+	ended := b.endedCalls()
+	require.Len(t, ended, 1)
+	assert.Equal(t, t0, ended[0].JoinedAt, "the record told ended has the join")
+	recent, err := b.r.Recent(ctx, "room-1")
+	require.NoError(t, err)
+	require.Len(t, recent, 1)
+	assert.Equal(t, "call-out-1", recent[0].CallID)
+	assert.Equal(t, "+*******0199", recent[0].From)
+}
+
+// Steps parked before the call began belong to an earlier call of the same
+// user id (an application's own ids), not to the call whose tie lands.
+func TestParkedStepsOfAnEarlierCallStayTheirs(t *testing.T) {
+	b := newRecordBench(t, sipconnect.StaticRoom("abc-defg-hij"), nil)
+	ctx := context.Background()
+	require.NoError(t, b.r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "old-peer", UserID: "alice", JoinedAt: t0}))
+	require.NoError(t, b.r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: "old-peer", UserID: "alice", JoinedAt: t0,
+		LeftAt: t0.Add(time.Minute)}))
+	b.clock.Advance(2 * time.Hour)
+	_, err := b.r.RecordCall(ctx, "alice", sipconnect.Call{CallSid: "CA-new", From: "+14155550123"})
+	require.NoError(t, err)
+	rec, ok, err := b.r.Record(ctx, "CA-new")
+	require.NoError(t, err)
+	assert.False(t, ok && rec.PeerID != "", "the new call took no earlier peer: %+v", rec)
+	recent, err := b.r.Recent(ctx, "room-1")
+	require.NoError(t, err)
+	require.Len(t, recent, 1)
+	assert.Empty(t, recent[0].CallID, "the earlier call stays the participant's own")
+}
+
+// Versions before the per-peer fields parked a user id's steps as "joined"
+// and "left": a tie that lands after an upgrade applies them as such.
+func TestTieAppliesStepsParkedByAnEarlierVersion(t *testing.T) {
+	s := store.NewMemory()
+	r, _ := newRoster(t, s, nil)
+	ctx := context.Background()
+	joined, err := json.Marshal(map[string]any{"at": time.Now(), "room_id": "room-1", "peer_id": "peer-1"})
+	require.NoError(t, err)
+	require.NoError(t, s.HSet(ctx, "sipconnect:call-record-user:u-1", "joined", joined, time.Hour))
+	_, err = r.RecordCall(ctx, "u-1", sipconnect.Call{CallSid: "CA-1", From: "+14155550123"})
+	require.NoError(t, err)
+	rec, ok, err := r.Record(ctx, "CA-1")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "peer-1", rec.PeerID)
+	assert.False(t, rec.JoinedAt.IsZero())
+	assert.True(t, rec.LeftAt.IsZero(), "a join, not a leave")
+	recent, err := r.Recent(ctx, "room-1")
+	require.NoError(t, err)
+	assert.Empty(t, recent, "the caller is still in the room")
+}
+
+// Recent shows a masked number or none, never the number a call was made
+// to in its place.
+func TestRecentShowsOnlyAMaskedNumber(t *testing.T) {
+	r, _ := newRoster(t, store.NewMemory(), nil)
+	ctx := context.Background()
+	call := sipconnect.Call{CallSid: "CA-1", To: "+14155550199"} // no caller number
+	r.CallAnswered(ctx, sipconnect.CallAnswer{Call: call, Carrier: "Twilio", Outcome: "bridged"})
+	_, err := r.RecordCall(ctx, "u-1", call)
+	require.NoError(t, err)
+	require.NoError(t, r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "p", UserID: "u-1", JoinedAt: time.Now()}))
+	require.NoError(t, r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: "p", UserID: "u-1", LeftAt: time.Now()}))
+	recent, err := r.Recent(ctx, "room-1")
+	require.NoError(t, err)
+	require.Len(t, recent, 1)
+	assert.Equal(t, "CA-1", recent[0].CallID)
+	assert.Empty(t, recent[0].From)
+}
+
+// A leave whose join never arrived lists the call under its room too.
+func TestALeaveAloneListsTheCallInItsRoom(t *testing.T) {
+	r, _ := newRoster(t, store.NewMemory(), nil)
+	ctx := context.Background()
+	require.NoError(t, r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: "p", LeftAt: t0}))
+	page, err := r.Records(ctx, roster.RecordFilter{RoomID: "room-1"})
+	require.NoError(t, err)
+	require.Len(t, page.Records, 1)
+	recent, err := r.Recent(ctx, "room-1")
+	require.NoError(t, err)
+	assert.Len(t, recent, 1)
+}
+
+// recordReads counts the reads of call records.
+type recordReads struct {
+	store.Store
+	n atomic.Int32
+}
+
+func (s *recordReads) HGetAll(ctx context.Context, key string) (map[string][]byte, error) {
+	if strings.HasPrefix(key, "sipconnect:call-record:") {
+		s.n.Add(1)
+	}
+	return s.Store.HGetAll(ctx, key)
+}
+
+// A room's records since a time read only the records of calls listed
+// since then.
+func TestRoomRecordsSinceReadsOnlyThoseSince(t *testing.T) {
+	s := &recordReads{Store: store.NewMemory()}
+	r, _ := newRoster(t, s, nil)
+	ctx := context.Background()
+	for i := range 10 {
+		at := t0.Add(time.Duration(i) * time.Hour)
+		r.CallAnswered(ctx, sipconnect.CallAnswer{Call: sipconnect.Call{CallSid: fmt.Sprintf("CA-%d", i)}, Outcome: "bridged"})
+		_, err := r.RecordCall(ctx, fmt.Sprintf("u-%d", i), sipconnect.Call{CallSid: fmt.Sprintf("CA-%d", i)})
+		require.NoError(t, err)
+		require.NoError(t, r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: fmt.Sprintf("p-%d", i), UserID: fmt.Sprintf("u-%d", i), JoinedAt: at}))
+	}
+	s.n.Store(0)
+	_, err := r.Records(ctx, roster.RecordFilter{RoomID: "room-1", Since: t0.Add(8 * time.Hour)})
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, s.n.Load(), "the records of the two calls that joined since")
 }

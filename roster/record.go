@@ -11,10 +11,12 @@ import (
 	"github.com/hmssip/interconnect-go/store"
 )
 
-// callRecord is what the handler keeps of a bridged call.
+// callRecord is what the handler keeps of a bridged call: the tie of a
+// user id to its call.
 type callRecord struct {
-	CallID string `json:"call_id"`
-	From   string `json:"from,omitempty"` // masked
+	CallID string    `json:"call_id"`
+	From   string    `json:"from,omitempty"` // masked
+	At     time.Time `json:"at,omitzero"`    // when the call was bridged, by the roster's clock
 }
 
 // pendingRecord is what the store did not take of a call: its tie to its
@@ -33,11 +35,24 @@ type pendingRecord struct {
 // reports true. Either way err tells what the first write met. It is the
 // one method of sipconnect.CallRecorder: the dial-in handler calls it.
 func (r *Roster) RecordCall(ctx context.Context, userID string, call sipconnect.Call) (queued bool, err error) {
-	v, err := json.Marshal(callRecord{CallID: call.CallSid, From: sipconnect.MaskNumber(call.From)})
+	tie, err := r.tie(userID, callRecord{CallID: call.CallSid, From: sipconnect.MaskNumber(call.From), At: r.cfg.Clock()})
 	if err != nil {
 		return false, err
 	}
-	tie := func(ctx context.Context) error {
+	if err = tie(ctx); err == nil || !retryable(err) {
+		return false, err
+	}
+	return r.enqueue(ctx, pendingRecord{apply: tie, userID: userID, at: r.cfg.Clock()}), err
+}
+
+// tie returns the write that ties userID to the call of rec, for the
+// joins and leaves of userID to find; writing it again changes nothing.
+func (r *Roster) tie(userID string, rec callRecord) (func(ctx context.Context) error, error) {
+	v, err := json.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
 		// The first record of a user id wins: a second call with the
 		// same application-chosen id does not take over the first's join.
 		// A join or leave that came before the tie was parked under the
@@ -62,17 +77,13 @@ func (r *Roster) RecordCall(ctx context.Context, userID string, call sipconnect.
 			}); err != nil {
 				return err
 			}
-			var rec callRecord
-			if json.Unmarshal(cur, &rec) != nil || rec.CallID != call.CallSid {
+			var held callRecord
+			if json.Unmarshal(cur, &held) != nil || held.CallID != rec.CallID {
 				return nil
 			}
 		}
-		return r.unpark(ctx, userID, call.CallSid)
-	}
-	if err = tie(ctx); err == nil || !retryable(err) {
-		return false, err
-	}
-	return r.enqueue(ctx, pendingRecord{apply: tie, userID: userID, at: r.cfg.Clock()}), err
+		return r.unpark(ctx, userID, rec)
+	}, nil
 }
 
 // retryable reports whether a store error may pass: the store was down or

@@ -156,6 +156,9 @@ type step struct {
 	UserID string    `json:"user_id,omitempty"`
 	Joined time.Time `json:"joined,omitzero"`
 	Role   string    `json:"role,omitempty"`
+	// When a step of a call not known yet was parked, by the roster's
+	// clock.
+	Parked time.Time `json:"parked,omitzero"`
 }
 
 // final reports whether an answer ends the call then and there: nothing
@@ -270,6 +273,10 @@ func (r *Roster) leftFor(ctx context.Context, callID string, s step) error {
 	if err := r.applyStep(ctx, callID, "left:"+s.PeerID, s); err != nil {
 		return err
 	}
+	// A leave whose join was lost still lists the call under its room.
+	if err := r.index(ctx, roomCallsKey(s.RoomID), callID, s.At); err != nil {
+		return err
+	}
 	if err := r.listEnded(ctx, callID, s); err != nil {
 		return err
 	}
@@ -292,6 +299,7 @@ func (r *Roster) park(ctx context.Context, userID, field string, s step) error {
 	if userID == "" {
 		return nil
 	}
+	s.Parked = r.cfg.Clock()
 	v, err := json.Marshal(s)
 	if err != nil {
 		return err
@@ -317,11 +325,20 @@ func (r *Roster) park(ctx context.Context, userID, field string, s step) error {
 	if json.Unmarshal(tie, &rec) != nil || rec.CallID == "" {
 		return nil
 	}
-	return r.unpark(ctx, userID, rec.CallID)
+	return r.unpark(ctx, userID, rec)
 }
 
-// unpark applies the steps parked under userID to the record of callID.
-func (r *Roster) unpark(ctx context.Context, userID, callID string) error {
+// parkSlack is how much earlier than its call's tie a step may have been
+// parked and still be the call's: a dial-out's tie is written once the
+// callee answered, as its join arrives, and instances' clocks may differ
+// a little.
+const parkSlack = time.Minute
+
+// unpark applies the steps parked under userID to the record of the call
+// tie names. A step parked before the call was bridged (both by the
+// roster's clock) belongs to an earlier call with the same user id, one
+// this SDK did not answer, and stays in that participant's own record.
+func (r *Roster) unpark(ctx context.Context, userID string, tie callRecord) error {
 	var parked map[string][]byte
 	if err := r.do(ctx, func(ctx context.Context) error {
 		var err error
@@ -330,17 +347,23 @@ func (r *Roster) unpark(ctx context.Context, userID, callID string) error {
 	}); err != nil {
 		return err
 	}
-	// Each peer's join before its leave: "joined:" sorts first.
+	// Each peer's join before its leave: "joined" sorts first. Versions
+	// before the per-peer fields parked "joined" and "left".
 	for _, field := range slices.Sorted(maps.Keys(parked)) {
 		var s step
-		if json.Unmarshal(parked[field], &s) != nil {
+		if json.Unmarshal(parked[field], &s) != nil || s.PeerID == "" {
 			continue
 		}
+		if !tie.At.IsZero() && !s.Parked.IsZero() && s.Parked.Before(tie.At.Add(-parkSlack)) {
+			continue
+		}
+		s.Parked = time.Time{}
 		var err error
-		if strings.HasPrefix(field, "joined:") {
-			err = r.joined(ctx, callID, s)
-		} else {
-			err = r.leftFor(ctx, callID, s)
+		switch kind, _, _ := strings.Cut(field, ":"); kind {
+		case "joined":
+			err = r.joined(ctx, tie.CallID, s)
+		case "left":
+			err = r.leftFor(ctx, tie.CallID, s)
 		}
 		if err != nil {
 			return err
@@ -516,18 +539,31 @@ func (r *Roster) Record(ctx context.Context, callID string) (CallRecord, bool, e
 }
 
 func (r *Roster) record(ctx context.Context, callID string) (CallRecord, bool, error) {
+	rec, _, ok, err := r.recordAndPeers(ctx, callID)
+	return rec, ok, err
+}
+
+// recordAndPeers reads a record and the peers whose join or leave it
+// holds: a caller who reconnected is more than one.
+func (r *Roster) recordAndPeers(ctx context.Context, callID string) (CallRecord, []string, bool, error) {
 	var fields map[string][]byte
 	if err := r.do(ctx, func(ctx context.Context) error {
 		var err error
 		fields, err = r.cfg.Store.HGetAll(ctx, recordKey(callID))
 		return err
 	}); err != nil {
-		return CallRecord{}, false, err
+		return CallRecord{}, nil, false, err
 	}
 	if len(fields) == 0 {
-		return CallRecord{}, false, nil
+		return CallRecord{}, nil, false, nil
 	}
-	return buildRecord(callID, fields), true, nil
+	var peers []string
+	for name := range fields {
+		if kind, peer, ok := strings.Cut(name, ":"); ok && (kind == "joined" || kind == "left") {
+			peers = append(peers, peer)
+		}
+	}
+	return buildRecord(callID, fields), peers, true, nil
 }
 
 // buildRecord assembles a record from its steps, in time order.
@@ -619,10 +655,11 @@ func detail(what, why string) string {
 var ErrBadCursor = errors.New("roster: not a cursor of Records")
 
 // Records returns the call records f selects, newest first, a page at a
-// time: those of one room once 100ms told of the caller's join, or of
+// time: those of one room once 100ms told of the caller's join or leave, or of
 // every call. It reads the listing, then each record it names (in a
-// room's listing, each that joined since f.Since), a store call each,
-// eight at a time: for an operator's listing rather than a hot path.
+// room's listing, each whose caller joined or left since f.Since), a store
+// call each, eight at a time: for an operator's listing rather than a hot
+// path.
 func (r *Roster) Records(ctx context.Context, f RecordFilter) (RecordPage, error) {
 	limit := f.Limit
 	if limit <= 0 {
@@ -641,15 +678,16 @@ func (r *Roster) Records(ctx context.Context, f RecordFilter) (RecordPage, error
 		return RecordPage{}, err
 	}
 	type listed struct {
-		id  string // the call id, or the peer's record id
-		rec CallRecord
-		ok  bool
+		id    string // the call id, or the peer's record id
+		rec   CallRecord
+		peers []string
+		ok    bool
 	}
-	// A room's listing holds the time of the caller's join, a step of the
-	// call, so never before the call started: a call that joined before
-	// Since started before it, and is not read. (The listing of every call
-	// holds the time of the step written last, which a retried step can
-	// move.)
+	// A room's listing holds the time of the caller's join or leave, a
+	// step of the call, so never before the call started: a call listed
+	// before Since started before it, and is not read. (The listing of
+	// every call holds the time of the step written last, which a retried
+	// step can move.)
 	recs := make([]listed, 0, len(ids))
 	for id, v := range ids {
 		at, err := strconv.ParseInt(string(v), 10, 64)
@@ -663,7 +701,7 @@ func (r *Roster) Records(ctx context.Context, f RecordFilter) (RecordPage, error
 	for i := range recs {
 		g.Go(func() error {
 			var err error
-			recs[i].rec, recs[i].ok, err = r.record(gctx, recs[i].id)
+			recs[i].rec, recs[i].peers, recs[i].ok, err = r.recordAndPeers(gctx, recs[i].id)
 			return err
 		})
 	}
@@ -672,8 +710,10 @@ func (r *Roster) Records(ctx context.Context, f RecordFilter) (RecordPage, error
 	}
 	known := map[string]bool{} // peers whose call's record is listed
 	for _, l := range recs {
-		if l.ok && l.rec.CallID != "" && l.rec.PeerID != "" {
-			known[l.rec.PeerID] = true
+		if l.ok && l.rec.CallID != "" {
+			for _, p := range l.peers {
+				known[p] = true
+			}
 		}
 	}
 	recs = slices.DeleteFunc(recs, func(l listed) bool { return !l.ok || l.rec.Started.Before(f.Since) })
