@@ -32,6 +32,9 @@ func (r *Roster) RecordDialOut(ctx context.Context, req sipout.CallRequest, res 
 	outcome := dialOutcome(err)
 	// The error's text is not kept: it may quote what the request held.
 	s := step{At: now, Answered: now, To: sipconnect.MaskNumber(req.To), Outcome: outcome, Direction: "outbound"}
+	// The step goes first: a leave the tie applies then finds an outbound
+	// call, which it ends.
+	r.addStep(ctx, callID, "dialout:"+outcome, s, outcome != "answered")
 	if outcome == "answered" && req.UserID != "" {
 		// 100ms's join may come before this: the tie picks it up.
 		if tie, terr := r.tie(req.UserID, callRecord{CallID: callID, From: sipconnect.MaskNumber(req.To), At: now}); terr == nil {
@@ -41,7 +44,6 @@ func (r *Roster) RecordDialOut(ctx context.Context, req sipout.CallRequest, res 
 			}
 		}
 	}
-	r.addStep(ctx, callID, "dialout:"+outcome, s, outcome != "answered")
 }
 
 // dialOutcome names how a dial-out ended.

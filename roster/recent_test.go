@@ -333,3 +333,80 @@ func TestRoomRecordsSinceReadsOnlyThoseSince(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, s.n.Load(), "the records of the two calls that joined since")
 }
+
+// tieGate fails the writes of ties until it is opened, as a stalled store
+// does.
+type tieGate struct {
+	store.Store
+	open atomic.Bool
+}
+
+func (s *tieGate) SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	if strings.HasPrefix(key, "sipconnect:call:") && !s.open.Load() {
+		return false, store.ErrUnavailable
+	}
+	return s.Store.SetNX(ctx, key, value, ttl)
+}
+
+// A caller reconnected while the call's tie waited in the retry queue,
+// the first leg before Since and the second after it: the room's records
+// since then show neither the call (it started before Since) nor the
+// second leg's own record.
+func TestRoomRecordsSinceHideALegOfAKnownCall(t *testing.T) {
+	clock := &sharedClock{}
+	clock.Advance(t0.Sub(time.Unix(0, 0)))
+	gate := &tieGate{Store: store.NewMemory()}
+	r, _ := newRoster(t, gate, func(c *roster.Config) {
+		c.Clock = clock.Now
+		c.RetryInterval = 5 * time.Millisecond
+	})
+	ctx := context.Background()
+	call := sipconnect.Call{CallSid: callSid, From: "+14155550123"}
+	r.CallAnswered(ctx, sipconnect.CallAnswer{Call: call, Carrier: "Twilio", Outcome: "bridged"})
+	queued, err := r.RecordCall(ctx, "u-1", call)
+	require.Error(t, err)
+	require.True(t, queued)
+	// "b-leg" first, "a-leg" two hours later: the tie applies a-leg's
+	// steps first, so the call's listing keeps b-leg's leave, before
+	// Since.
+	for _, leg := range []struct {
+		peer string
+		at   time.Time
+	}{{"b-leg", t0.Add(10 * time.Second)}, {"a-leg", t0.Add(2 * time.Hour)}} {
+		require.NoError(t, r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: leg.peer, UserID: "u-1", JoinedAt: leg.at}))
+		require.NoError(t, r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: leg.peer, UserID: "u-1", JoinedAt: leg.at,
+			LeftAt: leg.at.Add(time.Minute)}))
+	}
+	gate.open.Store(true)
+	require.Eventually(t, func() bool {
+		rec, _, err := r.Record(ctx, callSid)
+		return err == nil && !rec.LeftAt.IsZero() && rec.PeerID != ""
+	}, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool {
+		rec, _, _ := r.Record(ctx, callSid)
+		return len(rec.Timeline) == 6 // received, answered, two joins, two leaves
+	}, 10*time.Second, 5*time.Millisecond)
+	page, err := r.Records(ctx, roster.RecordFilter{RoomID: "room-1", Since: t0.Add(time.Hour)})
+	require.NoError(t, err)
+	assert.Empty(t, page.Records)
+	page, err = r.Records(ctx, roster.RecordFilter{RoomID: "room-1"})
+	require.NoError(t, err)
+	require.Len(t, page.Records, 1)
+	assert.Equal(t, callSid, page.Records[0].CallID)
+}
+
+// A dial-out's callee who joined and left before RecordDialOut: the tie
+// applies the leave to an outbound call, which it ends.
+func TestDialOutEndedBeforeItsRecord(t *testing.T) {
+	b := newRecordBench(t, sipconnect.StaticRoom("abc-defg-hij"), nil)
+	ctx := context.Background()
+	require.NoError(t, b.r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "peer-9", UserID: "callee-1", JoinedAt: t0}))
+	require.NoError(t, b.r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: "peer-9", UserID: "callee-1",
+		JoinedAt: t0, LeftAt: t0.Add(time.Second)}))
+	req := sipout.CallRequest{To: "+14155550199", RoomCode: "abc-defg-hij", TrunkID: "trunk-1", UserID: "callee-1"}
+	b.r.RecordDialOut(ctx, req, sipout.CallResult{ID: "call-out-1"}, nil)
+	ended := b.endedCalls()
+	require.Len(t, ended, 1, "OnCallEnded told of the ended dial-out")
+	assert.Equal(t, "call-out-1", ended[0].CallID)
+	assert.Equal(t, t0.Add(time.Second), ended[0].LeftAt)
+}

@@ -539,31 +539,69 @@ func (r *Roster) Record(ctx context.Context, callID string) (CallRecord, bool, e
 }
 
 func (r *Roster) record(ctx context.Context, callID string) (CallRecord, bool, error) {
-	rec, _, ok, err := r.recordAndPeers(ctx, callID)
-	return rec, ok, err
+	fields, err := r.recordFields(ctx, callID)
+	if err != nil || len(fields) == 0 {
+		return CallRecord{}, false, err
+	}
+	return buildRecord(callID, fields), true, nil
 }
 
-// recordAndPeers reads a record and the peers whose join or leave it
-// holds: a caller who reconnected is more than one.
-func (r *Roster) recordAndPeers(ctx context.Context, callID string) (CallRecord, []string, bool, error) {
+func (r *Roster) recordFields(ctx context.Context, callID string) (map[string][]byte, error) {
 	var fields map[string][]byte
-	if err := r.do(ctx, func(ctx context.Context) error {
+	err := r.do(ctx, func(ctx context.Context) error {
 		var err error
 		fields, err = r.cfg.Store.HGetAll(ctx, recordKey(callID))
 		return err
-	}); err != nil {
-		return CallRecord{}, nil, false, err
-	}
-	if len(fields) == 0 {
-		return CallRecord{}, nil, false, nil
-	}
-	var peers []string
-	for name := range fields {
+	})
+	return fields, err
+}
+
+// peersOf returns the peers whose join or leave a record's fields hold (a
+// caller who reconnected is more than one), and the user id they joined
+// with.
+func peersOf(fields map[string][]byte) (peers []string, userID string) {
+	for name, v := range fields {
 		if kind, peer, ok := strings.Cut(name, ":"); ok && (kind == "joined" || kind == "left") {
 			peers = append(peers, peer)
+			var s step
+			if userID == "" && json.Unmarshal(v, &s) == nil {
+				userID = s.UserID
+			}
 		}
 	}
-	return buildRecord(callID, fields), peers, true, nil
+	return peers, userID
+}
+
+// tiedElsewhere reports whether the call that a participant's own record
+// belongs to is known now: the tie of its user id names a call whose
+// record holds the peer.
+func (r *Roster) tiedElsewhere(ctx context.Context, peerID, userID string) (bool, error) {
+	if userID == "" {
+		return false, nil
+	}
+	var v []byte
+	err := r.do(ctx, func(ctx context.Context) error {
+		var err error
+		v, err = r.cfg.Store.Get(ctx, callKey(userID))
+		return err
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	var tie callRecord
+	if json.Unmarshal(v, &tie) != nil || tie.CallID == "" {
+		return false, nil
+	}
+	fields, err := r.recordFields(ctx, tie.CallID)
+	if err != nil {
+		return false, err
+	}
+	_, joined := fields["joined:"+peerID]
+	_, left := fields["left:"+peerID]
+	return joined || left, nil
 }
 
 // buildRecord assembles a record from its steps, in time order.
@@ -678,10 +716,11 @@ func (r *Roster) Records(ctx context.Context, f RecordFilter) (RecordPage, error
 		return RecordPage{}, err
 	}
 	type listed struct {
-		id    string // the call id, or the peer's record id
-		rec   CallRecord
-		peers []string
-		ok    bool
+		id     string // the call id, or the peer's record id
+		rec    CallRecord
+		peers  []string
+		userID string
+		ok     bool
 	}
 	// A room's listing holds the time of the caller's join or leave, a
 	// step of the call, so never before the call started: a call listed
@@ -700,15 +739,23 @@ func (r *Roster) Records(ctx context.Context, f RecordFilter) (RecordPage, error
 	g.SetLimit(recentReaders)
 	for i := range recs {
 		g.Go(func() error {
-			var err error
-			recs[i].rec, recs[i].peers, recs[i].ok, err = r.recordAndPeers(gctx, recs[i].id)
-			return err
+			fields, err := r.recordFields(gctx, recs[i].id)
+			if err != nil || len(fields) == 0 {
+				return err
+			}
+			l := &recs[i]
+			l.rec, l.ok = buildRecord(l.id, fields), true
+			l.peers, l.userID = peersOf(fields)
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return RecordPage{}, err
 	}
-	known := map[string]bool{} // peers whose call's record is listed
+	// A participant listed before its call's tie landed has two records:
+	// its own and, once the tie landed, its call's. The call's is shown;
+	// when it is not read here (not listed since Since), the tie tells.
+	known := map[string]bool{} // peers a listed call's record holds
 	for _, l := range recs {
 		if l.ok && l.rec.CallID != "" {
 			for _, p := range l.peers {
@@ -716,10 +763,32 @@ func (r *Roster) Records(ctx context.Context, f RecordFilter) (RecordPage, error
 			}
 		}
 	}
-	recs = slices.DeleteFunc(recs, func(l listed) bool { return !l.ok || l.rec.Started.Before(f.Since) })
-	// A participant listed before its call's tie landed has two records:
-	// its own and, once the tie landed, its call's. The call's is shown.
-	recs = slices.DeleteFunc(recs, func(l listed) bool { return l.rec.CallID == "" && known[l.rec.PeerID] })
+	recs = slices.DeleteFunc(recs, func(l listed) bool {
+		return !l.ok || l.rec.Started.Before(f.Since) || (l.rec.CallID == "" && known[l.rec.PeerID])
+	})
+	hidden := make([]bool, len(recs))
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(recentReaders)
+	for i, l := range recs {
+		if l.rec.CallID == "" {
+			g.Go(func() error {
+				var err error
+				hidden[i], err = r.tiedElsewhere(gctx, l.rec.PeerID, l.userID)
+				return err
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return RecordPage{}, err
+	}
+	n := 0
+	for i, l := range recs {
+		if !hidden[i] {
+			recs[n] = l
+			n++
+		}
+	}
+	recs = recs[:n]
 	slices.SortFunc(recs, func(a, b listed) int {
 		if c := b.rec.Started.Compare(a.rec.Started); c != 0 {
 			return c
