@@ -24,30 +24,16 @@ func demo() (*activeroom.Client, *hmstest.Server, func()) {
 		hmstest.WithPeer(roomID, hmstest.Peer{ID: "peer-guest", Name: "John", UserID: "student-3461", Role: "guest", JoinedAt: at.Add(time.Minute)}),
 		hmstest.WithPeer(roomID, hmstest.Peer{ID: "peer-phone", Name: "+1 555 0100", UserID: "caller-1", Role: "guest", JoinedAt: at.Add(2 * time.Minute), SIP: true}),
 	)
-	api, err := hmsapi.New(
-		hmsapi.WithBaseURL(srv.URL), // omit for the real API
-		hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
-	)
-	if err != nil {
-		panic(err)
-	}
-	return activeroom.NewClient(api), srv, func() { api.CloseIdleConnections(); srv.Close() }
+	return activeroom.NewClient(srv.API()), srv, srv.Close
 }
 
 func ExampleNewClient() {
 	srv := hmstest.NewServer(hmstest.WithPeer(roomID, hmstest.Peer{ID: "peer-1", Name: "Ann", Role: "host"}))
 	defer srv.Close()
 
-	api, err := hmsapi.New(
-		hmsapi.WithBaseURL(srv.URL), // omit for the real API
-		hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
-	)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer api.CloseIdleConnections()
-	rooms := activeroom.NewClient(api)
+	// The fake's core has its URL and app credentials; the real API's is
+	// hmsapi.New(hmsapi.WithAppCredentials(accessKey, appSecret)).
+	rooms := activeroom.NewClient(srv.API())
 
 	peers, err := rooms.Peers(context.Background(), roomID, nil)
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 // live under internal/.
 func TestPublicAPI(t *testing.T) {
 	apisurface.Check(t, ".", `
-		Call DefaultMaxRing Fault NewServer Option Peer Request Server Server.AccessKey
+		Call DefaultMaxRing Fault NewServer Option Peer Request Server Server.API Server.AccessKey
 		Server.AddPeer Server.AppSecret Server.CallPeer Server.Calls Server.Client Server.Close
 		Server.DTMF Server.InjectFault Server.Peers Server.RequestCount Server.Requests
 		Server.SetCallAnswer Server.SetCallDecline Server.SetCallNoAnswer Server.SetLatency

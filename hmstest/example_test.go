@@ -17,9 +17,9 @@ func ExampleNewServer() {
 	defer srv.Close()
 	srv.InjectFault(hmstest.Fault{Count: 1, Status: 503}) // the first request fails
 
-	core, _ := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
-	defer core.CloseIdleConnections()
-	client := roomcode.NewClient(core)
+	// A core client of the fake: its URL and credentials. The real API's
+	// wants hmsapi.New with the app's credentials.
+	client := roomcode.NewClient(srv.API())
 
 	page, err := client.List(context.Background(), "room-1", &roomcode.ListOptions{Role: "guest"})
 	fmt.Println(page.Data[0].Code, err)
@@ -30,4 +30,21 @@ func ExampleNewServer() {
 	// abc-defg-hij <nil>
 	// GET /v2/room-codes/room/room-1 role=guest 503
 	// GET /v2/room-codes/room/room-1 role=guest 200
+}
+
+// API's options come after the server's URL and credentials; here they
+// turn the retries off, so the injected fault reaches the caller. Closing
+// the server closes the core's idle connections too.
+func ExampleServer_API() {
+	srv := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"))
+	defer srv.Close()
+	srv.InjectFault(hmstest.Fault{Count: 1, Status: 503})
+
+	api := srv.API(hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{}))
+	_, err := roomcode.NewClient(api).Create(context.Background(), "room-1")
+	fmt.Println(err)
+	fmt.Println(srv.RequestCount())
+	// Output:
+	// hmsapi: POST /room-codes/room/room-1: 503 Service Unavailable: Service Unavailable
+	// 1
 }

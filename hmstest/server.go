@@ -28,6 +28,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
@@ -51,6 +52,7 @@ type Server struct {
 	requests []Request
 	peers    map[string]map[string]*Peer // room id -> peer id -> live peer
 	sip      sipState                    // trunks, calls and DTMF (sip.go)
+	clients  []*hmsapi.Client            // the cores API made, closed with the server
 }
 
 // code is a room code as the API returns it.
@@ -146,10 +148,35 @@ func NewServer(opts ...Option) *Server {
 	return s
 }
 
-// Close shuts the server down and closes its connections.
+// Close shuts the server down and closes its connections, and the idle
+// connections of the cores API made.
 func (s *Server) Close() {
 	s.srv.CloseClientConnections()
 	s.srv.Close()
+	s.mu.Lock()
+	clients := s.clients
+	s.mu.Unlock()
+	for _, c := range clients {
+		c.CloseIdleConnections()
+	}
+}
+
+// API returns a core client of the fake: hmsapi.New with the server's URL
+// as base URL and its app credentials, then opts. Against the real API, a
+// program calls hmsapi.New with its own credentials instead. API panics
+// when opts are invalid.
+func (s *Server) API(opts ...hmsapi.Option) *hmsapi.Client {
+	c, err := hmsapi.New(append([]hmsapi.Option{
+		hmsapi.WithBaseURL(s.URL),
+		hmsapi.WithAppCredentials(s.AccessKey(), s.AppSecret()),
+	}, opts...)...)
+	if err != nil {
+		panic(err)
+	}
+	s.mu.Lock()
+	s.clients = append(s.clients, c)
+	s.mu.Unlock()
+	return c
 }
 
 // Client returns an HTTP client for the server, the one httptest provides.

@@ -396,9 +396,7 @@ func ExampleServer_SetCallAnswer() {
 		hmstest.WithCode("room-1", "guest", "abc-defg-hij", true),
 	)
 	defer srv.Close()
-	api, _ := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
-	defer api.CloseIdleConnections()
-	client := sipout.NewClient(api)
+	client := sipout.NewClient(srv.API())
 	ctx := context.Background()
 	trunk, _ := client.CreateTrunk(ctx, sipout.Trunk{Address: "acme.pstn.twilio.com", From: "+14155550100"})
 

@@ -24,16 +24,9 @@ func ExampleNewClient() {
 	srv := demoServer()
 	defer srv.Close()
 
-	api, err := hmsapi.New(
-		hmsapi.WithBaseURL(srv.URL), // omit for the real API
-		hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
-	)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer api.CloseIdleConnections()
-	client := roomcode.NewClient(api)
+	// The fake's core has its URL and app credentials; the real API's is
+	// hmsapi.New(hmsapi.WithAppCredentials(accessKey, appSecret)).
+	client := roomcode.NewClient(srv.API())
 
 	ctx := context.Background()
 	codes, err := client.Create(ctx, "6560c7a8e4b0a1b2c3d4e5f6")
@@ -61,9 +54,7 @@ func ExampleNewClient() {
 func ExampleClient_All() {
 	srv := demoServer()
 	defer srv.Close()
-	api, _ := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
-	defer api.CloseIdleConnections()
-	client := roomcode.NewClient(api)
+	client := roomcode.NewClient(srv.API())
 	ctx := context.Background()
 	for range 6 {
 		_, _ = client.Create(ctx, "6560c7a8e4b0a1b2c3d4e5f6") // 12 codes: more than one page of 10
@@ -87,9 +78,7 @@ func ExampleClient_All() {
 func ExampleCache() {
 	srv := demoServer()
 	defer srv.Close()
-	api, _ := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
-	defer api.CloseIdleConnections()
-	client := roomcode.NewClient(api)
+	client := roomcode.NewClient(srv.API())
 
 	cache := roomcode.NewCache(client, roomcode.CacheConfig{TTL: 5 * time.Minute, CreateIfMissing: true})
 	ctx := context.Background()

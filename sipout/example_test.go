@@ -12,40 +12,29 @@ import (
 	"github.com/hmssip/interconnect-go/sipout"
 )
 
-// demo starts a fake API with a room whose guest code is abc-defg-hij, and
-// a client on it with app credentials (DTMF needs them).
-func demo() (*hmstest.Server, *sipout.Client) {
-	srv := hmstest.NewServer(
+// demoServer starts a fake API with a room whose guest code is abc-defg-hij.
+func demoServer() *hmstest.Server {
+	return hmstest.NewServer(
 		hmstest.WithRoom("6560c7a8e4b0a1b2c3d4e5f6", "host", "guest"),
 		hmstest.WithCode("6560c7a8e4b0a1b2c3d4e5f6", "guest", "abc-defg-hij", true),
 	)
-	api, err := hmsapi.New(
-		hmsapi.WithBaseURL(srv.URL), // omit for the real API
-		hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
-	)
-	if err != nil {
-		panic(err)
-	}
-	return srv, sipout.NewClient(api)
+}
+
+// demo starts the fake of demoServer and returns a client on it with app
+// credentials (DTMF needs them).
+func demo() (*hmstest.Server, *sipout.Client) {
+	srv := demoServer()
+	return srv, sipout.NewClient(srv.API())
 }
 
 func ExampleNewClient() {
-	srv := hmstest.NewServer(
-		hmstest.WithRoom("6560c7a8e4b0a1b2c3d4e5f6", "host", "guest"),
-		hmstest.WithCode("6560c7a8e4b0a1b2c3d4e5f6", "guest", "abc-defg-hij", true),
-	)
+	srv := demoServer()
 	defer srv.Close()
 
 	// One core serves every resource client: sipout, roomcode, activeroom.
-	api, err := hmsapi.New(
-		hmsapi.WithBaseURL(srv.URL), // omit for the real API
-		hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
-	)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer api.CloseIdleConnections()
+	// The fake's core has its URL and app credentials; the real API's is
+	// hmsapi.New(hmsapi.WithAppCredentials(accessKey, appSecret)).
+	api := srv.API()
 	client := sipout.NewClient(api)
 	fmt.Println(client.API() == api)
 
