@@ -12,23 +12,18 @@ import (
 	"github.com/hmssip/interconnect-go/sipout"
 )
 
-// demoServer starts a fake API with a room whose guest code is abc-defg-hij.
-func demoServer() *hmstest.Server {
-	return hmstest.NewServer(
+// demo starts a fake API with a room whose guest code is abc-defg-hij, and
+// a client on it with app credentials (DTMF needs them).
+func demo() (*hmstest.Server, *sipout.Client) {
+	srv := hmstest.NewServer(
 		hmstest.WithRoom("6560c7a8e4b0a1b2c3d4e5f6", "host", "guest"),
 		hmstest.WithCode("6560c7a8e4b0a1b2c3d4e5f6", "guest", "abc-defg-hij", true),
 	)
-}
-
-// demo starts the fake of demoServer and returns a client on it with app
-// credentials (DTMF needs them).
-func demo() (*hmstest.Server, *sipout.Client) {
-	srv := demoServer()
 	return srv, sipout.NewClient(srv.API())
 }
 
 func ExampleNewClient() {
-	srv := demoServer()
+	srv, _ := demo() // the fake; this example makes its own client of it
 	defer srv.Close()
 
 	// One core serves every resource client: sipout, roomcode, activeroom.
