@@ -22,6 +22,16 @@ func demo() (*hmstest.Server, *sipout.Client) {
 	return srv, sipout.NewClient(srv.API())
 }
 
+// demoTrunk is demo with a trunk created, and returns the trunk's id too.
+func demoTrunk() (*hmstest.Server, *sipout.Client, string) {
+	srv, client := demo()
+	trunk, err := client.CreateTrunk(context.Background(), sipout.Trunk{Address: "acme.pstn.twilio.com", From: "+14155550100"})
+	if err != nil {
+		panic(err)
+	}
+	return srv, client, trunk
+}
+
 func ExampleNewClient() {
 	srv, _ := demo() // the fake; this example makes its own client of it
 	defer srv.Close()
@@ -59,7 +69,6 @@ func ExampleNewClient() {
 func ExampleClient_CreateTrunk() {
 	srv, client := demo()
 	defer srv.Close()
-	defer client.API().CloseIdleConnections()
 	ctx := context.Background()
 
 	id, err := client.CreateTrunk(ctx, sipout.Trunk{
@@ -84,7 +93,6 @@ func ExampleClient_CreateTrunk() {
 func ExampleClient_UpdateTrunk() {
 	srv, client := demo()
 	defer srv.Close()
-	defer client.API().CloseIdleConnections()
 	ctx := context.Background()
 	trunk := sipout.Trunk{Username: "acme", Password: "old-password", Address: "acme.pstn.twilio.com", From: "+14155550100"}
 	id, _ := client.CreateTrunk(ctx, trunk)
@@ -100,11 +108,9 @@ func ExampleClient_UpdateTrunk() {
 }
 
 func ExampleClient_Call() {
-	srv, client := demo()
+	srv, client, trunk := demoTrunk()
 	defer srv.Close()
-	defer client.API().CloseIdleConnections()
 	ctx := context.Background()
-	trunk, _ := client.CreateTrunk(ctx, sipout.Trunk{Address: "acme.pstn.twilio.com", From: "+14155550100"})
 
 	srv.SetCallAnswer("+14155550123", 100*time.Millisecond) // the simulated phone
 	call, err := client.Call(ctx, sipout.CallRequest{
@@ -126,11 +132,9 @@ func ExampleClient_Call() {
 }
 
 func ExampleClient_Call_noAnswer() {
-	srv, client := demo()
+	srv, client, trunk := demoTrunk()
 	defer srv.Close()
-	defer client.API().CloseIdleConnections()
 	ctx := context.Background()
-	trunk, _ := client.CreateTrunk(ctx, sipout.Trunk{Address: "acme.pstn.twilio.com", From: "+14155550100"})
 
 	srv.SetCallNoAnswer("+14155550123")
 	srv.SetMaxRing(50 * time.Millisecond) // 100ms gives up and answers 408
@@ -145,7 +149,6 @@ func ExampleClient_Call_noAnswer() {
 func ExampleClient_Call_badInput() {
 	srv, client := demo()
 	defer srv.Close()
-	defer client.API().CloseIdleConnections()
 	ctx := context.Background()
 
 	for _, r := range []sipout.CallRequest{
@@ -169,11 +172,9 @@ func ExampleClient_Call_badInput() {
 }
 
 func ExampleClient_SendDTMF() {
-	srv, client := demo()
+	srv, client, trunk := demoTrunk()
 	defer srv.Close()
-	defer client.API().CloseIdleConnections()
 	ctx := context.Background()
-	trunk, _ := client.CreateTrunk(ctx, sipout.Trunk{Address: "acme.pstn.twilio.com", From: "+14155550100"})
 	_, _ = client.Call(ctx, sipout.CallRequest{To: "+14155550123", RoomCode: "abc-defg-hij", TrunkID: trunk})
 
 	// The phone is now a SIP peer of the room: play it an extension.
