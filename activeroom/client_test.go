@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,42 +16,22 @@ import (
 
 	"github.com/hmssip/interconnect-go/activeroom"
 	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 )
 
-const (
-	testToken = "mgmt-token-abc123"
-	prefix    = "/prefix/v2"
-)
-
-// fastRetries keeps retry tests quick while going through the real backoff.
-var fastRetries = hmsapi.RetryPolicy{MaxRetries: 3, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, MaxRetryAfter: 2 * time.Second}
-
-// setup returns a client whose base URL is a plain httptest server mounted
-// under a path prefix, so that a request built with an absolute path
-// fails, and a counter of the requests that reached the server.
+// setup returns a client of apisurface.PrefixedAPI's server, which checks
+// the token and the Accept header of every request, and a counter of the
+// requests that reached the server.
 func setup(t *testing.T, opts ...hmsapi.Option) (*activeroom.Client, *http.ServeMux, *atomic.Int32) {
 	t.Helper()
+	api, outer, count := apisurface.PrefixedAPI(t, hmsapi.WithManagementToken(apisurface.TestToken), opts...)
 	mux := http.NewServeMux()
-	outer := http.NewServeMux()
-	var count atomic.Int32
-	outer.Handle(prefix+"/", http.StripPrefix(prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		count.Add(1)
-		assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"))
+	outer.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, "Bearer "+apisurface.TestToken, r.Header.Get("Authorization"))
 		assert.Equal(t, "application/json", r.Header.Get("Accept"))
 		mux.ServeHTTP(w, r)
-	})))
-	outer.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		count.Add(1)
-		t.Errorf("request outside the base URL: %s %s", r.Method, r.URL)
-		http.Error(w, "wrong path", http.StatusTeapot)
 	})
-	srv := httptest.NewServer(outer)
-	t.Cleanup(srv.Close)
-	api, err := hmsapi.New(append([]hmsapi.Option{hmsapi.WithBaseURL(srv.URL + prefix), hmsapi.WithManagementToken(testToken),
-		hmsapi.WithRetryPolicy(fastRetries)}, opts...)...)
-	require.NoError(t, err)
-	t.Cleanup(api.CloseIdleConnections)
-	return activeroom.NewClient(api), mux, &count
+	return activeroom.NewClient(api), mux, count
 }
 
 // answer serves body with status for every request, checking method and

@@ -26,11 +26,7 @@ func fake(t *testing.T, opts ...hmsapi.Option) (*activeroom.Client, *hmstest.Ser
 		hmstest.WithPeer("r1", hmstest.Peer{ID: "p-caller", Name: "+1 555 0100", UserID: "caller-1", Role: "guest", JoinedAt: joined.Add(2 * time.Second), SIP: true}),
 	)
 	t.Cleanup(srv.Close)
-	api, err := hmsapi.New(append([]hmsapi.Option{hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
-		hmsapi.WithRetryPolicy(fastRetries)}, opts...)...)
-	require.NoError(t, err)
-	t.Cleanup(api.CloseIdleConnections)
-	return activeroom.NewClient(api), srv
+	return activeroom.NewClient(srv.API(append([]hmsapi.Option{hmsapi.WithRetryPolicy(apisurface.FastRetries)}, opts...)...)), srv
 }
 
 func peerIDs(peers []activeroom.Peer) []string {
@@ -160,7 +156,7 @@ func TestNoTokenInErrorsOrLogs(t *testing.T) {
 	require.NoError(t, err)
 	tokens := &apisurface.RecordingTokens{ManagementTokens: base}
 	api, err := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithTokenSource(tokens),
-		hmsapi.WithRetryPolicy(fastRetries), hmsapi.WithLogger(logger))
+		hmsapi.WithRetryPolicy(apisurface.FastRetries), hmsapi.WithLogger(logger))
 	require.NoError(t, err)
 	t.Cleanup(api.CloseIdleConnections)
 	c := activeroom.NewClient(api)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/roomcode"
 )
@@ -13,22 +12,25 @@ import (
 // default (no-op) telemetry providers: BenchmarkCacheHit without the
 // contention of parallel callers, whose figures swing on a shared machine.
 func BenchmarkCacheHitSerial(b *testing.B) {
-	srv := hmstest.NewServer(hmstest.WithRoom("room1", "guest"), hmstest.WithCode("room1", "guest", "gst-code-abc", true))
-	defer srv.Close()
-	c, err := newClient(hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.API().CloseIdleConnections()
-	cache := roomcode.NewCache(c, roomcode.CacheConfig{})
+	cache := warmCache(b)
 	ctx := context.Background()
-	if _, err := cache.Code(ctx, "room1", "guest"); err != nil {
-		b.Fatal(err)
-	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := cache.Code(ctx, "room1", "guest"); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// warmCache returns a cache, with the default telemetry providers, on a
+// fake API whose room1 has a guest code, and looks that code up once.
+func warmCache(b *testing.B) *roomcode.Cache {
+	b.Helper()
+	srv := hmstest.NewServer(hmstest.WithRoom("room1", "guest"), hmstest.WithCode("room1", "guest", "gst-code-abc", true))
+	b.Cleanup(srv.Close)
+	cache := roomcode.NewCache(roomcode.NewClient(srv.API()), roomcode.CacheConfig{})
+	if _, err := cache.Code(context.Background(), "room1", "guest"); err != nil {
+		b.Fatal(err)
+	}
+	return cache
 }

@@ -43,19 +43,22 @@ func countMethod(srv *hmstest.Server, m string) int {
 	return n
 }
 
+// fakeAt starts a hmstest server with one room, whose guest has a code,
+// and a client that mints management tokens for it, both on the clock now.
+func fakeAt(t *testing.T, now func() time.Time, opts ...hmsapi.Option) (*roomcode.Client, *hmstest.Server) {
+	t.Helper()
+	srv := hmstest.NewServer(hmstest.WithRoom("room1", "host", "guest"), hmstest.WithSeed(7),
+		hmstest.WithCode("room1", "guest", "gst-code-abc", true), hmstest.WithClock(now))
+	t.Cleanup(srv.Close)
+	all := append([]hmsapi.Option{hmsapi.WithRetryPolicy(apisurface.FastRetries), hmsapi.WithClock(now)}, opts...)
+	return roomcode.NewClient(srv.API(all...)), srv
+}
+
 // clocked returns a client and the fake API sharing one clock: the client
 // mints its tokens, and the fake checks them, at the same time.
 func clocked(t *testing.T, clk *clock, opts ...hmsapi.Option) (*roomcode.Client, *hmstest.Server) {
 	t.Helper()
-	srv := hmstest.NewServer(hmstest.WithRoom("room1", "host", "guest"), hmstest.WithSeed(7),
-		hmstest.WithCode("room1", "guest", "gst-code-abc", true), hmstest.WithClock(clk.Now))
-	t.Cleanup(srv.Close)
-	all := append([]hmsapi.Option{hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
-		hmsapi.WithRetryPolicy(fastRetries), hmsapi.WithClock(clk.Now)}, opts...)
-	c, err := newClient(all...)
-	require.NoError(t, err)
-	t.Cleanup(c.API().CloseIdleConnections)
-	return c, srv
+	return fakeAt(t, clk.Now, opts...)
 }
 
 // settled waits until the fake has answered want requests and checks that
@@ -267,18 +270,8 @@ func TestCacheHitDoesNotAllocate(t *testing.T) {
 }
 
 func BenchmarkCacheHit(b *testing.B) {
-	srv := hmstest.NewServer(hmstest.WithRoom("room1", "guest"), hmstest.WithCode("room1", "guest", "gst-code-abc", true))
-	defer srv.Close()
-	c, err := newClient(hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.API().CloseIdleConnections()
-	cache := roomcode.NewCache(c, roomcode.CacheConfig{})
+	cache := warmCache(b)
 	ctx := context.Background()
-	if _, err := cache.Code(ctx, "room1", "guest"); err != nil {
-		b.Fatal(err)
-	}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -295,11 +288,7 @@ func BenchmarkCacheColdKey1000(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		srv := hmstest.NewServer(hmstest.WithRoom("room1", "guest"), hmstest.WithCode("room1", "guest", "gst-code-abc", true))
-		c, err := newClient(hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
-		if err != nil {
-			b.Fatal(err)
-		}
-		cache := roomcode.NewCache(c, roomcode.CacheConfig{})
+		cache := roomcode.NewCache(roomcode.NewClient(srv.API()), roomcode.CacheConfig{})
 		var wg sync.WaitGroup
 		b.StartTimer()
 		for range 1000 {
@@ -314,7 +303,6 @@ func BenchmarkCacheColdKey1000(b *testing.B) {
 		if n := srv.RequestCount(); n != 1 {
 			b.Fatalf("%d upstream requests, want 1", n)
 		}
-		c.API().CloseIdleConnections()
 		srv.Close()
 		b.StartTimer()
 	}
@@ -351,7 +339,7 @@ func (a *gatedAPI) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func gatedClient(t *testing.T, api *gatedAPI, clk *clock) *roomcode.Client {
-	c, err := newClient(hmsapi.WithBaseURL("http://api.invalid/v2"), hmsapi.WithManagementToken(testToken),
+	c, err := newClient(hmsapi.WithBaseURL("http://api.invalid/v2"), hmsapi.WithManagementToken(apisurface.TestToken),
 		hmsapi.WithHTTPClient(&http.Client{Transport: api}), hmsapi.WithClock(clk.Now))
 	if err != nil {
 		t.Fatal(err)
@@ -436,11 +424,11 @@ func TestCacheColdKeyOneRequestAgainstAFastAPI(t *testing.T) {
 }
 
 // These tests count the requests the fake API receives during an outage,
-// with the core's retries on (fastRetries: three retries after the first
+// with the core's retries on (apisurface.FastRetries: three retries after the first
 // attempt) and every backoff read from a fake clock.
 
 // attempts is how many requests one call through the core makes when every
-// attempt fails: the first and fastRetries' three retries.
+// attempt fails: the first and apisurface.FastRetries' three retries.
 const attempts = 1 + 3
 
 // TestCacheRefreshSendsOneRequestPerBackoff: a background refresh goes out
@@ -541,7 +529,7 @@ func TestCacheColdMissHonoursRetryAfter(t *testing.T) {
 	c, srv := clocked(t, clk)
 	cache := roomcode.NewCache(c, roomcode.CacheConfig{RefreshBackoff: time.Second})
 	ctx := context.Background()
-	// Longer than fastRetries' MaxRetryAfter: the core gives up at once.
+	// Longer than apisurface.FastRetries' MaxRetryAfter: the core gives up at once.
 	srv.InjectFault(hmstest.Fault{Count: 1, Status: 429, RetryAfter: "120"})
 	_, err := cache.Code(ctx, "room1", "guest")
 	require.ErrorIs(t, err, hmsapi.ErrRateLimited)
@@ -641,7 +629,7 @@ func (a *instantAPI) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func instantClient(tb testing.TB, api *instantAPI, opts ...hmsapi.Option) *roomcode.Client {
 	tb.Helper()
-	all := append([]hmsapi.Option{hmsapi.WithBaseURL("http://api.invalid/v2"), hmsapi.WithManagementToken(testToken),
+	all := append([]hmsapi.Option{hmsapi.WithBaseURL("http://api.invalid/v2"), hmsapi.WithManagementToken(apisurface.TestToken),
 		hmsapi.WithHTTPClient(&http.Client{Transport: api})}, opts...)
 	c, err := newClient(all...)
 	require.NoError(tb, err)

@@ -16,41 +16,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
-const (
-	testToken = "mgmt-token-abc123"
-	prefix    = "/prefix/v2"
-)
-
-// fastRetries keeps retry tests quick while going through the real backoff.
-var fastRetries = hmsapi.RetryPolicy{MaxRetries: 3, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, MaxRetryAfter: 2 * time.Second}
-
-// setup returns a client whose base URL is a plain httptest server mounted
-// under a path prefix, so that a request built with an absolute path fails.
+// setup returns a client of apisurface.PrefixedAPI's server and its mux.
 func setup(t *testing.T, opts ...hmsapi.Option) (*roomcode.Client, *http.ServeMux) {
 	t.Helper()
-	mux := http.NewServeMux()
-	outer := http.NewServeMux()
-	outer.Handle(prefix+"/", http.StripPrefix(prefix, mux))
-	outer.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("request outside the base URL: %s %s", r.Method, r.URL)
-		http.Error(w, "wrong path", http.StatusTeapot)
-	})
-	srv := httptest.NewServer(outer)
-	t.Cleanup(srv.Close)
-	all := append([]hmsapi.Option{hmsapi.WithBaseURL(srv.URL + prefix), hmsapi.WithManagementToken(testToken),
-		hmsapi.WithRetryPolicy(fastRetries)}, opts...)
-	c, err := newClient(all...)
-	require.NoError(t, err)
-	t.Cleanup(c.API().CloseIdleConnections)
-	return c, mux
+	api, mux, _ := apisurface.PrefixedAPI(t, hmsapi.WithManagementToken(apisurface.TestToken), opts...)
+	return roomcode.NewClient(api), mux
 }
 
 func testHeaders(t *testing.T, r *http.Request) {
 	t.Helper()
-	assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"))
+	assert.Equal(t, "Bearer "+apisurface.TestToken, r.Header.Get("Authorization"))
 	assert.Equal(t, "application/json", r.Header.Get("Accept"))
 	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
 }
@@ -281,7 +260,7 @@ func TestErrorBodies(t *testing.T) {
 		{"html page", 400, "<html><body><h1>400 Bad Request</h1></body></html>\n", nil, hmsapi.ErrBadRequest, "",
 			`hmsapi: GET /room-codes/room/r1: 400 Bad Request: "<html><body><h1>400 Bad Request</h1></body></html>"`},
 		{"empty body", 403, "", nil, hmsapi.ErrForbidden, "", "hmsapi: GET /room-codes/room/r1: 403 Forbidden"},
-		{"token echoed", 400, `{"code":400,"message":"bad token ` + testToken + `"}`, nil, hmsapi.ErrBadRequest, "bad token [REDACTED]",
+		{"token echoed", 400, `{"code":400,"message":"bad token ` + apisurface.TestToken + `"}`, nil, hmsapi.ErrBadRequest, "bad token [REDACTED]",
 			"hmsapi: GET /room-codes/room/r1: 400 Bad Request: bad token [REDACTED]"},
 	}
 	for _, tt := range tests {
@@ -301,7 +280,7 @@ func TestErrorBodies(t *testing.T) {
 			assert.Equal(t, tt.status, apiErr.StatusCode)
 			assert.Equal(t, tt.message, apiErr.Message)
 			assert.Equal(t, tt.text, err.Error())
-			assert.NotContains(t, err.Error(), testToken)
+			assert.NotContains(t, err.Error(), apisurface.TestToken)
 		})
 	}
 }
@@ -341,7 +320,7 @@ func TestConnectionReuse(t *testing.T) {
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	c, err := newClient(hmsapi.WithBaseURL(srv.URL+"/v2"), hmsapi.WithManagementToken(testToken))
+	c, err := newClient(hmsapi.WithBaseURL(srv.URL+"/v2"), hmsapi.WithManagementToken(apisurface.TestToken))
 	require.NoError(t, err)
 	t.Cleanup(c.API().CloseIdleConnections)
 	for range 100 {

@@ -13,22 +13,14 @@ import (
 
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
-// fake starts a hmstest server with one room and a client that mints
-// management tokens for it.
+// fake is fakeAt on the real clock.
 func fake(t *testing.T, opts ...hmsapi.Option) (*roomcode.Client, *hmstest.Server) {
 	t.Helper()
-	srv := hmstest.NewServer(hmstest.WithRoom("room1", "host", "guest"), hmstest.WithSeed(7),
-		hmstest.WithCode("room1", "guest", "gst-code-abc", true))
-	t.Cleanup(srv.Close)
-	all := append([]hmsapi.Option{hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
-		hmsapi.WithRetryPolicy(fastRetries)}, opts...)
-	c, err := newClient(all...)
-	require.NoError(t, err)
-	t.Cleanup(c.API().CloseIdleConnections)
-	return c, srv
+	return fakeAt(t, time.Now, opts...)
 }
 
 func TestAgainstFake(t *testing.T) {
@@ -227,8 +219,8 @@ func TestConnectionRefusedRetriedForCreate(t *testing.T) {
 	srv.Close()
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, err := newClient(hmsapi.WithBaseURL(base), hmsapi.WithManagementToken(testToken),
-		hmsapi.WithRetryPolicy(fastRetries), hmsapi.WithLogger(logger))
+	c, err := newClient(hmsapi.WithBaseURL(base), hmsapi.WithManagementToken(apisurface.TestToken),
+		hmsapi.WithRetryPolicy(apisurface.FastRetries), hmsapi.WithLogger(logger))
 	require.NoError(t, err)
 	t.Cleanup(c.API().CloseIdleConnections)
 	_, err = c.CreateForRole(context.Background(), "room1", "host")

@@ -30,7 +30,7 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 	require.NoError(t, err)
 	tokens := &apisurface.RecordingTokens{ManagementTokens: base}
 	c, err := newClient(hmsapi.WithBaseURL(srv.URL), hmsapi.WithTokenSource(tokens),
-		hmsapi.WithRetryPolicy(fastRetries), hmsapi.WithLogger(logger))
+		hmsapi.WithRetryPolicy(apisurface.FastRetries), hmsapi.WithLogger(logger))
 	require.NoError(t, err)
 	t.Cleanup(c.API().CloseIdleConnections)
 	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Nanosecond, Logger: logger, CreateIfMissing: true})
@@ -96,12 +96,12 @@ func TestTokenEchoedByTheServerIsRedactedEverywhere(t *testing.T) {
 		header string
 		body   string
 	}{
-		{"in X-Request-Id", 403, testToken, `{"code":403,"message":"forbidden"}`},
-		{"in the JSON message and details", 400, "", `{"code":400,"message":"bad token ` + testToken + `","details":["saw ` + testToken + `"]}`},
+		{"in X-Request-Id", 403, apisurface.TestToken, `{"code":403,"message":"forbidden"}`},
+		{"in the JSON message and details", 400, "", `{"code":400,"message":"bad token ` + apisurface.TestToken + `","details":["saw ` + apisurface.TestToken + `"]}`},
 		// The token straddles the 200-byte cut of a non-JSON body: redacting
 		// after cutting would leave its first bytes in the error.
-		{"straddling the body cut", 502, "", strings.Repeat("x", 180) + " echo: " + testToken},
-		{"at the start of a long body", 502, "", testToken + strings.Repeat("y", 400)},
+		{"straddling the body cut", 502, "", strings.Repeat("x", 180) + " echo: " + apisurface.TestToken},
+		{"at the start of a long body", 502, "", apisurface.TestToken + strings.Repeat("y", 400)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, mux := setup(t)
@@ -119,8 +119,8 @@ func TestTokenEchoedByTheServerIsRedactedEverywhere(t *testing.T) {
 				err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", apiErr)}
 			fields = append(fields, apiErr.Details...)
 			for _, f := range fields {
-				assert.NotContains(t, f, testToken)
-				assert.NotContains(t, f, testToken[:6], "not even a prefix of the token")
+				assert.NotContains(t, f, apisurface.TestToken)
+				assert.NotContains(t, f, apisurface.TestToken[:6], "not even a prefix of the token")
 			}
 			assert.LessOrEqual(t, len(apiErr.Body), 200)
 			assert.Contains(t, err.Error(), "[REDACTED]")
