@@ -39,13 +39,7 @@ func TestMain(m *testing.M) {
 const (
 	roomID   = "6560c7a8e4b0a1b2c3d4e5f6"
 	roomCode = "abc-defg-hij"
-	prefix   = "/prefix/v2"
-	// testToken is the management token of the clients setup makes.
-	testToken = "mgmt-token-abc123"
 )
-
-// fastRetries keeps retry tests quick while going through the real backoff.
-var fastRetries = hmsapi.RetryPolicy{MaxRetries: 3, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, MaxRetryAfter: 2 * time.Second}
 
 // fake is an hmstest server with a room whose guest code is roomCode, a
 // client on it made with the app credentials, and a trunk.
@@ -59,12 +53,7 @@ func newFake(t *testing.T, opts ...hmsapi.Option) *fake {
 	t.Helper()
 	srv := hmstest.NewServer(hmstest.WithRoom(roomID, "host", "guest"), hmstest.WithCode(roomID, "guest", roomCode, true))
 	t.Cleanup(srv.Close)
-	all := append([]hmsapi.Option{hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()),
-		hmsapi.WithRetryPolicy(fastRetries)}, opts...)
-	api, err := hmsapi.New(all...)
-	require.NoError(t, err)
-	t.Cleanup(api.CloseIdleConnections)
-	c := sipout.NewClient(api)
+	c := sipout.NewClient(srv.API(append([]hmsapi.Option{hmsapi.WithRetryPolicy(apisurface.FastRetries)}, opts...)...))
 	trunk, err := c.CreateTrunk(context.Background(), sipout.Trunk{Username: "u", Password: "trunk-password", Address: "example.pstn.twilio.com", From: "+14155550100"})
 	require.NoError(t, err)
 	return &fake{srv: srv, client: c, trunk: trunk}
@@ -75,35 +64,19 @@ func (f *fake) call(to string) sipout.CallRequest {
 	return sipout.CallRequest{To: to, RoomCode: roomCode, TrunkID: f.trunk}
 }
 
-// setup returns a client whose base URL is a plain httptest server mounted
-// under a path prefix, so that a request built with an absolute path fails,
-// and a counter of the requests that reached the mux.
+// setup returns a client of apisurface.PrefixedAPI's server with its
+// management token, the server's mux, and a counter of the requests that
+// reached the mux.
 func setup(t *testing.T, opts ...hmsapi.Option) (*sipout.Client, *http.ServeMux, *atomic.Int32) {
 	t.Helper()
-	return setupWith(t, hmsapi.WithManagementToken(testToken), opts...)
+	return setupWith(t, hmsapi.WithManagementToken(apisurface.TestToken), opts...)
 }
 
 // setupWith is setup with other credentials.
 func setupWith(t *testing.T, creds hmsapi.Option, opts ...hmsapi.Option) (*sipout.Client, *http.ServeMux, *atomic.Int32) {
 	t.Helper()
-	mux := http.NewServeMux()
-	outer := http.NewServeMux()
-	var n atomic.Int32
-	outer.Handle(prefix+"/", http.StripPrefix(prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n.Add(1)
-		mux.ServeHTTP(w, r)
-	})))
-	outer.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("request outside the base URL: %s %s", r.Method, r.URL)
-		http.Error(w, "wrong path", http.StatusTeapot)
-	})
-	srv := httptest.NewServer(outer)
-	t.Cleanup(srv.Close)
-	all := append([]hmsapi.Option{hmsapi.WithBaseURL(srv.URL + prefix), creds, hmsapi.WithRetryPolicy(fastRetries)}, opts...)
-	api, err := hmsapi.New(all...)
-	require.NoError(t, err)
-	t.Cleanup(api.CloseIdleConnections)
-	return sipout.NewClient(api), mux, &n
+	api, mux, n := apisurface.PrefixedAPI(t, creds, opts...)
+	return sipout.NewClient(api), mux, n
 }
 
 // TestNoSecretInErrorsOrLogs runs every entry point through success,
@@ -135,7 +108,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	var logs apisurface.LockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	api, err := hmsapi.New(hmsapi.WithBaseURL(proxy.URL+"/v2"), hmsapi.WithAppCredentials("ak-1", appSecret),
-		hmsapi.WithRetryPolicy(fastRetries), hmsapi.WithLogger(logger))
+		hmsapi.WithRetryPolicy(apisurface.FastRetries), hmsapi.WithLogger(logger))
 	require.NoError(t, err)
 	t.Cleanup(api.CloseIdleConnections)
 	c := sipout.NewClient(api)
@@ -577,10 +550,7 @@ func TestCallUnknownCodeOrTrunk(t *testing.T) {
 func TestBadInputSendsNothing(t *testing.T) {
 	srv := hmstest.NewServer(hmstest.WithRoom(roomID, "host"), hmstest.WithCode(roomID, "host", roomCode, true))
 	t.Cleanup(srv.Close)
-	api, err := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()))
-	require.NoError(t, err)
-	t.Cleanup(api.CloseIdleConnections)
-	c := sipout.NewClient(api)
+	c := sipout.NewClient(srv.API())
 	ctx := context.Background()
 
 	call := func(mod func(*sipout.CallRequest)) func() error {
@@ -820,7 +790,7 @@ func TestSendDTMFNeedsAppCredentials(t *testing.T) {
 	require.ErrorIs(t, err, hmsapi.ErrNoAppCredentials)
 	assert.ErrorContains(t, err, "a management token alone cannot send DTMF")
 	assert.ErrorContains(t, err, "hmsapi.WithAppCredentials")
-	assert.NotContains(t, err.Error(), testToken)
+	assert.NotContains(t, err.Error(), apisurface.TestToken)
 	assert.EqualValues(t, 0, n.Load())
 }
 
