@@ -92,7 +92,7 @@ func (e env) session(preferApp bool) (*apiSession, error) {
 	return &apiSession{api: api}, nil
 }
 
-// group picks the subcommand of a command that has several (trunks,
+// group picks the subcommand of a command that has several (codes, trunks,
 // peers): it answers help, and refuses a missing or unknown subcommand with
 // the group's usage. "NAME help SUB" is "NAME SUB -h".
 func (e env) group(name, usage string, subs []string, args []string) (string, []string, error) {

@@ -21,24 +21,12 @@ subcommands:
   enable   enable a code
   disable  disable a code
 
-Run 'sipconnect codes <subcommand> -h' for the flags of a subcommand.
-
-` + helpFooter
+Run 'sipconnect codes <subcommand> -h' for the flags of a subcommand.`
 
 func (e env) codes(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return &usageError{msg: "codes needs a subcommand: list, create, enable or disable", usage: codesUsage}
-	}
-	sub, args := args[0], args[1:]
-	switch sub {
-	case "-h", "-help", "--help", "help":
-		if sub == "help" && len(args) > 0 {
-			// codes help SUB is codes SUB -h.
-			sub, args = args[0], []string{"-h"}
-			break
-		}
-		fmt.Fprintln(e.stdout, codesUsage)
-		return errHelp
+	sub, args, err := e.group("codes", codesUsage, []string{"list", "create", "enable", "disable"}, args)
+	if err != nil {
+		return err
 	}
 	fs := flag.NewFlagSet("codes "+sub, flag.ContinueOnError)
 	var roomID, role, code, enabled string
@@ -58,9 +46,6 @@ func (e env) codes(ctx context.Context, args []string) error {
 	case "enable", "disable":
 		synopsis = "codes " + sub + " --code CODE [--json]"
 		fs.StringVar(&code, "code", "", "room `code` (required)")
-	default:
-		return &usageError{msg: fmt.Sprintf("unknown codes subcommand %q (want list, create, enable or disable)%s", sub,
-			didYouMean(sub, []string{"list", "create", "enable", "disable"})), usage: codesUsage}
 	}
 	cmd, err := e.parse(fs, synopsis, args)
 	if err != nil {
