@@ -308,14 +308,7 @@ func TestNewCommandsUsageErrors(t *testing.T) {
 	for _, tt := range tests {
 		for _, e := range []map[string]string{nil, env} {
 			r := sipconnectCmd(t, e, tt.args...)
-			assert.Equal(t, 2, r.code, "%v: %s", tt.args, r.stderr)
-			assert.Empty(t, r.stdout, "%v", tt.args)
-			lines := strings.SplitN(r.stderr, "\n", 3)
-			require.Len(t, lines, 3, "%v: %q", tt.args, r.stderr)
-			assert.Equal(t, "sipconnect: "+tt.msg, lines[0], "%v", tt.args)
-			assert.True(t, strings.HasPrefix(lines[1], tt.synopsis), "%v: %q", tt.args, lines[1])
-			assert.Contains(t, lines[2], tt.flag, "%v", tt.args)
-			assert.NotContains(t, r.stderr, "usage: sipconnect <command>", "%v: not the list of commands", tt.args)
+			assertUsageError(t, r, tt.args, tt.msg, tt.synopsis, tt.flag)
 			assert.NotContains(t, r.stderr, "DEMO MODE", "%v: no fake started", tt.args)
 		}
 	}

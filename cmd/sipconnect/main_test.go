@@ -422,6 +422,22 @@ func TestCodesHelp(t *testing.T) {
 	}
 }
 
+// assertUsageError checks that r, the run of args, failed with exit code
+// 2, nothing on stdout, and on stderr the message msg, then the usage of
+// the command: a line that starts with synopsis, then its flags, among them
+// flag; not the list of commands.
+func assertUsageError(t *testing.T, r result, args []string, msg, synopsis, flag string) {
+	t.Helper()
+	assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
+	assert.Empty(t, r.stdout, "%v", args)
+	lines := strings.SplitN(r.stderr, "\n", 3)
+	require.Len(t, lines, 3, "%v: %q", args, r.stderr)
+	assert.Equal(t, "sipconnect: "+msg, lines[0], "%v", args)
+	assert.True(t, strings.HasPrefix(lines[1], synopsis), "%v: %q", args, lines[1])
+	assert.Contains(t, lines[2], flag, "%v", args)
+	assert.NotContains(t, r.stderr, "usage: sipconnect <command>", "%v: not the list of commands", args)
+}
+
 // A usage error of a command shows that command's usage, not the list of
 // commands.
 func TestUsageErrorsShowTheCommandsUsage(t *testing.T) {
@@ -449,14 +465,7 @@ func TestUsageErrorsShowTheCommandsUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := sipconnectCmd(t, tt.env, tt.args...)
-		assert.Equal(t, 2, r.code, "%v: %s", tt.args, r.stderr)
-		assert.Empty(t, r.stdout, "%v", tt.args)
-		lines := strings.SplitN(r.stderr, "\n", 3)
-		require.Len(t, lines, 3, "%v: %q", tt.args, r.stderr)
-		assert.Equal(t, "sipconnect: "+tt.msg, lines[0], "%v", tt.args)
-		assert.True(t, strings.HasPrefix(lines[1], tt.synopsis), "%v: %q", tt.args, lines[1])
-		assert.Contains(t, lines[2], tt.flag, "%v", tt.args)
-		assert.NotContains(t, r.stderr, "usage: sipconnect <command>", "%v: not the list of commands", tt.args)
+		assertUsageError(t, r, tt.args, tt.msg, tt.synopsis, tt.flag)
 		assertNoSecrets(t, r.stderr)
 	}
 	// An unknown command still gets the list of commands.
