@@ -1,6 +1,7 @@
 package hmsapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -76,15 +77,9 @@ type opAttrs struct {
 }
 
 func newTelemetry(mp metric.MeterProvider, tp trace.TracerProvider) *telemetry {
-	if mp == nil {
-		mp = otel.GetMeterProvider()
-	}
-	if tp == nil {
-		tp = otel.GetTracerProvider()
-	}
-	m := mp.Meter(scope)
+	m := cmp.Or(mp, otel.GetMeterProvider()).Meter(scope)
 	t := &telemetry{
-		tracer:   tp.Tracer(scope),
+		tracer:   cmp.Or(tp, otel.GetTracerProvider()).Tracer(scope),
 		spanKind: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)},
 		ops:      map[string]*opAttrs{},
 		req:      map[opStatus][]metric.AddOption{},

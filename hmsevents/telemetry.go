@@ -1,6 +1,7 @@
 package hmsevents
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"slices"
@@ -61,18 +62,12 @@ type receiverTelemetry struct {
 }
 
 func newReceiverTelemetry(mp metric.MeterProvider, tp trace.TracerProvider) *receiverTelemetry {
-	if mp == nil {
-		mp = otel.GetMeterProvider()
-	}
-	if tp == nil {
-		tp = otel.GetTracerProvider()
-	}
-	counter, err := mp.Meter(scope).Int64Counter("sipconnect.webhook.deliveries", metric.WithUnit("{delivery}"),
+	counter, err := cmp.Or(mp, otel.GetMeterProvider()).Meter(scope).Int64Counter("sipconnect.webhook.deliveries", metric.WithUnit("{delivery}"),
 		metric.WithDescription("100ms webhook deliveries, by event type and by how the receiver answered."))
 	if err != nil {
 		otel.Handle(err)
 	}
-	t := &receiverTelemetry{tracer: tp.Tracer(scope), counter: counter,
+	t := &receiverTelemetry{tracer: cmp.Or(tp, otel.GetTracerProvider()).Tracer(scope), counter: counter,
 		deliveries: make([][numOutcomes][]metric.AddOption, len(knownTypes)+1),
 		spanOpts:   []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}}
 	for i := range t.deliveries {

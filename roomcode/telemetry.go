@@ -1,6 +1,8 @@
 package roomcode
 
 import (
+	"cmp"
+
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -20,13 +22,7 @@ type cacheTelemetry struct {
 }
 
 func newCacheTelemetry(mp metric.MeterProvider, tp trace.TracerProvider) cacheTelemetry {
-	if mp == nil {
-		mp = otel.GetMeterProvider()
-	}
-	if tp == nil {
-		tp = otel.GetTracerProvider()
-	}
-	lookups, err := mp.Meter(scope).Int64Counter("sipconnect.roomcode.cache.lookups", metric.WithUnit("{lookup}"),
+	lookups, err := cmp.Or(mp, otel.GetMeterProvider()).Meter(scope).Int64Counter("sipconnect.roomcode.cache.lookups", metric.WithUnit("{lookup}"),
 		metric.WithDescription("Room code cache lookups, by result: hit, stale (served while being refreshed), miss (fetched from the API) or error."))
 	if err != nil {
 		otel.Handle(err)
@@ -34,6 +30,6 @@ func newCacheTelemetry(mp metric.MeterProvider, tp trace.TracerProvider) cacheTe
 	result := func(r string) []metric.AddOption {
 		return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("result", r)))}
 	}
-	return cacheTelemetry{tracer: tp.Tracer(scope), lookups: lookups,
+	return cacheTelemetry{tracer: cmp.Or(tp, otel.GetTracerProvider()).Tracer(scope), lookups: lookups,
 		hit: result("hit"), stale: result("stale"), miss: result("miss"), error: result("error")}
 }

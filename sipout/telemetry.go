@@ -1,6 +1,7 @@
 package sipout
 
 import (
+	"cmp"
 	"context"
 	"errors"
 
@@ -52,10 +53,7 @@ type callTelemetry struct {
 }
 
 func newCallTelemetry(mp metric.MeterProvider) *callTelemetry {
-	if mp == nil {
-		mp = otel.GetMeterProvider()
-	}
-	calls, err := mp.Meter(scope).Int64Counter("sipconnect.dialout.calls", metric.WithUnit("{call}"),
+	calls, err := cmp.Or(mp, otel.GetMeterProvider()).Meter(scope).Int64Counter("sipconnect.dialout.calls", metric.WithUnit("{call}"),
 		metric.WithDescription("Outbound calls placed through 100ms and followed to their end, by result."))
 	if err != nil {
 		otel.Handle(err)
