@@ -108,49 +108,43 @@ func handle(err error) {
 
 // opOptions returns the options of operation op, building them once.
 func (t *telemetry) opOptions(op string) *opAttrs {
-	t.mu.RLock()
-	a := t.ops[op]
-	t.mu.RUnlock()
-	if a != nil {
-		return a
-	}
-	set := attribute.NewSet(attribute.String("operation", op))
-	a = &opAttrs{record: []metric.RecordOption{metric.WithAttributeSet(set)}, add: []metric.AddOption{metric.WithAttributeSet(set)}}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if b := t.ops[op]; b != nil {
-		return b
-	}
-	if len(t.ops) < maxAttrSets {
-		t.ops[op] = a
-	}
-	return a
+	return builtOnce(&t.mu, t.ops, op, func() *opAttrs {
+		set := attribute.NewSet(attribute.String("operation", op))
+		return &opAttrs{record: []metric.RecordOption{metric.WithAttributeSet(set)}, add: []metric.AddOption{metric.WithAttributeSet(set)}}
+	})
 }
 
 // requestOptions returns the request counter's options for op and status
 // (0 for a request that got no HTTP answer), building them once.
 func (t *telemetry) requestOptions(op string, status int) []metric.AddOption {
-	k := opStatus{op, status}
-	t.mu.RLock()
-	o := t.req[k]
-	t.mu.RUnlock()
-	if o != nil {
-		return o
+	return builtOnce(&t.mu, t.req, opStatus{op, status}, func() []metric.AddOption {
+		s := "error"
+		if status != 0 {
+			s = strconv.Itoa(status)
+		}
+		return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("operation", op), attribute.String("status", s)))}
+	})
+}
+
+// builtOnce returns the value of k in m, which mu guards. When m has none,
+// it builds one and keeps it, unless m holds maxAttrSets values already.
+func builtOnce[K comparable, V any](mu *sync.RWMutex, m map[K]V, k K, build func() V) V {
+	mu.RLock()
+	v, ok := m[k]
+	mu.RUnlock()
+	if ok {
+		return v
 	}
-	s := "error"
-	if status != 0 {
-		s = strconv.Itoa(status)
+	v = build()
+	mu.Lock()
+	defer mu.Unlock()
+	if kept, ok := m[k]; ok {
+		return kept
 	}
-	o = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("operation", op), attribute.String("status", s)))}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if p := t.req[k]; p != nil {
-		return p
+	if len(m) < maxAttrSets {
+		m[k] = v
 	}
-	if len(t.req) < maxAttrSets {
-		t.req[k] = o
-	}
-	return o
+	return v
 }
 
 // call is the telemetry of one call of Do.
