@@ -199,39 +199,21 @@ func (c *Config) AttachPIN(h sipconnect.PINHost) (sipconnect.PINSession, error) 
 	if !strings.HasPrefix(cfg.Path, "/") || strings.ContainsAny(cfg.Path, "?#") {
 		return nil, fmt.Errorf("pins: Config.Path %q: want an absolute path without query", cfg.Path)
 	}
-	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = DefaultAttempts
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = DefaultTimeout
-	}
+	cfg.MaxAttempts = positiveOr(cfg.MaxAttempts, DefaultAttempts)
+	cfg.Timeout = positiveOr(cfg.Timeout, DefaultTimeout)
 	if cfg.Timeout%time.Second != 0 || cfg.Timeout > 600*time.Second {
 		return nil, fmt.Errorf("pins: Config.Timeout %v: want whole seconds up to 10m", cfg.Timeout)
 	}
 	if cfg.MaxDigits < 0 || cfg.MaxDigits > 64 {
 		return nil, fmt.Errorf("pins: Config.MaxDigits %d: want 0 to 64", cfg.MaxDigits)
 	}
-	if cfg.LockoutFailures <= 0 {
-		cfg.LockoutFailures = DefaultLockoutFails
-	}
-	if cfg.LockoutWindow <= 0 {
-		cfg.LockoutWindow = DefaultLockoutWindow
-	}
-	if cfg.StoreTimeout <= 0 {
-		cfg.StoreTimeout = DefaultStoreTimeout
-	}
-	if cfg.ResolveTimeout <= 0 {
-		cfg.ResolveTimeout = DefaultResolveTimeout
-	}
-	if cfg.WrongPINsPerMinute <= 0 {
-		cfg.WrongPINsPerMinute = DefaultWrongPINsPerMinute
-	}
-	if cfg.WithheldFailures <= 0 {
-		cfg.WithheldFailures = DefaultWithheldFailures
-	}
-	if cfg.StepTTL <= 0 {
-		cfg.StepTTL = DefaultStepTTL
-	}
+	cfg.LockoutFailures = positiveOr(cfg.LockoutFailures, DefaultLockoutFails)
+	cfg.LockoutWindow = positiveOr(cfg.LockoutWindow, DefaultLockoutWindow)
+	cfg.StoreTimeout = positiveOr(cfg.StoreTimeout, DefaultStoreTimeout)
+	cfg.ResolveTimeout = positiveOr(cfg.ResolveTimeout, DefaultResolveTimeout)
+	cfg.WrongPINsPerMinute = positiveOr(cfg.WrongPINsPerMinute, DefaultWrongPINsPerMinute)
+	cfg.WithheldFailures = positiveOr(cfg.WithheldFailures, DefaultWithheldFailures)
+	cfg.StepTTL = positiveOr(cfg.StepTTL, DefaultStepTTL)
 	if cfg.Store == nil {
 		cfg.Store = store.NewMemory()
 	}
@@ -276,6 +258,15 @@ func (c *Config) AttachPIN(h sipconnect.PINHost) (sipconnect.PINSession, error) 
 		}
 	}
 	return f, nil
+}
+
+// positiveOr returns v, or def when v is not positive: a Config field left
+// zero (or set negative) takes its default.
+func positiveOr[T ~int | ~int64](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // Store keys of the flow.

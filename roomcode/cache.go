@@ -172,21 +172,11 @@ func (f *failure) backingOff(now int64) bool { return f != nil && now < f.until 
 // NewCache returns a cache in front of client. It reads the time from the
 // client's clock.
 func NewCache(client *Client, cfg CacheConfig) *Cache {
-	if cfg.TTL <= 0 {
-		cfg.TTL = DefaultCacheTTL
-	}
-	if cfg.MaxStale <= 0 {
-		cfg.MaxStale = DefaultMaxStale
-	}
-	if cfg.RefreshBackoff <= 0 {
-		cfg.RefreshBackoff = DefaultRefreshBackoff
-	}
-	if cfg.LookupTimeout <= 0 {
-		cfg.LookupTimeout = DefaultLookupTimeout
-	}
-	if cfg.MaxEntries <= 0 {
-		cfg.MaxEntries = DefaultMaxEntries
-	}
+	cfg.TTL = positiveOr(cfg.TTL, DefaultCacheTTL)
+	cfg.MaxStale = positiveOr(cfg.MaxStale, DefaultMaxStale)
+	cfg.RefreshBackoff = positiveOr(cfg.RefreshBackoff, DefaultRefreshBackoff)
+	cfg.LookupTimeout = positiveOr(cfg.LookupTimeout, DefaultLookupTimeout)
+	cfg.MaxEntries = positiveOr(cfg.MaxEntries, DefaultMaxEntries)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -197,6 +187,15 @@ func NewCache(client *Client, cfg CacheConfig) *Cache {
 		tel: newCacheTelemetry(cfg.MeterProvider, cfg.TracerProvider)}
 	c.lastSweep.Store(c.now().UnixNano())
 	return c
+}
+
+// positiveOr returns v, or def when v is not positive: a CacheConfig field left
+// zero (or set negative) takes its default.
+func positiveOr[T ~int | ~int64](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // Code returns the enabled code for the room's role. It returns an error
