@@ -93,13 +93,9 @@ func BenchmarkCacheHit(b *testing.B) {
 		if _, err := c.Code(ctx, "room-1", "guest"); err != nil {
 			b.Fatal(err)
 		}
-		b.Run(name+"/serial", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := c.Code(ctx, "room-1", "guest"); err != nil {
-					b.Fatal(err)
-				}
-			}
+		loop(b, name+"/serial", func() error {
+			_, err := c.Code(ctx, "room-1", "guest")
+			return err
 		})
 		b.Run(name+"/parallel", func(b *testing.B) {
 			b.ReportAllocs()

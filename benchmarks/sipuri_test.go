@@ -34,39 +34,39 @@ func TestSameAddress(t *testing.T) {
 }
 
 func BenchmarkAddressBuild(b *testing.B) {
-	b.Run("sipconnect", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			a, err := sipconnect.NewAddress("abc-defg-hij", sipconnect.WithDisplayName("John Doe"), sipconnect.WithUserID("xyz"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			_ = a.String()
+	loop(b, "sipconnect", func() error {
+		a, err := sipconnect.NewAddress("abc-defg-hij", sipconnect.WithDisplayName("John Doe"), sipconnect.WithUserID("xyz"))
+		if err != nil {
+			return err
 		}
+		_ = a.String()
+		return nil
 	})
-	b.Run("sipgo", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			u := sipgoAddress()
-			_ = u.String()
-		}
+	loop(b, "sipgo", func() error {
+		u := sipgoAddress()
+		_ = u.String()
+		return nil
 	})
 }
 
 func BenchmarkAddressParse(b *testing.B) {
-	b.Run("sipconnect", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := sipconnect.ParseAddress(exampleAddress); err != nil {
-				b.Fatal(err)
-			}
-		}
+	loop(b, "sipconnect", func() error {
+		_, err := sipconnect.ParseAddress(exampleAddress)
+		return err
 	})
-	b.Run("sipgo", func(b *testing.B) {
+	loop(b, "sipgo", func() error {
+		var u sip.Uri
+		return sip.ParseUri(exampleAddress, &u)
+	})
+}
+
+// loop runs op as the sub-benchmark name, reporting allocations, and stops
+// at op's first error.
+func loop(b *testing.B, name string, op func() error) {
+	b.Run(name, func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			var u sip.Uri
-			if err := sip.ParseUri(exampleAddress, &u); err != nil {
+			if err := op(); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -88,50 +88,28 @@ func TestSameDocument(t *testing.T) {
 }
 
 func BenchmarkTwiML(b *testing.B) {
-	b.Run("sipconnect-append", func(b *testing.B) {
-		buf := make([]byte, 0, 1024)
-		b.ReportAllocs()
-		for b.Loop() {
-			var err error
-			if buf, err = ours.AppendXML(buf[:0]); err != nil {
-				b.Fatal(err)
-			}
-		}
+	buf := make([]byte, 0, 1024)
+	loop(b, "sipconnect-append", func() (err error) {
+		buf, err = ours.AppendXML(buf[:0])
+		return err
 	})
-	b.Run("sipconnect-build-and-append", func(b *testing.B) {
-		buf := make([]byte, 0, 1024)
-		b.ReportAllocs()
-		for b.Loop() {
-			doc := twiml.Response{&twiml.Dial{Nouns: []twiml.Noun{
-				&twiml.Sip{URI: exampleAddress, Username: "U", Password: "P"},
-			}}}
-			var err error
-			if buf, err = doc.AppendXML(buf[:0]); err != nil {
-				b.Fatal(err)
-			}
-		}
+	loop(b, "sipconnect-build-and-append", func() (err error) {
+		doc := twiml.Response{&twiml.Dial{Nouns: []twiml.Noun{
+			&twiml.Sip{URI: exampleAddress, Username: "U", Password: "P"},
+		}}}
+		buf, err = doc.AppendXML(buf[:0])
+		return err
 	})
-	b.Run("hand-written-append", func(b *testing.B) {
-		buf := make([]byte, 0, 1024)
-		b.ReportAllocs()
-		for b.Loop() {
-			buf = handWritten(buf[:0], "U", "P", exampleAddress)
-		}
+	loop(b, "hand-written-append", func() error {
+		buf = handWritten(buf[:0], "U", "P", exampleAddress)
+		return nil
 	})
-	b.Run("encoding-xml", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := xml.Marshal(stdlibDoc); err != nil {
-				b.Fatal(err)
-			}
-		}
+	loop(b, "encoding-xml", func() error {
+		_, err := xml.Marshal(stdlibDoc)
+		return err
 	})
-	b.Run("twilio-go", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := twiliotwiml.Voice(theirs); err != nil {
-				b.Fatal(err)
-			}
-		}
+	loop(b, "twilio-go", func() error {
+		_, err := twiliotwiml.Voice(theirs)
+		return err
 	})
 }
