@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -66,14 +68,9 @@ func (s *apiSession) close() {
 func (e env) session(preferApp bool) (*apiSession, error) {
 	if !e.hasAPICredentials() {
 		fake := newDemoFake()
-		api, err := hmsapi.New(hmsapi.WithBaseURL(fake.URL), hmsapi.WithAppCredentials(fake.AccessKey(), fake.AppSecret()))
-		if err != nil {
-			fake.Close()
-			return nil, err
-		}
 		fmt.Fprintf(e.stderr, "*** DEMO MODE: no 100ms credentials, so this runs on an embedded fake of the 100ms API: room %s, room code %s, trunk %s. ***\n",
 			demoCallRoomID, demoRoomCode, demoTrunkID)
-		return &apiSession{api: api, fake: fake}, nil
+		return &apiSession{api: fake.API(), fake: fake}, nil
 	}
 	var api *hmsapi.Client
 	var err error
@@ -90,6 +87,26 @@ func (e env) session(preferApp bool) (*apiSession, error) {
 		return nil, err
 	}
 	return &apiSession{api: api}, nil
+}
+
+// timedSession is session for a command that makes a few API calls, with
+// ctx bounded to a minute. done ends ctx and closes the session.
+func (e env) timedSession(ctx context.Context, preferApp bool) (s *apiSession, callCtx context.Context, done func(), err error) {
+	s, err = e.session(preferApp)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	callCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	return s, callCtx, func() { cancel(); s.close() }, nil
+}
+
+// printResult prints a command's result: v as JSON with --json, else line.
+func (e env) printResult(asJSON bool, v any, line string) error {
+	if asJSON {
+		return json.NewEncoder(e.stdout).Encode(v)
+	}
+	_, err := fmt.Fprintln(e.stdout, line)
+	return err
 }
 
 // group picks the subcommand of a command that has several (codes, trunks,

@@ -303,6 +303,11 @@ func TestNewCommandsUsageErrors(t *testing.T) {
 		{[]string{"peers", "remove", "--peer-id", "p"}, "--room-id is required", "usage: sipconnect peers remove", "-peer-id"},
 		{[]string{"dtmf", "--digits", "1"}, "--room-id is required", "usage: sipconnect dtmf --room-id ID --digits DIGITS", "-digits"},
 		{[]string{"dtmf", "--room-id", "r"}, "--digits is required", "usage: sipconnect dtmf --room-id ID --digits DIGITS", "-room-id"},
+		// A required flag given empty is missing too.
+		{[]string{"call", "--to", "", "--room-code", "abc-defg-hij", "--trunk-id", "t1"}, "--to is required", "usage: sipconnect call --to", "-to"},
+		{[]string{"trunks", "update", "--trunk-id=", "--address", "a.example.com", "--from", "+1"}, "--trunk-id is required", "usage: sipconnect trunks update", "-trunk-id"},
+		{[]string{"peers", "remove", "--room-id", "", "--peer-id", ""}, "--room-id and --peer-id are required", "usage: sipconnect peers remove", "-peer-id"},
+		{[]string{"dtmf", "--room-id", "r", "--digits", ""}, "--digits is required", "usage: sipconnect dtmf", "-digits"},
 	}
 	hits, env := countingAPI(t)
 	for _, tt := range tests {

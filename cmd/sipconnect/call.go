@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,19 +32,11 @@ func (e env) call(ctx context.Context, args []string) error {
 	fs.BoolVar(&r.Video, "video", false, "ask for a video call (SIP endpoints that send video)")
 	fs.IntVar(&ringTimeout, "ring-timeout", int(sipout.DefaultRingTimeout/time.Second), "whole `seconds` to wait for an answer")
 	fs.BoolVar(&asJSON, "json", false, `print {"id":...}`)
-	cmd, err := e.parse(fs, "call --to NUMBER|SIP-URI --room-code CODE --trunk-id ID [--name NAME] [--user-id ID] [--header X-Name=value]... [--video] [--ring-timeout SECONDS] [--json]",
-		args, demoNote)
-	if err != nil {
+	if _, err := e.parse(fs, "call --to NUMBER|SIP-URI --room-code CODE --trunk-id ID [--name NAME] [--user-id ID] [--header X-Name=value]... [--video] [--ring-timeout SECONDS] [--json]",
+		args, demoNote); err != nil {
 		return err
 	}
-	switch {
-	case r.To == "":
-		return cmd.usagef("--to is required")
-	case r.RoomCode == "":
-		return cmd.usagef("--room-code is required")
-	case r.TrunkID == "":
-		return cmd.usagef("--trunk-id is required")
-	case ringTimeout < 1:
+	if ringTimeout < 1 {
 		return fmt.Errorf("--ring-timeout must be at least 1 second, not %d", ringTimeout)
 	}
 	r.RingTimeout = time.Duration(ringTimeout) * time.Second
@@ -79,13 +70,9 @@ func (e env) call(ctx context.Context, args []string) error {
 	case err != nil:
 		return err
 	}
-	if asJSON {
-		if err := json.NewEncoder(e.stdout).Encode(struct {
-			ID string `json:"id"`
-		}{res.ID}); err != nil {
-			return err
-		}
-	} else if _, err := fmt.Fprintln(e.stdout, res.ID); err != nil {
+	if err := e.printResult(asJSON, struct {
+		ID string `json:"id"`
+	}{res.ID}, res.ID); err != nil {
 		return err
 	}
 	if s.fake == nil || asJSON {

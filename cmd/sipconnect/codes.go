@@ -61,15 +61,11 @@ func (e env) codes(ctx context.Context, args []string) error {
 	default:
 		return cmd.usagef("--enabled must be true or false, not %q", enabled)
 	}
-	if sub == "list" || sub == "create" {
-		if roomID == "" {
-			return cmd.usagef("--room-id is required")
+	if sub == "enable" || sub == "disable" {
+		if err := roomcode.ValidateCode(code); err != nil {
+			// Refused before anything is sent: a room id here is a common mistake.
+			return fmt.Errorf("invalid room code: %w", err)
 		}
-	} else if code == "" {
-		return cmd.usagef("--code is required")
-	} else if err := roomcode.ValidateCode(code); err != nil {
-		// Refused before anything is sent: a room id here is a common mistake.
-		return fmt.Errorf("invalid room code: %w", err)
 	}
 
 	api, err := e.apiClient()

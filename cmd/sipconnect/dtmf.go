@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/hmssip/interconnect-go/sipout"
 )
@@ -21,27 +20,18 @@ func (e env) dtmf(ctx context.Context, args []string) error {
 	var r sipout.DTMFRequest
 	fs.StringVar(&r.RoomID, "room-id", "", "room `id` whose SIP peers hear the tones (required)")
 	fs.StringVar(&r.Digits, "digits", "", "the tones: `digits` 0-9, *, #, a-d (required)")
-	cmd, err := e.parse(fs, "dtmf --room-id ID --digits DIGITS", args,
-		"Environment: HMS_ACCESS_KEY and HMS_APP_SECRET (a management token cannot mint the room's client auth token).\n"+demoNote)
-	if err != nil {
+	if _, err := e.parse(fs, "dtmf --room-id ID --digits DIGITS", args,
+		"Environment: HMS_ACCESS_KEY and HMS_APP_SECRET (a management token cannot mint the room's client auth token).\n"+demoNote); err != nil {
 		return err
-	}
-	switch {
-	case r.RoomID == "":
-		return cmd.usagef("--room-id is required")
-	case r.Digits == "":
-		return cmd.usagef("--digits is required")
 	}
 	if e.hasAPICredentials() && (e.getenv("HMS_ACCESS_KEY") == "" || e.getenv("HMS_APP_SECRET") == "") {
 		return errDTMFNeedsAppCredentials
 	}
-	s, err := e.session(true)
+	s, ctx, done, err := e.timedSession(ctx, true)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
+	defer done()
 	if err := sipout.NewClient(s.api).SendDTMF(ctx, r); err != nil {
 		return err
 	}

@@ -126,11 +126,11 @@ func flagNames(fs *flag.FlagSet) []string {
 }
 
 // missingRequired returns the flags of fs whose usage says "(required)"
-// and that were not given, as --name: those named in order first, in that
-// order, then the others alphabetically.
+// and that were not given, or given empty, as --name: those named in order
+// first, in that order, then the others alphabetically.
 func missingRequired(fs *flag.FlagSet, order []string) []string {
 	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = f.Value.String() != "" })
 	var missing []string
 	seen := map[string]bool{}
 	check := func(f *flag.Flag) {

@@ -453,6 +453,7 @@ func TestUsageErrorsShowTheCommandsUsage(t *testing.T) {
 		{nil, []string{"codes", "create", "--json"}, "--room-id is required", "usage: sipconnect codes create --room-id ID", "-role"},
 		{nil, []string{"codes", "enable"}, "--code is required", "usage: sipconnect codes enable --code CODE", "-code"},
 		{nil, []string{"codes", "disable", "--json"}, "--code is required", "usage: sipconnect codes disable --code CODE", "-code"},
+		{nil, []string{"codes", "enable", "--code", ""}, "--code is required", "usage: sipconnect codes enable --code CODE", "-code"},
 		{nil, []string{"codes", "list", "--room-id", "r", "--enabled", "maybe"}, `--enabled must be true or false, not "maybe"`, "usage: sipconnect codes list", "-enabled"},
 		{nil, []string{"uri"}, "--room-code is required", "usage: sipconnect uri --room-code CODE", "-transport"},
 		{nil, []string{"twiml", "--display-name", "x"}, "--room-code is required", "usage: sipconnect twiml --room-code CODE", "-answer-on-bridge"},

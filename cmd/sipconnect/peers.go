@@ -42,24 +42,15 @@ func (e env) peers(ctx context.Context, args []string) error {
 		fs.StringVar(&peerID, "peer-id", "", "`id` of the peer to remove (required)")
 		fs.StringVar(&reason, "reason", "", "`text` shown to the peers that stay")
 	}
-	cmd, err := e.parse(fs, synopsis, args, demoNote)
-	if err != nil {
+	if _, err := e.parse(fs, synopsis, args, demoNote); err != nil {
 		return err
-	}
-	switch {
-	case roomID == "":
-		return cmd.usagef("--room-id is required")
-	case sub == "remove" && peerID == "":
-		return cmd.usagef("--peer-id is required")
 	}
 
-	s, err := e.session(false)
+	s, ctx, done, err := e.timedSession(ctx, false)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
+	defer done()
 	client := activeroom.NewClient(s.api)
 	if sub == "remove" {
 		// 100ms removes the peer asynchronously: success means accepted.

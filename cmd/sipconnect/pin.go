@@ -121,10 +121,6 @@ func (e env) pins(ctx context.Context, args []string) error {
 		pin = fs.Arg(0)
 	case sub == "revoke" && pin == "":
 		return cmd.usagef("the PIN to revoke is required")
-	case sub != "revoke" && t.RoomID == "":
-		return cmd.usagef("--room-id is required")
-	case sub == "create" && t.Role == "":
-		return cmd.usagef("--role is required")
 	case ttl < 0:
 		return cmd.usagef("--ttl must not be negative, not %s", ttl)
 	}
@@ -190,15 +186,11 @@ func (e env) pins(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		return json.NewEncoder(e.stdout).Encode(struct {
-			PIN    string `json:"pin"`
-			RoomID string `json:"room_id"`
-			Role   string `json:"role"`
-		}{pin, t.RoomID, t.Role})
-	}
-	_, err = fmt.Fprintln(e.stdout, pin)
-	return err
+	return e.printResult(asJSON, struct {
+		PIN    string `json:"pin"`
+		RoomID string `json:"room_id"`
+		Role   string `json:"role"`
+	}{pin, t.RoomID, t.Role}, pin)
 }
 
 // checkRoomRole asks 100ms whether roomID exists and has role, and names

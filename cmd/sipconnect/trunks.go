@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
-	"fmt"
-	"time"
 
 	"github.com/hmssip/interconnect-go/sipout"
 )
@@ -38,28 +35,17 @@ func (e env) trunks(ctx context.Context, args []string) error {
 	fs.StringVar(&t.Address, "address", "", "the provider's SIP `host[:port]`, without a scheme (required)")
 	fs.StringVar(&t.From, "from", "", "the `number` bought from the provider, in E.164, shown to the callee (required)")
 	fs.BoolVar(&asJSON, "json", false, `print {"id":...}`)
-	cmd, err := e.parse(fs, synopsis, args,
-		"Environment: SIP_TRUNK_USERNAME and SIP_TRUNK_PASSWORD, the SIP credentials the provider gave (both, or neither).\n"+demoNote)
-	if err != nil {
+	if _, err := e.parse(fs, synopsis, args,
+		"Environment: SIP_TRUNK_USERNAME and SIP_TRUNK_PASSWORD, the SIP credentials the provider gave (both, or neither).\n"+demoNote); err != nil {
 		return err
-	}
-	switch {
-	case sub == "update" && id == "":
-		return cmd.usagef("--trunk-id is required")
-	case t.Address == "":
-		return cmd.usagef("--address is required")
-	case t.From == "":
-		return cmd.usagef("--from is required")
 	}
 	t.Username, t.Password = e.getenv("SIP_TRUNK_USERNAME"), e.getenv("SIP_TRUNK_PASSWORD")
 
-	s, err := e.session(false)
+	s, ctx, done, err := e.timedSession(ctx, false)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
+	defer done()
 	client := sipout.NewClient(s.api)
 	if sub == "create" {
 		id, err = client.CreateTrunk(ctx, t)
@@ -69,11 +55,7 @@ func (e env) trunks(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		return json.NewEncoder(e.stdout).Encode(struct {
-			ID string `json:"id"`
-		}{id})
-	}
-	_, err = fmt.Fprintln(e.stdout, id)
-	return err
+	return e.printResult(asJSON, struct {
+		ID string `json:"id"`
+	}{id}, id)
 }
