@@ -12,8 +12,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/otel/attribute"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hmssip/interconnect-go/hmsapi"
@@ -109,9 +107,8 @@ func TestTelemetry(t *testing.T) {
 		assert.Equal(t, trace.SpanKindClient, s.SpanKind(), s.Name())
 		assert.Equal(t, parent.SpanContext().SpanID(), s.Parent().SpanID(), s.Name())
 		assert.Equal(t, parent.SpanContext().TraceID(), s.SpanContext().TraceID(), s.Name())
-		attrs := attribute.NewSet(s.Attributes()...)
-		st, _ := attrs.Value("http.response.status_code")
-		rs, _ := attrs.Value("http.request.resend_count")
+		st := apisurface.SpanValue(s, "http.response.status_code")
+		rs := apisurface.SpanValue(s, "http.request.resend_count")
 		calls = append(calls, span{s.Name(), st.AsInterface(), rs.AsInterface(), s.Status().Code != 0 && s.Status().Description != ""})
 	}
 	assert.Equal(t, []span{
@@ -128,7 +125,7 @@ func TestTelemetry(t *testing.T) {
 // there is no span.
 func TestTraceparent(t *testing.T) {
 	srv, parents := telemetryServer(t)
-	tp := sdktrace.NewTracerProvider()
+	tp := apisurface.NewObserved().TP
 	withTP, err := hmsapi.New(hmsapi.WithBaseURL(srv.URL+"/v2"), hmsapi.WithManagementToken("mgmt-token-0123456789"),
 		hmsapi.WithTracerProvider(tp))
 	require.NoError(t, err)

@@ -12,8 +12,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/otel/attribute"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hmssip/interconnect-go/hmsevents"
@@ -103,24 +101,20 @@ func TestReceiverTelemetry(t *testing.T) {
 
 	ended := o.Spans.Ended()
 	require.Len(t, ended, 10)
-	byID := map[trace.SpanID]sdktrace.ReadOnlySpan{}
 	var results []string
 	for _, s := range ended {
 		assert.Equal(t, "hmsevents.delivery", s.Name())
 		assert.Equal(t, trace.SpanKindServer, s.SpanKind())
-		byID[s.SpanContext().SpanID()] = s
-		set := attribute.NewSet(s.Attributes()...)
-		r, _ := set.Value("hmsevents.result")
-		results = append(results, r.AsString())
+		results = append(results, apisurface.SpanValue(s, "hmsevents.result").AsString())
 	}
 	assert.Equal(t, []string{"handled", "duplicate", "handled", "unauthorized", "method_not_allowed", "bad_request",
 		"bad_request", "handled", "handler_failed", "store_unavailable"}, results)
-	traced := byID[h.spans["traced"].SpanID()]
+	traced := o.EndedSpan(h.spans["traced"].SpanID())
 	require.NotNil(t, traced, "the handler's context holds the delivery's span")
 	assert.Equal(t, "0af7651916cd43dd8448eb211c80319c", traced.SpanContext().TraceID().String())
 	assert.Equal(t, "b7ad6b7169203331", traced.Parent().SpanID().String())
 	assert.True(t, traced.Parent().IsRemote())
-	untraced := byID[h.spans["e1"].SpanID()]
+	untraced := o.EndedSpan(h.spans["e1"].SpanID())
 	require.NotNil(t, untraced)
 	assert.False(t, untraced.Parent().IsValid(), "without a traceparent, a root span")
 }

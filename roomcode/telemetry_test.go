@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/internal/apisurface"
@@ -60,8 +59,7 @@ func TestCacheTelemetry(t *testing.T) {
 	for _, s := range o.Spans.Ended() {
 		if s.Name() == "roomcode.cache.lookup" {
 			lookups[s.SpanContext().SpanID()] = true
-			set := attribute.NewSet(s.Attributes()...)
-			if v, _ := set.Value("roomcode.cache.refresh"); v.AsBool() {
+			if apisurface.SpanValue(s, "roomcode.cache.refresh").AsBool() {
 				refreshes++
 			}
 		}

@@ -23,7 +23,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/hmssip/interconnect-go/carrier/carriertest"
 	"github.com/hmssip/interconnect-go/headers"
@@ -577,10 +576,9 @@ func BenchmarkHandler(b *testing.B) {
 	b.Run("bare-net-http", func(b *testing.B) { run(b, bare) })
 	// The same handler with OpenTelemetry's metric SDK collecting, and its
 	// trace SDK sampling every span, as an operator runs it.
-	reader := sdkmetric.NewManualReader()
 	withSDK, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: authToken, PublicURL: public,
 		Room: sipconnect.CachedRoom(cache, "room-1", "guest"), Credentials: sipconnect.Credentials{Username: "U", Password: "P"},
-		Logger: slog.New(slog.DiscardHandler), MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))})
+		Logger: slog.New(slog.DiscardHandler), MeterProvider: apisurface.NewObserved().MP})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,13 +1,18 @@
 package apisurface_test
 
 import (
+	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
+	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/internal/apisurface"
 )
 
@@ -64,4 +69,26 @@ func TestCheck(t *testing.T) {
 	apisurface.Check(t, dir, []string{"A", "F"})
 	assert.Equal(t, []apisurface.Name{{Name: "A", Documented: true}, {Name: "F", Documented: true}},
 		apisurface.CheckDocumented(t, dir))
+}
+
+func TestPrefixedAPI(t *testing.T) {
+	api, mux, count := apisurface.PrefixedAPI(t, hmsapi.WithManagementToken(apisurface.TestToken))
+	mux.HandleFunc("GET /ping", func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, "Bearer "+apisurface.TestToken, r.Header.Get("Authorization"))
+		_, _ = w.Write([]byte(`{}`))
+	})
+	require.NoError(t, api.Do(context.Background(), hmsapi.Request{Method: http.MethodGet, Path: "/ping"}, nil))
+	assert.EqualValues(t, 1, count.Load())
+}
+
+func TestSpans(t *testing.T) {
+	o := apisurface.NewObserved()
+	_, s := o.TP.Tracer("test").Start(context.Background(), "op", trace.WithAttributes(attribute.Int("n", 7)))
+	s.End()
+	ended := o.EndedSpan(s.SpanContext().SpanID())
+	require.NotNil(t, ended)
+	assert.Equal(t, []string{"op"}, o.SpanNames())
+	assert.Equal(t, int64(7), apisurface.SpanValue(ended, "n").AsInt64())
+	assert.Equal(t, attribute.INVALID, apisurface.SpanValue(ended, "absent").Type())
+	assert.Nil(t, o.EndedSpan(trace.SpanID{1}))
 }

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Observed is a meter provider and a tracer provider whose metrics and
@@ -206,6 +207,24 @@ func (o *Observed) SpanNames() []string {
 		names = append(names, s.Name())
 	}
 	return names
+}
+
+// EndedSpan returns the ended span whose span id is id, or nil.
+func (o *Observed) EndedSpan(id trace.SpanID) sdktrace.ReadOnlySpan {
+	for _, s := range o.Spans.Ended() {
+		if s.SpanContext().SpanID() == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// SpanValue returns the value of span s's attribute key; the zero value
+// when s has none.
+func SpanValue(s sdktrace.ReadOnlySpan, key string) attribute.Value {
+	set := attribute.NewSet(s.Attributes()...)
+	v, _ := set.Value(attribute.Key(key))
+	return v
 }
 
 // Attrs writes an attribute set as "k=v,k=v", in the set's order.
