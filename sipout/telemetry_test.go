@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
@@ -92,7 +93,7 @@ func TestCallTelemetryHoldsNoSecret(t *testing.T) {
 	seen := o.Attributes(t)
 	require.NotEmpty(t, seen)
 	for _, a := range seen {
-		assert.Equal(t, "result", string(a.Key))
+		assert.Equal(t, attribute.Key("result"), a.Key)
 		for _, secret := range []string{"5550123", "5550124", roomCode, "Alex", "crm-77", f.trunk, "trunk-password"} {
 			assert.NotContains(t, a.Value.String(), secret)
 		}
