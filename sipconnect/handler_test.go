@@ -202,16 +202,22 @@ func TestHandlerRejectsBadRequests(t *testing.T) {
 	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
 }
 
+// postForm posts form, unsigned, to h's /voice and returns the answer.
+func postForm(h http.Handler, form url.Values) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/voice", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
 // apiFixture is a fake Room Code API with one room, a client and a cache.
 func apiFixture(t *testing.T, opts roomcode.CacheConfig) (*hmstest.Server, *roomcode.Cache) {
 	t.Helper()
 	api := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"), hmstest.WithCode("room-1", "guest", "gst-abcd-xyz", true))
 	t.Cleanup(api.Close)
-	client, err := newClient(hmsapi.WithBaseURL(api.URL), hmsapi.WithAppCredentials(api.AccessKey(), api.AppSecret()),
-		hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{MaxRetries: 1, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}),
-		hmsapi.WithTimeout(200*time.Millisecond))
-	require.NoError(t, err)
-	t.Cleanup(client.API().CloseIdleConnections)
+	client := roomcode.NewClient(api.API(hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{MaxRetries: 1, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}),
+		hmsapi.WithTimeout(200*time.Millisecond)))
 	return api, roomcode.NewCache(client, opts)
 }
 
@@ -310,10 +316,7 @@ func TestHandlerLogsToTheDefaultLogger(t *testing.T) {
 	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true,
 		Room: sipconnect.RoomFunc(func(context.Context, sipconnect.Call) (string, error) { return "", errors.New("no meeting now") })})
 	require.NoError(t, err)
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodPost, "/voice", strings.NewReader(callForm().Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	h.ServeHTTP(rec, req)
+	rec := postForm(h, callForm())
 	require.Equal(t, 200, rec.Code)
 	assert.Nil(t, decode(t, rec.Body.String()).Dial)
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
@@ -497,10 +500,7 @@ func TestNewHandlerConfigErrors(t *testing.T) {
 	}
 	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{Room: room, InsecureSkipSignature: true})
 	require.NoError(t, err)
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodPost, "/voice", strings.NewReader(callForm().Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	h.ServeHTTP(rec, req)
+	rec := postForm(h, callForm())
 	assert.Equal(t, 200, rec.Code)
 	assert.Contains(t, rec.Body.String(), "sip:abc-defg-hij@sip.100ms.live")
 }
@@ -538,12 +538,7 @@ func TestMaskNumber(t *testing.T) {
 func BenchmarkHandler(b *testing.B) {
 	api := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"), hmstest.WithCode("room-1", "guest", "gst-abcd-xyz", true))
 	defer api.Close()
-	client, err := newClient(hmsapi.WithBaseURL(api.URL), hmsapi.WithAppCredentials(api.AccessKey(), api.AppSecret()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer client.API().CloseIdleConnections()
-	cache := roomcode.NewCache(client, roomcode.CacheConfig{TTL: time.Hour})
+	cache := roomcode.NewCache(roomcode.NewClient(api.API()), roomcode.CacheConfig{TTL: time.Hour})
 	const public = "https://voice.example.com"
 	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: authToken, PublicURL: public,
 		Room: sipconnect.CachedRoom(cache, "room-1", "guest"), Credentials: sipconnect.Credentials{Username: "U", Password: "P"},
@@ -660,10 +655,7 @@ func TestHandlerAnswerMatchesDialIn(t *testing.T) {
 		}})
 	require.NoError(t, err)
 	for _, name := range []string{"", "John Doe", "Tom&Jerry=1+1?%", "José"} {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodPost, "/voice", strings.NewReader(callForm("CallerName", name).Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		h.ServeHTTP(rec, req)
+		rec := postForm(h, callForm("CallerName", name))
 		addr, err := sipconnect.NewAddress("abc-defg-hij", sipconnect.WithDisplayName(name), sipconnect.WithUserID("u&1"))
 		require.NoError(t, err)
 		want, err := sipconnect.DialIn{Address: addr, Credentials: creds, Dial: dial, Sip: sip}.AppendXML(nil)
@@ -682,15 +674,6 @@ func TestHandlerDoesNotPrintSecrets(t *testing.T) {
 		assert.NotContains(t, out, authToken)
 		assert.NotContains(t, out, fmt.Sprintf("%x", sipPassword))
 	}
-}
-
-// newClient makes a Room Code API client on a core made with opts.
-func newClient(opts ...hmsapi.Option) (*roomcode.Client, error) {
-	api, err := hmsapi.New(opts...)
-	if err != nil {
-		return nil, err
-	}
-	return roomcode.NewClient(api), nil
 }
 
 func TestNilRosterPointerIsNoRoster(t *testing.T) {
@@ -854,10 +837,7 @@ func TestClockSweep(t *testing.T) {
 			clk.Set(start)
 			srv := hmstest.NewServer(hmstest.WithRoom("room-1", "guest"), hmstest.WithClock(clk.Now))
 			t.Cleanup(srv.Close)
-			client, err := newClient(hmsapi.WithBaseURL(srv.URL),
-				hmsapi.WithAppCredentials(srv.AccessKey(), srv.AppSecret()), hmsapi.WithClock(clk.Now))
-			require.NoError(t, err)
-			t.Cleanup(client.API().CloseIdleConnections)
+			client := roomcode.NewClient(srv.API(hmsapi.WithClock(clk.Now)))
 			cache := roomcode.NewCache(client, roomcode.CacheConfig{CreateIfMissing: true, TTL: time.Hour})
 			h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{
 				AuthToken: authToken, PublicURL: "https://voice.example.com",
