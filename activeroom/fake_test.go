@@ -3,7 +3,6 @@ package activeroom_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -150,15 +149,7 @@ func TestNoTokenInErrorsOrLogs(t *testing.T) {
 	srv := hmstest.NewServer(hmstest.WithAppCredentials("ak-1", appSecret),
 		hmstest.WithPeer("r1", hmstest.Peer{ID: "p1", UserID: "caller-1"}))
 	t.Cleanup(srv.Close)
-	var logs apisurface.LockedBuffer
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	base, err := hmsapi.NewManagementTokens("ak-1", appSecret)
-	require.NoError(t, err)
-	tokens := &apisurface.RecordingTokens{ManagementTokens: base}
-	api, err := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithTokenSource(tokens),
-		hmsapi.WithRetryPolicy(apisurface.FastRetries), hmsapi.WithLogger(logger))
-	require.NoError(t, err)
-	t.Cleanup(api.CloseIdleConnections)
+	api, tokens, _, logs := apisurface.RecordingAPI(t, srv.URL, "ak-1", appSecret)
 	c := activeroom.NewClient(api)
 
 	ctx := context.Background()
@@ -170,7 +161,7 @@ func TestNoTokenInErrorsOrLogs(t *testing.T) {
 	}
 	srv.InjectFault(hmstest.Fault{Count: 1, Status: 401})
 	srv.InjectFault(hmstest.Fault{Count: 4, Status: 503})
-	_, err = c.FindByUserID(ctx, "r1", "caller-1")
+	_, err := c.FindByUserID(ctx, "r1", "caller-1")
 	note(err)
 	srv.InjectFault(hmstest.Fault{Count: 1, Status: 502, Body: "<html>proxy</html>"})
 	note(c.RemovePeer(ctx, "r1", "p1", "bye"))

@@ -1,9 +1,7 @@
 package roomcode_test
 
 import (
-	"bytes"
 	"context"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -217,8 +215,7 @@ func TestConnectionRefusedRetriedForCreate(t *testing.T) {
 	srv := hmstest.NewServer()
 	base := srv.URL
 	srv.Close()
-	var logs bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger, logs := apisurface.DebugLogger()
 	c, err := newClient(hmsapi.WithBaseURL(base), hmsapi.WithManagementToken(apisurface.TestToken),
 		hmsapi.WithRetryPolicy(apisurface.FastRetries), hmsapi.WithLogger(logger))
 	require.NoError(t, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -24,15 +23,8 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 	srv := hmstest.NewServer(hmstest.WithAppCredentials("ak-1", appSecret), hmstest.WithRoom("room1", "host"))
 	t.Cleanup(srv.Close)
 
-	var logs apisurface.LockedBuffer
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	base, err := hmsapi.NewManagementTokens("ak-1", appSecret, hmsapi.WithTokenValidity(time.Minute))
-	require.NoError(t, err)
-	tokens := &apisurface.RecordingTokens{ManagementTokens: base}
-	c, err := newClient(hmsapi.WithBaseURL(srv.URL), hmsapi.WithTokenSource(tokens),
-		hmsapi.WithRetryPolicy(apisurface.FastRetries), hmsapi.WithLogger(logger))
-	require.NoError(t, err)
-	t.Cleanup(c.API().CloseIdleConnections)
+	api, tokens, logger, logs := apisurface.RecordingAPI(t, srv.URL, "ak-1", appSecret, hmsapi.WithTokenValidity(time.Minute))
+	c := roomcode.NewClient(api)
 	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Nanosecond, Logger: logger, CreateIfMissing: true})
 
 	ctx := context.Background()
@@ -42,7 +34,7 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 			texts = append(texts, err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err))
 		}
 	}
-	_, err = cache.Code(ctx, "room1", "host")
+	_, err := cache.Code(ctx, "room1", "host")
 	note(err)
 	srv.InjectFault(hmstest.Fault{Count: 1, Status: 401})
 	srv.InjectFault(hmstest.Fault{Count: 2, Status: 503})

@@ -105,8 +105,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	}))
 	t.Cleanup(proxy.Close)
 
-	var logs apisurface.LockedBuffer
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger, logs := apisurface.DebugLogger()
 	api, err := hmsapi.New(hmsapi.WithBaseURL(proxy.URL+"/v2"), hmsapi.WithAppCredentials("ak-1", appSecret),
 		hmsapi.WithRetryPolicy(apisurface.FastRetries), hmsapi.WithLogger(logger))
 	require.NoError(t, err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"strings"
@@ -65,6 +66,35 @@ func (r *RecordingTokens) Seen() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]string(nil), r.seen...)
+}
+
+// DebugLogger returns a logger that writes every record, debug ones too,
+// as text into the returned buffer.
+func DebugLogger() (*slog.Logger, *LockedBuffer) {
+	var b LockedBuffer
+	return slog.New(slog.NewTextHandler(&b, &slog.HandlerOptions{Level: slog.LevelDebug})), &b
+}
+
+// RecordingAPI returns a core on baseURL that takes its management tokens
+// for accessKey and appSecret (minted with opts) from a RecordingTokens,
+// retries with FastRetries and logs into a DebugLogger; and the tokens, the
+// logger and its buffer. Its idle connections are closed when the test
+// ends.
+func RecordingAPI(t testing.TB, baseURL, accessKey, appSecret string, opts ...hmsapi.TokenOption) (*hmsapi.Client, *RecordingTokens, *slog.Logger, *LockedBuffer) {
+	t.Helper()
+	base, err := hmsapi.NewManagementTokens(accessKey, appSecret, opts...)
+	if err != nil {
+		t.Fatalf("hmsapi.NewManagementTokens: %v", err)
+	}
+	tokens := &RecordingTokens{ManagementTokens: base}
+	logger, logs := DebugLogger()
+	api, err := hmsapi.New(hmsapi.WithBaseURL(baseURL), hmsapi.WithTokenSource(tokens),
+		hmsapi.WithRetryPolicy(FastRetries), hmsapi.WithLogger(logger))
+	if err != nil {
+		t.Fatalf("hmsapi.New: %v", err)
+	}
+	t.Cleanup(api.CloseIdleConnections)
+	return api, tokens, logger, logs
 }
 
 // ExitCheckingLeaks runs the tests and exits with their code, or with 1
