@@ -24,13 +24,11 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/hmssip/interconnect-go/examples/internal/usage"
 	"github.com/hmssip/interconnect-go/hmstest"
@@ -95,35 +93,20 @@ TWILIO_AUTH_TOKEN, SIP_USERNAME, SIP_PASSWORD, ROLE, PUBLIC_URL, ADDR.
 Without 100ms credentials it runs on an in-memory fake of the 100ms API.
 `
 
-// withDemo returns the environment to serve with: getenv itself when it
-// names 100ms credentials, otherwise one pointing at an in-memory fake of
-// the 100ms API holding rooms (stopped by the returned function),
-// announced on out.
+// withDemo is usage.DemoEnv with a fake holding rooms, each with role ROLE
+// (guest by default).
 func withDemo(getenv func(string) string, rooms []string, out io.Writer) (func(string) string, func()) {
-	if getenv("HMS_MANAGEMENT_TOKEN") != "" || getenv("HMS_ACCESS_KEY") != "" {
-		return getenv, func() {}
-	}
 	role := getenv("ROLE")
 	if role == "" {
 		role = "guest"
 	}
-	var seed []hmstest.Option
-	for _, r := range rooms {
-		seed = append(seed, hmstest.WithRoom(r, role))
-	}
-	fake := hmstest.NewServer(seed...)
-	demo := map[string]string{"HMS_API_BASE_URL": fake.URL, "HMS_ACCESS_KEY": fake.AccessKey(), "HMS_APP_SECRET": fake.AppSecret()}
-	fmt.Fprintln(out, "no 100ms credentials (HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET): using an in-memory fake of the 100ms API")
-	if getenv("TWILIO_AUTH_TOKEN") == "" {
-		demo["TWILIO_AUTH_TOKEN"] = rand.Text()
-		fmt.Fprintln(out, "no TWILIO_AUTH_TOKEN: using a throwaway one, so only requests signed with it are answered")
-	}
-	return func(k string) string {
-		if v, ok := demo[k]; ok {
-			return v
+	return usage.DemoEnv(getenv, out, func() *hmstest.Server {
+		var seed []hmstest.Option
+		for _, r := range rooms {
+			seed = append(seed, hmstest.WithRoom(r, role))
 		}
-		return getenv(k)
-	}, fake.Close
+		return hmstest.NewServer(seed...)
+	}, "")
 }
 
 func main() {
@@ -141,12 +124,7 @@ func run(getenv func(string) string, rooms []string) error {
 	}
 	getenv, stop := withDemo(getenv, rooms, os.Stderr)
 	defer stop()
-	addr, getenv := usage.Listen(getenv)
-	mux, err := newMux(context.Background(), getenv, rooms, os.Stdout, logger)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	logger.Info("listening", "addr", addr, "voice_webhook", getenv("PUBLIC_URL")+"/twilio/voice")
-	return srv.ListenAndServe()
+	return usage.ServeTwilio(getenv, logger, func(getenv func(string) string) (http.Handler, error) {
+		return newMux(context.Background(), getenv, rooms, os.Stdout, logger)
+	})
 }

@@ -17,7 +17,6 @@
 package main
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -41,31 +40,6 @@ the 100ms room ROOM_ID with role ROLE. Environment: HMS_MANAGEMENT_TOKEN
 SIP_USERNAME, SIP_PASSWORD, ROOM_ID, ROLE, PUBLIC_URL, ADDR. Without 100ms
 credentials it runs on an in-memory fake of the 100ms API.
 `
-
-// withDemo returns the environment to serve with: getenv itself when it
-// names 100ms credentials, otherwise one pointing at an in-memory fake of
-// the 100ms API (stopped by the returned function), announced on out.
-func withDemo(getenv func(string) string, out io.Writer) (func(string) string, func(), error) {
-	if getenv("HMS_MANAGEMENT_TOKEN") != "" || getenv("HMS_ACCESS_KEY") != "" {
-		return getenv, func() {}, nil
-	}
-	fake := hmstest.NewServer(hmstest.WithRoom("demo-room", "guest"))
-	demo := map[string]string{"HMS_API_BASE_URL": fake.URL, "HMS_ACCESS_KEY": fake.AccessKey(),
-		"HMS_APP_SECRET": fake.AppSecret(), "ROOM_ID": "demo-room", "ROLE": "guest"}
-	if getenv("TWILIO_AUTH_TOKEN") == "" {
-		demo["TWILIO_AUTH_TOKEN"] = rand.Text()
-	}
-	fmt.Fprintln(out, "no 100ms credentials (HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET): using an in-memory fake of the 100ms API, room demo-room, role guest")
-	if _, ok := demo["TWILIO_AUTH_TOKEN"]; ok {
-		fmt.Fprintln(out, "no TWILIO_AUTH_TOKEN: using a throwaway one, so only requests signed with it are answered")
-	}
-	return func(k string) string {
-		if v, ok := demo[k]; ok {
-			return v
-		}
-		return getenv(k)
-	}, fake.Close, nil
-}
 
 func newMux(getenv func(string) string, logger *slog.Logger) (*http.ServeMux, error) {
 	if getenv("ROOM_ID") == "" || getenv("ROLE") == "" {
@@ -97,6 +71,13 @@ func newMux(getenv func(string) string, logger *slog.Logger) (*http.ServeMux, er
 	return mux, nil
 }
 
+// withDemo is usage.DemoEnv with a fake holding room demo-room, role
+// guest, which ROOM_ID and ROLE name.
+func withDemo(getenv func(string) string, out io.Writer) (func(string) string, func()) {
+	return usage.DemoEnv(getenv, out, func() *hmstest.Server { return hmstest.NewServer(hmstest.WithRoom("demo-room", "guest")) },
+		", room demo-room, role guest", "ROOM_ID", "demo-room", "ROLE", "guest")
+}
+
 func main() {
 	usage.Check(usageText, false)
 	if err := run(os.Getenv); err != nil {
@@ -107,17 +88,9 @@ func main() {
 
 func run(getenv func(string) string) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	getenv, stop, err := withDemo(getenv, os.Stderr)
-	if err != nil {
-		return err
-	}
+	getenv, stop := withDemo(getenv, os.Stderr)
 	defer stop()
-	addr, getenv := usage.Listen(getenv)
-	mux, err := newMux(getenv, logger)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	logger.Info("listening", "addr", addr, "voice_webhook", getenv("PUBLIC_URL")+"/twilio/voice")
-	return srv.ListenAndServe()
+	return usage.ServeTwilio(getenv, logger, func(getenv func(string) string) (http.Handler, error) {
+		return newMux(getenv, logger)
+	})
 }

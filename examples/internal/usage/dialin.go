@@ -1,16 +1,61 @@
 package usage
 
 import (
+	"crypto/rand"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"time"
 
 	"github.com/hmssip/interconnect-go/hmstest"
 	"github.com/hmssip/interconnect-go/twiml"
 )
+
+// DemoEnv returns the environment a dial-in example serves with: getenv
+// itself when it names 100ms credentials; otherwise getenv with the URL and
+// credentials of the in-memory fake of the 100ms API that fake starts
+// (stopped by stop), the name-value pairs of vars, and a throwaway
+// TWILIO_AUTH_TOKEN when getenv has none. It says so on out; held tells
+// what the fake holds (", room demo-room, role guest"), or is "".
+func DemoEnv(getenv func(string) string, out io.Writer, fake func() *hmstest.Server, held string, vars ...string) (env func(string) string, stop func()) {
+	if getenv("HMS_MANAGEMENT_TOKEN") != "" || getenv("HMS_ACCESS_KEY") != "" {
+		return getenv, func() {}
+	}
+	srv := fake()
+	demo := map[string]string{"HMS_API_BASE_URL": srv.URL, "HMS_ACCESS_KEY": srv.AccessKey(), "HMS_APP_SECRET": srv.AppSecret()}
+	for i := 0; i+1 < len(vars); i += 2 {
+		demo[vars[i]] = vars[i+1]
+	}
+	fmt.Fprintln(out, "no 100ms credentials (HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET): using an in-memory fake of the 100ms API"+held)
+	if getenv("TWILIO_AUTH_TOKEN") == "" {
+		demo["TWILIO_AUTH_TOKEN"] = rand.Text()
+		fmt.Fprintln(out, "no TWILIO_AUTH_TOKEN: using a throwaway one, so only requests signed with it are answered")
+	}
+	return func(k string) string {
+		if v, ok := demo[k]; ok {
+			return v
+		}
+		return getenv(k)
+	}, srv.Close
+}
+
+// ServeTwilio serves, on the address Listen picks, the handler build makes
+// from the environment Listen completes, and logs where Twilio's voice
+// webhook is.
+func ServeTwilio(getenv func(string) string, logger *slog.Logger, build func(getenv func(string) string) (http.Handler, error)) error {
+	addr, getenv := Listen(getenv)
+	h, err := build(getenv)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	logger.Info("listening", "addr", addr, "voice_webhook", getenv("PUBLIC_URL")+"/twilio/voice")
+	return srv.ListenAndServe()
+}
 
 // TwilioToken is the Twilio auth token of the dial-in examples' tests.
 const TwilioToken = "tw-token"
