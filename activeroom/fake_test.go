@@ -29,11 +29,7 @@ func fake(t *testing.T, opts ...hmsapi.Option) (*activeroom.Client, *hmstest.Ser
 }
 
 func peerIDs(peers []activeroom.Peer) []string {
-	var out []string
-	for _, p := range peers {
-		out = append(out, p.ID)
-	}
-	return out
+	return apisurface.Strings(peers, func(p activeroom.Peer) string { return p.ID })
 }
 
 func TestAgainstFake(t *testing.T) {
@@ -89,11 +85,7 @@ func TestAgainstFake(t *testing.T) {
 }
 
 func fakeIDs(peers []hmstest.Peer) []string {
-	var out []string
-	for _, p := range peers {
-		out = append(out, p.ID)
-	}
-	return out
+	return apisurface.Strings(peers, func(p hmstest.Peer) string { return p.ID })
 }
 
 // TestRetries checks each call's Repeatable choice through the real

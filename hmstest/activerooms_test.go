@@ -14,6 +14,7 @@ import (
 
 	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/hmstest"
+	"github.com/hmssip/interconnect-go/internal/apisurface"
 )
 
 var joined = time.Date(2023, 1, 25, 12, 4, 30, 366388779, time.UTC)
@@ -48,11 +49,7 @@ func roomWithPeers(opts ...hmstest.Option) *hmstest.Server {
 }
 
 func ids(peers []hmstest.Peer) []string {
-	var out []string
-	for _, p := range peers {
-		out = append(out, p.ID)
-	}
-	return out
+	return apisurface.Strings(peers, func(p hmstest.Peer) string { return p.ID })
 }
 
 func TestListPeersAnswersAMap(t *testing.T) {

@@ -97,6 +97,16 @@ func RecordingAPI(t testing.TB, baseURL, accessKey, appSecret string, opts ...hm
 	return api, tokens, logger, logs
 }
 
+// Strings returns f of each element of xs, in order, and nil for none: the
+// ids of the peers a test got, say.
+func Strings[T any](xs []T, f func(T) string) []string {
+	var out []string
+	for _, x := range xs {
+		out = append(out, f(x))
+	}
+	return out
+}
+
 // ExitCheckingLeaks runs the tests and exits with their code, or with 1
 // when they passed but left a goroutine of this module or of an HTTP
 // connection behind for longer than wait. A package's TestMain calls it.
