@@ -74,6 +74,15 @@ func wave(t *testing.T, cache *roomcode.Cache, want roomcode.RoomCode) {
 	}
 }
 
+// clockedCache is a cache made with cfg on a client of clocked, and the
+// fake API and the clock they share.
+func clockedCache(t *testing.T, cfg roomcode.CacheConfig, opts ...hmsapi.Option) (*roomcode.Cache, *hmstest.Server, *clock) {
+	t.Helper()
+	clk := newClock()
+	c, srv := clocked(t, clk, opts...)
+	return roomcode.NewCache(c, cfg), srv, clk
+}
+
 // settled waits until the fake has answered want requests and checks that
 // no more arrive: background refreshes are asynchronous.
 func settled(t *testing.T, srv *hmstest.Server, want int, msg string) {
@@ -84,9 +93,7 @@ func settled(t *testing.T, srv *hmstest.Server, want int, msg string) {
 }
 
 func TestCacheHitAndTTL(t *testing.T) {
-	clk := newClock()
-	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute})
+	cache, srv, clk := clockedCache(t, roomcode.CacheConfig{TTL: time.Minute})
 	ctx := context.Background()
 	rc, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
@@ -161,9 +168,7 @@ func TestCacheServesStaleWhenAPIFails(t *testing.T) {
 }
 
 func TestCacheHonoursRetryAfterBetweenRefreshes(t *testing.T) {
-	clk := newClock()
-	c, srv := clocked(t, clk, hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{}))
-	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute, RefreshBackoff: time.Second})
+	cache, srv, clk := clockedCache(t, roomcode.CacheConfig{TTL: time.Minute, RefreshBackoff: time.Second}, hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{}))
 	ctx := context.Background()
 	_, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
@@ -183,9 +188,7 @@ func TestCacheHonoursRetryAfterBetweenRefreshes(t *testing.T) {
 }
 
 func TestCacheAnswersStaleWhileTheAPIHangs(t *testing.T) {
-	clk := newClock()
-	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute, LookupTimeout: 200 * time.Millisecond})
+	cache, srv, clk := clockedCache(t, roomcode.CacheConfig{TTL: time.Minute, LookupTimeout: 200 * time.Millisecond})
 	want, err := cache.Code(context.Background(), "room1", "guest")
 	require.NoError(t, err)
 	clk.Advance(30 * time.Minute) // well past the TTL, well within MaxStale
@@ -204,9 +207,7 @@ func TestCacheAnswersStaleWhileTheAPIHangs(t *testing.T) {
 }
 
 func TestCacheDropsOnNotFound(t *testing.T) {
-	clk := newClock()
-	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute})
+	cache, srv, clk := clockedCache(t, roomcode.CacheConfig{TTL: time.Minute})
 	ctx := context.Background()
 	_, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
@@ -438,9 +439,7 @@ const attempts = 1 + 3
 // once, without the core's retries, so that an outage costs the API one
 // request per key per backoff, as the Cache's documentation says.
 func TestCacheRefreshSendsOneRequestPerBackoff(t *testing.T) {
-	clk := newClock()
-	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute, RefreshBackoff: 10 * time.Second})
+	cache, srv, clk := clockedCache(t, roomcode.CacheConfig{TTL: time.Minute, RefreshBackoff: 10 * time.Second})
 	ctx := context.Background()
 	fresh, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
@@ -465,9 +464,7 @@ func TestCacheRefreshSendsOneRequestPerBackoff(t *testing.T) {
 // once, and the API sees one lookup (1+MaxRetries requests) per key per
 // backoff, however many callers ring.
 func TestCacheColdMissIsBackedOff(t *testing.T) {
-	clk := newClock()
-	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheConfig{RefreshBackoff: 10 * time.Second})
+	cache, srv, clk := clockedCache(t, roomcode.CacheConfig{RefreshBackoff: 10 * time.Second})
 	ctx := context.Background()
 	// Two lookups' worth of failures, then the API is back.
 	srv.InjectFault(hmstest.Fault{Count: 2 * attempts, Status: 503})
@@ -518,9 +515,7 @@ func TestCacheColdMissIsBackedOff(t *testing.T) {
 // carried a Retry-After longer than RefreshBackoff is remembered for the
 // Retry-After.
 func TestCacheColdMissHonoursRetryAfter(t *testing.T) {
-	clk := newClock()
-	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheConfig{RefreshBackoff: time.Second})
+	cache, srv, clk := clockedCache(t, roomcode.CacheConfig{RefreshBackoff: time.Second})
 	ctx := context.Background()
 	// Longer than apisurface.FastRetries' MaxRetryAfter: the core gives up at once.
 	srv.InjectFault(hmstest.Fault{Count: 1, Status: 429, RetryAfter: "120"})
@@ -544,9 +539,7 @@ func TestCacheColdMissHonoursRetryAfter(t *testing.T) {
 // to serve while its refreshes fail is not looked up again before the
 // backoff of the last failed refresh has passed.
 func TestCacheTooStaleInBackoffIsNotLookedUp(t *testing.T) {
-	clk := newClock()
-	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute, MaxStale: time.Minute, RefreshBackoff: 30 * time.Second})
+	cache, srv, clk := clockedCache(t, roomcode.CacheConfig{TTL: time.Minute, MaxStale: time.Minute, RefreshBackoff: 30 * time.Second})
 	ctx := context.Background()
 	_, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
@@ -570,9 +563,7 @@ func TestCacheTooStaleInBackoffIsNotLookedUp(t *testing.T) {
 // TestCacheInvalidateForgetsAFailure: Invalidate drops a remembered
 // failure, so that the next caller asks the API at once.
 func TestCacheInvalidateForgetsAFailure(t *testing.T) {
-	clk := newClock()
-	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheConfig{RefreshBackoff: time.Hour})
+	cache, srv, _ := clockedCache(t, roomcode.CacheConfig{RefreshBackoff: time.Hour})
 	ctx := context.Background()
 	srv.InjectFault(hmstest.Fault{Count: attempts, Status: 503})
 	_, err := cache.Code(ctx, "room1", "guest")
@@ -590,9 +581,7 @@ func TestCacheInvalidateForgetsAFailure(t *testing.T) {
 // TestCacheForgetsFailuresAfterTheirBackoff: a remembered failure takes
 // an entry only until its backoff has passed.
 func TestCacheForgetsFailuresAfterTheirBackoff(t *testing.T) {
-	clk := newClock()
-	c, srv := clocked(t, clk)
-	cache := roomcode.NewCache(c, roomcode.CacheConfig{TTL: time.Minute, MaxStale: time.Hour, RefreshBackoff: 10 * time.Second})
+	cache, srv, clk := clockedCache(t, roomcode.CacheConfig{TTL: time.Minute, MaxStale: time.Hour, RefreshBackoff: 10 * time.Second})
 	ctx := context.Background()
 	srv.InjectFault(hmstest.Fault{Count: 1000, Status: 503})
 	for i := range 20 {
@@ -877,9 +866,7 @@ func TestCacheSizeIsAHardBound(t *testing.T) {
 // that each lookup's span is the parent of its API request's.
 func TestCacheTelemetry(t *testing.T) {
 	o := apisurface.NewObserved()
-	clk := newClock()
-	c, _ := clocked(t, clk, hmsapi.WithMeterProvider(o.MP), hmsapi.WithTracerProvider(o.TP))
-	cache := roomcode.NewCache(c, roomcode.CacheConfig{MeterProvider: o.MP, TracerProvider: o.TP})
+	cache, _, clk := clockedCache(t, roomcode.CacheConfig{MeterProvider: o.MP, TracerProvider: o.TP}, hmsapi.WithMeterProvider(o.MP), hmsapi.WithTracerProvider(o.TP))
 	ctx := context.Background()
 
 	_, err := cache.Code(ctx, "room1", "guest") // miss
