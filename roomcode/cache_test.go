@@ -83,6 +83,20 @@ func clockedCache(t *testing.T, cfg roomcode.CacheConfig, opts ...hmsapi.Option)
 	return roomcode.NewCache(c, cfg), srv, clk
 }
 
+// atOnce runs f on n goroutines released together, and waits for them.
+func atOnce(n int, f func()) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range n {
+		wg.Go(func() {
+			<-start
+			f()
+		})
+	}
+	close(start)
+	wg.Wait()
+}
+
 // settled waits until the fake has answered want requests and checks that
 // no more arrive: background refreshes are asynchronous.
 func settled(t *testing.T, srv *hmstest.Server, want int, msg string) {
@@ -228,22 +242,13 @@ func TestCacheColdKeyOneUpstreamRequest(t *testing.T) {
 	c, srv := fake(t)
 	srv.SetLatency(50 * time.Millisecond)
 	cache := roomcode.NewCache(c, roomcode.CacheConfig{})
-	var wg sync.WaitGroup
 	var failures atomic.Int32
-	start := make(chan struct{})
-	for range 1000 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			rc, err := cache.Code(context.Background(), "room1", "guest")
-			if err != nil || rc.Code != "gst-code-abc" {
-				failures.Add(1)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	atOnce(1000, func() {
+		rc, err := cache.Code(context.Background(), "room1", "guest")
+		if err != nil || rc.Code != "gst-code-abc" {
+			failures.Add(1)
+		}
+	})
 	assert.Zero(t, failures.Load())
 	assert.Equal(t, 1, srv.RequestCount(), "1,000 concurrent lookups, one upstream request")
 }
@@ -409,19 +414,10 @@ func TestCacheColdKeyOneRequestAgainstAFastAPI(t *testing.T) {
 	cache := roomcode.NewCache(gatedClient(t, api, clk), roomcode.CacheConfig{})
 	for it := range 40 {
 		room := "room-" + strconv.Itoa(it)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for range 500 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				_, err := cache.Code(context.Background(), room, "guest")
-				assert.NoError(t, err)
-			}()
-		}
-		close(start)
-		wg.Wait()
+		atOnce(500, func() {
+			_, err := cache.Code(context.Background(), room, "guest")
+			assert.NoError(t, err)
+		})
 		n, _ := api.perKey.Load(room)
 		assert.EqualValues(t, 1, n.(*atomic.Int64).Load(), "upstream requests for %s", room)
 	}
