@@ -1,7 +1,7 @@
 package hmstest_test
 
 import (
-	"io"
+	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -25,16 +25,7 @@ func call(t *testing.T, srv *hmstest.Server, method, path, body string) (int, st
 	t.Helper()
 	tok, err := hmsapi.MintManagementToken(srv.AccessKey(), srv.AppSecret(), time.Now(), time.Hour)
 	require.NoError(t, err)
-	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := srv.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, string(b)
+	return send(t, context.Background(), srv, method, path, tok, body)
 }
 
 // roomWithPeers seeds room "r1" with a caller, a host and a guest, and a

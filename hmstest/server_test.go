@@ -18,18 +18,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// get sends a GET with a bearer token to the fake and returns the status
+// and body of the answer.
 func get(t *testing.T, srv *hmstest.Server, path, token string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
-	require.NoError(t, err)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := srv.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return send(t, context.Background(), srv, http.MethodGet, path, token, "")
 }
 
 func sign(t *testing.T, secret string, claims jwt.MapClaims, method jwt.SigningMethod) string {
@@ -134,9 +127,19 @@ func post(t *testing.T, srv *hmstest.Server, path, token, body string) (int, str
 
 func postCtx(t *testing.T, ctx context.Context, srv *hmstest.Server, path, token, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+path, strings.NewReader(body))
+	return send(t, ctx, srv, http.MethodPost, path, token, body)
+}
+
+// send sends a request to the fake, with body as JSON unless it is empty
+// and a bearer token unless it is empty, and returns the status and body of
+// the answer, or 0 and the error when there was no answer.
+func send(t *testing.T, ctx context.Context, srv *hmstest.Server, method, path, token, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, strings.NewReader(body))
 	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
