@@ -316,6 +316,17 @@ func startServe(t *testing.T, env map[string]string, args ...string) *serving {
 // lockedBuffer collects a process's output while the test reads it.
 type lockedBuffer = apisurface.LockedBuffer
 
+// send sends req with the default client and returns the status and body
+// of the answer.
+func send(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 // doCurl performs the request a printed curl line describes:
 // curl -sS -X POST 'URL' [-H 'Name: value'] --data 'body'.
 func doCurl(t *testing.T, line string) (int, string) {
@@ -328,11 +339,7 @@ func doCurl(t *testing.T, line string) (int, string) {
 	if m[2] != "" {
 		req.Header.Set(m[2], m[3])
 	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return send(t, req)
 }
 
 func TestServeDemo(t *testing.T) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -77,11 +76,7 @@ func runCurl(t *testing.T, line string) (int, string) {
 	if body == "" {
 		req.Body, req.ContentLength = http.NoBody, 0
 	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return send(t, req)
 }
 
 func TestServeProvidersDemo(t *testing.T) {
