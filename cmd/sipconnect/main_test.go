@@ -9,13 +9,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -508,13 +506,7 @@ func TestVersion(t *testing.T) {
 // codes enable and disable refuse what is not a room code before sending
 // anything.
 func TestCodesEnableRefusesNonCodesBeforeSending(t *testing.T) {
-	var hits atomic.Int64
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		hits.Add(1)
-		http.Error(w, "no request was expected", http.StatusTeapot)
-	}))
-	defer api.Close()
-	env := map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken, "HMS_API_BASE_URL": api.URL}
+	hits, env := countingAPI(t)
 	for _, code := range []string{"6560c7a8e4b0a1b2c3d4e5f6", "not_a_code", "abc-defg", "abc-defg-hij-klm"} {
 		want := roomcode.ValidateCode(code)
 		require.Error(t, want, code)
