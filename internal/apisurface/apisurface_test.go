@@ -89,6 +89,6 @@ func TestSpans(t *testing.T) {
 	require.NotNil(t, ended)
 	assert.Equal(t, []string{"op"}, o.SpanNames())
 	assert.Equal(t, int64(7), apisurface.SpanValue(ended, "n").AsInt64())
-	assert.Equal(t, attribute.INVALID, apisurface.SpanValue(ended, "absent").Type())
+	assert.Equal(t, attribute.EMPTY, apisurface.SpanValue(ended, "absent").Type())
 	assert.Nil(t, o.EndedSpan(trace.SpanID{1}))
 }
