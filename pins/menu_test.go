@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -68,8 +67,7 @@ func decodePIN(t *testing.T, body string) pinAnswer {
 // pinServer is a dial-in server with the PIN flow, mounted under /hooks on
 // loopback; its URL is the public URL Twilio signs.
 type pinServer struct {
-	srv   *httptest.Server
-	logs  *syncBuffer
+	srv   *carriertest.Server
 	dir   *pins.Directory
 	store store.Store
 	clock *sharedClock
@@ -77,29 +75,21 @@ type pinServer struct {
 
 func newPINServer(t *testing.T, mutate func(*sipconnect.HandlerConfig)) *pinServer {
 	t.Helper()
-	p := &pinServer{logs: &syncBuffer{}, clock: &sharedClock{}}
+	p := &pinServer{clock: &sharedClock{}}
 	p.clock.Set(time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC))
 	p.store = store.NewMemory(store.WithClock(p.clock.Now))
 	dir, err := pins.NewDirectory(p.store, pins.DirectoryConfig{RoomCodesOnly: true})
 	require.NoError(t, err)
 	p.dir = dir
-	mux := http.NewServeMux()
-	p.srv = httptest.NewServer(mux)
-	t.Cleanup(p.srv.Close)
 	cfg := sipconnect.HandlerConfig{
 		AuthToken:   authToken,
-		PublicURL:   p.srv.URL,
 		Credentials: sipconnect.Credentials{Username: "sip-user", Password: sipPassword},
 		PIN:         &pins.Config{Resolver: dir, Path: "/hooks/pin", Store: p.store, LockoutFailures: 5, LockoutWindow: time.Hour},
-		Logger:      slog.New(slog.NewJSONHandler(p.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	h, err := sipconnect.NewHandler(cfg)
-	require.NoError(t, err)
-	mux.Handle("/hooks/voice", h)
-	mux.Handle("/hooks/pin", h.PINHandler())
+	p.srv = carriertest.NewServer(t, cfg)
 	return p
 }
 
@@ -120,18 +110,14 @@ func (p *pinServer) send(t *testing.T, method, fullURL string, params url.Values
 
 func (p *pinServer) do(t *testing.T, req *http.Request) (int, string) {
 	t.Helper()
-	resp, err := p.srv.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, string(body)
+	status, _, body := p.srv.Do(t, req)
+	return status, body
 }
 
 // call starts a call and returns the first <Gather> action.
 func (p *pinServer) call(t *testing.T, method string, form url.Values) string {
 	t.Helper()
-	status, body := p.send(t, method, p.srv.URL+"/hooks/voice", form)
+	status, body := p.send(t, method, p.srv.URL()+"/hooks/voice", form)
 	require.Equal(t, 200, status, body)
 	a := decodePIN(t, body)
 	require.NotNil(t, a.Gather, body)
@@ -165,7 +151,7 @@ func TestPINFlow(t *testing.T) {
 			form := callForm()
 
 			action := p.call(t, method, form)
-			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=1&nonce=N", withoutNonce(action))
+			assert.Equal(t, p.srv.URL()+"/hooks/pin?attempt=1&nonce=N", withoutNonce(action))
 			a := p.enter(t, method, action, form, pin)
 			require.NotNil(t, a.Dial, "the right PIN bridges the caller")
 			assert.Equal(t, "sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=Guest", a.Dial.Sip.URI)
@@ -175,10 +161,10 @@ func TestPINFlow(t *testing.T) {
 			a = p.enter(t, method, action, form, "1111111111")
 			require.NotNil(t, a.Gather)
 			assert.Equal(t, []string{"Sorry, that PIN is not valid.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
-			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=2&nonce=N", withoutNonce(a.Gather.Action))
+			assert.Equal(t, p.srv.URL()+"/hooks/pin?attempt=2&nonce=N", withoutNonce(a.Gather.Action))
 			a = p.enter(t, method, a.Gather.Action, form, "22")
 			require.NotNil(t, a.Gather)
-			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=3&nonce=N", withoutNonce(a.Gather.Action))
+			assert.Equal(t, p.srv.URL()+"/hooks/pin?attempt=3&nonce=N", withoutNonce(a.Gather.Action))
 			a = p.enter(t, method, a.Gather.Action, form, pin)
 			require.NotNil(t, a.Dial, "bridged on the third attempt")
 
@@ -200,11 +186,11 @@ func TestPINFlow(t *testing.T) {
 			a = p.enter(t, method, action, form, "")
 			require.NotNil(t, a.Gather)
 			assert.Equal(t, []string{"We did not receive a PIN.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
-			assert.Equal(t, p.srv.URL+"/hooks/pin?attempt=2&nonce=N", withoutNonce(a.Gather.Action))
+			assert.Equal(t, p.srv.URL()+"/hooks/pin?attempt=2&nonce=N", withoutNonce(a.Gather.Action))
 			require.NotNil(t, a.Redirect, "silence after <Gather> comes back to the step")
 			assert.Equal(t, a.Gather.Action, a.Redirect.URL)
 
-			logs := p.logs.String()
+			logs := p.srv.Logs.String()
 			assert.NotContains(t, logs, pin)
 			assert.NotContains(t, logs, callerPhone)
 			assert.NotContains(t, logs, sipPassword)
@@ -276,7 +262,7 @@ func TestPINLockout(t *testing.T) {
 		}
 	}
 	// Locked: at the next call, before any lookup, and for the right PIN.
-	status, body := p.send(t, http.MethodPost, p.srv.URL+"/hooks/voice", mallory)
+	status, body := p.send(t, http.MethodPost, p.srv.URL()+"/hooks/voice", mallory)
 	require.Equal(t, 200, status)
 	a := decodePIN(t, body)
 	assert.Nil(t, a.Gather)
@@ -304,7 +290,7 @@ func TestPINStoreDownAsksToTryLater(t *testing.T) {
 	})
 	// No step can be issued: the caller is told at once, not after typing
 	// a PIN that cannot be checked.
-	status, body := p.send(t, http.MethodPost, p.srv.URL+"/hooks/voice", callForm())
+	status, body := p.send(t, http.MethodPost, p.srv.URL()+"/hooks/voice", callForm())
 	require.Equal(t, 200, status)
 	a := decodePIN(t, body)
 	assert.Nil(t, a.Gather)
@@ -423,11 +409,11 @@ func TestPINResolverErrorsAndRoutes(t *testing.T) {
 	assert.Equal(t, before, lookups.Load(), "not looked up")
 
 	// Routing by the number called.
-	_, body := p.send(t, http.MethodPost, p.srv.URL+"/hooks/voice", callForm("To", "+18005550111"))
+	_, body := p.send(t, http.MethodPost, p.srv.URL()+"/hooks/voice", callForm("To", "+18005550111"))
 	require.NotNil(t, decodePIN(t, body).Dial)
 	assert.Equal(t, "sip:sal-esxx-xyz@sip.100ms.live", decodePIN(t, body).Dial.Sip.URI)
 	for _, to := range []string{"+18005550199", "+18005550123"} {
-		_, body = p.send(t, http.MethodPost, p.srv.URL+"/hooks/voice", callForm("To", to))
+		_, body = p.send(t, http.MethodPost, p.srv.URL()+"/hooks/voice", callForm("To", to))
 		a = decodePIN(t, body)
 		assert.Nil(t, a.Dial, to)
 		assert.Nil(t, a.Gather, to)
@@ -610,7 +596,7 @@ func TestPINRefundAcrossTheWindow(t *testing.T) {
 	// Still exactly 5 wrong PINs before the lockout.
 	looked := 0
 	for range 7 {
-		status, body := p.send(t, http.MethodPost, p.srv.URL+"/hooks/voice", callForm())
+		status, body := p.send(t, http.MethodPost, p.srv.URL()+"/hooks/voice", callForm())
 		require.Equal(t, 200, status)
 		if a = decodePIN(t, body); a.Gather == nil {
 			continue // locked out at the prompt
@@ -630,8 +616,6 @@ const (
 	callerPhone = carriertest.CallerPhone
 )
 
-// syncBuffer is a log buffer safe for the handler's concurrent logging.
-type syncBuffer = carriertest.LogBuffer
 
 // callForm is Twilio's incoming-call webhook, with extra name-value pairs
 // set on it.
@@ -666,7 +650,7 @@ func (p *pinServer) failures(t *testing.T, key string) int {
 // enters digits at its step; it returns what the caller hears last.
 func (p *pinServer) answerTo(t *testing.T, form map[string][]string, digits string) pinAnswer {
 	t.Helper()
-	status, body := p.send(t, http.MethodPost, p.srv.URL+"/hooks/voice", form)
+	status, body := p.send(t, http.MethodPost, p.srv.URL()+"/hooks/voice", form)
 	require.Equal(t, 200, status, body)
 	a := decodePIN(t, body)
 	if a.Gather == nil {
@@ -701,7 +685,7 @@ func TestPINStepReplayIsRefused(t *testing.T) {
 	}
 	assert.Equal(t, 1, p.failures(t, pins.FailuresKey(callerPhone)), "replays are charged to nobody")
 	assert.NotNil(t, p.answerTo(t, callForm(), pin).Dial, "the number's owner is not locked out")
-	assert.Contains(t, p.logs.String(), `"outcome":"rejected-step"`)
+	assert.Contains(t, p.srv.Logs.String(), `"outcome":"rejected-step"`)
 }
 
 // TestPINNumberSpellingsShareOneCount: one number written seven ways is one
@@ -778,7 +762,7 @@ func TestPINGuessingAcrossNumbersIsBounded(t *testing.T) {
 	}
 	assert.Equal(t, int32(pins.DefaultWrongPINsPerMinute), lookups.Load(), "PINs looked up in one minute")
 	assert.Equal(t, 100-pins.DefaultWrongPINsPerMinute, throttled)
-	assert.Contains(t, p.logs.String(), `"outcome":"pin-throttled"`)
+	assert.Contains(t, p.srv.Logs.String(), `"outcome":"pin-throttled"`)
 	assert.Equal(t, []string{tryLater}, p.answerTo(t, callForm("From", "+14155550999"), pin).Say,
 		"while the bound holds, a right PIN waits too: the price of the bound")
 
@@ -813,7 +797,7 @@ func TestPINDirectoryLostAfterWipe(t *testing.T) {
 		assert.Equal(t, []string{tryLater}, a.Say, "a right PIN is not called wrong")
 	}
 	assert.Equal(t, 0, p.failures(t, pins.FailuresKey(callerPhone)), "nobody is charged")
-	assert.Contains(t, p.logs.String(), "lost its data")
+	assert.Contains(t, p.srv.Logs.String(), "lost its data")
 
 	// PINs issued again: wrong PINs are wrong again.
 	again := p.issue(t, pins.Target{RoomCode: "abc-defg-hij"})
