@@ -11,10 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/hmssip/interconnect-go/hmsapi"
+	"github.com/hmssip/interconnect-go/internal/secret"
 )
-
-// redacted stands in for a trunk's password wherever a trunk is shown.
-const redacted = "[REDACTED]"
 
 // Trunk is a SIP outbound trunk: the account at a SIP trunking provider
 // (Twilio Elastic SIP Trunking, Telnyx, ...) through which 100ms places
@@ -46,7 +44,7 @@ func (t Trunk) String() string {
 	if t.Username != "" || t.Password != "" {
 		b = append(b, t.Username...)
 		if t.Password != "" {
-			b = append(b, ":"+redacted...)
+			b = append(b, ":"+secret.Redacted...)
 		}
 		b = append(b, '@')
 	}
@@ -58,16 +56,9 @@ func (t Trunk) String() string {
 	return string(b)
 }
 
-func (t Trunk) shownPassword() string {
-	if t.Password == "" {
-		return ""
-	}
-	return redacted
-}
-
 // GoString returns a Go-syntax form with the password redacted.
 func (t Trunk) GoString() string {
-	return "sipout.Trunk{Username:" + strconv.Quote(t.Username) + ", Password:" + strconv.Quote(t.shownPassword()) +
+	return "sipout.Trunk{Username:" + strconv.Quote(t.Username) + ", Password:" + strconv.Quote(secret.Redact(t.Password)) +
 		", Address:" + strconv.Quote(t.Address) + ", From:" + strconv.Quote(t.From) + "}"
 }
 
@@ -75,14 +66,7 @@ func (t Trunk) GoString() string {
 // password: %#v prints GoString, %q the quoted String, and every other verb
 // String.
 func (t Trunk) Format(f fmt.State, verb rune) {
-	switch {
-	case verb == 'v' && f.Flag('#'):
-		_, _ = f.Write([]byte(t.GoString()))
-	case verb == 'q':
-		_, _ = f.Write([]byte(strconv.Quote(t.String())))
-	default:
-		_, _ = f.Write([]byte(t.String()))
-	}
+	secret.FormatRedacted(f, verb, t.String(), t.GoString())
 }
 
 // LogValue implements slog.LogValuer: a group of the fields, the password
@@ -90,7 +74,7 @@ func (t Trunk) Format(f fmt.State, verb rune) {
 func (t Trunk) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.String("username", t.Username)}
 	if t.Password != "" {
-		attrs = append(attrs, slog.String("password", redacted))
+		attrs = append(attrs, slog.String("password", secret.Redacted))
 	}
 	return slog.GroupValue(append(attrs, slog.String("address", t.Address), slog.String("from", t.From))...)
 }
@@ -99,7 +83,7 @@ func (t Trunk) LogValue() slog.Value {
 // configuration holding one can be dumped safely. (The client sends the
 // real password to 100ms by other means.)
 func (t Trunk) MarshalJSON() ([]byte, error) {
-	return json.Marshal(trunkBody{t.Username, t.shownPassword(), t.Address, t.From})
+	return json.Marshal(trunkBody{t.Username, secret.Redact(t.Password), t.Address, t.From})
 }
 
 // trunkBody is the body of the trunk endpoints, the password included.

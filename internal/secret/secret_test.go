@@ -38,3 +38,20 @@ func TestSecretNeverPrints(t *testing.T) {
 	assert.True(t, secret.Secret{}.IsZero())
 	assert.Empty(t, secret.Secret{}.Value())
 }
+
+// shown prints with FormatRedacted, as a type with secrets does.
+type shown struct{ hidden string }
+
+func (s shown) Format(f fmt.State, verb rune) {
+	secret.FormatRedacted(f, verb, "user:"+secret.Redact(s.hidden), `shown{"`+secret.Redact(s.hidden)+`"}`)
+}
+
+func TestFormatRedacted(t *testing.T) {
+	s := shown{"hunter2"}
+	assert.Equal(t, "user:[REDACTED]", fmt.Sprintf("%v", s))
+	assert.Equal(t, "user:[REDACTED]", fmt.Sprintf("%+v", s))
+	assert.Equal(t, "user:[REDACTED]", fmt.Sprintf("%x", s))
+	assert.Equal(t, `"user:[REDACTED]"`, fmt.Sprintf("%q", s))
+	assert.Equal(t, `shown{"[REDACTED]"}`, fmt.Sprintf("%#v", s))
+	assert.Equal(t, "user:", fmt.Sprint(shown{}))
+}
