@@ -9,7 +9,8 @@
 // a 100ms account and without the network beyond loopback.
 //
 // A Server listens on 127.0.0.1 and serves the API under the path prefix
-// "/v2", like the real base URL; pass Server.URL as the client's base URL.
+// "/v2", like the real base URL; pass Server.URL as the client's base URL,
+// or take a core client of the fake from Server.API.
 package hmstest
 
 import (
