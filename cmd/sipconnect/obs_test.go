@@ -2,15 +2,23 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hmssip/interconnect-go/twiml"
 )
 
 // servingBinary is the binary's serve running.
@@ -197,4 +205,229 @@ func TestServeErrorLogIsARecord(t *testing.T) {
 	require.Len(t, recs, 1)
 	assert.Equal(t, "WARN", recs[0]["level"])
 	assert.Equal(t, "http: Accept error: too many open files", recs[0]["msg"])
+}
+
+// demoDone is the msg of the last record of the demo's sample call.
+const demoDone = `"msg":"the roster, and hanging the caller up`
+
+// get answers a GET of u: its status, content type and body.
+func get(t *testing.T, u string) (int, string, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(body)
+}
+
+// assertMetrics checks that u answers Prometheus text format with the
+// resource's target_info and the Go runtime's metrics.
+func assertMetrics(t *testing.T, u string) string {
+	t.Helper()
+	status, ctype, body := get(t, u)
+	require.Equal(t, http.StatusOK, status, body)
+	assert.True(t, strings.HasPrefix(ctype, "text/plain"), ctype)
+	assert.Contains(t, body, "\ntarget_info{")
+	assert.Contains(t, body, `service_name="sipconnect"`)
+	assert.Contains(t, body, "\ngo_goroutines ")
+	return body
+}
+
+func TestServeMetricsInDemoMode(t *testing.T) {
+	s := startServeBinary(t, nil, demoDone, "--log-format", "json")
+	base := strings.TrimSuffix(s.url(t, "serving the voice webhook"), "/twilio/voice")
+	assert.Equal(t, base+"/metrics", s.url(t, "serving metrics"))
+	body := assertMetrics(t, base+"/metrics")
+	// The sample call moved the library's instruments.
+	for _, name := range []string{"sipconnect_calls_total{", "sipconnect_call_answer_duration_seconds_bucket{",
+		"sipconnect_hmsapi_requests_total{", "sipconnect_hmsapi_request_duration_seconds_bucket{",
+		"sipconnect_roomcode_cache_lookups_total{", "sipconnect_phone_participants", "sipconnect_webhook_deliveries_total{",
+		"sipconnect_store_operation_duration_seconds_count{"} {
+		assert.Contains(t, body, "\n"+name)
+	}
+	assert.Equal(t, 0, s.stop(t).code)
+}
+
+func TestServeMetricsAddr(t *testing.T) {
+	// In demo mode, --metrics-addr moves /metrics to a listener of its own.
+	s := startServeBinary(t, nil, demoDone, "--log-format", "json", "--metrics-addr", "127.0.0.1:0")
+	base := strings.TrimSuffix(s.url(t, "serving the voice webhook"), "/twilio/voice")
+	metrics := s.url(t, "serving metrics")
+	assert.NotEqual(t, base+"/metrics", metrics)
+	assertMetrics(t, metrics)
+	status, _, _ := get(t, base+"/metrics")
+	assert.Equal(t, http.StatusNotFound, status, "no /metrics on the main listener")
+	status, _, _ = get(t, strings.TrimSuffix(metrics, "/metrics")+"/healthz")
+	assert.Equal(t, http.StatusNotFound, status, "only /metrics on the metrics listener")
+	assert.Equal(t, 0, s.stop(t).code)
+
+	// Outside demo mode, metrics are off without it, and on with it.
+	env := map[string]string{"TWILIO_AUTH_TOKEN": secretTwilioToken}
+	s = startServeBinary(t, env, `"msg":"try it"`, "--log-format", "json", "--room-code", "abc-defg-hij")
+	base = strings.TrimSuffix(s.url(t, "serving the voice webhook"), "/twilio/voice")
+	assert.Empty(t, withMsg(records(t, s.stdout.String()), "serving metrics"))
+	status, _, _ = get(t, base+"/metrics")
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Equal(t, 0, s.stop(t).code)
+
+	s = startServeBinary(t, env, `"msg":"try it"`, "--log-format", "json", "--room-code", "abc-defg-hij", "--metrics-addr", "127.0.0.1:0")
+	assertMetrics(t, s.url(t, "serving metrics"))
+	assert.Equal(t, 0, s.stop(t).code)
+
+	// A bad address names the flag.
+	r := sipconnectCmd(t, env, "serve", "--addr", "127.0.0.1:0", "--room-code", "abc-defg-hij", "--metrics-addr", "9090")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "sipconnect: --metrics-addr 9090: want HOST:PORT; for port 9090 give --metrics-addr 127.0.0.1:9090")
+}
+
+// otlpCollector is an OTLP/HTTP endpoint that keeps what it was sent.
+type otlpCollector struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []string // path and content type
+}
+
+func newOTLPCollector(t *testing.T) *otlpCollector {
+	c := &otlpCollector{}
+	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		c.mu.Lock()
+		c.requests = append(c.requests, r.Method+" "+r.URL.Path+" "+r.Header.Get("Content-Type"))
+		c.mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(c.Close)
+	return c
+}
+
+func (c *otlpCollector) received() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.requests...)
+}
+
+func TestServeSendsTracesOverOTLP(t *testing.T) {
+	for _, variable := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
+		t.Run(variable, func(t *testing.T) {
+			c := newOTLPCollector(t)
+			endpoint := c.URL
+			if variable == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" {
+				endpoint += "/v1/traces"
+			}
+			s := startServeBinary(t, map[string]string{variable: endpoint}, demoDone, "--log-format", "json")
+			// The sample call's spans wait in the batch until shutdown
+			// flushes them.
+			start := time.Now()
+			r := s.stop(t)
+			assert.Equal(t, 0, r.code, r.stderr)
+			assert.Less(t, time.Since(start), defaultGrace)
+			assert.Contains(t, c.received(), "POST /v1/traces application/x-protobuf", r.stderr)
+			records(t, r.stdout)
+			assert.NotContains(t, r.stderr, `"level":"WARN"`, "no export failed")
+		})
+	}
+}
+
+func TestServeTracesOff(t *testing.T) {
+	c := newOTLPCollector(t)
+	// OTEL_TRACES_EXPORTER=none turns traces off, endpoint or not.
+	s := startServeBinary(t, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": c.URL, "OTEL_TRACES_EXPORTER": "none"}, demoDone, "--log-format", "json")
+	r := s.stop(t)
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Empty(t, c.received())
+	assert.NotContains(t, r.stderr, "sending traces")
+}
+
+// seriesLine is one sample of Prometheus text format.
+var seriesLine = regexp.MustCompile(`(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})? (\S+)$`)
+
+// sample returns the value of the series name whose labels include want,
+// whatever other labels it has (otel adds otel_scope_name and others); it
+// fails the test unless exactly one series matches.
+func sample(t *testing.T, body, name string, want map[string]string) string {
+	t.Helper()
+	var found []string
+	for _, m := range seriesLine.FindAllStringSubmatch(body, -1) {
+		if m[1] != name {
+			continue
+		}
+		labels := map[string]string{}
+		for _, l := range regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"`).FindAllStringSubmatch(m[2], -1) {
+			labels[l[1]] = l[2]
+		}
+		ok := true
+		for k, v := range want {
+			ok = ok && labels[k] == v
+		}
+		if ok {
+			found = append(found, m[3])
+		}
+	}
+	require.Len(t, found, 1, "%s%v in:\n%s", name, want, body)
+	return found[0]
+}
+
+// After signed calls of known outcomes, /metrics holds their counts.
+func TestServeMetricsValuesAfterCalls(t *testing.T) {
+	env := map[string]string{"TWILIO_AUTH_TOKEN": secretTwilioToken}
+	s := startServeBinary(t, env, `"msg":"try it"`, "--log-format", "json", "--room-code", "abc-defg-hij", "--metrics-addr", "127.0.0.1:0")
+	voice := s.url(t, "serving the voice webhook")
+	for i, sid := range []string{"CA-m-1", "CA-m-2"} {
+		form := url.Values{"CallSid": {sid}, "From": {"+1415555000" + string(rune('0'+i))}, "To": {"+15005550001"}}
+		req, err := twiml.NewSignedRequest(http.MethodPost, voice, secretTwilioToken, form)
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, 200, resp.StatusCode, sid)
+	}
+	form := url.Values{"CallSid": {"CA-m-forged"}, "From": {"+14155550009"}, "To": {"+15005550001"}}
+	req, err := twiml.NewSignedRequest(http.MethodPost, voice, "not-the-auth-token", form)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 403, resp.StatusCode)
+
+	body := assertMetrics(t, s.url(t, "serving metrics"))
+	assert.Equal(t, "2", sample(t, body, "sipconnect_calls_total", map[string]string{"carrier": "twilio", "outcome": "bridged"}))
+	assert.Equal(t, "1", sample(t, body, "sipconnect_calls_total", map[string]string{"carrier": "twilio", "outcome": "rejected_signature"}))
+	assert.Equal(t, "3", sample(t, body, "sipconnect_call_answer_duration_seconds_count", map[string]string{"carrier": "twilio"}))
+	assert.Equal(t, "3", sample(t, body, "sipconnect_call_answer_duration_seconds_bucket", map[string]string{"carrier": "twilio", "le": "+Inf"}))
+	assert.NotContains(t, body, "+1415555000", "no phone number in a label")
+	assert.False(t, strings.Contains(body, secretTwilioToken))
+	assert.Equal(t, 0, s.stop(t).code)
+}
+
+// The demo ends with the metrics its sample call moved and the call's
+// record: as text, and as fields of records in json format.
+func TestServeDemoShowsMetricsAndRecord(t *testing.T) {
+	r := runServeUntil(t, nil, "\"step\": \"joined\"")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "the metrics the sample call moved (GET /metrics; sipconnect_ series not at zero, without buckets):\n")
+	assert.Contains(t, r.stdout, "\nsipconnect_calls_total{carrier=\"twilio\",outcome=\"bridged\"} 1\n")
+	assert.Contains(t, r.stdout, "\nsipconnect_phone_participants 1\n")
+	assert.Contains(t, r.stdout, "\nsipconnect_webhook_deliveries_total{result=\"handled\",type=\"peer.join.success\"} 1\n")
+	assert.NotContains(t, r.stdout, "otel_scope_")
+	assert.NotContains(t, r.stdout, "_bucket{")
+	assert.Contains(t, r.stdout, "the call's record (as GET /calls answers it):\n{\n  \"call_id\": \""+sampleCallSid+"\",\n")
+	assert.Contains(t, r.stdout, `"outcome": "bridged"`)
+	assert.NotContains(t, r.stdout, "+15005550006", "masked numbers only")
+
+	for _, args := range [][]string{nil, {"--pin"}} {
+		r := runServeBinary(t, nil, `"msg":"the call's record"`, append([]string{"--log-format", "json"}, args...)...)
+		assert.Equal(t, 0, r.code, r.stderr)
+		out := records(t, r.stdout)
+		moved := withMsg(out, "the metrics the sample call moved")
+		require.Len(t, moved, 1, args)
+		assert.Contains(t, moved[0]["metrics"], "sipconnect_phone_participants 1", args)
+		rec := withMsg(out, "the call's record")
+		require.Len(t, rec, 1, args)
+		record := rec[0]["record"].(map[string]any)
+		assert.Equal(t, sampleCallSid, record["call_id"], args)
+		assert.Equal(t, demoRoomID, record["room_id"], args)
+		assert.NotEmpty(t, record["timeline"], args)
+	}
 }
