@@ -17,8 +17,8 @@ func ExampleNewServer() {
 	defer srv.Close()
 	srv.InjectFault(hmstest.Fault{Count: 1, Status: 503}) // the first request fails
 
-	// A core client of the fake: its URL and credentials. The real API's
-	// wants hmsapi.New with the app's credentials.
+	// srv.API is a core client made with the fake's URL and credentials;
+	// against the real API, make one with hmsapi.New and the app's.
 	client := roomcode.NewClient(srv.API())
 
 	page, err := client.List(context.Background(), "room-1", &roomcode.ListOptions{Role: "guest"})

@@ -1,8 +1,10 @@
 // Package apisurface lists the exported names of a package from its
 // source, for tests that pin a package's public API and check that every
 // exported name is documented. It also holds the scaffolding the module's
-// tests share: a buffer safe for concurrent writers, a token source that
-// records what it hands out, and a check for goroutines left behind.
+// tests share: a buffer safe for concurrent writers and a logger into one,
+// a token source that records what it hands out, a plain API server under
+// a path prefix, in-memory telemetry providers, and a check for goroutines
+// left behind.
 package apisurface
 
 import (
