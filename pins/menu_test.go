@@ -616,7 +616,6 @@ const (
 	callerPhone = carriertest.CallerPhone
 )
 
-
 // callForm is Twilio's incoming-call webhook, with extra name-value pairs
 // set on it.
 var callForm = carriertest.TwilioCall
