@@ -6,11 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"time"
 
 	"github.com/hmssip/interconnect-go/activeroom"
 	"github.com/hmssip/interconnect-go/headers"
+	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipout"
 )
 
@@ -21,6 +23,7 @@ func (e env) call(ctx context.Context, args []string) error {
 	var r sipout.CallRequest
 	var ringTimeout int
 	var asJSON bool
+	var redisURL string
 	fs.StringVar(&r.To, "to", "", "callee: a phone `number` in E.164 (+14155550100) or a sip: URI (required)")
 	fs.StringVar(&r.RoomCode, "room-code", "", "room `code` of the room and role the callee joins (required)")
 	fs.StringVar(&r.TrunkID, "trunk-id", "", "`id` of the outbound trunk that places the call (required)")
@@ -32,7 +35,8 @@ func (e env) call(ctx context.Context, args []string) error {
 	fs.BoolVar(&r.Video, "video", false, "ask for a video call (SIP endpoints that send video)")
 	fs.IntVar(&ringTimeout, "ring-timeout", int(sipout.DefaultRingTimeout/time.Second), "whole `seconds` to wait for an answer")
 	fs.BoolVar(&asJSON, "json", false, `print {"id":...}`)
-	if _, err := e.parse(fs, "call --to NUMBER|SIP-URI --room-code CODE --trunk-id ID [--name NAME] [--user-id ID] [--header X-Name=value]... [--video] [--ring-timeout SECONDS] [--json]",
+	fs.StringVar(&redisURL, "redis", "", "record the call in the Redis `URL` a running serve shares, for calls list and GET /calls (default $SIPCONNECT_REDIS_URL)")
+	if _, err := e.parse(fs, "call --to NUMBER|SIP-URI --room-code CODE --trunk-id ID [--name NAME] [--user-id ID] [--header X-Name=value]... [--video] [--ring-timeout SECONDS] [--redis URL] [--json]",
 		args, demoNote); err != nil {
 		return err
 	}
@@ -59,9 +63,20 @@ func (e env) call(ctx context.Context, args []string) error {
 		// be found and removed: 100ms gives no call id before the answer.
 		r.UserID = "sipconnect-call-" + throwawayToken()[:12]
 	}
+	// The demo records only where --redis says: not in the store a real
+	// serve shares.
+	if redisURL == "" && s.fake == nil {
+		redisURL = e.getenv("SIPCONNECT_REDIS_URL")
+	}
+	record, err := e.dialOutRecorder(ctx, redisURL)
+	if err != nil {
+		return err
+	}
+	defer record.close()
 	stop := e.ringing(r)
 	res, err := sipout.NewClient(s.api).Call(ctx, r)
 	stop(err == nil)
+	record.dialOut(ctx, r, res, err)
 	switch {
 	case errors.Is(err, sipout.ErrNoAnswer):
 		return fmt.Errorf("no answer: nobody picked up within the ring timeout (%v); %s", r.RingTimeout, lateAnswerHint(r))
@@ -95,6 +110,51 @@ func (e env) call(ctx context.Context, args []string) error {
 		fmt.Fprintf(e.stdout, "the callee is peer %s\n", p.ID)
 	}
 	return nil
+}
+
+// dialOutRecorder records a dial-out's result in the shared store, when
+// there is one.
+type dialOutRecorder struct {
+	st     *sharedRedis
+	roster *roster.Roster
+}
+
+// dialOutRecorder connects to the Redis at rawURL, or records nothing when
+// rawURL is empty. A store that does not answer fails the command before
+// the phone rings.
+func (e env) dialOutRecorder(ctx context.Context, rawURL string) (dialOutRecorder, error) {
+	if rawURL == "" {
+		return dialOutRecorder{}, nil
+	}
+	st, err := e.sharedStore(ctx, rawURL)
+	if err != nil {
+		return dialOutRecorder{}, fmt.Errorf("--redis: %w", err)
+	}
+	r, err := roster.New(roster.Config{Store: st,
+		Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		st.Close()
+		return dialOutRecorder{}, err
+	}
+	return dialOutRecorder{st: st, roster: r}, nil
+}
+
+// dialOut records the call's result: answered, or how it failed. An
+// interrupted command still records it.
+func (d dialOutRecorder) dialOut(ctx context.Context, req sipout.CallRequest, res sipout.CallResult, err error) {
+	if d.roster == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	d.roster.RecordDialOut(ctx, req, res, err)
+}
+
+func (d dialOutRecorder) close() {
+	if d.roster != nil {
+		_ = d.roster.Close()
+		d.st.Close()
+	}
 }
 
 // lateAnswerHint says how to remove the callee if the phone answers after

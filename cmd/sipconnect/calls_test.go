@@ -228,3 +228,43 @@ func TestCallsListErrors(t *testing.T) {
 		assert.Contains(t, r.stdout, "since", shell)
 	}
 }
+
+// call --redis records the dial-out, answered or not, where calls list
+// reads it.
+func TestCallRecordsItsDialOut(t *testing.T) {
+	redisURL := testRedisURL(t)
+	api, env := apiFake(t)
+	r := sipconnectCmd(t, env, "call", "--to", "+15550100", "--room-code", testRoomCode, "--trunk-id", testTrunkID,
+		"--user-id", "carol-1", "--redis", redisURL, "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	calls := api.Calls()
+	require.Len(t, calls, 1)
+	api.SetCallNoAnswer("+15550199")
+	api.SetMaxRing(100 * time.Millisecond)
+	env["SIPCONNECT_REDIS_URL"] = redisURL
+	r = sipconnectCmd(t, env, "call", "--to", "+15550199", "--room-code", testRoomCode, "--trunk-id", testTrunkID)
+	require.Equal(t, 1, r.code, r.stdout)
+
+	r = sipconnectCmd(t, nil, "calls", "list", "--redis", redisURL, "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var recs []roster.CallRecord
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &recs), r.stdout)
+	require.Len(t, recs, 2, r.stdout)
+	outcomes := map[string]roster.CallRecord{}
+	for _, rec := range recs {
+		assert.Equal(t, "outbound", rec.Direction)
+		outcomes[rec.Outcome] = rec
+	}
+	require.Contains(t, outcomes, "answered")
+	require.Contains(t, outcomes, "no_answer")
+	assert.Equal(t, calls[0].ID, outcomes["answered"].CallID)
+	assert.Equal(t, "+****0100", outcomes["answered"].To)
+	assert.NotContains(t, r.stdout, "+15550100", "masked numbers only")
+
+	// A store that does not answer fails the command before the phone rings.
+	before := len(api.Calls())
+	r = sipconnectCmd(t, env, "call", "--to", "+15550100", "--room-code", testRoomCode, "--trunk-id", testTrunkID,
+		"--redis", "redis://127.0.0.1:1/0")
+	assertOneLineError(t, r, "sipconnect: --redis: redis at 127.0.0.1:1 does not answer: ...")
+	assert.Len(t, api.Calls(), before)
+}

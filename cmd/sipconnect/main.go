@@ -13,7 +13,7 @@
 //	sipconnect codes enable  --code CODE [--json]
 //	sipconnect codes disable --code CODE [--json]
 //	sipconnect call          --to NUMBER|SIP-URI --room-code CODE --trunk-id ID [--name NAME] [--user-id ID]
-//	                         [--header X-Name=value]... [--video] [--ring-timeout SECONDS] [--json]
+//	                         [--header X-Name=value]... [--video] [--ring-timeout SECONDS] [--redis URL] [--json]
 //	sipconnect trunks create --address HOST[:PORT] --from NUMBER [--json]
 //	sipconnect trunks update --trunk-id ID --address HOST[:PORT] --from NUMBER [--json]
 //	sipconnect peers list    --room-id ID [--user-id ID] [--role ROLE] [--json]
