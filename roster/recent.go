@@ -24,9 +24,7 @@ func recentCallsKey(roomID string) string { return "sipconnect:call-records-left
 // room's recent calls, and trims the listing now and then.
 func (r *Roster) listEnded(ctx context.Context, recordID string, s step) error {
 	v := strconv.FormatInt(s.At.UnixNano(), 10) + " " + strconv.FormatInt(r.cfg.Clock().UnixNano(), 10) + " " + recordID
-	if err := r.do(ctx, func(ctx context.Context) error {
-		return r.cfg.Store.HSet(ctx, recentCallsKey(s.RoomID), s.PeerID, []byte(v), r.cfg.RecentTTL)
-	}); err != nil {
+	if err := r.hset(ctx, recentCallsKey(s.RoomID), s.PeerID, []byte(v), r.cfg.RecentTTL); err != nil {
 		return err
 	}
 	r.trimRecent(ctx, s.RoomID)
@@ -54,12 +52,8 @@ func parseListed(peerID string, v []byte) (listedCall, bool) {
 // those written longer than RecentTTL ago or that do not parse: stale, for
 // a trim to delete.
 func (r *Roster) listed(ctx context.Context, roomID string) (calls []listedCall, stale []string, err error) {
-	var all map[string][]byte
-	if err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		all, err = r.cfg.Store.HGetAll(ctx, recentCallsKey(roomID))
-		return err
-	}); err != nil {
+	all, err := r.hgetAll(ctx, recentCallsKey(roomID))
+	if err != nil {
 		return nil, nil, err
 	}
 	now := r.cfg.Clock()
@@ -87,12 +81,7 @@ func (r *Roster) listed(ctx context.Context, roomID string) (calls []listedCall,
 // Concurrent trims delete the same fields, so instances need not agree on
 // who trims; a leave listed while a trim runs is the newest and stays.
 func (r *Roster) trimRecent(ctx context.Context, roomID string) {
-	var n int64
-	if err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		n, err = r.cfg.Store.IncrBy(ctx, endedCountKey(roomID), 1, r.cfg.RecentTTL)
-		return err
-	}); err != nil || n%int64(r.trimEvery) != 0 {
+	if n, err := r.incrBy(ctx, endedCountKey(roomID), 1, r.cfg.RecentTTL); err != nil || n%int64(r.trimEvery) != 0 {
 		return
 	}
 	calls, drop, err := r.listed(ctx, roomID)
@@ -105,10 +94,7 @@ func (r *Roster) trimRecent(ctx context.Context, roomID string) {
 	// At most maxTrimDeletes, so that no leave pays for a backlog all at
 	// once; a delete that fails is left to the next trim.
 	for _, peerID := range drop[:min(len(drop), maxTrimDeletes)] {
-		if err := r.do(ctx, func(ctx context.Context) error {
-			_, err := r.cfg.Store.HDel(ctx, recentCallsKey(roomID), peerID)
-			return err
-		}); err != nil {
+		if err := r.hdel(ctx, recentCallsKey(roomID), peerID); err != nil {
 			return
 		}
 	}
@@ -174,12 +160,8 @@ func newestFirst(a, b EndedCall) int {
 // the peer. A participant listed before its call was known is listed
 // again, under the call's record, when the call's tie lands.
 func (r *Roster) endedCall(ctx context.Context, c listedCall) (EndedCall, bool, error) {
-	var fields map[string][]byte
-	if err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		fields, err = r.cfg.Store.HGetAll(ctx, recordKey(c.recordID))
-		return err
-	}); err != nil {
+	fields, err := r.hgetAll(ctx, recordKey(c.recordID))
+	if err != nil {
 		return EndedCall{}, false, err
 	}
 	e, ok := endedFrom(c.recordID, c.peerID, fields)

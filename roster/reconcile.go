@@ -29,7 +29,7 @@ func (r *Roster) seeRoom(ctx context.Context, roomID string) {
 	r.rooms[roomID] = now
 	r.mu.Unlock()
 	if v, err := json.Marshal(stored[struct{}]{Seen: now}); err == nil {
-		_ = r.do(ctx, func(ctx context.Context) error { return r.cfg.Store.HSet(ctx, roomsKey, roomID, v, r.cfg.TTL) })
+		_ = r.hset(ctx, roomsKey, roomID, v, r.cfg.TTL)
 	}
 }
 
@@ -47,16 +47,11 @@ func (r *Roster) knownRooms(ctx context.Context) ([]string, error) {
 		set[id] = true
 	}
 	r.mu.Unlock()
-	var all map[string][]byte
-	err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		all, err = r.cfg.Store.HGetAll(ctx, roomsKey)
-		return err
-	})
+	all, err := r.hgetAll(ctx, roomsKey)
 	for id, v := range all {
 		var e stored[struct{}]
 		if json.Unmarshal(v, &e) != nil || now.Sub(e.Seen) > r.cfg.TTL {
-			_ = r.do(ctx, func(ctx context.Context) error { _, err := r.cfg.Store.HDel(ctx, roomsKey, id); return err })
+			_ = r.hdel(ctx, roomsKey, id)
 			continue
 		}
 		set[id] = true
@@ -179,11 +174,8 @@ func (r *Roster) reconcileRoom(ctx context.Context, roomID string) error {
 // check of a roster learns the mark and reports false. An error matching
 // ErrUnavailable means the store did not answer.
 func (r *Roster) CheckWipe(ctx context.Context) (wiped bool, err error) {
-	sctx, cancel := r.ctx(ctx)
-	wiped, err = r.epoch.Check(sctx)
-	cancel()
-	if err != nil {
-		return false, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	if wiped, err = storeCall(ctx, r, r.epoch.Check); err != nil {
+		return false, err
 	}
 	if !wiped {
 		return false, nil

@@ -57,24 +57,16 @@ func (r *Roster) tie(userID string, rec callRecord) (func(ctx context.Context) e
 		// same application-chosen id does not take over the first's join.
 		// A join or leave that came before the tie was parked under the
 		// user id: the call's record takes it now.
-		var stored bool
-		if err := r.do(ctx, func(ctx context.Context) error {
-			var err error
-			stored, err = r.cfg.Store.SetNX(ctx, callKey(userID), v, r.cfg.TTL)
-			return err
-		}); err != nil {
+		stored, err := r.setNX(ctx, callKey(userID), v, r.cfg.TTL)
+		if err != nil {
 			return err
 		}
 		if !stored {
 			// A write of an earlier attempt may have landed late (a
 			// stalled Redis runs the commands it queued): the tie is
 			// ours when it names this call.
-			var cur []byte
-			if err := r.do(ctx, func(ctx context.Context) error {
-				var err error
-				cur, err = r.cfg.Store.Get(ctx, callKey(userID))
-				return err
-			}); err != nil {
+			cur, err := r.get(ctx, callKey(userID))
+			if err != nil {
 				return err
 			}
 			var held callRecord

@@ -187,10 +187,7 @@ func (r *Roster) CallAnswered(ctx context.Context, a sipconnect.CallAnswer) {
 	s := step{At: now, Answered: now, Carrier: strings.ToLower(a.Carrier),
 		From: sipconnect.MaskNumber(a.Call.From), To: a.Call.To, Outcome: a.Outcome, Reason: a.Reason, RoomBy: a.RoomBy}
 	if conv := a.Call.Form.Get("conversation_uuid"); conv != "" && conv != callID {
-		_ = r.do(ctx, func(ctx context.Context) error {
-			_, err := r.cfg.Store.SetNX(ctx, aliasKey(conv), []byte(callID), r.cfg.RecordTTL)
-			return err
-		})
+		_, _ = r.setNX(ctx, aliasKey(conv), []byte(callID), r.cfg.RecordTTL)
 	}
 	r.addStep(ctx, callID, "answered:"+a.Outcome+":"+strconv.FormatInt(s.At.UnixMilli(), 10), s, final(a.Outcome))
 }
@@ -206,12 +203,7 @@ func (r *Roster) DialEnded(ctx context.Context, carrier string, d sipconnect.Dia
 		s.Duration = time.Duration(secs) * time.Second
 	}
 	callID := d.CallSid
-	var alias []byte
-	if err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		alias, err = r.cfg.Store.Get(ctx, aliasKey(callID))
-		return err
-	}); err == nil && len(alias) > 0 {
+	if alias, err := r.get(ctx, aliasKey(callID)); err == nil && len(alias) > 0 {
 		callID = string(alias)
 	}
 	r.addStep(ctx, callID, "dial", s, true)
@@ -304,17 +296,10 @@ func (r *Roster) park(ctx context.Context, userID, field string, s step) error {
 	if err != nil {
 		return err
 	}
-	if err := r.do(ctx, func(ctx context.Context) error {
-		return r.cfg.Store.HSet(ctx, userStepsKey(userID), field, v, r.cfg.TTL)
-	}); err != nil {
+	if err := r.hset(ctx, userStepsKey(userID), field, v, r.cfg.TTL); err != nil {
 		return err
 	}
-	var tie []byte
-	err = r.do(ctx, func(ctx context.Context) error {
-		var err error
-		tie, err = r.cfg.Store.Get(ctx, callKey(userID))
-		return err
-	})
+	tie, err := r.get(ctx, callKey(userID))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil
@@ -339,12 +324,8 @@ const parkSlack = time.Minute
 // roster's clock) belongs to an earlier call with the same user id, one
 // this SDK did not answer, and stays in that participant's own record.
 func (r *Roster) unpark(ctx context.Context, userID string, tie callRecord) error {
-	var parked map[string][]byte
-	if err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		parked, err = r.cfg.Store.HGetAll(ctx, userStepsKey(userID))
-		return err
-	}); err != nil {
+	parked, err := r.hgetAll(ctx, userStepsKey(userID))
+	if err != nil {
 		return err
 	}
 	// Each peer's join before its leave: "joined" sorts first. Versions
@@ -415,9 +396,7 @@ func (r *Roster) applyStep(ctx context.Context, callID, field string, s step) er
 	if err != nil {
 		return err
 	}
-	if err := r.do(ctx, func(ctx context.Context) error {
-		return r.cfg.Store.HSet(ctx, recordKey(callID), field, v, r.cfg.RecordTTL)
-	}); err != nil {
+	if err := r.hset(ctx, recordKey(callID), field, v, r.cfg.RecordTTL); err != nil {
 		return err
 	}
 	return r.index(ctx, allCallsKey, callID, s.At)
@@ -427,17 +406,10 @@ func (r *Roster) applyStep(ctx context.Context, callID, field string, s step) er
 // step, and every RecordIndex/10 listings trims the hash to the
 // RecordIndex calls most recently heard of.
 func (r *Roster) index(ctx context.Context, key, callID string, at time.Time) error {
-	if err := r.do(ctx, func(ctx context.Context) error {
-		return r.cfg.Store.HSet(ctx, key, callID, []byte(strconv.FormatInt(at.UnixNano(), 10)), r.cfg.RecordTTL)
-	}); err != nil {
+	if err := r.hset(ctx, key, callID, []byte(strconv.FormatInt(at.UnixNano(), 10)), r.cfg.RecordTTL); err != nil {
 		return err
 	}
-	var n int64
-	if err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		n, err = r.cfg.Store.IncrBy(ctx, key+":listed", 1, r.cfg.RecordTTL)
-		return err
-	}); err != nil || n%int64(max(1, r.cfg.RecordIndex/10)) != 0 {
+	if n, err := r.incrBy(ctx, key+":listed", 1, r.cfg.RecordTTL); err != nil || n%int64(max(1, r.cfg.RecordIndex/10)) != 0 {
 		return nil // the listing is kept; the trim waits for the next turn
 	}
 	r.trimIndex(ctx, key)
@@ -448,12 +420,8 @@ func (r *Roster) index(ctx context.Context, key, callID string, at time.Time) er
 // RecordIndex most recent. Deleting is idempotent, so instances need not
 // agree on who trims.
 func (r *Roster) trimIndex(ctx context.Context, key string) {
-	var all map[string][]byte
-	if err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		all, err = r.cfg.Store.HGetAll(ctx, key)
-		return err
-	}); err != nil || len(all) <= r.cfg.RecordIndex {
+	all, err := r.hgetAll(ctx, key)
+	if err != nil || len(all) <= r.cfg.RecordIndex {
 		return
 	}
 	type entry struct {
@@ -467,10 +435,7 @@ func (r *Roster) trimIndex(ctx context.Context, key string) {
 	}
 	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(b.at, a.at) })
 	for _, e := range entries[r.cfg.RecordIndex:] {
-		_ = r.do(ctx, func(ctx context.Context) error {
-			_, err := r.cfg.Store.HDel(ctx, key, e.id)
-			return err
-		})
+		_ = r.hdel(ctx, key, e.id)
 	}
 }
 
@@ -501,21 +466,13 @@ func newToken() []byte {
 }
 
 func (r *Roster) tellEnded(ctx context.Context, callID string, token []byte) error {
-	var claimed bool
-	if err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		claimed, err = r.cfg.Store.SetNX(ctx, recordEndKey(callID), token, r.cfg.RecordTTL)
-		return err
-	}); err != nil {
+	claimed, err := r.setNX(ctx, recordEndKey(callID), token, r.cfg.RecordTTL)
+	if err != nil {
 		return err
 	}
 	if !claimed {
-		var holder []byte
-		if err := r.do(ctx, func(ctx context.Context) error {
-			var err error
-			holder, err = r.cfg.Store.Get(ctx, recordEndKey(callID))
-			return err
-		}); err != nil {
+		holder, err := r.get(ctx, recordEndKey(callID))
+		if err != nil {
 			return err
 		}
 		if !bytes.Equal(holder, token) {
@@ -547,13 +504,7 @@ func (r *Roster) record(ctx context.Context, callID string) (CallRecord, bool, e
 }
 
 func (r *Roster) recordFields(ctx context.Context, callID string) (map[string][]byte, error) {
-	var fields map[string][]byte
-	err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		fields, err = r.cfg.Store.HGetAll(ctx, recordKey(callID))
-		return err
-	})
-	return fields, err
+	return r.hgetAll(ctx, recordKey(callID))
 }
 
 // peersOf returns the peers whose join or leave a record's fields hold (a
@@ -579,12 +530,7 @@ func (r *Roster) tiedElsewhere(ctx context.Context, peerID, userID string) (bool
 	if userID == "" {
 		return false, nil
 	}
-	var v []byte
-	err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		v, err = r.cfg.Store.Get(ctx, callKey(userID))
-		return err
-	})
+	v, err := r.get(ctx, callKey(userID))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return false, nil
@@ -707,12 +653,8 @@ func (r *Roster) Records(ctx context.Context, f RecordFilter) (RecordPage, error
 	if f.RoomID != "" {
 		key = roomCallsKey(f.RoomID)
 	}
-	var ids map[string][]byte
-	if err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		ids, err = r.cfg.Store.HGetAll(ctx, key)
-		return err
-	}); err != nil {
+	ids, err := r.hgetAll(ctx, key)
+	if err != nil {
 		return RecordPage{}, err
 	}
 	type listed struct {

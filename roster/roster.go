@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -216,42 +215,22 @@ func New(cfg Config) (*Roster, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("roster: Config.Store is required")
 	}
-	if cfg.RecentCalls <= 0 {
-		cfg.RecentCalls = DefaultRecentCalls
-	}
-	if cfg.RecentTTL <= 0 {
-		cfg.RecentTTL = DefaultRecentTTL
-	}
-	if cfg.TTL <= 0 {
-		cfg.TTL = DefaultTTL
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = DefaultTimeout
-	}
+	cfg.RecentCalls = positiveOr(cfg.RecentCalls, DefaultRecentCalls)
+	cfg.RecentTTL = positiveOr(cfg.RecentTTL, DefaultRecentTTL)
+	cfg.TTL = positiveOr(cfg.TTL, DefaultTTL)
+	cfg.Timeout = positiveOr(cfg.Timeout, DefaultTimeout)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	if cfg.RetryQueue <= 0 {
-		cfg.RetryQueue = DefaultRetryQueue
-	}
-	if cfg.RetryWorkers <= 0 {
-		cfg.RetryWorkers = DefaultRetryWorkers
-	}
-	if cfg.RetryInterval <= 0 {
-		cfg.RetryInterval = DefaultRetryInterval
-	}
-	if cfg.WipeCheckInterval <= 0 {
-		cfg.WipeCheckInterval = DefaultWipeCheckInterval
-	}
-	if cfg.RecordTTL <= 0 {
-		cfg.RecordTTL = DefaultRecordTTL
-	}
-	if cfg.RecordIndex <= 0 {
-		cfg.RecordIndex = DefaultRecordIndex
-	}
+	cfg.RetryQueue = positiveOr(cfg.RetryQueue, DefaultRetryQueue)
+	cfg.RetryWorkers = positiveOr(cfg.RetryWorkers, DefaultRetryWorkers)
+	cfg.RetryInterval = positiveOr(cfg.RetryInterval, DefaultRetryInterval)
+	cfg.WipeCheckInterval = positiveOr(cfg.WipeCheckInterval, DefaultWipeCheckInterval)
+	cfg.RecordTTL = positiveOr(cfg.RecordTTL, DefaultRecordTTL)
+	cfg.RecordIndex = positiveOr(cfg.RecordIndex, DefaultRecordIndex)
 	if cfg.PhonePeer == nil {
 		cfg.PhonePeer = func(p activeroom.Peer) bool { return sipconnect.IsCallUserID(p.UserID) }
 	}
@@ -299,19 +278,13 @@ func endedCountKey(roomID string) string   { return "sipconnect:ended-count:" + 
 // instances: field the room id, value when (a stored[struct{}]).
 const roomsKey = "sipconnect:rooms"
 
-func (r *Roster) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, r.cfg.Timeout)
-}
-
 // participant completes a join or leave with its call's record.
 func (r *Roster) participant(ctx context.Context, roomID, peerID, userID string, joined time.Time) Participant {
 	p := Participant{RoomID: roomID, PeerID: peerID, UserID: userID, JoinedAt: joined}
 	if userID == "" {
 		return p
 	}
-	sctx, cancel := r.ctx(ctx)
-	defer cancel()
-	if v, err := r.cfg.Store.Get(sctx, callKey(userID)); err == nil {
+	if v, err := r.get(ctx, callKey(userID)); err == nil {
 		var rec callRecord
 		if json.Unmarshal(v, &rec) == nil {
 			p.CallID, p.From = rec.CallID, rec.From
@@ -358,9 +331,7 @@ func (r *Roster) Join(ctx context.Context, j Join) error {
 	if err != nil {
 		return err
 	}
-	if err := r.do(ctx, func(ctx context.Context) error {
-		return r.cfg.Store.HSet(ctx, phonesKey(j.RoomID), j.PeerID, v, r.cfg.TTL)
-	}); err != nil {
+	if err := r.hset(ctx, phonesKey(j.RoomID), j.PeerID, v, r.cfg.TTL); err != nil {
 		return err
 	}
 	// The leave may have been recorded between the check and the write:
@@ -390,46 +361,22 @@ func (r *Roster) Join(ctx context.Context, j Join) error {
 // unlist takes the peer out of the room's list of phone participants; it
 // may be repeated.
 func (r *Roster) unlist(ctx context.Context, roomID, peerID string) error {
-	return r.do(ctx, func(ctx context.Context) error {
-		_, err := r.cfg.Store.HDel(ctx, phonesKey(roomID), peerID)
-		return err
-	})
-}
-
-// do runs one store call with the roster's timeout, wrapping its error.
-func (r *Roster) do(ctx context.Context, f func(context.Context) error) error {
-	sctx, cancel := r.ctx(ctx)
-	defer cancel()
-	if err := f(sctx); err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	return nil
+	return r.hdel(ctx, phonesKey(roomID), peerID)
 }
 
 // once reports whether this is the first time the roster tells of what
 // (a join or leave) for the peer, claiming it in the store.
 func (r *Roster) once(ctx context.Context, what, roomID, peerID string) (bool, error) {
-	var first bool
-	err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		first, err = r.cfg.Store.SetNX(ctx, "sipconnect:"+what+":"+roomID+"\x00"+peerID, []byte{1}, r.cfg.RecentTTL)
-		return err
-	})
-	return first, err
+	return r.setNX(ctx, "sipconnect:"+what+":"+roomID+"\x00"+peerID, []byte{1}, r.cfg.RecentTTL)
 }
 
 // left reports whether the peer's leave was recorded.
 func (r *Roster) left(ctx context.Context, roomID, peerID string) (bool, error) {
-	sctx, cancel := r.ctx(ctx)
-	defer cancel()
-	_, err := r.cfg.Store.Get(sctx, leftKey(roomID, peerID))
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, store.ErrNotFound):
+	_, err := r.get(ctx, leftKey(roomID, peerID))
+	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
-	return false, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	return err == nil, err
 }
 
 // Leave records a phone participant's leave: it takes the participant out
@@ -449,10 +396,7 @@ func (r *Roster) Leave(ctx context.Context, l Leave) error {
 	}
 	// The mark goes next, so that a join processed from here on does not
 	// list the peer again.
-	if err := r.do(ctx, func(ctx context.Context) error {
-		_, err := r.cfg.Store.SetNX(ctx, leftKey(l.RoomID, l.PeerID), []byte{1}, r.cfg.RecentTTL)
-		return err
-	}); err != nil {
+	if _, err := r.setNX(ctx, leftKey(l.RoomID, l.PeerID), []byte{1}, r.cfg.RecentTTL); err != nil {
 		return err
 	}
 	if err := r.unlist(ctx, l.RoomID, l.PeerID); err != nil {
@@ -481,12 +425,8 @@ func (r *Roster) Leave(ctx context.Context, l Leave) error {
 // entries reads a hash of stored entries, dropping (and deleting) those
 // older than ttl.
 func entries[T any](ctx context.Context, r *Roster, key string, ttl time.Duration) ([]T, error) {
-	var all map[string][]byte
-	if err := r.do(ctx, func(ctx context.Context) error {
-		var err error
-		all, err = r.cfg.Store.HGetAll(ctx, key)
-		return err
-	}); err != nil {
+	all, err := r.hgetAll(ctx, key)
+	if err != nil {
 		return nil, err
 	}
 	now := r.cfg.Clock()
@@ -498,7 +438,7 @@ func entries[T any](ctx context.Context, r *Roster, key string, ttl time.Duratio
 		}
 		if now.Sub(e.Seen) > ttl {
 			// A participant whose leave never arrived, or an old call.
-			_ = r.do(ctx, func(ctx context.Context) error { _, err := r.cfg.Store.HDel(ctx, key, field); return err })
+			_ = r.hdel(ctx, key, field)
 			continue
 		}
 		out = append(out, e.Value)
@@ -571,4 +511,13 @@ func (r *Roster) HandleEvent(ctx context.Context, e hmsevents.Event) error {
 	}
 	return r.Leave(ctx, Leave{RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID,
 		JoinedAt: p.JoinedAt, LeftAt: p.LeftAt, Duration: p.Duration, Reason: p.Reason})
+}
+
+// positiveOr returns v, or def when v is not positive: a Config field left
+// zero takes its default.
+func positiveOr[T ~int | ~int64](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }

@@ -1,0 +1,49 @@
+package roster
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// The roster's store calls: each waits at most the roster's Timeout, and
+// its error wraps ErrUnavailable (and the store's error, such as
+// store.ErrNotFound).
+
+func storeCall[T any](ctx context.Context, r *Roster, f func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	defer cancel()
+	v, err := f(ctx)
+	if err != nil {
+		return v, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return v, nil
+}
+
+func (r *Roster) get(ctx context.Context, key string) ([]byte, error) {
+	return storeCall(ctx, r, func(ctx context.Context) ([]byte, error) { return r.cfg.Store.Get(ctx, key) })
+}
+
+func (r *Roster) setNX(ctx context.Context, key string, v []byte, ttl time.Duration) (bool, error) {
+	return storeCall(ctx, r, func(ctx context.Context) (bool, error) { return r.cfg.Store.SetNX(ctx, key, v, ttl) })
+}
+
+func (r *Roster) incrBy(ctx context.Context, key string, delta int64, window time.Duration) (int64, error) {
+	return storeCall(ctx, r, func(ctx context.Context) (int64, error) { return r.cfg.Store.IncrBy(ctx, key, delta, window) })
+}
+
+func (r *Roster) hgetAll(ctx context.Context, key string) (map[string][]byte, error) {
+	return storeCall(ctx, r, func(ctx context.Context) (map[string][]byte, error) { return r.cfg.Store.HGetAll(ctx, key) })
+}
+
+func (r *Roster) hset(ctx context.Context, key, field string, v []byte, ttl time.Duration) error {
+	_, err := storeCall(ctx, r, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, r.cfg.Store.HSet(ctx, key, field, v, ttl)
+	})
+	return err
+}
+
+func (r *Roster) hdel(ctx context.Context, key, field string) error {
+	_, err := storeCall(ctx, r, func(ctx context.Context) (bool, error) { return r.cfg.Store.HDel(ctx, key, field) })
+	return err
+}
