@@ -32,8 +32,14 @@ type pendingRecord struct {
 // address carries userID, for the join to find. It waits on the store at
 // most the roster's Timeout; when the store does not take the record then,
 // the record is queued to be written again in the background and queued
-// reports true. Either way err tells what the first write met. It is the
-// one method of sipconnect.CallRecorder: the dial-in handler calls it.
+// reports true. Either way err tells what the first write met. The
+// dial-in handler calls it (sipconnect.CallRecorder).
+//
+// A user id names one call for TTL: the first call recorded with it keeps
+// it. The handler's own user ids (sipconnect.CallUserID) are one per call;
+// an application that gives callers ids of its own and reuses one within
+// TTL gets the joins and leaves of the later call in the first call's
+// record.
 func (r *Roster) RecordCall(ctx context.Context, userID string, call sipconnect.Call) (queued bool, err error) {
 	tie, err := r.tie(userID, callRecord{CallID: call.CallSid, From: sipconnect.MaskNumber(call.From), At: r.cfg.Clock()})
 	if err != nil {
