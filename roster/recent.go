@@ -175,14 +175,14 @@ func endedFrom(recordID, peerID string, fields map[string][]byte) (EndedCall, bo
 	if json.Unmarshal(fields["left:"+peerID], &left) != nil {
 		return EndedCall{}, false
 	}
-	e := EndedCall{Participant: Participant{RoomID: left.RoomID, PeerID: peerID, UserID: left.UserID,
+	e := EndedCall{Participant: Participant{RoomID: left.RoomID, PeerID: peerID, UserID: left.UserID, Role: left.Role,
 		JoinedAt: left.Joined}, LeftAt: left.At, Duration: left.Duration, Reason: left.LeaveNote}
 	if !strings.HasPrefix(recordID, peerPrefix) {
 		e.CallID = recordID
 	}
 	var joined step
 	if json.Unmarshal(fields["joined:"+peerID], &joined) == nil {
-		e.Role = joined.Role
+		e.Role = cmpOr(e.Role, joined.Role)
 		if e.JoinedAt.IsZero() {
 			e.JoinedAt = joined.At
 		}

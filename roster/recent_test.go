@@ -410,3 +410,23 @@ func TestDialOutEndedBeforeItsRecord(t *testing.T) {
 	assert.Equal(t, "call-out-1", ended[0].CallID)
 	assert.Equal(t, t0.Add(time.Second), ended[0].LeftAt)
 }
+
+// The listings of calls, all and per room, stay near RecordIndex however
+// many calls were made, and keep the newest.
+func TestRecordListingsAreCapped(t *testing.T) {
+	s := store.NewMemory()
+	r, _ := newRoster(t, s, func(c *roster.Config) { c.RecordIndex = 20 })
+	ctx := context.Background()
+	for i := range 400 {
+		require.NoError(t, r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: fmt.Sprintf("p%03d", i),
+			LeftAt: t0.Add(time.Duration(i) * time.Second)}))
+	}
+	for _, key := range []string{"sipconnect:call-records", "sipconnect:call-records-room:room-1"} {
+		listed, err := s.HGetAll(ctx, key)
+		require.NoError(t, err)
+		// A trim follows each listing with odds 1 in 2: 20 more listings
+		// without one come once in a million runs.
+		assert.LessOrEqual(t, len(listed), 20+20, key)
+		assert.Contains(t, listed, "peer:p399", key)
+	}
+}

@@ -153,7 +153,7 @@ func (r *Roster) reconcileRoom(ctx context.Context, roomID string) error {
 		if isLive[p.PeerID] {
 			continue
 		}
-		if err := r.Leave(ctx, Leave{RoomID: roomID, PeerID: p.PeerID, UserID: p.UserID, JoinedAt: p.JoinedAt,
+		if err := r.Leave(ctx, Leave{RoomID: roomID, PeerID: p.PeerID, UserID: p.UserID, Role: p.Role, JoinedAt: p.JoinedAt,
 			LeftAt: now, Duration: max(0, now.Sub(p.JoinedAt)), Reason: ReasonReconciled}); err != nil {
 			return err
 		}

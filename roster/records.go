@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/rand"
+	cryptorand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -210,19 +211,16 @@ func (r *Roster) DialEnded(ctx context.Context, carrier string, d sipconnect.Dia
 }
 
 // joinedStep and leftStep add a phone participant's join and leave to its
-// call's record; the join also lists the call under its room, the leave
-// among the room's recent calls. A participant whose call is not known
-// (a caller this SDK did not answer, or one whose tie, written by
-// RecordCall, has not landed because the store stalled when the call was
-// bridged) has a record of its own, named by its peer id, and the step is
-// also parked under its user id, for a tie that lands later to pick up.
+// call's record, which they list under the room; the leave also lists it
+// among the room's recent calls. The step of a participant whose call is
+// not known (a caller this SDK did not answer, or one whose tie, written
+// by RecordCall, has not landed because the store stalled when the call
+// was bridged) is parked under its user id, for a tie that lands later to
+// pick up, and its leave makes a record of its own, named by its peer id.
 func (r *Roster) joinedStep(ctx context.Context, p Participant) error {
 	s := step{At: p.JoinedAt, RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID, Role: p.Role}
 	if p.CallID == "" {
-		if err := r.park(ctx, p.UserID, "joined:"+s.PeerID, s); err != nil {
-			return err
-		}
-		return r.joined(ctx, peerRecordID(p.PeerID), s)
+		return r.park(ctx, p.UserID, "joined:"+s.PeerID, s)
 	}
 	return r.joined(ctx, p.CallID, s)
 }
@@ -234,15 +232,26 @@ const peerPrefix = "peer:"
 func peerRecordID(peerID string) string { return peerPrefix + peerID }
 
 func (r *Roster) joined(ctx context.Context, callID string, s step) error {
-	if err := r.applyStep(ctx, callID, "joined:"+s.PeerID, s); err != nil {
-		return err
+	return concurrently(ctx,
+		func(ctx context.Context) error { return r.applyStep(ctx, callID, "joined:"+s.PeerID, s) },
+		func(ctx context.Context) error { return r.index(ctx, roomCallsKey(s.RoomID), callID, s.At) })
+}
+
+// concurrently runs idempotent writes at once, so that a step costs one
+// round trip to a shared store rather than one per write, and returns the
+// first error. A listing may land before what it lists: readers skip a
+// listed record that is not there yet.
+func concurrently(ctx context.Context, writes ...func(context.Context) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for _, w := range writes {
+		g.Go(func() error { return w(ctx) })
 	}
-	return r.index(ctx, roomCallsKey(s.RoomID), callID, s.At)
+	return g.Wait()
 }
 
 func (r *Roster) leftStep(ctx context.Context, c EndedCall) error {
 	s := step{At: c.LeftAt, RoomID: c.RoomID, PeerID: c.PeerID, Duration: c.Duration, LeaveNote: c.Reason,
-		UserID: c.UserID, Joined: c.JoinedAt}
+		UserID: c.UserID, Joined: c.JoinedAt, Role: c.Role}
 	if c.CallID == "" {
 		if err := r.park(ctx, c.UserID, "left:"+s.PeerID, s); err != nil {
 			return err
@@ -262,14 +271,11 @@ func (r *Roster) leftFor(ctx context.Context, callID string, s step) error {
 		}
 		ends = ok && rec.Direction == "outbound"
 	}
-	if err := r.applyStep(ctx, callID, "left:"+s.PeerID, s); err != nil {
-		return err
-	}
 	// A leave whose join was lost still lists the call under its room.
-	if err := r.index(ctx, roomCallsKey(s.RoomID), callID, s.At); err != nil {
-		return err
-	}
-	if err := r.listEnded(ctx, callID, s); err != nil {
+	if err := concurrently(ctx,
+		func(ctx context.Context) error { return r.applyStep(ctx, callID, "left:"+s.PeerID, s) },
+		func(ctx context.Context) error { return r.index(ctx, roomCallsKey(s.RoomID), callID, s.At) },
+		func(ctx context.Context) error { return r.listEnded(ctx, callID, s) }); err != nil {
 		return err
 	}
 	if ends {
@@ -396,23 +402,24 @@ func (r *Roster) applyStep(ctx context.Context, callID, field string, s step) er
 	if err != nil {
 		return err
 	}
-	if err := r.hset(ctx, recordKey(callID), field, v, r.cfg.RecordTTL); err != nil {
-		return err
-	}
-	return r.index(ctx, allCallsKey, callID, s.At)
+	return concurrently(ctx,
+		func(ctx context.Context) error { return r.hset(ctx, recordKey(callID), field, v, r.cfg.RecordTTL) },
+		func(ctx context.Context) error { return r.index(ctx, allCallsKey, callID, s.At) })
 }
 
 // index lists callID in the hash under key, with at, the time of its
-// step, and every RecordIndex/10 listings trims the hash to the
-// RecordIndex calls most recently heard of.
+// step, and now and then trims the hash to the RecordIndex calls most
+// recently heard of.
 func (r *Roster) index(ctx context.Context, key, callID string, at time.Time) error {
 	if err := r.hset(ctx, key, callID, []byte(strconv.FormatInt(at.UnixNano(), 10)), r.cfg.RecordTTL); err != nil {
 		return err
 	}
-	if n, err := r.incrBy(ctx, key+":listed", 1, r.cfg.RecordTTL); err != nil || n%int64(max(1, r.cfg.RecordIndex/10)) != 0 {
-		return nil // the listing is kept; the trim waits for the next turn
+	// One listing in RecordIndex/10, drawn at random (no store call to
+	// count them), trims: the listing holds about RecordIndex calls plus
+	// a tenth, whichever instances write it.
+	if rand.IntN(max(1, r.cfg.RecordIndex/10)) == 0 {
+		r.trimIndex(ctx, key)
 	}
-	r.trimIndex(ctx, key)
 	return nil
 }
 
@@ -461,7 +468,7 @@ func (r *Roster) endCall(ctx context.Context, callID string) {
 // another's.
 func newToken() []byte {
 	var b [12]byte
-	_, _ = rand.Read(b[:])
+	_, _ = cryptorand.Read(b[:])
 	return []byte(hex.EncodeToString(b[:]))
 }
 
@@ -604,6 +611,10 @@ func buildRecord(callID string, fields map[string][]byte) CallRecord {
 			rec.Timeline = append(rec.Timeline, CallStep{At: s.At, Step: "joined", Detail: s.PeerID})
 		case "left":
 			rec.RoomID, rec.PeerID, rec.LeftAt = cmpOr(rec.RoomID, s.RoomID), cmpOr(rec.PeerID, s.PeerID), s.At
+			rec.Role = cmpOr(rec.Role, s.Role)
+			if rec.JoinedAt.IsZero() {
+				rec.JoinedAt = s.Joined // a leave without its join, as a participant's own record has
+			}
 			rec.Timeline = append(rec.Timeline, CallStep{At: s.At, Step: "left", Detail: s.LeaveNote})
 		}
 	}

@@ -97,10 +97,10 @@ type Join struct {
 // Leave is what the roster needs of a peer.leave.success event of
 // type "sip".
 type Leave struct {
-	RoomID, PeerID, UserID string
-	JoinedAt, LeftAt       time.Time
-	Duration               time.Duration
-	Reason                 string
+	RoomID, PeerID, UserID, Role string
+	JoinedAt, LeftAt             time.Time
+	Duration                     time.Duration
+	Reason                       string
 }
 
 // Config configures a Roster.
@@ -404,6 +404,7 @@ func (r *Roster) Leave(ctx context.Context, l Leave) error {
 	}
 	ended := EndedCall{Participant: r.participant(ctx, l.RoomID, l.PeerID, l.UserID, l.JoinedAt),
 		LeftAt: l.LeftAt, Duration: l.Duration, Reason: l.Reason}
+	ended.Role = l.Role
 	// The call's record takes the leave and lists it among the room's
 	// recent calls, once per peer however often it is written.
 	if err := r.leftStep(ctx, ended); err != nil {
@@ -509,7 +510,7 @@ func (r *Roster) HandleEvent(ctx context.Context, e hmsevents.Event) error {
 	if e.Type == hmsevents.TypePeerJoinSuccess {
 		return r.Join(ctx, Join{RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID, Role: p.Role, JoinedAt: p.JoinedAt})
 	}
-	return r.Leave(ctx, Leave{RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID,
+	return r.Leave(ctx, Leave{RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID, Role: p.Role,
 		JoinedAt: p.JoinedAt, LeftAt: p.LeftAt, Duration: p.Duration, Reason: p.Reason})
 }
 
