@@ -28,9 +28,10 @@ import (
 // in the store as they arrive, in any order and any number of times.
 //
 // A phone participant whose call the roster does not know (one this SDK's
-// handler did not answer, or whose tie to its call has not landed) has a
-// record of its own, with an empty CallID: its join and leave. Once the
-// tie lands, the call's record takes them too, and listings show that one.
+// handler did not answer, or whose tie to its call has not landed) gets a
+// record of its own when it leaves, with an empty CallID: its leave, with
+// its join time and role. Once the tie lands, the call's record takes the
+// join and leave too, and listings show that one.
 type CallRecord struct {
 	CallID    string `json:"call_id"`
 	Carrier   string `json:"carrier,omitempty"`
