@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // The room's recent calls are a view of the call records: a hash per room
@@ -103,7 +101,7 @@ func (r *Roster) trimRecent(ctx context.Context, roomID string) {
 // Recent returns the calls of a room that ended within RecentTTL, newest
 // first, at most RecentCalls of them: a view of their call records, one per
 // phone participant who left. It reads the room's listing and then the
-// records of the newest RecentCalls it names, recentReaders at once (and
+// records of the newest RecentCalls it names, eight at once (and
 // further ones in place of records that are gone); it returns an error
 // wrapping ErrUnavailable when the store fails any of these reads.
 func (r *Roster) Recent(ctx context.Context, roomID string) ([]EndedCall, error) {
@@ -112,23 +110,18 @@ func (r *Roster) Recent(ctx context.Context, roomID string) ([]EndedCall, error)
 		return nil, err
 	}
 	out := make([]EndedCall, 0, min(len(calls), r.cfg.RecentCalls))
-	// The records are read recentReaders at a time, as many as are still
-	// wanted; a record that is gone makes room for the next listed.
+	// The records are read as many as are still wanted at a time; a
+	// record that is gone makes room for the next listed.
 	for len(out) < r.cfg.RecentCalls && len(calls) > 0 {
 		batch := calls[:min(len(calls), r.cfg.RecentCalls-len(out))]
 		calls = calls[len(batch):]
 		ended := make([]EndedCall, len(batch))
 		found := make([]bool, len(batch))
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(recentReaders)
-		for i, c := range batch {
-			g.Go(func() error {
-				var err error
-				ended[i], found[i], err = r.endedCall(gctx, c)
-				return err
-			})
-		}
-		if err := g.Wait(); err != nil {
+		if err := readEach(ctx, len(batch), func(ctx context.Context, i int) error {
+			fields, err := r.recordFields(ctx, batch[i].recordID)
+			ended[i], found[i] = endedFrom(batch[i].recordID, batch[i].peerID, fields)
+			return err
+		}); err != nil {
 			return nil, err
 		}
 		for i, e := range ended {
@@ -141,11 +134,6 @@ func (r *Roster) Recent(ctx context.Context, roomID string) ([]EndedCall, error)
 	return out, nil
 }
 
-// recentReaders is how many call records Recent reads at once: a shared
-// store (Redis) answers them in about one round trip's time per
-// recentReaders records.
-const recentReaders = 8
-
 // newestFirst orders ended calls as Recent answers them: newest first, then
 // by peer id.
 func newestFirst(a, b EndedCall) int {
@@ -155,21 +143,11 @@ func newestFirst(a, b EndedCall) int {
 	return strings.Compare(a.PeerID, b.PeerID)
 }
 
-// endedCall reads the ended call c lists from its record; false when the
-// record is gone (RecordTTL is shorter than RecentTTL) or holds no leave of
-// the peer. A participant listed before its call was known is listed
-// again, under the call's record, when the call's tie lands.
-func (r *Roster) endedCall(ctx context.Context, c listedCall) (EndedCall, bool, error) {
-	fields, err := r.hgetAll(ctx, recordKey(c.recordID))
-	if err != nil {
-		return EndedCall{}, false, err
-	}
-	e, ok := endedFrom(c.recordID, c.peerID, fields)
-	return e, ok, nil
-}
-
 // endedFrom builds the ended call of peerID from the steps of the record
-// recordID.
+// recordID; false when the record is gone (RecordTTL is shorter than
+// RecentTTL) or holds no leave of the peer. A participant listed before
+// its call was known is listed again, under the call's record, when the
+// call's tie lands.
 func endedFrom(recordID, peerID string, fields map[string][]byte) (EndedCall, bool) {
 	var left step
 	if json.Unmarshal(fields["left:"+peerID], &left) != nil {

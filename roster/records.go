@@ -250,6 +250,22 @@ func concurrently(ctx context.Context, writes ...func(context.Context) error) er
 	return g.Wait()
 }
 
+// readers is how many records Recent and Records read at once: a shared
+// store (Redis) answers them in about one round trip's time per readers
+// records.
+const readers = 8
+
+// readEach runs read(ctx, i) for i from 0 to n-1, readers at a time, and
+// returns the first error.
+func readEach(ctx context.Context, n int, read func(ctx context.Context, i int) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(readers)
+	for i := range n {
+		g.Go(func() error { return read(ctx, i) })
+	}
+	return g.Wait()
+}
+
 func (r *Roster) leftStep(ctx context.Context, c EndedCall) error {
 	s := step{At: c.LeftAt, RoomID: c.RoomID, PeerID: c.PeerID, Duration: c.Duration, LeaveNote: c.Reason,
 		UserID: c.UserID, Joined: c.JoinedAt, Role: c.Role}
@@ -689,21 +705,16 @@ func (r *Roster) Records(ctx context.Context, f RecordFilter) (RecordPage, error
 		}
 		recs = append(recs, listed{id: id})
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(recentReaders)
-	for i := range recs {
-		g.Go(func() error {
-			fields, err := r.recordFields(gctx, recs[i].id)
-			if err != nil || len(fields) == 0 {
-				return err
-			}
-			l := &recs[i]
-			l.rec, l.ok = buildRecord(l.id, fields), true
-			l.peers, l.userID = peersOf(fields)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	if err := readEach(ctx, len(recs), func(ctx context.Context, i int) error {
+		fields, err := r.recordFields(ctx, recs[i].id)
+		if err != nil || len(fields) == 0 {
+			return err
+		}
+		l := &recs[i]
+		l.rec, l.ok = buildRecord(l.id, fields), true
+		l.peers, l.userID = peersOf(fields)
+		return nil
+	}); err != nil {
 		return RecordPage{}, err
 	}
 	// A participant listed before its call's tie landed has two records:
@@ -721,18 +732,13 @@ func (r *Roster) Records(ctx context.Context, f RecordFilter) (RecordPage, error
 		return !l.ok || l.rec.Started.Before(f.Since) || (l.rec.CallID == "" && known[l.rec.PeerID])
 	})
 	hidden := make([]bool, len(recs))
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(recentReaders)
-	for i, l := range recs {
-		if l.rec.CallID == "" {
-			g.Go(func() error {
-				var err error
-				hidden[i], err = r.tiedElsewhere(gctx, l.rec.PeerID, l.userID)
-				return err
-			})
+	if err := readEach(ctx, len(recs), func(ctx context.Context, i int) error {
+		var err error
+		if recs[i].rec.CallID == "" {
+			hidden[i], err = r.tiedElsewhere(ctx, recs[i].rec.PeerID, recs[i].userID)
 		}
-	}
-	if err := g.Wait(); err != nil {
+		return err
+	}); err != nil {
 		return RecordPage{}, err
 	}
 	n := 0
