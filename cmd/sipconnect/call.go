@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"time"
 
@@ -130,8 +129,7 @@ func (e env) dialOutRecorder(ctx context.Context, rawURL string) (dialOutRecorde
 	if err != nil {
 		return dialOutRecorder{}, fmt.Errorf("--redis: %w", err)
 	}
-	r, err := roster.New(roster.Config{Store: st,
-		Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	r, err := e.recordsRoster(st)
 	if err != nil {
 		st.Close()
 		return dialOutRecorder{}, err

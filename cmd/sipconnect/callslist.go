@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hmssip/interconnect-go/roster"
+	"github.com/hmssip/interconnect-go/store"
 )
 
 const callsUsage = `usage: sipconnect calls <subcommand> [flags]
@@ -76,7 +77,7 @@ func (e env) callsList(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	// Read only: the roster is never given a call, a webhook or Start.
-	r, err := roster.New(roster.Config{Store: st, Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	r, err := e.recordsRoster(st)
 	if err != nil {
 		return err
 	}
@@ -135,4 +136,11 @@ func duration(d time.Duration) string {
 		return d.Round(time.Millisecond).String()
 	}
 	return d.Round(time.Second).String()
+}
+
+// recordsRoster is a roster on the shared store for a command that reads
+// or adds call records, never given a webhook or Start; its warnings go to
+// stderr.
+func (e env) recordsRoster(st store.Store) (*roster.Roster, error) {
+	return roster.New(roster.Config{Store: st, Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 }
