@@ -111,41 +111,57 @@ func flagsOf(help string) []string {
 	return flags
 }
 
-func names(cs []completed) string {
+func nameList(cs []completed) []string {
 	var n []string
 	for _, c := range cs {
 		n = append(n, c.name)
 	}
-	return strings.Join(n, " ")
+	return n
 }
 
-// caseArms writes one shell case arm per command (or subcommand) with the
-// words to offer, in the syntax of bash and zsh, which share it.
-func caseArms(b *strings.Builder, indent string, cs []completed, words func(c completed) string) {
-	for _, c := range cs {
-		fmt.Fprintf(b, "%s%s) %s ;;\n", indent, c.name, words(c))
+func names(cs []completed) string { return strings.Join(nameList(cs), " ") }
+
+// shell is the syntax of a case-based completion script (bash, zsh).
+type shell struct {
+	offer   func(words []string) string // the command that offers words
+	atSub   string                      // the test that a subcommand is being completed
+	subWord string                      // the subcommand given
+}
+
+// caseArms writes one case arm per command, offering its flags or, for a
+// command with subcommands, their names and then their flags.
+func (sh shell) caseArms(b *strings.Builder, indent string, tree []completed) {
+	for _, c := range tree {
+		fmt.Fprintf(b, "%s%s) %s ;;\n", indent, c.name, sh.arm(c))
 	}
 }
 
+func (sh shell) arm(c completed) string {
+	if c.subs == nil {
+		return sh.offer(c.flags)
+	}
+	var in strings.Builder
+	fmt.Fprintf(&in, "if %s; then %s; else case %s in ", sh.atSub, sh.offer(nameList(c.subs)), sh.subWord)
+	for _, s := range c.subs {
+		fmt.Fprintf(&in, "%s) %s ;; ", s.name, sh.offer(s.flags))
+	}
+	in.WriteString("esac; fi")
+	return in.String()
+}
+
 func bashCompletion(tree []completed) string {
+	bash := shell{
+		offer:   func(words []string) string { return fmt.Sprintf("words=%q", strings.Join(words, " ")) },
+		atSub:   `[ "$COMP_CWORD" -eq 2 ]`,
+		subWord: "${COMP_WORDS[2]}",
+	}
 	var b strings.Builder
 	b.WriteString("# bash completion for sipconnect; load with: source <(sipconnect completion bash)\n")
 	b.WriteString("_sipconnect() {\n")
 	b.WriteString("  local cur=${COMP_WORDS[COMP_CWORD]} words=\n")
 	fmt.Fprintf(&b, "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n    words=%q\n  else\n", names(tree))
 	b.WriteString("    case ${COMP_WORDS[1]} in\n")
-	caseArms(&b, "      ", tree, func(c completed) string {
-		if c.subs == nil {
-			return fmt.Sprintf("words=%q", strings.Join(c.flags, " "))
-		}
-		var in strings.Builder
-		fmt.Fprintf(&in, "if [ \"$COMP_CWORD\" -eq 2 ]; then words=%q; else case ${COMP_WORDS[2]} in ", names(c.subs))
-		for _, s := range c.subs {
-			fmt.Fprintf(&in, "%s) words=%q ;; ", s.name, strings.Join(s.flags, " "))
-		}
-		in.WriteString("esac; fi")
-		return in.String()
-	})
+	bash.caseArms(&b, "      ", tree)
 	b.WriteString("    esac\n  fi\n")
 	b.WriteString("  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n}\n")
 	b.WriteString("complete -F _sipconnect sipconnect\n")
@@ -153,30 +169,22 @@ func bashCompletion(tree []completed) string {
 }
 
 func zshCompletion(tree []completed) string {
+	zsh := shell{
+		offer: func(words []string) string {
+			if len(words) == 0 {
+				return ":"
+			}
+			return "compadd -- " + strings.Join(words, " ")
+		},
+		atSub:   "(( CURRENT == 3 ))", // zsh's words[1] is the command's own name
+		subWord: "${words[3]}",
+	}
 	var b strings.Builder
 	b.WriteString("#compdef sipconnect\n# zsh completion for sipconnect; load with: source <(sipconnect completion zsh)\n")
 	b.WriteString("_sipconnect() {\n")
 	fmt.Fprintf(&b, "  if (( CURRENT == 2 )); then\n    compadd -- %s\n    return\n  fi\n", names(tree))
 	b.WriteString("  case ${words[2]} in\n")
-	caseArms(&b, "    ", tree, func(c completed) string {
-		if c.subs == nil {
-			if len(c.flags) == 0 {
-				return ":"
-			}
-			return "compadd -- " + strings.Join(c.flags, " ")
-		}
-		var in strings.Builder
-		fmt.Fprintf(&in, "if (( CURRENT == 3 )); then compadd -- %s; else case ${words[3]} in ", names(c.subs))
-		for _, s := range c.subs {
-			if len(s.flags) == 0 {
-				fmt.Fprintf(&in, "%s) : ;; ", s.name)
-				continue
-			}
-			fmt.Fprintf(&in, "%s) compadd -- %s ;; ", s.name, strings.Join(s.flags, " "))
-		}
-		in.WriteString("esac; fi")
-		return in.String()
-	})
+	zsh.caseArms(&b, "    ", tree)
 	b.WriteString("  esac\n}\n")
 	b.WriteString("if (( $+functions[compdef] )); then compdef _sipconnect sipconnect; fi\n")
 	return b.String()

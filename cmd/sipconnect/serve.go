@@ -754,21 +754,7 @@ func signedPost(target, u, authToken string, form url.Values) (string, error) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set(twiml.SignatureHeader, twiml.Signature(authToken, u, form))
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("status %d", resp.StatusCode)
-	}
-	client.CloseIdleConnections()
-	return string(body), nil
+	return answer(req)
 }
 
 func throwawayToken() string {
