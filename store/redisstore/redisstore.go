@@ -94,6 +94,16 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 	return s
 }
 
+// keepForARGV3 ends a script that wrote KEYS[1]: the key expires after
+// ARGV[3] ms, or never for 0.
+const keepForARGV3 = `
+if tonumber(ARGV[3]) > 0 then
+	redis.call('PEXPIRE', KEYS[1], ARGV[3])
+else
+	redis.call('PERSIST', KEYS[1])
+end
+return 1`
+
 // The scripts for the operations that are two or three commands. KEYS[1]
 // is the key; a ttl or window of 0 ms means no expiry.
 var (
@@ -106,23 +116,11 @@ end
 return n`)
 
 	hsetScript = redis.NewScript(`
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-if tonumber(ARGV[3]) > 0 then
-	redis.call('PEXPIRE', KEYS[1], ARGV[3])
-else
-	redis.call('PERSIST', KEYS[1])
-end
-return 1`)
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])` + keepForARGV3)
 
 	pushScript = redis.NewScript(`
 redis.call('LPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-if tonumber(ARGV[3]) > 0 then
-	redis.call('PEXPIRE', KEYS[1], ARGV[3])
-else
-	redis.call('PERSIST', KEYS[1])
-end
-return 1`)
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)` + keepForARGV3)
 )
 
 // SetNX implements store.Store.SetNX with SET NX PX.
