@@ -63,22 +63,12 @@ func (r *Roster) tie(userID string, rec callRecord) (func(ctx context.Context) e
 		// same application-chosen id does not take over the first's join.
 		// A join or leave that came before the tie was parked under the
 		// user id: the call's record takes it now.
-		stored, err := r.setNX(ctx, callKey(userID), v, r.cfg.TTL)
-		if err != nil {
-			return err
-		}
-		if !stored {
-			// A write of an earlier attempt may have landed late (a
-			// stalled Redis runs the commands it queued): the tie is
-			// ours when it names this call.
-			cur, err := r.get(ctx, callKey(userID))
-			if err != nil {
-				return err
-			}
+		ours, err := r.claim(ctx, callKey(userID), v, r.cfg.TTL, func(cur []byte) bool {
 			var held callRecord
-			if json.Unmarshal(cur, &held) != nil || held.CallID != rec.CallID {
-				return nil
-			}
+			return json.Unmarshal(cur, &held) == nil && held.CallID == rec.CallID
+		})
+		if err != nil || !ours {
+			return err
 		}
 		return r.unpark(ctx, userID, rec)
 	}, nil

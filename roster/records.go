@@ -490,18 +490,9 @@ func newToken() []byte {
 }
 
 func (r *Roster) tellEnded(ctx context.Context, callID string, token []byte) error {
-	claimed, err := r.setNX(ctx, recordEndKey(callID), token, r.cfg.RecordTTL)
-	if err != nil {
-		return err
-	}
-	if !claimed {
-		holder, err := r.get(ctx, recordEndKey(callID))
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(holder, token) {
-			return nil // another teller's
-		}
+	ours, err := r.claim(ctx, recordEndKey(callID), token, r.cfg.RecordTTL, func(held []byte) bool { return bytes.Equal(held, token) })
+	if err != nil || !ours {
+		return err // or another teller's
 	}
 	rec, ok, err := r.record(ctx, callID)
 	if err != nil {

@@ -28,6 +28,22 @@ func (r *Roster) setNX(ctx context.Context, key string, v []byte, ttl time.Durat
 	return storeCall(ctx, r, func(ctx context.Context) (bool, error) { return r.cfg.Store.SetNX(ctx, key, v, ttl) })
 }
 
+// claim sets key to v unless it is set, and reports whether key is ours:
+// set now, or found set to a value that ours accepts. A write of an
+// earlier attempt may land late (a stalled Redis runs the commands it
+// queued), so a retry finds its own value and goes on.
+func (r *Roster) claim(ctx context.Context, key string, v []byte, ttl time.Duration, ours func(held []byte) bool) (bool, error) {
+	stored, err := r.setNX(ctx, key, v, ttl)
+	if err != nil || stored {
+		return stored, err
+	}
+	held, err := r.get(ctx, key)
+	if err != nil {
+		return false, err
+	}
+	return ours(held), nil
+}
+
 func (r *Roster) incrBy(ctx context.Context, key string, delta int64, window time.Duration) (int64, error) {
 	return storeCall(ctx, r, func(ctx context.Context) (int64, error) { return r.cfg.Store.IncrBy(ctx, key, delta, window) })
 }
