@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -40,21 +39,9 @@ func recordInstance(t *testing.T, s store.Store, ended *endedLog, timeout time.D
 	t.Helper()
 	// The retry queue holds what a stall holds back: sized, as an operator
 	// would, for the calls of the stall.
-	r, err := roster.New(roster.Config{Store: s, RecentCalls: 100_000, Timeout: timeout, RetryInterval: 20 * time.Millisecond,
-		RetryQueue:  4 * loadPeers,
-		OnCallEnded: ended.add, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	rcv, err := hmsevents.NewReceiver(hmsevents.Config{SecretHeader: "X-Webhook-Secret", Secret: webhookSecret,
-		Store: s, Handler: r, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(rcv)
-	t.Cleanup(srv.Close)
-	return &rosterInstance{roster: r, srv: srv}
+	return serveRoster(t, roster.Config{Store: s, RecentCalls: 100_000, Timeout: timeout, RetryInterval: 20 * time.Millisecond,
+		RetryQueue: 4 * loadPeers, OnCallEnded: ended.add},
+		func(r *roster.Roster) hmsevents.Handler { return r }, slog.DiscardHandler)
 }
 
 func loadCallID(peer int) string { return fmt.Sprintf("CA%05d", peer) }

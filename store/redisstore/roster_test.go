@@ -59,14 +59,27 @@ type rosterInstance struct {
 
 func newRosterInstance(t testing.TB, shared store.Store, counter *counting) *rosterInstance {
 	t.Helper()
-	r, err := roster.New(roster.Config{Store: shared, RecentCalls: 100_000, Logger: slog.New(slog.DiscardHandler)})
+	return serveRoster(t, roster.Config{Store: shared, RecentCalls: 100_000}, func(r *roster.Roster) hmsevents.Handler {
+		counter.next = r
+		return counter
+	}, slog.DiscardHandler)
+}
+
+// serveRoster is one server: a roster made with cfg, and a webhook
+// receiver on the roster's store that hands events to handler(roster) and
+// logs to logs.
+func serveRoster(t testing.TB, cfg roster.Config, handler func(*roster.Roster) hmsevents.Handler, logs slog.Handler) *rosterInstance {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	r, err := roster.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	counter.next = r
 	rcv, err := hmsevents.NewReceiver(hmsevents.Config{SecretHeader: "X-Webhook-Secret", Secret: webhookSecret,
-		Store: shared, Handler: counter, Logger: slog.New(slog.DiscardHandler)})
+		Store: cfg.Store, Handler: handler(r), Logger: slog.New(logs)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -872,19 +885,8 @@ func TestStoreStalledForTenSeconds(t *testing.T) {
 			overruns := &overrunCounter{}
 			var instances []*rosterInstance
 			for range 2 {
-				r, err := roster.New(roster.Config{Store: shared, RecentCalls: stallPeers, Logger: slog.New(slog.DiscardHandler)})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { r.Close() })
-				rcv, err := hmsevents.NewReceiver(hmsevents.Config{SecretHeader: "X-Webhook-Secret", Secret: webhookSecret,
-					Store: shared, Handler: counted(counts, r), Logger: slog.New(overruns)})
-				if err != nil {
-					t.Fatal(err)
-				}
-				srv := httptest.NewServer(rcv)
-				t.Cleanup(srv.Close)
-				instances = append(instances, &rosterInstance{roster: r, srv: srv})
+				instances = append(instances, serveRoster(t, roster.Config{Store: shared, RecentCalls: stallPeers},
+					func(r *roster.Roster) hmsevents.Handler { return counted(counts, r) }, overruns))
 			}
 
 			plan := stallPlan()
