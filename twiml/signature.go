@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
@@ -139,13 +138,7 @@ func (v *Verifier) check(fullURL string, params url.Values, signature string) bo
 
 // URL returns the URL Twilio signed for r: the public base URL followed by
 // the request URI as received.
-func (v *Verifier) URL(r *http.Request) string {
-	uri := r.RequestURI
-	if uri == "" || !strings.HasPrefix(uri, "/") {
-		uri = r.URL.RequestURI()
-	}
-	return v.base + uri
-}
+func (v *Verifier) URL(r *http.Request) string { return webhook.SignedURL(v.base, r) }
 
 // Verify checks r's signature. For a form POST it reads and parses the body
 // (bounded by the maximum body size) into r.PostForm, leaving r.Form for
@@ -189,12 +182,5 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 // limit and 400 for an unreadable one, and passes verified requests to next
 // with their form already parsed.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := v.Verify(w, r); err != nil {
-			status := webhook.ErrorStatus(err)
-			http.Error(w, http.StatusText(status), status)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return webhook.Middleware(v.Verify, webhook.ErrorStatus, next)
 }
