@@ -14,9 +14,14 @@ import (
 )
 
 // Verbs turns each prompt into the carrier's verb with verb, stopping at
-// the first one the carrier cannot say. No prompts give nil.
-func Verbs[V any](prompts []sipconnect.Prompt, verb func(sipconnect.Prompt) (V, error)) ([]V, error) {
-	var vs []V
+// the first one the carrier cannot say, and appends then, such as the
+// hang-up that ends the document of an adapter's Say. No prompts and
+// nothing to append give nil.
+func Verbs[V any](prompts []sipconnect.Prompt, verb func(sipconnect.Prompt) (V, error), then ...V) ([]V, error) {
+	if len(prompts)+len(then) == 0 {
+		return nil, nil
+	}
+	vs := make([]V, 0, len(prompts)+len(then))
 	for _, p := range prompts {
 		v, err := verb(p)
 		if err != nil {
@@ -24,7 +29,7 @@ func Verbs[V any](prompts []sipconnect.Prompt, verb func(sipconnect.Prompt) (V, 
 		}
 		vs = append(vs, v)
 	}
-	return vs, nil
+	return append(vs, then...), nil
 }
 
 // SayOr renders a fixed answer given as a prompt: a's Say of p, or of text

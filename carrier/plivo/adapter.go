@@ -166,17 +166,15 @@ func plivoSpeak(p sipconnect.Prompt) (*Speak, error) {
 	return &Speak{Text: p.Text, Voice: p.Voice, Language: p.Language}, nil
 }
 
+// plivoVerb is plivoSpeak as a verb of a Response.
+func plivoVerb(p sipconnect.Prompt) (Verb, error) { return plivoSpeak(p) }
+
 func (*adapter) Say(prompts ...sipconnect.Prompt) ([]byte, error) {
-	speaks, err := carrier.Verbs(prompts, plivoSpeak)
+	verbs, err := carrier.Verbs(prompts, plivoVerb, Verb(&Hangup{}))
 	if err != nil {
 		return nil, err
 	}
-	r := &Response{Verbs: make([]Verb, 0, len(speaks)+1)}
-	for _, s := range speaks {
-		r.Verbs = append(r.Verbs, s)
-	}
-	r.Verbs = append(r.Verbs, &Hangup{})
-	return r.AppendXML(nil)
+	return (&Response{Verbs: verbs}).AppendXML(nil)
 }
 
 // Gather is a DTMF <GetInput> ended by '#' that posts the digits to action,

@@ -157,16 +157,15 @@ func signalWireSay(p sipconnect.Prompt) (*Say, error) {
 	return &Say{Text: p.Text, Voice: p.Voice, Language: p.Language}, nil
 }
 
+// signalWireVerb is signalWireSay as a verb of a Response.
+func signalWireVerb(p sipconnect.Prompt) (Verb, error) { return signalWireSay(p) }
+
 func (*adapter) Say(prompts ...sipconnect.Prompt) ([]byte, error) {
-	says, err := carrier.Verbs(prompts, signalWireSay)
+	r, err := carrier.Verbs(prompts, signalWireVerb, Verb(&Hangup{}))
 	if err != nil {
 		return nil, err
 	}
-	r := make(Response, 0, len(says)+1)
-	for _, s := range says {
-		r = append(r, s)
-	}
-	return append(r, &Hangup{}).AppendXML(nil)
+	return Response(r).AppendXML(nil)
 }
 
 // Gather is a DTMF <Gather> ended by '#' that posts the digits to action,

@@ -163,16 +163,15 @@ func telnyxSay(p sipconnect.Prompt) (*Say, error) {
 	return &Say{Text: p.Text, Voice: p.Voice, Language: p.Language}, nil
 }
 
+// telnyxVerb is telnyxSay as a verb of a Response.
+func telnyxVerb(p sipconnect.Prompt) (Verb, error) { return telnyxSay(p) }
+
 func (*adapter) Say(prompts ...sipconnect.Prompt) ([]byte, error) {
-	says, err := carrier.Verbs(prompts, telnyxSay)
+	r, err := carrier.Verbs(prompts, telnyxVerb, Verb(&Hangup{}))
 	if err != nil {
 		return nil, err
 	}
-	r := make(Response, 0, len(says)+1)
-	for _, s := range says {
-		r = append(r, s)
-	}
-	return append(r, &Hangup{}).AppendXML(nil)
+	return Response(r).AppendXML(nil)
 }
 
 // Gather is a DTMF <Gather> ended by '#' that sends the digits to action,

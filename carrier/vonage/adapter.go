@@ -286,18 +286,17 @@ func vonageTalk(p sipconnect.Prompt) (*Talk, error) {
 	return &Talk{Text: p.Text, Language: p.Language}, nil
 }
 
+// vonageAction is vonageTalk as an action of an NCCO.
+func vonageAction(p sipconnect.Prompt) (Action, error) { return vonageTalk(p) }
+
 // Say renders talk actions; the call ends after the last action of an
 // NCCO, so no hang-up is needed.
 func (*adapter) Say(prompts ...sipconnect.Prompt) ([]byte, error) {
-	talks, err := carrier.Verbs(prompts, vonageTalk)
+	n, err := carrier.Verbs(prompts, vonageAction)
 	if err != nil {
 		return nil, err
 	}
-	n := make(NCCO, 0, len(talks))
-	for _, t := range talks {
-		n = append(n, t)
-	}
-	return n.AppendJSON(nil)
+	return NCCO(n).AppendJSON(nil)
 }
 
 // Gather renders the prompts as talk actions, the last one with bargeIn so
