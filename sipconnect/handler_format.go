@@ -2,7 +2,6 @@ package sipconnect
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 
@@ -27,16 +26,12 @@ func (c HandlerConfig) String() string { return fmt.Sprintf("%+v", c.redacted())
 
 // GoString returns c as Go syntax, secrets redacted.
 func (c HandlerConfig) GoString() string {
-	return "sipconnect.HandlerConfig" + strings.TrimPrefix(fmt.Sprintf("%#v", c.redacted()), "sipconnect.handlerConfigView")
+	return secret.GoStringAs("sipconnect.HandlerConfig", c.redacted())
 }
 
 // Format implements [fmt.Formatter], secrets redacted.
 func (c HandlerConfig) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, c.GoString())
-		return
-	}
-	fmt.Fprintf(f, fmt.FormatString(f, verb), c.redacted())
+	secret.FormatAs(f, verb, "sipconnect.HandlerConfig", c.redacted())
 }
 
 // LogValue implements [slog.LogValuer]: public URL, carrier, checks.

@@ -23,11 +23,11 @@ func (s Sip) redacted() sipView {
 func (s Sip) String() string { return fmt.Sprintf("%+v", s.redacted()) }
 
 // GoString returns s as Go syntax with the password redacted.
-func (s Sip) GoString() string { return xmlwrite.GoString("signalwire.Sip", s.redacted()) }
+func (s Sip) GoString() string { return secret.GoStringAs("signalwire.Sip", s.redacted()) }
 
 // Format prints s like a struct for every verb and flag, with the password
 // redacted.
-func (s Sip) Format(f fmt.State, verb rune) { xmlwrite.Format(f, verb, "signalwire.Sip", s.redacted()) }
+func (s Sip) Format(f fmt.State, verb rune) { secret.FormatAs(f, verb, "signalwire.Sip", s.redacted()) }
 
 // LogValue implements [slog.LogValuer]: the URI and username, never the
 // password.

@@ -1,10 +1,7 @@
 package xmlwrite
 
 import (
-	"fmt"
-	"io"
 	"log/slog"
-	"strings"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
 )
@@ -38,29 +35,9 @@ func (l Loc) Fail(attr string, off int, reason error) *Error {
 }
 
 // The <Sip> nouns of TwiML, TeXML and cXML carry a password. Their
-// String, GoString, Format and LogValue methods print a copy of the noun
-// with the password replaced by [secret.Redacted] through the helpers below.
-
-// GoString returns v, a redacted copy of a value, in Go syntax under the
-// type name typeName (such as "twiml.Sip") instead of the copy's own.
-func GoString(typeName string, v any) string {
-	s := fmt.Sprintf("%#v", v)
-	if i := strings.IndexByte(s, '{'); i >= 0 {
-		return typeName + s[i:]
-	}
-	return s
-}
-
-// Format prints v, a redacted copy of a value, for the value's Format
-// method: %#v as [GoString] does with typeName, every other verb and flag
-// as fmt prints v.
-func Format(f fmt.State, verb rune, typeName string, v any) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, GoString(typeName, v))
-		return
-	}
-	fmt.Fprintf(f, fmt.FormatString(f, verb), v)
-}
+// String, GoString and Format methods print a copy of the noun with the
+// password replaced by [secret.Redacted] ([secret.GoStringAs],
+// [secret.FormatAs]); their LogValue is SIPLogValue.
 
 // SIPLogValue is the slog value of a <Sip> noun: the URI and username,
 // never the password.
