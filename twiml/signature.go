@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sync"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
 	"github.com/hmssip/interconnect-go/internal/webhook"
@@ -87,10 +86,9 @@ func bodyHashMatches(fullURL string, body []byte) bool {
 // concurrent use. It never shows the auth token, however it is printed, and
 // has no method that returns it.
 type Verifier struct {
-	token secret.Secret
-	base  string
-	max   int64
-	macs  sync.Pool // keyed HMAC-SHA1 states, reset and reused
+	base string
+	max  int64
+	sigs *webhook.SigPool // keyed with the auth token
 }
 
 // VerifierOption configures a [Verifier].
@@ -118,22 +116,14 @@ func NewVerifier(authToken, publicBaseURL string, opts ...VerifierOption) (*Veri
 		return nil, fmt.Errorf("twiml: public base URL %q: want http(s)://host[/prefix]", publicBaseURL)
 	}
 	v := &Verifier{
-		token: secret.New(authToken),
-		base:  base,
-		max:   DefaultMaxBodyBytes,
+		base: base,
+		max:  DefaultMaxBodyBytes,
+		sigs: webhook.NewSigPool(webhook.TwilioRules, secret.New(authToken)),
 	}
 	for _, o := range opts {
 		o(v)
 	}
-	v.macs.New = func() any { return newMAC([]byte(v.token.Value())) }
 	return v, nil
-}
-
-// check validates a signature with a pooled HMAC state.
-func (v *Verifier) check(fullURL string, params url.Values, signature string) bool {
-	h := v.macs.Get().(hash.Hash)
-	defer v.macs.Put(h)
-	return validSignature(h, fullURL, params, signature)
 }
 
 // URL returns the URL Twilio signed for r: the public base URL followed by
@@ -160,7 +150,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if !v.check(full, nil, sig) {
+		if !v.sigs.Valid(full, nil, sig) {
 			return ErrInvalidSignature
 		}
 		if !bodyHashMatches(full, body) {
@@ -171,7 +161,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	if err := webhook.ParseForm(w, r, v.max); err != nil {
 		return err
 	}
-	if !v.check(full, r.PostForm, sig) {
+	if !v.sigs.Valid(full, r.PostForm, sig) {
 		return ErrInvalidSignature
 	}
 	return nil

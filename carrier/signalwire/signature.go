@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
 	"net/url"
-	"sync"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
 	"github.com/hmssip/interconnect-go/internal/webhook"
@@ -56,10 +54,9 @@ func Signature(signingKey, fullURL string, params url.Values) string {
 // safe for concurrent use. It never shows the signing key, however it is
 // printed, and has no method that returns it.
 type Verifier struct {
-	key  secret.Secret
 	base string
 	max  int64
-	macs sync.Pool // keyed HMAC-SHA1 states, reset and reused
+	sigs *webhook.SigPool // keyed with the signing key
 }
 
 // VerifierOption configures a [Verifier].
@@ -84,21 +81,14 @@ func NewVerifier(signingKey, publicBaseURL string, opts ...VerifierOption) (*Ver
 	if !ok {
 		return nil, errors.New("signalwire: public base URL: want http(s)://host[/prefix]")
 	}
-	v := &Verifier{key: secret.New(signingKey), base: base, max: DefaultMaxBodyBytes}
+	v := &Verifier{base: base, max: DefaultMaxBodyBytes, sigs: webhook.NewSigPool(webhook.SignalWireRules, secret.New(signingKey))}
 	for _, o := range opts {
 		o(v)
 	}
 	if v.max <= 0 {
 		return nil, errors.New("signalwire: body limit must be positive")
 	}
-	v.macs.New = func() any { return webhook.NewSigMAC([]byte(v.key.Value())) }
 	return v, nil
-}
-
-func (v *Verifier) check(fullURL string, params url.Values, signature string) bool {
-	h := v.macs.Get().(hash.Hash)
-	defer v.macs.Put(h)
-	return webhook.SignalWireRules.Valid(h, fullURL, params, signature)
 }
 
 // URL returns the URL SignalWire signed for r: the public base URL followed
@@ -137,7 +127,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	if webhook.HasBodyHash(r.URL) {
-		if !v.check(full, nil, sig) {
+		if !v.sigs.Valid(full, nil, sig) {
 			return ErrInvalidSignature
 		}
 		if !webhook.BodyHashMatches(full, body) {
@@ -152,7 +142,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 			return fmt.Errorf("signalwire: parsing webhook form: %w", err)
 		}
 	}
-	if !v.check(full, params, sig) {
+	if !v.sigs.Valid(full, params, sig) {
 		return ErrInvalidSignature
 	}
 	if params != nil {

@@ -19,7 +19,10 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"github.com/hmssip/interconnect-go/internal/secret"
 )
 
 // SigRules are one carrier's reading of the scheme: how the parameters are
@@ -52,6 +55,28 @@ var (
 // NewSigMAC returns an HMAC-SHA1 state keyed with key, for [SigRules.Valid]
 // and [SigRules.Sum].
 func NewSigMAC(key []byte) hash.Hash { return hmac.New(sha1.New, key) }
+
+// SigPool checks signatures under its rules with keyed HMAC-SHA1 states
+// that are reset and reused, for a verifier used concurrently. The key
+// stays in a [secret.Secret].
+type SigPool struct {
+	rules SigRules
+	macs  sync.Pool
+}
+
+// NewSigPool returns a SigPool for rules, keyed with key.
+func NewSigPool(rules SigRules, key secret.Secret) *SigPool {
+	p := &SigPool{rules: rules}
+	p.macs.New = func() any { return NewSigMAC([]byte(key.Value())) }
+	return p
+}
+
+// Valid is [SigRules.Valid] with a pooled state.
+func (p *SigPool) Valid(fullURL string, params url.Values, signature string) bool {
+	h := p.macs.Get().(hash.Hash)
+	defer p.macs.Put(h)
+	return p.rules.Valid(h, fullURL, params, signature)
+}
 
 // Sign returns the signature of a request to fullURL with the form
 // parameters params (nil for a GET or a JSON body), keyed with key.
