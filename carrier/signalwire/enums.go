@@ -1,5 +1,7 @@
 package signalwire
 
+import "slices"
+
 // Method is the HTTP method SignalWire uses for a callback URL.
 type Method string
 
@@ -23,11 +25,7 @@ const (
 )
 
 func (e CallEvent) valid() bool {
-	switch e {
-	case CallInitiated, CallRinging, CallAnswered, CallCompleted:
-		return true
-	}
-	return false
+	return slices.Contains([]CallEvent{CallInitiated, CallRinging, CallAnswered, CallCompleted}, e)
 }
 
 // Codec is an audio codec SignalWire offers to a SIP user agent.
@@ -43,11 +41,7 @@ const (
 )
 
 func (c Codec) valid() bool {
-	switch c {
-	case CodecPCMU, CodecPCMA, CodecG722, CodecG729, CodecOPUS:
-		return true
-	}
-	return false
+	return slices.Contains([]Codec{CodecPCMU, CodecPCMA, CodecG722, CodecG729, CodecOPUS}, c)
 }
 
 // GatherInput is a kind of input <Gather> collects.

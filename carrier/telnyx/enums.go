@@ -1,5 +1,7 @@
 package telnyx
 
+import "slices"
+
 // Method is the HTTP method Telnyx uses for a callback URL.
 type Method string
 
@@ -26,11 +28,7 @@ const (
 )
 
 func (e CallEvent) valid() bool {
-	switch e {
-	case CallInitiated, CallRinging, CallAnswered, CallAMD, CallDTMF, CallCompleted:
-		return true
-	}
-	return false
+	return slices.Contains([]CallEvent{CallInitiated, CallRinging, CallAnswered, CallAMD, CallDTMF, CallCompleted}, e)
 }
 
 // GatherInput is a kind of input <Gather> collects.
