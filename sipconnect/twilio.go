@@ -169,19 +169,21 @@ func (*twilioAdapter) Gather(prompts []Prompt, action string, timeout time.Durat
 }
 
 func (t *twilioAdapter) Fallback() ([]byte, error) {
-	doc, err := render(t.fallbackDoc, defaultFallback())
-	if err != nil {
-		return nil, fmt.Errorf("sipconnect: TwilioConfig.Fallback: %w", err)
-	}
-	return doc, nil
+	return renderField("Fallback", t.fallbackDoc, defaultFallback())
 }
 
 func (t *twilioAdapter) DialFailed() ([]byte, error) {
-	doc, err := render(t.dialFailedDoc, defaultDialFailed())
+	return renderField("DialFailed", t.dialFailedDoc, defaultDialFailed())
+}
+
+// renderField renders a fixed answer, the configuration's field or def
+// when the field is empty. An error names the field.
+func renderField(field string, doc, def twiml.Response) ([]byte, error) {
+	b, err := render(doc, def)
 	if err != nil {
-		return nil, fmt.Errorf("sipconnect: TwilioConfig.DialFailed: %w", err)
+		return nil, fmt.Errorf("sipconnect: TwilioConfig.%s: %w", field, err)
 	}
-	return doc, nil
+	return b, nil
 }
 
 func (*twilioAdapter) Hangup() ([]byte, error) { return twiml.Response{&twiml.Hangup{}}.AppendXML(nil) }
