@@ -167,8 +167,7 @@ func (d *Dial) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	case len(d.Nouns) > MaxNouns:
 		return dst, fail(l, "", -1, fmt.Errorf("%w: %d", ErrTooManyNouns, len(d.Nouns)))
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Dial")
+	e := xmlwrite.Open(dst, "Dial")
 	e.Str("action", d.Action)
 	e.Enum("method", string(d.Method), d.Method.valid())
 	e.Duration("timeout", d.Timeout, time.Second, 5, 600)
@@ -253,8 +252,7 @@ func (s *Sip) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if attr, err := xmlwrite.CheckSIP(s.URI, s.Username, s.Password); err != nil {
 		return dst, fail(l, attr, -1, err)
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Sip")
+	e := xmlwrite.Open(dst, "Sip")
 	e.Str("username", s.Username)
 	e.Str("password", s.Password)
 	e.Str("url", s.URL)
@@ -283,8 +281,7 @@ func (n *Number) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if err := checkDigits(l, "sendDigits", n.SendDigits); err != nil {
 		return dst, err
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Number")
+	e := xmlwrite.Open(dst, "Number")
 	e.Enum("sendDigits", n.SendDigits, true)
 	e.Str("url", n.URL)
 	e.Enum("method", string(n.Method), n.Method.valid())
@@ -325,8 +322,7 @@ func (s *Say) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if s.Text == "" {
 		return dst, fail(l, xmlwrite.Text, -1, ErrRequired)
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Say")
+	e := xmlwrite.Open(dst, "Say")
 	e.Str("voice", s.Voice)
 	loop(&e, s.Loop)
 	e.Str("language", s.Language)
@@ -344,8 +340,7 @@ func (p *Play) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if err := checkDigits(l, "digits", p.Digits); err != nil {
 		return dst, err
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Play")
+	e := xmlwrite.Open(dst, "Play")
 	loop(&e, p.Loop)
 	e.Enum("digits", p.Digits, true)
 	e.CloseText("Play", p.URL)
@@ -356,8 +351,7 @@ func (p *Pause) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if p == nil {
 		return dst, fail(l, "", -1, ErrNilVerb)
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Pause")
+	e := xmlwrite.Open(dst, "Pause")
 	e.Duration("length", p.Length, time.Second, 1, 3600)
 	e.CloseText("Pause", "")
 	return e.Result(l, fail)
@@ -377,8 +371,7 @@ func (r *Reject) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if l.VI != 1 {
 		return dst, fail(l, "", -1, ErrRejectPosition)
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Reject")
+	e := xmlwrite.Open(dst, "Reject")
 	e.Enum("reason", string(r.Reason), r.Reason.valid())
 	e.CloseText("Reject", "")
 	return e.Result(l, fail)
@@ -391,8 +384,7 @@ func (r *Redirect) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if r.URL == "" {
 		return dst, fail(l, xmlwrite.Text, -1, ErrRequired)
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Redirect")
+	e := xmlwrite.Open(dst, "Redirect")
 	e.Enum("method", string(r.Method), r.Method.valid())
 	e.CloseText("Redirect", r.URL)
 	return e.Result(l, fail)
@@ -408,8 +400,7 @@ func (g *Gather) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if g.NumDigits < 0 {
 		return dst, fail(l, "numDigits", -1, fmt.Errorf("%w: %d", ErrRange, g.NumDigits))
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Gather")
+	e := xmlwrite.Open(dst, "Gather")
 	xmlwrite.List(&e, "input", g.Input, GatherInput.valid)
 	e.Str("action", g.Action)
 	e.Enum("method", string(g.Method), g.Method.valid())

@@ -291,8 +291,7 @@ func (d *Dial) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if d.CallerID != "" && !validCallerID(d.CallerID) {
 		return dst, fail(l, "callerId", -1, fmt.Errorf("%w: want an optional + and 1 to 20 digits", ErrInvalidChar))
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Dial")
+	e := xmlwrite.Open(dst, "Dial")
 	e.Str("action", d.Action)
 	method(&e, "method", d.Method)
 	e.Flag("hangupOnStar", d.HangupOnStar)
@@ -336,8 +335,7 @@ func (u *User) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 			return dst, fail(l, "sendDigits", i, fmt.Errorf("%w: want 0-9 * # w W", ErrInvalidChar))
 		}
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("User")
+	e := xmlwrite.Open(dst, "User")
 	e.Str("sendDigits", u.SendDigits)
 	e.Flag("sendOnPreanswer", u.SendOnPreanswer)
 	if len(u.SIPHeaders) > 0 && e.Err == nil {
@@ -368,8 +366,7 @@ func (s *Speak) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if s.Loop < LoopForever || s.Loop > 1000 {
 		return dst, fail(l, "loop", -1, fmt.Errorf("%w: %d, want 1 to 1000 or LoopForever", ErrRange, s.Loop))
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Speak")
+	e := xmlwrite.Open(dst, "Speak")
 	e.Str("voice", s.Voice)
 	e.Str("language", s.Language)
 	switch {
@@ -418,8 +415,7 @@ func (g *GetInput) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if g.NumDigits < 0 || g.NumDigits > 99 {
 		return dst, fail(l, "numDigits", -1, fmt.Errorf("%w: %d, want 1 to 99", ErrRange, g.NumDigits))
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("GetInput")
+	e := xmlwrite.Open(dst, "GetInput")
 	e.Str("action", g.Action)
 	method(&e, "method", g.Method)
 	e.Raw("inputType", string(g.InputType))
@@ -444,8 +440,7 @@ func (h *Hangup) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	default:
 		return dst, fail(l, "reason", -1, fmt.Errorf("%w: %q, want rejected or busy", ErrEnum, string(h.Reason)))
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Hangup")
+	e := xmlwrite.Open(dst, "Hangup")
 	e.Raw("reason", string(h.Reason))
 	seconds(&e, "schedule", h.Schedule, 1, 86400)
 	e.CloseText("Hangup", "")
@@ -456,8 +451,7 @@ func (r *Redirect) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if r.URL == "" {
 		return dst, fail(l, xmlwrite.Text, -1, fmt.Errorf("%w: the URL", ErrRequired))
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Redirect")
+	e := xmlwrite.Open(dst, "Redirect")
 	method(&e, "method", r.Method)
 	e.CloseText("Redirect", r.URL)
 	return e.Result(l, fail)

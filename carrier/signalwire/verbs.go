@@ -122,8 +122,7 @@ func (d *Dial) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if len(d.Nouns) == 0 {
 		return dst, fail(l, "", -1, fmt.Errorf("%w: at least one noun", ErrRequired))
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Dial")
+	e := xmlwrite.Open(dst, "Dial")
 	e.Str("action", d.Action)
 	e.Enum("method", string(d.Method), d.Method.valid())
 	e.Duration("timeout", d.Timeout, time.Second, 5, 600)
@@ -153,8 +152,7 @@ func (s *Sip) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if attr, err := xmlwrite.CheckSIP(s.URI, s.Username, s.Password); err != nil {
 		return dst, fail(l, attr, -1, err)
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Sip")
+	e := xmlwrite.Open(dst, "Sip")
 	e.Str("username", s.Username)
 	e.Str("password", s.Password)
 	e.Str("url", s.URL)
@@ -200,8 +198,7 @@ func (s *Say) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if n := utf8.RuneCountInString(s.Text); n > MaxSayText {
 		return dst, fail(l, xmlwrite.Text, -1, fmt.Errorf("%w: %d characters, want at most %d", ErrRange, n, MaxSayText))
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Say")
+	e := xmlwrite.Open(dst, "Say")
 	e.Str("voice", s.Voice)
 	switch {
 	case s.Loop == LoopForever:
@@ -227,8 +224,7 @@ func (g *Gather) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if g == nil {
 		return dst, fail(l, "", -1, ErrNil)
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Gather")
+	e := xmlwrite.Open(dst, "Gather")
 	e.Str("action", g.Action)
 	e.Flag("actionOnEmptyResult", g.ActionOnEmptyResult)
 	e.CheckChars("finishOnKey", g.FinishOnKey, isKey, "keys are 0-9 * #")

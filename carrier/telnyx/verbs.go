@@ -130,8 +130,7 @@ func (d *Dial) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if len(d.Nouns) == 0 {
 		return dst, fail(l, "", -1, fmt.Errorf("%w: at least one noun", ErrRequired))
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Dial")
+	e := xmlwrite.Open(dst, "Dial")
 	e.Str("action", d.Action)
 	e.Enum("method", string(d.Method), d.Method.valid())
 	e.CheckChars("callerId", d.CallerID, isE164Char, "want an E.164 number such as +14155550100")
@@ -182,8 +181,7 @@ func (s *Sip) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if attr, err := xmlwrite.CheckSIP(s.URI, s.Username, s.Password); err != nil {
 		return dst, fail(l, attr, -1, err)
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Sip")
+	e := xmlwrite.Open(dst, "Sip")
 	e.Str("username", s.Username)
 	e.Str("password", s.Password)
 	e.Str("statusCallback", s.StatusCallback)
@@ -202,8 +200,7 @@ func (s *Say) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if s.Text == "" {
 		return dst, fail(l, xmlwrite.Text, -1, ErrRequired)
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Say")
+	e := xmlwrite.Open(dst, "Say")
 	e.Str("voice", s.Voice)
 	e.Str("language", s.Language)
 	switch {
@@ -222,8 +219,7 @@ func (p *Pause) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if p == nil {
 		return dst, fail(l, "", -1, ErrNil)
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Pause")
+	e := xmlwrite.Open(dst, "Pause")
 	e.Duration("length", p.Length, time.Second, 1, 180)
 	e.CloseText("Pause", "")
 	return e.Result(l, fail)
@@ -240,8 +236,7 @@ func (g *Gather) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if g == nil {
 		return dst, fail(l, "", -1, ErrNil)
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Gather")
+	e := xmlwrite.Open(dst, "Gather")
 	e.Str("action", g.Action)
 	e.Duration("timeout", g.Timeout, time.Second, 1, 120)
 	xmlwrite.List(&e, "input", g.Input, GatherInput.valid)
@@ -265,8 +260,7 @@ func (r *Redirect) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if r.URL == "" {
 		return dst, fail(l, xmlwrite.Text, -1, ErrRequired)
 	}
-	e := xmlwrite.Enc{Buf: dst}
-	e.Open("Redirect")
+	e := xmlwrite.Open(dst, "Redirect")
 	e.Enum("method", string(r.Method), r.Method.valid())
 	e.CloseText("Redirect", r.URL)
 	return e.Result(l, fail)

@@ -162,6 +162,14 @@ func (e *Enc) failChar(attr string, off int, r rune) {
 	e.Fail(attr, off, fmt.Errorf("%w: %U", ErrXMLChar, r))
 }
 
+// Open returns an Enc that appends to dst, with the start of the element
+// name's start tag appended: how each element's rendering begins.
+func Open(dst []byte, name string) Enc {
+	e := Enc{Buf: dst}
+	e.Open(name)
+	return e
+}
+
 // Open appends the start of an element's start tag.
 func (e *Enc) Open(name string) {
 	e.Buf = append(e.Buf, '<')
