@@ -207,7 +207,7 @@ func (c TwilioConfig) GoString() string { return fmt.Sprintf("%#v", c) }
 
 // Format implements [fmt.Formatter], redacted.
 func (c TwilioConfig) Format(f fmt.State, verb rune) {
-	secret.FormatConfig(f, verb, c.redacted(), "sipconnect.TwilioConfig")
+	secret.FormatAs(f, verb, "sipconnect.TwilioConfig", c.redacted())
 }
 
 // LogValue implements [slog.LogValuer], redacted.

@@ -220,7 +220,7 @@ func (c Config) GoString() string { return fmt.Sprintf("%#v", c) }
 
 // Format implements [fmt.Formatter], redacted for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
-	secret.FormatConfig(f, verb, c.redacted(), "signalwire.Config")
+	secret.FormatAs(f, verb, "signalwire.Config", c.redacted())
 }
 
 // LogValue implements [slog.LogValuer]: String's text.

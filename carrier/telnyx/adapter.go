@@ -226,7 +226,7 @@ func (c Config) GoString() string { return fmt.Sprintf("%#v", c) }
 
 // Format implements [fmt.Formatter], redacted for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
-	secret.FormatConfig(f, verb, c.redacted(), "telnyx.Config")
+	secret.FormatAs(f, verb, "telnyx.Config", c.redacted())
 }
 
 // LogValue implements [slog.LogValuer]: String's text.
