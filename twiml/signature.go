@@ -145,7 +145,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	}
 	full := v.URL(r)
 	if webhook.HasBodyHash(r.URL) {
-		body, err := webhook.ReadBody(w, r, v.max)
+		body, err := webhook.ReadBody(w, r, v.max, "twiml", ErrBodyTooLarge)
 		if err != nil {
 			return err
 		}

@@ -271,7 +271,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	}
 	var params url.Values
 	if r.Method != http.MethodGet {
-		body, err := webhook.ReadBodyAs(w, r, v.max, "plivo", ErrBodyTooLarge)
+		body, err := webhook.ReadBody(w, r, v.max, "plivo", ErrBodyTooLarge)
 		if err != nil {
 			return err
 		}

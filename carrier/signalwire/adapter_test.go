@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -477,4 +479,17 @@ func TestPublicAPI(t *testing.T) {
 		"Verifier.URL", "Verifier.Verify", "VerifierOption", "WithMaxBodyBytes", "XMLDeclaration",
 	}
 	apisurface.Check(t, ".", want)
+}
+
+// A body that cannot be read fails Verify with an error that names the
+// package once and keeps the cause.
+func TestVerifyUnreadableBody(t *testing.T) {
+	v, err := signalwire.NewVerifier(signingKey, "https://voice.example.com")
+	require.NoError(t, err)
+	cause := errors.New("connection reset")
+	req := httptest.NewRequest(http.MethodPost, "https://voice.example.com/signalwire/voice", iotest.ErrReader(cause))
+	req.Header.Set(signalwire.SignatureHeader, "c2ln")
+	err = v.Verify(httptest.NewRecorder(), req)
+	require.ErrorIs(t, err, cause)
+	assert.EqualError(t, err, "signalwire: reading webhook body: connection reset")
 }

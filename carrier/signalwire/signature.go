@@ -118,11 +118,9 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	var body []byte
 	if r.Method == http.MethodPost || webhook.HasBodyHash(r.URL) {
 		var err error
-		body, err = webhook.ReadBody(w, r, v.max)
-		if errors.Is(err, webhook.ErrBodyTooLarge) {
-			return fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, v.max)
-		} else if err != nil {
-			return fmt.Errorf("signalwire: reading webhook body: %w", err)
+		body, err = webhook.ReadBody(w, r, v.max, "signalwire", ErrBodyTooLarge)
+		if err != nil {
+			return err
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}

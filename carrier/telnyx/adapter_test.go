@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -453,4 +455,17 @@ func TestPublicAPI(t *testing.T) {
 		"XMLDeclaration",
 	}
 	apisurface.Check(t, ".", want)
+}
+
+// A body that cannot be read fails Verify with an error that names the
+// package once and keeps the cause.
+func TestVerifyUnreadableBody(t *testing.T) {
+	v, err := telnyx.NewVerifier(newTelnyxKeys(t).pub)
+	require.NoError(t, err)
+	cause := errors.New("connection reset")
+	req := httptest.NewRequest(http.MethodPost, "https://voice.example.com/telnyx/voice", iotest.ErrReader(cause))
+	req.Header.Set("telnyx-signature-ed25519", "c2ln")
+	err = v.Verify(httptest.NewRecorder(), req)
+	require.ErrorIs(t, err, cause)
+	assert.EqualError(t, err, "telnyx: reading webhook body: connection reset")
 }

@@ -163,11 +163,9 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	if r.Header.Get(SignatureHeader) == "" {
 		return ErrMissingSignature
 	}
-	body, err := webhook.ReadBody(w, r, v.max)
-	if errors.Is(err, webhook.ErrBodyTooLarge) {
-		return fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, v.max)
-	} else if err != nil {
-		return fmt.Errorf("telnyx: reading webhook body: %w", err)
+	body, err := webhook.ReadBody(w, r, v.max, "telnyx", ErrBodyTooLarge)
+	if err != nil {
+		return err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err := v.Check(r.Header, body); err != nil {

@@ -154,8 +154,8 @@ func (a *adapter) Verify(w http.ResponseWriter, r *http.Request) (url.Values, in
 	}
 	if r.Body != nil && r.Method != http.MethodGet {
 		var err error
-		if body, err = webhook.ReadBody(w, r, a.maxBody); err != nil {
-			return nil, webhook.ErrorStatus(err), err
+		if body, err = webhook.ReadBody(w, r, a.maxBody, "vonage", ErrBodyTooLarge); err != nil {
+			return nil, errorStatus(err), err
 		}
 	}
 	if r.Method == http.MethodGet || len(bytes.TrimSpace(body)) == 0 {

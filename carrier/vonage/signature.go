@@ -108,7 +108,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	if !ok || strings.TrimSpace(tok) == "" {
 		return ErrMissingToken
 	}
-	body, err := webhook.ReadBodyAs(w, r, v.max, "vonage", ErrBodyTooLarge)
+	body, err := webhook.ReadBody(w, r, v.max, "vonage", ErrBodyTooLarge)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) error {
 	if r.Method != http.MethodPost || !IsForm(r.Header.Get("Content-Type")) {
 		return nil
 	}
-	body, err := ReadBody(w, r, maxBytes)
+	body, err := ReadBody(w, r, maxBytes, "twiml", ErrBodyTooLarge)
 	if err != nil {
 		return err
 	}
@@ -44,15 +44,12 @@ func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) error {
 	return nil
 }
 
-// ReadBody reads at most maxBytes of r's body. A larger body is an error
-// wrapping [ErrBodyTooLarge] that gives the limit.
-func ReadBody(w http.ResponseWriter, r *http.Request, maxBytes int64) ([]byte, error) {
-	return ReadBodyAs(w, r, maxBytes, "twiml", ErrBodyTooLarge)
-}
-
-// ReadBodyAs is ReadBody for package pkg, whose sentinel for a body over
-// the limit is tooLarge. A request without a body reads as empty.
-func ReadBodyAs(w http.ResponseWriter, r *http.Request, maxBytes int64, pkg string, tooLarge error) ([]byte, error) {
+// ReadBody reads at most maxBytes of r's body for package pkg, whose
+// sentinel for a body over the limit is tooLarge: a larger body is an error
+// wrapping tooLarge that gives the limit, and a failed read an error that
+// begins "pkg: reading webhook body". A request without a body reads as
+// empty.
+func ReadBody(w http.ResponseWriter, r *http.Request, maxBytes int64, pkg string, tooLarge error) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
