@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
 	"net/url"
@@ -40,14 +39,8 @@ var (
 // the HMAC-SHA1, keyed with authToken, of fullURL followed by every parameter
 // name and value, sorted by name and, for repeated names, by value.
 func Signature(authToken, fullURL string, params url.Values) string {
-	return signature([]byte(authToken), fullURL, params)
+	return webhook.TwilioRules.Sign([]byte(authToken), fullURL, params)
 }
-
-func signature(key []byte, fullURL string, params url.Values) string {
-	return webhook.TwilioRules.Sign(key, fullURL, params)
-}
-
-func newMAC(key []byte) hash.Hash { return webhook.NewSigMAC(key) }
 
 // ValidateSignature reports whether signature is Twilio's signature for a
 // request to fullURL with the form parameters params. Twilio has signed
@@ -58,11 +51,7 @@ func newMAC(key []byte) hash.Hash { return webhook.NewSigMAC(key) }
 // encode a 20-byte HMAC-SHA1, with zero padding bits and no line breaks;
 // any other spelling is refused.
 func ValidateSignature(authToken, fullURL string, params url.Values, signature string) bool {
-	return validSignature(newMAC([]byte(authToken)), fullURL, params, signature)
-}
-
-func validSignature(h hash.Hash, fullURL string, params url.Values, signature string) bool {
-	return webhook.TwilioRules.Valid(h, fullURL, params, signature)
+	return webhook.TwilioRules.Valid(webhook.NewSigMAC([]byte(authToken)), fullURL, params, signature)
 }
 
 // ValidateJSONSignature reports whether signature is Twilio's signature for a
@@ -75,10 +64,6 @@ func ValidateJSONSignature(authToken, fullURL string, body []byte, signature str
 	if !ValidateSignature(authToken, fullURL, nil, signature) {
 		return false
 	}
-	return bodyHashMatches(fullURL, body)
-}
-
-func bodyHashMatches(fullURL string, body []byte) bool {
 	return webhook.BodyHashMatches(fullURL, body)
 }
 
@@ -153,7 +138,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		if !v.sigs.Valid(full, nil, sig) {
 			return ErrInvalidSignature
 		}
-		if !bodyHashMatches(full, body) {
+		if !webhook.BodyHashMatches(full, body) {
 			return ErrBodyHash
 		}
 		return nil
