@@ -11,22 +11,27 @@ import (
 // Redacted, in Go syntax under the type name typeName (such as
 // "twiml.Sip") instead of the copy's own.
 func GoStringAs(typeName string, view any) string {
-	s := fmt.Sprintf("%#v", view)
-	if i := strings.IndexByte(s, '{'); i >= 0 {
-		return typeName + s[i:]
-	}
-	return s
+	return renamed(fmt.Sprintf("%#v", view), typeName)
 }
 
 // FormatAs prints view, a copy of a value with its secrets replaced by
-// Redacted, for the value's Format method: %#v as [GoStringAs] does with
-// typeName, every other verb and flag as fmt prints view.
+// Redacted, for the value's Format method: as fmt prints view with the
+// same verb, flags, width and precision, under the type name typeName for
+// %#v.
 func FormatAs(f fmt.State, verb rune, typeName string, view any) {
+	s := fmt.Sprintf(fmt.FormatString(f, verb), view)
 	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, GoStringAs(typeName, view))
-		return
+		s = renamed(s, typeName)
 	}
-	fmt.Fprintf(f, fmt.FormatString(f, verb), view)
+	_, _ = io.WriteString(f, s)
+}
+
+// renamed puts typeName in place of the type name that begins goSyntax.
+func renamed(goSyntax, typeName string) string {
+	if i := strings.IndexByte(goSyntax, '{'); i >= 0 {
+		return typeName + goSyntax[i:]
+	}
+	return goSyntax
 }
 
 // FormatRedacted prints a value whose String and GoString leave its secrets

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -54,4 +55,32 @@ func TestFormatRedacted(t *testing.T) {
 	assert.Equal(t, `"user:[REDACTED]"`, fmt.Sprintf("%q", s))
 	assert.Equal(t, `shown{"[REDACTED]"}`, fmt.Sprintf("%#v", s))
 	assert.Equal(t, "user:", fmt.Sprint(shown{}))
+}
+
+// configView stands for a configuration's method-less copy, its secret
+// already redacted.
+type configView struct {
+	Name  string
+	Token string
+}
+
+type formatted configView
+
+func (c formatted) Format(f fmt.State, verb rune) {
+	secret.FormatAs(f, verb, "acme.Config", configView(c))
+}
+
+// FormatAs prints as fmt prints the view itself, with every verb, flag,
+// width and precision, the type renamed for %#v.
+func TestFormatAs(t *testing.T) {
+	c := formatted{Name: "MA", Token: secret.Redacted}
+	for _, format := range []string{"%v", "%+v", "%#v", "%#30v", "%#-6v", "%#.1v", "%s", "%q", "%6s", "%x", "%10.3v", "%d"} {
+		want := fmt.Sprintf(format, configView(c))
+		want = strings.Replace(want, "secret_test.configView", "acme.Config", 1)
+		assert.Equal(t, want, fmt.Sprintf(format, c), format)
+		assert.NotContains(t, fmt.Sprintf(format, c), "configView", format)
+	}
+	assert.Equal(t, `acme.Config{Name:"MA", Token:"[REDACTED]"}`, fmt.Sprintf("%#v", c))
+	assert.Equal(t, "{Name:MA Token:[REDACTED]}", fmt.Sprintf("%+v", c))
+	assert.Equal(t, `acme.Config{Name:"MA", Token:"[REDACTED]"}`, secret.GoStringAs("acme.Config", configView(c)))
 }
