@@ -4,11 +4,14 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"fmt"
 	"net/url"
 	"slices"
+	"sync"
 	"testing"
 	"unicode/utf16"
 
+	"github.com/hmssip/interconnect-go/internal/secret"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -104,4 +107,28 @@ func TestSentURL(t *testing.T) {
 			assert.Equal(t, want, SentURL(in, u), in)
 		}
 	}
+}
+
+// A SigPool's states are reused across goroutines: each check sees only
+// its own request, however they interleave.
+func TestSigPoolConcurrent(t *testing.T) {
+	const u = "https://example.com/myapp.php?foo=1&bar=2"
+	pool := NewSigPool(TwilioRules, secret.New("12345"))
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				params := url.Values{"CallSid": {fmt.Sprintf("CA%d-%d", g, i)}}
+				sig := TwilioRules.Sign([]byte("12345"), u, params)
+				if !pool.Valid(u, params, sig) {
+					t.Errorf("a valid signature refused: %s", params.Encode())
+				}
+				if pool.Valid(u, url.Values{"CallSid": {"other"}}, sig) {
+					t.Errorf("another request's signature accepted: %s", params.Encode())
+				}
+			}
+		})
+	}
+	wg.Wait()
+	assert.False(t, NewSigPool(TwilioRules, secret.New("12346")).Valid(u, url.Values{"CallSid": {"CA0-0"}}, TwilioRules.Sign([]byte("12345"), u, url.Values{"CallSid": {"CA0-0"}})))
 }
