@@ -621,3 +621,15 @@ func TestPublicAPI(t *testing.T) {
 	}
 	apisurface.Check(t, ".", want)
 }
+
+// Without signatures, a body over the limit is refused with 413 and an
+// error of this package, not of twiml's.
+func TestUnsignedBodyOverTheLimit(t *testing.T) {
+	a, err := vonage.NewCarrier(vonage.Config{}).Adapter(sipconnect.CarrierSettings{InsecureSkipSignature: true, MaxBodyBytes: 16})
+	require.NoError(t, err)
+	req := httptest.NewRequest(http.MethodPost, "/vonage/answer", strings.NewReader(`{"uuid":"vonage-abc","from":"14155550100"}`))
+	_, status, err := a.Verify(httptest.NewRecorder(), req)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	require.ErrorIs(t, err, vonage.ErrBodyTooLarge)
+	assert.EqualError(t, err, "vonage: request body too large: over 16 bytes")
+}
