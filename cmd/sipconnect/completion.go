@@ -121,8 +121,8 @@ func nameList(cs []completed) []string {
 
 func names(cs []completed) string { return strings.Join(nameList(cs), " ") }
 
-// shell is the syntax of a case-based completion script (bash, zsh).
-type shell struct {
+// caseSyntax is the syntax of a case-based completion script (bash, zsh).
+type caseSyntax struct {
 	offer   func(words []string) string // the command that offers words
 	atSub   string                      // the test that a subcommand is being completed
 	subWord string                      // the subcommand given
@@ -130,13 +130,13 @@ type shell struct {
 
 // caseArms writes one case arm per command, offering its flags or, for a
 // command with subcommands, their names and then their flags.
-func (sh shell) caseArms(b *strings.Builder, indent string, tree []completed) {
+func (sh caseSyntax) caseArms(b *strings.Builder, indent string, tree []completed) {
 	for _, c := range tree {
 		fmt.Fprintf(b, "%s%s) %s ;;\n", indent, c.name, sh.arm(c))
 	}
 }
 
-func (sh shell) arm(c completed) string {
+func (sh caseSyntax) arm(c completed) string {
 	if c.subs == nil {
 		return sh.offer(c.flags)
 	}
@@ -150,7 +150,7 @@ func (sh shell) arm(c completed) string {
 }
 
 func bashCompletion(tree []completed) string {
-	bash := shell{
+	bash := caseSyntax{
 		offer:   func(words []string) string { return fmt.Sprintf("words=%q", strings.Join(words, " ")) },
 		atSub:   `[ "$COMP_CWORD" -eq 2 ]`,
 		subWord: "${COMP_WORDS[2]}",
@@ -169,7 +169,7 @@ func bashCompletion(tree []completed) string {
 }
 
 func zshCompletion(tree []completed) string {
-	zsh := shell{
+	zsh := caseSyntax{
 		offer: func(words []string) string {
 			if len(words) == 0 {
 				return ":"

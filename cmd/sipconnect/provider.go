@@ -210,12 +210,12 @@ func sendTo(base string, req *http.Request) (string, error) {
 		return "", err
 	}
 	req.URL.Scheme, req.URL.Host, req.Host = target.Scheme, target.Host, ""
-	return answer(req)
+	return readAnswer(req)
 }
 
-// answer sends req and returns the body of its 200 answer, at most 64 KiB;
+// readAnswer sends req and returns the body of its 200 answer, at most 64 KiB;
 // any other status is an error.
-func answer(req *http.Request) (string, error) {
+func readAnswer(req *http.Request) (string, error) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
 	resp, err := client.Do(req)

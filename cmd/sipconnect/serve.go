@@ -754,7 +754,7 @@ func signedPost(target, u, authToken string, form url.Values) (string, error) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set(twiml.SignatureHeader, twiml.Signature(authToken, u, form))
-	return answer(req)
+	return readAnswer(req)
 }
 
 func throwawayToken() string {
