@@ -54,7 +54,7 @@ func (twilioCarrier) Name() string { return "Twilio" }
 
 // Adapter checks the Dial and Sip attributes by rendering the dial-in once.
 func (c twilioCarrier) Adapter(s CarrierSettings) (Adapter, error) {
-	t := &twilioAdapter{fallbackDoc: c.cfg.Fallback, dialFailedDoc: c.cfg.DialFailed, maxBody: s.MaxBodyBytes}
+	t := &twilioAdapter{fallbackDoc: c.cfg.Fallback, dialFailedDoc: c.cfg.DialFailed, form: webhook.Reader{Pkg: "twiml", TooLarge: webhook.ErrBodyTooLarge, MaxBody: s.MaxBodyBytes, Status: webhook.ErrorStatus}}
 	switch {
 	case s.InsecureSkipSignature:
 	case c.token.IsZero():
@@ -84,11 +84,11 @@ type twilioAdapter struct {
 	docPrefix                  secret.Secret
 	docSuffix                  string
 	fallbackDoc, dialFailedDoc twiml.Response
-	maxBody                    int64
+	form                       webhook.Reader
 }
 
 func (t *twilioAdapter) Verify(w http.ResponseWriter, r *http.Request) (url.Values, int, error) {
-	return webhook.VerifiedParams(w, r, t.maxBody, t.verify, webhook.ErrorStatus)
+	return t.form.Params(w, r, t.verify)
 }
 
 func (*twilioAdapter) Call(params url.Values) Call             { return ParseCall(params) }

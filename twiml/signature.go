@@ -143,7 +143,7 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		}
 		return nil
 	}
-	if err := webhook.ParseForm(w, r, v.max); err != nil {
+	if err := webhook.ParseForm(w, r, v.max, "twiml", ErrBodyTooLarge); err != nil {
 		return err
 	}
 	if !v.sigs.Valid(full, r.PostForm, sig) {

@@ -82,7 +82,7 @@ func (c carrierImpl) Adapter(s sipconnect.CarrierSettings) (sipconnect.Adapter, 
 	if c.cfg.User.URI != "" {
 		return nil, errors.New("plivo: Config.User.URI: leave it empty: the address is the URI")
 	}
-	a := &adapter{cfg: c.cfg, maxBody: s.MaxBodyBytes}
+	a := &adapter{cfg: c.cfg, form: webhook.Reader{Pkg: "plivo", TooLarge: ErrBodyTooLarge, MaxBody: s.MaxBodyBytes, Status: errorStatus}}
 	switch {
 	case s.InsecureSkipSignature:
 	case c.token.IsZero():
@@ -108,13 +108,13 @@ func (c carrierImpl) Adapter(s sipconnect.CarrierSettings) (sipconnect.Adapter, 
 
 // adapter renders Plivo XML.
 type adapter struct {
-	cfg     Config
-	maxBody int64
-	verify  func(http.ResponseWriter, *http.Request) error // the Verifier's; nil without signatures
+	cfg    Config
+	form   webhook.Reader
+	verify func(http.ResponseWriter, *http.Request) error // the Verifier's; nil without signatures
 }
 
 func (a *adapter) Verify(w http.ResponseWriter, r *http.Request) (url.Values, int, error) {
-	return webhook.VerifiedParams(w, r, a.maxBody, a.verify, errorStatus)
+	return a.form.Params(w, r, a.verify)
 }
 
 // Call reads the parameters Plivo sends to the answer URL and a GetInput

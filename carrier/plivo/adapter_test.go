@@ -676,3 +676,16 @@ func TestPublicAPI(t *testing.T) {
 	}
 	apisurface.Check(t, ".", want)
 }
+
+// Without signatures, a form body over the limit is refused with 413 and
+// an error of this package, not of twiml's.
+func TestUnsignedBodyOverTheLimit(t *testing.T) {
+	a, err := plivo.NewCarrier(plivo.Config{}).Adapter(sipconnect.CarrierSettings{InsecureSkipSignature: true, MaxBodyBytes: 16})
+	require.NoError(t, err)
+	req := httptest.NewRequest(http.MethodPost, "/plivo/voice", strings.NewReader("CallSid=CA1&From=%2B14155550100"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	_, status, err := a.Verify(httptest.NewRecorder(), req)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	require.ErrorIs(t, err, plivo.ErrBodyTooLarge)
+	assert.EqualError(t, err, "plivo: request body too large: over 16 bytes")
+}

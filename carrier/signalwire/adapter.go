@@ -76,7 +76,7 @@ func (c carrierImpl) Adapter(s sipconnect.CarrierSettings) (sipconnect.Adapter, 
 	if c.cfg.Sip.URI != "" || c.cfg.Sip.Username != "" || !c.sipPassword.IsZero() {
 		return nil, errors.New("signalwire: Config.Sip: leave URI, Username and Password empty: they come from the address and HandlerConfig.Credentials")
 	}
-	a := &adapter{cfg: c.cfg, maxBody: s.MaxBodyBytes, user: s.Credentials.Username, password: secret.New(s.Credentials.Password)}
+	a := &adapter{cfg: c.cfg, form: webhook.Reader{Pkg: "signalwire", TooLarge: ErrBodyTooLarge, MaxBody: s.MaxBodyBytes, Status: errorStatus}, user: s.Credentials.Username, password: secret.New(s.Credentials.Password)}
 	switch {
 	case s.InsecureSkipSignature:
 	case c.key.IsZero():
@@ -104,14 +104,14 @@ func (c carrierImpl) Adapter(s sipconnect.CarrierSettings) (sipconnect.Adapter, 
 // adapter renders cXML.
 type adapter struct {
 	cfg      Config
-	maxBody  int64
+	form     webhook.Reader
 	verify   func(http.ResponseWriter, *http.Request) error // the Verifier's; nil without signatures
 	user     string
 	password secret.Secret
 }
 
 func (a *adapter) Verify(w http.ResponseWriter, r *http.Request) (url.Values, int, error) {
-	return webhook.VerifiedParams(w, r, a.maxBody, a.verify, errorStatus)
+	return a.form.Params(w, r, a.verify)
 }
 
 // Call reads cXML's parameters, which have Twilio's names.

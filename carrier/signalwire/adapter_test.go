@@ -493,3 +493,16 @@ func TestVerifyUnreadableBody(t *testing.T) {
 	require.ErrorIs(t, err, cause)
 	assert.EqualError(t, err, "signalwire: reading webhook body: connection reset")
 }
+
+// Without signatures, a form body over the limit is refused with 413 and
+// an error of this package, not of twiml's.
+func TestUnsignedBodyOverTheLimit(t *testing.T) {
+	a, err := signalwire.NewCarrier(signalwire.Config{}).Adapter(sipconnect.CarrierSettings{InsecureSkipSignature: true, MaxBodyBytes: 16})
+	require.NoError(t, err)
+	req := httptest.NewRequest(http.MethodPost, "/signalwire/voice", strings.NewReader("CallSid=CA1&From=%2B14155550100"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	_, status, err := a.Verify(httptest.NewRecorder(), req)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	require.ErrorIs(t, err, signalwire.ErrBodyTooLarge)
+	assert.EqualError(t, err, "signalwire: request body too large: over 16 bytes")
+}

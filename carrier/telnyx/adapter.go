@@ -80,7 +80,7 @@ func (c carrierImpl) Adapter(s sipconnect.CarrierSettings) (sipconnect.Adapter, 
 	if c.cfg.Sip.URI != "" || c.cfg.Sip.Username != "" || !c.sipPassword.IsZero() {
 		return nil, errors.New("telnyx: Config.Sip: leave URI, Username and Password empty: they come from the address and HandlerConfig.Credentials")
 	}
-	a := &adapter{cfg: c.cfg, maxBody: s.MaxBodyBytes, user: s.Credentials.Username, password: secret.New(s.Credentials.Password)}
+	a := &adapter{cfg: c.cfg, form: webhook.Reader{Pkg: "telnyx", TooLarge: ErrBodyTooLarge, MaxBody: s.MaxBodyBytes, Status: errorStatus}, user: s.Credentials.Username, password: secret.New(s.Credentials.Password)}
 	switch {
 	case s.InsecureSkipSignature:
 	case c.cfg.PublicKey == "":
@@ -106,7 +106,7 @@ func (c carrierImpl) Adapter(s sipconnect.CarrierSettings) (sipconnect.Adapter, 
 // adapter renders TeXML.
 type adapter struct {
 	cfg      Config
-	maxBody  int64
+	form     webhook.Reader
 	verify   func(http.ResponseWriter, *http.Request) error // the Verifier's; nil without signatures
 	user     string
 	password secret.Secret
@@ -116,7 +116,7 @@ func (a *adapter) Verify(w http.ResponseWriter, r *http.Request) (url.Values, in
 	if a.verify != nil && r.Method == http.MethodGet {
 		return nil, http.StatusForbidden, errors.New("telnyx: Telnyx signs the body only, so a GET's query is not covered: configure the TeXML application to use POST")
 	}
-	return webhook.VerifiedParams(w, r, a.maxBody, a.verify, errorStatus)
+	return a.form.Params(w, r, a.verify)
 }
 
 // Call reads TeXML's parameters, which have Twilio's names (CallSid, From,

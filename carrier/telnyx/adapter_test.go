@@ -469,3 +469,16 @@ func TestVerifyUnreadableBody(t *testing.T) {
 	require.ErrorIs(t, err, cause)
 	assert.EqualError(t, err, "telnyx: reading webhook body: connection reset")
 }
+
+// Without signatures, a form body over the limit is refused with 413 and
+// an error of this package, not of twiml's.
+func TestUnsignedBodyOverTheLimit(t *testing.T) {
+	a, err := telnyx.NewCarrier(telnyx.Config{}).Adapter(sipconnect.CarrierSettings{InsecureSkipSignature: true, MaxBodyBytes: 16})
+	require.NoError(t, err)
+	req := httptest.NewRequest(http.MethodPost, "/telnyx/voice", strings.NewReader("CallSid=CA1&From=%2B14155550100"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	_, status, err := a.Verify(httptest.NewRecorder(), req)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	require.ErrorIs(t, err, telnyx.ErrBodyTooLarge)
+	assert.EqualError(t, err, "telnyx: request body too large: over 16 bytes")
+}

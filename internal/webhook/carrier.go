@@ -22,26 +22,29 @@ func Status(err error, tooLarge error, forbidden ...error) int {
 	return http.StatusBadRequest
 }
 
-// UnsignedParams reads the parameters of a webhook whose signature is not
-// checked: the query of a GET, the bounded form body of a POST. On failure
-// it returns the status that refuses the request.
-func UnsignedParams(w http.ResponseWriter, r *http.Request, maxBody int64) (url.Values, int, error) {
-	if err := ParseForm(w, r, maxBody); err != nil {
-		return nil, ErrorStatus(err), err
-	}
-	return Params(r), http.StatusOK, nil
+// Reader reads the parameters of one package's webhooks: its errors begin
+// with Pkg, a body over MaxBody is an error wrapping TooLarge, and Status
+// gives the HTTP status that refuses an error.
+type Reader struct {
+	Pkg      string
+	TooLarge error
+	MaxBody  int64
+	Status   func(error) int
 }
 
-// VerifiedParams reads the parameters of a webhook that verify checks,
-// refusing a failure with the status that status gives its error. A nil
-// verify, for a handler that does not check signatures, reads them as
-// UnsignedParams does.
-func VerifiedParams(w http.ResponseWriter, r *http.Request, maxBody int64, verify func(http.ResponseWriter, *http.Request) error, status func(error) int) (url.Values, int, error) {
+// Params reads the parameters of a webhook that verify checks, or, for a
+// nil verify (a handler that does not check signatures), the query of a
+// GET or the bounded form body of a POST. On failure it returns the status
+// that refuses the request.
+func (rd Reader) Params(w http.ResponseWriter, r *http.Request, verify func(http.ResponseWriter, *http.Request) error) (url.Values, int, error) {
+	var err error
 	if verify == nil {
-		return UnsignedParams(w, r, maxBody)
+		err = ParseForm(w, r, rd.MaxBody, rd.Pkg, rd.TooLarge)
+	} else {
+		err = verify(w, r)
 	}
-	if err := verify(w, r); err != nil {
-		return nil, status(err), err
+	if err != nil {
+		return nil, rd.Status(err), err
 	}
 	return Params(r), http.StatusOK, nil
 }

@@ -23,22 +23,21 @@ var (
 )
 
 // ParseForm reads the form body of a POST, at most maxBytes of it, into
-// r.PostForm. Unlike r.ParseForm it does not also build r.Form, which
-// r.ParseForm builds later if asked. A request that is not a form POST is
-// left as it is. A larger body is an error wrapping [ErrBodyTooLarge].
-// twiml's Verifier calls it; call it alone only where signatures are not
-// checked.
-func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) error {
+// r.PostForm, for package pkg as [ReadBody] reads it. Unlike r.ParseForm it
+// does not also build r.Form, which r.ParseForm builds later if asked. A
+// request that is not a form POST is left as it is. twiml's Verifier calls
+// it; call it alone only where signatures are not checked.
+func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64, pkg string, tooLarge error) error {
 	if r.Method != http.MethodPost || !IsForm(r.Header.Get("Content-Type")) {
 		return nil
 	}
-	body, err := ReadBody(w, r, maxBytes, "twiml", ErrBodyTooLarge)
+	body, err := ReadBody(w, r, maxBytes, pkg, tooLarge)
 	if err != nil {
 		return err
 	}
 	params, err := url.ParseQuery(string(body))
 	if err != nil {
-		return fmt.Errorf("twiml: parsing webhook form: %w", err)
+		return fmt.Errorf("%s: parsing webhook form: %w", pkg, err)
 	}
 	r.PostForm = params
 	return nil

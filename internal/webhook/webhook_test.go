@@ -19,20 +19,20 @@ func TestParseFormAndErrorStatus(t *testing.T) {
 		return r
 	}
 	r := post("CallSid=CA1&From=%2B1", "application/x-www-form-urlencoded")
-	require.NoError(t, webhook.ParseForm(httptest.NewRecorder(), r, 100))
+	require.NoError(t, webhook.ParseForm(httptest.NewRecorder(), r, 100, "twiml", webhook.ErrBodyTooLarge))
 	assert.Equal(t, "+1", r.PostForm.Get("From"))
 	assert.Nil(t, r.Form, "r.Form is left for r.ParseForm to build")
 	require.NoError(t, r.ParseForm())
 	assert.Equal(t, "CA1", r.Form.Get("CallSid"))
 
 	r = post("CallSid=CA1", "text/plain")
-	require.NoError(t, webhook.ParseForm(httptest.NewRecorder(), r, 100))
+	require.NoError(t, webhook.ParseForm(httptest.NewRecorder(), r, 100, "twiml", webhook.ErrBodyTooLarge))
 	assert.Nil(t, r.PostForm, "not a form: untouched")
 
-	err := webhook.ParseForm(httptest.NewRecorder(), post("CallSid="+strings.Repeat("a", 200), "application/x-www-form-urlencoded"), 100)
+	err := webhook.ParseForm(httptest.NewRecorder(), post("CallSid="+strings.Repeat("a", 200), "application/x-www-form-urlencoded"), 100, "twiml", webhook.ErrBodyTooLarge)
 	assert.ErrorIs(t, err, webhook.ErrBodyTooLarge)
 	assert.EqualError(t, err, "twiml: request body too large: over 100 bytes")
-	bad := webhook.ParseForm(httptest.NewRecorder(), post("a=%zz", "application/x-www-form-urlencoded"), 100)
+	bad := webhook.ParseForm(httptest.NewRecorder(), post("a=%zz", "application/x-www-form-urlencoded"), 100, "twiml", webhook.ErrBodyTooLarge)
 	assert.Error(t, bad)
 
 	assert.Equal(t, 200, webhook.ErrorStatus(nil))
@@ -55,10 +55,10 @@ func TestParseFormContentTypes(t *testing.T) {
 	} {
 		r := httptest.NewRequest(http.MethodPost, "/v", strings.NewReader("CallSid=CA1"))
 		r.Header.Set("Content-Type", ct)
-		require.NoError(t, webhook.ParseForm(httptest.NewRecorder(), r, 100), ct)
+		require.NoError(t, webhook.ParseForm(httptest.NewRecorder(), r, 100, "twiml", webhook.ErrBodyTooLarge), ct)
 		assert.Equal(t, parsed, r.PostForm != nil, "%q", ct)
 	}
 	get := httptest.NewRequest(http.MethodGet, "/v?CallSid=CA1", nil)
-	require.NoError(t, webhook.ParseForm(httptest.NewRecorder(), get, 100))
+	require.NoError(t, webhook.ParseForm(httptest.NewRecorder(), get, 100, "twiml", webhook.ErrBodyTooLarge))
 	assert.Nil(t, get.PostForm, "a GET is left as it is")
 }
