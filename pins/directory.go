@@ -224,7 +224,9 @@ func (d *Directory) List(ctx context.Context, roomID string) ([]Issued, error) {
 }
 
 // ResolvePIN returns the target of pin, or an error wrapping ErrUnknown,
-// or ErrDirectoryLost when the store has lost the directory. It
+// or ErrDirectoryLost when the store has lost the directory. A PIN the
+// store does not hold is unknown even when the directory's mark cannot be
+// read, so that a wrong PIN never fails where a right one would not. It
 // implements Resolver.
 func (d *Directory) ResolvePIN(ctx context.Context, pin string, _ sipconnect.Call) (Target, error) {
 	if len(pin) != d.length {
@@ -232,11 +234,13 @@ func (d *Directory) ResolvePIN(ctx context.Context, pin string, _ sipconnect.Cal
 	}
 	v, err := d.store.Get(ctx, pinKey(pin))
 	if errors.Is(err, store.ErrNotFound) {
-		switch _, err := d.store.Get(ctx, directoryMark); {
-		case errors.Is(err, store.ErrNotFound):
+		// Only a wrong PIN reads the mark, so a mark that cannot be read
+		// must not answer differently from a wrong PIN: as a failed
+		// lookup, which costs the caller nothing, it would make every
+		// guess free while a right PIN still bridges. The PIN is counted
+		// wrong unless the store is known to have lost the directory.
+		if _, err := d.store.Get(ctx, directoryMark); errors.Is(err, store.ErrNotFound) {
 			return Target{}, ErrDirectoryLost
-		case err != nil:
-			return Target{}, fmt.Errorf("pins: looking a PIN up: %w", err)
 		}
 		return Target{}, ErrUnknown
 	}

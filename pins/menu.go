@@ -60,9 +60,11 @@ type Target struct {
 
 // Resolver turns the digits a caller entered into a target. It returns
 // an error wrapping ErrUnknown when the PIN names nothing; any other error
-// is a failure to look it up (the caller is told to try again later). It
-// must be safe for concurrent use. PINDirectory implements it; so can your
-// own database.
+// is a failure to look it up: the caller is told to try again later and
+// the attempt is not counted. A failure must therefore not depend on
+// whether the PIN is right (such as a second query only a wrong PIN
+// makes), or it would make guesses free. It must be safe for concurrent
+// use. Directory implements it; so can your own database.
 type Resolver interface {
 	ResolvePIN(ctx context.Context, pin string, call sipconnect.Call) (Target, error)
 }
@@ -103,7 +105,7 @@ func DefaultPrompts() Prompts {
 
 // Config configures the PIN flow of a Handler.
 type Config struct {
-	// Resolver turns PINs into rooms: a *PINDirectory or your own. Required.
+	// Resolver turns PINs into rooms: a *Directory or your own. Required.
 	Resolver Resolver
 	// Cache looks up the room code of targets given as a room id and role.
 	// Required when the resolver returns such targets.

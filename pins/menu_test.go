@@ -805,6 +805,46 @@ func TestPINDirectoryLostAfterWipe(t *testing.T) {
 	assert.NotNil(t, p.answerTo(t, callForm(), again).Dial)
 }
 
+// markDownStore cannot read the directory's mark, as when the Redis
+// Cluster node that holds it is down while the nodes that hold the PINs
+// and the counts answer.
+type markDownStore struct{ store.Store }
+
+func (m markDownStore) Get(ctx context.Context, key string) ([]byte, error) {
+	if key == "sipconnect:pin-directory" {
+		return nil, fmt.Errorf("%w: node down", store.ErrUnavailable)
+	}
+	return m.Store.Get(ctx, key)
+}
+
+// TestPINMarkUnreadableCountsWrongPINs: only a wrong PIN makes the
+// directory read its mark, so a mark that cannot be read must not turn
+// wrong PINs into failed lookups, which charge nobody: one number could
+// then guess without a bound and tell a wrong PIN ("try later") from the
+// right one, which bridges.
+func TestPINMarkUnreadableCountsWrongPINs(t *testing.T) {
+	var dir pins.Resolver
+	p := newPINServer(t, func(cfg *sipconnect.HandlerConfig) {
+		menuOf(cfg).Resolver = pins.ResolverFunc(func(ctx context.Context, pin string, call sipconnect.Call) (pins.Target, error) {
+			return dir.ResolvePIN(ctx, pin, call)
+		})
+	})
+	d, err := pins.NewDirectory(markDownStore{p.store}, pins.DirectoryConfig{RoomCodesOnly: true})
+	require.NoError(t, err)
+	dir = d
+	pin := p.issue(t, pins.Target{RoomCode: "abc-defg-hij"})
+
+	_, err = d.ResolvePIN(context.Background(), "0000000000", sipconnect.Call{})
+	require.ErrorIs(t, err, pins.ErrUnknown)
+	for i := range 4 {
+		a := p.answerTo(t, callForm(), fmt.Sprintf("%010d", i))
+		require.NotNil(t, a.Gather, "wrong PIN %d is asked again", i+1)
+	}
+	assert.Equal(t, 4, p.failures(t, pins.FailuresKey(callerPhone)), "each wrong PIN is counted")
+	assert.Equal(t, []string{lockedUp}, p.answerTo(t, callForm(), "0000000004").Say, "the fifth locks the number out")
+	assert.Nil(t, p.answerTo(t, callForm(), pin).Dial, "a locked-out number does not get in, even with the right PIN")
+}
+
 // TestPublicAPI pins the exported names of the package: each serves a user
 // and is documented.
 func TestPublicAPI(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 )
 
 func ExampleHandler_PINHandler() {
-	// Your own database of PINs; a *PINDirectory works the same way.
+	// Your own database of PINs; a *pins.Directory works the same way.
 	resolver := pins.ResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (pins.Target, error) {
 		if pin == "123456789" {
 			return pins.Target{RoomCode: "abc-defg-hij", Identity: &sipconnect.Identity{DisplayName: "Host"}}, nil
