@@ -38,7 +38,7 @@ func (r *Roster) RecordDialOut(ctx context.Context, req sipout.CallRequest, res 
 	if outcome == "answered" && req.UserID != "" {
 		// 100ms's join may come before this: the tie picks it up.
 		if tie, terr := r.tie(req.UserID, callRecord{CallID: callID, From: sipconnect.MaskNumber(req.To), At: now}); terr == nil {
-			if terr = tie(ctx); terr != nil && (!retryable(terr) || !r.enqueue(ctx, pendingRecord{apply: tie, userID: req.UserID, at: now})) {
+			if terr = tie(ctx); terr != nil && (!retryable(terr) || !r.enqueue(ctx, pendingRecord{apply: tie, id: slog.String("user_id", req.UserID), at: now})) {
 				r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: a dial-out's tie to its user id was not kept",
 					slog.String("call_id", callID), slog.String("error", terr.Error()))
 			}

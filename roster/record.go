@@ -20,12 +20,12 @@ type callRecord struct {
 }
 
 // pendingRecord is what the store did not take of a call: its tie to its
-// user id, or a step of its record. apply writes it again; every write it
-// makes is idempotent.
+// user id, a step of its record, or the telling of a join, a leave or its
+// end. apply writes it again; every write it makes is idempotent.
 type pendingRecord struct {
-	apply  func(ctx context.Context) error
-	userID string    // for logs: the user id, or the call id of a step
-	at     time.Time // when the call was bridged, by the roster's clock
+	apply func(ctx context.Context) error
+	id    slog.Attr // for logs: the user id, call id or peer id it is about
+	at    time.Time // when the call was bridged, by the roster's clock
 }
 
 // RecordCall keeps the call id and masked number of a call whose SIP
@@ -48,7 +48,7 @@ func (r *Roster) RecordCall(ctx context.Context, userID string, call sipconnect.
 	if err = tie(ctx); err == nil || !retryable(err) {
 		return false, err
 	}
-	return r.enqueue(ctx, pendingRecord{apply: tie, userID: userID, at: r.cfg.Clock()}), err
+	return r.enqueue(ctx, pendingRecord{apply: tie, id: slog.String("user_id", userID), at: r.cfg.Clock()}), err
 }
 
 // tie returns the write that ties userID to the call of rec, for the
@@ -80,22 +80,22 @@ func retryable(err error) bool {
 	return !errors.Is(err, store.ErrInvalid) && !errors.Is(err, store.ErrWrongType)
 }
 
-// enqueue queues a call record to be written again, starting a worker when
+// enqueue queues a write to be tried again, starting a worker when
 // fewer than RetryWorkers run. It reports false, and logs why, when the
 // record is dropped: the queue is full or the roster closed.
 func (r *Roster) enqueue(ctx context.Context, p pendingRecord) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: the roster is closed; the call record is not written again",
-			slog.String("user_id", p.userID))
+		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: the roster is closed; a write the store did not take is not tried again",
+			p.id)
 		return false
 	}
 	select {
 	case r.queue <- p:
 	default:
-		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: the roster's retry queue is full; the call record is dropped",
-			slog.String("user_id", p.userID), slog.Int("queue", cap(r.queue)))
+		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: the roster's retry queue is full; a write the store did not take is dropped",
+			p.id, slog.Int("queue", cap(r.queue)))
 		return false
 	}
 	if r.workers < r.cfg.RetryWorkers {
@@ -106,7 +106,7 @@ func (r *Roster) enqueue(ctx context.Context, p pendingRecord) bool {
 	return true
 }
 
-// retryWorker writes queued call records until the queue is empty or the
+// retryWorker tries queued writes until the queue is empty or the
 // roster closes: no goroutine waits while nothing needs writing, and the
 // next record queued starts one again.
 func (r *Roster) retryWorker() {
@@ -139,21 +139,21 @@ func (r *Roster) retryRecord(p pendingRecord) {
 	for attempt := 1; ; attempt++ {
 		left := p.at.Add(r.cfg.TTL).Sub(r.cfg.Clock())
 		if left <= 0 {
-			r.cfg.Logger.LogAttrs(r.stopped, slog.LevelWarn, "roster: a call record expired before the store took it",
-				slog.String("user_id", p.userID), slog.Int("attempts", attempt-1))
+			r.cfg.Logger.LogAttrs(r.stopped, slog.LevelWarn, "roster: a queued write expired before the store took it",
+				p.id, slog.Int("attempts", attempt-1))
 			return
 		}
 		// A write of an earlier attempt that landed late (a stalled Redis
 		// runs the commands it queued) changes nothing written again.
 		err := p.apply(r.stopped)
 		if err == nil {
-			r.cfg.Logger.LogAttrs(r.stopped, slog.LevelInfo, "roster: call record written after a retry",
-				slog.String("user_id", p.userID), slog.Int("attempts", attempt))
+			r.cfg.Logger.LogAttrs(r.stopped, slog.LevelInfo, "roster: a queued write taken after a retry",
+				p.id, slog.Int("attempts", attempt))
 			return
 		}
 		if !retryable(err) {
-			r.cfg.Logger.LogAttrs(r.stopped, slog.LevelError, "roster: the store refused a call record",
-				slog.String("user_id", p.userID), slog.String("error", err.Error()))
+			r.cfg.Logger.LogAttrs(r.stopped, slog.LevelError, "roster: the store refused a queued write",
+				p.id, slog.String("error", err.Error()))
 			return
 		}
 		t := time.NewTimer(wait)

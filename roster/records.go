@@ -401,7 +401,7 @@ func (r *Roster) addStep(ctx context.Context, callID, field string, s step, ends
 		return r.tellEnded(ctx, callID, token)
 	}
 	if err := write(ctx); err != nil {
-		if !retryable(err) || !r.enqueue(ctx, pendingRecord{userID: callID, at: r.cfg.Clock(), apply: write}) {
+		if !retryable(err) || !r.enqueue(ctx, pendingRecord{id: slog.String("call_id", callID), at: r.cfg.Clock(), apply: write}) {
 			r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: a call record step was not kept",
 				slog.String("call_id", callID), slog.String("step", field), slog.String("error", err.Error()))
 		}
@@ -474,7 +474,7 @@ func (r *Roster) endCall(ctx context.Context, callID string) {
 	token := newToken()
 	tell := func(ctx context.Context) error { return r.tellEnded(ctx, callID, token) }
 	if err := tell(ctx); err != nil {
-		if !retryable(err) || !r.enqueue(ctx, pendingRecord{userID: callID, at: r.cfg.Clock(), apply: tell}) {
+		if !retryable(err) || !r.enqueue(ctx, pendingRecord{id: slog.String("call_id", callID), at: r.cfg.Clock(), apply: tell}) {
 			r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: an ended call was not told of",
 				slog.String("call_id", callID), slog.String("error", err.Error()))
 		}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -217,8 +218,18 @@ func TestRosterCountsPhoneParticipants(t *testing.T) {
 		require.NoError(t, r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: p, JoinedAt: t0}))
 	}
 	require.NoError(t, r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: "peer-2", JoinedAt: t0, LeftAt: t0.Add(time.Minute)}))
+	// A leave delivered before its join: the join is never told of, and
+	// the leave does not take back what it did not count.
+	require.NoError(t, r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: "peer-3", JoinedAt: t0, LeftAt: t0.Add(time.Minute)}))
+	require.NoError(t, r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "peer-3", JoinedAt: t0}))
+	assert.Equal(t, int64(1), participants(t, reader))
+}
+
+// participants reads the phone participants gauge.
+func participants(t *testing.T, reader *sdkmetric.ManualReader) int64 {
+	t.Helper()
 	var rm metricdata.ResourceMetrics
-	require.NoError(t, reader.Collect(ctx, &rm))
+	require.NoError(t, reader.Collect(context.Background(), &rm))
 	var got int64
 	found := false
 	for _, sm := range rm.ScopeMetrics {
@@ -233,7 +244,56 @@ func TestRosterCountsPhoneParticipants(t *testing.T) {
 		}
 	}
 	require.True(t, found)
-	assert.Equal(t, int64(1), got)
+	return got
+}
+
+// heldStore holds the first Get of a key with prefix until release is
+// closed, so that a telling tried again from the retry queue waits.
+type heldStore struct {
+	store.Store
+	prefix  string
+	release chan struct{}
+	held    atomic.Bool
+}
+
+func (s *heldStore) Get(ctx context.Context, key string) ([]byte, error) {
+	if strings.HasPrefix(key, s.prefix) && s.held.CompareAndSwap(false, true) {
+		<-s.release
+	}
+	return s.Store.Get(ctx, key)
+}
+
+// TestRosterQueuedJoinAfterItsLeave: a join whose telling waits in the
+// retry queue while its leave is told is not told after the leave
+// (OnJoin never follows OnLeave), and the gauge ends where it started.
+func TestRosterQueuedJoinAfterItsLeave(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	held := &heldStore{Store: &lateStore{Store: store.NewMemory(), prefix: "sipconnect:joined:"},
+		prefix: "sipconnect:joined:", release: make(chan struct{})}
+	var joined, left atomic.Int32
+	r, logs := newRoster(t, held, func(c *roster.Config) {
+		c.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+		c.Timeout = time.Minute // the held Get is not cut short
+		c.RetryInterval = time.Millisecond
+		c.OnJoin = func(context.Context, roster.Participant) { joined.Add(1) }
+		c.OnLeave = func(context.Context, roster.EndedCall) { left.Add(1) }
+	})
+	ctx := context.Background()
+	require.NoError(t, r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "peer-1", JoinedAt: t0}), "the telling is queued")
+	for deadline := time.Now().Add(10 * time.Second); !held.held.Load() && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	require.True(t, held.held.Load(), "the queued telling reads its claim")
+	require.NoError(t, r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: "peer-1", JoinedAt: t0, LeftAt: t0.Add(time.Minute)}))
+	close(held.release)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), "taken after a retry") && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	require.Contains(t, logs.String(), "taken after a retry")
+	require.NoError(t, r.Close())
+	assert.EqualValues(t, 0, joined.Load(), "no OnJoin after OnLeave")
+	assert.EqualValues(t, 1, left.Load())
+	assert.Equal(t, int64(0), participants(t, reader))
 }
 
 // A call placed with sipout is an outbound record: answered and tied to

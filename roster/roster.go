@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -154,7 +155,8 @@ type Config struct {
 	Logger *slog.Logger
 
 	// A call record the store did not take when the call was bridged (the
-	// store stalled or was down) is written again in the background, until
+	// store stalled or was down), or the claim by which OnJoin, OnLeave or
+	// OnCallEnded is told once, is written again in the background, until
 	// the store takes it or TTL has passed since the call: RetryQueue
 	// records wait at most (DefaultRetryQueue by default; a record that
 	// finds the queue full is dropped and logged), worked by at most
@@ -305,7 +307,9 @@ type stored[T any] struct {
 // recorded is ignored. Every step is idempotent, so a join delivered again
 // (a retry, another instance) changes nothing, and OnJoin is called once.
 // It returns an error wrapping ErrUnavailable when the store cannot
-// answer, so that the webhook is retried.
+// answer, so that the webhook is retried; when only the telling of the
+// join is left (OnJoin and the gauge), it is queued instead (see
+// Config.RetryQueue) and Join returns nil.
 func (r *Roster) Join(ctx context.Context, j Join) error {
 	if j.RoomID == "" || j.PeerID == "" {
 		return errors.New("roster: a join needs a room id and a peer id")
@@ -346,16 +350,31 @@ func (r *Roster) Join(ctx context.Context, j Join) error {
 	// A leave claims "joined" before anything else, so a join that wins the
 	// claim here was not overtaken by its leave: OnJoin never follows
 	// OnLeave.
-	if first, err := r.once(ctx, "joined", j.RoomID, j.PeerID); err != nil || !first {
-		return err
-	}
-	r.tel.participants.Add(ctx, 1)
-	r.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "roster: phone participant joined",
-		slog.String("room_id", p.RoomID), slog.String("peer_id", p.PeerID), slog.String("from", p.From))
-	if r.cfg.OnJoin != nil {
-		r.cfg.OnJoin(ctx, p)
-	}
-	return nil
+	mine := newClaim(byJoin)
+	return r.tellOnce(ctx, j.PeerID, func(ctx context.Context, queued bool) error {
+		if ours, _, err := r.claimOnce(ctx, "joined", j.RoomID, j.PeerID, mine); err != nil || !ours {
+			return err
+		}
+		gone := false
+		if queued {
+			// The leave may have come while this waited, and told.
+			var err error
+			if gone, err = r.left(ctx, j.RoomID, j.PeerID); err != nil {
+				return err
+			}
+		}
+		// The leave moves the gauge back when a join holds the claim.
+		r.tel.participants.Add(ctx, 1)
+		if gone {
+			return nil
+		}
+		r.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "roster: phone participant joined",
+			slog.String("room_id", p.RoomID), slog.String("peer_id", p.PeerID), slog.String("from", p.From))
+		if r.cfg.OnJoin != nil {
+			r.cfg.OnJoin(ctx, p)
+		}
+		return nil
+	})
 }
 
 // unlist takes the peer out of the room's list of phone participants; it
@@ -364,10 +383,49 @@ func (r *Roster) unlist(ctx context.Context, roomID, peerID string) error {
 	return r.hdel(ctx, phonesKey(roomID), peerID)
 }
 
-// once reports whether this is the first time the roster tells of what
-// (a join or leave) for the peer, claiming it in the store.
-func (r *Roster) once(ctx context.Context, what, roomID, peerID string) (bool, error) {
-	return r.setNX(ctx, "sipconnect:"+what+":"+roomID+"\x00"+peerID, []byte{1}, r.cfg.RecentTTL)
+// Who holds a peer's claim: the roster tells of a join and of a leave
+// once each, by whoever claims "joined" (a join, or a leave that came
+// first, after which no join tells) and "notified-left" (a leave). A
+// claim's value is its kind and a random token.
+const (
+	byJoin  = 'j'
+	byLeave = 'l'
+)
+
+// newClaim returns the value of a claim of kind by one attempt.
+func newClaim(kind byte) []byte { return append([]byte{kind}, newToken()...) }
+
+// claimOnce claims what (a join or leave) for the peer with mine, and
+// reports whether the claim is ours and, when it is not, the kind of its
+// holder. A claim whose write landed without an answer (a stall) is found
+// ours when the same attempt tries again.
+func (r *Roster) claimOnce(ctx context.Context, what, roomID, peerID string, mine []byte) (ours bool, holder byte, err error) {
+	key := "sipconnect:" + what + ":" + roomID + "\x00" + peerID
+	ours, err = r.claim(ctx, key, mine, r.cfg.RecentTTL, func(held []byte) bool {
+		if len(held) > 0 {
+			holder = held[0]
+		}
+		return bytes.Equal(held, mine)
+	})
+	return ours, holder, err
+}
+
+// tellOnce runs tell, which claims and then tells. When the store does not
+// answer, tell is tried again from the retry queue with the same claim,
+// so that a claim that landed late is neither lost to a retried webhook
+// (whose own claim finds it held) nor told twice; err is then nil, as the
+// telling is taken care of. It returns tell's error when it cannot be
+// queued.
+func (r *Roster) tellOnce(ctx context.Context, peerID string, tell func(ctx context.Context, queued bool) error) error {
+	err := tell(ctx, false)
+	if err == nil || !retryable(err) {
+		return err
+	}
+	again := func(ctx context.Context) error { return tell(ctx, true) }
+	if r.enqueue(ctx, pendingRecord{apply: again, id: slog.String("peer_id", peerID), at: r.cfg.Clock()}) {
+		return nil
+	}
+	return err
 }
 
 // left reports whether the peer's leave was recorded.
@@ -384,14 +442,18 @@ func (r *Roster) left(ctx context.Context, roomID, peerID string) (bool, error) 
 // it among the room's recent calls.
 // Every step is idempotent, so a leave delivered again (a retry after a
 // failure half-way, another instance) records the call once, and OnLeave
-// is called once.
+// is called once; as for Join, a telling the store does not answer is
+// queued. The gauge of phone participants goes down only for a join it
+// counted: a leave that came before its join counts nothing.
 func (r *Roster) Leave(ctx context.Context, l Leave) error {
 	if l.RoomID == "" || l.PeerID == "" {
 		return errors.New("roster: a leave needs a room id and a peer id")
 	}
 	// A join that has not told of itself yet never will: its claim is
-	// taken here, first.
-	if _, err := r.once(ctx, "joined", l.RoomID, l.PeerID); err != nil {
+	// taken here, first. Only a join told of moved the participants
+	// gauge, so only then does the leave move it back.
+	joinClaim := newClaim(byLeave)
+	if _, _, err := r.claimOnce(ctx, "joined", l.RoomID, l.PeerID, joinClaim); err != nil {
 		return err
 	}
 	// The mark goes next, so that a join processed from here on does not
@@ -410,17 +472,28 @@ func (r *Roster) Leave(ctx context.Context, l Leave) error {
 	if err := r.leftStep(ctx, ended); err != nil {
 		return err
 	}
-	if first, err := r.once(ctx, "notified-left", l.RoomID, l.PeerID); err != nil || !first {
-		return err
-	}
-	r.tel.participants.Add(ctx, -1)
-	r.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "roster: phone participant left",
-		slog.String("room_id", l.RoomID), slog.String("peer_id", l.PeerID), slog.String("from", ended.From),
-		slog.Duration("duration", l.Duration), slog.String("reason", l.Reason))
-	if r.cfg.OnLeave != nil {
-		r.cfg.OnLeave(ctx, ended)
-	}
-	return nil
+	mine := newClaim(byLeave)
+	return r.tellOnce(ctx, l.PeerID, func(ctx context.Context, _ bool) error {
+		if ours, _, err := r.claimOnce(ctx, "notified-left", l.RoomID, l.PeerID, mine); err != nil || !ours {
+			return err
+		}
+		// The join's claim is read again, as this telling may run from
+		// the retry queue after another delivery of the leave.
+		_, holder, err := r.claimOnce(ctx, "joined", l.RoomID, l.PeerID, joinClaim)
+		if err != nil {
+			return err
+		}
+		if holder == byJoin {
+			r.tel.participants.Add(ctx, -1)
+		}
+		r.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "roster: phone participant left",
+			slog.String("room_id", l.RoomID), slog.String("peer_id", l.PeerID), slog.String("from", ended.From),
+			slog.Duration("duration", l.Duration), slog.String("reason", l.Reason))
+		if r.cfg.OnLeave != nil {
+			r.cfg.OnLeave(ctx, ended)
+		}
+		return nil
+	})
 }
 
 // entries reads a hash of stored entries, dropping (and deleting) those

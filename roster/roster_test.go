@@ -681,6 +681,59 @@ func TestRosterRecordsACallBridgedDuringAStall(t *testing.T) {
 	assert.NotContains(t, logs.String(), callerPhone)
 }
 
+// lateStore lets the first SetNX of a key with prefix reach the store
+// but answers it as a stall does, with ErrUnavailable: a stalled Redis
+// runs the command after the client gave up on it.
+type lateStore struct {
+	store.Store
+	prefix string
+	landed atomic.Bool
+}
+
+func (s *lateStore) SetNX(ctx context.Context, key string, v []byte, ttl time.Duration) (bool, error) {
+	ok, err := s.Store.SetNX(ctx, key, v, ttl)
+	if err == nil && strings.HasPrefix(key, s.prefix) && s.landed.CompareAndSwap(false, true) {
+		return false, store.ErrUnavailable
+	}
+	return ok, err
+}
+
+// TestRosterTellsOnceWhenAClaimLandsLate: the claim by which a join (or a
+// leave) is told of lands, but its answer is lost to a stall. The telling
+// is neither lost, to a webhook delivered again that finds the claim
+// held, nor told twice: it is tried again from the retry queue, which
+// finds its own claim.
+func TestRosterTellsOnceWhenAClaimLandsLate(t *testing.T) {
+	for _, prefix := range []string{"sipconnect:joined:", "sipconnect:notified-left:"} {
+		t.Run(prefix, func(t *testing.T) {
+			var joined, left atomic.Int32
+			r, _ := newRoster(t, &lateStore{Store: store.NewMemory(), prefix: prefix}, func(c *roster.Config) {
+				c.RetryInterval = time.Millisecond
+				c.OnJoin = func(context.Context, roster.Participant) { joined.Add(1) }
+				c.OnLeave = func(context.Context, roster.EndedCall) { left.Add(1) }
+			})
+			ctx := context.Background()
+			j := roster.Join{RoomID: "room-1", PeerID: "peer-1", JoinedAt: t0}
+			l := roster.Leave{RoomID: "room-1", PeerID: "peer-1", JoinedAt: t0, LeftAt: t0.Add(time.Minute), Duration: time.Minute}
+			for range 2 { // the second delivery as 100ms retries
+				require.NoError(t, r.Join(ctx, j))
+			}
+			for deadline := time.Now().Add(10 * time.Second); joined.Load() == 0 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+			for range 2 {
+				require.NoError(t, r.Leave(ctx, l))
+			}
+			for deadline := time.Now().Add(10 * time.Second); left.Load() == 0 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+			require.NoError(t, r.Close())
+			assert.EqualValues(t, 1, joined.Load(), "OnJoin told once")
+			assert.EqualValues(t, 1, left.Load(), "OnLeave told once")
+		})
+	}
+}
+
 // TestRosterRetryGivesUpAtTTL: while the store never answers, call records
 // wait in a bounded queue, worked by a bounded number of goroutines; a
 // record is dropped once its TTL has passed, and Close stops every
