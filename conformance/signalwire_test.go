@@ -70,9 +70,9 @@ func swVerifier(t *testing.T, base string) *signalwire.Verifier {
 // backslash in the path. The SDK parses the URL with url-parse, which
 // lowercases the host and turns "\" before the query into "/"; our
 // Verifier signs the URL as received and refuses a path whose "/" became
-// "\". The bases' non-default port (127.0.0.1:8080) is kept: the SDK also
-// tries the URL without it, which we do not (a signature for another
-// origin), and the generated requests are never signed that way.
+// "\". Requests to the bases' non-default port (127.0.0.1:8080) are
+// signed with it or without it: the SDK tries the URL with any port
+// removed, and so do we.
 func TestSignalWireConformance(t *testing.T) {
 	o := swOracle{startOracle(t)}
 	g := &gen{r: rand.New(rand.NewPCG(20240611, 7))}

@@ -24,7 +24,7 @@ import (
 type hookReq struct {
 	Method     string
 	Base       string // the public base URL the verifier is configured with
-	SignedBase string // Base, or Base with the default port added or removed
+	SignedBase string // Base, or Base with the default port added or its port removed
 	URI        string // path and query as sent, byte for byte
 	Body       []byte
 	Form, JSON bool
@@ -201,19 +201,26 @@ func (g *gen) path() string {
 	return b.String()
 }
 
-// bases are public base URLs, each with its other port form.
-var bases = [][2]string{
-	{"https://voice.example.com", "https://voice.example.com:443"},
-	{"https://hooks.example.net/app", "https://hooks.example.net:443/app"},
-	{"http://127.0.0.1:8080", "http://127.0.0.1:8080"}, // another port: no other form
-	{"http://voice.example.org", "http://voice.example.org:80"},
+// bases are public base URLs, each with its other port form. A base with
+// a non-default port is requested with it only (oneWay): its other form,
+// without the port, is one a request may be signed over, but a request to
+// the port-less base is never signed with the non-default port.
+var bases = []struct {
+	a, b   string
+	oneWay bool
+}{
+	{"https://voice.example.com", "https://voice.example.com:443", false},
+	{"https://hooks.example.net/app", "https://hooks.example.net:443/app", false},
+	{"http://127.0.0.1:8080", "http://127.0.0.1", true},
+	{"http://voice.example.org", "http://voice.example.org:80", false},
 }
 
 // next draws one request: GET, form POST or JSON POST; a base with or
-// without its default port, signed in either form.
+// without its port, signed in either form.
 func (g *gen) next() hookReq {
-	b := bases[g.r.IntN(len(bases))]
-	if g.r.IntN(2) == 0 {
+	pick := bases[g.r.IntN(len(bases))]
+	b := [2]string{pick.a, pick.b}
+	if g.r.IntN(2) == 0 && !pick.oneWay {
 		b[0], b[1] = b[1], b[0]
 	}
 	h := hookReq{Base: b[0], SignedBase: b[0]}

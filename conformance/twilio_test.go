@@ -59,10 +59,11 @@ func twilioGoRebuildsExactly(u string) bool {
 //     and ValidateBody keeps the first value of a repeated name, while
 //     twiml (and twilio-node) append each value, sorted;
 //   - a URL net/url would re-encode is signed in the form requested only,
-//     as twilio-go rebuilds the other port form with URL.String;
-//   - no request is signed without the non-default port it was sent to:
-//     twilio-go tries the URL without any port, twiml only without the
-//     scheme's default port.
+//     as twilio-go rebuilds the other port form with URL.String.
+//
+// Requests to a non-default port (127.0.0.1:8080) are signed with it or
+// without it: twilio-go tries the URL with any port removed, and so does
+// twiml.
 func TestTwilioConformance(t *testing.T) {
 	g := &gen{r: rand.New(rand.NewPCG(20240611, 11)), uniqueNames: true}
 	const n = 2500

@@ -44,10 +44,12 @@ func Signature(authToken, fullURL string, params url.Values) string {
 
 // ValidateSignature reports whether signature is Twilio's signature for a
 // request to fullURL with the form parameters params. Twilio has signed
-// HTTPS URLs both with and without the default port, so the other form of
-// fullURL is tried when the first does not match: the default port added
-// to or removed from fullURL as given, the rest of it byte for byte. Comparisons take constant
-// time. The signature must be in canonical base64: the 28 characters that
+// URLs both with and without their port, so, as twilio-go's
+// RequestValidator does, the other form of fullURL is tried when the first
+// does not match: the scheme's default port added when fullURL has no
+// port, or its port, whichever it is, removed (a webhook to
+// https://host:8443/voice may be signed over https://host/voice); the rest
+// of fullURL is kept byte for byte. Comparisons take constant time. The signature must be in canonical base64: the 28 characters that
 // encode a 20-byte HMAC-SHA1, with zero padding bits and no line breaks;
 // any other spelling is refused.
 func ValidateSignature(authToken, fullURL string, params url.Values, signature string) bool {

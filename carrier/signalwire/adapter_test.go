@@ -432,6 +432,21 @@ func TestPortFormKeepsRawBytes(t *testing.T) {
 	assert.NoError(t, postForm(t, v, uri, "a=1", hmacOf(signingKey, "https://voice.example.com"+uri+"a1")))
 }
 
+// SignalWire's validateRequest (@signalwire/compatibility-api
+// lib/webhooks/webhooks.js, removePort) also tries the URL with any port
+// removed, so a webhook to a non-default port may be signed without it; no
+// other port is tried.
+func TestNonDefaultPortSignedWithout(t *testing.T) {
+	v, err := signalwire.NewVerifier(signingKey, "https://voice.example.com:8443")
+	require.NoError(t, err)
+	const uri = "/hooks/café?n=é"
+	assert.NoError(t, postForm(t, v, uri, "a=1", hmacOf(signingKey, "https://voice.example.com"+uri+"a1")))
+	assert.NoError(t, postForm(t, v, uri, "a=1", hmacOf(signingKey, "https://voice.example.com:8443"+uri+"a1")))
+	for _, signed := range []string{"https://voice.example.com:443", "https://voice.example.com:8444", "http://voice.example.com"} {
+		assert.ErrorIs(t, postForm(t, v, uri, "a=1", hmacOf(signingKey, signed+uri+"a1")), signalwire.ErrInvalidSignature, signed)
+	}
+}
+
 // What NewSignedRequest signs is what it sends, for URLs net/url
 // re-encodes too.
 func TestNewSignedRequestReencodedURL(t *testing.T) {

@@ -18,8 +18,9 @@
 // <Gather> (its <Gather> page); the 4,096-character limit of <Say> (its
 // <Say> page); the webhook parameters (its Voice XML overview); and the
 // signature: X-SignalWire-Signature, also sent as X-Twilio-Signature, is
-// Twilio's HMAC-SHA1 scheme keyed with the signing key, URL tried with and
-// without the default port, with a bodySHA256 variant for JSON bodies
+// Twilio's HMAC-SHA1 scheme keyed with the signing key, URL tried as
+// received and with the default port added or any port removed, with a
+// bodySHA256 variant for JSON bodies
 // (signalwire/signalwire-typescript, src/WebhookValidator.ts). Documented
 // choices: SignalWire gives no ranges for the <Dial> timeout and timeLimit
 // or the <Gather> timeout, so Twilio's are enforced; username on <Sip> and

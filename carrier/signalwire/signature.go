@@ -96,9 +96,10 @@ func NewVerifier(signingKey, publicBaseURL string, opts ...VerifierOption) (*Ver
 func (v *Verifier) URL(r *http.Request) string { return webhook.SignedURL(v.base, r) }
 
 // Verify checks r's signature, computed as [Signature] computes it: in
-// canonical base64 only, with the URL tried with and without the default
-// port (added to or removed from the URL as received, the rest of it byte
-// for byte). For a form POST it reads the body
+// canonical base64 only, with the URL tried as received and in its other
+// port form: the default port added when it has none, or its port
+// removed, any port, as SignalWire's validateRequest removes it (the rest
+// of the URL byte for byte). For a form POST it reads the body
 // (bounded by the limit), parses it into r.PostForm and puts it back in
 // r.Body; for a request whose URL carries bodySHA256 (a JSON body) it
 // checks the signature of the URL alone and the body's hash, which must be

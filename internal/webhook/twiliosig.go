@@ -203,7 +203,8 @@ func DecodeSig(signature string, dst *[sha1.Size]byte) bool {
 
 // Valid reports whether signature, in canonical base64, is the signature
 // computed with h of a request to fullURL with params. When it does not
-// match, the other port form of fullURL (see [OtherPortForm]) is tried.
+// match, the other port form of fullURL (see [OtherPortForm]: the default
+// port added, or any port removed) is tried.
 // Comparisons take constant time.
 func (ru SigRules) Valid(h hash.Hash, fullURL string, params url.Values, signature string) bool {
 	var want, gotArr [sha1.Size]byte
@@ -241,11 +242,17 @@ func HasBodyHash(u *url.URL) bool {
 	return strings.Contains(u.RawQuery, "bodySHA256=") && u.Query().Has("bodySHA256")
 }
 
-// OtherPortForm returns fullURL with the scheme's default port added when
-// the authority has no port, or removed when it has the default port, for
-// http and https URLs. It works on the string as requested, so the rest
-// of the URL keeps its bytes: nothing is decoded or re-encoded. A URL with
-// another port, an empty port or no authority has no other form.
+// OtherPortForm returns the other form of fullURL that a validator in
+// Twilio's scheme also tries, for http and https URLs: with the scheme's
+// default port added when the authority has no port, or with its port
+// removed when it has one, whichever it is. twilio-go
+// (client/request_validator.go, addPort and removePort) and SignalWire's
+// @signalwire/compatibility-api (lib/webhooks/webhooks.js) remove any
+// port, not only the default one: Twilio has signed a webhook to
+// https://host:8443/path over https://host/path. It works on the string as
+// requested, so the rest of the URL keeps its bytes: nothing is decoded or
+// re-encoded. A URL with an empty or non-numeric port or no authority has
+// no other form.
 func OtherPortForm(fullURL string) (string, bool) {
 	sep := strings.Index(fullURL, "://")
 	if sep < 0 {
@@ -274,10 +281,20 @@ func OtherPortForm(fullURL string) (string, bool) {
 	if colon < 0 {
 		return fullURL[:authEnd] + ":" + port + fullURL[authEnd:], true
 	}
-	if host[colon+1:] != port {
+	if !allDigits(host[colon+1:]) {
 		return "", false
 	}
-	return fullURL[:authEnd-len(port)-1] + fullURL[authEnd:], true
+	return fullURL[:authEnd-(len(host)-colon)] + fullURL[authEnd:], true
+}
+
+// allDigits reports whether s is a non-empty run of ASCII digits.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // authorityEnd returns the index in fullURL, whose authority starts at

@@ -80,7 +80,24 @@ func TestOtherPortForm(t *testing.T) {
 		assert.True(t, ok, got)
 		assert.Equal(t, in, back, "the other form of the other form")
 	}
-	for _, in := range []string{"https://a.example:8443/x", "http://a.example:443/x", "https://a.example:/x", "ftp://a/x", "https:///x", "/x"} {
+	// Any other port is removed, as twilio-go's removePort and SignalWire's
+	// validateRequest remove it; the port-less form's other form is then
+	// the one with the default port.
+	for in, want := range map[string]string{
+		"https://a.example:8443/x?y=1":    "https://a.example/x?y=1",
+		"http://a.example:443/x":          "http://a.example/x",
+		"https://a.example:80":            "https://a.example",
+		"https://u:p@a.example:8443/x":    "https://u:p@a.example/x",
+		"https://[::1]:8443/x":            "https://[::1]/x",
+		"https://h:8443/caf\xc3\xa9#f":    "https://h/caf\xc3\xa9#f",
+		"HTTP://a.example:8080?q=:1":      "HTTP://a.example?q=:1",
+		"https://a.example:08443/x/:9/y/": "https://a.example/x/:9/y/",
+	} {
+		got, ok := OtherPortForm(in)
+		assert.True(t, ok, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"https://a.example:/x", "https://a.example:84x3/x", "ftp://a/x", "https:///x", "/x"} {
 		_, ok := OtherPortForm(in)
 		assert.False(t, ok, in)
 	}
