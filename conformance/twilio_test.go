@@ -128,3 +128,21 @@ func TestTwilioConformance(t *testing.T) {
 		return h, twiml.Signature(twToken, h.SignedURL(), h.params())
 	}, func(m hookReq, sig string) (bool, bool) { return twVerdict(t, m, sig) }, twilioGo)
 }
+
+// TestTwilioUncoveredBody: a POST whose body is not a form and whose URL
+// has no bodySHA256, sent with the signature of its URL alone. twilio-go's
+// ValidateBody parses the body as a form and signs its "parameters", so it
+// refuses; so does twiml's Verifier, which passes no body on that no
+// signature covers.
+func TestTwilioUncoveredBody(t *testing.T) {
+	for _, body := range []string{`{"CallSid":"CAforged","From":"+15550001111"}`, "CallSid=CAforged"} {
+		h := hookReq{Method: "POST", Base: "https://voice.example.com", URI: "/voice?x=1", Body: []byte(body), JSON: true}
+		sig := twiml.Signature(twToken, h.URL(), nil)
+		if twilioGo(h, sig) {
+			t.Errorf("twilio-go accepts the URL's signature for the body %q", body)
+		}
+		if ok, delivered := twVerdict(t, h, sig); !delivered || ok {
+			t.Errorf("the Verifier accepts the URL's signature for the body %q (delivered %v)", body, delivered)
+		}
+	}
+}

@@ -120,11 +120,15 @@ func (v *Verifier) URL(r *http.Request) string { return webhook.SignedURL(v.base
 // Verify checks r's signature. For a form POST it reads and parses the body
 // (bounded by the maximum body size) into r.PostForm, leaving r.Form for
 // r.ParseForm to build if asked; for a request whose URL carries bodySHA256
-// it reads the body, checks its hash and puts it back in r.Body. It returns
-// nil, [ErrMissingSignature], [ErrInvalidSignature], [ErrBodyHash], an error
-// wrapping [ErrBodyTooLarge], or another error for a body that cannot be
-// read or parsed. [Verifier.Middleware] answers them 403, 403, 403, 413 and
-// 400.
+// it reads the body, checks its hash and puts it back in r.Body. Any other
+// request (a GET, or a POST whose body is not a form, such as JSON, and
+// whose URL has no bodySHA256) is signed over its URL alone, so its body
+// must be empty: a non-empty one is refused with an error wrapping
+// [ErrInvalidSignature], since no signature covers it. It returns nil,
+// [ErrMissingSignature], [ErrInvalidSignature] (or an error wrapping it),
+// [ErrBodyHash], an error wrapping [ErrBodyTooLarge], or another error for
+// a body that cannot be read or parsed. [Verifier.Middleware] answers them
+// 403, 403, 403, 413 and 400.
 func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	sig := r.Header.Get(SignatureHeader)
 	if sig == "" {
@@ -145,7 +149,11 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		}
 		return nil
 	}
-	if err := webhook.ParseForm(w, r, v.max, "twiml", ErrBodyTooLarge); err != nil {
+	if !webhook.IsFormPost(r) {
+		if err := webhook.RequireEmptyBody(w, r, v.max, "twiml", ErrBodyTooLarge, ErrInvalidSignature); err != nil {
+			return err
+		}
+	} else if err := webhook.ParseForm(w, r, v.max, "twiml", ErrBodyTooLarge); err != nil {
 		return err
 	}
 	if !v.sigs.Valid(full, r.PostForm, sig) {

@@ -339,12 +339,78 @@ func TestMiddlewareFormContentTypes(t *testing.T) {
 	require.Len(t, *seen, 2)
 	assert.Equal(t, "CA7", (*seen)[1].Get("CallSid"))
 
-	// A body that is not a form is not signed as parameters.
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/app/voice", strings.NewReader("CallSid=CA7"))
-	req.Header.Set("Content-Type", "text/plain")
-	req.Header.Set(twiml.SignatureHeader, twiml.Signature(vectorToken, public, nil))
-	resp, err := http.DefaultClient.Do(req)
+	// A body that is not a form is not signed as parameters, and no
+	// signature of the URL alone covers it: it is refused either way. Empty,
+	// it is accepted with the URL's signature.
+	for _, tc := range []struct {
+		body   string
+		params url.Values
+		want   int
+	}{
+		{"CallSid=CA7", nil, http.StatusForbidden},
+		{"CallSid=CA7", form, http.StatusForbidden},
+		{"", nil, http.StatusOK},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/app/voice", strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", "text/plain")
+		req.Header.Set(twiml.SignatureHeader, twiml.Signature(vectorToken, public, tc.params))
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, tc.want, resp.StatusCode, "%q signed with %v", tc.body, tc.params)
+	}
+}
+
+// A request that is not a form POST and whose URL has no bodySHA256 is
+// signed over its URL alone, so a body it carries is covered by nothing:
+// Verify refuses it as an invalid signature (twilio-go's ValidateBody, which
+// parses any body as a form, refuses it too), and the Middleware answers
+// 403 without calling the handler. An empty body passes.
+func TestVerifyRefusesUncoveredBody(t *testing.T) {
+	const public = "https://voice.example.com"
+	v, err := twiml.NewVerifier(vectorToken, public)
 	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	sig := twiml.Signature(vectorToken, public+"/voice?x=1", nil)
+	body := `{"CallSid":"CAforged","From":"+15550001111"}`
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		for _, ct := range []string{"application/json", "text/plain", ""} {
+			r := httptest.NewRequest(method, "/voice?x=1", strings.NewReader(body))
+			if ct != "" {
+				r.Header.Set("Content-Type", ct)
+			}
+			r.Header.Set(twiml.SignatureHeader, sig)
+			err := v.Verify(httptest.NewRecorder(), r)
+			require.ErrorIs(t, err, twiml.ErrInvalidSignature, "%s %q", method, ct)
+			assert.EqualError(t, err, "twiml: invalid X-Twilio-Signature: request body is neither a form nor covered by bodySHA256")
+
+			called := false
+			h := v.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }))
+			r = httptest.NewRequest(method, "/voice?x=1", strings.NewReader(body))
+			r.Header.Set("Content-Type", ct)
+			r.Header.Set(twiml.SignatureHeader, sig)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			assert.Equal(t, http.StatusForbidden, rec.Code)
+			assert.False(t, called)
+		}
+		// Empty, in a server's request or in one built in process.
+		for _, r := range []*http.Request{
+			httptest.NewRequest(method, "/voice?x=1", nil),
+			func() *http.Request {
+				r, _ := http.NewRequest(method, public+"/voice?x=1", nil)
+				return r
+			}(),
+		} {
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set(twiml.SignatureHeader, sig)
+			assert.NoError(t, v.Verify(httptest.NewRecorder(), r), method)
+		}
+	}
+	// Over the limit, the body is refused as too large.
+	small, err := twiml.NewVerifier(vectorToken, public, twiml.WithMaxBodyBytes(8))
+	require.NoError(t, err)
+	r := httptest.NewRequest(http.MethodPost, "/voice?x=1", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set(twiml.SignatureHeader, sig)
+	assert.ErrorIs(t, small.Verify(httptest.NewRecorder(), r), twiml.ErrBodyTooLarge)
 }

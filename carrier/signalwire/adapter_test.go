@@ -447,6 +447,40 @@ func TestNonDefaultPortSignedWithout(t *testing.T) {
 	}
 }
 
+// A request that is not a form POST and whose URL has no bodySHA256 is
+// signed over its URL alone, so a body it carries is covered by nothing:
+// Verify refuses it as an invalid signature, and the Middleware answers 403.
+// An empty body passes.
+func TestVerifyRefusesUncoveredBody(t *testing.T) {
+	const public = "https://voice.example.com"
+	v, err := signalwire.NewVerifier(signingKey, public)
+	require.NoError(t, err)
+	sig := signalwire.Signature(signingKey, public+"/voice", nil)
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		for _, ct := range []string{"application/json", "text/plain", ""} {
+			r := httptest.NewRequest(method, "/voice", strings.NewReader(`{"CallSid":"CAforged"}`))
+			if ct != "" {
+				r.Header.Set("Content-Type", ct)
+			}
+			r.Header.Set(signalwire.SignatureHeader, sig)
+			err := v.Verify(httptest.NewRecorder(), r)
+			require.ErrorIs(t, err, signalwire.ErrInvalidSignature, "%s %q", method, ct)
+			assert.EqualError(t, err, "signalwire: invalid X-SignalWire-Signature: request body is neither a form nor covered by bodySHA256")
+
+			rec := httptest.NewRecorder()
+			r = httptest.NewRequest(method, "/voice", strings.NewReader(`{"CallSid":"CAforged"}`))
+			r.Header.Set("Content-Type", ct)
+			r.Header.Set(signalwire.SignatureHeader, sig)
+			v.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("handler called") })).ServeHTTP(rec, r)
+			assert.Equal(t, http.StatusForbidden, rec.Code)
+		}
+		r, _ := http.NewRequest(method, public+"/voice", nil)
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set(signalwire.SignatureHeader, sig)
+		assert.NoError(t, v.Verify(httptest.NewRecorder(), r), method)
+	}
+}
+
 // What NewSignedRequest signs is what it sends, for URLs net/url
 // re-encodes too.
 func TestNewSignedRequestReencodedURL(t *testing.T) {

@@ -103,10 +103,14 @@ func (v *Verifier) URL(r *http.Request) string { return webhook.SignedURL(v.base
 // (bounded by the limit), parses it into r.PostForm and puts it back in
 // r.Body; for a request whose URL carries bodySHA256 (a JSON body) it
 // checks the signature of the URL alone and the body's hash, which must be
-// the lowercase hex SHA-256 of the body. It returns
-// nil, [ErrMissingSignature], [ErrInvalidSignature], [ErrBodyHash], an
-// error wrapping [ErrBodyTooLarge], or another error for a body that cannot
-// be read or parsed.
+// the lowercase hex SHA-256 of the body. Any other request (a GET, or a
+// POST whose body is not a form and whose URL has no bodySHA256) is signed
+// over its URL alone, so its body must be empty: a non-empty one is
+// refused with an error wrapping [ErrInvalidSignature], since no signature
+// covers it. It returns nil, [ErrMissingSignature], [ErrInvalidSignature]
+// (or an error wrapping it), [ErrBodyHash], an error wrapping
+// [ErrBodyTooLarge], or another error for a body that cannot be read or
+// parsed.
 func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 	sig := r.Header.Get(SignatureHeader)
 	if sig == "" {
@@ -116,15 +120,20 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		return ErrMissingSignature
 	}
 	full := v.URL(r)
-	var body []byte
-	if r.Method == http.MethodPost || webhook.HasBodyHash(r.URL) {
-		var err error
-		body, err = webhook.ReadBody(w, r, v.max, "signalwire", ErrBodyTooLarge)
-		if err != nil {
+	if !webhook.HasBodyHash(r.URL) && !webhook.IsFormPost(r) {
+		if err := webhook.RequireEmptyBody(w, r, v.max, "signalwire", ErrBodyTooLarge, ErrInvalidSignature); err != nil {
 			return err
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		if !v.sigs.Valid(full, nil, sig) {
+			return ErrInvalidSignature
+		}
+		return nil
 	}
+	body, err := webhook.ReadBody(w, r, v.max, "signalwire", ErrBodyTooLarge)
+	if err != nil {
+		return err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	if webhook.HasBodyHash(r.URL) {
 		if !v.sigs.Valid(full, nil, sig) {
 			return ErrInvalidSignature
@@ -134,19 +143,14 @@ func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
 		}
 		return nil
 	}
-	var params url.Values
-	if r.Method == http.MethodPost && webhook.IsForm(r.Header.Get("Content-Type")) {
-		var err error
-		if params, err = url.ParseQuery(string(body)); err != nil {
-			return fmt.Errorf("signalwire: parsing webhook form: %w", err)
-		}
+	params, err := url.ParseQuery(string(body))
+	if err != nil {
+		return fmt.Errorf("signalwire: parsing webhook form: %w", err)
 	}
 	if !v.sigs.Valid(full, params, sig) {
 		return ErrInvalidSignature
 	}
-	if params != nil {
-		r.PostForm = params
-	}
+	r.PostForm = params
 	return nil
 }
 

@@ -28,7 +28,7 @@ var (
 // request that is not a form POST is left as it is. twiml's Verifier calls
 // it; call it alone only where signatures are not checked.
 func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64, pkg string, tooLarge error) error {
-	if r.Method != http.MethodPost || !IsForm(r.Header.Get("Content-Type")) {
+	if !IsFormPost(r) {
 		return nil
 	}
 	body, err := ReadBody(w, r, maxBytes, pkg, tooLarge)
@@ -40,6 +40,32 @@ func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64, pkg strin
 		return fmt.Errorf("%s: parsing webhook form: %w", pkg, err)
 	}
 	r.PostForm = params
+	return nil
+}
+
+// IsFormPost reports whether r is a POST with a form body, the one body
+// Twilio's scheme signs parameter by parameter.
+func IsFormPost(r *http.Request) bool {
+	return r.Method == http.MethodPost && IsForm(r.Header.Get("Content-Type"))
+}
+
+// RequireEmptyBody reads r's body as [ReadBody] does and fails, with an
+// error wrapping invalid (the package's invalid-signature error), when it
+// is not empty: for a request that is not a form POST and whose URL has no
+// bodySHA256, Twilio's scheme signs the URL alone, so a body would reach
+// the handler unverified. An empty body is left in r.Body as
+// [http.NoBody].
+func RequireEmptyBody(w http.ResponseWriter, r *http.Request, maxBytes int64, pkg string, tooLarge, invalid error) error {
+	body, err := ReadBody(w, r, maxBytes, pkg, tooLarge)
+	if err != nil {
+		return err
+	}
+	if len(body) > 0 {
+		return fmt.Errorf("%w: request body is neither a form nor covered by bodySHA256", invalid)
+	}
+	if r.Body != nil {
+		r.Body = http.NoBody
+	}
 	return nil
 }
 
