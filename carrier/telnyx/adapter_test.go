@@ -346,6 +346,80 @@ func TestVerifierMiddleware(t *testing.T) {
 	}
 }
 
+// Telnyx signs timestamp|body only, never the URL. After Verify, ParseCall
+// reads a POST's body alone: a signed request replayed with parameters
+// added to its query does not get them through.
+func TestParseCallIgnoresPOSTQuery(t *testing.T) {
+	k := newTelnyxKeys(t)
+	v, err := telnyx.NewVerifier(k.pub, telnyx.WithClock(func() time.Time { return sent }))
+	require.NoError(t, err)
+	body := url.Values{"CallSid": {"v3:abc"}, "From": {"+14155550100"}, "To": {"+14155550199"}}.Encode()
+	ts := strconv.FormatInt(sent.Unix(), 10)
+	newReq := func() *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/texml?Digits=4242&CallerName=Bank&CallSid=v3:forged", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set(telnyx.TimestampHeader, ts)
+		r.Header.Set(telnyx.SignatureHeader, sign(k.priv, ts, body))
+		return r
+	}
+	r := newReq()
+	require.NoError(t, v.Verify(httptest.NewRecorder(), r))
+	c, err := telnyx.ParseCall(r)
+	require.NoError(t, err)
+	assert.Equal(t, "v3:abc", c.ID)
+	assert.Equal(t, "+14155550100", c.From)
+	assert.Empty(t, c.Digits)
+	assert.Equal(t, url.Values{"CallSid": {"v3:abc"}, "From": {"+14155550100"}, "To": {"+14155550199"}}, c.Params)
+
+	// Behind the Middleware too.
+	var seen carriertest.Seen[telnyx.Call]
+	rec := httptest.NewRecorder()
+	v.Middleware(carriertest.Recorder(&seen, telnyx.ParseCall)).ServeHTTP(rec, newReq())
+	assert.Equal(t, http.StatusNoContent, rec.Code)
+	assert.Equal(t, "v3:abc", seen.Call.ID)
+	assert.Empty(t, seen.Call.Digits)
+	assert.False(t, seen.Call.Params.Has("CallerName"))
+
+	// Without a Verifier, ParseCall parses the body itself, still without
+	// the query.
+	r = newReq()
+	c, err = telnyx.ParseCall(r)
+	require.NoError(t, err)
+	assert.Equal(t, "v3:abc", c.ID)
+	assert.Empty(t, c.Digits)
+}
+
+// A GET's parameters are in its query, which nothing signed covers (its
+// signed body is empty): Verify refuses it as an invalid signature, and
+// the Middleware answers 403 without calling the handler.
+func TestVerifyRefusesGET(t *testing.T) {
+	k := newTelnyxKeys(t)
+	v, err := telnyx.NewVerifier(k.pub, telnyx.WithClock(func() time.Time { return sent }))
+	require.NoError(t, err)
+	ts := strconv.FormatInt(sent.Unix(), 10)
+	newReq := func() *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "/texml?CallSid=v3:forged&From=%2B15550001111&Digits=4242", nil)
+		r.Header.Set(telnyx.TimestampHeader, ts)
+		r.Header.Set(telnyx.SignatureHeader, sign(k.priv, ts, ""))
+		return r
+	}
+	err = v.Verify(httptest.NewRecorder(), newReq())
+	require.ErrorIs(t, err, telnyx.ErrInvalidSignature)
+	assert.EqualError(t, err, "telnyx: Telnyx signs the body only, so a GET's query is not covered: configure the TeXML application to use POST")
+
+	rec := httptest.NewRecorder()
+	v.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("handler called") })).ServeHTTP(rec, newReq())
+	assert.Equal(t, http.StatusForbidden, rec.Code)
+
+	// The handler refuses it with the same status and message.
+	a, err := telnyx.NewCarrier(telnyx.Config{PublicKey: k.pub, VerifierOptions: []telnyx.VerifierOption{telnyx.WithClock(func() time.Time { return sent })}}).
+		Adapter(sipconnect.CarrierSettings{MaxBodyBytes: 1 << 10})
+	require.NoError(t, err)
+	_, status, err := a.Verify(httptest.NewRecorder(), newReq())
+	assert.Equal(t, http.StatusForbidden, status)
+	assert.EqualError(t, err, "telnyx: Telnyx signs the body only, so a GET's query is not covered: configure the TeXML application to use POST")
+}
+
 func TestCheckErrors(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	v, err := telnyx.NewVerifier(base64.StdEncoding.EncodeToString(pub),

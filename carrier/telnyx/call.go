@@ -36,13 +36,21 @@ func NewCall(params url.Values) Call {
 	}
 }
 
-// ParseCall reads the Call of a webhook request: its query and, for a form
-// POST, its body, parsed with r.ParseForm. Call it after [Verifier.Verify]
-// or inside [Verifier.Middleware], which have read the body within their
-// limit already.
+// ParseCall reads the Call of a webhook request: for a GET, its query; for
+// any other method, such as the POST Telnyx sends, its form body only
+// (r.PostForm, parsed with r.ParseForm unless parsed already), never its
+// query: Telnyx signs the body, not the URL, so the query of a signed POST
+// is covered by nothing. Call it after [Verifier.Verify] or inside
+// [Verifier.Middleware], which have read the body within their limit
+// already and refuse a GET; read a GET only where signatures are not
+// checked. r.ParseForm also parses the query, so a query that does not
+// parse is still an error.
 func ParseCall(r *http.Request) (Call, error) {
 	if err := r.ParseForm(); err != nil {
 		return Call{}, err
 	}
-	return NewCall(r.Form), nil
+	if r.Method == http.MethodGet {
+		return NewCall(r.Form), nil
+	}
+	return NewCall(r.PostForm), nil
 }

@@ -43,6 +43,18 @@ var (
 	ErrBodyTooLarge     = errors.New("telnyx: request body too large")
 )
 
+// errGETNotCovered refuses a GET: its parameters are in its query, which
+// Telnyx's signature does not cover.
+var errGETNotCovered error = queryNotCovered{}
+
+type queryNotCovered struct{}
+
+func (queryNotCovered) Error() string {
+	return "telnyx: Telnyx signs the body only, so a GET's query is not covered: configure the TeXML application to use POST"
+}
+
+func (queryNotCovered) Unwrap() error { return ErrInvalidSignature }
+
 // strictBase64 refuses non-zero padding bits, so a signature has one
 // accepted spelling.
 var strictBase64 = base64.StdEncoding.Strict()
@@ -159,7 +171,17 @@ func (v *Verifier) Check(h http.Header, body []byte) error {
 // parses it into r.PostForm, so the next handler finds both. It returns the
 // errors of Check, an error wrapping [ErrBodyTooLarge], or another error for
 // a body that cannot be read or parsed.
+//
+// Telnyx signs the timestamp and the body only, never the URL: nothing
+// signed covers a request's query. So Verify refuses a GET, whose
+// parameters are all in its query, with an error wrapping
+// [ErrInvalidSignature] (configure the TeXML application to use POST), and
+// the parameters to trust after it are those of the body, r.PostForm, as
+// [ParseCall] reads them for a POST; the query of a POST is not covered.
 func (v *Verifier) Verify(w http.ResponseWriter, r *http.Request) error {
+	if r.Method == http.MethodGet {
+		return errGETNotCovered
+	}
 	if r.Header.Get(SignatureHeader) == "" {
 		return ErrMissingSignature
 	}
