@@ -3,7 +3,6 @@ package twiml
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -93,14 +92,15 @@ func WithMaxBodyBytes(n int64) VerifierOption {
 // "https://voice.example.com": the URL Twilio signed is publicBaseURL followed
 // by the request's path and query as the server received them. It is taken
 // from configuration, never from the request's Host header, which a client
-// controls.
+// controls. No error shows the auth token or publicBaseURL, which may hold
+// a user name and password.
 func NewVerifier(authToken, publicBaseURL string, opts ...VerifierOption) (*Verifier, error) {
 	if authToken == "" {
 		return nil, errors.New("twiml: empty auth token")
 	}
-	base, ok := webhook.PublicBase(publicBaseURL)
-	if !ok {
-		return nil, fmt.Errorf("twiml: public base URL %q: want http(s)://host[/prefix]", publicBaseURL)
+	base, err := webhook.PublicBase("twiml", publicBaseURL)
+	if err != nil {
+		return nil, err
 	}
 	v := &Verifier{
 		base: base,

@@ -282,6 +282,12 @@ func TestVerifierConfiguration(t *testing.T) {
 	_, err := twiml.NewVerifier("", "https://x")
 	assert.Error(t, err)
 
+	// The error says what is wrong with the URL without showing its
+	// password.
+	_, err = twiml.NewVerifier("tok", "https://hook:s3cr3t-pass@voice.example.com/voice?x=1")
+	require.Error(t, err)
+	assert.EqualError(t, err, "twiml: public base URL has a query: want http(s)://host[/prefix]")
+
 	v, err := twiml.NewVerifier("super-secret-token", "https://x/")
 	require.NoError(t, err)
 	for _, s := range []string{fmt.Sprintf("%v", v), fmt.Sprintf("%+v", v), fmt.Sprintf("%#v", v)} {

@@ -488,6 +488,10 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	_, err = plivo.NewVerifier(token, "ftp://x")
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), token)
+	// Nor the public base URL's password.
+	_, err = plivo.NewVerifier(token, "https://hook:s3cr3t-pass@voice.example.com/answer#frag")
+	require.Error(t, err)
+	assert.EqualError(t, err, "plivo: public base URL has a fragment: want http(s)://host[/prefix]")
 	req, err := plivo.NewSignedRequest(http.MethodPost, base, token, nonce, answerParams)
 	require.NoError(t, err)
 	body, _ := io.ReadAll(req.Body)

@@ -233,14 +233,15 @@ func WithMaxBodyBytes(n int64) VerifierOption {
 // proxy strips) under which Plivo reaches this server, such as
 // "https://voice.example.com": the URL Plivo signed is publicBaseURL
 // followed by the request's path and query as received. It comes from
-// configuration, never from the request's Host header.
+// configuration, never from the request's Host header. No error shows the
+// auth token or publicBaseURL, which may hold a user name and password.
 func NewVerifier(authToken, publicBaseURL string, opts ...VerifierOption) (*Verifier, error) {
 	if authToken == "" {
 		return nil, errors.New("plivo: empty auth token")
 	}
-	base, ok := webhook.PublicBase(publicBaseURL)
-	if !ok {
-		return nil, fmt.Errorf("plivo: public base URL %q: want http(s)://host[/prefix]", publicBaseURL)
+	base, err := webhook.PublicBase("plivo", publicBaseURL)
+	if err != nil {
+		return nil, err
 	}
 	v := &Verifier{token: secret.New(authToken), base: base, max: DefaultMaxBodyBytes}
 	for _, o := range opts {

@@ -481,6 +481,14 @@ func TestVerifyRefusesUncoveredBody(t *testing.T) {
 	}
 }
 
+// A public base URL is refused with what is wrong with it, never with its
+// password.
+func TestNewVerifierErrorHidesURL(t *testing.T) {
+	_, err := signalwire.NewVerifier(signingKey, "https://hook:s3cr3t-pass@voice.example.com/voice?x=1")
+	require.Error(t, err)
+	assert.EqualError(t, err, "signalwire: public base URL has a query: want http(s)://host[/prefix]")
+}
+
 // What NewSignedRequest signs is what it sends, for URLs net/url
 // re-encodes too.
 func TestNewSignedRequestReencodedURL(t *testing.T) {

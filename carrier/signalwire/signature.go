@@ -72,14 +72,14 @@ func WithMaxBodyBytes(n int64) VerifierOption { return func(v *Verifier) { v.max
 // server, such as "https://voice.example.com": the signed URL is
 // publicBaseURL followed by the request's path and query as received. It is
 // taken from configuration, never from the request's Host header. No error
-// shows the key.
+// shows the key or publicBaseURL, which may hold a user name and password.
 func NewVerifier(signingKey, publicBaseURL string, opts ...VerifierOption) (*Verifier, error) {
 	if signingKey == "" {
 		return nil, errors.New("signalwire: empty signing key")
 	}
-	base, ok := webhook.PublicBase(publicBaseURL)
-	if !ok {
-		return nil, errors.New("signalwire: public base URL: want http(s)://host[/prefix]")
+	base, err := webhook.PublicBase("signalwire", publicBaseURL)
+	if err != nil {
+		return nil, err
 	}
 	v := &Verifier{base: base, max: DefaultMaxBodyBytes, sigs: webhook.NewSigPool(webhook.SignalWireRules, secret.New(signingKey))}
 	for _, o := range opts {

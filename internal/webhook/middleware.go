@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,11 +35,25 @@ func SignedURL(base string, r *http.Request) string {
 // PublicBase checks publicBaseURL, the scheme and host (and any path prefix
 // a proxy strips) under which a carrier that signs the URL it requests
 // reaches the server, and returns it as SignedURL's base: without a
-// trailing "/". It reports false for anything but http(s)://host[/prefix].
-func PublicBase(publicBaseURL string) (string, bool) {
+// trailing "/". It returns an error, for package pkg, for anything but
+// http(s)://host[/prefix]; the error says what is wrong without showing
+// the URL, which may hold a user name and password.
+func PublicBase(pkg, publicBaseURL string) (string, error) {
+	var reason string
 	u, err := url.Parse(publicBaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return "", false
+	switch {
+	case err != nil:
+		reason = "does not parse"
+	case u.Scheme != "http" && u.Scheme != "https":
+		reason = "scheme is not http or https"
+	case u.Host == "":
+		reason = "no host"
+	case u.RawQuery != "":
+		reason = "has a query"
+	case u.Fragment != "":
+		reason = "has a fragment"
+	default:
+		return strings.TrimSuffix(publicBaseURL, "/"), nil
 	}
-	return strings.TrimSuffix(publicBaseURL, "/"), true
+	return "", fmt.Errorf("%s: public base URL %s: want http(s)://host[/prefix]", pkg, reason)
 }

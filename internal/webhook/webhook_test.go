@@ -62,3 +62,25 @@ func TestParseFormContentTypes(t *testing.T) {
 	require.NoError(t, webhook.ParseForm(httptest.NewRecorder(), get, 100, "twiml", webhook.ErrBodyTooLarge))
 	assert.Nil(t, get.PostForm, "a GET is left as it is")
 }
+
+// PublicBase says what is wrong with a public base URL without showing
+// it: a URL may hold a user name and password.
+func TestPublicBaseErrorHidesURL(t *testing.T) {
+	const pass = "s3cr3t-pass"
+	for base, reason := range map[string]string{
+		"https://hook:" + pass + "@voice.example.com/voice?x=1":   "has a query",
+		"https://hook:" + pass + "@voice.example.com/answer#frag": "has a fragment",
+		"ftp://hook:" + pass + "@voice.example.com":               "scheme is not http or https",
+		"https://hook:" + pass + "@voice.example.com:8x/":         "does not parse",
+		"https://hook:" + pass + "@/voice":                        "no host",
+		"/hook:" + pass:                                           "scheme is not http or https",
+	} {
+		_, err := webhook.PublicBase("pkg", base)
+		require.Error(t, err, base)
+		assert.Equal(t, "pkg: public base URL "+reason+": want http(s)://host[/prefix]", err.Error(), base)
+		assert.NotContains(t, err.Error(), pass)
+	}
+	got, err := webhook.PublicBase("pkg", "https://hook:"+pass+"@voice.example.com/app/")
+	require.NoError(t, err)
+	assert.Equal(t, "https://hook:"+pass+"@voice.example.com/app", got)
+}
