@@ -693,3 +693,12 @@ func TestUnsignedBodyOverTheLimit(t *testing.T) {
 	require.ErrorIs(t, err, plivo.ErrBodyTooLarge)
 	assert.EqualError(t, err, "plivo: request body too large: over 16 bytes")
 }
+
+// A POST built in process with a nil body: ParseCall returns an error, not
+// a panic.
+func TestParseCallNilBody(t *testing.T) {
+	r, err := http.NewRequest(http.MethodPost, "https://voice.example.com/voice", nil)
+	require.NoError(t, err)
+	require.NotPanics(t, func() { _, err = plivo.ParseCall(r) })
+	assert.Error(t, err)
+}

@@ -556,3 +556,12 @@ func TestUnsignedBodyOverTheLimit(t *testing.T) {
 	require.ErrorIs(t, err, telnyx.ErrBodyTooLarge)
 	assert.EqualError(t, err, "telnyx: request body too large: over 16 bytes")
 }
+
+// A POST built in process with a nil body: ParseCall returns an error, not
+// a panic.
+func TestParseCallNilBody(t *testing.T) {
+	r, err := http.NewRequest(http.MethodPost, "https://voice.example.com/voice", nil)
+	require.NoError(t, err)
+	require.NotPanics(t, func() { _, err = telnyx.ParseCall(r) })
+	assert.Error(t, err)
+}

@@ -476,6 +476,22 @@ func TestClockIsInjected(t *testing.T) {
 	require.ErrorIs(t, v.Verify(httptest.NewRecorder(), r), vonage.ErrInvalidToken)
 }
 
+// A request built in process with http.NewRequest and a nil body has
+// r.Body == nil: ParseCall reads it as an empty body, which is not JSON,
+// and returns an error instead of panicking.
+func TestParseCallNilBody(t *testing.T) {
+	for _, method := range []string{http.MethodPost, http.MethodPut} {
+		r, err := http.NewRequest(method, "https://e.com/vonage/answer", nil)
+		require.NoError(t, err)
+		require.Nil(t, r.Body)
+		var c vonage.Call
+		require.NotPanics(t, func() { c, err = vonage.ParseCall(r) }, method)
+		require.Error(t, err, method)
+		assert.Contains(t, err.Error(), "vonage: parsing webhook JSON", method)
+		assert.Empty(t, c.ID)
+	}
+}
+
 func TestNewSignedRequest(t *testing.T) {
 	v := verifierAt(t, fixed)
 	r := signedAt(t, http.MethodGet, "https://e.com/vonage/answer?uuid=u1", nil, fixed)

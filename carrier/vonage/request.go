@@ -32,7 +32,8 @@ var ErrNoUUID = errors.New("vonage: webhook request has no uuid")
 
 // ParseCall reads the call from r: the query of a GET, or the JSON body of
 // any other method, read up to [DefaultMaxBodyBytes] and put back in
-// r.Body. Run [Verifier.Verify] first. It returns [ErrNoUUID] when uuid is
+// r.Body; a nil r.Body reads as empty, which is not JSON. Run
+// [Verifier.Verify] first. It returns [ErrNoUUID] when uuid is
 // missing.
 func ParseCall(r *http.Request) (Call, error) {
 	var c Call
@@ -40,14 +41,18 @@ func ParseCall(r *http.Request) (Call, error) {
 		q := r.URL.Query()
 		c = Call{ID: q.Get("uuid"), ConversationID: q.Get("conversation_uuid"), From: q.Get("from"), To: q.Get("to"), Params: q}
 	} else {
-		body, err := io.ReadAll(io.LimitReader(r.Body, DefaultMaxBodyBytes+1))
-		if err != nil {
-			return c, fmt.Errorf("vonage: reading webhook body: %w", err)
+		var body []byte
+		if r.Body != nil { // nil in a request built in process: empty
+			var err error
+			body, err = io.ReadAll(io.LimitReader(r.Body, DefaultMaxBodyBytes+1))
+			if err != nil {
+				return c, fmt.Errorf("vonage: reading webhook body: %w", err)
+			}
+			if len(body) > DefaultMaxBodyBytes {
+				return c, ErrBodyTooLarge
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		if len(body) > DefaultMaxBodyBytes {
-			return c, ErrBodyTooLarge
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
 		var p struct {
 			UUID             string `json:"uuid"`
 			ConversationUUID string `json:"conversation_uuid"`
