@@ -3,6 +3,7 @@ package sipconnect
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 
 	"github.com/hmssip/interconnect-go/internal/secret"
@@ -18,7 +19,23 @@ func (c HandlerConfig) redacted() handlerConfigView {
 	if v.AuthToken != "" {
 		v.AuthToken = secret.Redacted
 	}
+	v.PublicURL = redactURL(v.PublicURL)
 	return v
+}
+
+// redactURL returns u with the password of its user information, if any,
+// shown as "xxxxx", as url.URL.Redacted does; a URL that does not parse
+// is shown as [secret.Redacted] whole, since where its password ends is
+// unknown.
+func redactURL(u string) string {
+	if !strings.Contains(u, "@") {
+		return u
+	}
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return secret.Redacted
+	}
+	return parsed.Redacted()
 }
 
 // String returns the fields of c, secrets redacted.
@@ -40,6 +57,6 @@ func (c HandlerConfig) LogValue() slog.Value {
 	if c.Carrier != nil {
 		carrier = strings.ToLower(c.Carrier.Name())
 	}
-	return slog.GroupValue(slog.String("public_url", c.PublicURL), slog.String("carrier", carrier),
+	return slog.GroupValue(slog.String("public_url", redactURL(c.PublicURL)), slog.String("carrier", carrier),
 		slog.Bool("insecure_skip_signature", c.InsecureSkipSignature), slog.Any("credentials", c.Credentials))
 }

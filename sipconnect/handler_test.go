@@ -982,6 +982,43 @@ func TestHandlerConfigNeverPrintsSecrets(t *testing.T) {
 	assert.Contains(t, fmt.Sprintf("%#v", tw), "sipconnect.TwilioConfig{", "Go syntax under the configuration's own name")
 }
 
+// TestHandlerConfigRedactsThePublicURLPassword: a public URL may carry
+// the user name and password of the carrier's HTTP authentication, as
+// Twilio's https://user:password@host form; the password never prints,
+// and neither does it reach NewHandler's errors.
+func TestHandlerConfigRedactsThePublicURLPassword(t *testing.T) {
+	cfg := sipconnect.HandlerConfig{AuthToken: "t", PublicURL: "https://hook:url-pass-SECRET@voice.example.com",
+		Room: sipconnect.StaticRoom("abc-defg-hij")}
+	var logs bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("config", "cfg", cfg)
+	texts := []string{logs.String()}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		texts = append(texts, fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, &cfg))
+	}
+	for _, text := range texts {
+		assert.NotContains(t, text, "SECRET")
+		assert.Contains(t, text, "https://hook:xxxxx@voice.example.com")
+	}
+	cfg.PublicURL = "https://hook:url-pass-SECRET@voice.example.com/voice?x=1"
+	_, err := sipconnect.NewHandler(cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "HandlerConfig.PublicURL")
+	assert.NotContains(t, err.Error(), "SECRET")
+	cfg.PublicURL = "%zz:url-pass-SECRET@"
+	assert.NotContains(t, fmt.Sprintf("%+v", cfg), "SECRET", "a URL that does not parse")
+}
+
+// TestNewHandlerNamesThePublicURL: Twilio's signature covers the URL, so
+// its handler needs HandlerConfig.PublicURL, and says so by that name.
+func TestNewHandlerNamesThePublicURL(t *testing.T) {
+	_, err := sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: "t", Room: sipconnect.StaticRoom("abc-defg-hij")})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "HandlerConfig.PublicURL is required with Twilio")
+	_, err = sipconnect.NewHandler(sipconnect.HandlerConfig{AuthToken: "t", Room: sipconnect.StaticRoom("abc-defg-hij"), PublicURL: "ftp://x"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "sipconnect: HandlerConfig.PublicURL: twiml: public base URL")
+}
+
 // withDigits is a copy of form with Digits set.
 func withDigits(form url.Values, digits string) url.Values {
 	f := url.Values{}

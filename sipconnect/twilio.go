@@ -59,10 +59,12 @@ func (c twilioCarrier) Adapter(s CarrierSettings) (Adapter, error) {
 	case s.InsecureSkipSignature:
 	case c.token.IsZero():
 		return nil, errors.New("sipconnect: HandlerConfig.AuthToken (or TwilioConfig.AuthToken) is required to check Twilio's signatures (or set InsecureSkipSignature)")
+	case s.PublicURL == "":
+		return nil, errors.New("sipconnect: HandlerConfig.PublicURL is required with Twilio: its signature covers the URL it requested (or set InsecureSkipSignature)")
 	default:
 		v, err := twiml.NewVerifier(c.token.Value(), s.PublicURL, twiml.WithMaxBodyBytes(s.MaxBodyBytes))
 		if err != nil {
-			return nil, fmt.Errorf("sipconnect: %w", err)
+			return nil, fmt.Errorf("sipconnect: HandlerConfig.PublicURL: %w", err)
 		}
 		t.verify = v.Verify
 	}

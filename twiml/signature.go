@@ -48,9 +48,10 @@ func Signature(authToken, fullURL string, params url.Values) string {
 // does not match: the scheme's default port added when fullURL has no
 // port, or its port, whichever it is, removed (a webhook to
 // https://host:8443/voice may be signed over https://host/voice); the rest
-// of fullURL is kept byte for byte. Comparisons take constant time. The signature must be in canonical base64: the 28 characters that
-// encode a 20-byte HMAC-SHA1, with zero padding bits and no line breaks;
-// any other spelling is refused.
+// of fullURL is kept byte for byte. Comparisons take constant time. The
+// signature must be in canonical base64: the 28 characters that encode a
+// 20-byte HMAC-SHA1, with zero padding bits and no line breaks; any other
+// spelling is refused.
 func ValidateSignature(authToken, fullURL string, params url.Values, signature string) bool {
 	return webhook.TwilioRules.Valid(webhook.NewSigMAC([]byte(authToken)), fullURL, params, signature)
 }
