@@ -103,6 +103,11 @@ func TestHelp(t *testing.T) {
 		assert.Equal(t, dashH.stdout, help.stdout, cmd)
 		assert.True(t, strings.HasPrefix(help.stdout, "usage: sipconnect "+cmd), "%s: %q", cmd, help.stdout)
 	}
+	// help's own help is the list of commands.
+	r = sipconnectCmd(t, nil, "help", "help")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, sipconnectCmd(t, nil, "help").stdout, r.stdout)
+	assert.Empty(t, r.stderr)
 	r = sipconnectCmd(t, nil, "help", "cal")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "did you mean call?")

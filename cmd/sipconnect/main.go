@@ -232,7 +232,7 @@ func runWith(ctx context.Context, hurry <-chan struct{}, args []string, stdout, 
 		if len(args) > 1 && args[1] != "help" && slices.Contains(commands, args[1]) {
 			return runWith(ctx, hurry, append(slices.Clone(args[1:]), "-h"), stdout, stderr, getenv)
 		}
-		if len(args) > 1 {
+		if len(args) > 1 && args[1] != "help" {
 			err = usagef("unknown command %q%s", args[1], didYouMean(args[1], commands))
 			break
 		}
