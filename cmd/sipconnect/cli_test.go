@@ -25,6 +25,9 @@ func TestErrorsNameFlagsAndVariables(t *testing.T) {
 		{nil, []string{"call", "--to", "bad", "--room-code", demoRoomCode, "--trunk-id", demoTrunkID}, "sipconnect: invalid --to: "},
 		{map[string]string{"HMS_ACCESS_KEY": "k"}, []string{"peers", "list", "--room-id", "r"}, "sipconnect: HMS_ACCESS_KEY is set but HMS_APP_SECRET is not"},
 		{map[string]string{"HMS_APP_SECRET": secretAppSecret}, []string{"peers", "list", "--room-id", "r"}, "sipconnect: HMS_APP_SECRET is set but HMS_ACCESS_KEY is not"},
+		// serve says the same, rather than asking for a room.
+		{map[string]string{"HMS_ACCESS_KEY": "k"}, []string{"serve", "--addr", "127.0.0.1:0"}, "sipconnect: HMS_ACCESS_KEY is set but HMS_APP_SECRET is not: set both"},
+		{map[string]string{"HMS_APP_SECRET": secretAppSecret}, []string{"serve", "--addr", "127.0.0.1:0", "--pin"}, "sipconnect: HMS_APP_SECRET is set but HMS_ACCESS_KEY is not: set both"},
 		{map[string]string{"SIP_TRUNK_USERNAME": "u"}, []string{"trunks", "create", "--address", "a.example.com", "--from", "+14155550100"}, "sipconnect: invalid SIP_TRUNK_PASSWORD: "},
 		{nil, []string{"twiml", "--room-code", "abc-defg-hij", "--timeout", "3"}, "sipconnect: --timeout must be from 5 to 600 seconds"},
 		{nil, []string{"serve", "--addr", "8081"}, "sipconnect: --addr 8081: want HOST:PORT; for port 8081 give --addr 127.0.0.1:8081"},

@@ -47,9 +47,32 @@ func userFacing(err error, getenv func(string) string) error {
 		if getenv("HMS_ACCESS_KEY") == "" {
 			set, unset = unset, set
 		}
-		return fmt.Errorf("%s is set but %s is not: set both (from the 100ms dashboard, Developer section), or set HMS_MANAGEMENT_TOKEN instead", set, unset)
+		return halfCredentialsError(set, unset)
 	}
 	return err
+}
+
+// incompleteCredentials returns the error of halfCredentialsError when the
+// environment has one of HMS_ACCESS_KEY and HMS_APP_SECRET without the
+// other, and no HMS_MANAGEMENT_TOKEN to use instead; else nil. A command
+// that decides on demo mode checks it first: half a pair is a mistake,
+// not an absence of credentials.
+func incompleteCredentials(getenv func(string) string) error {
+	key, secret := getenv("HMS_ACCESS_KEY") != "", getenv("HMS_APP_SECRET") != ""
+	switch {
+	case getenv("HMS_MANAGEMENT_TOKEN") != "" || key == secret:
+		return nil
+	case key:
+		return halfCredentialsError("HMS_ACCESS_KEY", "HMS_APP_SECRET")
+	default:
+		return halfCredentialsError("HMS_APP_SECRET", "HMS_ACCESS_KEY")
+	}
+}
+
+// halfCredentialsError says that the variable set is set without unset,
+// its pair.
+func halfCredentialsError(set, unset string) error {
+	return fmt.Errorf("%s is set but %s is not: set both (from the 100ms dashboard, Developer section), or set HMS_MANAGEMENT_TOKEN instead", set, unset)
 }
 
 // listenError explains why serve could not listen on addr, given as the

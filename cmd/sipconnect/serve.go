@@ -125,6 +125,9 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 	if pin && (roomCode != "" || roomID != "" || role != "") {
 		return cmd.usagef("--pin takes no room flags: the PIN decides the room")
 	}
+	if err := incompleteCredentials(e.getenv); err != nil {
+		return err
+	}
 	demo := roomCode == "" && !e.hasAPICredentials()
 	if demo && !flagGiven(fs, "drain") {
 		drain = 0 // no load balancer waits on a demo
