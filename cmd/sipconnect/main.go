@@ -71,8 +71,9 @@
 // DELETE /rooms/{room_id}/phones/{peer_id} and GET
 // /calls?room_id=&since=&limit=&after= (the call records, newest first, a
 // page at a time) to that bearer token. Without them those paths answer
-// 404. Demo mode posts its simulated caller's join
-// webhook itself and prints the roster.
+// 404. Demo mode posts its simulated caller's join webhook itself and
+// prints the roster; after a DELETE hangs the caller up, it posts the
+// caller's leave webhook too, as 100ms would.
 //
 // With --provider, serve answers that carrier's webhooks at /<provider>/voice
 // and /<provider>/pin (dial status at /<provider>/dial-status), verified with

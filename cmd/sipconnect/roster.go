@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,6 +44,9 @@ func secretHeader(v string) (name, value string, err error) {
 type phones struct {
 	roster *roster.Roster
 	token  string // SIPCONNECT_ADMIN_TOKEN
+	// left, set in demo mode only, reports the leave of a caller hung up,
+	// as 100ms's webhook would; nil outside demo mode, where 100ms does.
+	left func(ctx context.Context, p roster.Participant, reason string)
 }
 
 // authorized checks "Authorization: Bearer <token>" in constant time and
@@ -123,10 +128,24 @@ func (p phones) hangUp(w http.ResponseWriter, r *http.Request) {
 	if !p.authorized(w, r) || !validIDs(w, r, "room_id", "peer_id") {
 		return
 	}
-	err := p.roster.HangUp(r.Context(), r.PathValue("room_id"), r.PathValue("peer_id"), r.URL.Query().Get("reason"))
-	if err != nil {
+	room, peer, reason := r.PathValue("room_id"), r.PathValue("peer_id"), r.URL.Query().Get("reason")
+	var caller roster.Participant
+	if p.left != nil {
+		listed, err := p.roster.Phones(r.Context(), room)
+		if err != nil {
+			rosterError(w, err)
+			return
+		}
+		if i := slices.IndexFunc(listed, func(c roster.Participant) bool { return c.PeerID == peer }); i >= 0 {
+			caller = listed[i]
+		}
+	}
+	if err := p.roster.HangUp(r.Context(), room, peer, reason); err != nil {
 		rosterError(w, err)
 		return
+	}
+	if p.left != nil && caller.PeerID != "" {
+		p.left(r.Context(), caller, reason)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -190,34 +209,19 @@ func (e env) demoJoin(o *output, fake *hmstest.Server, base, pub, secretName, se
 			"joined_at": joined.Format(time.RFC3339Nano),
 		},
 	}
-	body, err := json.Marshal(event)
-	if err != nil {
-		return err
-	}
 	o.say(fmt.Sprintf("> 100ms reports the caller's join: the demo posts the peer.join.success webhook to %s itself, as 100ms would", eventsPath),
 		"100ms reports the caller's join: the demo posts the peer.join.success webhook itself, as 100ms would", "path", eventsPath)
 	client := &http.Client{Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
-	req, err := http.NewRequest(http.MethodPost, base+eventsPath, strings.NewReader(string(body)))
-	if err != nil {
+	if err := postDemoEvent(context.Background(), client, base, secretName, secretValue, event); err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(secretName, secretValue)
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s answered %d", eventsPath, resp.StatusCode)
-	}
-	req, err = http.NewRequest(http.MethodGet, base+"/rooms/"+roomID+"/phones", nil)
+	req, err := http.NewRequest(http.MethodGet, base+"/rooms/"+roomID+"/phones", nil)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err = client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
@@ -244,8 +248,55 @@ func (e env) demoJoin(o *output, fake *hmstest.Server, base, pub, secretName, se
 	}
 	get := fmt.Sprintf("curl -sS -X GET '%s/rooms/%s/phones' -H %s", pub, roomID, auth)
 	del := fmt.Sprintf("curl -sS -X DELETE '%s/rooms/%s/phones/%s' -H %s", pub, roomID, demoPeerID, auth)
-	o.say("the roster, and hanging the caller up (answers 204), from another shell:\n"+get+"\n"+del,
-		"the roster, and hanging the caller up (answers 204), from another shell", "curl_roster", get, "curl_hang_up", del)
+	o.say("the roster, and hanging the caller up (answers 204; the demo then posts the caller's peer.leave.success webhook, as 100ms would), from another shell:\n"+get+"\n"+del,
+		"the roster, and hanging the caller up (answers 204; the demo then posts the caller's peer.leave.success webhook, as 100ms would), from another shell",
+		"curl_roster", get, "curl_hang_up", del)
+	return nil
+}
+
+// demoLeft returns phones.left for demo mode: once a caller is hung up,
+// it posts, as 100ms would, the caller's peer.leave.success webhook to
+// the server at base, so that the roster lists the caller among the
+// recent calls at once. A failure is logged: the hang-up itself succeeded.
+func demoLeft(base, secretName, secretValue string, logger *slog.Logger) func(context.Context, roster.Participant, string) {
+	return func(ctx context.Context, p roster.Participant, reason string) {
+		left := time.Now().UTC()
+		data := map[string]any{
+			"room_id": p.RoomID, "peer_id": p.PeerID, "role": p.Role, "user_id": p.UserID, "type": "sip",
+			"joined_at": p.JoinedAt.Format(time.RFC3339Nano), "left_at": left.Format(time.RFC3339Nano),
+			"duration": int64(left.Sub(p.JoinedAt) / time.Second), "reason": "peer kicked", "message": reason,
+		}
+		event := map[string]any{"version": "2.0", "id": "demo-" + throwawayToken(), "type": hmsevents.TypePeerLeaveSuccess,
+			"timestamp": left.Format(time.RFC3339), "data": data}
+		client := &http.Client{Timeout: 10 * time.Second}
+		defer client.CloseIdleConnections()
+		if err := postDemoEvent(ctx, client, base, secretName, secretValue, event); err != nil {
+			logger.Warn("sipconnect: the demo's leave webhook failed; the roster drops the caller at its next reconcile", "peer_id", p.PeerID, "err", err)
+		}
+	}
+}
+
+// postDemoEvent posts event, as 100ms posts a webhook, to the server at
+// base, with the secret header; any answer but 200 is an error.
+func postDemoEvent(ctx context.Context, client *http.Client, base, secretName, secretValue string, event map[string]any) error {
+	body, err := json.Marshal(event)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+eventsPath, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(secretName, secretValue)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %d", eventsPath, resp.StatusCode)
+	}
 	return nil
 }
 

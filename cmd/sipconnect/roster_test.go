@@ -242,9 +242,44 @@ func TestServeDemoRosterCurlLines(t *testing.T) {
 		assert.Contains(t, body, `"peer_id": "`+demoPeerID+`"`, args)
 		status, body = runCurl(t, del)
 		assert.Equal(t, 204, status, "%v: %s", args, body)
+		// The demo posts the caller's leave as 100ms would: the roster
+		// lists it among the recent calls at once, not as on the phone.
+		status, body = runCurl(t, get)
+		require.Equal(t, 200, status, body)
+		var listed struct {
+			Phones []roster.Participant `json:"phones"`
+			Recent []roster.EndedCall   `json:"recent"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &listed), body)
+		assert.Empty(t, listed.Phones, "%v: %s", args, body)
+		require.Len(t, listed.Recent, 1, "%v: %s", args, body)
+		assert.Equal(t, demoPeerID, listed.Recent[0].PeerID, args)
+		assert.Equal(t, sampleCallSid, listed.Recent[0].CallID, args)
+		assert.Equal(t, "peer kicked", listed.Recent[0].Reason, args)
 		status, _ = runCurl(t, del)
 		assert.Equal(t, 404, status, "hung up already: %v", args)
 	}
+}
+
+// Outside demo mode, hanging up posts no leave: 100ms sends it, and until
+// then the roster lists the caller.
+func TestServeHangUpWaitsForTheLeaveOutsideDemo(t *testing.T) {
+	api := hmstest.NewServer(hmstest.WithRoom(testRoomID, "guest"), hmstest.WithStaticToken(secretToken),
+		hmstest.WithCode(testRoomID, "guest", testRoomCode, true),
+		hmstest.WithPeer(testRoomID, hmstest.Peer{ID: "peer-sip", UserID: sipconnect.CallUserID(sampleCallSid), Role: "guest", SIP: true}))
+	defer api.Close()
+	env := map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken, "HMS_API_BASE_URL": api.URL, "TWILIO_AUTH_TOKEN": secretTwilioToken,
+		"HMS_WEBHOOK_SECRET_HEADER": "X-Hook-Secret: " + secretHookValue, "SIPCONNECT_ADMIN_TOKEN": secretAdminToken}
+	s := startServe(t, env, "--room-id", testRoomID, "--role", "guest", "--reconcile-every", "0")
+	event := joinEvent("ev-1", testRoomID, "peer-sip", sipconnect.CallUserID(sampleCallSid))
+	status, body := do(t, http.MethodPost, s.base+"/100ms/events", map[string]string{"X-Hook-Secret": secretHookValue, "Content-Type": "application/json"}, event)
+	require.Equal(t, 200, status, body)
+	admin := map[string]string{"Authorization": "Bearer " + secretAdminToken}
+	status, body = do(t, http.MethodDelete, s.base+"/rooms/"+testRoomID+"/phones/peer-sip", admin, "")
+	require.Equal(t, 204, status, body)
+	status, body = do(t, http.MethodGet, s.base+"/rooms/"+testRoomID+"/phones", admin, "")
+	require.Equal(t, 200, status, body)
+	assert.Contains(t, body, `"peer_id": "peer-sip"`, "listed until 100ms's leave webhook comes")
 }
 
 // A real admin token is never printed, not even in demo mode.

@@ -357,6 +357,9 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 	}
 	if adminToken != "" {
 		p := phones{roster: phoneRoster, token: adminToken}
+		if demo && secretName != "" {
+			p.left = demoLeft("http://"+ln.Addr().String(), secretName, secretValue, logger)
+		}
 		mux.HandleFunc("GET /rooms/{room_id}/phones", p.list)
 		mux.HandleFunc("DELETE /rooms/{room_id}/phones/{peer_id}", p.hangUp)
 		mux.HandleFunc("GET /calls", p.calls)
