@@ -92,6 +92,11 @@ func TestHelp(t *testing.T) {
 		"SIPCONNECT_REDIS_URL", "HMS_WEBHOOK_SECRET_HEADER", "SIPCONNECT_ADMIN_TOKEN", "SIP_USERNAME", "  --addr address"} {
 		assert.Contains(t, r.stdout, s)
 	}
+	// The flags that apply to every carrier say so.
+	assert.Contains(t, r.stdout, "base URL the carrier reaches this server at")
+	assert.Contains(t, r.stdout, "without the carrier's valid signature")
+	assert.NotContains(t, r.stdout, "Twilio reaches")
+	assert.NotContains(t, r.stdout, "X-Twilio-Signature")
 
 	r = sipconnectCmd(t, nil, "-h")
 	assert.Equal(t, 0, r.code)

@@ -75,12 +75,12 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 	var maxConns int
 	var drain, grace, reconcileEvery time.Duration
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`address` to listen on")
-	fs.StringVar(&publicURL, "public-url", "", "base `URL` Twilio reaches this server at (default http://ADDR)")
+	fs.StringVar(&publicURL, "public-url", "", "base `URL` the carrier reaches this server at (default http://ADDR)")
 	fs.StringVar(&roomCode, "room-code", "", "send every call to this room `code`")
 	fs.StringVar(&roomID, "room-id", "", "send every call to this room `id`, through its enabled code for --role")
 	fs.StringVar(&role, "role", "", "`role` callers join with, with --room-id")
 	fs.StringVar(&nameFrom, "display-name-from", "none", "caller's display name: caller-name (Twilio's caller-id name) or none")
-	fs.BoolVar(&insecure, "insecure-skip-signature", false, "accept requests without a valid X-Twilio-Signature (testing only)")
+	fs.BoolVar(&insecure, "insecure-skip-signature", false, "accept requests without the carrier's valid signature (testing only)")
 	fs.BoolVar(&pin, "pin", false, "ask callers for a meeting PIN, which decides the room (no room flags)")
 	fs.StringVar(&provider, "provider", "twilio", "the carrier whose webhooks to answer: "+strings.Join(providers, ", "))
 	fs.StringVar(&redisURL, "redis", "", "`URL` of a Redis shared with other instances and with pins create (default $SIPCONNECT_REDIS_URL)")
