@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -100,7 +101,7 @@ func TestHelp(t *testing.T) {
 
 	r = sipconnectCmd(t, nil, "-h")
 	assert.Equal(t, 0, r.code)
-	for _, c := range []string{"twilio", "telnyx", "signalwire", "plivo", "vonage", "five carriers", "completion", "help"} {
+	for _, c := range []string{"twilio", "telnyx", "signalwire", "plivo", "vonage", "completion", "help"} {
 		assert.Contains(t, r.stdout, c)
 	}
 
@@ -119,6 +120,21 @@ func TestHelp(t *testing.T) {
 	r = sipconnectCmd(t, nil, "help", "cal")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "did you mean call?")
+}
+
+// The carriers the help names, and their keys, are those of the carriers
+// table, in its order: a new entry is all a carrier needs in the command.
+func TestHelpListsTheCarriersTable(t *testing.T) {
+	top := sipconnectCmd(t, nil, "-h").stdout
+	assert.Contains(t, top, "\n          twilio (default), "+strings.Join(providers[1:], ", ")+"\n")
+	serve := sipconnectCmd(t, nil, "serve", "-h").stdout
+	assert.Contains(t, serve, "[--provider "+strings.Join(providers, "|")+"]")
+	var listed []string
+	for _, m := range regexp.MustCompile(`(?m)^  ([a-z]+)(?: \(default\))? +([A-Z_]+)$`).FindAllStringSubmatch(serve, -1) {
+		listed = append(listed, m[1])
+		assert.Equal(t, providerKeys[m[1]], m[2], m[1])
+	}
+	assert.Equal(t, providers, listed)
 }
 
 // Every command's help, and the usage shown with a usage error, ends by

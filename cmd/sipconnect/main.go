@@ -1,7 +1,7 @@
 // Command sipconnect builds 100ms SIP dial-in addresses and TwiML, manages
 // room codes and SIP outbound trunks, calls phones into rooms, lists and
-// removes the peers of live rooms, plays DTMF, and serves a Twilio dial-in
-// webhook.
+// removes the peers of live rooms, plays DTMF, and serves the dial-in
+// webhook of Twilio or of another carrier.
 //
 // Usage:
 //
@@ -25,7 +25,7 @@
 //	sipconnect calls list    [--room-id ID] [--since DURATION] [--limit N] [--redis URL] [--json]
 //	sipconnect serve  [--addr 127.0.0.1:8080] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin]
 //	                  [--display-name-from caller-name|none] [--insecure-skip-signature] [--redis URL]
-//	                  [--provider twilio|telnyx|signalwire|plivo|vonage] [--max-conns N] [--drain DURATION] [--grace DURATION]
+//	                  [--provider CARRIER] [--max-conns N] [--drain DURATION] [--grace DURATION]
 //	                  [--metrics-addr ADDR] [--log-format text|json] [--log-level debug|info|warn|error]
 //	sipconnect version
 //	sipconnect help <command>
@@ -77,8 +77,9 @@
 //
 // With --provider, serve answers that carrier's webhooks at /<provider>/voice
 // and /<provider>/pin (dial status at /<provider>/dial-status), verified with
-// TELNYX_PUBLIC_KEY, SIGNALWIRE_SIGNING_KEY, PLIVO_AUTH_TOKEN or
-// VONAGE_SIGNATURE_SECRET; outside demo mode a missing key refuses to start.
+// the carrier's key; outside demo mode a missing key refuses to start.
+// sipconnect serve -h lists the carriers and the variable of each one's key,
+// from the table in provider.go.
 // In demo mode a throwaway key signs the sample request printed as a curl
 // line.
 //
@@ -137,7 +138,7 @@ func (e *usageError) Error() string { return e.msg }
 // usagef returns a usage error shown with the list of commands.
 func usagef(format string, args ...any) error { return &usageError{msg: fmt.Sprintf(format, args...)} }
 
-const usage = `usage: sipconnect <command> [flags]
+var usage = `usage: sipconnect <command> [flags]
 
 commands:
   uri     print the SIP address of a room
@@ -149,8 +150,8 @@ commands:
   dtmf    play DTMF tones to the SIP peers of a room
   pins    issue meeting PINs for serve --pin (create|list|revoke)
   calls   list the call records of a running serve's shared store (list)
-  serve   serve a dial-in webhook for five carriers: twilio (default), telnyx,
-          signalwire, plivo and vonage (--provider)
+  serve   serve the dial-in webhook of a carrier (--provider):
+          ` + providerChoices() + `
   version print the version of sipconnect and of the Go it was built with
   help    show the help of a command: sipconnect help <command>
   completion  print a shell completion script (bash|zsh|fish)

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/hmssip/interconnect-go/carrier/plivo"
@@ -34,15 +35,21 @@ type carrierEntry struct {
 	// demo makes a throwaway key for demo mode and, when the key cannot
 	// sign, the function that signs the sample call; nil: a random token.
 	demo func() (key string, sign func(u string) (*http.Request, error), err error)
+	// signedFor is how long a signature is good for: the sample call's
+	// curl line says so; 0: for ever.
+	signedFor time.Duration
 }
 
 // carriers are the carriers serve --provider takes besides Twilio, in the
-// order usage lists them. A new carrier package adds its entry here.
+// order usage lists them. A new carrier package adds its entry here, and
+// nothing else in the command: the usage, serve's help and synopsis, the
+// values --provider takes and the error naming a missing key all come from
+// this table.
 var carriers = []carrierEntry{
-	{name: "telnyx", title: "Telnyx", keyVar: "TELNYX_PUBLIC_KEY", make: newTelnyx, demo: telnyxDemoKey},
+	{name: "telnyx", title: "Telnyx", keyVar: "TELNYX_PUBLIC_KEY", make: newTelnyx, demo: telnyxDemoKey, signedFor: telnyx.DefaultTolerance},
 	{name: "signalwire", title: "SignalWire", keyVar: "SIGNALWIRE_SIGNING_KEY", make: newSignalWire, sign: signSignalWire},
 	{name: "plivo", title: "Plivo", keyVar: "PLIVO_AUTH_TOKEN", make: newPlivo, sign: signPlivo},
-	{name: "vonage", title: "Vonage", keyVar: "VONAGE_SIGNATURE_SECRET", make: newVonage, sign: signVonage},
+	{name: "vonage", title: "Vonage", keyVar: "VONAGE_SIGNATURE_SECRET", make: newVonage, sign: signVonage, signedFor: vonage.DefaultMaxAge},
 }
 
 // providers are the carriers serve --provider takes, in the order usage
@@ -55,6 +62,31 @@ func carrierNames() []string {
 		names[i] = c.name
 	}
 	return names
+}
+
+// providerChoices is the list of --provider's values as usage shows it:
+// twilio (default), then the other carriers.
+func providerChoices() string {
+	return providers[0] + " (default), " + strings.Join(providers[1:], ", ")
+}
+
+// carriersNote is the part of serve's usage about the carriers: their
+// paths, and the variable of each one's key.
+func carriersNote() string {
+	var b strings.Builder
+	b.WriteString(`Carriers (--provider), each answering at /<provider>/voice (and /<provider>/pin with --pin,
+/<provider>/dial-status), and the variable holding the key that verifies its webhooks (outside
+demo mode a missing key refuses to start, unless --insecure-skip-signature):
+`)
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for i, p := range providers {
+		if i == 0 {
+			p += " (default)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", p, providerKeys[providers[i]])
+	}
+	_ = tw.Flush()
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // providerKeys names the variable that holds each carrier's verification
@@ -81,6 +113,11 @@ type carrierSetup struct {
 	// Telnyx's public key).
 	sample    func(u string) (*http.Request, error)
 	throwaway bool // the key was made up for demo mode
+	// kind is what a throwaway key is, as the demo's banner says it: "key",
+	// or "key pair" for a carrier that signs with a private key.
+	kind string
+	// signedFor is how long a signature is good for; 0: for ever.
+	signedFor time.Duration
 }
 
 // newCarrier makes the carrier name (not twilio) with its key from the
@@ -93,7 +130,10 @@ func (e env) newCarrier(name string, demo, insecure bool) (carrierSetup, error) 
 	}
 	c := carriers[i]
 	key := e.getenv(c.keyVar)
-	var s carrierSetup
+	s := carrierSetup{kind: "key", signedFor: c.signedFor}
+	if c.demo != nil {
+		s.kind = "key pair"
+	}
 	if key == "" {
 		switch {
 		case demo:

@@ -80,7 +80,7 @@ func runCurl(t *testing.T, line string) (int, string) {
 }
 
 func TestServeProvidersDemo(t *testing.T) {
-	for _, p := range []string{"telnyx", "signalwire", "plivo", "vonage"} {
+	for _, p := range carrierNames() {
 		t.Run(p, func(t *testing.T) {
 			s := startServe(t, nil, "--provider", p)
 			assert.True(t, strings.HasPrefix(s.curl, "curl -sS -X "), s.curl)

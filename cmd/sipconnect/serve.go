@@ -37,9 +37,9 @@ const (
 	demoRole   = "guest"
 )
 
-// serveNote ends serve's usage: demo mode and the environment it reads.
-const serveNote = `Carriers (--provider): twilio (default), telnyx, signalwire, plivo, vonage; each answers at
-/<provider>/voice (and /<provider>/pin with --pin, /<provider>/dial-status).
+// serveNote ends serve's usage: the carriers, demo mode and the
+// environment it reads.
+var serveNote = carriersNote() + `
 
 Demo mode: with no 100ms credentials and no --room-code, serve runs on an embedded fake of the
 100ms API (room demo-room, role guest). It needs no environment at all: a throwaway carrier key
@@ -51,9 +51,7 @@ Environment:
   HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET   100ms credentials (none: demo mode)
   HMS_API_BASE_URL            the 100ms API (default https://api.100ms.live/v2)
   SIP_USERNAME, SIP_PASSWORD  the SIP credentials the dial carries
-  TWILIO_AUTH_TOKEN, TELNYX_PUBLIC_KEY, SIGNALWIRE_SIGNING_KEY, PLIVO_AUTH_TOKEN,
-  VONAGE_SIGNATURE_SECRET     the carrier's key that verifies its webhooks (outside demo mode,
-                              a missing key refuses to start, unless --insecure-skip-signature)
+  (the carrier's key)         see Carriers above
   SIPCONNECT_REDIS_URL        the shared store, as --redis (PINs, the roster, call records)
   HMS_WEBHOOK_SECRET_HEADER   "Name: value": take 100ms webhooks at POST /100ms/events
   SIPCONNECT_ADMIN_TOKEN      bearer token of GET /rooms/{room_id}/phones,
@@ -90,7 +88,7 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 	fs.DurationVar(&grace, "grace", defaultGrace, "then, how long requests in flight have to finish before their connections are closed")
 	fs.StringVar(&metricsAddr, "metrics-addr", "", "serve GET /metrics (Prometheus text format) on a listener of its own at this `address` (demo mode: on --addr by default)")
 	lf.add(fs)
-	cmd, err := e.parse(fs, "serve [--addr ADDR] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin] [--provider twilio|telnyx|signalwire|plivo|vonage] [flags]", args,
+	cmd, err := e.parse(fs, "serve [--addr ADDR] [--public-url URL] [--room-code CODE | --room-id ID --role ROLE | --pin] [--provider "+strings.Join(providers, "|")+"] [flags]", args,
 		serveNote)
 	if err != nil {
 		return err
@@ -398,9 +396,9 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 			"demo mode: no 100ms credentials, so calls go to a room on an embedded fake of the Room Code API", "room_id", roomID, "role", role)
 	}
 	if demo && keyMissing {
-		kind := map[bool]string{true: "token", false: "key"}[provider == "twilio"]
-		if provider == "telnyx" {
-			kind = "key pair"
+		kind := "token"
+		if provider != "twilio" {
+			kind = other.kind
 		}
 		o.note(slog.LevelInfo, fmt.Sprintf("*** DEMO MODE: %s is not set; using a throwaway %s, so only the request below is signed. ***", providerKeys[provider], kind),
 			"demo mode: the carrier's key is not set; using a throwaway one, so only the sample request is signed", "variable", providerKeys[provider], "throwaway", kind)
@@ -483,8 +481,8 @@ func (e env) serve(ctx context.Context, args []string) (err error) {
 			return err
 		}
 		note := ""
-		if provider == "telnyx" || provider == "vonage" {
-			note = " (its signature is good for 5 minutes)"
+		if other.signedFor > 0 {
+			note = fmt.Sprintf(" (its signature is good for %d minutes)", other.signedFor/time.Minute)
 		}
 		o.say(fmt.Sprintf("try it%s:\n%s", note, line), "try it"+note, "curl", line)
 	} else {
