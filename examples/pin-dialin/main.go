@@ -5,7 +5,8 @@
 // ROLE, default "guest") and prints them, then serves the webhooks:
 // configure the number's voice webhook as PUBLIC_URL/twilio/voice. Wrong
 // PINs are asked again up to three times per call; ten wrong PINs from one
-// number lock it out for an hour.
+// number within an hour of its first attempt lock it out for the rest of
+// that hour (a fixed window, not an hour from the tenth).
 //
 //	pin-dialin [room-id...]
 //
