@@ -44,3 +44,22 @@ func TestRunWithCredentials(t *testing.T) {
 }
 
 // "-h" asks for help; it is never taken as data.
+
+// With credentials the room id is required: the demo's room is never
+// created in a real account. Without them it defaults to demo-room.
+func TestRoomIDRequiredWithCredentials(t *testing.T) {
+	srv := hmstest.NewServer(hmstest.WithRoom("demo-room", "host"), hmstest.WithStaticToken("tok-from-env"))
+	defer srv.Close()
+	env := map[string]string{"HMS_MANAGEMENT_TOKEN": "tok-from-env", "HMS_API_BASE_URL": srv.URL}
+	var out strings.Builder
+	err := run(context.Background(), &out, func(k string) string { return env[k] }, "")
+	require.ErrorIs(t, err, errNeedRoomID)
+	assert.Contains(t, err.Error(), "room-id")
+	assert.Zero(t, srv.RequestCount(), "nothing sent")
+	assert.Empty(t, out.String())
+
+	out.Reset()
+	require.NoError(t, run(context.Background(), &out, func(string) string { return "" }, ""))
+	assert.Contains(t, out.String(), "in-memory fake")
+	assert.Contains(t, out.String(), "created 2 codes")
+}

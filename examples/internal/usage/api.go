@@ -19,7 +19,7 @@ func API(w io.Writer, getenv func(string) string, fake func() *hmstest.Server) (
 	switch {
 	case getenv("HMS_MANAGEMENT_TOKEN") != "":
 		opts = append(opts, hmsapi.WithManagementToken(getenv("HMS_MANAGEMENT_TOKEN")))
-	case getenv("HMS_ACCESS_KEY") != "" || fake == nil:
+	case HasCredentials(getenv) || fake == nil:
 		opts = append(opts, hmsapi.WithAppCredentials(getenv("HMS_ACCESS_KEY"), getenv("HMS_APP_SECRET")))
 	default:
 		srv := fake()
@@ -37,6 +37,13 @@ func API(w io.Writer, getenv func(string) string, fake func() *hmstest.Server) (
 	}
 	closeFake := stop
 	return api, func() { api.CloseIdleConnections(); closeFake() }, nil
+}
+
+// HasCredentials reports whether the environment names 100ms credentials,
+// HMS_MANAGEMENT_TOKEN or HMS_ACCESS_KEY: then [API] and [DemoEnv] use
+// them, and no fake.
+func HasCredentials(getenv func(string) string) bool {
+	return getenv("HMS_MANAGEMENT_TOKEN") != "" || getenv("HMS_ACCESS_KEY") != ""
 }
 
 // Listen returns the address the example serves on, ADDR or else

@@ -22,7 +22,7 @@ import (
 // TWILIO_AUTH_TOKEN when getenv has none. It says so on out; held tells
 // what the fake holds (", room demo-room, role guest"), or is "".
 func DemoEnv(getenv func(string) string, out io.Writer, fake func() *hmstest.Server, held string, vars ...string) (env func(string) string, stop func()) {
-	if getenv("HMS_MANAGEMENT_TOKEN") != "" || getenv("HMS_ACCESS_KEY") != "" {
+	if HasCredentials(getenv) {
 		return getenv, func() {}
 	}
 	srv := fake()
