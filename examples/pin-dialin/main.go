@@ -20,7 +20,8 @@
 // Without 100ms credentials it needs no account: it runs on an in-memory
 // fake of the 100ms API holding the rooms given (demo-room by default),
 // with a throwaway Twilio auth token when TWILIO_AUTH_TOKEN is unset, and
-// says so.
+// says so; with the throwaway token it prints a sample call signed with it
+// as a curl line that works as printed.
 package main
 
 import (

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -71,4 +75,35 @@ func TestDemoOnTheFake(t *testing.T) {
 	_, err := newMux(context.Background(), getenv, []string{"demo-room"}, &pins, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	assert.Regexp(t, `room demo-room: PIN \d+`, pins.String())
+}
+
+// Without credentials the example prints a curl line, signed with its
+// throwaway Twilio auth token, that works as printed.
+func TestDemoPrintsAWorkingCurlLine(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	env := map[string]string{"PUBLIC_URL": "http://" + ln.Addr().String(), "SIP_USERNAME": "U", "SIP_PASSWORD": "P"}
+	var out bytes.Buffer
+	getenv, stop := withDemo(func(k string) string { return env[k] }, []string{"demo-room"}, &out)
+	defer stop()
+	h, err := newMux(context.Background(), getenv, []string{"demo-room"}, io.Discard, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	defer srv.Close()
+
+	var line string
+	for l := range strings.Lines(out.String()) {
+		if strings.HasPrefix(l, "curl ") {
+			line = strings.TrimSuffix(l, "\n")
+		}
+	}
+	require.NotEmpty(t, line, "no curl line in %q", out.String())
+	assert.True(t, strings.HasPrefix(line, "curl -sS -X POST '"+env["PUBLIC_URL"]+"/twilio/voice' -H 'X-Twilio-Signature: "), line)
+	status, body, err := usage.SendCurl(line)
+	require.NoError(t, err)
+	require.Equal(t, 200, status, body)
+	assert.Contains(t, body, "<Gather", body)
 }

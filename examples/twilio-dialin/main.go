@@ -13,7 +13,9 @@
 //
 // Without 100ms credentials it needs no account: it runs on an in-memory
 // fake of the 100ms API (room demo-room, role guest), with a throwaway
-// Twilio auth token when TWILIO_AUTH_TOKEN is unset, and says so.
+// Twilio auth token when TWILIO_AUTH_TOKEN is unset, and says so; with the
+// throwaway token it prints a sample call signed with it as a curl line
+// that works as printed.
 package main
 
 import (

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/hmssip/interconnect-go/hmstest"
@@ -19,8 +21,10 @@ import (
 // itself when it names 100ms credentials; otherwise getenv with the URL and
 // credentials of the in-memory fake of the 100ms API that fake starts
 // (stopped by stop), the name-value pairs of vars, and a throwaway
-// TWILIO_AUTH_TOKEN when getenv has none. It says so on out; held tells
-// what the fake holds (", room demo-room, role guest"), or is "".
+// TWILIO_AUTH_TOKEN when getenv has none. It says so on out, and with a
+// throwaway token prints a curl line that posts a sample call to the
+// voice webhook, signed with it; held tells what the fake holds (", room
+// demo-room, role guest"), or is "".
 func DemoEnv(getenv func(string) string, out io.Writer, fake func() *hmstest.Server, held string, vars ...string) (env func(string) string, stop func()) {
 	if HasCredentials(getenv) {
 		return getenv, func() {}
@@ -32,8 +36,13 @@ func DemoEnv(getenv func(string) string, out io.Writer, fake func() *hmstest.Ser
 	}
 	fmt.Fprintln(out, "no 100ms credentials (HMS_MANAGEMENT_TOKEN, or HMS_ACCESS_KEY and HMS_APP_SECRET): using an in-memory fake of the 100ms API"+held)
 	if getenv("TWILIO_AUTH_TOKEN") == "" {
-		demo["TWILIO_AUTH_TOKEN"] = rand.Text()
+		token := rand.Text()
+		demo["TWILIO_AUTH_TOKEN"] = token
 		fmt.Fprintln(out, "no TWILIO_AUTH_TOKEN: using a throwaway one, so only requests signed with it are answered")
+		_, listen := Listen(getenv)
+		if line, err := SampleCurl(listen("PUBLIC_URL")+"/twilio/voice", token); err == nil {
+			fmt.Fprintln(out, "try it, with a sample call signed with it:\n"+line)
+		}
 	}
 	return func(k string) string {
 		if v, ok := demo[k]; ok {
@@ -41,6 +50,50 @@ func DemoEnv(getenv func(string) string, out io.Writer, fake func() *hmstest.Ser
 		}
 		return getenv(k)
 	}, srv.Close
+}
+
+// sampleCall is the incoming call of SampleCurl.
+func sampleCall() url.Values {
+	return url.Values{"CallSid": {"CA00000000000000000000000000000001"}, "AccountSid": {"AC00000000000000000000000000000001"},
+		"From": {"+15005550006"}, "To": {"+15005550001"}, "CallStatus": {"ringing"}, "Direction": {"inbound"}}
+}
+
+// SampleCurl returns a curl command that posts a sample incoming call to
+// u, signed as Twilio signs it with token.
+func SampleCurl(u, token string) (string, error) {
+	form := sampleCall()
+	req, err := twiml.NewSignedRequest(http.MethodPost, u, token, form)
+	if err != nil {
+		return "", err
+	}
+	return "curl -sS -X POST " + shellQuote(u) + " -H " + shellQuote(twiml.SignatureHeader+": "+req.Header.Get(twiml.SignatureHeader)) +
+		" --data " + shellQuote(form.Encode()), nil
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// SendCurl sends the request a line of SampleCurl describes, as curl
+// would, and returns the answer's status and body: for the examples'
+// tests.
+func SendCurl(line string) (int, string, error) {
+	m := regexp.MustCompile(`^curl -sS -X POST '([^']+)' -H '([^:']+): ([^']+)' --data '([^']*)'$`).FindStringSubmatch(line)
+	if m == nil {
+		return 0, "", fmt.Errorf("not a line of SampleCurl: %q", line)
+	}
+	req, err := http.NewRequest(http.MethodPost, m[1], strings.NewReader(m[4]))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded") // what curl --data sends
+	req.Header.Set(m[2], m[3])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
 }
 
 // ServeTwilio serves, on the address Listen picks, the handler build makes
