@@ -131,5 +131,5 @@ func TestServeProviderKeys(t *testing.T) {
 
 	r := sipconnectCmd(t, nil, "serve", "--provider", "bandwidth")
 	assert.Equal(t, 2, r.code)
-	assert.True(t, strings.HasPrefix(r.stderr, `sipconnect: --provider must be one of twilio, telnyx, signalwire, plivo, vonage, not "bandwidth"`+"\nusage: sipconnect serve"), r.stderr)
+	assert.True(t, strings.HasPrefix(r.stderr, `sipconnect: --provider must be one of `+strings.Join(providers, ", ")+`, not "bandwidth"`+"\nusage: sipconnect serve"), r.stderr)
 }
