@@ -52,7 +52,11 @@ func ValidateCode(code string) error {
 		}
 	}
 	if groups != 3 || groupLen == 0 {
-		return fmt.Errorf("%w: found %d groups", ErrCodeFormat, groups-boolInt(groupLen == 0))
+		found := groups - boolInt(groupLen == 0)
+		if found == 1 {
+			return fmt.Errorf("%w: found 1 group", ErrCodeFormat)
+		}
+		return fmt.Errorf("%w: found %d groups", ErrCodeFormat, found)
 	}
 	return nil
 }

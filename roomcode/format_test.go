@@ -9,6 +9,16 @@ import (
 	"github.com/hmssip/interconnect-go/roomcode"
 )
 
+// TestValidateCodeCountsGroups: the error says how many groups it found,
+// in words a user reads.
+func TestValidateCodeCountsGroups(t *testing.T) {
+	for code, want := range map[string]string{"abc": "found 1 group", "abc-defg": "found 2 groups"} {
+		err := roomcode.ValidateCode(code)
+		assert.ErrorIs(t, err, roomcode.ErrCodeFormat, code)
+		assert.True(t, strings.HasSuffix(err.Error(), want), "%q: %v", code, err)
+	}
+}
+
 func TestValidateCode(t *testing.T) {
 	tests := []struct {
 		code   string
