@@ -569,6 +569,48 @@ func newRedactor(tok string, secrets []string) redactor {
 	return r
 }
 
+// quoted returns s with each JSON string literal in it that holds a
+// value once decoded written again with the value redacted: a server may
+// escape a secret in ways of its own (\u00f6 for ö, \/ for /), which text,
+// matching bytes, would not find. Literals without an escape, and text
+// that is not JSON, are left to text.
+func (r redactor) quoted(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := strings.IndexByte(s, '"'); i >= 0 && i < len(s); {
+		end, escaped := i+1, false
+		for end < len(s) && s[end] != '"' {
+			if s[end] == '\\' {
+				escaped = true
+				end++
+			}
+			end++
+		}
+		if end >= len(s) {
+			break
+		}
+		var v string
+		if escaped && json.Unmarshal([]byte(s[i:end+1]), &v) == nil {
+			if red := r.text(v); red != v {
+				lit, _ := json.Marshal(red)
+				b.WriteString(s[last:i])
+				b.Write(lit)
+				last = end + 1
+			}
+		}
+		next := strings.IndexByte(s[end+1:], '"')
+		if next < 0 {
+			break
+		}
+		i = end + 1 + next
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
 // text returns s with every occurrence of every value, overlapping ones
 // included, replaced: each run of bytes covered by an occurrence becomes
 // one secret.Redacted. Since whole occurrences go, no part of a value is
@@ -666,7 +708,7 @@ func (c *Client) apiError(method, path string, status int, h http.Header, data [
 	}
 	// Redacted before and after dropping invalid UTF-8, which could join
 	// the parts of a secret split by an invalid byte.
-	text := red.text(strings.ToValidUTF8(red.text(string(bytes.TrimSpace(data))), ""))
+	text := red.text(strings.ToValidUTF8(red.text(red.quoted(string(bytes.TrimSpace(data)))), ""))
 	if len(text) > maxErrorBody {
 		cut := maxErrorBody
 		for cut > 0 && !utf8.RuneStart(text[cut]) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -92,4 +93,24 @@ func TestParseRetryAfter(t *testing.T) {
 		assert.Equal(t, tt.ok, ok, tt.in)
 		assert.Equal(t, tt.want, got, tt.in)
 	}
+}
+
+// FuzzRedactorQuoted: whatever the body, quoted neither panics nor loops,
+// leaves a body without escapes as it was (text's to redact), and never
+// writes a secret that was not there. TestSecretsRedactedWhateverTheEscaping
+// checks what it redacts.
+func FuzzRedactorQuoted(f *testing.F) {
+	for _, s := range []string{`{"a":"Kennw\u00f6rt"}`, `"\`, `"a\"`, `""""`, `x "s\/p" y "`, `"\u00f6\"`, ``} {
+		f.Add(s)
+	}
+	r := newRedactor("", []string{"Kennwört", "s/p"})
+	f.Fuzz(func(t *testing.T, s string) {
+		out := r.quoted(s)
+		if !strings.Contains(s, `\`) && out != s {
+			t.Fatalf("quoted(%q) = %q: a body without escapes is left to text", s, out)
+		}
+		if strings.Contains(out, "Kennwört") && !strings.Contains(s, "Kennwört") {
+			t.Fatalf("quoted(%q) = %q: made a secret appear", s, out)
+		}
+	})
 }

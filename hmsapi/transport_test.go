@@ -224,6 +224,35 @@ func TestSecretsRedactedFromAPIErrors(t *testing.T) {
 	assert.EqualValues(t, 3, n.Load())
 }
 
+// TestSecretsRedactedWhateverTheEscaping: a server, or a proxy before it,
+// may quote a secret back in JSON escaped its own way: every non-ASCII
+// character as \uXXXX (Python's json.dumps, many Java encoders), either
+// case of hex, or "/" as "\/" (PHP's json_encode). None of these shows
+// the secret.
+func TestSecretsRedactedWhateverTheEscaping(t *testing.T) {
+	const umlaut, slash = "Kennwört-Geheim", "s3cr3t/pass"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"error":"invalid trunk","request":{"password":"Kennw\u00f6rt-Geheim","again":"Kennw\u00F6rt-Geheim",`+
+			`"slash":"s3cr3t\/pass","both":"x s3cr3t\/pass Kennw\u00f6rt-Geheim \"q\"","plain":"kept \"as\" it is"}}`)
+	}))
+	t.Cleanup(srv.Close)
+	api, err := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithManagementToken("mgmt-token-0123456789"))
+	require.NoError(t, err)
+	t.Cleanup(api.CloseIdleConnections)
+	err = api.Do(context.Background(), hmsapi.Request{Method: http.MethodPost, Path: "/trunks",
+		Body: map[string]string{"password": umlaut}, Secrets: []string{umlaut, slash}}, nil)
+	var apiErr *hmsapi.APIError
+	require.ErrorAs(t, err, &apiErr)
+	for _, text := range append(printed(err), apiErr.Body) {
+		for _, s := range []string{"Geheim", "s3cr3t", `\\/pass`} {
+			assert.NotContains(t, text, s)
+		}
+	}
+	assert.Contains(t, apiErr.Body, `"both":"x [REDACTED] [REDACTED] \"q\""`, "the rest of a literal is kept")
+	assert.Contains(t, apiErr.Body, `"plain":"kept \"as\" it is"`, "a literal that holds no secret is left as it was")
+}
+
 // TestSecretsRedactedFromTransportErrors sends a request whose path holds
 // a secret to a port nothing listens on: the transport's error quotes the
 // URL, and the error returned must not. The request is not repeatable, and
