@@ -85,6 +85,10 @@ func notSent(err error) bool {
 func backoff(p RetryPolicy, attempt int) time.Duration {
 	d := p.BaseDelay
 	for i := 0; i < attempt && d < p.MaxDelay; i++ {
+		if d > p.MaxDelay/2 {
+			d = p.MaxDelay // doubling would pass it, or overflow
+			break
+		}
 		d *= 2
 	}
 	d = min(d, p.MaxDelay)

@@ -3,6 +3,7 @@ package hmsapi
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strings"
 	"syscall"
@@ -65,6 +66,11 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 	assert.Zero(t, backoff(RetryPolicy{}, 3))
+	// A policy near the longest Duration does not overflow into no wait.
+	huge := RetryPolicy{BaseDelay: time.Duration(math.MaxInt64 / 3), MaxDelay: time.Duration(math.MaxInt64)}
+	for attempt := range 5 {
+		assert.GreaterOrEqual(t, backoff(huge, attempt), huge.BaseDelay/2, "attempt %d", attempt)
+	}
 }
 
 func TestParseRetryAfter(t *testing.T) {
