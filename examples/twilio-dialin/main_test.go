@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -88,21 +87,10 @@ func TestDemoPrintsAWorkingCurlLine(t *testing.T) {
 	defer stop()
 	h, err := newMux(getenv, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
-	srv := httptest.NewUnstartedServer(h)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	defer srv.Close()
+	defer usage.ServeOn(ln, h)()
 
-	var line string
-	for l := range strings.Lines(out.String()) {
-		if strings.HasPrefix(l, "curl ") {
-			line = strings.TrimSuffix(l, "\n")
-		}
-	}
-	require.NotEmpty(t, line, "no curl line in %q", out.String())
+	line, status, body, err := usage.SendPrintedCurl(out.String())
 	assert.True(t, strings.HasPrefix(line, "curl -sS -X POST '"+env["PUBLIC_URL"]+"/twilio/voice' -H 'X-Twilio-Signature: "), line)
-	status, body, err := usage.SendCurl(line)
 	require.NoError(t, err)
 	require.Equal(t, 200, status, body)
 	assert.Contains(t, body, "@sip.100ms.live</Sip></Dial>", body)

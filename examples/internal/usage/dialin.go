@@ -73,27 +73,40 @@ func SampleCurl(u, token string) (string, error) {
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-// SendCurl sends the request a line of SampleCurl describes, as curl
-// would, and returns the answer's status and body: for the examples'
-// tests.
-func SendCurl(line string) (int, string, error) {
+// SendPrintedCurl finds the curl line SampleCurl printed in printed and
+// sends its request as curl would, returning the line and the answer's
+// status and body: for the examples' tests.
+func SendPrintedCurl(printed string) (line string, status int, body string, err error) {
+	for l := range strings.Lines(printed) {
+		if strings.HasPrefix(l, "curl ") {
+			line = strings.TrimSuffix(l, "\n")
+		}
+	}
 	m := regexp.MustCompile(`^curl -sS -X POST '([^']+)' -H '([^:']+): ([^']+)' --data '([^']*)'$`).FindStringSubmatch(line)
 	if m == nil {
-		return 0, "", fmt.Errorf("not a line of SampleCurl: %q", line)
+		return line, 0, "", fmt.Errorf("no line of SampleCurl in %q", printed)
 	}
 	req, err := http.NewRequest(http.MethodPost, m[1], strings.NewReader(m[4]))
 	if err != nil {
-		return 0, "", err
+		return line, 0, "", err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded") // what curl --data sends
 	req.Header.Set(m[2], m[3])
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, "", err
+		return line, 0, "", err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), err
+	return line, resp.StatusCode, string(b), err
+}
+
+// ServeOn serves h on ln, whose address the handler's PUBLIC_URL was made
+// from, until stop is called: for the examples' tests.
+func ServeOn(ln net.Listener, h http.Handler) (stop func()) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return func() { _ = srv.Close() }
 }
 
 // ServeTwilio serves, on the address Listen picks, the handler build makes
