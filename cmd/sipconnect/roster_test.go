@@ -44,14 +44,21 @@ func joinEvent(id, roomID, peerID, userID string) string {
 		`"data":{"room_id":"` + roomID + `","peer_id":"` + peerID + `","user_id":"` + userID + `","role":"guest","type":"sip","joined_at":"2031-05-06T07:08:09Z"}}`
 }
 
-func TestServeWebhooksAndRoster(t *testing.T) {
+// serveWithAPI starts serve on a fake 100ms API whose room holds the
+// sample call's SIP peer, with webhooks and the roster on, and args.
+func serveWithAPI(t *testing.T, args ...string) (*hmstest.Server, *serving) {
+	t.Helper()
 	api := hmstest.NewServer(hmstest.WithRoom(testRoomID, "guest"), hmstest.WithStaticToken(secretToken),
 		hmstest.WithCode(testRoomID, "guest", testRoomCode, true),
 		hmstest.WithPeer(testRoomID, hmstest.Peer{ID: "peer-sip", UserID: sipconnect.CallUserID(sampleCallSid), Role: "guest", SIP: true}))
-	defer api.Close()
+	t.Cleanup(api.Close)
 	env := map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken, "HMS_API_BASE_URL": api.URL, "TWILIO_AUTH_TOKEN": secretTwilioToken,
 		"HMS_WEBHOOK_SECRET_HEADER": "X-Hook-Secret: " + secretHookValue, "SIPCONNECT_ADMIN_TOKEN": secretAdminToken}
-	s := startServe(t, env, "--room-id", testRoomID, "--role", "guest")
+	return api, startServe(t, env, append([]string{"--room-id", testRoomID, "--role", "guest"}, args...)...)
+}
+
+func TestServeWebhooksAndRoster(t *testing.T) {
+	api, s := serveWithAPI(t)
 	assert.NotContains(t, s.curl, secretHookValue)
 
 	// Every bridged caller gets the user id of its call.
@@ -264,13 +271,7 @@ func TestServeDemoRosterCurlLines(t *testing.T) {
 // Outside demo mode, hanging up posts no leave: 100ms sends it, and until
 // then the roster lists the caller.
 func TestServeHangUpWaitsForTheLeaveOutsideDemo(t *testing.T) {
-	api := hmstest.NewServer(hmstest.WithRoom(testRoomID, "guest"), hmstest.WithStaticToken(secretToken),
-		hmstest.WithCode(testRoomID, "guest", testRoomCode, true),
-		hmstest.WithPeer(testRoomID, hmstest.Peer{ID: "peer-sip", UserID: sipconnect.CallUserID(sampleCallSid), Role: "guest", SIP: true}))
-	defer api.Close()
-	env := map[string]string{"HMS_MANAGEMENT_TOKEN": secretToken, "HMS_API_BASE_URL": api.URL, "TWILIO_AUTH_TOKEN": secretTwilioToken,
-		"HMS_WEBHOOK_SECRET_HEADER": "X-Hook-Secret: " + secretHookValue, "SIPCONNECT_ADMIN_TOKEN": secretAdminToken}
-	s := startServe(t, env, "--room-id", testRoomID, "--role", "guest", "--reconcile-every", "0")
+	_, s := serveWithAPI(t, "--reconcile-every", "0")
 	event := joinEvent("ev-1", testRoomID, "peer-sip", sipconnect.CallUserID(sampleCallSid))
 	status, body := do(t, http.MethodPost, s.base+"/100ms/events", map[string]string{"X-Hook-Secret": secretHookValue, "Content-Type": "application/json"}, event)
 	require.Equal(t, 200, status, body)
