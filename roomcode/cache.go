@@ -38,17 +38,18 @@ import (
 //     has its own schedule for them. While refreshes fail (a transport
 //     error, 401, 429 or 5xx) the old code keeps being served, up to
 //     TTL+MaxStale after it was fetched, and the next refresh waits
-//     RefreshBackoff (or the API's Retry-After, if longer). A refresh that
-//     finds the room, role or code gone (403, 404, no enabled code) drops
-//     the entry.
+//     RefreshBackoff (or the API's Retry-After, if longer, up to the
+//     bound given on CacheConfig.RefreshBackoff). A refresh that finds
+//     the room, role or code gone (403, 404, no enabled code) drops the
+//     entry.
 //   - A lookup that fails in the same way, for a key with no code fit to
 //     serve, is remembered for RefreshBackoff (or the API's Retry-After,
-//     if longer), and callers in that period get its error at once. So
-//     an outage costs the API, per key and per backoff, one request for a
-//     key with a code to serve, and one lookup (up to 1+MaxRetries
-//     requests) for a key without: never one per wave of callers. When the
-//     API answers that the room, role or code does not exist, nothing is
-//     remembered, and the next caller asks again.
+//     if longer, within the same bound), and callers in that period get
+//     its error at once. So an outage costs the API, per key and per
+//     backoff, one request for a key with a code to serve, and one lookup
+//     (up to 1+MaxRetries requests) for a key without: never one per wave
+//     of callers. When the API answers that the room, role or code does
+//     not exist, nothing is remembered, and the next caller asks again.
 //   - An entry not used for TTL+MaxStale is removed, and never more than
 //     MaxEntries are held (Len never exceeds it): once more than nine
 //     tenths of MaxEntries are held, the least recently used are removed
@@ -86,6 +87,10 @@ type Cache struct {
 	lastSweep atomic.Int64 // unix nanoseconds, by the clock
 }
 
+// maxRetryAfter is the longest Retry-After the cache honours when it is
+// longer than RefreshBackoff: hmsapi.DefaultRetryPolicy's MaxRetryAfter.
+const maxRetryAfter = 30 * time.Second
+
 // Defaults of CacheConfig.
 const (
 	DefaultCacheTTL       = 5 * time.Minute
@@ -104,8 +109,13 @@ type CacheConfig struct {
 	// refreshes fail, DefaultMaxStale by default.
 	MaxStale time.Duration
 	// RefreshBackoff is the wait after a failed refresh before the next
-	// one, DefaultRefreshBackoff by default; a longer Retry-After from the
-	// API wins.
+	// one, and how long a failed lookup is remembered,
+	// DefaultRefreshBackoff by default. A longer Retry-After from the API
+	// wins, up to 30 seconds (the longest Retry-After the core waits for
+	// under hmsapi.DefaultRetryPolicy) or RefreshBackoff, whichever is
+	// longer: a Retry-After of hours, as a proxy or load balancer may send,
+	// must not stop the key's callers from reaching the API, nor, for a
+	// key with no code to serve, fail them all, until the entry is removed.
 	RefreshBackoff time.Duration
 	// CreateIfMissing creates a code for the role when the room has no
 	// enabled one.
@@ -401,7 +411,7 @@ func (c *Cache) fail(ctx context.Context, key cacheKey, e *cacheEntry, err error
 	wait := c.cfg.RefreshBackoff
 	var apiErr *hmsapi.APIError
 	if errors.As(err, &apiErr) && apiErr.RetryAfter > wait {
-		wait = apiErr.RetryAfter
+		wait = min(apiErr.RetryAfter, max(c.cfg.RefreshBackoff, maxRetryAfter))
 	}
 	now := c.now()
 	f := &failure{err: err, until: now.Add(wait).UnixNano()}

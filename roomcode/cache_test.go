@@ -187,15 +187,15 @@ func TestCacheHonoursRetryAfterBetweenRefreshes(t *testing.T) {
 	_, err := cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
 	clk.Advance(2 * time.Minute)
-	srv.InjectFault(hmstest.Fault{Count: 1000, Status: 429, RetryAfter: "120"})
+	srv.InjectFault(hmstest.Fault{Count: 1000, Status: 429, RetryAfter: "20"})
 	_, err = cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
 	settled(t, srv, 2, "the first refresh")
-	clk.Advance(time.Minute)
+	clk.Advance(15 * time.Second)
 	_, err = cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
-	settled(t, srv, 2, "Retry-After: 120 outweighs a one-second backoff")
-	clk.Advance(2 * time.Minute)
+	settled(t, srv, 2, "Retry-After: 20 outweighs a one-second backoff")
+	clk.Advance(10 * time.Second)
 	_, err = cache.Code(ctx, "room1", "guest")
 	require.NoError(t, err)
 	settled(t, srv, 3, "after Retry-After, the next refresh")
@@ -514,14 +514,14 @@ func TestCacheColdMissHonoursRetryAfter(t *testing.T) {
 	cache, srv, clk := clockedCache(t, roomcode.CacheConfig{RefreshBackoff: time.Second})
 	ctx := context.Background()
 	// Longer than apisurface.FastRetries' MaxRetryAfter: the core gives up at once.
-	srv.InjectFault(hmstest.Fault{Count: 1, Status: 429, RetryAfter: "120"})
+	srv.InjectFault(hmstest.Fault{Count: 1, Status: 429, RetryAfter: "20"})
 	_, err := cache.Code(ctx, "room1", "guest")
 	require.ErrorIs(t, err, hmsapi.ErrRateLimited)
 	require.Equal(t, 1, srv.RequestCount())
 
-	clk.Advance(119 * time.Second)
+	clk.Advance(19 * time.Second)
 	_, err = cache.Code(ctx, "room1", "guest")
-	require.ErrorIs(t, err, hmsapi.ErrRateLimited, "Retry-After: 120 outweighs a one-second backoff")
+	require.ErrorIs(t, err, hmsapi.ErrRateLimited, "Retry-After: 20 outweighs a one-second backoff")
 	require.Equal(t, 1, srv.RequestCount())
 
 	clk.Advance(2 * time.Second)
@@ -529,6 +529,80 @@ func TestCacheColdMissHonoursRetryAfter(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "gst-code-abc", rc.Code)
 	assert.Equal(t, 2, srv.RequestCount())
+}
+
+// TestCacheColdMissBoundsRetryAfter: a Retry-After far longer than the
+// core waits for, as a proxy may send, holds a cold key's callers off the
+// API for 30 seconds at most (RefreshBackoff being shorter), not for the
+// life of the entry.
+func TestCacheColdMissBoundsRetryAfter(t *testing.T) {
+	cache, srv, clk := clockedCache(t, roomcode.CacheConfig{})
+	ctx := context.Background()
+	srv.InjectFault(hmstest.Fault{Count: 1, Status: 503, RetryAfter: "999999999"})
+	_, err := cache.Code(ctx, "room1", "guest")
+	require.ErrorIs(t, err, hmsapi.ErrServer)
+	require.Equal(t, 1, srv.RequestCount(), "the core does not wait that long")
+
+	clk.Advance(29 * time.Second)
+	_, err = cache.Code(ctx, "room1", "guest")
+	require.ErrorIs(t, err, hmsapi.ErrServer, "the failure is remembered for 30 seconds")
+	require.Equal(t, 1, srv.RequestCount())
+
+	clk.Advance(time.Second)
+	rc, err := cache.Code(ctx, "room1", "guest")
+	require.NoError(t, err, "30 seconds on, the API is asked again")
+	assert.Equal(t, "gst-code-abc", rc.Code)
+	assert.Equal(t, 2, srv.RequestCount())
+}
+
+// recordsTo is a slog.Handler that sends the "backoff" of the records it
+// handles to the channel, while it has room.
+type recordsTo chan time.Duration
+
+func (h recordsTo) Enabled(context.Context, slog.Level) bool { return true }
+func (h recordsTo) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h recordsTo) WithGroup(string) slog.Handler            { return h }
+func (h recordsTo) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "backoff" {
+			select {
+			case h <- a.Value.Duration():
+			default: // the test reads the first only
+			}
+		}
+		return true
+	})
+	return nil
+}
+
+// TestCacheRefreshBoundsRetryAfter: the same bound for a failed refresh:
+// the stale code is served, and the next refresh sent, 30 seconds later
+// rather than never.
+func TestCacheRefreshBoundsRetryAfter(t *testing.T) {
+	backoffs := make(recordsTo, 1)
+	cache, srv, clk := clockedCache(t, roomcode.CacheConfig{TTL: time.Minute, Logger: slog.New(backoffs)},
+		hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{}))
+	ctx := context.Background()
+	want, err := cache.Code(ctx, "room1", "guest")
+	require.NoError(t, err)
+	clk.Advance(2 * time.Minute)
+	srv.InjectFault(hmstest.Fault{Count: 1, Status: 503, RetryAfter: "999999999"})
+	got, err := cache.Code(ctx, "room1", "guest") // stale: starts the refresh
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	select {
+	case d := <-backoffs:
+		require.Equal(t, 30*time.Second, d, "the failed refresh's backoff")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the refresh's failure was not logged")
+	}
+	clk.Advance(30 * time.Second)
+	// The refresh that failed may not have let go of the entry yet: ask
+	// until the next one is sent.
+	require.Eventually(t, func() bool {
+		got, err := cache.Code(ctx, "room1", "guest")
+		return err == nil && got == want && srv.RequestCount() == 3
+	}, 5*time.Second, time.Millisecond, "30 seconds on, the next refresh")
 }
 
 // TestCacheTooStaleInBackoffIsNotLookedUp: a code that has gone too stale
