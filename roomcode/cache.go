@@ -268,11 +268,19 @@ func (c *Cache) usable(e *cacheEntry, now int64) *cached {
 
 // Invalidate drops the cached code of the room's role, if any, and the
 // failure remembered for it, so that the next caller asks the API. A
-// lookup or refresh already under way does not put the code back.
+// lookup or refresh already under way does not put the code back, and a
+// caller that comes after Invalidate returns does not join a lookup begun
+// before it: it starts a new one. Callers already waiting for the old
+// lookup get its answer.
 func (c *Cache) Invalidate(roomID, role string) {
 	c.invalidations.Add(1)
-	c.remove(cacheKey{roomID, role})
+	key := cacheKey{roomID, role}
+	c.lookups.Forget(key.flight())
+	c.remove(key)
 }
+
+// flight is the key's name in c.lookups.
+func (k cacheKey) flight() string { return k.roomID + "\x00" + k.role }
 
 // remove drops the key's entry, whichever it is.
 func (c *Cache) remove(key cacheKey) {
@@ -332,9 +340,9 @@ func (c *Cache) Len() int { return int(c.count.Load()) }
 // miss looks the key up. The lookup runs detached from ctx, bounded by
 // LookupTimeout, and is shared through c.lookups: a caller whose ctx ends
 // returns at once, and the next caller joins the same lookup instead of
-// sending another request.
+// sending another request, unless Invalidate has forgotten it.
 func (c *Cache) miss(ctx context.Context, key cacheKey) (RoomCode, error) {
-	ch := c.lookups.DoChan(key.roomID+"\x00"+key.role, func() (any, error) {
+	ch := c.lookups.DoChan(key.flight(), func() (any, error) {
 		// A lookup that finished between this caller's miss and its joining
 		// the flight has stored its answer, or its failure: use it rather
 		// than ask again.

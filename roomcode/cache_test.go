@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"strings"
@@ -403,6 +404,68 @@ func TestCacheInvalidateBeatsAMissInFlight(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	_, err = cache.Code(context.Background(), "room1", "guest")
 	assert.ErrorIs(t, err, roomcode.ErrNoCode)
+}
+
+// TestCacheInvalidateStartsANewLookup: a caller that comes after
+// Invalidate does not join the lookup begun before it, which may carry the
+// code just disabled: it sends a request of its own. The caller already
+// waiting gets the old lookup's answer, which is not kept.
+func TestCacheInvalidateStartsANewLookup(t *testing.T) {
+	first, second := make(chan struct{}), make(chan struct{})
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	unblock := func() { releaseOnce.Do(func() { close(release) }) }
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		code := "new-code-xyz"
+		switch requests.Add(1) {
+		case 1:
+			close(first)
+			<-release
+			code = "old-code-abc"
+		case 2:
+			close(second)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"data":[{"code":"`+code+`","room_id":"room1","role":"guest","enabled":true}]}`)
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(unblock) // before srv.Close, which waits for the handler
+	c, err := newClient(hmsapi.WithBaseURL(srv.URL), hmsapi.WithManagementToken(apisurface.TestToken),
+		hmsapi.WithClock(newClock().Now))
+	require.NoError(t, err)
+	// The old lookup must not time out before the test releases it.
+	cache := roomcode.NewCache(c, roomcode.CacheConfig{LookupTimeout: time.Minute})
+	ctx := context.Background()
+	code := func(out chan<- string) {
+		rc, err := cache.Code(ctx, "room1", "guest")
+		if err != nil {
+			out <- err.Error()
+			return
+		}
+		out <- rc.Code
+	}
+
+	before := make(chan string, 1)
+	go code(before)
+	<-first // the first lookup's request is out
+	cache.Invalidate("room1", "guest")
+	after := make(chan string, 1)
+	go code(after)
+	select {
+	case <-second:
+	case <-time.After(5 * time.Second):
+		unblock()
+		t.Fatalf("the caller after Invalidate sent no request of its own; it got %q", <-after)
+	}
+	assert.Equal(t, "new-code-xyz", <-after)
+	unblock()
+	assert.Equal(t, "old-code-abc", <-before, "the caller from before Invalidate")
+
+	rc, err := cache.Code(ctx, "room1", "guest")
+	require.NoError(t, err)
+	assert.Equal(t, "new-code-xyz", rc.Code, "the new lookup's code is kept, not the old one's")
+	assert.Equal(t, int32(2), requests.Load())
 }
 
 // TestCacheColdKeyOneRequestAgainstAFastAPI: with an API that answers at
