@@ -86,10 +86,17 @@ func (c *Client) list(ctx context.Context, roomID string, opts *ListOptions, onc
 	return out, err
 }
 
+// maxPages bounds the pages Client.All follows in one listing: 100,000
+// codes at the API's default page size, far more than a room holds.
+const maxPages = 10_000
+
 // All returns every code of the room, page after page, following each page's
-// Last until it is empty. It stops at the first error, which it yields with
-// a zero RoomCode. opts is copied, never changed; its Start, if set, is
-// where the listing begins.
+// Last until it is empty (or a page is). It stops at the first error, which
+// it yields with a zero RoomCode. A Last that leads back to a page already
+// listed (a cursor cycle), or a listing longer than 10,000 pages, ends it
+// with an error wrapping hmsapi.ErrResponse, before any page is listed
+// twice. opts is copied, never changed; its Start, if set, is where the
+// listing begins.
 func (c *Client) All(ctx context.Context, roomID string, opts *ListOptions) iter.Seq2[RoomCode, error] {
 	var o ListOptions
 	if opts != nil {
@@ -97,7 +104,8 @@ func (c *Client) All(ctx context.Context, roomID string, opts *ListOptions) iter
 	}
 	return func(yield func(RoomCode, error) bool) {
 		page := o
-		for {
+		listed := map[string]bool{page.Start: true} // the Starts asked for
+		for pages := 1; ; pages++ {
 			p, err := c.List(ctx, roomID, &page)
 			if err != nil {
 				yield(RoomCode{}, err)
@@ -108,9 +116,19 @@ func (c *Client) All(ctx context.Context, roomID string, opts *ListOptions) iter
 					return
 				}
 			}
-			if p.Last == "" || len(p.Data) == 0 || p.Last == page.Start {
+			switch {
+			case p.Last == "" || len(p.Data) == 0:
+				return
+			case listed[p.Last]:
+				yield(RoomCode{}, fmt.Errorf("roomcode: listing the codes of room %s: page %d points back to cursor %q, listed already: %w",
+					roomID, pages, p.Last, hmsapi.ErrResponse))
+				return
+			case pages == maxPages:
+				yield(RoomCode{}, fmt.Errorf("roomcode: listing the codes of room %s: still more after %d pages: %w",
+					roomID, pages, hmsapi.ErrResponse))
 				return
 			}
+			listed[p.Last] = true
 			page.Start = p.Last
 		}
 	}

@@ -3,6 +3,7 @@ package roomcode_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -240,6 +241,71 @@ func TestAllStopsEarlyAndOnError(t *testing.T) {
 	assert.Equal(t, 2, n)
 	require.Len(t, errs, 1)
 	assert.ErrorIs(t, errs[0], hmsapi.ErrNotFound)
+}
+
+// TestAllStopsAtACursorCycle: cursors that lead back to a page already
+// listed end the listing with an error, each page listed once, instead of
+// paging forever.
+func TestAllStopsAtACursorCycle(t *testing.T) {
+	tests := []struct {
+		name  string
+		start string
+		next  map[string]string // the Last answered to each start
+	}{
+		{"a to b to a", "", map[string]string{"": "cur-a", "cur-a": "cur-b", "cur-b": "cur-a"}},
+		{"a to itself", "", map[string]string{"": "cur-a", "cur-a": "cur-a"}},
+		{"back to the given Start", "cur-s", map[string]string{"cur-s": "cur-a", "cur-a": "cur-s"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, mux := setup(t)
+			var starts []string
+			mux.HandleFunc("GET /room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
+				start := r.URL.Query().Get("start")
+				starts = append(starts, start)
+				_, _ = io.WriteString(w, `{"data":[{"code":"at-`+start+`"}],"last":"`+tt.next[start]+`"}`)
+			})
+			var codes []string
+			var errs []error
+			for rc, err := range c.All(context.Background(), "r1", &roomcode.ListOptions{Start: tt.start}) {
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				codes = append(codes, rc.Code)
+				require.Less(t, len(codes), 100, "still paging: the cycle was not seen")
+			}
+			require.Len(t, errs, 1)
+			assert.ErrorIs(t, errs[0], hmsapi.ErrResponse)
+			assert.Len(t, starts, len(tt.next), "each cursor asked for once")
+			assert.Len(t, codes, len(tt.next), "each page listed once")
+		})
+	}
+}
+
+// TestAllStopsAfterMaxPages: a listing whose every page points to a new
+// one ends with an error after 10,000 pages.
+func TestAllStopsAfterMaxPages(t *testing.T) {
+	c, mux := setup(t)
+	var requests atomic.Int32
+	mux.HandleFunc("GET /room-codes/room/r1", func(w http.ResponseWriter, r *http.Request) {
+		n := requests.Add(1)
+		_, _ = fmt.Fprintf(w, `{"data":[{"code":"c-%d"}],"last":"cur-%d"}`, n, n)
+	})
+	codes := 0
+	var errs []error
+	for _, err := range c.All(context.Background(), "r1", nil) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		codes++
+		require.LessOrEqual(t, codes, 10_001, "still paging")
+	}
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], hmsapi.ErrResponse)
+	assert.Equal(t, 10_000, codes)
+	assert.Equal(t, int32(10_000), requests.Load())
 }
 
 func TestErrorBodies(t *testing.T) {
