@@ -11,12 +11,13 @@ import (
 // live under internal/.
 func TestPublicAPI(t *testing.T) {
 	want := []string{
-		"AssertCarriedIntact", "AssertExampleDial", "AssertForbidden", "AssertNoSecret", "AssertRefused",
-		"CallerPhone", "Clock", "DecodeTwiMLShaped", "DecodeXML", "ExampleIdentity", "ExamplePIN",
-		"ExampleRoom", "ExampleURI", "ForHostileNames", "HostileNames", "LogBuffer", "NewServer",
-		"PINResolver", "Recorder", "Refusal", "RoomError", "Seen", "ServeExample", "Server", "Server.Do",
-		"Server.URL", "SharedClock", "SharedClock.Advance", "SharedClock.Now", "SharedClock.Set",
-		"TwiMLShapedIntact", "TwilioCall", "TwilioSignature", "WithParams", "WithoutNonce", "XMLAnswer",
+		"Answer", "AssertCarriedIntact", "AssertExampleDial", "AssertForbidden", "AssertNilBodyRefused", "AssertNoSecret",
+		"AssertRefused", "BodyOverTheLimit", "CallerPhone", "Carrier", "Clock", "DecodeTwiMLShaped", "DecodeXML", "DialIn",
+		"ExampleIdentity", "ExamplePIN", "ExampleRoom", "ExampleURI", "FallbackAndDialStatus", "ForHostileNames",
+		"HostileIdentity", "HostileNames", "LogBuffer", "NewServer", "PINFlow", "PINResolver", "Params", "Params.Form",
+		"Recorder", "Refusal", "RoomError", "Run", "SIP", "Seen", "ServeExample", "Server", "Server.Do", "Server.URL",
+		"SharedClock", "SharedClock.Advance", "SharedClock.Now", "SharedClock.Set", "TwiMLShaped", "TwiMLShapedIntact",
+		"TwilioCall", "TwilioSignature", "WithParams", "WithoutNonce", "XMLAnswer",
 	}
 	apisurface.Check(t, ".", want)
 }

@@ -1,14 +1,14 @@
-// Package carriertest holds the tests every carrier adapter passes, shared
-// by the carrier packages' own tests: a handler served on loopback, the
-// hostile caller names that must arrive intact or not at all, the
-// signature failures that must be refused with 403, and the
-// configurations NewHandler must refuse without showing a secret. A new
-// carrier's tests call them with its own requests and documents.
+// Package carriertest holds the contract every carrier adapter keeps,
+// written once: a carrier's tests describe the carrier in a Carrier (its
+// configuration, signed webhooks and answers) and Run checks the dial-in,
+// the PIN menu, the fallbacks and dial statuses, hostile caller names and
+// the body limit with it. Beside the contract: a handler served on
+// loopback, the signature failures that must be refused with 403, and the
+// configurations NewHandler must refuse without showing a secret.
 package carriertest
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,7 +20,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hmssip/interconnect-go/pins"
 	"github.com/hmssip/interconnect-go/sipconnect"
 )
 
@@ -67,17 +66,6 @@ func carelessIdentity(value string) sipconnect.IdentityFunc {
 	}
 }
 
-// PINResolver knows one PIN, ExamplePIN, which leads to the example room
-// with the example identity.
-func PINResolver() pins.Resolver {
-	return pins.ResolverFunc(func(_ context.Context, pin string, _ sipconnect.Call) (pins.Target, error) {
-		if pin == ExamplePIN {
-			return pins.Target{RoomCode: ExampleRoom, Identity: &sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}}, nil
-		}
-		return pins.Target{}, pins.ErrUnknown
-	})
-}
-
 // AssertNoSecret checks that formatting and logging v shows none of the
 // secrets.
 func AssertNoSecret(t *testing.T, v any, secrets ...string) {
@@ -101,16 +89,6 @@ func AssertNoSecret(t *testing.T, v any, secrets ...string) {
 // RoomError is a room lookup that fails with msg.
 func RoomError(msg string) sipconnect.RoomFunc {
 	return func(context.Context, sipconnect.Call) (string, error) { return "", errors.New(msg) }
-}
-
-// DecodeXML reads an XML answer, which starts with the XML declaration,
-// into a T.
-func DecodeXML[T any](t *testing.T, body string) T {
-	t.Helper()
-	require.True(t, strings.HasPrefix(body, `<?xml version="1.0" encoding="UTF-8"?>`), body)
-	var a T
-	require.NoError(t, xml.Unmarshal([]byte(body), &a), body)
-	return a
 }
 
 // AssertForbidden sends each request of cases, each failing the carrier's
@@ -196,36 +174,6 @@ var nonceRE = regexp.MustCompile(`nonce=[A-Za-z0-9_-]{22}`)
 // WithoutNonce replaces the one-time nonce of the PIN step URLs in s by
 // "N", so that an answer can be compared with a golden file.
 func WithoutNonce(s string) string { return nonceRE.ReplaceAllString(s, "nonce=N") }
-
-// XMLAnswer is a TwiML-shaped answer (TeXML, cXML) as encoding/xml
-// reads it.
-type XMLAnswer struct {
-	XMLName xml.Name `xml:"Response"`
-	Dial    *struct {
-		Action         string `xml:"action,attr"`
-		Timeout        string `xml:"timeout,attr"`
-		AnswerOnBridge string `xml:"answerOnBridge,attr"`
-		Sip            []struct {
-			Username string `xml:"username,attr"`
-			Password string `xml:"password,attr"`
-			URI      string `xml:",chardata"`
-		} `xml:"Sip"`
-	} `xml:"Dial"`
-	Gather *struct {
-		Action              string   `xml:"action,attr"`
-		Timeout             string   `xml:"timeout,attr"`
-		Input               string   `xml:"input,attr"`
-		FinishOnKey         string   `xml:"finishOnKey,attr"`
-		ActionOnEmptyResult string   `xml:"actionOnEmptyResult,attr"`
-		Say                 []string `xml:"Say"`
-	} `xml:"Gather"`
-	Redirect *struct {
-		Method string `xml:"method,attr"`
-		URL    string `xml:",chardata"`
-	} `xml:"Redirect"`
-	Say    []string  `xml:"Say"`
-	Hangup *struct{} `xml:"Hangup"`
-}
 
 // DecodeTwiMLShaped reads a TeXML or cXML answer.
 func DecodeTwiMLShaped(t *testing.T, body string) XMLAnswer {
