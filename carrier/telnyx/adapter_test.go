@@ -2,7 +2,6 @@ package telnyx_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
@@ -72,24 +71,31 @@ func telnyxHandlerConfig(k telnyxKeys) sipconnect.HandlerConfig {
 	}
 }
 
-func TestTelnyxDialIn(t *testing.T) {
-	k := newTelnyxKeys(t)
-	s := carriertest.ServeExample(t, telnyxHandlerConfig(k))
-	status, ctype, body := s.Do(t, telnyxRequest(t, k, s.URL()+"/hooks/voice", telnyxCall(), carriertest.Clock()))
-	require.Equal(t, http.StatusOK, status, body)
-	assert.Equal(t, "text/xml; charset=utf-8", ctype)
-	// Written by hand from TeXML's <Dial> and <Sip> pages: the example
-	// document of 100ms with Telnyx's attributes.
-	carriertest.AssertExampleDial(t, s, body)
-	addr, err := sipconnect.ParseAddress(carriertest.DecodeTwiMLShaped(t, body).Dial.Sip[0].URI)
-	require.NoError(t, err)
-	assert.Equal(t, "John Doe", addr.DisplayName())
-	assert.Equal(t, "xyz", addr.UserID())
-	logs := s.Logs.String()
-	assert.Contains(t, logs, `"call_sid":"v3:telnyx-call-0123"`)
-	assert.NotContains(t, logs, carriertest.CallerPhone)
-	assert.Contains(t, logs, sipconnect.MaskNumber(carriertest.CallerPhone))
+// telnyxCarrier is Telnyx to the carrier contract: TeXML answers to form
+// POSTs signed with k.
+func telnyxCarrier(k telnyxKeys) carriertest.Carrier {
+	return carriertest.TwiMLShaped(carriertest.Carrier{
+		Title:  "Telnyx",
+		Config: func() sipconnect.HandlerConfig { return telnyxHandlerConfig(k) },
+		Request: func(t *testing.T, _, u string, p carriertest.Params) *http.Request {
+			return telnyxRequest(t, k, u, p.Form(telnyxCall()), carriertest.Clock())
+		},
+		CallID:          "v3:telnyx-call-0123",
+		ErrBodyTooLarge: telnyx.ErrBodyTooLarge,
+		PINPrompt: func(t *testing.T, body string) {
+			a := carriertest.DecodeXML[carriertest.XMLAnswer](t, body)
+			assert.Equal(t, []string{"dtmf", "#", "6"}, []string{a.Gather.Input, a.Gather.FinishOnKey, a.Gather.Timeout})
+			require.NotNil(t, a.Redirect, "silence after <Gather> comes back to the step")
+			assert.Equal(t, []string{a.Gather.Action, "POST"}, []string{a.Redirect.URL, a.Redirect.Method})
+		},
+		DialFailed: carriertest.Params{"DialCallStatus": "failed", "DialCallSid": "v3:leg-2", "DialSipResponseCode": "404"},
+		Failed:     sipconnect.DialStatus{CallSid: "v3:telnyx-call-0123", DialCallSid: "v3:leg-2", DialCallStatus: "failed", DialSipResponseCode: "404"},
+		DialDone:   carriertest.Params{"DialCallStatus": "completed"},
+		Done:       sipconnect.DialStatus{CallSid: "v3:telnyx-call-0123", DialCallStatus: "completed"},
+	})
 }
+
+func TestTelnyxContract(t *testing.T) { carriertest.Run(t, telnyxCarrier(newTelnyxKeys(t))) }
 
 func TestTelnyxSignatureFailures(t *testing.T) {
 	k := newTelnyxKeys(t)
@@ -139,86 +145,6 @@ func TestTelnyxSignatureFailures(t *testing.T) {
 	assert.Contains(t, s.Logs.String(), "configure the TeXML application to use POST")
 	status, _, _ := s.Do(t, telnyxRequest(t, k, u, telnyxCall(), carriertest.Clock().Add(4*time.Minute)))
 	assert.Equal(t, http.StatusOK, status, "within the tolerance")
-}
-
-func TestTelnyxPINFlow(t *testing.T) {
-	k := newTelnyxKeys(t)
-	cfg := telnyxHandlerConfig(k)
-	cfg.PIN = &pins.Config{Resolver: carriertest.PINResolver(), Path: "/hooks/pin"}
-	s := carriertest.NewServer(t, cfg)
-	post := func(u string, params url.Values) carriertest.XMLAnswer {
-		t.Helper()
-		status, _, body := s.Do(t, telnyxRequest(t, k, u, params, carriertest.Clock()))
-		require.Equal(t, http.StatusOK, status, body)
-		return carriertest.DecodeTwiMLShaped(t, body)
-	}
-	a := post(s.URL()+"/hooks/voice", telnyxCall())
-	require.NotNil(t, a.Gather)
-	step1 := a.Gather.Action
-	assert.Equal(t, s.URL()+"/hooks/pin?attempt=1&nonce=N", carriertest.WithoutNonce(step1))
-	assert.Equal(t, "dtmf", a.Gather.Input)
-	assert.Equal(t, "#", a.Gather.FinishOnKey)
-	assert.Equal(t, "6", a.Gather.Timeout)
-	assert.Equal(t, []string{"Welcome.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
-	require.NotNil(t, a.Redirect, "silence after <Gather> comes back to the step")
-	assert.Equal(t, step1, a.Redirect.URL)
-	assert.Equal(t, "POST", a.Redirect.Method)
-
-	a = post(step1, telnyxCall("Digits", "111111111"))
-	require.NotNil(t, a.Gather)
-	assert.Equal(t, []string{"Sorry, that PIN is not valid.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
-	step2 := a.Gather.Action
-	assert.Equal(t, s.URL()+"/hooks/pin?attempt=2&nonce=N", carriertest.WithoutNonce(step2))
-
-	// Silence: the <Redirect> brings the step back without digits.
-	a = post(step2, telnyxCall())
-	require.NotNil(t, a.Gather)
-	assert.Equal(t, []string{"We did not receive a PIN.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
-
-	step3 := a.Gather.Action
-	a = post(step3, telnyxCall("Digits", carriertest.ExamplePIN))
-	require.NotNil(t, a.Dial, "the right PIN bridges the caller")
-	assert.Equal(t, carriertest.ExampleURI, a.Dial.Sip[0].URI)
-	assert.Equal(t, "U", a.Dial.Sip[0].Username)
-	assert.NotContains(t, s.Logs.String(), carriertest.ExamplePIN)
-
-	// Telnyx signs the body only, so the step's nonce is what protects
-	// the attempt counter and refuses a replay: both get 403.
-	fresh := post(s.URL()+"/hooks/voice", telnyxCall()).Gather.Action
-	status, _, _ := s.Do(t, telnyxRequest(t, k, strings.Replace(fresh, "attempt=1", "attempt=2", 1), telnyxCall("Digits", "1"), carriertest.Clock()))
-	assert.Equal(t, http.StatusForbidden, status, "a changed attempt counter")
-	status, _, _ = s.Do(t, telnyxRequest(t, k, step1, telnyxCall("Digits", "111111111"), carriertest.Clock()))
-	assert.Equal(t, http.StatusForbidden, status, "a replayed step")
-}
-
-func TestTelnyxFallbackAndDialStatus(t *testing.T) {
-	k := newTelnyxKeys(t)
-	cfg := telnyxHandlerConfig(k)
-	cfg.Room = carriertest.RoomError("100ms is down")
-	var got sipconnect.DialStatus
-	cfg.OnDialStatus = func(_ context.Context, st sipconnect.DialStatus) { got = st }
-	s := carriertest.NewServer(t, cfg)
-	status, _, body := s.Do(t, telnyxRequest(t, k, s.URL()+"/hooks/voice", telnyxCall(), carriertest.Clock()))
-	require.Equal(t, http.StatusOK, status)
-	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, we cannot connect your call to the meeting right now. Please try again later.</Say><Hangup/></Response>`, body)
-	assert.Contains(t, s.Logs.String(), "100ms is down")
-
-	status, _, body = s.Do(t, telnyxRequest(t, k, s.URL()+"/hooks/dial-status",
-		telnyxCall("DialCallStatus", "failed", "DialCallSid", "v3:leg-2", "DialSipResponseCode", "404"), carriertest.Clock()))
-	require.Equal(t, http.StatusOK, status)
-	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, the meeting could not be reached. Please try again later.</Say><Hangup/></Response>`, body)
-	assert.Equal(t, "v3:telnyx-call-0123", got.CallSid)
-	assert.Equal(t, "v3:leg-2", got.DialCallSid)
-	assert.Equal(t, "404", got.DialSipResponseCode)
-	_, _, body = s.Do(t, telnyxRequest(t, k, s.URL()+"/hooks/dial-status", telnyxCall("DialCallStatus", "completed"), carriertest.Clock()))
-	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>`, body)
-}
-
-func TestTelnyxHostileIdentity(t *testing.T) {
-	k := newTelnyxKeys(t)
-	carriertest.ForHostileNames(t, func() sipconnect.HandlerConfig { return telnyxHandlerConfig(k) }, func(s *carriertest.Server) *http.Request {
-		return telnyxRequest(t, k, s.URL()+"/hooks/voice", telnyxCall(), carriertest.Clock())
-	}, carriertest.TwiMLShapedIntact(t))
 }
 
 func TestTelnyxRefusesWhatItCannotExpress(t *testing.T) {
@@ -544,24 +470,4 @@ func TestVerifyUnreadableBody(t *testing.T) {
 	assert.EqualError(t, err, "telnyx: reading webhook body: connection reset")
 }
 
-// Without signatures, a form body over the limit is refused with 413 and
-// an error of this package, not of twiml's.
-func TestUnsignedBodyOverTheLimit(t *testing.T) {
-	a, err := telnyx.NewCarrier(telnyx.Config{}).Adapter(sipconnect.CarrierSettings{InsecureSkipSignature: true, MaxBodyBytes: 16})
-	require.NoError(t, err)
-	req := httptest.NewRequest(http.MethodPost, "/telnyx/voice", strings.NewReader("CallSid=CA1&From=%2B14155550100"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	_, status, err := a.Verify(httptest.NewRecorder(), req)
-	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
-	require.ErrorIs(t, err, telnyx.ErrBodyTooLarge)
-	assert.EqualError(t, err, "telnyx: request body too large: over 16 bytes")
-}
-
-// A POST built in process with a nil body: ParseCall returns an error, not
-// a panic.
-func TestParseCallNilBody(t *testing.T) {
-	r, err := http.NewRequest(http.MethodPost, "https://voice.example.com/voice", nil)
-	require.NoError(t, err)
-	require.NotPanics(t, func() { _, err = telnyx.ParseCall(r) })
-	assert.Error(t, err)
-}
+func TestParseCallNilBody(t *testing.T) { carriertest.AssertNilBodyRefused(t, telnyx.ParseCall) }
