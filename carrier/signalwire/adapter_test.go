@@ -33,13 +33,19 @@ const adapterSigningKey = "PSK_signalwire-signing-key-0123456789"
 
 // signalWireRequest signs a request as SignalWire does, with carriertest.TwilioSignature, the
 // scheme written out apart from the code under test: a POST signs the URL
-// and the form, a GET the URL with its query.
+// and the form, a GET the URL with the parameters added to its query.
 func signalWireRequest(t *testing.T, key, method, fullURL string, params url.Values) *http.Request {
 	t.Helper()
 	var req *http.Request
 	var err error
 	if method == http.MethodGet {
-		fullURL += "?" + params.Encode()
+		base, query, _ := strings.Cut(fullURL, "?")
+		q, err := url.ParseQuery(query)
+		require.NoError(t, err)
+		for k, v := range params {
+			q[k] = v
+		}
+		fullURL = base + "?" + q.Encode()
 		req, err = http.NewRequest(method, fullURL, nil)
 		require.NoError(t, err)
 		req.Header.Set("X-SignalWire-Signature", carriertest.TwilioSignature(key, fullURL, nil))
@@ -67,16 +73,33 @@ func signalWireHandlerConfig() sipconnect.HandlerConfig {
 	}
 }
 
-func TestSignalWireDialIn(t *testing.T) {
+// signalWireCarrier is SignalWire to the carrier contract: cXML answers to
+// webhooks sent by method.
+func signalWireCarrier(method string) carriertest.Carrier {
+	return carriertest.TwiMLShaped(carriertest.Carrier{
+		Title: "SignalWire", Config: signalWireHandlerConfig, Method: method,
+		Request: func(t *testing.T, method, u string, p carriertest.Params) *http.Request {
+			return signalWireRequest(t, adapterSigningKey, method, u, p.Form(signalWireCall()))
+		},
+		CallID:          "sw-call-0123",
+		ErrBodyTooLarge: signalwire.ErrBodyTooLarge,
+		Input:           func(digits string) carriertest.Params { return carriertest.Params{"Digits": digits} },
+		PINPrompt: func(t *testing.T, body string) {
+			a := carriertest.DecodeXML[carriertest.XMLAnswer](t, body)
+			assert.Equal(t, "true", a.Gather.ActionOnEmptyResult, "silence comes back to the step")
+			assert.Equal(t, []string{"#", "dtmf"}, []string{a.Gather.FinishOnKey, a.Gather.Input})
+			assert.Nil(t, a.Redirect)
+		},
+		DialFailed: carriertest.Params{"DialCallStatus": "busy"},
+		Failed:     sipconnect.DialStatus{CallSid: "sw-call-0123", DialCallStatus: "busy"},
+		DialDone:   carriertest.Params{"DialCallStatus": "completed"},
+		Done:       sipconnect.DialStatus{CallSid: "sw-call-0123", DialCallStatus: "completed"},
+	})
+}
+
+func TestSignalWireContract(t *testing.T) {
 	for _, method := range []string{http.MethodPost, http.MethodGet} {
-		s := carriertest.ServeExample(t, signalWireHandlerConfig())
-		status, ctype, body := s.Do(t, signalWireRequest(t, adapterSigningKey, method, s.URL()+"/hooks/voice", signalWireCall()))
-		require.Equal(t, http.StatusOK, status, body)
-		assert.Equal(t, "text/xml; charset=utf-8", ctype)
-		// Written by hand from SignalWire's cXML <Dial> and <Sip> pages.
-		carriertest.AssertExampleDial(t, s, body)
-		assert.Contains(t, s.Logs.String(), `"call_sid":"sw-call-0123"`)
-		assert.NotContains(t, s.Logs.String(), carriertest.CallerPhone)
+		t.Run(method, func(t *testing.T) { carriertest.Run(t, signalWireCarrier(method)) })
 	}
 }
 
@@ -124,77 +147,6 @@ func TestSignalWireSignatureFailures(t *testing.T) {
 	assert.Equal(t, http.StatusOK, status)
 }
 
-func TestSignalWirePINFlow(t *testing.T) {
-	for _, method := range []string{http.MethodPost, http.MethodGet} {
-		cfg := signalWireHandlerConfig()
-		cfg.PIN = &pins.Config{Resolver: carriertest.PINResolver(), Path: "/hooks/pin"}
-		s := carriertest.NewServer(t, cfg)
-		send := func(u string, params url.Values) carriertest.XMLAnswer {
-			t.Helper()
-			// The step URL carries its query; a GET adds the parameters.
-			full, query, _ := strings.Cut(u, "?")
-			var req *http.Request
-			if method == http.MethodGet {
-				q, _ := url.ParseQuery(query)
-				for k, v := range params {
-					q[k] = v
-				}
-				req = signalWireRequest(t, adapterSigningKey, method, full, q)
-			} else {
-				req = signalWireRequest(t, adapterSigningKey, method, u, params)
-			}
-			status, _, body := s.Do(t, req)
-			require.Equal(t, http.StatusOK, status, body)
-			return carriertest.DecodeTwiMLShaped(t, body)
-		}
-		a := send(s.URL()+"/hooks/voice", signalWireCall())
-		require.NotNil(t, a.Gather)
-		step1 := a.Gather.Action
-		assert.Equal(t, s.URL()+"/hooks/pin?attempt=1&nonce=N", carriertest.WithoutNonce(step1))
-		assert.Equal(t, "true", a.Gather.ActionOnEmptyResult, "silence comes back to the step")
-		assert.Equal(t, "#", a.Gather.FinishOnKey)
-		assert.Equal(t, "dtmf", a.Gather.Input)
-		assert.Equal(t, []string{"Welcome.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
-		assert.Nil(t, a.Redirect)
-
-		a = send(step1, signalWireCall("Digits", "111111111"))
-		require.NotNil(t, a.Gather)
-		assert.Equal(t, []string{"Sorry, that PIN is not valid.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
-		assert.Equal(t, s.URL()+"/hooks/pin?attempt=2&nonce=N", carriertest.WithoutNonce(a.Gather.Action))
-		a = send(a.Gather.Action, signalWireCall("Digits", ""))
-		require.NotNil(t, a.Gather)
-		assert.Equal(t, []string{"We did not receive a PIN.", "Please enter your meeting PIN, then press pound."}, a.Gather.Say)
-		a = send(a.Gather.Action, signalWireCall("Digits", carriertest.ExamplePIN))
-		require.NotNil(t, a.Dial, "the right PIN bridges the caller")
-		assert.Equal(t, carriertest.ExampleURI, a.Dial.Sip[0].URI)
-		assert.NotContains(t, s.Logs.String(), carriertest.ExamplePIN)
-
-		// The attempt counter is signed with the URL.
-		fresh := send(s.URL()+"/hooks/voice", signalWireCall()).Gather.Action
-		req := signalWireRequest(t, adapterSigningKey, http.MethodPost, fresh, signalWireCall("Digits", "1"))
-		req.URL.RawQuery = strings.Replace(req.URL.RawQuery, "attempt=1", "attempt=2", 1)
-		status, _, _ := s.Do(t, req)
-		assert.Equal(t, http.StatusForbidden, status)
-	}
-}
-
-func TestSignalWireFallbackAndDialStatus(t *testing.T) {
-	cfg := signalWireHandlerConfig()
-	cfg.Room = carriertest.RoomError("unknown room")
-	s := carriertest.NewServer(t, cfg)
-	status, _, body := s.Do(t, signalWireRequest(t, adapterSigningKey, http.MethodPost, s.URL()+"/hooks/voice", signalWireCall()))
-	require.Equal(t, http.StatusOK, status)
-	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, we cannot connect your call to the meeting right now. Please try again later.</Say><Hangup/></Response>`, body)
-	_, _, body = s.Do(t, signalWireRequest(t, adapterSigningKey, http.MethodPost, s.URL()+"/hooks/dial-status", signalWireCall("DialCallStatus", "busy")))
-	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, the meeting could not be reached. Please try again later.</Say><Hangup/></Response>`, body)
-}
-
-func TestSignalWireHostileIdentity(t *testing.T) {
-	carriertest.ForHostileNames(t, signalWireHandlerConfig, func(s *carriertest.Server) *http.Request {
-		return signalWireRequest(t, adapterSigningKey, http.MethodPost, s.URL()+"/hooks/voice", signalWireCall())
-	}, carriertest.TwiMLShapedIntact(t))
-}
-
 func TestSignalWireRefusesWhatItCannotExpress(t *testing.T) {
 	carriertest.AssertRefused(t, signalWireHandlerConfig, map[string]carriertest.Refusal{
 		"no signing key": {func(c *sipconnect.HandlerConfig) { c.Carrier = signalwire.NewCarrier(signalwire.Config{}) },
@@ -218,7 +170,6 @@ func TestSignalWireConfigShowsNoSecret(t *testing.T) {
 	carriertest.AssertNoSecret(t, &cfg, adapterSigningKey, "sip-password-in-config")
 	carriertest.AssertNoSecret(t, signalwire.NewCarrier(cfg), adapterSigningKey, "sip-password-in-config")
 	assert.Contains(t, fmt.Sprintf("%#v", cfg), `signalwire.Config{SigningKey:"[REDACTED]"`)
-	assert.Equal(t, "SignalWire", signalwire.NewCarrier(cfg).Name())
 }
 
 const signingKey = "PSK_test_signing_key_0123456789"
@@ -551,24 +502,4 @@ func TestVerifyUnreadableBody(t *testing.T) {
 	assert.EqualError(t, err, "signalwire: reading webhook body: connection reset")
 }
 
-// Without signatures, a form body over the limit is refused with 413 and
-// an error of this package, not of twiml's.
-func TestUnsignedBodyOverTheLimit(t *testing.T) {
-	a, err := signalwire.NewCarrier(signalwire.Config{}).Adapter(sipconnect.CarrierSettings{InsecureSkipSignature: true, MaxBodyBytes: 16})
-	require.NoError(t, err)
-	req := httptest.NewRequest(http.MethodPost, "/signalwire/voice", strings.NewReader("CallSid=CA1&From=%2B14155550100"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	_, status, err := a.Verify(httptest.NewRecorder(), req)
-	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
-	require.ErrorIs(t, err, signalwire.ErrBodyTooLarge)
-	assert.EqualError(t, err, "signalwire: request body too large: over 16 bytes")
-}
-
-// A POST built in process with a nil body: ParseCall returns an error, not
-// a panic.
-func TestParseCallNilBody(t *testing.T) {
-	r, err := http.NewRequest(http.MethodPost, "https://voice.example.com/voice", nil)
-	require.NoError(t, err)
-	require.NotPanics(t, func() { _, err = signalwire.ParseCall(r) })
-	assert.Error(t, err)
-}
+func TestParseCallNilBody(t *testing.T) { carriertest.AssertNilBodyRefused(t, signalwire.ParseCall) }
