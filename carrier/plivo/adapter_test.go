@@ -1,7 +1,6 @@
 package plivo_test
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -136,28 +135,69 @@ func decodePlivo(t *testing.T, body string) plivoAnswer {
 	return carriertest.DecodeXML[plivoAnswer](t, body)
 }
 
-func TestPlivoDialIn(t *testing.T) {
-	for _, method := range []string{http.MethodPost, http.MethodGet} {
-		cfg := plivoHandlerConfig()
-		cfg.Numbers = map[string]sipconnect.Route{"+18005550100": {Room: sipconnect.StaticRoom(carriertest.ExampleRoom)}}
-		cfg.Identity = carriertest.ExampleIdentity
-		s := carriertest.NewServer(t, cfg)
-		status, ctype, body := s.Do(t, plivoRequest(t, plivoToken, method, s.URL()+"/hooks/voice", plivoCall()))
-		require.Equal(t, http.StatusOK, status, body)
-		assert.Equal(t, "text/xml; charset=utf-8", ctype)
+// plivoCarrier is Plivo to the carrier contract: Plivo XML answers to webhooks
+// sent by method, and no SIP credentials.
+func plivoCarrier(method string) carriertest.Carrier {
+	return carriertest.Carrier{
+		Title: "Plivo", Config: plivoHandlerConfig, Method: method,
+		Request: func(t *testing.T, method, u string, p carriertest.Params) *http.Request {
+			return plivoRequest(t, plivoToken, method, u, p.Form(plivoCall()))
+		},
+		CallID:          "plivo-call-0123",
+		ErrBodyTooLarge: plivo.ErrBodyTooLarge,
+		ContentType:     "text/xml; charset=utf-8",
+		Decode: func(t *testing.T, body string) carriertest.Answer {
+			x := decodePlivo(t, body)
+			a := carriertest.Answer{Prompts: x.Speak}
+			if x.GetInput != nil {
+				a.Prompts, a.Action = append(a.Prompts, x.GetInput.Speak...), x.GetInput.Action
+			}
+			for i := 0; x.Dial != nil && i < len(x.Dial.User); i++ {
+				u := x.Dial.User[i]
+				sip := carriertest.SIP{URI: u.URI}
+				if u.SIPHeaders != "" { // Plivo sends each name=value pair as X-PH-name.
+					sip.Headers = map[string]string{}
+					for h := range strings.SplitSeq(u.SIPHeaders, ",") {
+						name, value, _ := strings.Cut(h, "=")
+						sip.Headers["X-PH-"+name] = value
+					}
+				}
+				a.Dial = append(a.Dial, sip)
+			}
+			return a
+		},
 		// Written by hand from Plivo's <Dial> and <User> pages: no
 		// credentials (Plivo has no attribute for them), the X-100ms
 		// headers in the URI.
-		assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="`+s.URL()+`/hooks/dial-status" timeout="30">`+
-			`<User>sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&amp;X-100ms-UserID=xyz</User></Dial></Response>`, body)
-		a := decodePlivo(t, body)
-		require.NotNil(t, a.Dial, "routed by the called number with its + restored")
-		require.Len(t, a.Dial.User, 1)
-		assert.Equal(t, carriertest.ExampleURI, a.Dial.User[0].URI)
-		logs := s.Logs.String()
-		assert.Contains(t, logs, `"call_sid":"plivo-call-0123"`)
-		assert.Contains(t, logs, sipconnect.MaskNumber(carriertest.CallerPhone))
-		assert.NotContains(t, logs, strings.TrimPrefix(carriertest.CallerPhone, "+"))
+		Example: func(base string) string {
+			return `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="` + base + `/hooks/dial-status" timeout="30">` +
+				`<User>sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&amp;X-100ms-UserID=xyz</User></Dial></Response>`
+		},
+		Bridged: carriertest.SIP{URI: carriertest.ExampleURI},
+		Goodbye: func(prompt string) string {
+			if prompt != "" {
+				prompt = "<Speak>" + prompt + "</Speak>"
+			}
+			return `<?xml version="1.0" encoding="UTF-8"?><Response>` + prompt + `<Hangup/></Response>`
+		},
+		PINPrompt: func(t *testing.T, body string) {
+			a := decodePlivo(t, body).GetInput
+			assert.Equal(t, []string{"POST", "dtmf", "6", "6", "#"}, []string{a.Method, a.InputType, a.ExecutionTimeout, a.DigitEndTimeout, a.FinishOnKey})
+			assert.Equal(t, "false", a.Log, "the PIN stays out of Plivo's logs")
+			r := decodePlivo(t, body).Redirect
+			require.NotNil(t, r, "silence after <GetInput> comes back to the step")
+			assert.Equal(t, a.Action, r.URL)
+		},
+		DialFailed: carriertest.Params{"DialStatus": "timeout", "DialALegUUID": "plivo-call-0123", "DialBLegUUID": "", "DialHangupCause": "NO_ANSWER"},
+		Failed:     sipconnect.DialStatus{CallSid: "plivo-call-0123", DialCallStatus: "no-answer", Form: url.Values{"DialStatus": {"timeout"}}},
+		DialDone:   carriertest.Params{"DialStatus": "completed", "DialBLegUUID": "leg-b"},
+		Done:       sipconnect.DialStatus{CallSid: "plivo-call-0123", DialCallSid: "leg-b", DialCallStatus: "completed"},
+	}
+}
+
+func TestPlivoContract(t *testing.T) {
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		t.Run(method, func(t *testing.T) { carriertest.Run(t, plivoCarrier(method)) })
 	}
 }
 
@@ -208,88 +248,6 @@ func TestPlivoSignatureFailures(t *testing.T) {
 	assert.Equal(t, http.StatusOK, status)
 }
 
-func TestPlivoPINFlow(t *testing.T) {
-	cfg := plivoHandlerConfig()
-	cfg.PIN = &pins.Config{Resolver: carriertest.PINResolver(), Path: "/hooks/pin"}
-	s := carriertest.NewServer(t, cfg)
-	post := func(u string, params url.Values) plivoAnswer {
-		t.Helper()
-		status, _, body := s.Do(t, plivoRequest(t, plivoToken, http.MethodPost, u, params))
-		require.Equal(t, http.StatusOK, status, body)
-		return decodePlivo(t, body)
-	}
-	a := post(s.URL()+"/hooks/voice", plivoCall())
-	require.NotNil(t, a.GetInput)
-	step1 := a.GetInput.Action
-	assert.Equal(t, s.URL()+"/hooks/pin?attempt=1&nonce=N", carriertest.WithoutNonce(step1))
-	assert.Equal(t, "POST", a.GetInput.Method)
-	assert.Equal(t, "dtmf", a.GetInput.InputType)
-	assert.Equal(t, "6", a.GetInput.ExecutionTimeout)
-	assert.Equal(t, "6", a.GetInput.DigitEndTimeout)
-	assert.Equal(t, "#", a.GetInput.FinishOnKey)
-	assert.Equal(t, "false", a.GetInput.Log, "the PIN stays out of Plivo's logs")
-	assert.Equal(t, []string{"Welcome.", "Please enter your meeting PIN, then press pound."}, a.GetInput.Speak)
-	require.NotNil(t, a.Redirect, "silence after <GetInput> comes back to the step")
-	assert.Equal(t, step1, a.Redirect.URL)
-
-	a = post(step1, plivoCall("Digits", "111111111"))
-	require.NotNil(t, a.GetInput)
-	assert.Equal(t, []string{"Sorry, that PIN is not valid.", "Please enter your meeting PIN, then press pound."}, a.GetInput.Speak)
-	step2 := a.GetInput.Action
-	assert.Equal(t, s.URL()+"/hooks/pin?attempt=2&nonce=N", carriertest.WithoutNonce(step2))
-	a = post(step2, plivoCall())
-	require.NotNil(t, a.GetInput)
-	assert.Equal(t, []string{"We did not receive a PIN.", "Please enter your meeting PIN, then press pound."}, a.GetInput.Speak)
-	a = post(a.GetInput.Action, plivoCall("Digits", carriertest.ExamplePIN))
-	require.NotNil(t, a.Dial, "the right PIN bridges the caller")
-	assert.Equal(t, carriertest.ExampleURI, a.Dial.User[0].URI)
-	assert.NotContains(t, s.Logs.String(), carriertest.ExamplePIN)
-
-	// The attempt counter is signed with the URL.
-	fresh := post(s.URL()+"/hooks/voice", plivoCall()).GetInput.Action
-	req := plivoRequest(t, plivoToken, http.MethodPost, fresh, plivoCall("Digits", "1"))
-	req.URL.RawQuery = strings.Replace(req.URL.RawQuery, "attempt=1", "attempt=2", 1)
-	status, _, _ := s.Do(t, req)
-	assert.Equal(t, http.StatusForbidden, status)
-	// A step is good once, even sent again exactly as signed.
-	status, _, _ = s.Do(t, plivoRequest(t, plivoToken, http.MethodPost, step1, plivoCall("Digits", "111111111")))
-	assert.Equal(t, http.StatusForbidden, status)
-}
-
-func TestPlivoFallbackAndDialStatus(t *testing.T) {
-	cfg := plivoHandlerConfig()
-	cfg.Room = carriertest.RoomError("code disabled")
-	var got sipconnect.DialStatus
-	cfg.OnDialStatus = func(_ context.Context, st sipconnect.DialStatus) { got = st }
-	s := carriertest.NewServer(t, cfg)
-	status, _, body := s.Do(t, plivoRequest(t, plivoToken, http.MethodPost, s.URL()+"/hooks/voice", plivoCall()))
-	require.Equal(t, http.StatusOK, status)
-	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Speak>Sorry, we cannot connect your call to the meeting right now. Please try again later.</Speak><Hangup/></Response>`, body)
-
-	_, _, body = s.Do(t, plivoRequest(t, plivoToken, http.MethodPost, s.URL()+"/hooks/dial-status",
-		plivoCall("DialStatus", "timeout", "DialALegUUID", "plivo-call-0123", "DialBLegUUID", "", "DialHangupCause", "NO_ANSWER")))
-	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Speak>Sorry, the meeting could not be reached. Please try again later.</Speak><Hangup/></Response>`, body)
-	assert.Equal(t, "no-answer", got.DialCallStatus)
-	assert.Equal(t, "timeout", got.Form.Get("DialStatus"))
-	assert.Equal(t, "plivo-call-0123", got.CallSid)
-	_, _, body = s.Do(t, plivoRequest(t, plivoToken, http.MethodPost, s.URL()+"/hooks/dial-status",
-		plivoCall("DialStatus", "completed", "DialBLegUUID", "leg-b")))
-	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>`, body)
-	assert.Equal(t, "leg-b", got.DialCallSid)
-}
-
-func TestPlivoHostileIdentity(t *testing.T) {
-	carriertest.ForHostileNames(t, plivoHandlerConfig, func(s *carriertest.Server) *http.Request {
-		return plivoRequest(t, plivoToken, http.MethodPost, s.URL()+"/hooks/voice", plivoCall())
-	}, func(name, body string) {
-		a := decodePlivo(t, body)
-		require.NotNil(t, a.Dial, "the caller is still bridged: %q", name)
-		require.Len(t, a.Dial.User, 1, "one User noun for %q", name)
-		assert.Empty(t, a.Dial.User[0].SIPHeaders, "nothing reaches sipHeaders: %q", name)
-		carriertest.AssertCarriedIntact(t, a.Dial.User[0].URI, name)
-	})
-}
-
 func TestPlivoRefusesWhatItCannotExpress(t *testing.T) {
 	carriertest.AssertRefused(t, plivoHandlerConfig, map[string]carriertest.Refusal{
 		"SIP credentials": {func(c *sipconnect.HandlerConfig) {
@@ -321,7 +279,6 @@ func TestPlivoConfigShowsNoSecret(t *testing.T) {
 	cfg := plivo.Config{AuthToken: plivoToken}
 	carriertest.AssertNoSecret(t, cfg, plivoToken)
 	carriertest.AssertNoSecret(t, plivo.NewCarrier(cfg), plivoToken)
-	assert.Equal(t, "Plivo", plivo.NewCarrier(cfg).Name())
 }
 
 const (
@@ -681,24 +638,4 @@ func TestPublicAPI(t *testing.T) {
 	apisurface.Check(t, ".", want)
 }
 
-// Without signatures, a form body over the limit is refused with 413 and
-// an error of this package, not of twiml's.
-func TestUnsignedBodyOverTheLimit(t *testing.T) {
-	a, err := plivo.NewCarrier(plivo.Config{}).Adapter(sipconnect.CarrierSettings{InsecureSkipSignature: true, MaxBodyBytes: 16})
-	require.NoError(t, err)
-	req := httptest.NewRequest(http.MethodPost, "/plivo/voice", strings.NewReader("CallSid=CA1&From=%2B14155550100"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	_, status, err := a.Verify(httptest.NewRecorder(), req)
-	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
-	require.ErrorIs(t, err, plivo.ErrBodyTooLarge)
-	assert.EqualError(t, err, "plivo: request body too large: over 16 bytes")
-}
-
-// A POST built in process with a nil body: ParseCall returns an error, not
-// a panic.
-func TestParseCallNilBody(t *testing.T) {
-	r, err := http.NewRequest(http.MethodPost, "https://voice.example.com/voice", nil)
-	require.NoError(t, err)
-	require.NotPanics(t, func() { _, err = plivo.ParseCall(r) })
-	assert.Error(t, err)
-}
+func TestParseCallNilBody(t *testing.T) { carriertest.AssertNilBodyRefused(t, plivo.ParseCall) }
