@@ -2,7 +2,6 @@ package vonage_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -142,35 +140,89 @@ func decodeNCCO(t *testing.T, body string) ncco {
 	return n
 }
 
-func TestVonageDialIn(t *testing.T) {
-	cfg := vonageHandlerConfig()
-	cfg.Numbers = map[string]sipconnect.Route{"+18005550100": {Room: sipconnect.StaticRoom(carriertest.ExampleRoom)}}
-	cfg.Identity = carriertest.ExampleIdentity
-	s := carriertest.NewServer(t, cfg)
-	want := `[{"action":"connect","endpoint":[{"type":"sip","uri":"sip:abc-defg-hij@sip.100ms.live","headers":{"100ms-Display-Name":"John Doe","100ms-UserID":"xyz"}}],` +
-		`"eventType":"synchronous","timeout":30,"eventUrl":["` + s.URL() + `/hooks/dial-status"]}]`
-	for name, req := range map[string]*http.Request{
-		"POST JSON": vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/voice", vonageAnswer(nil), carriertest.Clock()),
-		"GET query": vonageRequest(t, vonageSecret, http.MethodGet, s.URL()+"/hooks/voice?"+url.Values{
-			"uuid": {"vonage-leg-0123"}, "from": {"14155550123"}, "to": {"18005550100"}}.Encode(), nil, carriertest.Clock()),
-	} {
-		status, ctype, body := s.Do(t, req)
-		require.Equal(t, http.StatusOK, status, body)
-		assert.Equal(t, "application/json", ctype)
+// vonageCarrier is Vonage to the carrier contract: NCCOs answering JSON
+// POSTs, or for a GET the call in the query, and no SIP credentials.
+func vonageCarrier(method string) carriertest.Carrier {
+	return carriertest.Carrier{
+		Title: "Vonage", Config: vonageHandlerConfig, Method: method,
+		Request: func(t *testing.T, method, u string, p carriertest.Params) *http.Request {
+			if method == http.MethodGet {
+				q := p.Form(url.Values{"uuid": {"vonage-leg-0123"}, "from": {"14155550123"}, "to": {"18005550100"}})
+				return vonageRequest(t, vonageSecret, method, u+"?"+q.Encode(), nil, carriertest.Clock())
+			}
+			return vonageRequest(t, vonageSecret, method, u, vonageAnswer(p), carriertest.Clock())
+		},
+		CallID:          "vonage-leg-0123",
+		ErrBodyTooLarge: vonage.ErrBodyTooLarge,
+		// Silence: Vonage posts the input event with timed_out and no digits.
+		Input: func(digits string) carriertest.Params {
+			return carriertest.Params{"dtmf": map[string]any{"digits": digits, "timed_out": digits == ""}, "speech": nil}
+		},
+		ContentType: "application/json",
+		Decode: func(t *testing.T, body string) carriertest.Answer {
+			var a carriertest.Answer
+			for _, action := range decodeNCCO(t, body) {
+				switch action.Action {
+				case "talk":
+					a.Prompts = append(a.Prompts, action.Text)
+				case "input":
+					require.Empty(t, a.Action, "one input action")
+					require.Len(t, action.EventURL, 1)
+					a.Action = action.EventURL[0]
+				case "connect":
+					for _, e := range action.Endpoint {
+						assert.Equal(t, "sip", e.Type)
+						sip := carriertest.SIP{URI: e.URI, Headers: map[string]string{}}
+						for k, v := range e.Headers { // Vonage sends each as X-key.
+							sip.Headers["X-"+k] = v
+						}
+						a.Dial = append(a.Dial, sip)
+					}
+				default:
+					t.Errorf("unexpected action %q", action.Action)
+				}
+			}
+			return a
+		},
 		// Written by hand from the NCCO reference (connect, sip endpoint):
 		// Vonage adds X- to each header key, so the keys are written
 		// without it; no credentials, which the endpoint cannot carry.
-		assert.Equal(t, want, body, name)
-		n := decodeNCCO(t, body)
-		require.Len(t, n, 1)
-		require.Len(t, n[0].Endpoint, 1)
-		assert.Equal(t, "sip", n[0].Endpoint[0].Type)
-		assert.Equal(t, "sip:abc-defg-hij@sip.100ms.live", n[0].Endpoint[0].URI)
-		assert.Equal(t, map[string]string{"100ms-Display-Name": "John Doe", "100ms-UserID": "xyz"}, n[0].Endpoint[0].Headers)
+		Example: func(base string) string {
+			return `[{"action":"connect","endpoint":[{"type":"sip","uri":"sip:abc-defg-hij@sip.100ms.live","headers":{"100ms-Display-Name":"John Doe","100ms-UserID":"xyz"}}],` +
+				`"eventType":"synchronous","timeout":30,"eventUrl":["` + base + `/hooks/dial-status"]}]`
+		},
+		Bridged: carriertest.SIP{URI: "sip:abc-defg-hij@sip.100ms.live",
+			Headers: map[string]string{"X-100ms-Display-Name": "John Doe", "X-100ms-UserID": "xyz"}},
+		Goodbye: func(prompt string) string {
+			if prompt == "" {
+				return `[]`
+			}
+			return `[{"action":"talk","text":"` + prompt + `"}]`
+		},
+		StepTail: `&step=[^&]+`,
+		PINPrompt: func(t *testing.T, body string) {
+			n := decodeNCCO(t, body)
+			require.Len(t, n, 3)
+			assert.False(t, n[0].BargeIn)
+			assert.True(t, n[1].BargeIn, "the caller may type during the last prompt")
+			assert.Equal(t, []string{"dtmf"}, n[2].Type)
+			require.NotNil(t, n[2].DTMF)
+			assert.Equal(t, 20, n[2].DTMF.MaxDigits, "Vonage's most, not its default of 4")
+			assert.True(t, n[2].DTMF.SubmitOnHash)
+			assert.Equal(t, 6, n[2].DTMF.TimeOut)
+			assert.Equal(t, "POST", n[2].EventMethod)
+		},
+		DialFailed: carriertest.Params{"uuid": "leg-b", "status": "timeout", "duration": "0"},
+		Failed: sipconnect.DialStatus{CallSid: "CON-0123", DialCallSid: "leg-b", DialCallStatus: "no-answer", DialCallDuration: "0",
+			Form: url.Values{"status": {"timeout"}}},
+		DialDone: carriertest.Params{"uuid": "leg-b", "status": "answered"},
+		Done:     sipconnect.DialStatus{CallSid: "CON-0123", DialCallSid: "leg-b", DialCallStatus: "answered"},
 	}
-	logs := s.Logs.String()
-	assert.Contains(t, logs, `"call_sid":"vonage-leg-0123"`)
-	assert.NotContains(t, logs, strings.TrimPrefix(carriertest.CallerPhone, "+"))
+}
+
+func TestVonageContract(t *testing.T) {
+	carriertest.Run(t, vonageCarrier(http.MethodPost))
+	t.Run("GET/DialIn", func(t *testing.T) { carriertest.DialIn(t, vonageCarrier(http.MethodGet)) })
 }
 
 func TestVonageSignatureFailures(t *testing.T) {
@@ -205,116 +257,17 @@ func TestVonageSignatureFailures(t *testing.T) {
 	carriertest.AssertForbidden(t, s, "Vonage", cases)
 }
 
-func TestVonagePINFlow(t *testing.T) {
+// Digits are read from the signed body only, never from a GET's query.
+func TestVonageDigitsNotFromAGETQuery(t *testing.T) {
 	cfg := vonageHandlerConfig()
 	cfg.PIN = &pins.Config{Resolver: carriertest.PINResolver(), Path: "/hooks/pin"}
 	s := carriertest.NewServer(t, cfg)
-	post := func(u string, body []byte) (int, string) {
-		t.Helper()
-		status, _, out := s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, u, body, carriertest.Clock()))
-		return status, out
-	}
-	input := func(digits string, timedOut bool) []byte {
-		return vonageAnswer(map[string]any{"dtmf": map[string]any{"digits": digits, "timed_out": timedOut}, "speech": nil})
-	}
-	status, body := post(s.URL()+"/hooks/voice", vonageAnswer(nil))
-	require.Equal(t, http.StatusOK, status, body)
-	n := decodeNCCO(t, body)
-	require.Len(t, n, 3)
-	assert.Equal(t, "Welcome.", n[0].Text)
-	assert.False(t, n[0].BargeIn)
-	assert.Equal(t, "Please enter your meeting PIN, then press pound.", n[1].Text)
-	assert.True(t, n[1].BargeIn, "the caller may type during the last prompt")
-	assert.Equal(t, "input", n[2].Action)
-	assert.Equal(t, []string{"dtmf"}, n[2].Type)
-	require.NotNil(t, n[2].DTMF)
-	assert.Equal(t, 20, n[2].DTMF.MaxDigits, "Vonage's most, not its default of 4")
-	assert.True(t, n[2].DTMF.SubmitOnHash)
-	assert.Equal(t, 6, n[2].DTMF.TimeOut)
-	assert.Equal(t, "POST", n[2].EventMethod)
-	require.Len(t, n[2].EventURL, 1)
-	step1 := n[2].EventURL[0]
-	assert.Regexp(t, `^`+regexp.QuoteMeta(s.URL()+"/hooks/pin?attempt=1&nonce=N&step=")+`[^&]+$`, carriertest.WithoutNonce(step1))
-
-	status, body = post(step1, input("111111111", false))
-	require.Equal(t, http.StatusOK, status, body)
-	n = decodeNCCO(t, body)
-	require.Len(t, n, 3)
-	assert.Equal(t, "Sorry, that PIN is not valid.", n[0].Text)
-	step2 := n[2].EventURL[0]
-	assert.Regexp(t, `^`+regexp.QuoteMeta(s.URL()+"/hooks/pin?attempt=2&nonce=N&step=")+`[^&]+$`, carriertest.WithoutNonce(step2))
-
-	// Silence: Vonage posts the input event with timed_out and no digits.
-	status, body = post(step2, input("", true))
-	require.Equal(t, http.StatusOK, status, body)
-	n = decodeNCCO(t, body)
-	assert.Equal(t, "We did not receive a PIN.", n[0].Text)
-	step3 := n[2].EventURL[0]
-
-	// The attempt counter is not covered by Vonage's token; the step HMAC
-	// covers it.
-	forged := strings.Replace(step3, "attempt=3", "attempt=1", 1)
-	status, _ = post(forged, input(carriertest.ExamplePIN, false))
-	assert.Equal(t, http.StatusForbidden, status)
-	status, _ = post(s.URL()+"/hooks/pin?attempt=1", input(carriertest.ExamplePIN, false))
-	assert.Equal(t, http.StatusForbidden, status, "a step URL without the HMAC")
-
-	status, body = post(step3, input(carriertest.ExamplePIN, false))
-	require.Equal(t, http.StatusOK, status, body)
-	n = decodeNCCO(t, body)
-	require.Len(t, n, 1)
-	assert.Equal(t, "connect", n[0].Action)
-	assert.Equal(t, map[string]string{"100ms-Display-Name": "John Doe", "100ms-UserID": "xyz"}, n[0].Endpoint[0].Headers)
-	assert.NotContains(t, s.Logs.String(), carriertest.ExamplePIN)
-
-	// A step is good once.
-	status, _ = post(step3, input(carriertest.ExamplePIN, false))
-	assert.Equal(t, http.StatusForbidden, status, "a step sent again")
-
-	// Digits are read from the signed body only, never from a GET's query.
-	_, body = post(s.URL()+"/hooks/voice", vonageAnswer(nil))
-	fresh := decodeNCCO(t, body)[2].EventURL[0]
-	req := vonageRequest(t, vonageSecret, http.MethodGet, fresh+"&dtmf.digits="+carriertest.ExamplePIN+"&uuid=x", nil, carriertest.Clock())
-	status, _, body = s.Do(t, req)
+	_, _, body := s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/voice", vonageAnswer(nil), carriertest.Clock()))
+	step := decodeNCCO(t, body)[2].EventURL[0]
+	req := vonageRequest(t, vonageSecret, http.MethodGet, step+"&dtmf.digits="+carriertest.ExamplePIN+"&uuid=x", nil, carriertest.Clock())
+	status, _, body := s.Do(t, req)
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "We did not receive a PIN.", decodeNCCO(t, body)[0].Text)
-}
-
-func TestVonageFallbackAndDialStatus(t *testing.T) {
-	cfg := vonageHandlerConfig()
-	cfg.Room = carriertest.RoomError("no room")
-	var got sipconnect.DialStatus
-	cfg.OnDialStatus = func(_ context.Context, st sipconnect.DialStatus) { got = st }
-	s := carriertest.NewServer(t, cfg)
-	status, _, body := s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/voice", vonageAnswer(nil), carriertest.Clock()))
-	require.Equal(t, http.StatusOK, status)
-	assert.Equal(t, `[{"action":"talk","text":"Sorry, we cannot connect your call to the meeting right now. Please try again later."}]`, body)
-
-	event := vonageAnswer(map[string]any{"uuid": "leg-b", "status": "timeout", "duration": "0"})
-	_, _, body = s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/dial-status", event, carriertest.Clock()))
-	assert.Equal(t, `[{"action":"talk","text":"Sorry, the meeting could not be reached. Please try again later."}]`, body)
-	assert.Equal(t, "no-answer", got.DialCallStatus)
-	assert.Equal(t, "timeout", got.Form.Get("status"))
-	assert.Equal(t, "CON-0123", got.CallSid)
-	assert.Equal(t, "leg-b", got.DialCallSid)
-	event = vonageAnswer(map[string]any{"uuid": "leg-b", "status": "answered"})
-	_, _, body = s.Do(t, vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/dial-status", event, carriertest.Clock()))
-	assert.Equal(t, `[]`, body)
-}
-
-func TestVonageHostileIdentity(t *testing.T) {
-	carriertest.ForHostileNames(t, vonageHandlerConfig, func(s *carriertest.Server) *http.Request {
-		return vonageRequest(t, vonageSecret, http.MethodPost, s.URL()+"/hooks/voice", vonageAnswer(nil), carriertest.Clock())
-	}, func(name, body string) {
-		n := decodeNCCO(t, body)
-		require.Len(t, n, 1, "one action for %q", name)
-		require.Len(t, n[0].Endpoint, 1, "one endpoint for %q", name)
-		assert.Equal(t, "sip:abc-defg-hij@sip.100ms.live", n[0].Endpoint[0].URI)
-		h := n[0].Endpoint[0].Headers
-		if len(h) > 0 {
-			assert.Equal(t, map[string]string{"100ms-Display-Name": name, "100ms-UserID": name}, h, "carried intact or not at all")
-		}
-	})
 }
 
 func TestVonageRefusesWhatItCannotExpress(t *testing.T) {
@@ -353,7 +306,6 @@ func TestVonageConfigShowsNoSecret(t *testing.T) {
 	b, err := json.Marshal(cfg)
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"SignatureSecret":"[REDACTED]"`)
-	assert.Equal(t, "Vonage", vonage.NewCarrier(cfg).Name())
 }
 
 const sigSecret = "vonage-signature-secret-0123456789abcdef"
@@ -636,16 +588,4 @@ func TestPublicAPI(t *testing.T) {
 		"WithClock", "WithLeeway", "WithMaxAge", "WithMaxBodyBytes",
 	}
 	apisurface.Check(t, ".", want)
-}
-
-// Without signatures, a body over the limit is refused with 413 and an
-// error of this package, not of twiml's.
-func TestUnsignedBodyOverTheLimit(t *testing.T) {
-	a, err := vonage.NewCarrier(vonage.Config{}).Adapter(sipconnect.CarrierSettings{InsecureSkipSignature: true, MaxBodyBytes: 16})
-	require.NoError(t, err)
-	req := httptest.NewRequest(http.MethodPost, "/vonage/answer", strings.NewReader(`{"uuid":"vonage-abc","from":"14155550100"}`))
-	_, status, err := a.Verify(httptest.NewRecorder(), req)
-	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
-	require.ErrorIs(t, err, vonage.ErrBodyTooLarge)
-	assert.EqualError(t, err, "vonage: request body too large: over 16 bytes")
 }
