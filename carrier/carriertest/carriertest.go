@@ -9,11 +9,9 @@ package carriertest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -30,8 +28,8 @@ const (
 	ExampleURI  = "sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&X-100ms-UserID=xyz"
 )
 
-// ExampleIdentity gives every caller the example's display name and user id.
-func ExampleIdentity(context.Context, sipconnect.Call) (sipconnect.Identity, error) {
+// exampleIdentity gives every caller the example's display name and user id.
+func exampleIdentity(context.Context, sipconnect.Call) (sipconnect.Identity, error) {
 	return sipconnect.Identity{DisplayName: "John Doe", UserID: "xyz"}, nil
 }
 
@@ -58,14 +56,6 @@ func HostileNames() []string {
 	}
 }
 
-// carelessIdentity passes a hostile value through unchecked, as display
-// name and user id.
-func carelessIdentity(value string) sipconnect.IdentityFunc {
-	return func(context.Context, sipconnect.Call) (sipconnect.Identity, error) {
-		return sipconnect.Identity{DisplayName: value, UserID: value}, nil
-	}
-}
-
 // AssertNoSecret checks that formatting and logging v shows none of the
 // secrets.
 func AssertNoSecret(t *testing.T, v any, secrets ...string) {
@@ -84,11 +74,6 @@ func AssertNoSecret(t *testing.T, v any, secrets ...string) {
 			assert.NotContains(t, out, fmt.Sprintf("%x", s))
 		}
 	}
-}
-
-// RoomError is a room lookup that fails with msg.
-func RoomError(msg string) sipconnect.RoomFunc {
-	return func(context.Context, sipconnect.Call) (string, error) { return "", errors.New(msg) }
 }
 
 // AssertForbidden sends each request of cases, each failing the carrier's
@@ -134,78 +119,5 @@ func AssertRefused(t *testing.T, base func() sipconnect.HandlerConfig, cases map
 				assert.NotContains(t, err.Error(), s)
 			}
 		}
-	}
-}
-
-// ForHostileNames answers the incoming call that request makes to a
-// handler of base's configuration whose identity is each of HostileNames,
-// unchecked, and gives check the answer, which must be 200.
-func ForHostileNames(t *testing.T, base func() sipconnect.HandlerConfig, request func(s *Server) *http.Request, check func(name, body string)) {
-	t.Helper()
-	for _, name := range HostileNames() {
-		cfg := base()
-		cfg.Room = sipconnect.StaticRoom(ExampleRoom)
-		cfg.Identity = carelessIdentity(name)
-		s := NewServer(t, cfg)
-		status, _, body := s.Do(t, request(s))
-		require.Equal(t, http.StatusOK, status)
-		check(name, body)
-	}
-}
-
-// AssertCarriedIntact checks that the SIP URI of a call whose identity was
-// the hostile name leads to the example room, carries no injected header,
-// and carries the name as display name and user id intact or not at all.
-func AssertCarriedIntact(t *testing.T, uri, name string) {
-	t.Helper()
-	addr, err := sipconnect.ParseAddress(uri)
-	require.NoError(t, err)
-	assert.Equal(t, ExampleRoom, addr.RoomCode())
-	assert.Empty(t, addr.Headers(), "no header injected by %q", name)
-	if addr.DisplayName() != "" {
-		assert.Equal(t, name, addr.DisplayName(), "carried intact or not at all")
-		assert.Equal(t, name, addr.UserID())
-	}
-}
-
-// nonceRE matches the one-time nonce of a PIN step URL.
-var nonceRE = regexp.MustCompile(`nonce=[A-Za-z0-9_-]{22}`)
-
-// WithoutNonce replaces the one-time nonce of the PIN step URLs in s by
-// "N", so that an answer can be compared with a golden file.
-func WithoutNonce(s string) string { return nonceRE.ReplaceAllString(s, "nonce=N") }
-
-// DecodeTwiMLShaped reads a TeXML or cXML answer.
-func DecodeTwiMLShaped(t *testing.T, body string) XMLAnswer {
-	t.Helper()
-	return DecodeXML[XMLAnswer](t, body)
-}
-
-// AssertExampleDial checks a TeXML or cXML answer to the example call
-// served by s: byte for byte the document written by hand from the
-// carriers' <Dial> and <Sip> pages (a 30-second timeout and Sip
-// credentials U and P), and the same read back by encoding/xml.
-func AssertExampleDial(t *testing.T, s *Server, body string) {
-	t.Helper()
-	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="`+s.URL()+`/hooks/dial-status" timeout="30" answerOnBridge="true">`+
-		`<Sip username="U" password="P">sip:abc-defg-hij@sip.100ms.live?X-100ms-Display-Name=John%20Doe&amp;X-100ms-UserID=xyz</Sip></Dial></Response>`, body)
-	a := DecodeTwiMLShaped(t, body)
-	require.NotNil(t, a.Dial)
-	require.Len(t, a.Dial.Sip, 1)
-	assert.Equal(t, "U", a.Dial.Sip[0].Username)
-	assert.Equal(t, "P", a.Dial.Sip[0].Password)
-	assert.Equal(t, ExampleURI, a.Dial.Sip[0].URI)
-}
-
-// TwiMLShapedIntact is the check ForHostileNames gives a TeXML or cXML
-// answer: the caller is still bridged, with one Sip noun whose URI
-// carries the name intact or not at all.
-func TwiMLShapedIntact(t *testing.T) func(name, body string) {
-	return func(name, body string) {
-		t.Helper()
-		a := DecodeTwiMLShaped(t, body)
-		require.NotNil(t, a.Dial, "the caller is still bridged: %q", name)
-		require.Len(t, a.Dial.Sip, 1, "one Sip noun for %q", name)
-		AssertCarriedIntact(t, a.Dial.Sip[0].URI, name)
 	}
 }

@@ -146,7 +146,7 @@ func DialIn(t *testing.T, c Carrier) {
 	} {
 		cfg := c.Config()
 		route(&cfg)
-		cfg.Identity = ExampleIdentity
+		cfg.Identity = exampleIdentity
 		s := NewServer(t, cfg)
 		status, ctype, body := s.Do(t, c.Request(t, c.method(), s.URL()+"/hooks/voice", nil))
 		require.Equal(t, http.StatusOK, status, body)

@@ -67,7 +67,7 @@ func (s *Server) URL() string { return s.srv.URL }
 func ServeExample(t *testing.T, cfg sipconnect.HandlerConfig) *Server {
 	t.Helper()
 	cfg.Room = sipconnect.StaticRoom(ExampleRoom)
-	cfg.Identity = ExampleIdentity
+	cfg.Identity = exampleIdentity
 	return NewServer(t, cfg)
 }
 
