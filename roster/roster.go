@@ -352,7 +352,7 @@ func (r *Roster) Join(ctx context.Context, j Join) error {
 	// OnLeave.
 	mine := newClaim(byJoin)
 	return r.tellOnce(ctx, j.PeerID, func(ctx context.Context, queued bool) error {
-		if ours, _, err := r.claimOnce(ctx, "joined", j.RoomID, j.PeerID, mine); err != nil || !ours {
+		if ours, err := r.claimOnce(ctx, "joined", j.RoomID, j.PeerID, mine); err != nil || !ours {
 			return err
 		}
 		gone := false
@@ -395,19 +395,17 @@ const (
 // newClaim returns the value of a claim of kind by one attempt.
 func newClaim(kind byte) []byte { return append([]byte{kind}, newToken()...) }
 
+// claimKey is the store key of the claim on what (a join or leave) for
+// the peer.
+func claimKey(what, roomID, peerID string) string {
+	return "sipconnect:" + what + ":" + roomID + "\x00" + peerID
+}
+
 // claimOnce claims what (a join or leave) for the peer with mine, and
-// reports whether the claim is ours and, when it is not, the kind of its
-// holder. A claim whose write landed without an answer (a stall) is found
-// ours when the same attempt tries again.
-func (r *Roster) claimOnce(ctx context.Context, what, roomID, peerID string, mine []byte) (ours bool, holder byte, err error) {
-	key := "sipconnect:" + what + ":" + roomID + "\x00" + peerID
-	ours, err = r.claim(ctx, key, mine, r.cfg.RecentTTL, func(held []byte) bool {
-		if len(held) > 0 {
-			holder = held[0]
-		}
-		return bytes.Equal(held, mine)
-	})
-	return ours, holder, err
+// reports whether the claim is ours. A claim whose write landed without
+// an answer (a stall) is found ours when the same attempt tries again.
+func (r *Roster) claimOnce(ctx context.Context, what, roomID, peerID string, mine []byte) (bool, error) {
+	return r.claim(ctx, claimKey(what, roomID, peerID), mine, r.cfg.RecentTTL, func(held []byte) bool { return bytes.Equal(held, mine) })
 }
 
 // tellOnce runs tell, which claims and then tells. When the store does not
@@ -452,8 +450,7 @@ func (r *Roster) Leave(ctx context.Context, l Leave) error {
 	// A join that has not told of itself yet never will: its claim is
 	// taken here, first. Only a join told of moved the participants
 	// gauge, so only then does the leave move it back.
-	joinClaim := newClaim(byLeave)
-	if _, _, err := r.claimOnce(ctx, "joined", l.RoomID, l.PeerID, joinClaim); err != nil {
+	if _, err := r.setNX(ctx, claimKey("joined", l.RoomID, l.PeerID), newClaim(byLeave), r.cfg.RecentTTL); err != nil {
 		return err
 	}
 	// The mark goes next, so that a join processed from here on does not
@@ -474,16 +471,14 @@ func (r *Roster) Leave(ctx context.Context, l Leave) error {
 	}
 	mine := newClaim(byLeave)
 	return r.tellOnce(ctx, l.PeerID, func(ctx context.Context, _ bool) error {
-		if ours, _, err := r.claimOnce(ctx, "notified-left", l.RoomID, l.PeerID, mine); err != nil || !ours {
+		if ours, err := r.claimOnce(ctx, "notified-left", l.RoomID, l.PeerID, mine); err != nil || !ours {
 			return err
 		}
-		// The join's claim is read again, as this telling may run from
-		// the retry queue after another delivery of the leave.
-		_, holder, err := r.claimOnce(ctx, "joined", l.RoomID, l.PeerID, joinClaim)
-		if err != nil {
+		held, err := r.get(ctx, claimKey("joined", l.RoomID, l.PeerID))
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		if holder == byJoin {
+		if len(held) > 0 && held[0] == byJoin {
 			r.tel.participants.Add(ctx, -1)
 		}
 		r.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "roster: phone participant left",
