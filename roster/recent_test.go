@@ -430,3 +430,27 @@ func TestRecordListingsAreCapped(t *testing.T) {
 		assert.Contains(t, listed, "peer:p399", key)
 	}
 }
+
+// TestRosterDropsAnEventNoRetryCanRecord: an event whose room id makes
+// keys longer than the store takes, or whose ids are missing, would fail
+// on every delivery; it is logged and dropped (nil, so the receiver
+// answers 200) rather than sent back to 100ms for ever. A store that does
+// not answer is still an error, so that 100ms retries.
+func TestRosterDropsAnEventNoRetryCanRecord(t *testing.T) {
+	ctx := context.Background()
+	r, logs := newRoster(t, store.NewMemory(), nil)
+	for name, data := range map[string]string{
+		"room id too long": `{"room_id":"` + strings.Repeat("r", store.MaxKeyLen) + `","peer_id":"peer-1","type":"sip","joined_at":"2001-01-01T09:00:00Z"}`,
+		"no peer id":       `{"room_id":"room-1","type":"sip","joined_at":"2001-01-01T09:00:00Z"}`,
+	} {
+		for _, typ := range []string{hmsevents.TypePeerJoinSuccess, hmsevents.TypePeerLeaveSuccess} {
+			assert.NoError(t, r.HandleEvent(ctx, hmsevents.Event{ID: "ev-1", Type: typ, Data: json.RawMessage(data)}), "%s, %s", name, typ)
+		}
+	}
+	assert.Contains(t, logs.String(), "an event no retry can record; dropped")
+
+	down, _ := newRoster(t, hangingStore{store.NewMemory()}, func(c *roster.Config) { c.Timeout = 10 * time.Millisecond })
+	data := `{"room_id":"room-1","peer_id":"peer-1","type":"sip","joined_at":"2001-01-01T09:00:00Z"}`
+	err := down.HandleEvent(ctx, hmsevents.Event{ID: "ev-2", Type: hmsevents.TypePeerJoinSuccess, Data: json.RawMessage(data)})
+	assert.ErrorIs(t, err, roster.ErrUnavailable, "a store that does not answer is retried")
+}

@@ -563,23 +563,34 @@ func (r *Roster) HangUp(ctx context.Context, roomID, peerID, reason string) erro
 // of a peer of type "sip" become Join and Leave; every other event is
 // ignored. It implements hmsevents.Handler, so a Roster can be given to an
 // hmsevents.Receiver as is; an error (the store could not answer) makes the
-// receiver answer 503, and 100ms delivers the event again.
+// receiver answer 503, and 100ms delivers the event again. An event no
+// delivery could record (its data does not read, or its ids make keys the
+// store refuses) is logged and dropped instead, so that 100ms stops
+// sending it.
 func (r *Roster) HandleEvent(ctx context.Context, e hmsevents.Event) error {
 	if e.Type != hmsevents.TypePeerJoinSuccess && e.Type != hmsevents.TypePeerLeaveSuccess {
 		return nil
 	}
 	p, err := e.Peer()
-	if err != nil {
-		return err
+	switch {
+	case err != nil:
+	case !p.IsSIP():
+		return nil
+	case e.Type == hmsevents.TypePeerJoinSuccess:
+		err = r.Join(ctx, Join{RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID, Role: p.Role, JoinedAt: p.JoinedAt})
+	default:
+		err = r.Leave(ctx, Leave{RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID, Role: p.Role,
+			JoinedAt: p.JoinedAt, LeftAt: p.LeftAt, Duration: p.Duration, Reason: p.Reason})
 	}
-	if !p.IsSIP() {
+	if err != nil && !errors.Is(err, ErrUnavailable) {
+		// No delivery of this event can be recorded (its data does not
+		// read, or names ids no store key holds): asking 100ms for it
+		// again would only repeat the failure, so it is dropped.
+		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "roster: an event no retry can record; dropped",
+			slog.String("event_id", e.ID), slog.String("type", e.Type), slog.String("error", err.Error()))
 		return nil
 	}
-	if e.Type == hmsevents.TypePeerJoinSuccess {
-		return r.Join(ctx, Join{RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID, Role: p.Role, JoinedAt: p.JoinedAt})
-	}
-	return r.Leave(ctx, Leave{RoomID: p.RoomID, PeerID: p.PeerID, UserID: p.UserID, Role: p.Role,
-		JoinedAt: p.JoinedAt, LeftAt: p.LeftAt, Duration: p.Duration, Reason: p.Reason})
+	return err
 }
 
 // positiveOr returns v, or def when v is not positive: a Config field left

@@ -6,18 +6,22 @@ import (
 	"time"
 )
 
-// The roster's store calls: each waits at most the roster's Timeout, and
-// its error wraps ErrUnavailable (and the store's error, such as
-// store.ErrNotFound).
+// The roster's store calls: each waits at most the roster's Timeout. Its
+// error wraps the store's (such as store.ErrNotFound) and, unless the
+// store refused the call itself (store.ErrInvalid, store.ErrWrongType:
+// no retry would do better), ErrUnavailable.
 
 func storeCall[T any](ctx context.Context, r *Roster, f func(context.Context) (T, error)) (T, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
 	v, err := f(ctx)
-	if err != nil {
-		return v, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	switch {
+	case err == nil:
+		return v, nil
+	case !retryable(err):
+		return v, fmt.Errorf("roster: the store refused a call: %w", err)
 	}
-	return v, nil
+	return v, fmt.Errorf("%w: %w", ErrUnavailable, err)
 }
 
 func (r *Roster) get(ctx context.Context, key string) ([]byte, error) {
