@@ -120,12 +120,12 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])` + keepForARGV3)
 
 	pushScript = redis.NewScript(`
 redis.call('LPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)` + keepForARGV3)
+redis.call('LTRIM', KEYS[1], 0, ARGV[2])` + keepForARGV3)
 )
 
 // SetNX implements store.Store.SetNX with SET NX PX.
 func (s *Store) SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
-	if err := checkKeyValue(key, value); err != nil {
+	if err := valid(ctx, checkKeyValue(key, value)); err != nil {
 		return false, err
 	}
 	value = clone(value)
@@ -136,7 +136,7 @@ func (s *Store) SetNX(ctx context.Context, key string, value []byte, ttl time.Du
 
 // Get implements store.Store.Get with GET.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := checkKey(key); err != nil {
+	if err := valid(ctx, checkKey(key)); err != nil {
 		return nil, err
 	}
 	return do(ctx, s.timeout, func(ctx context.Context) ([]byte, error) {
@@ -146,7 +146,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 
 // Delete implements store.Store.Delete with DEL.
 func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
-	if err := checkKey(key); err != nil {
+	if err := valid(ctx, checkKey(key)); err != nil {
 		return false, err
 	}
 	return do(ctx, s.timeout, func(ctx context.Context) (bool, error) {
@@ -158,7 +158,7 @@ func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 // IncrBy implements store.Store.IncrBy with INCRBY and PEXPIRE in a Lua
 // script.
 func (s *Store) IncrBy(ctx context.Context, key string, delta int64, window time.Duration) (int64, error) {
-	if err := checkKey(key); err != nil {
+	if err := valid(ctx, checkKey(key)); err != nil {
 		return 0, err
 	}
 	return do(ctx, s.timeout, func(ctx context.Context) (int64, error) {
@@ -169,10 +169,7 @@ func (s *Store) IncrBy(ctx context.Context, key string, delta int64, window time
 // HSet implements store.Store.HSet with HSET and PEXPIRE (or PERSIST) in a
 // Lua script.
 func (s *Store) HSet(ctx context.Context, key, field string, value []byte, ttl time.Duration) error {
-	if err := checkKeyValue(key, value); err != nil {
-		return err
-	}
-	if err := checkKey(field); err != nil {
+	if err := valid(ctx, checkKeyValue(key, value), checkKey(field)); err != nil {
 		return err
 	}
 	value = clone(value)
@@ -184,10 +181,7 @@ func (s *Store) HSet(ctx context.Context, key, field string, value []byte, ttl t
 
 // HDel implements store.Store.HDel with HDEL.
 func (s *Store) HDel(ctx context.Context, key, field string) (bool, error) {
-	if err := checkKey(key); err != nil {
-		return false, err
-	}
-	if err := checkKey(field); err != nil {
+	if err := valid(ctx, checkKey(key), checkKey(field)); err != nil {
 		return false, err
 	}
 	return do(ctx, s.timeout, func(ctx context.Context) (bool, error) {
@@ -198,7 +192,7 @@ func (s *Store) HDel(ctx context.Context, key, field string) (bool, error) {
 
 // HGetAll implements store.Store.HGetAll with HGETALL.
 func (s *Store) HGetAll(ctx context.Context, key string) (map[string][]byte, error) {
-	if err := checkKey(key); err != nil {
+	if err := valid(ctx, checkKey(key)); err != nil {
 		return nil, err
 	}
 	return do(ctx, s.timeout, func(ctx context.Context) (map[string][]byte, error) {
@@ -217,7 +211,7 @@ func (s *Store) HGetAll(ctx context.Context, key string) (map[string][]byte, err
 // PushCapped implements store.Store.PushCapped with LPUSH, LTRIM and
 // PEXPIRE (or PERSIST) in a Lua script.
 func (s *Store) PushCapped(ctx context.Context, key string, value []byte, maxLen int, ttl time.Duration) error {
-	if err := checkKeyValue(key, value); err != nil {
+	if err := valid(ctx, checkKeyValue(key, value)); err != nil {
 		return err
 	}
 	if maxLen < 1 {
@@ -225,14 +219,14 @@ func (s *Store) PushCapped(ctx context.Context, key string, value []byte, maxLen
 	}
 	value = clone(value)
 	_, err := do(ctx, s.timeout, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, pushScript.Run(ctx, s.client, []string{s.prefix + key}, value, maxLen, millis(ttl)).Err()
+		return struct{}{}, pushScript.Run(ctx, s.client, []string{s.prefix + key}, value, maxLen-1, millis(ttl)).Err()
 	})
 	return err
 }
 
 // Range implements store.Store.Range with LRANGE 0 -1.
 func (s *Store) Range(ctx context.Context, key string) ([][]byte, error) {
-	if err := checkKey(key); err != nil {
+	if err := valid(ctx, checkKey(key)); err != nil {
 		return nil, err
 	}
 	return do(ctx, s.timeout, func(ctx context.Context) ([][]byte, error) {
@@ -331,6 +325,21 @@ func millis(ttl time.Duration) int64 {
 		return 0
 	}
 	return max(1, ttl.Milliseconds())
+}
+
+// valid returns the first error of the argument checks errs, unless ctx
+// has ended: then an error matching store.ErrUnavailable, as the memory
+// store gives, which looks at the context first.
+func valid(ctx context.Context, errs ...error) error {
+	if err := ctx.Err(); err != nil {
+		return unavailable(err)
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func checkKey(key string) error {

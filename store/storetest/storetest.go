@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -496,14 +497,22 @@ func testListExpiry(t *testing.T, env Env) {
 	must(t, s.PushCapped(ctx, "l", []byte("a"), 10, 3*unit))
 	env.Wait(2 * unit)
 	must(t, s.PushCapped(ctx, "l", []byte("b"), 10, 3*unit))
+	// The largest cap, "no cap" in effect, is a cap like any other.
+	must(t, s.PushCapped(ctx, "uncapped", []byte("a"), math.MaxInt, 3*unit))
+	must(t, s.PushCapped(ctx, "uncapped", []byte("b"), math.MaxInt, 3*unit))
 	env.Wait(2 * unit)
 	list, err := s.Range(ctx, "l")
 	must(t, err)
 	equalList(t, list, "b", "a")
-	env.Wait(4 * unit)
-	list, err = s.Range(ctx, "l")
+	list, err = s.Range(ctx, "uncapped")
 	must(t, err)
-	equalList(t, list)
+	equalList(t, list, "b", "a")
+	env.Wait(4 * unit)
+	for _, key := range []string{"l", "uncapped"} {
+		list, err = s.Range(ctx, key)
+		must(t, err)
+		equalList(t, list)
+	}
 }
 
 func testListConcurrent(t *testing.T, env Env) {
@@ -685,6 +694,11 @@ func testCanceled(t *testing.T, env Env) {
 		unavailable("PushCapped", s.PushCapped(ctx, "l", []byte("v"), 3, 10*unit))
 		_, err = s.Range(ctx, "l")
 		unavailable("Range", err)
+		// The context is looked at before the arguments.
+		_, err = s.Get(ctx, "")
+		unavailable("Get of an empty key", err)
+		unavailable("HSet of an empty field", s.HSet(ctx, "h", "", []byte("v"), 10*unit))
+		unavailable("PushCapped of an empty key", s.PushCapped(ctx, "", []byte("v"), 3, 10*unit))
 	}
 	// Nothing was written.
 	ctx := t.Context()
