@@ -435,12 +435,18 @@ func validPort(s string) bool {
 	return err == nil && n > 0
 }
 
-// validDNSName reports whether s is a DNS name of letters, digits and
-// hyphens (which covers IPv4 addresses), with no empty label and no label
-// starting or ending with a hyphen.
+// validDNSName reports whether s is a host name or an IPv4 address (RFC
+// 3261 §25.1): labels of letters, digits and hyphens, none empty, none
+// starting or ending with a hyphen, and a last label that starts with a
+// letter; a name whose last label starts with a digit must be an IPv4
+// address, four numbers up to 255 without leading zeros.
 func validDNSName(s string) bool {
 	if s == "" || len(s) > 253 {
 		return false
+	}
+	if last := s[strings.LastIndexByte(s, '.')+1:]; last != "" && '0' <= last[0] && last[0] <= '9' {
+		ip, err := netip.ParseAddr(s)
+		return err == nil && ip.Is4()
 	}
 	for label := range strings.SplitSeq(s, ".") {
 		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {

@@ -160,6 +160,13 @@ var hostile = []struct {
 	{"port zero", "abc-defg-hij", host("example.com:0"), "host", sipconnect.ErrHost},
 	{"port too large", "abc-defg-hij", host("example.com:65536"), "host", sipconnect.ErrHost},
 	{"IPv6 zone", "abc-defg-hij", host("[fe80::1%25eth0]"), "host", sipconnect.ErrHost},
+	// A last label that starts with a digit is no host name (RFC 3261
+	// §25.1, toplabel), so the host must be an IPv4 address.
+	{"five numbers", "abc-defg-hij", host("1.2.3.4.5"), "host", sipconnect.ErrHost},
+	{"one number", "abc-defg-hij", host("123"), "host", sipconnect.ErrHost},
+	{"three numbers", "abc-defg-hij", host("10.0.0"), "host", sipconnect.ErrHost},
+	{"number over 255", "abc-defg-hij", host("10.0.0.256"), "host", sipconnect.ErrHost},
+	{"top label a number", "abc-defg-hij", host("sip.example.9com"), "host", sipconnect.ErrHost},
 	{"bad transport", "abc-defg-hij", []sipconnect.AddressOption{sipconnect.WithTransport("sctp")}, "transport", sipconnect.ErrTransport},
 	{"headers part past 1023 bytes", "abc-defg-hij", []sipconnect.AddressOption{
 		sipconnect.WithDisplayName(strings.Repeat("é", 128)), sipconnect.WithUserID(strings.Repeat("é", 128))},
