@@ -47,9 +47,14 @@ func TestServeDemoCallRecords(t *testing.T) {
 	get := s.untilPrefix(t, "curl -sS -X GET ")
 	token := regexp.MustCompile(`Bearer ([0-9a-f]{32})'$`).FindStringSubmatch(get)
 	require.NotNil(t, token, get)
-	for _, h := range []map[string]string{nil, {"Authorization": "Bearer wrong"}} {
+	for _, h := range []map[string]string{nil, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic " + token[1]},
+		{"Authorization": "Bearer"}, {"Authorization": "Bearer  " + token[1]}} {
 		status, _, body := getCalls(t, s.base, h, "")
-		assert.Equal(t, 401, status, body)
+		assert.Equal(t, 401, status, "%v: %s", h, body)
+	}
+	for _, scheme := range []string{"bearer", "BEARER"} { // the scheme is matched in any case (RFC 9110 §11.1)
+		status, _, body := getCalls(t, s.base, map[string]string{"Authorization": scheme + " " + token[1]}, "")
+		assert.Equal(t, 200, status, "%s: %s", scheme, body)
 	}
 	admin := map[string]string{"Authorization": "Bearer " + token[1]}
 	status, page, body := getCalls(t, s.base, admin, "")

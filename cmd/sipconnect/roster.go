@@ -50,10 +50,11 @@ type phones struct {
 }
 
 // authorized checks "Authorization: Bearer <token>" in constant time and
-// answers 401 when it does not match.
+// answers 401 when it does not match. The scheme's name is matched in any
+// case, as RFC 9110 §11.1 says.
 func (p phones) authorized(w http.ResponseWriter, r *http.Request) bool {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if ok && subtle.ConstantTimeCompare([]byte(got), []byte(p.token)) == 1 {
+	scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if ok && strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare([]byte(got), []byte(p.token)) == 1 {
 		return true
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="sipconnect"`)
