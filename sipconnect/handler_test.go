@@ -432,6 +432,8 @@ func TestSanitizeDisplayName(t *testing.T) {
 		"\t":                          "",
 		strings.Repeat("a b ", 40):    strings.TrimSpace(strings.Repeat("a b ", 16)),
 		"😀 " + strings.Repeat("x", 1): "😀 x",
+		"Alice\u202Eecilb\u202C":      "Aliceecilb", // a right-to-left override
+		"Bo\u200Bb\u2066\u2069\uFEFF": "Bob",        // zero-width and isolate characters
 	}
 	for in, want := range tests {
 		got := sipconnect.SanitizeDisplayName(in)

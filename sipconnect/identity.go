@@ -64,8 +64,9 @@ func CallerNameIdentity(_ context.Context, call Call) (Identity, error) {
 }
 
 // SanitizeDisplayName makes untrusted text a display name NewAddress
-// accepts: bad UTF-8 and control characters dropped, spaces collapsed, cut
-// to 64 runes; text like a phone number gives "".
+// accepts: bad UTF-8, control and format characters (bidi overrides,
+// zero-width spaces) dropped, spaces collapsed, at most 64 runes; a phone
+// number gives "".
 func SanitizeDisplayName(s string) string {
 	var b strings.Builder
 	space := false
@@ -79,7 +80,7 @@ func SanitizeDisplayName(s string) string {
 		case unicode.IsSpace(r):
 			space = b.Len() > 0
 			continue
-		case unicode.IsControl(r):
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r):
 			continue
 		}
 		if space {
