@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Text is the attribute named in an error about an element's text.
@@ -71,12 +72,33 @@ func CheckSIPURI(uri string, maxLen int, r SIPURIReasons) (int, error) {
 	if !strings.HasPrefix(lower, "sip:") && !strings.HasPrefix(lower, "sips:") {
 		return -1, fmt.Errorf("%w: want a sip: or sips: URI", r.InvalidChar)
 	}
-	for i := 0; i < len(uri); i++ {
-		if c := uri[i]; c <= ' ' || c >= 0x7F || strings.IndexByte("\"<>\\^`{|}", c) >= 0 {
-			return i, fmt.Errorf("%w: %q (percent-encode it)", r.InvalidChar, c)
-		}
+	if i := sipURIBadByte(uri); i >= 0 {
+		return i, fmt.Errorf("%w: %s (percent-encode it)", r.InvalidChar, describeByteAt(uri, i))
 	}
 	return -1, nil
+}
+
+// sipURIBadByte returns the offset of the first byte of uri that a SIP URI
+// may not carry unescaped (a control character, a space, a byte outside
+// printable ASCII, or one of " < > \ ^ ` { | }), or -1.
+func sipURIBadByte(uri string) int {
+	for i := 0; i < len(uri); i++ {
+		if c := uri[i]; c <= ' ' || c >= 0x7F || strings.IndexByte("\"<>\\^`{|}", c) >= 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// describeByteAt names the character that starts at byte i of s for an
+// error message: 'é' (U+00E9), or the byte in hex when s holds no valid
+// UTF-8 there.
+func describeByteAt(s string, i int) string {
+	r, size := utf8.DecodeRuneInString(s[i:])
+	if r == utf8.RuneError && size <= 1 {
+		return fmt.Sprintf("byte %#02x (invalid UTF-8)", s[i])
+	}
+	return fmt.Sprintf("%q (%U)", r, r)
 }
 
 // ValidLanguage accepts a language tag of letters and digits in

@@ -64,6 +64,27 @@ func TestCheckSIPURI(t *testing.T) {
 	}
 }
 
+// The message names the character at the offset: the rune that starts
+// there, or the byte when it starts no valid UTF-8.
+func TestCheckSIPURINamesTheCharacter(t *testing.T) {
+	r := SIPURIReasons{Required: errors.New("required"), TooLong: errors.New("too long"), InvalidChar: errors.New("bad char")}
+	for _, tc := range []struct {
+		uri, want string
+		off       int
+	}{
+		{"sip:Jos\u00e9@host", `bad char: 'é' (U+00E9) (percent-encode it)`, 7},
+		{"sip:a@host\r\nVia: x", `bad char: '\r' (U+000D) (percent-encode it)`, 10},
+		{"sip:a b@host", `bad char: ' ' (U+0020) (percent-encode it)`, 5},
+		{"sip:a@h?x=\U0001F600", `bad char: '😀' (U+1F600) (percent-encode it)`, 10},
+		{"sip:a\xc3@host", `bad char: byte 0xc3 (invalid UTF-8) (percent-encode it)`, 5},
+		{"sip:a\xff", `bad char: byte 0xff (invalid UTF-8) (percent-encode it)`, 5},
+	} {
+		off, err := CheckSIPURI(tc.uri, 100, r)
+		assert.EqualError(t, err, tc.want, "%q", tc.uri)
+		assert.Equal(t, tc.off, off, "%q", tc.uri)
+	}
+}
+
 func TestValidLanguage(t *testing.T) {
 	for _, ok := range []string{"en", "en-US", "en-GB-WLS", "cmn-Hans-CN"} {
 		assert.True(t, ValidLanguage(ok), ok)
