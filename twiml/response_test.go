@@ -184,7 +184,7 @@ func TestValidation(t *testing.T) {
 		{"password without username", sip(twiml.Sip{Password: "P"}), "Response/Dial[1]/Sip[1]", "password", twiml.ErrNoUsername},
 		{"sip uri empty", twiml.Response{&twiml.Dial{Nouns: []twiml.Noun{&twiml.Sip{}}}}, "Response/Dial[1]/Sip[1]", "#text", twiml.ErrRequired},
 		{"sip uri scheme", sip(twiml.Sip{URI: "tel:+1415"}), "Response/Dial[1]/Sip[1]", "#text", twiml.ErrInvalidChar},
-		{"sip uri NUL", sip(twiml.Sip{URI: "sip:a\x00b"}), "Response/Dial[1]/Sip[1]", "#text", twiml.ErrXMLChar},
+		{"sip uri NUL", sip(twiml.Sip{URI: "sip:a\x00b"}), "Response/Dial[1]/Sip[1]", "#text", twiml.ErrInvalidChar},
 		{"username invalid UTF-8", sip(twiml.Sip{Username: "\xff"}), "Response/Dial[1]/Sip[1]", "username", twiml.ErrInvalidUTF8},
 		{"password U+FFFE", sip(twiml.Sip{Username: "u", Password: "\uFFFE"}), "Response/Dial[1]/Sip[1]", "password", twiml.ErrXMLChar},
 		{"password vertical tab", sip(twiml.Sip{Username: "u", Password: "a\vb"}), "Response/Dial[1]/Sip[1]", "password", twiml.ErrXMLChar},

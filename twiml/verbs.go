@@ -249,8 +249,8 @@ func (s *Sip) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if s == nil {
 		return dst, fail(l, "", -1, ErrNilVerb)
 	}
-	if attr, err := xmlwrite.CheckSIP(s.URI, s.Username, s.Password); err != nil {
-		return dst, fail(l, attr, -1, err)
+	if attr, off, err := xmlwrite.CheckSIP(s.URI, s.Username, s.Password); err != nil {
+		return dst, fail(l, attr, off, err)
 	}
 	e := xmlwrite.Open(dst, "Sip")
 	e.Str("username", s.Username)

@@ -3,6 +3,7 @@ package signalwire_test
 import (
 	"encoding/xml"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -101,7 +102,7 @@ func TestHostileValues(t *testing.T) {
 	for _, s := range []string{`Tom & Jerry`, `<Hangup/>`, `say "hi"`, "tab\there", "cr\rlf\n", "José 😀"} {
 		doc := signalwire.Response{
 			&signalwire.Say{Text: s, Voice: s, Language: s},
-			&signalwire.Dial{Nouns: []signalwire.Noun{&signalwire.Sip{URI: "sip:a@b?x=" + s, Username: s, Password: s}}},
+			&signalwire.Dial{Nouns: []signalwire.Noun{&signalwire.Sip{URI: "sip:a@b?x=" + url.PathEscape(s) + "&y=1", Username: s, Password: s}}},
 		}
 		out, err := doc.AppendXML(nil)
 		require.NoError(t, err, "%q", s)
@@ -111,6 +112,7 @@ func TestHostileValues(t *testing.T) {
 		assert.Equal(t, s, d.Say[0].Language)
 		assert.Equal(t, s, d.Dial.Sip[0].Username)
 		assert.Equal(t, s, d.Dial.Sip[0].Password)
+		assert.Equal(t, "sip:a@b?x="+url.PathEscape(s)+"&y=1", d.Dial.Sip[0].URI)
 		if !strings.Contains(s, "\r") { // XML turns a text CR into LF unless escaped; Escape writes &#xD;
 			assert.Equal(t, s, d.Say[0].Text)
 		}
@@ -128,18 +130,24 @@ func TestHostileValues(t *testing.T) {
 		for _, c := range []struct {
 			doc        signalwire.Response
 			path, attr string
+			reason     error // when not tc.reason
 		}{
-			{signalwire.Response{&signalwire.Say{Text: tc.value}}, "Response/Say[1]", "#text"},
-			{signalwire.Response{&signalwire.Say{Text: "x", Voice: tc.value}}, "Response/Say[1]", "voice"},
-			{signalwire.Response{&signalwire.Dial{Nouns: []signalwire.Noun{&signalwire.Sip{URI: "sip:a" + tc.value}}}}, "Response/Dial[1]/Sip[1]", "#text"},
-			{signalwire.Response{&signalwire.Dial{Nouns: []signalwire.Noun{&signalwire.Sip{URI: "sip:a", Username: "U", Password: tc.value}}}}, "Response/Dial[1]/Sip[1]", "password"},
-			{signalwire.Response{&signalwire.Gather{Prompt: []*signalwire.Say{{Text: tc.value}}}}, "Response/Gather[1]/Say[1]", "#text"},
+			{signalwire.Response{&signalwire.Say{Text: tc.value}}, "Response/Say[1]", "#text", nil},
+			{signalwire.Response{&signalwire.Say{Text: "x", Voice: tc.value}}, "Response/Say[1]", "voice", nil},
+			// A SIP URI takes printable ASCII only, checked before XML.
+			{signalwire.Response{&signalwire.Dial{Nouns: []signalwire.Noun{&signalwire.Sip{URI: "sip:a" + tc.value}}}}, "Response/Dial[1]/Sip[1]", "#text", signalwire.ErrInvalidChar},
+			{signalwire.Response{&signalwire.Dial{Nouns: []signalwire.Noun{&signalwire.Sip{URI: "sip:a", Username: "U", Password: tc.value}}}}, "Response/Dial[1]/Sip[1]", "password", nil},
+			{signalwire.Response{&signalwire.Gather{Prompt: []*signalwire.Say{{Text: tc.value}}}}, "Response/Gather[1]/Say[1]", "#text", nil},
 		} {
 			buf := append(make([]byte, 0, 256), "keep"...)
 			out, err := c.doc.AppendXML(buf)
 			var e *signalwire.Error
 			require.ErrorAs(t, err, &e, tc.name)
-			assert.ErrorIs(t, err, tc.reason, tc.name)
+			reason := tc.reason
+			if c.reason != nil {
+				reason = c.reason
+			}
+			assert.ErrorIs(t, err, reason, tc.name)
 			assert.Equal(t, c.path, e.Path, tc.name)
 			assert.Equal(t, c.attr, e.Attribute, tc.name)
 			assert.Equal(t, "keep", string(out), tc.name)

@@ -149,8 +149,8 @@ func (d *Dial) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 }
 
 func (s *Sip) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
-	if attr, err := xmlwrite.CheckSIP(s.URI, s.Username, s.Password); err != nil {
-		return dst, fail(l, attr, -1, err)
+	if attr, off, err := xmlwrite.CheckSIP(s.URI, s.Username, s.Password); err != nil {
+		return dst, fail(l, attr, off, err)
 	}
 	e := xmlwrite.Open(dst, "Sip")
 	e.Str("username", s.Username)

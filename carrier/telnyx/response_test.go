@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -127,7 +128,7 @@ func TestHostileValues(t *testing.T) {
 	for _, s := range escaped {
 		doc := telnyx.Response{
 			&telnyx.Say{Text: s, Voice: s, Language: s},
-			&telnyx.Dial{Action: s, Nouns: []telnyx.Noun{&telnyx.Sip{URI: "sip:a@b?x=" + s, Username: s, Password: s}}},
+			&telnyx.Dial{Action: s, Nouns: []telnyx.Noun{&telnyx.Sip{URI: "sip:a@b?x=" + url.PathEscape(s) + "&y=1", Username: s, Password: s}}},
 		}
 		out, err := doc.AppendXML(nil)
 		require.NoError(t, err, "%q", s)
@@ -138,7 +139,7 @@ func TestHostileValues(t *testing.T) {
 		assert.Equal(t, s, d.Say[0].Language)
 		assert.Equal(t, s, d.Dial.Sip[0].Username)
 		assert.Equal(t, s, d.Dial.Sip[0].Password)
-		assert.Equal(t, "sip:a@b?x="+s, d.Dial.Sip[0].URI)
+		assert.Equal(t, "sip:a@b?x="+url.PathEscape(s)+"&y=1", d.Dial.Sip[0].URI)
 	}
 
 	refused := []struct {
@@ -158,21 +159,27 @@ func TestHostileValues(t *testing.T) {
 		cases := []struct {
 			doc        telnyx.Response
 			path, attr string
+			reason     error // when not tc.reason
 		}{
-			{telnyx.Response{&telnyx.Say{Text: tc.value}}, "Response/Say[1]", "#text"},
-			{telnyx.Response{&telnyx.Say{Text: "hi", Voice: tc.value}}, "Response/Say[1]", "voice"},
-			{telnyx.Response{&telnyx.Hangup{}, &telnyx.Say{Text: "hi", Language: tc.value}}, "Response/Say[2]", "language"},
-			{telnyx.Response{&telnyx.Dial{Nouns: []telnyx.Noun{&telnyx.Sip{URI: "sip:" + tc.value}}}}, "Response/Dial[1]/Sip[1]", "#text"},
-			{telnyx.Response{&telnyx.Dial{Nouns: []telnyx.Noun{&telnyx.Sip{URI: "sip:a@b", Username: "U", Password: tc.value}}}}, "Response/Dial[1]/Sip[1]", "password"},
-			{telnyx.Response{&telnyx.Gather{Action: tc.value}}, "Response/Gather[1]", "action"},
-			{telnyx.Response{&telnyx.Gather{Prompt: []*telnyx.Say{{Text: tc.value}}}}, "Response/Gather[1]/Say[1]", "#text"},
+			{telnyx.Response{&telnyx.Say{Text: tc.value}}, "Response/Say[1]", "#text", nil},
+			{telnyx.Response{&telnyx.Say{Text: "hi", Voice: tc.value}}, "Response/Say[1]", "voice", nil},
+			{telnyx.Response{&telnyx.Hangup{}, &telnyx.Say{Text: "hi", Language: tc.value}}, "Response/Say[2]", "language", nil},
+			// A SIP URI takes printable ASCII only, checked before XML.
+			{telnyx.Response{&telnyx.Dial{Nouns: []telnyx.Noun{&telnyx.Sip{URI: "sip:" + tc.value}}}}, "Response/Dial[1]/Sip[1]", "#text", telnyx.ErrInvalidChar},
+			{telnyx.Response{&telnyx.Dial{Nouns: []telnyx.Noun{&telnyx.Sip{URI: "sip:a@b", Username: "U", Password: tc.value}}}}, "Response/Dial[1]/Sip[1]", "password", nil},
+			{telnyx.Response{&telnyx.Gather{Action: tc.value}}, "Response/Gather[1]", "action", nil},
+			{telnyx.Response{&telnyx.Gather{Prompt: []*telnyx.Say{{Text: tc.value}}}}, "Response/Gather[1]/Say[1]", "#text", nil},
 		}
 		for _, c := range cases {
 			buf := append(make([]byte, 0, 256), "keep"...)
 			out, err := c.doc.AppendXML(buf)
 			var e *telnyx.Error
 			require.ErrorAs(t, err, &e, "%s %s %s", tc.name, c.path, c.attr)
-			assert.ErrorIs(t, err, tc.reason, tc.name)
+			reason := tc.reason
+			if c.reason != nil {
+				reason = c.reason
+			}
+			assert.ErrorIs(t, err, reason, tc.name)
 			assert.Equal(t, c.path, e.Path, tc.name)
 			assert.Equal(t, c.attr, e.Attribute, tc.name)
 			wantOff := tc.offset

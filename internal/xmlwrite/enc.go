@@ -55,18 +55,26 @@ func AppendResponse(dst []byte, n int, verb func(dst []byte, l Loc) ([]byte, err
 }
 
 // CheckSIP checks what a <Sip> noun needs before it is written: a URI (its
-// text) with a SIP scheme, and a username with any password. It returns the
-// attribute at fault (Text for the URI) and the reason, or "" and nil.
-func CheckSIP(uri, username, password string) (string, error) {
+// text) with a SIP scheme and only characters a SIP URI carries unescaped,
+// as [CheckSIPURI] checks them (RFC 3261 §25.1: a header value in the URI
+// is unreserved characters or %HH, so a raw CR LF, space or non-ASCII byte
+// is refused rather than escaped for XML, which a SIP stack would copy
+// into the INVITE), and a username with any password. It returns the
+// attribute at fault (Text for the URI), the byte offset of a bad
+// character (or -1) and the reason, or "", -1 and nil.
+func CheckSIP(uri, username, password string) (string, int, error) {
 	switch {
 	case uri == "":
-		return Text, ErrRequired
+		return Text, -1, ErrRequired
 	case !HasSIPScheme(uri):
-		return Text, fmt.Errorf(`%w: a SIP URI starts with "sip:" or "sips:"`, ErrInvalidChar)
+		return Text, -1, fmt.Errorf(`%w: a SIP URI starts with "sip:" or "sips:"`, ErrInvalidChar)
 	case password != "" && username == "":
-		return "password", ErrNoUsername
+		return "password", -1, ErrNoUsername
 	}
-	return "", nil
+	if i := sipURIBadByte(uri); i >= 0 {
+		return Text, i, fmt.Errorf("%w: %s (percent-encode it)", ErrInvalidChar, describeByteAt(uri, i))
+	}
+	return "", -1, nil
 }
 
 // Loc locates an element in a document: a verb of the Response and, when

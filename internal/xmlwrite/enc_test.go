@@ -66,8 +66,20 @@ func TestCheckSIP(t *testing.T) {
 		{"tel:+1", "", "", Text, ErrInvalidChar},
 		{"sip:a@b", "", "p", "password", ErrNoUsername},
 	} {
-		attr, err := CheckSIP(tt.uri, tt.user, tt.pass)
+		attr, _, err := CheckSIP(tt.uri, tt.user, tt.pass)
 		assert.Equal(t, tt.attr, attr, tt.uri)
 		assert.True(t, errors.Is(err, tt.err) && (err == nil) == (tt.err == nil), "%s: %v", tt.uri, err)
 	}
+
+	// The URI's characters are checked as CheckSIPURI checks them.
+	for uri, off := range map[string]int{"sip:a@b?X-A=1\r\nVia: x": 13, "sip:a b": 5, "sip:Jos\u00e9@b": 7, "sips:a@b\x00": 8} {
+		attr, gotOff, err := CheckSIP(uri, "", "")
+		assert.ErrorIs(t, err, ErrInvalidChar, "%q", uri)
+		assert.Equal(t, Text, attr, "%q", uri)
+		assert.Equal(t, off, gotOff, "%q", uri)
+	}
+	attr, off, err := CheckSIP("sip:abc-defg-hij@sip.100ms.live;transport=tls?X-100ms-Display-Name=Jos%C3%A9%20Doe&X-100ms-UserID=x", "", "")
+	assert.NoError(t, err)
+	assert.Equal(t, "", attr)
+	assert.Equal(t, -1, off)
 }
