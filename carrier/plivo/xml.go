@@ -357,17 +357,15 @@ func (s *Speak) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	if n := utf8.RuneCountInString(s.Text); n > MaxSpeakRunes {
 		return dst, fail(l, xmlwrite.Text, -1, fmt.Errorf("%w: %d characters, at most %d", ErrTooLong, n, MaxSpeakRunes))
 	}
-	if s.Voice != "" && !validVoice(s.Voice) {
-		return dst, fail(l, "voice", -1, fmt.Errorf("%w: %q, want WOMAN, MAN or Polly.<Name>", ErrEnum, s.Voice))
-	}
-	if s.Language != "" && !xmlwrite.ValidLanguage(s.Language) {
-		return dst, fail(l, "language", -1, fmt.Errorf("%w: %q, want a tag such as en-US", ErrInvalidChar, s.Language))
+	voice, err := speakVoice(l, s.Voice, s.Language)
+	if err != nil {
+		return dst, err
 	}
 	if s.Loop < LoopForever || s.Loop > 1000 {
 		return dst, fail(l, "loop", -1, fmt.Errorf("%w: %d, want 1 to 1000 or LoopForever", ErrRange, s.Loop))
 	}
 	e := xmlwrite.Open(dst, "Speak")
-	e.Str("voice", s.Voice)
+	e.Str("voice", voice)
 	e.Str("language", s.Language)
 	switch {
 	case s.Loop == LoopForever:
@@ -379,20 +377,36 @@ func (s *Speak) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
 	return e.Result(l, fail)
 }
 
-func validVoice(v string) bool {
-	if v == "WOMAN" || v == "MAN" {
-		return true
-	}
-	name, ok := strings.CutPrefix(v, "Polly.")
-	if !ok || name == "" || len(name) > 32 {
-		return false
-	}
-	for _, r := range name {
-		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r == '-' || r == '_' || r > 0x7F && r != utf8.RuneError) {
-			return false
+// speakVoice checks Speak's voice and language as plivo-go's
+// SpeakElement.SetLanguageVoice does (xml/plivoxml.go in
+// github.com/plivo/plivo-go) and returns the voice to write: MAN and WOMAN
+// in any case (strings.EqualFold), written as given, with any well-formed
+// language tag; any other voice must be a Polly voice plivo-go lists for
+// the language (ValidateLanguageVoice; see pollyVoices), written as
+// plivo-go writes it, "Polly.<Name>". An unset language is Plivo's default,
+// en-US; plivo-go, which always writes the language it is given, refuses a
+// Polly voice with none.
+func speakVoice(l xmlwrite.Loc, voice, lang string) (string, error) {
+	if voice == "" || strings.EqualFold(voice, "MAN") || strings.EqualFold(voice, "WOMAN") {
+		if lang != "" && !xmlwrite.ValidLanguage(lang) {
+			return "", fail(l, "language", -1, fmt.Errorf("%w: %q, want a tag such as en-US", ErrInvalidChar, lang))
 		}
+		return voice, nil
 	}
-	return utf8.ValidString(name)
+	if _, ok := pollyName(voice); !ok {
+		return "", fail(l, "voice", -1, fmt.Errorf("%w: %q, want MAN, WOMAN or Polly.<Name>", ErrEnum, voice))
+	}
+	v, ok, found := pollyVoice(voice, lang)
+	switch {
+	case !found:
+		return "", fail(l, "language", -1, fmt.Errorf("%w: %q has no Polly voices (plivo-go lists them for en-US, en-GB, fr-FR, ...)", ErrEnum, lang))
+	case !ok:
+		if lang == "" {
+			lang = defaultLanguage
+		}
+		return "", fail(l, "voice", -1, fmt.Errorf("%w: %q is not a Polly voice for %s, want Polly. and one of %s", ErrEnum, voice, lang, strings.Join(pollyVoices[lang], ", ")))
+	}
+	return v, nil
 }
 
 func (g *GetInput) appendXML(dst []byte, l xmlwrite.Loc) ([]byte, error) {
