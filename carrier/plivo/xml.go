@@ -27,8 +27,15 @@ const AutoTimeout time.Duration = -1
 
 // Documented limits (sources named on each).
 const (
-	// MaxSpeakRunes bounds Speak's text: plivo-go's SpeakElement refuses
-	// more than 3000 characters.
+	// MaxSpeakRunes bounds Speak's text. No Plivo documentation page found
+	// states a limit for <Speak>; 3000 is the bound Plivo's SDKs carry:
+	// plivo-java declares MAX_CONTENT_LENGTH = 3000 in
+	// src/main/java/com/plivo/api/xml/Speak.java (plivo/plivo-java), and
+	// plivo-go's SpeakElement refused more than 3000 characters from commit
+	// ce39d5b to ad4c38c (2019, xml/plivoxml.go in plivo/plivo-go). Neither
+	// SDK checks it today. It matches Amazon Polly's 3000 billed characters
+	// per SynthesizeSpeech request (docs.aws.amazon.com, Polly
+	// TextLengthExceededException).
 	MaxSpeakRunes = 3000
 	// MaxCallerNameRunes bounds Dial's callerName (Plivo Dial page: "maximum
 	// of 50 characters").
