@@ -503,14 +503,16 @@ func (f *session) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	start := time.Now()
 	attempt, err := strconv.Atoi(q.Get("attempt"))
 	if err != nil || attempt < 1 || attempt > f.cfg.MaxAttempts {
+		f.host.LogCall(r.Context(), slog.LevelWarn, "sipconnect: PIN step refused: its attempt is not one the menu asks", call, start,
+			slog.String("outcome", "bad-request"), slog.Int("status", http.StatusBadRequest))
 		http.Error(w, "bad PIN step", http.StatusBadRequest)
 		return
 	}
 	ctx, release := context.WithTimeout(r.Context(), f.host.Timeout())
 	defer release()
-	start := time.Now()
 	fresh, err := f.redeem(ctx, q.Get("nonce"), attempt)
 	switch {
 	case err != nil:
@@ -597,19 +599,21 @@ func (f *session) step(ctx context.Context, w http.ResponseWriter, call sipconne
 	}
 }
 
-// resolve calls the resolver, turning a panic into an error.
-func (f *session) resolve(ctx context.Context, pin string, call sipconnect.Call) (t Target, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("PIN resolver panicked: %v", p)
-		}
-	}()
+// resolve calls the resolver within ResolveTimeout, turning a panic into
+// an error. A resolver of the application's that ignores its context is
+// abandoned at the timeout, to run on with its answer dropped, so that
+// the caller still hears "try again later" in time.
+func (f *session) resolve(ctx context.Context, pin string, call sipconnect.Call) (Target, error) {
 	if len(pin) > f.maxDigits || strings.Trim(pin, "0123456789") != "" {
 		return Target{}, ErrUnknown
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.cfg.ResolveTimeout)
 	defer cancel()
-	return f.cfg.Resolver.ResolvePIN(ctx, pin, call)
+	t, err := webhook.InTime(ctx, func() (Target, error) { return f.cfg.Resolver.ResolvePIN(ctx, pin, call) })
+	if err != nil && !errors.Is(err, ErrUnknown) {
+		err = fmt.Errorf("PIN resolver: %w", err)
+	}
+	return t, err
 }
 
 // room turns a target into a Room.

@@ -805,6 +805,31 @@ func TestPINDirectoryLostAfterWipe(t *testing.T) {
 	assert.NotNil(t, p.answerTo(t, callForm(), again).Dial)
 }
 
+// TestPINResolveTimeoutBoundsAStuckResolver: a resolver of the
+// application's that ignores its context is abandoned at ResolveTimeout,
+// and the caller hears "try again later" rather than nothing.
+func TestPINResolveTimeoutBoundsAStuckResolver(t *testing.T) {
+	stuck := make(chan struct{})
+	defer close(stuck)
+	p := newPINServer(t, func(cfg *sipconnect.HandlerConfig) {
+		menuOf(cfg).ResolveTimeout = 20 * time.Millisecond
+		menuOf(cfg).Resolver = pins.ResolverFunc(func(context.Context, string, sipconnect.Call) (pins.Target, error) {
+			<-stuck
+			return pins.Target{}, pins.ErrUnknown
+		})
+	})
+	answered := make(chan pinAnswer, 1)
+	go func() { answered <- p.answerTo(t, callForm(), "123456789") }()
+	select {
+	case a := <-answered:
+		assert.Equal(t, []string{tryLater}, a.Say)
+	case <-time.After(time.Minute):
+		t.Fatal("no answer while the resolver is stuck")
+	}
+	assert.Contains(t, p.srv.Logs.String(), "no answer in time")
+	assert.Equal(t, 0, p.failures(t, pins.FailuresKey(callerPhone)), "a lookup that failed costs the caller nothing")
+}
+
 // markDownStore cannot read the directory's mark, as when the Redis
 // Cluster node that holds it is down while the nodes that hold the PINs
 // and the counts answer.

@@ -169,7 +169,7 @@ func ExampleCachedRoom() {
 	client := roomcode.NewClient(core)
 
 	room := sipconnect.CachedRoom(roomcode.NewCache(client, roomcode.CacheConfig{}), "room-1", "guest")
-	code, err := room(context.Background(), sipconnect.Call{CallSid: "CA1"})
+	code, err := room.RoomCode(context.Background(), sipconnect.Call{CallSid: "CA1"})
 	fmt.Println(code, err)
 	// Output: gst-abcd-xyz <nil>
 }

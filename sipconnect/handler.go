@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hmssip/interconnect-go/internal/webhook"
 	"github.com/hmssip/interconnect-go/twiml"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
@@ -33,7 +34,7 @@ type HandlerConfig struct {
 	Roster       CallRecorder
 	OnDialStatus func(ctx context.Context, status DialStatus) // told of every dial's outcome
 
-	Timeout      time.Duration // bounds deciding room and identity; 5s by default
+	Timeout      time.Duration // bounds deciding room and identity, even for callbacks that ignore ctx; 5s by default
 	MaxBodyBytes int64         // bounds the webhook body (else 413); 64 KiB by default
 	Logger       *slog.Logger  // one line per call, no secret or full number; slog.Default() if nil
 	// Metrics and spans (docs/metrics.md); otel's global providers if nil.
@@ -190,7 +191,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, span := h.tel.start(r, "sipconnect.call")
 	defer span.End()
 	defer h.tel.answered(ctx, start)
-	params, ok := h.accept(ctx, w, r)
+	params, ok := h.accept(ctx, w, r, h.tel)
 	if !ok {
 		return
 	}
@@ -228,7 +229,10 @@ func (h *Handler) bridge(ctx context.Context, w http.ResponseWriter, call Call, 
 	if h.roster != nil && addr.UserID() != "" {
 		// At most the roster's Timeout; a record the store did not take is
 		// written again in the background, after the caller is answered.
-		if queued, err := h.roster.RecordCall(ctx, addr.UserID(), call); err != nil {
+		var queued bool
+		var err error
+		h.callback(ctx, "CallRecorder.RecordCall", func() { queued, err = h.roster.RecordCall(ctx, addr.UserID(), call) })
+		if err != nil {
 			msg := "sipconnect: the roster could not record the call; bridging it all the same"
 			if queued {
 				msg = "sipconnect: the roster will record the call when the store answers; bridging it now"
@@ -264,9 +268,24 @@ func (h *Handler) bridge(ctx context.Context, w http.ResponseWriter, call Call, 
 func (h *Handler) observe(ctx context.Context, call Call, start time.Time, outcome, reason, by string) {
 	h.tel.count(ctx, outcome, reason)
 	if h.roster != nil {
-		h.roster.CallAnswered(ctx, CallAnswer{Call: call, Carrier: h.carrierTitle, Outcome: outcome, Reason: reason,
-			RoomBy: by, Received: start, Answered: time.Now()})
+		h.callback(ctx, "CallRecorder.CallAnswered", func() {
+			h.roster.CallAnswered(ctx, CallAnswer{Call: call, Carrier: h.carrierTitle, Outcome: outcome, Reason: reason,
+				RoomBy: by, Received: start, Answered: time.Now()})
+		})
 	}
+}
+
+// callback calls f, which calls the application's code named what, and
+// logs a panic in it rather than let it reach the carrier, who would hear
+// no answer.
+func (h *Handler) callback(ctx context.Context, what string, f func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.logger.LogAttrs(ctx, slog.LevelError, "sipconnect: a callback panicked", slog.String("callback", what),
+				slog.String("panic", fmt.Sprint(p)))
+		}
+	}()
+	f()
 }
 
 // logCall logs one line about a call: its SID, the caller's number masked,
@@ -281,11 +300,13 @@ func (h *Handler) logCall(ctx context.Context, level slog.Level, msg string, cal
 }
 
 // accept checks the method, the body size and the signature, answering
-// the request itself when it fails. On success it returns the webhook's
-// parameters: the form body of a POST, the query of a GET.
-func (h *Handler) accept(ctx context.Context, w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+// the request itself when it fails, and counting the failure among the
+// calls' answers with tel (nil for the dial status callback: no call). On
+// success it returns the webhook's parameters: the form body of a POST,
+// the query of a GET.
+func (h *Handler) accept(ctx context.Context, w http.ResponseWriter, r *http.Request, tel *telemetry) (url.Values, bool) {
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
-		h.tel.count(ctx, outcomeBadRequest, "")
+		tel.count(ctx, outcomeBadRequest, "")
 		w.Header().Set("Allow", "GET, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return nil, false
@@ -293,11 +314,11 @@ func (h *Handler) accept(ctx context.Context, w http.ResponseWriter, r *http.Req
 	params, status, err := h.carrier.Verify(w, r)
 	if err != nil {
 		if status == http.StatusForbidden {
-			h.tel.count(ctx, outcomeRejectedSignature, "")
+			tel.count(ctx, outcomeRejectedSignature, "")
 			h.logger.LogAttrs(r.Context(), slog.LevelWarn, "sipconnect: rejected a request without a valid "+h.carrierTitle+" signature",
 				slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 		} else {
-			h.tel.count(ctx, outcomeBadRequest, "")
+			tel.count(ctx, outcomeBadRequest, "")
 		}
 		http.Error(w, http.StatusText(status), status)
 		return nil, false
@@ -314,7 +335,13 @@ func (h *Handler) address(ctx context.Context, call Call, room Room, given *Iden
 		}
 	}()
 	stage = "room"
-	code, err := room.RoomCode(ctx, call)
+	var code string
+	switch room.(type) {
+	case staticRoom, cachedRoom: // they end with ctx
+		code, err = room.RoomCode(ctx, call)
+	default:
+		code, err = webhook.InTime(ctx, func() (string, error) { return room.RoomCode(ctx, call) })
+	}
 	if err != nil {
 		return Address{}, stage, err
 	}
@@ -324,7 +351,7 @@ func (h *Handler) address(ctx context.Context, call Call, room Room, given *Iden
 	case given != nil:
 		id = *given
 	case h.identity != nil:
-		if id, err = h.identity(ctx, call); err != nil {
+		if id, err = webhook.InTime(ctx, func() (Identity, error) { return h.identity(ctx, call) }); err != nil {
 			return Address{}, stage, err
 		}
 	}
@@ -355,27 +382,19 @@ func (h *Handler) address(ctx context.Context, call Call, room Room, given *Iden
 // OnDialStatus and answers a failed dial with the carrier's DialFailed.
 func (h *Handler) StatusHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		params, ok := h.accept(r.Context(), w, r)
+		params, ok := h.accept(r.Context(), w, r, nil)
 		if !ok {
 			return
 		}
 		st := h.carrier.DialStatus(params)
 		if h.roster != nil {
-			h.roster.DialEnded(r.Context(), h.carrierTitle, st)
+			h.callback(r.Context(), "CallRecorder.DialEnded", func() { h.roster.DialEnded(r.Context(), h.carrierTitle, st) })
 		}
 		h.logger.LogAttrs(r.Context(), slog.LevelInfo, "sipconnect: dial ended",
 			slog.String("call_sid", st.CallSid), slog.String("dial_status", st.DialCallStatus),
 			slog.String("sip_response", st.DialSipResponseCode), slog.String("duration", st.DialCallDuration))
 		if h.onStatus != nil {
-			func() {
-				defer func() {
-					if p := recover(); p != nil {
-						h.logger.LogAttrs(r.Context(), slog.LevelError, "sipconnect: OnDialStatus panicked",
-							slog.String("call_sid", st.CallSid), slog.String("panic", fmt.Sprint(p)))
-					}
-				}()
-				h.onStatus(r.Context(), st)
-			}()
+			h.callback(r.Context(), "OnDialStatus", func() { h.onStatus(r.Context(), st) })
 		}
 		if st.Failed() {
 			h.write(w, h.dialFailed)

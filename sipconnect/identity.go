@@ -38,11 +38,18 @@ func (r staticRoom) check(opts []AddressOption) error {
 }
 
 // CachedRoom sends every call to the cached code of a room's role.
-func CachedRoom(cache *roomcode.Cache, roomID, role string) RoomFunc {
-	return func(ctx context.Context, _ Call) (string, error) {
-		rc, err := cache.Code(ctx, roomID, role)
-		return rc.Code, err
-	}
+func CachedRoom(cache *roomcode.Cache, roomID, role string) Room {
+	return cachedRoom{cache, roomID, role}
+}
+
+type cachedRoom struct {
+	cache        *roomcode.Cache
+	roomID, role string
+}
+
+func (r cachedRoom) RoomCode(ctx context.Context, _ Call) (string, error) {
+	rc, err := r.cache.Code(ctx, r.roomID, r.role)
+	return rc.Code, err
 }
 
 // Identity says who a caller is in the room.

@@ -45,7 +45,7 @@ func (p pinHost) PublicURL() string      { return p.h.publicURL }
 func (p pinHost) Timeout() time.Duration { return p.h.timeout }
 
 func (p pinHost) Accept(w http.ResponseWriter, r *http.Request) (Call, bool) {
-	params, ok := p.h.accept(r.Context(), w, r)
+	params, ok := p.h.accept(r.Context(), w, r, p.h.tel)
 	if !ok {
 		return Call{}, false
 	}

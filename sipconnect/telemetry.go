@@ -82,8 +82,11 @@ func (t *telemetry) outcomeSet(outcome string) []metric.AddOption {
 	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(t.carrier, attribute.String("outcome", outcome)))}
 }
 
-// count adds one call with outcome, and for a fallback its reason.
+// count adds one call with outcome (and a fallback's reason); nil counts none.
 func (t *telemetry) count(ctx context.Context, outcome, reason string) {
+	if t == nil {
+		return
+	}
 	opt, ok := t.outcomes[outcome]
 	if !ok {
 		opt = t.outcomeSet(outcome) // a PIN menu's outcome: rare, and bounded by the menu's vocabulary

@@ -1,0 +1,40 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestInTime(t *testing.T) {
+	ctx := context.Background()
+	v, err := InTime(ctx, func() (int, error) { return 7, nil })
+	assert.Equal(t, 7, v)
+	assert.NoError(t, err)
+
+	boom := errors.New("boom")
+	_, err = InTime(ctx, func() (int, error) { return 0, boom })
+	assert.ErrorIs(t, err, boom)
+
+	_, err = InTime(ctx, func() (int, error) { panic("bug") })
+	assert.EqualError(t, err, "panic: bug")
+
+	// A function that ignores its context is abandoned when it ends.
+	stuck := make(chan struct{})
+	ran := make(chan struct{})
+	short, cancel := context.WithTimeout(ctx, time.Millisecond)
+	defer cancel()
+	_, err = InTime(short, func() (int, error) {
+		<-stuck
+		close(ran)
+		return 1, nil
+	})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "no answer in time")
+	close(stuck)
+	<-ran // it ran on, and its answer went nowhere
+}
