@@ -599,17 +599,25 @@ func (f *session) step(ctx context.Context, w http.ResponseWriter, call sipconne
 	}
 }
 
-// resolve calls the resolver within ResolveTimeout, turning a panic into
-// an error. A resolver of the application's that ignores its context is
-// abandoned at the timeout, to run on with its answer dropped, so that
-// the caller still hears "try again later" in time.
+// resolve calls the resolver within ResolveTimeout. A resolver of the
+// application's that ignores its context is abandoned at the timeout, to
+// run on with its answer dropped, so that the caller still hears "try
+// again later" in time; its panic is an error.
 func (f *session) resolve(ctx context.Context, pin string, call sipconnect.Call) (Target, error) {
 	if len(pin) > f.maxDigits || strings.Trim(pin, "0123456789") != "" {
 		return Target{}, ErrUnknown
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.cfg.ResolveTimeout)
 	defer cancel()
-	t, err := webhook.InTime(ctx, func() (Target, error) { return f.cfg.Resolver.ResolvePIN(ctx, pin, call) })
+	if d, ok := f.cfg.Resolver.(*Directory); ok {
+		return d.ResolvePIN(ctx, pin, call) // its store calls end with ctx
+	}
+	return resolveInTime(ctx, f.cfg.Resolver, pin, call)
+}
+
+// resolveInTime asks an application's resolver (webhook.InTime).
+func resolveInTime(ctx context.Context, r Resolver, pin string, call sipconnect.Call) (Target, error) {
+	t, err := webhook.InTime(ctx, func(ctx context.Context, call sipconnect.Call) (Target, error) { return r.ResolvePIN(ctx, pin, call) }, call)
 	if err != nil && !errors.Is(err, ErrUnknown) {
 		err = fmt.Errorf("PIN resolver: %w", err)
 	}

@@ -340,7 +340,7 @@ func (h *Handler) address(ctx context.Context, call Call, room Room, given *Iden
 	case staticRoom, cachedRoom: // they end with ctx
 		code, err = room.RoomCode(ctx, call)
 	default:
-		code, err = webhook.InTime(ctx, func() (string, error) { return room.RoomCode(ctx, call) })
+		code, err = webhook.InTime(ctx, room.RoomCode, call)
 	}
 	if err != nil {
 		return Address{}, stage, err
@@ -351,7 +351,7 @@ func (h *Handler) address(ctx context.Context, call Call, room Room, given *Iden
 	case given != nil:
 		id = *given
 	case h.identity != nil:
-		if id, err = webhook.InTime(ctx, func() (Identity, error) { return h.identity(ctx, call) }); err != nil {
+		if id, err = webhook.InTime(ctx, h.identity, call); err != nil {
 			return Address{}, stage, err
 		}
 	}

@@ -12,15 +12,15 @@ import (
 
 func TestInTime(t *testing.T) {
 	ctx := context.Background()
-	v, err := InTime(ctx, func() (int, error) { return 7, nil })
+	v, err := InTime(ctx, func(_ context.Context, a int) (int, error) { return a + 1, nil }, 6)
 	assert.Equal(t, 7, v)
 	assert.NoError(t, err)
 
 	boom := errors.New("boom")
-	_, err = InTime(ctx, func() (int, error) { return 0, boom })
+	_, err = InTime(ctx, func(context.Context, int) (int, error) { return 0, boom }, 0)
 	assert.ErrorIs(t, err, boom)
 
-	_, err = InTime(ctx, func() (int, error) { panic("bug") })
+	_, err = InTime(ctx, func(context.Context, int) (int, error) { panic("bug") }, 0)
 	assert.EqualError(t, err, "panic: bug")
 
 	// A function that ignores its context is abandoned when it ends.
@@ -28,11 +28,11 @@ func TestInTime(t *testing.T) {
 	ran := make(chan struct{})
 	short, cancel := context.WithTimeout(ctx, time.Millisecond)
 	defer cancel()
-	_, err = InTime(short, func() (int, error) {
+	_, err = InTime(short, func(context.Context, int) (int, error) {
 		<-stuck
 		close(ran)
 		return 1, nil
-	})
+	}, 0)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Contains(t, err.Error(), "no answer in time")
 	close(stuck)
