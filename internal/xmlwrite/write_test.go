@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -91,5 +92,20 @@ func TestValidLanguage(t *testing.T) {
 	}
 	for _, bad := range []string{"", "-", "en-", "en_US", "en US", "toolonggroup", "en-US\n", string(make([]byte, 36))} {
 		assert.False(t, ValidLanguage(bad), "%q", bad)
+	}
+}
+
+// TestSIPURIBadByteEveryByte checks the bit masks of sipURIBadByte against
+// the rule they encode, byte by byte.
+func TestSIPURIBadByteEveryByte(t *testing.T) {
+	for b := 0; b < 256; b++ {
+		c := byte(b)
+		want := c <= ' ' || c >= 0x7F || strings.IndexByte("\"<>\\^`{|}", c) >= 0
+		if got := sipURIBadByte("sip:a"+string([]byte{c})) == 5; got != want {
+			t.Errorf("byte %#02x: refused %v, want %v", c, got, want)
+		}
+	}
+	if i := sipURIBadByte("sip:abc-defg-hij@sip.100ms.live;transport=tls?X-100ms-Display-Name=John%20Doe&X-100ms-UserID=xyz"); i != -1 {
+		t.Errorf("the example address refused at %d", i)
 	}
 }
