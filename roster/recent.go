@@ -103,7 +103,7 @@ func (r *Roster) trimRecent(ctx context.Context, roomID string) {
 // phone participant who left. It reads the room's listing and then the
 // records of the newest RecentCalls it names, eight at once (and
 // further ones in place of records that are gone); it returns an error
-// wrapping ErrUnavailable when the store fails any of these reads.
+// wrapping ErrUnavailable when the store does not answer any of them.
 func (r *Roster) Recent(ctx context.Context, roomID string) ([]EndedCall, error) {
 	calls, _, err := r.listed(ctx, roomID)
 	if err != nil {

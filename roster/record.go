@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -132,6 +133,20 @@ func (r *Roster) retryWorker() {
 	}
 }
 
+// applyRecovered applies p; a panic in it (in the application's OnJoin,
+// OnLeave or OnCallEnded, which a queued telling calls) is logged and ends
+// p, rather than taking the process down with the retry worker.
+func (r *Roster) applyRecovered(p pendingRecord) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.cfg.Logger.LogAttrs(r.stopped, slog.LevelError, "roster: a callback panicked in the retry queue", p.id,
+				slog.String("panic", fmt.Sprint(v)))
+			err = nil
+		}
+	}()
+	return p.apply(r.stopped)
+}
+
 // retryRecord writes p until the store takes it, its TTL passes, or the
 // roster closes, waiting longer after each failure.
 func (r *Roster) retryRecord(p pendingRecord) {
@@ -145,7 +160,7 @@ func (r *Roster) retryRecord(p pendingRecord) {
 		}
 		// A write of an earlier attempt that landed late (a stalled Redis
 		// runs the commands it queued) changes nothing written again.
-		err := p.apply(r.stopped)
+		err := r.applyRecovered(p)
 		if err == nil {
 			r.cfg.Logger.LogAttrs(r.stopped, slog.LevelInfo, "roster: a queued write taken after a retry",
 				p.id, slog.Int("attempts", attempt))

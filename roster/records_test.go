@@ -25,6 +25,7 @@ import (
 	"github.com/hmssip/interconnect-go/sipconnect"
 	"github.com/hmssip/interconnect-go/sipout"
 	"github.com/hmssip/interconnect-go/store"
+	"github.com/hmssip/interconnect-go/store/storetest"
 )
 
 // recordBench is a dial-in handler and its roster on one memory store,
@@ -245,6 +246,31 @@ func participants(t *testing.T, reader *sdkmetric.ManualReader) int64 {
 	}
 	require.True(t, found)
 	return got
+}
+
+// TestRosterGaugeForACallLongerThanRecentTTL: a call that lasts longer
+// than RecentTTL still finds its join's claim when it ends, and takes the
+// participant off the gauge.
+func TestRosterGaugeForACallLongerThanRecentTTL(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	clock := storetest.NewClock(t0)
+	var joined, left int
+	r, _ := newRoster(t, store.NewMemory(store.WithClock(clock.Now)), func(c *roster.Config) {
+		c.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+		c.Clock = clock.Now
+		c.RecentTTL = 30 * time.Minute
+		c.OnJoin = func(context.Context, roster.Participant) { joined++ }
+		c.OnLeave = func(context.Context, roster.EndedCall) { left++ }
+	})
+	ctx := context.Background()
+	require.NoError(t, r.Join(ctx, roster.Join{RoomID: "room-1", PeerID: "peer-1", JoinedAt: t0}))
+	assert.Equal(t, int64(1), participants(t, reader))
+	clock.Advance(45 * time.Minute)
+	require.NoError(t, r.Leave(ctx, roster.Leave{RoomID: "room-1", PeerID: "peer-1", JoinedAt: t0,
+		LeftAt: clock.Now(), Duration: 45 * time.Minute}))
+	assert.Equal(t, 1, joined)
+	assert.Equal(t, 1, left)
+	assert.Equal(t, int64(0), participants(t, reader), "the caller who left is no longer counted")
 }
 
 // heldStore holds the first Get of a key with prefix until release is

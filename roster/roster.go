@@ -148,7 +148,9 @@ type Config struct {
 	Timeout time.Duration
 	// OnJoin and OnLeave, when set, are told of each phone participant who
 	// joins or leaves, once across every instance sharing the store, on the
-	// instance that recorded it: push them to your UI.
+	// instance that recorded it: push them to your UI. After a store stall
+	// a telling may come from the retry queue, with a context that ends at
+	// Close; a panic in them is logged.
 	OnJoin  func(ctx context.Context, p Participant)
 	OnLeave func(ctx context.Context, c EndedCall)
 	// Logger, slog.Default() if nil. Lines carry masked numbers only.
@@ -405,8 +407,14 @@ func claimKey(what, roomID, peerID string) string {
 // reports whether the claim is ours. A claim whose write landed without
 // an answer (a stall) is found ours when the same attempt tries again.
 func (r *Roster) claimOnce(ctx context.Context, what, roomID, peerID string, mine []byte) (bool, error) {
-	return r.claim(ctx, claimKey(what, roomID, peerID), mine, r.cfg.RecentTTL, func(held []byte) bool { return bytes.Equal(held, mine) })
+	return r.claim(ctx, claimKey(what, roomID, peerID), mine, r.claimTTL(), func(held []byte) bool { return bytes.Equal(held, mine) })
 }
+
+// claimTTL is how long a claim is kept: as long as the participant is
+// listed (TTL) or their leave is recent (RecentTTL), whichever is longer,
+// so that a call longer than RecentTTL still finds its join's claim when
+// it ends and takes the participant off the gauge.
+func (r *Roster) claimTTL() time.Duration { return max(r.cfg.TTL, r.cfg.RecentTTL) }
 
 // tellOnce runs tell, which claims and then tells. When the store does not
 // answer, tell is tried again from the retry queue with the same claim,
@@ -450,7 +458,7 @@ func (r *Roster) Leave(ctx context.Context, l Leave) error {
 	// A join that has not told of itself yet never will: its claim is
 	// taken here, first. Only a join told of moved the participants
 	// gauge, so only then does the leave move it back.
-	if _, err := r.setNX(ctx, claimKey("joined", l.RoomID, l.PeerID), newClaim(byLeave), r.cfg.RecentTTL); err != nil {
+	if _, err := r.setNX(ctx, claimKey("joined", l.RoomID, l.PeerID), newClaim(byLeave), r.claimTTL()); err != nil {
 		return err
 	}
 	// The mark goes next, so that a join processed from here on does not

@@ -734,6 +734,30 @@ func TestRosterTellsOnceWhenAClaimLandsLate(t *testing.T) {
 	}
 }
 
+// TestRosterRecoversAQueuedTellingThatPanics: a telling queued after a
+// stall runs OnJoin on a retry worker, where no net/http recovers a
+// panic; the roster does, logs it, and closes cleanly.
+func TestRosterRecoversAQueuedTellingThatPanics(t *testing.T) {
+	told := make(chan struct{}, 1)
+	r, logs := newRoster(t, &lateStore{Store: store.NewMemory(), prefix: "sipconnect:joined:"}, func(c *roster.Config) {
+		c.RetryInterval = time.Millisecond
+		c.OnJoin = func(context.Context, roster.Participant) {
+			told <- struct{}{}
+			panic("application bug in OnJoin")
+		}
+	})
+	require.NoError(t, r.Join(context.Background(), roster.Join{RoomID: "room-1", PeerID: "peer-1", JoinedAt: t0}), "the telling is queued")
+	select {
+	case <-told:
+	case <-time.After(time.Minute):
+		t.Fatal("OnJoin never told")
+	}
+	require.NoError(t, r.Close())
+	noRosterGoroutines(t)
+	assert.Contains(t, logs.String(), "a callback panicked in the retry queue")
+	assert.Contains(t, logs.String(), "application bug in OnJoin")
+}
+
 // TestRosterRetryGivesUpAtTTL: while the store never answers, call records
 // wait in a bounded queue, worked by a bounded number of goroutines; a
 // record is dropped once its TTL has passed, and Close stops every
