@@ -157,7 +157,9 @@ type Config struct {
 	StoreTimeout time.Duration
 	// ResolveTimeout bounds each call of Resolver, DefaultResolveTimeout by
 	// default; a resolver that does not answer in time makes the flow say
-	// "try again later".
+	// "try again later". One of your own that ignores its context is
+	// abandoned then and runs on; while 1,024 such run, the flow says "try
+	// again later" at once.
 	ResolveTimeout time.Duration
 }
 
@@ -168,6 +170,7 @@ type session struct {
 	action    string // PublicURL + Path
 	answers   map[string][]byte
 	maxDigits int
+	callbacks webhook.Callbacks // the application's resolver's
 }
 
 // The answers that do not depend on the attempt.
@@ -612,12 +615,12 @@ func (f *session) resolve(ctx context.Context, pin string, call sipconnect.Call)
 	if d, ok := f.cfg.Resolver.(*Directory); ok {
 		return d.ResolvePIN(ctx, pin, call) // its store calls end with ctx
 	}
-	return resolveInTime(ctx, f.cfg.Resolver, pin, call)
+	return resolveInTime(ctx, &f.callbacks, f.cfg.Resolver, pin, call)
 }
 
 // resolveInTime asks an application's resolver (webhook.InTime).
-func resolveInTime(ctx context.Context, r Resolver, pin string, call sipconnect.Call) (Target, error) {
-	t, err := webhook.InTime(ctx, func(ctx context.Context, call sipconnect.Call) (Target, error) { return r.ResolvePIN(ctx, pin, call) }, call)
+func resolveInTime(ctx context.Context, c *webhook.Callbacks, r Resolver, pin string, call sipconnect.Call) (Target, error) {
+	t, err := webhook.InTime(ctx, c, func(ctx context.Context, call sipconnect.Call) (Target, error) { return r.ResolvePIN(ctx, pin, call) }, call)
 	if err != nil && !errors.Is(err, ErrUnknown) {
 		err = fmt.Errorf("PIN resolver: %w", err)
 	}

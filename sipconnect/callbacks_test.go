@@ -56,7 +56,7 @@ func TestHandlerSurvivesAPanickingCallRecorder(t *testing.T) {
 			if method != "DialEnded" {
 				assert.Contains(t, body, "sip:abc-defg-hij@sip.100ms.live")
 			}
-			assert.Contains(t, d.logs.String(), `"callback":"CallRecorder.`+method+`"`)
+			assert.Contains(t, d.logs.String(), `panic: `+method+` bug`)
 		})
 	}
 }
@@ -155,4 +155,78 @@ func TestPINStepOutOfRangeIsCounted(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, rec.Code, attempt)
 	}
 	assert.Equal(t, map[string]int64{"carrier=twilio,outcome=bad_request": 3}, o.Counts(t, "sipconnect.calls"))
+}
+
+// stuckRecorder is a CallRecorder whose RecordCall ignores its context.
+type stuckRecorder struct{ stuck chan struct{} }
+
+func (s stuckRecorder) RecordCall(context.Context, string, sipconnect.Call) (bool, error) {
+	<-s.stuck
+	return false, nil
+}
+func (stuckRecorder) CallAnswered(context.Context, sipconnect.CallAnswer)      {}
+func (stuckRecorder) DialEnded(context.Context, string, sipconnect.DialStatus) {}
+
+// TestHandlerTimeoutBoundsEveryCallback: a CallRecorder or an OnDialStatus
+// that ignores its context is abandoned at the handler's Timeout too, and
+// the carrier gets its answer.
+func TestHandlerTimeoutBoundsEveryCallback(t *testing.T) {
+	for name, c := range map[string]struct {
+		cfg  func(stuck chan struct{}) sipconnect.HandlerConfig
+		path string
+	}{
+		"RecordCall": {func(stuck chan struct{}) sipconnect.HandlerConfig {
+			return sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij"), Roster: stuckRecorder{stuck}}
+		}, "/hooks/voice"},
+		"OnDialStatus": {func(stuck chan struct{}) sipconnect.HandlerConfig {
+			return sipconnect.HandlerConfig{Room: sipconnect.StaticRoom("abc-defg-hij"),
+				OnDialStatus: func(context.Context, sipconnect.DialStatus) { <-stuck }}
+		}, "/hooks/dial-status"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			stuck := make(chan struct{})
+			cfg := c.cfg(stuck)
+			cfg.Timeout = 20 * time.Millisecond
+			d := newDialIn(t, cfg)
+			t.Cleanup(func() { close(stuck) }) // before the server's Close
+			answered := make(chan int, 1)
+			go func() {
+				status, _ := d.signedPost(t, c.path, callForm("DialCallStatus", "failed"))
+				answered <- status
+			}()
+			select {
+			case status := <-answered:
+				assert.Equal(t, http.StatusOK, status)
+			case <-time.After(time.Minute):
+				t.Fatal("no answer while the callback is stuck")
+			}
+			assert.Contains(t, d.logs.String(), "no answer in time")
+		})
+	}
+}
+
+// TestHandlerBoundsAbandonedCallbacks: callbacks abandoned at the Timeout
+// run on, but no more than webhook.MaxCallbacks (1,024) of them: past
+// that a call hears the fallback at once, and a hung dependency costs a
+// bounded number of goroutines, not one per call.
+func TestHandlerBoundsAbandonedCallbacks(t *testing.T) {
+	stuck := make(chan struct{})
+	logs := &syncBuffer{}
+	h, err := sipconnect.NewHandler(sipconnect.HandlerConfig{InsecureSkipSignature: true, Timeout: time.Millisecond,
+		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
+		Room: sipconnect.RoomFunc(func(context.Context, sipconnect.Call) (string, error) {
+			<-stuck
+			return "abc-defg-hij", nil
+		})})
+	require.NoError(t, err)
+	defer close(stuck)
+	const calls = 1100
+	for range calls {
+		rec := postForm(h, callForm())
+		require.Equal(t, http.StatusOK, rec.Code)
+		require.Contains(t, rec.Body.String(), sipconnect.FallbackText)
+	}
+	// None of the 1,024 started has returned, so each call past them is
+	// refused a callback of its own.
+	assert.Equal(t, calls-1024, strings.Count(logs.String(), "too many callbacks still running"))
 }

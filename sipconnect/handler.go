@@ -34,7 +34,7 @@ type HandlerConfig struct {
 	Roster       CallRecorder
 	OnDialStatus func(ctx context.Context, status DialStatus) // told of every dial's outcome
 
-	Timeout      time.Duration // bounds deciding room and identity, even for callbacks that ignore ctx; 5s by default
+	Timeout      time.Duration // bounds your callbacks, even those that ignore ctx (at most 1,024 run on); 5s by default
 	MaxBodyBytes int64         // bounds the webhook body (else 413); 64 KiB by default
 	Logger       *slog.Logger  // one line per call, no secret or full number; slog.Default() if nil
 	// Metrics and spans (docs/metrics.md); otel's global providers if nil.
@@ -89,6 +89,7 @@ type Handler struct {
 	dialFailed   []byte
 	hangup       []byte
 	bufs         sync.Pool // *[]byte buffers for answers
+	callbacks    webhook.Callbacks
 	onStatus     func(context.Context, DialStatus)
 	timeout      time.Duration
 	maxBody      int64
@@ -229,9 +230,10 @@ func (h *Handler) bridge(ctx context.Context, w http.ResponseWriter, call Call, 
 	if h.roster != nil && addr.UserID() != "" {
 		// At most the roster's Timeout; a record the store did not take is
 		// written again in the background, after the caller is answered.
-		var queued bool
-		var err error
-		h.callback(ctx, "CallRecorder.RecordCall", func() { queued, err = h.roster.RecordCall(ctx, addr.UserID(), call) })
+		userID := addr.UserID()
+		queued, err := webhook.InTime(ctx, &h.callbacks, func(ctx context.Context, c Call) (bool, error) {
+			return h.roster.RecordCall(ctx, userID, c)
+		}, call)
 		if err != nil {
 			msg := "sipconnect: the roster could not record the call; bridging it all the same"
 			if queued {
@@ -268,24 +270,19 @@ func (h *Handler) bridge(ctx context.Context, w http.ResponseWriter, call Call, 
 func (h *Handler) observe(ctx context.Context, call Call, start time.Time, outcome, reason, by string) {
 	h.tel.count(ctx, outcome, reason)
 	if h.roster != nil {
-		h.callback(ctx, "CallRecorder.CallAnswered", func() {
-			h.roster.CallAnswered(ctx, CallAnswer{Call: call, Carrier: h.carrierTitle, Outcome: outcome, Reason: reason,
-				RoomBy: by, Received: start, Answered: time.Now()})
-		})
+		tell(ctx, h, "CallRecorder.CallAnswered", h.roster.CallAnswered, CallAnswer{Call: call, Carrier: h.carrierTitle,
+			Outcome: outcome, Reason: reason, RoomBy: by, Received: start, Answered: time.Now()})
 	}
 }
 
-// callback calls f, which calls the application's code named what, and
-// logs a panic in it rather than let it reach the carrier, who would hear
-// no answer.
-func (h *Handler) callback(ctx context.Context, what string, f func()) {
-	defer func() {
-		if p := recover(); p != nil {
-			h.logger.LogAttrs(ctx, slog.LevelError, "sipconnect: a callback panicked", slog.String("callback", what),
-				slog.String("panic", fmt.Sprint(p)))
-		}
-	}()
-	f()
+// tell tells the application's code f of a within ctx (webhook.InTime),
+// logging a panic in f or its taking too long, which the carrier does not
+// wait for.
+func tell[A any](ctx context.Context, h *Handler, what string, f func(context.Context, A), a A) {
+	_, err := webhook.InTime(ctx, &h.callbacks, func(ctx context.Context, a A) (struct{}, error) { f(ctx, a); return struct{}{}, nil }, a)
+	if err != nil {
+		h.logger.LogAttrs(ctx, slog.LevelError, "sipconnect: a callback failed", slog.String("callback", what), slog.String("error", err.Error()))
+	}
 }
 
 // logCall logs one line about a call: its SID, the caller's number masked,
@@ -340,7 +337,7 @@ func (h *Handler) address(ctx context.Context, call Call, room Room, given *Iden
 	case staticRoom, cachedRoom: // they end with ctx
 		code, err = room.RoomCode(ctx, call)
 	default:
-		code, err = webhook.InTime(ctx, room.RoomCode, call)
+		code, err = webhook.InTime(ctx, &h.callbacks, room.RoomCode, call)
 	}
 	if err != nil {
 		return Address{}, stage, err
@@ -351,7 +348,7 @@ func (h *Handler) address(ctx context.Context, call Call, room Room, given *Iden
 	case given != nil:
 		id = *given
 	case h.identity != nil:
-		if id, err = webhook.InTime(ctx, h.identity, call); err != nil {
+		if id, err = webhook.InTime(ctx, &h.callbacks, h.identity, call); err != nil {
 			return Address{}, stage, err
 		}
 	}
@@ -387,14 +384,16 @@ func (h *Handler) StatusHandler() http.Handler {
 			return
 		}
 		st := h.carrier.DialStatus(params)
+		ctx, release := context.WithTimeout(r.Context(), h.timeout)
+		defer release()
 		if h.roster != nil {
-			h.callback(r.Context(), "CallRecorder.DialEnded", func() { h.roster.DialEnded(r.Context(), h.carrierTitle, st) })
+			tell(ctx, h, "CallRecorder.DialEnded", func(ctx context.Context, st DialStatus) { h.roster.DialEnded(ctx, h.carrierTitle, st) }, st)
 		}
 		h.logger.LogAttrs(r.Context(), slog.LevelInfo, "sipconnect: dial ended",
 			slog.String("call_sid", st.CallSid), slog.String("dial_status", st.DialCallStatus),
 			slog.String("sip_response", st.DialSipResponseCode), slog.String("duration", st.DialCallDuration))
 		if h.onStatus != nil {
-			h.callback(r.Context(), "OnDialStatus", func() { h.onStatus(r.Context(), st) })
+			tell(ctx, h, "OnDialStatus", h.onStatus, st)
 		}
 		if st.Failed() {
 			h.write(w, h.dialFailed)
