@@ -21,6 +21,13 @@ const DefaultRingTimeout = 30 * time.Second
 // up and answer.
 const RingMargin = 5 * time.Second
 
+// MaxRingTimeout is the longest RingTimeout Call accepts: 10 minutes.
+// 100ms documents no limit on how long its call request rings; this is the
+// longest ring carriers commonly allow (Twilio's <Dial timeout> is at most
+// 600 seconds), and it keeps the ring timeout plus RingMargin far from
+// overflowing a time.Duration.
+const MaxRingTimeout = 10 * time.Minute
+
 // ErrNoAnswer is returned by Call when the callee did not answer: 100ms
 // answered 408 (the *hmsapi.APIError stays reachable with errors.As), or
 // the ring timeout and RingMargin passed without an answer.
@@ -60,7 +67,7 @@ type CallRequest struct {
 	// starting with "X-", but any other name is sent as given.
 	Headers headers.List
 	// RingTimeout is how long to wait for the callee to answer,
-	// DefaultRingTimeout when zero.
+	// DefaultRingTimeout when zero; at most MaxRingTimeout.
 	RingTimeout time.Duration
 }
 
@@ -103,6 +110,9 @@ func (r CallRequest) body() (callBody, error) {
 	}
 	if r.RingTimeout < 0 {
 		return callBody{}, invalid("ring timeout", "%v is negative", r.RingTimeout)
+	}
+	if r.RingTimeout > MaxRingTimeout {
+		return callBody{}, invalid("ring timeout", "%v is over the maximum of %v", r.RingTimeout, MaxRingTimeout)
 	}
 	h, err := checkHeaders(r.Headers)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -523,7 +524,7 @@ func TestCallCallerDeadlineFirst(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
 	r := f.call("+14155550123")
-	r.RingTimeout = time.Hour
+	r.RingTimeout = sipout.MaxRingTimeout
 	_, err := f.client.Call(ctx, r)
 	assert.Equal(t, context.DeadlineExceeded, err)
 	assert.NotErrorIs(t, err, sipout.ErrNoAnswer)
@@ -623,6 +624,8 @@ func TestBadInputSendsNothing(t *testing.T) {
 		{"name too long", call(func(r *sipout.CallRequest) { r.Name = strings.Repeat("n", 257) }), "name", "at most 256"},
 		{"user id with C1 control", call(func(r *sipout.CallRequest) { r.UserID = "u\u0085" }), "user id", "U+0085"},
 		{"negative ring timeout", call(func(r *sipout.CallRequest) { r.RingTimeout = -1 }), "ring timeout", "negative"},
+		{"ring timeout over the maximum", call(func(r *sipout.CallRequest) { r.RingTimeout = sipout.MaxRingTimeout + time.Second }), "ring timeout", "10m1s is over the maximum of 10m0s"},
+		{"ring timeout that would overflow the deadline", call(func(r *sipout.CallRequest) { r.RingTimeout = math.MaxInt64 }), "ring timeout", "over the maximum"},
 		{"reserved Via", withHeaders(headers.Field{Name: "Via", Value: "SIP/2.0/UDP x"}), "header Via", "Via is reserved: 100ms sets it itself and would ignore"},
 		{"reserved Contact", withHeaders(headers.Field{Name: "contact", Value: "<sip:x@y>"}), "header contact", "reserved"},
 		{"reserved P-Asserted-Identity", withHeaders(headers.Field{Name: "P-Asserted-Identity", Value: "<sip:+1@y>"}), "header P-Asserted-Identity", "reserved"},
@@ -812,7 +815,7 @@ func TestPublicAPI(t *testing.T) {
 	apisurface.Check(t, ".", `
 		CallRequest CallResult Client Client.API Client.Call Client.CreateTrunk Client.SendDTMF
 		Client.UpdateTrunk DTMFRequest DefaultDTMFRole DefaultDTMFUserID DefaultRingTimeout ErrNoAnswer
-		MaxAddressLen MaxCredentialLen MaxDTMFDigits MaxNameLen MaxToLen MaxUserIDLen NewClient
+		MaxAddressLen MaxCredentialLen MaxDTMFDigits MaxNameLen MaxRingTimeout MaxToLen MaxUserIDLen NewClient
 		Option RingMargin Trunk Trunk.Format Trunk.GoString Trunk.LogValue Trunk.MarshalJSON Trunk.String
 		WithMeterProvider
 	`)
