@@ -138,6 +138,10 @@ func TestCallRefusesBadInputBeforeSending(t *testing.T) {
 		{[]string{"call", "--to", "+15550100", "--room-code", "6560c7a8e4b0a1b2c3d4e5f6", "--trunk-id", "t1"}, "sipconnect: invalid --room-code: this is a room id, not a room code..."},
 		{base("--to", "+15550100", "--ring-timeout", "0"), "sipconnect: --ring-timeout must be at least 1 second, not 0"},
 		{base("--to", "+15550100", "--ring-timeout", "-5"), "sipconnect: --ring-timeout must be at least 1 second, not -5"},
+		{base("--to", "+15550100", "--ring-timeout", "601"), "sipconnect: --ring-timeout must be at most 600 seconds (10m0s), not 601"},
+		// Too many seconds for a time.Duration: refused, not wrapped around.
+		{base("--to", "+15550100", "--ring-timeout", "9223372037"), "sipconnect: --ring-timeout must be at most 600 seconds (10m0s), not 9223372037"},
+		{base("--to", "+15550100", "--ring-timeout", "18446744074"), "sipconnect: --ring-timeout must be at most 600 seconds (10m0s), not 18446744074"},
 	} {
 		r := sipconnectCmd(t, env, tt.args...)
 		assertOneLineError(t, r, tt.msg, tt.args)

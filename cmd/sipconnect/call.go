@@ -32,15 +32,21 @@ func (e env) call(ctx context.Context, args []string) error {
 		r.Headers = append(r.Headers, headers.Field{Name: name, Value: value})
 	})
 	fs.BoolVar(&r.Video, "video", false, "ask for a video call (SIP endpoints that send video)")
-	fs.IntVar(&ringTimeout, "ring-timeout", int(sipout.DefaultRingTimeout/time.Second), "whole `seconds` to wait for an answer")
+	fs.IntVar(&ringTimeout, "ring-timeout", int(sipout.DefaultRingTimeout/time.Second), fmt.Sprintf("whole `seconds` to wait for an answer, at most %d", sipout.MaxRingTimeout/time.Second))
 	fs.BoolVar(&asJSON, "json", false, `print {"id":...}`)
 	fs.StringVar(&redisURL, "redis", "", "record the call in the Redis `URL` a running serve shares, for calls list and GET /calls (default $SIPCONNECT_REDIS_URL)")
 	if _, err := e.parse(fs, "call --to NUMBER|SIP-URI --room-code CODE --trunk-id ID [--name NAME] [--user-id ID] [--header X-Name=value]... [--video] [--ring-timeout SECONDS] [--redis URL] [--json]",
 		args, demoNote); err != nil {
 		return err
 	}
-	if ringTimeout < 1 {
+	maxRing := int(sipout.MaxRingTimeout / time.Second)
+	switch {
+	case ringTimeout < 1:
 		return fmt.Errorf("--ring-timeout must be at least 1 second, not %d", ringTimeout)
+	case ringTimeout > maxRing:
+		// Checked here, before the seconds become a time.Duration, which
+		// a huge number would overflow.
+		return fmt.Errorf("--ring-timeout must be at most %d seconds (%v), not %d", maxRing, sipout.MaxRingTimeout, ringTimeout)
 	}
 	r.RingTimeout = time.Duration(ringTimeout) * time.Second
 
