@@ -14,7 +14,7 @@ func TestPublicAPI(t *testing.T) {
 		APIError APIError.Error APIError.Is AppClaims CheckID Client Client.AppToken
 		Client.CloseIdleConnections Client.Do Client.Now DefaultAppTokenValidity DefaultBaseURL
 		DefaultMaxResponseBytes DefaultRetryPolicy DefaultTokenValidity ErrBadRequest ErrForbidden
-		ErrInvalidInput ErrNoAppCredentials ErrNotFound ErrRateLimited ErrResponse ErrServer
+		ErrInvalidInput ErrMaybeSent ErrNoAppCredentials ErrNotFound ErrRateLimited ErrResponse ErrServer
 		ErrTooLarge ErrUnauthorized InputError InputError.Error InputError.Unwrap
 		ManagementTokens ManagementTokens.Renew ManagementTokens.Token MintAppToken
 		MintManagementToken New NewManagementTokens Option Request RetryPolicy StaticToken

@@ -370,7 +370,8 @@ type Request struct {
 	// reached the server: reads, and writes that are idempotent. Other
 	// requests are retried only when no connection could be made, since
 	// repeating them could create twice what was asked once (a room code,
-	// a phone call).
+	// a phone call), and their error is marked with ErrMaybeSent when they
+	// may have reached the server.
 	Repeatable bool
 	// NoRetry sends the request once, whatever the client's retry
 	// policy: for a caller that keeps its own schedule of retries and
@@ -403,9 +404,11 @@ type Request struct {
 
 // Do sends req, retrying as the client's policy and req.Repeatable allow,
 // and decodes a 2xx JSON answer into out (which may be nil). An error
-// answer is an *APIError; a refused management token is renewed once
+// answer is an *APIError (errors.As finds it); a refused management token is renewed once
 // (when the token source can) and the request sent once more. When ctx
-// ends, Do returns an error wrapping ctx.Err().
+// ends, Do returns an error wrapping ctx.Err(). The error of a request
+// that is not Repeatable matches ErrMaybeSent when the request may have
+// reached the server.
 //
 // Each call is one client span, a child of the span in ctx, and every
 // request it sends carries that span's W3C trace context (traceparent);
@@ -439,8 +442,17 @@ func (c *Client) do(ctx context.Context, req Request, out any, tc *call) error {
 	for attempt := 0; ; attempt++ {
 		status, header, data, err := c.send(ctx, tok, red, req)
 		tc.status = status
+		// mark marks the error of a failed attempt that may have reached
+		// the server, when the request must not be sent again.
+		sendErr := err
+		mark := func(e error) error {
+			if !req.Repeatable && maybeSent(status, sendErr) {
+				return &maybeSentError{e}
+			}
+			return e
+		}
 		if err != nil && ctx.Err() != nil {
-			return fmt.Errorf("hmsapi: %s %s: %w", method, path, ctx.Err())
+			return mark(fmt.Errorf("hmsapi: %s %s: %w", method, path, ctx.Err()))
 		}
 		if err == nil && status >= 200 && status < 300 {
 			if out == nil || len(bytes.TrimSpace(data)) == 0 {
@@ -470,9 +482,9 @@ func (c *Client) do(ctx context.Context, req Request, out any, tc *call) error {
 		retry, reason := shouldRetry(policy, req.Repeatable, status, err, attempt)
 		if !retry {
 			if apiErr != nil {
-				return apiErr
+				return mark(apiErr)
 			}
-			return fmt.Errorf("hmsapi: %s %s: %w", method, path, err)
+			return mark(fmt.Errorf("hmsapi: %s %s: %w", method, path, err))
 		}
 		wait := backoff(c.retry, attempt)
 		if apiErr != nil && apiErr.RetryAfter > 0 {

@@ -14,7 +14,10 @@
 // Every error answer of the API is an [*APIError], which matches the
 // sentinel of its status ([ErrNotFound], [ErrRateLimited], ...) with
 // errors.Is; arguments that cannot be right are refused before anything is
-// sent with an [*InputError]. Tokens and the app secret never appear in an
+// sent with an [*InputError]. A request that must not be sent twice (a
+// room code created, a call placed) is not retried once it may have
+// reached the server, and its error then also matches [ErrMaybeSent]: it
+// may have taken effect. Tokens and the app secret never appear in an
 // error, a log line or the printed form of a value, nor do the secrets a
 // request names in [Request].Secrets (a trunk's password), even when the
 // API quotes them back.

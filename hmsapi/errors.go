@@ -24,6 +24,33 @@ var (
 	ErrInvalidInput = errors.New("hmsapi: invalid input")            // an argument refused before sending; see InputError
 )
 
+// ErrMaybeSent marks the error of a request that is not
+// [Request.Repeatable] when the request may have reached the server, and
+// may have done what it asks, although it failed: the connection broke
+// after it was made, the response was over the size limit, the context
+// ended while the request was in flight, or the server answered with a 5xx
+// other than 501 (a gateway's 502 or 504 may come while the server still
+// works on it). The client never sends such a request again; whether it
+// took effect is for the caller to find out before trying again (for a
+// call placed through sipout: the phone may ring, or have answered).
+//
+// The error keeps the one it marks in its chain: an *APIError or the
+// transport error stays reachable with errors.As and errors.Is, and its
+// text gains " (the request may have reached the server)". A request
+// refused with a 4xx, 429 included, or one whose connection could not be
+// made at all, is not marked.
+var ErrMaybeSent = errors.New("hmsapi: the request may have reached the server")
+
+// maybeSentError is an error marked with ErrMaybeSent.
+type maybeSentError struct{ err error }
+
+func (e *maybeSentError) Error() string {
+	return e.err.Error() + " (the request may have reached the server)"
+}
+
+// Unwrap returns the marked error and ErrMaybeSent.
+func (e *maybeSentError) Unwrap() []error { return []error{e.err, ErrMaybeSent} }
+
 // InputError reports an argument that a client refuses before sending
 // anything: which argument (such as "room id", "role", "code", "limit",
 // "to", "digits" or a header's name) and why. It matches ErrInvalidInput

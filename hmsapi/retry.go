@@ -46,23 +46,38 @@ func shouldRetry(p RetryPolicy, repeatable bool, status int, err error, attempt 
 			return false, "response too large"
 		case repeatable:
 			return true, "connection error"
-		case notSent(err):
+		case !maybeSent(status, err):
 			return true, "connection not established"
 		default:
 			return false, "request may have reached the server"
 		}
 	}
-	retryable := status == http.StatusTooManyRequests || status >= 500 && status != http.StatusNotImplemented
+	retryable := status == http.StatusTooManyRequests || maybeSent(status, nil)
 	switch {
 	case !retryable:
 		return false, "not retryable"
 	case !repeatable:
+		// A 429 may have reached the server too, but refused it.
 		return false, "request may have reached the server"
 	case status == http.StatusTooManyRequests:
 		return true, "rate limited"
 	default:
 		return true, "server error"
 	}
+}
+
+// maybeSent reports whether an attempt that ended with status (0 when
+// there was no response) or transport error err may have reached the
+// server and done what it asks: a transport error other than a connection
+// that could not be made, or a 5xx other than 501 (Not Implemented: the
+// server does not do what was asked). Such an error of a request that is
+// not repeatable is marked with ErrMaybeSent, and the request is not sent
+// again.
+func maybeSent(status int, err error) bool {
+	if err != nil {
+		return !notSent(err)
+	}
+	return status >= 500 && status != http.StatusNotImplemented
 }
 
 // notSent reports whether err shows that the request never reached the

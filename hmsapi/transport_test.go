@@ -3,6 +3,7 @@ package hmsapi_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -277,4 +278,105 @@ func TestSecretsRedactedFromTransportErrors(t *testing.T) {
 	}
 	assert.Contains(t, err.Error(), "/things/[REDACTED]")
 	assert.Contains(t, logs.String(), "connection not established", "a dial error is still told apart")
+}
+
+// TestMaybeSent: the error of a request that is not repeatable matches
+// ErrMaybeSent exactly when the request may have reached the server (a
+// connection broken after it was made, a 5xx other than 501, a response
+// over the limit), keeps the *APIError it marks, and the request is sent
+// once. A refusal (4xx, 429) or a connection never made is not marked, nor
+// is the error of a repeatable request.
+func TestMaybeSent(t *testing.T) {
+	tests := []struct {
+		name       string
+		repeatable bool
+		status     int // 0: close the connection without answering; -1: a body over the limit
+		maybeSent  bool
+	}{
+		{"connection broken", false, 0, true},
+		{"504 from a gateway", false, http.StatusGatewayTimeout, true},
+		{"502", false, http.StatusBadGateway, true},
+		{"500", false, http.StatusInternalServerError, true},
+		{"503", false, http.StatusServiceUnavailable, true},
+		{"response over the limit", false, -1, true},
+		{"501", false, http.StatusNotImplemented, false},
+		{"429", false, http.StatusTooManyRequests, false},
+		{"400", false, http.StatusBadRequest, false},
+		{"408", false, http.StatusRequestTimeout, false},
+		{"repeatable 503", true, http.StatusServiceUnavailable, false},
+		{"repeatable, connection broken", true, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n.Add(1)
+				switch tt.status {
+				case 0:
+					c, _, err := w.(http.Hijacker).Hijack()
+					if err == nil {
+						c.Close()
+					}
+				case -1:
+					_, _ = w.Write([]byte(strings.Repeat("x", 200)))
+				default:
+					w.WriteHeader(tt.status)
+					_, _ = w.Write([]byte(`{"code":1,"message":"no"}`))
+				}
+			}))
+			t.Cleanup(srv.Close)
+			api, err := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithManagementToken("mgmt-token-0123456789"), hmsapi.WithMaxResponseBytes(64),
+				hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{MaxRetries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}))
+			require.NoError(t, err)
+			t.Cleanup(api.CloseIdleConnections)
+
+			err = api.Do(context.Background(), hmsapi.Request{Method: http.MethodPost, Path: "/calls", Body: map[string]string{"to": "x"}, Repeatable: tt.repeatable}, nil)
+			require.Error(t, err)
+			assert.Equal(t, tt.maybeSent, errors.Is(err, hmsapi.ErrMaybeSent), "%v", err)
+			if tt.status > 0 {
+				var apiErr *hmsapi.APIError
+				require.ErrorAs(t, err, &apiErr, "the *APIError stays reachable")
+				assert.Equal(t, tt.status, apiErr.StatusCode)
+				assert.Equal(t, tt.status >= 500, errors.Is(err, hmsapi.ErrServer))
+			}
+			if tt.status == -1 {
+				assert.ErrorIs(t, err, hmsapi.ErrTooLarge)
+			}
+			if tt.maybeSent {
+				assert.Equal(t, int32(1), n.Load(), "sent once")
+				assert.Contains(t, err.Error(), "(the request may have reached the server)")
+			}
+		})
+	}
+	t.Run("context ended in flight", func(t *testing.T) {
+		received, release := make(chan struct{}), make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			close(received)
+			<-release
+		}))
+		t.Cleanup(srv.Close)
+		t.Cleanup(func() { close(release) }) // before srv.Close, which waits for the handler
+		api, err := hmsapi.New(hmsapi.WithBaseURL(srv.URL), hmsapi.WithManagementToken("mgmt-token-0123456789"))
+		require.NoError(t, err)
+		t.Cleanup(api.CloseIdleConnections)
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			<-received
+			cancel()
+		}()
+		err = api.Do(ctx, hmsapi.Request{Method: http.MethodPost, Path: "/calls"}, nil)
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.ErrorIs(t, err, hmsapi.ErrMaybeSent)
+	})
+	t.Run("connection refused", func(t *testing.T) {
+		srv := httptest.NewServer(http.NotFoundHandler())
+		url := srv.URL
+		srv.Close()
+		api, err := hmsapi.New(hmsapi.WithBaseURL(url), hmsapi.WithManagementToken("mgmt-token-0123456789"),
+			hmsapi.WithRetryPolicy(hmsapi.RetryPolicy{MaxRetries: 1, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}))
+		require.NoError(t, err)
+		err = api.Do(context.Background(), hmsapi.Request{Method: http.MethodPost, Path: "/calls"}, nil)
+		require.Error(t, err)
+		assert.NotErrorIs(t, err, hmsapi.ErrMaybeSent, "nothing reached the server")
+	})
 }

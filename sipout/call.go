@@ -136,10 +136,14 @@ func (r CallRequest) body() (callBody, error) {
 // Errors: ErrNoAnswer when nobody answered (a 408 from 100ms, or the ring
 // timeout passed); ctx.Err() itself when ctx ended first; otherwise the
 // core's errors, such as an *hmsapi.APIError for a declined call (100ms
-// does not document that answer) or an unknown room code or trunk. Giving
-// up on a call ends the request but may not stop the phone ringing: 100ms
-// documents no way to cancel a call. Remove the callee's peer to hang up
-// an answered call.
+// does not document that answer) or an unknown room code or trunk. An
+// error that matches hmsapi.ErrMaybeSent (a connection broken after the
+// request was sent, or a 5xx such as a gateway's 504) leaves the call's
+// fate unknown: the phone may be ringing, or have answered and joined the
+// room, so do not call again blindly; look for the callee's peer by
+// r.UserID first. Giving up on a call ends the request but may not stop
+// the phone ringing: 100ms documents no way to cancel a call. Remove the
+// callee's peer to hang up an answered call.
 //
 // Each call placed (past the checks) is counted once it ends by
 // sipconnect.dialout.calls{result}: answered, no_answer, canceled (ctx

@@ -10,7 +10,8 @@
 // before anything is sent, and a bad one comes back as an
 // [*hmsapi.InputError] naming it, so a mistake costs no request and never
 // rings a phone. A call request is never sent twice once it may have
-// reached 100ms. Package hmstest is an in-memory fake of these endpoints,
+// reached 100ms, and its error then matches [hmsapi.ErrMaybeSent]: the
+// phone may ring although the call failed. Package hmstest is an in-memory fake of these endpoints,
 // with simulated phones that answer, decline or never answer.
 //
 // Every call placed is counted by result (sipconnect.dialout.calls:

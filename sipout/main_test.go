@@ -473,13 +473,16 @@ func TestCallDeclined(t *testing.T) {
 }
 
 // TestCallNeverRepeated: a call request that may have reached 100ms is
-// never sent again, whatever the answer, since the phone would ring twice.
+// never sent again, whatever the answer, since the phone would ring twice;
+// its error says it may have been placed (hmsapi.ErrMaybeSent), except
+// after a 429, which refused it.
 func TestCallNeverRepeated(t *testing.T) {
 	for _, fault := range []hmstest.Fault{
 		{Count: 3, Status: 429, RetryAfter: "0"},
 		{Count: 3, Status: 500},
 		{Count: 3, Status: 502, Body: "<html>bad gateway</html>"},
 		{Count: 3, Status: 503, RetryAfter: "1"},
+		{Count: 3, Status: 504, Body: "<html>Gateway Timeout</html>"},
 		{Count: 3, Status: 0}, // the connection breaks after the request was sent
 	} {
 		f := newFake(t)
@@ -494,6 +497,13 @@ func TestCallNeverRepeated(t *testing.T) {
 		assert.Empty(t, f.srv.Calls(), "the phone never rang")
 		if fault.Status == 429 {
 			assert.ErrorIs(t, err, hmsapi.ErrRateLimited)
+		}
+		assert.Equal(t, fault.Status != 429, errors.Is(err, hmsapi.ErrMaybeSent), "status %d: %v", fault.Status, err)
+		assert.NotErrorIs(t, err, sipout.ErrNoAnswer)
+		if fault.Status >= 500 {
+			var apiErr *hmsapi.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, fault.Status, apiErr.StatusCode)
 		}
 	}
 }
@@ -542,6 +552,7 @@ func TestCallUnknownCodeOrTrunk(t *testing.T) {
 	_, err = f.client.Call(ctx, r)
 	assert.ErrorIs(t, err, hmsapi.ErrNotFound)
 	assert.False(t, errors.Is(err, sipout.ErrNoAnswer))
+	assert.NotErrorIs(t, err, hmsapi.ErrMaybeSent, "a 404 placed no call")
 }
 
 // TestBadInputSendsNothing checks that every argument that cannot be right
