@@ -118,6 +118,39 @@ func TestCall(t *testing.T) {
 	assert.Equal(t, before+3, api.RequestCount(), "one request per call, never repeated")
 }
 
+// TestCallMaybePlaced: a call request that reached 100ms, or may have,
+// and failed without an answer (the connection broke, a gateway answered
+// 504) may still ring the phone: the error says so and how to find the
+// callee. A refusal (429, 404) says nothing of the kind. Nothing is sent
+// twice.
+func TestCallMaybePlaced(t *testing.T) {
+	api, env := apiFake(t)
+	for _, tt := range []struct {
+		fault hmstest.Fault
+		maybe bool
+	}{
+		{hmstest.Fault{Count: 1, Status: 0}, true},
+		{hmstest.Fault{Count: 1, Status: http.StatusGatewayTimeout, Body: "<html>Gateway Timeout</html>"}, true},
+		{hmstest.Fault{Count: 1, Status: http.StatusInternalServerError}, true},
+		{hmstest.Fault{Count: 1, Status: http.StatusTooManyRequests}, false},
+		{hmstest.Fault{Count: 1, Status: http.StatusNotFound}, false},
+	} {
+		api.InjectFault(tt.fault)
+		before := api.RequestCount()
+		r := sipconnectCmd(t, env, "call", "--to", "+15550100", "--room-code", testRoomCode, "--trunk-id", testTrunkID, "--user-id", "callee-7")
+		assertOneLineError(t, r, "sipconnect: ...", tt.fault.Status)
+		assert.Equal(t, before+1, api.RequestCount(), "status %d: sent once", tt.fault.Status)
+		if !tt.maybe {
+			assert.NotContains(t, r.stderr, "may have been placed", tt.fault.Status)
+			assert.NotContains(t, r.stderr, "callee-7", tt.fault.Status)
+			continue
+		}
+		assert.Contains(t, r.stderr, "the call may have been placed: the phone may ring or have answered, so check before calling again.", tt.fault.Status)
+		assert.Contains(t, r.stderr, "'sipconnect peers list --room-id ROOM_ID --user-id callee-7'", tt.fault.Status)
+		assert.Contains(t, r.stderr, "'sipconnect peers remove --room-id ROOM_ID --peer-id PEER_ID'", tt.fault.Status)
+	}
+}
+
 // call refuses what cannot be right before it sends anything.
 func TestCallRefusesBadInputBeforeSending(t *testing.T) {
 	hits, env := countingAPI(t)

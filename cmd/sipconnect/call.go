@@ -11,6 +11,7 @@ import (
 
 	"github.com/hmssip/interconnect-go/activeroom"
 	"github.com/hmssip/interconnect-go/headers"
+	"github.com/hmssip/interconnect-go/hmsapi"
 	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/sipout"
 )
@@ -87,6 +88,10 @@ func (e env) call(ctx context.Context, args []string) error {
 		return fmt.Errorf("no answer: nobody picked up within the ring timeout (%v); %s", r.RingTimeout, lateAnswerHint(r))
 	case err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		return fmt.Errorf("interrupted while the phone rang: 100ms has no way to cancel a call, so it may still ring; %s", lateAnswerHint(r))
+	case errors.Is(err, hmsapi.ErrMaybeSent):
+		// The request reached 100ms, or may have, and failed without an
+		// answer to read: the phone may ring, or have answered already.
+		return fmt.Errorf("%w; the call may have been placed: the phone may ring or have answered, so check before calling again. %s", err, lateAnswerHint(r))
 	case err != nil:
 		return err
 	}
