@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hmssip/interconnect-go/roster"
 	"github.com/hmssip/interconnect-go/store"
@@ -104,7 +107,8 @@ func (e env) callsList(ctx context.Context, args []string) error {
 	return printRecords(e.stdout, recs)
 }
 
-// printRecords prints records as a table, a row each.
+// printRecords prints records as a table, a row each, every text field
+// through cell: the number and the carrier's statuses come from outside.
 func printRecords(w io.Writer, recs []roster.CallRecord) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CALL ID\tDIRECTION\tCARRIER\tFROM\tROOM ID\tOUTCOME\tDIAL\tSIP\tTOTAL\tIN ROOM\tSTARTED")
@@ -113,15 +117,26 @@ func printRecords(w io.Writer, recs []roster.CallRecord) error {
 		if c.Reason != "" {
 			outcome += " (" + c.Reason + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", dash(c.CallID), c.Direction, dash(c.Carrier), dash(c.From), dash(c.RoomID),
-			dash(outcome), dash(c.DialStatus), dash(c.SIPResponse), duration(c.Duration()), duration(c.InRoom()), c.Started.UTC().Format(time.RFC3339))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cell(c.CallID), cell(c.Direction), cell(c.Carrier), cell(c.From), cell(c.RoomID),
+			cell(outcome), cell(c.DialStatus), cell(c.SIPResponse), duration(c.Duration()), duration(c.InRoom()), c.Started.UTC().Format(time.RFC3339))
 	}
 	return tw.Flush()
 }
 
-func dash(s string) string {
+// cell is s as a cell of a printed table: "-" when empty, and quoted
+// with Go escapes (strconv.Quote) when it holds a control character, a
+// tab, invalid UTF-8 or another rune that is not printable. Much of what
+// the tables show was chosen by someone else (a participant's name, a
+// caller's number, a carrier's status): quoted, a line break cannot
+// forge a row, nor an escape sequence reach the operator's terminal.
+func cell(s string) string {
 	if s == "" {
 		return "-"
+	}
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
 	}
 	return s
 }

@@ -122,7 +122,7 @@ func (e env) codes(ctx context.Context, args []string) error {
 		if !rc.CreatedAt.IsZero() {
 			created = rc.CreatedAt.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%s\n", rc.Code, rc.Role, rc.Enabled, rc.RoomID, created)
+		fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%s\n", cell(rc.Code), cell(rc.Role), rc.Enabled, cell(rc.RoomID), created)
 	}
 	return tw.Flush()
 }

@@ -71,14 +71,10 @@ func (e env) peers(ctx context.Context, args []string) error {
 	return printPeers(e.stdout, peers)
 }
 
-// printPeers prints peers as a table, "-" for an empty field.
+// printPeers prints peers as a table, a row each: "-" for an empty field,
+// and a field with a control or other non-printable character quoted
+// (cell), since a participant picks their own name and user id.
 func printPeers(w io.Writer, peers []activeroom.Peer) error {
-	dash := func(s string) string {
-		if s == "" {
-			return "-"
-		}
-		return s
-	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PEER ID\tNAME\tUSER ID\tROLE\tJOINED")
 	for _, p := range peers {
@@ -86,7 +82,7 @@ func printPeers(w io.Writer, peers []activeroom.Peer) error {
 		if !p.JoinedAt.IsZero() {
 			joined = p.JoinedAt.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.ID, dash(p.Name), dash(p.UserID), dash(p.Role), joined)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cell(p.ID), cell(p.Name), cell(p.UserID), cell(p.Role), joined)
 	}
 	return tw.Flush()
 }
