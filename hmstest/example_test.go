@@ -45,6 +45,6 @@ func ExampleServer_API() {
 	fmt.Println(err)
 	fmt.Println(srv.RequestCount())
 	// Output:
-	// hmsapi: POST /room-codes/room/room-1: 503 Service Unavailable: Service Unavailable
+	// hmsapi: POST /room-codes/room/room-1: 503 Service Unavailable: Service Unavailable (the request may have reached the server)
 	// 1
 }
