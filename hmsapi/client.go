@@ -404,11 +404,11 @@ type Request struct {
 
 // Do sends req, retrying as the client's policy and req.Repeatable allow,
 // and decodes a 2xx JSON answer into out (which may be nil). An error
-// answer is an *APIError (errors.As finds it); a refused management token is renewed once
-// (when the token source can) and the request sent once more. When ctx
-// ends, Do returns an error wrapping ctx.Err(). The error of a request
-// that is not Repeatable matches ErrMaybeSent when the request may have
-// reached the server.
+// answer is an *APIError (errors.As finds it); a refused management token
+// is renewed once (when the token source can) and the request sent once
+// more. When ctx ends, Do returns an error wrapping ctx.Err(). The error
+// of a request that is not Repeatable matches ErrMaybeSent when the
+// request may have reached the server.
 //
 // Each call is one client span, a child of the span in ctx, and every
 // request it sends carries that span's W3C trace context (traceparent);

@@ -1,8 +1,9 @@
 // Package webhook holds the request handling that twiml's Verifier shares
 // with sipconnect's Handler: reading a bounded form body, the reasons a
 // webhook request is refused (re-exported by package twiml) and the HTTP
-// status that answers each, and the signature scheme of Twilio's webhooks,
-// which SignalWire's share ([SigRules]).
+// status that answers each, the signature scheme of Twilio's webhooks,
+// which SignalWire's share ([SigRules]), and [InTime], which bounds the
+// application's callbacks that the handler and the PIN menu run.
 package webhook
 
 import (
